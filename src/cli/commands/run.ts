@@ -1,0 +1,25 @@
+import { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import { addOutputOptions, examples, type OutputFlags } from '../options.js';
+
+export function makeRunCommand(io: CliIo): Command {
+  const cmd = new Command('run')
+    .description('run every configured test against every configured endpoint; one record per (endpoint, test)')
+    .option('-C, --config <file>', 'config file (default: $QOSPROBE_CONFIG, ./qosprobe.yaml, then the user config dir)');
+  addOutputOptions(cmd);
+  cmd.addHelpText(
+    'after',
+    examples(
+      'qosprobe run',
+      'qosprobe run --config /etc/qosprobe.yaml --location 32.73.01 --out results.csv --append',
+      'qosprobe run --format ndjson | jq -c "select(.status != \\"ok\\")"',
+      'qosprobe run --deadline 300 --fail-on-error --quiet',
+    ),
+  );
+  cmd.action(async (opts: OutputFlags & { config?: string }) => {
+    const [{ loadRequiredConfig }, { execute }] = await Promise.all([import('../context.js'), import('../execute.js')]);
+    const config = await loadRequiredConfig(opts.config, io);
+    await execute({ config, flags: opts, io, requireLocation: true });
+  });
+  return cmd;
+}

@@ -1,0 +1,41 @@
+/** Loading the config a command runs with (lazy-imported by actions only). */
+import { hostname } from 'node:os';
+import { QosError } from '../errors.js';
+import { configCandidates, findConfig, readConfigFile } from '../config/load.js';
+import { BUILTIN_DEFAULTS, type Config } from '../config/types.js';
+import type { CliIo } from './io.js';
+
+export function emptyConfig(): Config {
+  return {
+    file: null,
+    probeId: hostname(),
+    location: { code: null, site: null, lat: null, lon: null },
+    defaults: { ...BUILTIN_DEFAULTS },
+    endpoints: [],
+    output: { format: 'csv', path: null, append: false },
+  };
+}
+
+/** The config for `run`: it must exist. */
+export async function loadRequiredConfig(explicit: string | undefined, io: CliIo): Promise<Config> {
+  const path = findConfig(explicit, io.env, io.cwd);
+  if (!path) {
+    throw new QosError(
+      'CONFIG_NOT_FOUND',
+      `no config file found; looked in: ${configCandidates(io.env, io.cwd).join(', ')}. ` +
+        `Create one with "qosprobe init", pass --config FILE, or try "qosprobe demo".`,
+    );
+  }
+  return readConfigFile(path);
+}
+
+/**
+ * The config for ad hoc commands and the demo: optional. When one is found, its probe id,
+ * location and defaults apply (a technician's site is already configured); its endpoints don't.
+ */
+export async function loadOptionalConfig(explicit: string | undefined, io: CliIo): Promise<Config> {
+  const path = findConfig(explicit, io.env, io.cwd);
+  if (!path) return emptyConfig();
+  const c = await readConfigFile(path);
+  return { ...c, endpoints: [], output: { format: 'csv', path: null, append: false } };
+}

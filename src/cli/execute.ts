@@ -1,0 +1,120 @@
+/**
+ * The shared path of every measuring command (run, demo, the ad hoc ones): apply flags
+ * over the config, check the location, open the output before measuring (so a bad
+ * --out fails in a second, not after ten minutes), run, write, pick the exit code.
+ */
+import { randomUUID } from 'node:crypto';
+import { EXIT, QosError } from '../errors.js';
+import type { Config } from '../config/types.js';
+import { openSink } from '../output/sink.js';
+import type { RunInfo } from '../output/formats.js';
+import { probeFor } from '../probes/index.js';
+import type { RunContext } from '../records/build.js';
+import { runPlan, type PlannedTest } from '../run/runner.js';
+import { toolVersion } from '../version.js';
+import type { CliIo } from './io.js';
+import type { OutputFlags } from './options.js';
+import { createUi } from './ui.js';
+
+export interface ExecuteOptions {
+  config: Config;
+  flags: OutputFlags;
+  io: CliIo;
+  /** `run` needs a location; ad hoc commands and the demo may go without. */
+  requireLocation: boolean;
+}
+
+/** Flags over environment over file: the effective config of this invocation. */
+export function applyFlags(config: Config, flags: OutputFlags, env: NodeJS.ProcessEnv): Config {
+  const code = flags.location ?? (env.QOSPROBE_LOCATION || undefined) ?? config.location.code;
+  return {
+    ...config,
+    location: { ...config.location, code: code?.trim() || null },
+    output: {
+      format: flags.format ?? config.output.format,
+      path: flags.out ?? config.output.path,
+      append: flags.append ?? config.output.append,
+    },
+  };
+}
+
+export async function resolveLocation(code: string | null, unchecked: boolean, source: string): Promise<{ code: string | null; name: string | null }> {
+  if (code === null) return { code: null, name: null };
+  const { parseLocationCode, lookupLocation } = await import('../config/locations.js');
+  const parsed = parseLocationCode(code);
+  // The format is checked even with --location-unchecked: a malformed code can't be aggregated.
+  if (!parsed.ok) throw new QosError('LOCATION_UNKNOWN', `${source}: location code "${code}" is malformed: ${parsed.reason}`);
+  const found = await lookupLocation(parsed.code);
+  if (found.found) return { code: parsed.code, name: found.name };
+  if (unchecked) return { code: parsed.code, name: null };
+  const near = found.suggestions.map((s) => `${s.code} (${s.name})`).join(', ');
+  throw new QosError(
+    'LOCATION_UNKNOWN',
+    `${source}: location code "${parsed.code}" is not in the region table (Kepmendagri 2025)${near ? `; nearest known: ${near}` : ''}. Use --location-unchecked to accept it anyway.`,
+  );
+}
+
+export async function execute({ config: fileConfig, flags, io, requireLocation }: ExecuteOptions): Promise<void> {
+  const config = applyFlags(fileConfig, flags, io.env);
+  const source = flags.location ? '--location' : io.env.QOSPROBE_LOCATION ? '$QOSPROBE_LOCATION' : (config.file ?? 'config');
+  if (requireLocation && config.location.code === null) {
+    throw new QosError(
+      'CONFIG_INVALID',
+      `${config.file ?? 'config'}: location.code: expected the region code of this site (e.g. "32.73"), found nothing; set it in the config, $QOSPROBE_LOCATION or --location`,
+    );
+  }
+  if (config.endpoints.length === 0) {
+    throw new QosError('CONFIG_INVALID', `${config.file ?? 'config'}: endpoints: expected at least one endpoint with tests, found none`);
+  }
+  const location = await resolveLocation(config.location.code, Boolean(flags.locationUnchecked), source);
+
+  const plan: PlannedTest[] = config.endpoints.flatMap((e) =>
+    e.tests.map((spec) => ({ endpoint: { name: e.name, host: e.host }, spec, probe: probeFor(spec.kind)! })),
+  );
+  const ctx: RunContext = {
+    runId: randomUUID(),
+    probeId: config.probeId,
+    locationCode: location.code,
+    locationName: location.name,
+    site: config.location.site,
+    lat: config.location.lat,
+    lon: config.location.lon,
+    toolVersion: toolVersion(),
+  };
+  const startedAt = new Date();
+  const sink = openSink({ format: config.output.format, path: config.output.path, append: config.output.append, stdout: io.stdout });
+  const ui = await createUi(io, { quiet: Boolean(flags.quiet) });
+  let result;
+  try {
+    result = await runPlan(plan, ctx, {
+      signal: io.signal,
+      deadlineMs: flags.deadline != null ? flags.deadline * 1000 : null,
+      onTestStart: (t, i, n) => ui.testStarted(`${t.endpoint.name} ${t.spec.kind} ${t.probe.targetOf(t.endpoint, t.spec)}`, i, n),
+      onRecord: (r) => {
+        sink.write(r);
+        ui.testFinished(r);
+      },
+    });
+  } finally {
+    ui.stop();
+  }
+  const run: RunInfo = {
+    run_id: ctx.runId,
+    probe_id: ctx.probeId,
+    location_code: ctx.locationCode,
+    location_name: ctx.locationName,
+    site: ctx.site,
+    lat: ctx.lat,
+    lon: ctx.lon,
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    status: result.status,
+    tool_version: ctx.toolVersion,
+  };
+  sink.close(run);
+  ui.summary(result.records, result.status);
+
+  if (result.status === 'interrupted') io.setExitCode(EXIT.INTERRUPTED);
+  else if (flags.failOnError && result.records.some((r) => r.status !== 'ok')) io.setExitCode(EXIT.TEST_FAILED);
+  else io.setExitCode(EXIT.OK);
+}

@@ -1,0 +1,16 @@
+/** What the CLI layer needs from the process, injectable so commands can be driven from tests. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Fires on the first SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  /** Set the process exit code (never process.exit: streams must flush). */
+  setExitCode(code: number): void;
+}
+
+/** Per no-color.org: NO_COLOR present and not empty disables colour, whatever the terminal. */
+export function colorAllowed(io: CliIo): boolean {
+  return Boolean(io.stderr.isTTY) && !(io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '');
+}

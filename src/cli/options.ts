@@ -1,0 +1,57 @@
+/** Options shared by `run`, `demo` and every ad hoc command, and their value parsers. */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { FORMAT_NAMES, type FormatName } from '../output/formats.js';
+
+export interface OutputFlags {
+  location?: string;
+  locationUnchecked?: boolean;
+  format?: FormatName;
+  out?: string;
+  append?: boolean;
+  quiet?: boolean;
+  failOnError?: boolean;
+  deadline?: number;
+}
+
+export function addOutputOptions(cmd: Command): Command {
+  // No commander defaults here: the config file must be able to set these (defaults < file < env < flags).
+  return cmd
+    .option('-l, --location <code>', 'region code of this site, e.g. 32.73 (overrides the config and $QOSPROBE_LOCATION)')
+    .option('--location-unchecked', 'accept a location code that is not in the bundled region table')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMAT_NAMES))
+    .option('-o, --out <file>', 'write records to this file instead of stdout')
+    .option('-a, --append', 'append to --out (csv, ndjson): no second header; a different header is refused')
+    .option('-q, --quiet', 'no spinner or summary on stderr')
+    .option('--fail-on-error', 'exit 1 when any test did not end with status ok (for monitoring wrappers)')
+    .option('--deadline <seconds>', 'stop measuring after this many seconds; unfinished tests are recorded as partial', positiveNumber);
+}
+
+export function addProbeOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --count <n>', 'packets or attempts to send', positiveInt)
+    .option('-i, --interval <ms>', 'time between packets, ms', positiveNumber)
+    .option('-t, --timeout <ms>', 'loss threshold / per-attempt timeout, ms', positiveNumber);
+}
+
+export function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got "${v}"`);
+  return n;
+}
+
+export function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number > 0, got "${v}"`);
+  return n;
+}
+
+export function port(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < 1 || n > 65535) throw new InvalidArgumentError(`expected a port from 1 to 65535, got "${v}"`);
+  return n;
+}
+
+/** Help text with examples, the same layout on every command. */
+export function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}

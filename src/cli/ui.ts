@@ -1,0 +1,71 @@
+/**
+ * Human output: a spinner while tests run and a summary table after. stderr only, and
+ * only on a TTY (cron mail and pipes get nothing); NO_COLOR honoured. chalk and ora are
+ * imported only when there is a terminal to draw on.
+ */
+import type { ResultRecord } from '../records/schema.js';
+import { colorAllowed, type CliIo } from './io.js';
+
+export interface Ui {
+  testStarted(label: string, index: number, total: number): void;
+  testFinished(r: ResultRecord): void;
+  stop(): void;
+  summary(records: readonly ResultRecord[], status: string): void;
+}
+
+const silent: Ui = { testStarted() {}, testFinished() {}, stop() {}, summary() {} };
+
+export async function createUi(io: CliIo, opts: { quiet: boolean }): Promise<Ui> {
+  if (opts.quiet || !io.stderr.isTTY) return silent;
+  const [{ Chalk }, { default: ora }] = await Promise.all([import('chalk'), import('ora')]);
+  const color = colorAllowed(io);
+  const c = new Chalk({ level: color ? 1 : 0 });
+  const spinner = ora({ stream: io.stderr as NodeJS.WriteStream, color: 'cyan', isEnabled: true, discardStdin: false });
+  return {
+    testStarted(label, i, n) {
+      spinner.start(`[${i + 1}/${n}] ${label}`);
+    },
+    testFinished(r) {
+      spinner.stop();
+      const mark = r.status === 'ok' ? c.green('ok') : r.status === 'partial' ? c.yellow('partial') : c.red('error');
+      io.stderr.write(`${mark} ${r.endpoint} ${r.test} ${r.target}${r.error_code ? c.dim(` ${r.error_code}`) : ''}\n`);
+    },
+    stop() {
+      spinner.stop();
+    },
+    summary(records, status) {
+      io.stderr.write('\n' + formatTable(records, c) + '\n');
+      if (status !== 'completed') io.stderr.write(c.yellow(`run ${status}: ${records.length} record(s) written\n`));
+    },
+  };
+}
+
+type Paint = { bold(s: string): string; red(s: string): string; green(s: string): string; yellow(s: string): string; dim(s: string): string };
+
+/** A plain text table of the key metrics; exported for tests. */
+export function formatTable(records: readonly ResultRecord[], c: Paint): string {
+  const head = ['endpoint', 'test', 'status', 'sent', 'recv', 'loss %', 'rtt med', 'rtt p95', 'jitter', 'throughput'];
+  const rows = records.map((r) => [
+    r.endpoint ?? '',
+    r.test ?? '',
+    r.status ?? '',
+    cell(r.sent),
+    cell(r.received),
+    cell(r.loss_percent, 1),
+    cell(r.rtt_median_ms, 2, ' ms'),
+    cell(r.rtt_p95_ms, 2, ' ms'),
+    cell(r.jitter_ms, 2, ' ms'),
+    r.throughput_bps != null ? `${(r.throughput_bps / 1e6).toFixed(1)} Mbit/s` : '-',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((s, i) => s.padEnd(widths[i] ?? 0)).join('  ');
+  const paintStatus = (s: string) => (s === 'ok' ? c.green(s) : s === 'partial' ? c.yellow(s) : c.red(s));
+  return [
+    c.bold(line(head)),
+    ...rows.map((row) => line(row).replace(/\b(ok|partial|error)\b/, (m) => paintStatus(m))),
+  ].join('\n');
+}
+
+function cell(v: number | null | undefined, digits = 0, unit = ''): string {
+  return v == null ? '-' : `${v.toFixed(digits)}${unit}`;
+}

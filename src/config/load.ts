@@ -1,0 +1,76 @@
+/**
+ * Find and read the config file. Search order: --config, $QOSPROBE_CONFIG,
+ * ./qosprobe.yaml (or .yml/.json), then the user config dir. Layering of values is
+ * defaults < file < environment < flags; the flags are applied by the command.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import { QosError } from '../errors.js';
+import type { Config } from './types.js';
+import { validateConfig } from './validate.js';
+
+export interface Env {
+  [key: string]: string | undefined;
+}
+
+/** Candidate paths, in search order, for a given environment and platform. */
+export function configCandidates(env: Env, cwd: string, platform: NodeJS.Platform = process.platform): string[] {
+  const local = ['qosprobe.yaml', 'qosprobe.yml', 'qosprobe.json'].map((n) => join(cwd, n));
+  return [...local, ...userConfigFiles(env, platform)];
+}
+
+export function userConfigDir(env: Env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return join(env.APPDATA || join(homedir(), 'AppData', 'Roaming'), 'qosprobe');
+  return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'qosprobe');
+}
+
+function userConfigFiles(env: Env, platform: NodeJS.Platform): string[] {
+  const dir = userConfigDir(env, platform);
+  return ['config.yaml', 'config.yml', 'config.json'].map((n) => join(dir, n));
+}
+
+/**
+ * Locate the config: an explicit path must exist; otherwise the first candidate that
+ * exists, or null when there is none (callers decide whether that is an error).
+ */
+export function findConfig(explicit: string | undefined, env: Env, cwd: string): string | null {
+  if (explicit) return resolve(cwd, explicit);
+  if (env.QOSPROBE_CONFIG) return resolve(cwd, env.QOSPROBE_CONFIG);
+  return configCandidates(env, cwd).find((p) => existsSync(p)) ?? null;
+}
+
+export async function readConfigFile(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new QosError(
+      'CONFIG_NOT_FOUND',
+      code === 'ENOENT' ? `config file ${path} does not exist (create one with: qosprobe init)` : `cannot read config file ${path}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  return validateConfig(await parseDocument(text, path), path);
+}
+
+/** YAML (a superset of JSON) unless the name ends in .json; syntax errors give line and column. */
+export async function parseDocument(text: string, path: string): Promise<unknown> {
+  if (extname(path).toLowerCase() === '.json') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new QosError('CONFIG_INVALID', `${path}: not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const YAML = await import('yaml');
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = first.linePos?.[0];
+    const where = pos ? `line ${pos.line}, column ${pos.col}` : 'somewhere';
+    throw new QosError('CONFIG_INVALID', `${path}: not valid YAML at ${where}: ${first.message.split('\n')[0]}`);
+  }
+  return doc.toJS() as unknown;
+}

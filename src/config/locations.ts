@@ -1,0 +1,284 @@
+/**
+ * Indonesian region codes (kode wilayah, Kemendagri): format checks and lookups in the bundled
+ * table (data/regions-id/regions.tsv, see docs/locations.md).
+ *
+ * Importing this module reads nothing: the 2 MB table loads on the first lookup, once per process.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { QosError } from '../errors.js';
+import { editDistance } from './reader.js';
+
+/** 1 province, 2 regency/city (kabupaten/kota), 3 district (kecamatan), 4 village (desa/kelurahan). */
+export type LocationLevel = 1 | 2 | 3 | 4;
+
+export type ParsedLocationCode = { ok: true; code: string; level: LocationLevel } | { ok: false; reason: string };
+
+export type LocationLookup =
+  | {
+      found: true;
+      code: string;
+      level: LocationLevel;
+      /** Names from province down, joined with " / ": "Jawa Barat / Kota Bandung". */
+      name: string;
+      /** The same names as a list, province first. */
+      names: string[];
+    }
+  | {
+      found: false;
+      /** Why: a malformed code (as parseLocationCode says) or a well-formed code that is not in the table. */
+      reason: string;
+      /** Up to 5 known codes near the one asked for, best first; empty when nothing is near. */
+      suggestions: { code: string; name: string }[];
+    };
+
+/** Lookups over the bundled table, keyed by canonical codes (as parseLocationCode returns them). */
+export interface RegionTable {
+  /** Number of regions (all levels). */
+  readonly size: number;
+  has(code: string): boolean;
+  /** Full name path, "Jawa Barat / Kota Bandung", or undefined for a code not in the table. */
+  get(code: string): string | undefined;
+  /** Names from province down, or undefined for a code not in the table. */
+  names(code: string): string[] | undefined;
+  /** Codes directly under `parent` in code order; the provinces for "". Empty for an unknown parent or a village. */
+  children(parent: string): readonly string[];
+}
+
+const SHAPE = /^\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?$/;
+const EXPECTED = 'a region code: 2 digits, then .2, .2 and .4 digits (32, 32.73, 32.73.01 or 32.73.01.1001)';
+const SEGMENT_WIDTHS = [2, 2, 2, 4] as const;
+const LEVEL_NAMES = { 1: 'province', 2: 'regency/city', 3: 'district', 4: 'village' } as const;
+const CODE_LENGTH = { 1: 2, 2: 5, 3: 8, 4: 13 } as const;
+const MAX_SUGGESTIONS = 5;
+
+/** Relative to this module, so it resolves from src/config (vitest) and dist/config (built) alike. */
+const TABLE_URL = new URL('../../data/regions-id/regions.tsv', import.meta.url);
+
+/**
+ * Pure format check. Surrounding whitespace is dropped; anything else that is not the exact
+ * shape is rejected, with the dotted form suggested when it is unambiguous (3273011001 → 32.73.01.1001):
+ * the code is copied into every record, so it must be the canonical one.
+ */
+export function parseLocationCode(code: string): ParsedLocationCode {
+  const s = code.trim();
+  if (SHAPE.test(s)) return { ok: true, code: s, level: s.split('.').length as LocationLevel };
+  if (s === '') return { ok: false, reason: `expected ${EXPECTED}; found an empty string` };
+  const hint = formatHint(s);
+  return { ok: false, reason: `expected ${EXPECTED}; found ${JSON.stringify(s)}${hint ? ` (${hint})` : ''}` };
+}
+
+/** The canonical code a near miss most likely meant, when there is exactly one reading of it. */
+function dottedCandidate(s: string): { code: string; tps?: string } | undefined {
+  // 13 digits: an election commission TPS id, the 10-digit village code plus a 3-digit TPS number.
+  if (/^\d{13}$/.test(s)) return { code: dotted(s.slice(0, 10)), tps: s.slice(10) };
+  if (/^(?:\d{4}|\d{6}|\d{10})$/.test(s)) return { code: dotted(s) };
+  // Other separators (32-73-01, 32 73 01, 32/73) with the right segment widths.
+  const parts = s.split(/\s*[-/_,:\s]\s*|\.\s+|\s+\./);
+  if (parts.length > 1 && parts.length <= 4 && parts.every((p, i) => /^\d+$/.test(p) && p.length === SEGMENT_WIDTHS[i])) {
+    return { code: parts.join('.') };
+  }
+  return undefined;
+}
+
+function dotted(digits: string): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const w of SEGMENT_WIDTHS) {
+    if (at >= digits.length) break;
+    parts.push(digits.slice(at, at + w));
+    at += w;
+  }
+  return parts.join('.');
+}
+
+function formatHint(s: string): string | undefined {
+  const c = dottedCandidate(s);
+  if (c?.tps !== undefined) return `a 13-digit TPS id? its village is ${c.code}, TPS ${c.tps}; use the region code`;
+  if (c) return `did you mean "${c.code}"?`;
+  // YAML reads `location: 32.70` as the number 32.7; the trailing zero is gone before we see it.
+  if (/^\d{2}\.\d$/.test(s)) return 'a YAML number loses trailing zeros: quote the code, e.g. "32.70"';
+  return undefined;
+}
+
+let tablePromise: Promise<Table> | undefined;
+
+/** The bundled region table, read on the first call and shared by every later one. */
+export function loadRegionTable(): Promise<RegionTable> {
+  return loadTable();
+}
+
+function loadTable(): Promise<Table> {
+  tablePromise ??= readTable().catch((err: unknown) => {
+    tablePromise = undefined; // let a later call retry rather than cache the failure
+    throw err;
+  });
+  return tablePromise;
+}
+
+async function readTable(): Promise<Table> {
+  let text: string;
+  try {
+    text = await readFile(TABLE_URL, 'utf8');
+  } catch (err) {
+    throw new QosError('INTERNAL', `cannot read the region table ${fileURLToPath(TABLE_URL)}: the installation is incomplete`, { cause: err });
+  }
+  return parseTable(text);
+}
+
+function parseTable(text: string): Table {
+  // \r?: a Windows checkout with core.autocrlf may have turned the committed LF into CRLF.
+  const lines = text.split(/\r?\n/);
+  if (lines[0] !== 'code\tname') {
+    throw new QosError('INTERNAL', `region table ${fileURLToPath(TABLE_URL)}: unexpected header ${JSON.stringify(lines[0])}`);
+  }
+  const own = new Map<string, string>();
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const tab = line.indexOf('\t');
+    if (tab > 0) own.set(line.slice(0, tab), line.slice(tab + 1));
+  }
+  return new Table(own);
+}
+
+class Table implements RegionTable {
+  #own: Map<string, string>;
+  #children: Map<string, string[]> | undefined;
+
+  constructor(own: Map<string, string>) {
+    this.#own = own;
+  }
+
+  get size(): number {
+    return this.#own.size;
+  }
+
+  has(code: string): boolean {
+    return this.#own.has(code);
+  }
+
+  names(code: string): string[] | undefined {
+    if (!this.#own.has(code)) return undefined;
+    // Every ancestor of a code is in the table: the build script checks it.
+    const out: string[] = [];
+    let prefix = '';
+    for (const segment of code.split('.')) {
+      prefix = prefix === '' ? segment : `${prefix}.${segment}`;
+      out.push(this.#own.get(prefix) as string);
+    }
+    return out;
+  }
+
+  get(code: string): string | undefined {
+    return this.names(code)?.join(' / ');
+  }
+
+  children(parent: string): readonly string[] {
+    // Built on first use: only suggestions need it, and they are the unhappy path.
+    if (!this.#children) {
+      this.#children = new Map();
+      for (const code of this.#own.keys()) {
+        const p = parentOf(code);
+        let list = this.#children.get(p);
+        if (!list) this.#children.set(p, (list = []));
+        list.push(code);
+      }
+    }
+    return this.#children.get(parent) ?? [];
+  }
+
+  /** Every known code at `level`, in code order. */
+  atLevel(level: LocationLevel): string[] {
+    const out: string[] = [];
+    const length = CODE_LENGTH[level];
+    for (const code of this.#own.keys()) if (code.length === length) out.push(code);
+    return out;
+  }
+}
+
+function parentOf(code: string): string {
+  const dot = code.lastIndexOf('.');
+  return dot === -1 ? '' : code.slice(0, dot);
+}
+
+function lastSegment(code: string): number {
+  return Number(code.slice(code.lastIndexOf('.') + 1));
+}
+
+/** Look a code up in the bundled table; loads the table on first use. */
+export async function lookupLocation(code: string): Promise<LocationLookup> {
+  const parsed = parseLocationCode(code);
+  if (!parsed.ok) {
+    // An unambiguous near miss (3273011001): suggest the code it most likely meant, or codes near it.
+    const candidate = dottedCandidate(code.trim())?.code;
+    if (candidate === undefined || !SHAPE.test(candidate)) return { found: false, reason: parsed.reason, suggestions: [] };
+    const table = await loadTable();
+    const name = table.get(candidate);
+    const suggestions = name !== undefined ? [{ code: candidate, name }] : suggest(table, candidate);
+    return { found: false, reason: parsed.reason, suggestions };
+  }
+  const table = await loadTable();
+  const names = table.names(parsed.code);
+  if (names) return { found: true, code: parsed.code, level: parsed.level, name: names.join(' / '), names };
+  return { found: false, reason: notFoundReason(table, parsed.code, parsed.level), suggestions: suggest(table, parsed.code) };
+}
+
+function notFoundReason(table: RegionTable, code: string, level: LocationLevel): string {
+  const what = `no ${LEVEL_NAMES[level]} ${code} in the region table (Kepmendagri 300.2.2-2138/2025 as amended)`;
+  // Name the closest ancestor that exists: "no district 32.73.99 ...; 32.73 is Jawa Barat / Kota Bandung".
+  for (let p = parentOf(code); p !== ''; p = parentOf(p)) {
+    const name = table.get(p);
+    if (name !== undefined) return `${what}; ${p} is ${name}`;
+  }
+  return what;
+}
+
+/**
+ * Nearest known codes at the same level: siblings under the same parent first, numerically
+ * closest to the last segment; then, to fill up, codes at most two edits away, ties broken by
+ * the longest shared prefix and then numeric closeness.
+ */
+function suggest(table: Table, code: string): { code: string; name: string }[] {
+  const level = code.split('.').length as LocationLevel;
+  const want = lastSegment(code);
+  const parent = parentOf(code);
+  const picked = [...table.children(parent)]
+    .filter((c) => c !== code)
+    .sort((a, b) => Math.abs(lastSegment(a) - want) - Math.abs(lastSegment(b) - want) || (a < b ? -1 : 1))
+    .slice(0, MAX_SUGGESTIONS);
+
+  if (picked.length < MAX_SUGGESTIONS) {
+    const taken = new Set(picked);
+    const wantDigits = Number(code.replaceAll('.', ''));
+    const ranked: { c: string; d: number; prefix: number; gap: number }[] = [];
+    for (const c of table.atLevel(level)) {
+      if (taken.has(c) || c === code) continue;
+      const d = isTransposition(code, c) ? 1 : editDistance(code, c);
+      if (d > 2) continue; // further than two digits off is not a typo
+      ranked.push({ c, d, prefix: sharedPrefix(code, c), gap: Math.abs(Number(c.replaceAll('.', '')) - wantDigits) });
+    }
+    ranked.sort((a, b) => a.d - b.d || b.prefix - a.prefix || a.gap - b.gap);
+    for (const r of ranked.slice(0, MAX_SUGGESTIONS - picked.length)) picked.push(r.c);
+  }
+  return picked.map((c) => ({ code: c, name: table.get(c) as string }));
+}
+
+/** Two adjacent digits swapped (32.37 for 32.73): one slip of the fingers, though Levenshtein counts two. */
+function isTransposition(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i + 1 < a.length && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+}
+
+function sharedPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i;
+}
+
+/** The province code (first two digits) of a well-formed code, or null when the code is malformed. */
+export function provinceOf(code: string): string | null {
+  const parsed = parseLocationCode(code);
+  return parsed.ok ? parsed.code.slice(0, 2) : null;
+}

@@ -1,0 +1,130 @@
+/**
+ * Path-aware reading of untrusted config values. Every failure names the file, the field
+ * path (endpoints[1].tests[0].port), what was expected and what was found.
+ */
+import { QosError } from '../errors.js';
+
+export type Obj = Record<string, unknown>;
+
+export class ConfigReader {
+  constructor(readonly file: string) {}
+
+  fail(path: string, expected: string, found: unknown): never {
+    throw new QosError('CONFIG_INVALID', `${this.file}: ${path || '(top level)'}: expected ${expected}, found ${describe(found)}`);
+  }
+
+  obj(v: unknown, path: string): Obj {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, 'a mapping (key: value)', v);
+    return v as Obj;
+  }
+
+  optObj(v: unknown, path: string): Obj | undefined {
+    return v === undefined || v === null ? undefined : this.obj(v, path);
+  }
+
+  arr(v: unknown, path: string): unknown[] {
+    if (!Array.isArray(v)) this.fail(path, 'a list', v);
+    return v as unknown[];
+  }
+
+  str(v: unknown, path: string, opts: { nonEmpty?: boolean } = {}): string {
+    if (typeof v === 'number' && Number.isFinite(v)) v = String(v); // YAML reads 32 as a number
+    if (typeof v !== 'string') this.fail(path, 'a string', v);
+    const s = v as string;
+    if (opts.nonEmpty !== false && s.trim() === '') this.fail(path, 'a non-empty string', v);
+    return s;
+  }
+
+  optStr(v: unknown, path: string): string | undefined {
+    return v === undefined || v === null ? undefined : this.str(v, path);
+  }
+
+  num(v: unknown, path: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
+    const ok = typeof v === 'number' && Number.isFinite(v);
+    const what = describeRange(opts);
+    if (!ok) this.fail(path, what, v);
+    const n = v as number;
+    if (opts.integer && !Number.isInteger(n)) this.fail(path, what, v);
+    if (opts.min !== undefined && n < opts.min) this.fail(path, what, v);
+    if (opts.max !== undefined && n > opts.max) this.fail(path, what, v);
+    return n;
+  }
+
+  optNum(v: unknown, path: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+    return v === undefined || v === null ? undefined : this.num(v, path, opts);
+  }
+
+  bool(v: unknown, path: string): boolean {
+    if (typeof v !== 'boolean') this.fail(path, 'true or false', v);
+    return v as boolean;
+  }
+
+  optBool(v: unknown, path: string): boolean | undefined {
+    return v === undefined || v === null ? undefined : this.bool(v, path);
+  }
+
+  oneOf<T extends string>(v: unknown, path: string, choices: readonly T[]): T {
+    if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) this.fail(path, `one of ${choices.join(', ')}`, v);
+    return v as T;
+  }
+
+  /** Reject keys we don't know: a typo (`interval: 200`) must not be silently ignored. */
+  onlyKeys(o: Obj, path: string, allowed: readonly string[]): void {
+    for (const k of Object.keys(o)) {
+      if (!allowed.includes(k)) {
+        const hint = closest(k, allowed);
+        throw new QosError(
+          'CONFIG_INVALID',
+          `${this.file}: ${join(path, k)}: unknown field${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of ${allowed.join(', ')}`,
+        );
+      }
+    }
+  }
+}
+
+export function join(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return path ? `${path}.${key}` : key;
+}
+
+function describeRange(o: { min?: number; max?: number; integer?: boolean }): string {
+  const kind = o.integer ? 'an integer' : 'a number';
+  if (o.min !== undefined && o.max !== undefined) return `${kind} from ${o.min} to ${o.max}`;
+  if (o.min !== undefined) return `${kind} ≥ ${o.min}`;
+  if (o.max !== undefined) return `${kind} ≤ ${o.max}`;
+  return kind;
+}
+
+export function describe(v: unknown): string {
+  if (v === undefined) return 'nothing (the field is missing)';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? v.slice(0, 57) + '...' : v);
+  return `${typeof v} ${String(v)}`;
+}
+
+/** The allowed name closest to a typo, by edit distance, if it is close enough to be a typo. */
+function closest(word: string, options: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const o of options) {
+    const d = editDistance(word.toLowerCase(), o.toLowerCase());
+    if (d < bestD) [best, bestD] = [o, d];
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] as number;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j] as number;
+      prev[j] = Math.min((prev[j] as number) + 1, (prev[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length] as number;
+}

@@ -1,0 +1,104 @@
+/**
+ * Validate a parsed config document into a typed Config. Pure: no file or network
+ * access. Every error names the file, the field path, what was expected and what was found.
+ */
+import { hostname } from 'node:os';
+import { FORMAT_NAMES, type FormatName } from '../output/formats.js';
+import { PROBE_KINDS, probeFor } from '../probes/index.js';
+import type { BaseSpec } from '../probes/types.js';
+import { ConfigReader, join, type Obj } from './reader.js';
+import { BUILTIN_DEFAULTS, type Config, type Defaults, type EndpointConfig } from './types.js';
+import { parseLocationCode } from './locations.js';
+
+const TOP = ['probe', 'location', 'defaults', 'endpoints', 'output'] as const;
+const COMMON_TEST_FIELDS = ['kind', 'count', 'interval_ms', 'timeout_ms'] as const;
+
+export function validateConfig(doc: unknown, file: string): Config {
+  const r = new ConfigReader(file);
+  const root = doc === null || doc === undefined ? {} : r.obj(doc, '');
+  r.onlyKeys(root, '', TOP);
+
+  const probe = r.optObj(root.probe, 'probe') ?? {};
+  r.onlyKeys(probe, 'probe', ['id']);
+  const probeId = r.optStr(probe.id, 'probe.id') ?? hostname();
+
+  const loc = r.optObj(root.location, 'location') ?? {};
+  r.onlyKeys(loc, 'location', ['code', 'site', 'lat', 'lon']);
+  const code = r.optStr(loc.code, 'location.code');
+  if (code !== undefined) {
+    const parsed = parseLocationCode(code);
+    if (!parsed.ok) r.fail('location.code', `a region code like 32, 32.73, 32.73.01 or 32.73.01.1001 (${parsed.reason})`, loc.code);
+  }
+
+  const fileDefaults = readDefaults(r, r.optObj(root.defaults, 'defaults') ?? {}, 'defaults');
+  const defaults: Defaults = { ...BUILTIN_DEFAULTS, ...fileDefaults };
+
+  const endpointsRaw = root.endpoints === undefined ? [] : r.arr(root.endpoints, 'endpoints');
+  const names = new Set<string>();
+  const endpoints: EndpointConfig[] = endpointsRaw.map((e, i) => {
+    const path = join('endpoints', i);
+    const eo = r.obj(e, path);
+    r.onlyKeys(eo, path, ['name', 'host', 'tests']);
+    const host = r.str(eo.host, join(path, 'host'));
+    const name = r.optStr(eo.name, join(path, 'name')) ?? host;
+    if (names.has(name)) r.fail(join(path, 'name'), 'a name not used by another endpoint', name);
+    names.add(name);
+    const testsRaw = r.arr(eo.tests, join(path, 'tests'));
+    if (testsRaw.length === 0) r.fail(join(path, 'tests'), 'at least one test', testsRaw);
+    const tests = testsRaw.map((t, j) => readTest(r, t, join(join(path, 'tests'), j), fileDefaults));
+    return { name, host, tests };
+  });
+
+  const out = r.optObj(root.output, 'output') ?? {};
+  r.onlyKeys(out, 'output', ['format', 'path', 'append']);
+  const format: FormatName = out.format === undefined ? 'csv' : r.oneOf(out.format, 'output.format', FORMAT_NAMES);
+  return {
+    file,
+    probeId,
+    location: {
+      code: code?.trim() ?? null,
+      site: r.optStr(loc.site, 'location.site') ?? null,
+      lat: r.optNum(loc.lat, 'location.lat', { min: -90, max: 90 }) ?? null,
+      lon: r.optNum(loc.lon, 'location.lon', { min: -180, max: 180 }) ?? null,
+    },
+    defaults,
+    endpoints,
+    output: {
+      format,
+      path: r.optStr(out.path, 'output.path') ?? null,
+      append: r.optBool(out.append, 'output.append') ?? false,
+    },
+  };
+}
+
+/** The count/interval/timeout fields that are set in `o` (unset ones are left out, so layers can merge). */
+function readDefaults(r: ConfigReader, o: Obj, path: string): Partial<Defaults> {
+  r.onlyKeys(o, path, ['count', 'interval_ms', 'timeout_ms']);
+  const d: Partial<Defaults> = {
+    count: r.optNum(o.count, join(path, 'count'), { integer: true, min: 1, max: 100_000 }),
+    intervalMs: r.optNum(o.interval_ms, join(path, 'interval_ms'), { min: 1, max: 3_600_000 }),
+    timeoutMs: r.optNum(o.timeout_ms, join(path, 'timeout_ms'), { min: 1, max: 600_000 }),
+  };
+  return Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined));
+}
+
+/** A test is a kind name (`icmp`) or a mapping (`{ kind: tcp, port: 8080, count: 10 }`). */
+function readTest(r: ConfigReader, raw: unknown, path: string, fileDefaults: Partial<Defaults>): BaseSpec {
+  const o: Obj = typeof raw === 'string' ? { kind: raw } : r.obj(raw, path);
+  const kindPath = typeof raw === 'string' ? path : join(path, 'kind');
+  const kind = r.oneOf(o.kind, kindPath, PROBE_KINDS);
+  const probe = probeFor(kind)!;
+  r.onlyKeys(o, path, [...COMMON_TEST_FIELDS, ...probe.fields]);
+  // Built-in < the kind's own defaults (a longer STAMP timeout) < the file's defaults block < the test entry.
+  const base: Defaults = {
+    ...BUILTIN_DEFAULTS,
+    ...(probe.defaults ?? {}),
+    ...fileDefaults,
+    ...readDefaults(r, pick(o, ['count', 'interval_ms', 'timeout_ms']), path),
+  };
+  return probe.parse(o, { kind, ...base }, r, path);
+}
+
+function pick(o: Obj, keys: readonly string[]): Obj {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+}

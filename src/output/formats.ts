@@ -1,0 +1,68 @@
+/**
+ * Output formats: a registry of pure serialisers. Files, appends and locks are the
+ * sink's business (sink.ts); a format only turns records into text.
+ */
+import { stringify } from 'csv-stringify/sync';
+import { FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from '../records/schema.js';
+
+/** What the JSON document says about the run as a whole. */
+export interface RunInfo {
+  run_id: string;
+  probe_id: string;
+  location_code: string | null;
+  location_name: string | null;
+  site: string | null;
+  lat: number | null;
+  lon: number | null;
+  started_at: string;
+  finished_at: string | null;
+  /** completed, or interrupted (signal) / deadline (the run's --deadline passed). */
+  status: 'completed' | 'interrupted' | 'deadline';
+  tool_version: string;
+}
+
+interface StreamingFormat {
+  readonly streaming: true;
+  readonly extension: string;
+  /** Written once at the top of a new file (CSV header), '' if none. */
+  header(): string;
+  /** One whole record, newline included: written with a single write so a crash never splits it. */
+  record(r: ResultRecord): string;
+}
+
+interface DocumentFormat {
+  readonly streaming: false;
+  readonly extension: string;
+  document(run: RunInfo, records: readonly ResultRecord[]): string;
+}
+
+export type Format = StreamingFormat | DocumentFormat;
+
+const csvOptions = { eof: true, record_delimiter: 'unix', cast: { number: (n: number) => String(n) } } as const;
+
+export const formats = {
+  csv: {
+    streaming: true,
+    extension: 'csv',
+    header: () => stringify([FIELD_NAMES as string[]], csvOptions),
+    record: (r) => stringify([FIELD_NAMES.map((n) => r[n])], csvOptions),
+  },
+  ndjson: {
+    streaming: true,
+    extension: 'ndjson',
+    header: () => '',
+    record: (r) => JSON.stringify(r) + '\n',
+  },
+  json: {
+    streaming: false,
+    extension: 'json',
+    document: (run, records) => JSON.stringify({ schema_version: SCHEMA_VERSION, run, results: records }, null, 2) + '\n',
+  },
+} satisfies Record<string, Format>;
+
+export type FormatName = keyof typeof formats;
+export const FORMAT_NAMES = Object.keys(formats) as FormatName[];
+
+export function isFormatName(s: string): s is FormatName {
+  return Object.hasOwn(formats, s);
+}

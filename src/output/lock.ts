@@ -1,0 +1,81 @@
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { QosError } from '../errors.js';
+
+export interface Lock {
+  readonly path: string;
+  release(): void;
+}
+
+/**
+ * An exclusive lock file (O_CREAT|O_EXCL) holding "pid host time". Overlapping cron runs
+ * writing the same file must not interleave: the second one fails with LOCK_HELD. A lock
+ * left by a process that no longer exists on this host is stale and taken over.
+ */
+export function acquireLock(path: string): Lock {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, `${process.pid} ${hostname()} ${new Date().toISOString()}\n`);
+      closeSync(fd);
+      let released = false;
+      return {
+        path,
+        release() {
+          if (released) return;
+          released = true;
+          try {
+            unlinkSync(path);
+          } catch {
+            // already gone: nothing to release
+          }
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new QosError('OUTPUT_FAILED', `cannot create lock file ${path}: ${(err as Error).message}`, { cause: err });
+      }
+      const holder = readHolder(path);
+      if (holder && isStale(holder)) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // someone else removed it first; retry the create
+        }
+        continue;
+      }
+      throw new QosError(
+        'LOCK_HELD',
+        `another qosprobe run (${holder ? `pid ${holder.pid} on ${holder.host} since ${holder.since}` : 'unknown holder'}) is writing to the same output; lock file ${path}`,
+      );
+    }
+  }
+  throw new QosError('LOCK_HELD', `could not take the lock ${path}`);
+}
+
+interface Holder {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+function readHolder(path: string): Holder | null {
+  try {
+    const [pid, host, since] = readFileSync(path, 'utf8').trim().split(' ');
+    const n = Number(pid);
+    return Number.isInteger(n) && n > 0 ? { pid: n, host: host ?? '', since: since ?? '' } : null;
+  } catch {
+    return null;
+  }
+}
+
+function isStale(h: Holder): boolean {
+  if (h.host !== hostname()) return false; // can't see other hosts' processes (shared drive): be safe
+  if (h.pid === process.pid) return false;
+  try {
+    process.kill(h.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

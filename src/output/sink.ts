@@ -1,0 +1,201 @@
+/**
+ * Where records go: stdout or a file. Files are never left half-written:
+ * - streaming formats (csv, ndjson) append whole records, one write() each, O_APPEND;
+ * - the json document is written to a temp file, fsynced, then renamed over the target;
+ * - a lock file keeps two overlapping runs from interleaving in one file.
+ */
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { QosError } from '../errors.js';
+import type { ResultRecord } from '../records/schema.js';
+import { formats, type FormatName, type RunInfo } from './formats.js';
+import { acquireLock, type Lock } from './lock.js';
+
+export interface SinkOptions {
+  format: FormatName;
+  /** File path, or null for stdout. */
+  path: string | null;
+  append: boolean;
+  /** Where stdout data goes (injectable for tests). */
+  stdout?: NodeJS.WritableStream;
+}
+
+export interface RecordSink {
+  write(r: ResultRecord): void;
+  /** Finish the output (the json document is written here). */
+  close(run: RunInfo): void;
+  /** Records written so far. */
+  readonly count: number;
+}
+
+export function openSink(opts: SinkOptions): RecordSink {
+  const fmt = formats[opts.format];
+  if (!fmt.streaming && opts.append) {
+    throw new QosError('USAGE', `--append works with csv and ndjson; json is one document per run (use ndjson to accumulate records)`);
+  }
+  if (opts.path === null) return stdoutSink(opts);
+  const lock = acquireLock(opts.path + '.lock');
+  try {
+    return fmt.streaming ? streamingFileSink(opts.path, opts.format, opts.append, lock) : documentFileSink(opts.path, opts.format, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+function stdoutSink(opts: SinkOptions): RecordSink {
+  const out = opts.stdout ?? process.stdout;
+  const fmt = formats[opts.format];
+  const records: ResultRecord[] = [];
+  let count = 0;
+  if (fmt.streaming) {
+    const h = fmt.header();
+    if (h) out.write(h);
+  }
+  return {
+    get count() {
+      return count;
+    },
+    write(r) {
+      count++;
+      if (fmt.streaming) out.write(fmt.record(r));
+      else records.push(r);
+    },
+    close(run) {
+      if (!fmt.streaming) out.write(fmt.document(run, records));
+    },
+  };
+}
+
+function streamingFileSink(path: string, format: FormatName, append: boolean, lock: Lock): RecordSink {
+  const fmt = formats[format];
+  if (!fmt.streaming) throw new Error('unreachable');
+  let fd: number;
+  try {
+    fd = openSync(path, append ? 'a+' : 'w');
+  } catch (err) {
+    throw ioError(`cannot open ${path} for writing`, err);
+  }
+  let count = 0;
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) {
+      const h = fmt.header();
+      if (h) writeAll(fd, h);
+    } else {
+      checkExisting(fd, size, path, fmt.header());
+    }
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return {
+    get count() {
+      return count;
+    },
+    write(r) {
+      try {
+        writeAll(fd, fmt.record(r));
+        count++;
+      } catch (err) {
+        throw ioError(`cannot write to ${path}`, err);
+      }
+    },
+    close() {
+      try {
+        fsyncSync(fd);
+        closeSync(fd);
+      } catch (err) {
+        throw ioError(`cannot finish writing ${path}`, err);
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+/** An existing file we append to must carry our header, and end with a whole line. */
+function checkExisting(fd: number, size: number, path: string, header: string): void {
+  const headLen = Math.min(size, Math.max(header.length, 64 * 1024));
+  const buf = Buffer.alloc(headLen);
+  readSync(fd, buf, 0, headLen, 0);
+  if (header) {
+    const firstLine = buf.toString('utf8').split('\n')[0] ?? '';
+    if (firstLine.replace(/\r$/, '') + '\n' !== header) {
+      throw new QosError(
+        'OUTPUT_HEADER_MISMATCH',
+        `${path}: its header is not qosprobe's schema v1 CSV header, so records appended to it would land in the wrong columns. ` +
+          `Write to a new file (or move this one aside). Found: ${firstLine.slice(0, 120)}${firstLine.length > 120 ? '...' : ''}`,
+      );
+    }
+  }
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  // A crash of some other writer left a partial last line: start ours on a fresh line.
+  if (last[0] !== 0x0a) writeSync(fd, '\n');
+}
+
+function documentFileSink(path: string, format: FormatName, lock: Lock): RecordSink {
+  const fmt = formats[format];
+  if (fmt.streaming) throw new Error('unreachable');
+  const records: ResultRecord[] = [];
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  // Fail before measuring, not after, when the directory is not writable.
+  try {
+    closeSync(openSync(tmp, 'w'));
+    unlinkSync(tmp);
+  } catch (err) {
+    lock.release();
+    throw ioError(`cannot write in ${dirname(path)}`, err);
+  }
+  return {
+    get count() {
+      return records.length;
+    },
+    write(r) {
+      records.push(r);
+    },
+    close(run) {
+      try {
+        writeFileAtomic(path, fmt.document(run, records));
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+/** Temp file in the same directory, fsync, rename: readers see the old file or the new one, never half. */
+export function writeFileAtomic(path: string, data: string | Buffer): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeAll(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing to clean
+    }
+    throw ioError(`cannot write ${path}`, err);
+  }
+}
+
+/** One record, one write: loop only if the kernel took part of it (it does not for regular files in practice). */
+function writeAll(fd: number, data: string | Buffer): void {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+function ioError(what: string, err: unknown): QosError {
+  const e = err as NodeJS.ErrnoException;
+  const reason = e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'ENOENT' ? 'no such directory' : e.message;
+  return new QosError('OUTPUT_FAILED', `${what}: ${reason}`, { cause: err });
+}

@@ -1,0 +1,24 @@
+/**
+ * The probe registry, keyed by kind. Config validation, the runner, the ad hoc commands
+ * and the docs all read it, so they can't drift. Probe modules import heavy libraries
+ * (undici, ping) inside run(), so loading the registry stays cheap.
+ */
+import type { ProbeDef } from './probe.js';
+import type { BaseSpec } from './types.js';
+import { icmp } from './icmp.js';
+import { tcp } from './tcp.js';
+import { stamp } from './stamp.js';
+
+export const probes = {
+  icmp,
+  tcp,
+  stamp,
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry has its own spec type
+} satisfies Record<string, ProbeDef<any>>;
+
+export type ProbeKind = keyof typeof probes;
+export const PROBE_KINDS = Object.keys(probes) as ProbeKind[];
+
+export function probeFor(kind: string): ProbeDef<BaseSpec> | undefined {
+  return Object.hasOwn(probes, kind) ? (probes[kind as ProbeKind] as unknown as ProbeDef<BaseSpec>) : undefined;
+}

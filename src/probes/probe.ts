@@ -1,0 +1,23 @@
+import type { ConfigReader, Obj } from '../config/reader.js';
+import type { BaseSpec, Endpoint, ProbeContext, ProbeOutcome } from './types.js';
+
+/**
+ * What every probe kind provides. The registry (probes/index.ts) maps kind → ProbeDef, so
+ * config validation, the runner, the ad hoc commands and the docs can't drift apart.
+ */
+export interface ProbeDef<S extends BaseSpec = BaseSpec> {
+  readonly kind: string;
+  /** One line for --help and docs. */
+  readonly summary: string;
+  /** Config fields this kind accepts beyond kind, count, interval_ms and timeout_ms. */
+  readonly fields: readonly string[];
+  /** Defaults that differ from the config's `defaults` block for this kind (e.g. a longer STAMP timeout). */
+  readonly defaults?: Partial<Pick<BaseSpec, 'count' | 'intervalMs' | 'timeoutMs'>>;
+  /** Validate the kind-specific fields of one config entry (path-aware errors through `r`). */
+  parse(raw: Obj, base: BaseSpec, r: ConfigReader, path: string): S;
+  /** An upper bound of how long the test may take; the runner aborts it after this (plus a grace period). */
+  deadlineMs(spec: S): number;
+  /** A label for the target ("host:port", a URL) before it runs, for progress messages. */
+  targetOf(endpoint: Endpoint, spec: S): string;
+  run(endpoint: Endpoint, spec: S, ctx: ProbeContext): Promise<ProbeOutcome>;
+}

@@ -1,0 +1,232 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import { formatHostPort, resolveHost } from '../net/resolve.js';
+import { timestampDiffMs, timestampFrom, unixMsFrom, unixMsFromNtp, wallClockMs, type WireTimestamp } from '../stamp/ntp.js';
+import { OUR_ERROR_ESTIMATE, STAMP_MAX_BYTES, STAMP_MIN_BYTES, decodeReflectorPacket, encodeSenderPacket, formatOf } from '../stamp/packet.js';
+import { dominantError } from './common.js';
+import type { ProbeDef } from './probe.js';
+import { runSchedule, sleep } from './schedule.js';
+import type { BaseSpec, PacketSample, ProbeOutcome } from './types.js';
+
+export interface StampSpec extends BaseSpec {
+  kind: 'stamp';
+  /** UDP port of the reflector (IANA: 862). */
+  port: number;
+  /** Whole UDP payload of each test packet, bytes (44 minimum, padded with zeros). */
+  sizeBytes: number;
+  /**
+   * The reflector keeps its own per-session counter (RFC 8762 §4.3.1), so loss can be split
+   * by direction. Unset: split only when the replies prove it (a reflector number below ours).
+   */
+  stateful?: boolean;
+  /** Force IPv4 or IPv6 when the host name has both. */
+  family?: 4 | 6;
+}
+
+/** The outcome plus what a record has no column for yet: datagrams that were not replies to this session. */
+export interface StampOutcome extends ProbeOutcome {
+  foreignPackets: number;
+}
+
+export const STAMP_DEFAULT_PORT = 862;
+
+/**
+ * STAMP session-sender (RFC 8762, unauthenticated): `count` packets on the isochronous
+ * schedule; RTT = (r − s) − (b − a) with s, r from the local monotonic clock and the
+ * reflector's residence time b − a from its own timestamps. One-way delays a − s and r − b
+ * carry the unknown clock offset; only their differences (one-way jitter) are meaningful.
+ */
+export const stamp: ProbeDef<StampSpec> = {
+  kind: 'stamp',
+  summary: 'STAMP/TWAMP-Light (RFC 8762) round trip, one-way jitter and up/down loss to host:port',
+  fields: ['port', 'size', 'stateful', 'family'],
+  // ITU-T Y.1540's 3 s loss threshold: a packet later than this is lost (and counted late).
+  defaults: { timeoutMs: 3000 },
+  parse(raw, base, r, path) {
+    return {
+      ...base,
+      kind: 'stamp',
+      port: raw.port === undefined ? STAMP_DEFAULT_PORT : r.num(raw.port, `${path}.port`, { integer: true, min: 1, max: 65535 }),
+      sizeBytes:
+        raw.size === undefined ? STAMP_MIN_BYTES : r.num(raw.size, `${path}.size`, { integer: true, min: STAMP_MIN_BYTES, max: STAMP_MAX_BYTES }),
+      stateful: r.optBool(raw.stateful, `${path}.stateful`),
+      family: raw.family === undefined ? undefined : r.num(raw.family, `${path}.family`, { integer: true, min: 4, max: 6 }) === 6 ? 6 : 4,
+    };
+  },
+  deadlineMs: (s) => s.count * s.intervalMs + s.timeoutMs,
+  targetOf: (e, s) => formatHostPort(e.host, s.port),
+  run: runStamp,
+};
+
+interface Sent {
+  sentMono: number;
+  sentTs: WireTimestamp;
+  rttMs: number | null;
+  receivedAtMs: number | null;
+  upMs: number | null;
+  downMs: number | null;
+  late: boolean;
+  duplicates: number;
+  /** Reflector sequence numbers seen in replies to this packet (stateful split). */
+  reflectorSeqs: Set<number>;
+}
+
+export async function runStamp(endpoint: { host: string }, spec: StampSpec, { signal }: { signal: AbortSignal }): Promise<StampOutcome> {
+  const target = formatHostPort(endpoint.host, spec.port);
+  let address: string;
+  let family: 4 | 6;
+  try {
+    ({ address, family } = await resolveHost(endpoint.host, { family: spec.family, signal }));
+  } catch (err) {
+    const code = err instanceof QosError ? measurementCodeFor(err) : 'DNS_FAILED';
+    return { target, error: { code, message: errorMessage(err) }, interrupted: code === 'ABORTED', foreignPackets: 0 };
+  }
+
+  const sock: Socket = createSocket(family === 6 ? 'udp6' : 'udp4');
+  // connect(): the kernel then delivers only the reflector's datagrams, and ICMP errors (port unreachable) surface.
+  let socketError: { code: MeasurementErrorCode; message: string } | null = null;
+  sock.on('error', (err) => {
+    socketError = { code: measurementCodeFor(err), message: errorMessage(err) };
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.connect(spec.port, address, () => {
+        sock.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    sock.close();
+    return { target, targetIp: address, error: { code: measurementCodeFor(err), message: errorMessage(err) }, foreignPackets: 0 };
+  }
+
+  // A random SSID (RFC 8972) keeps a stateful reflector from continuing an older session's counter on a reused port.
+  const ssid = randomInt(1, 0x10000);
+  const sent: (Sent | undefined)[] = [];
+  let startMs = performance.now();
+  let foreign = 0;
+  let outstanding = 0;
+  let allBack: (() => void) | null = null;
+
+  sock.on('message', (msg: Buffer) => {
+    const rMono = performance.now();
+    const rWall = wallClockMs();
+    const d = decodeReflectorPacket(msg);
+    if (!d.ok) return void foreign++;
+    const p = d.packet;
+    const s = sent[p.senderSeq];
+    // Not ours: a sequence number we never sent, or a timestamp that isn't the one we sent with it.
+    if (!s || p.senderTimestamp.seconds !== s.sentTs.seconds || p.senderTimestamp.fraction !== s.sentTs.fraction) return void foreign++;
+    s.reflectorSeqs.add(p.seq);
+    if (s.rttMs !== null || s.late) {
+      s.duplicates++;
+      return;
+    }
+    const elapsed = rMono - s.sentMono;
+    if (elapsed > spec.timeoutMs) {
+      s.late = true;
+      return;
+    }
+    const fmt = formatOf(p.errorEstimate);
+    const residence = timestampDiffMs(p.timestamp, p.receiveTimestamp, fmt);
+    // A residence outside [0, round trip] means the far clock stepped: don't let it make RTT negative.
+    s.rttMs = residence >= 0 && residence <= elapsed ? elapsed - residence : elapsed;
+    s.receivedAtMs = rMono - startMs;
+    const aMs = unixMsFrom(p.receiveTimestamp, fmt);
+    const bMs = unixMsFrom(p.timestamp, fmt);
+    s.upMs = aMs - unixMsFromNtp(s.sentTs);
+    s.downMs = rWall - bMs;
+    outstanding--;
+    if (outstanding === 0) allBack?.();
+  });
+
+  const sched = await runSchedule(spec.count, spec.intervalMs, signal, (seq, start) => {
+    startMs = start;
+    const sentTs = timestampFrom(wallClockMs(), 'ntp');
+    const buf = encodeSenderPacket({ seq, timestamp: sentTs, errorEstimate: OUR_ERROR_ESTIMATE, ssid }, spec.sizeBytes);
+    const sentMono = performance.now();
+    sent[seq] = { sentMono, sentTs, rttMs: null, receivedAtMs: null, upMs: null, downMs: null, late: false, duplicates: 0, reflectorSeqs: new Set() };
+    outstanding++;
+    sock.send(buf);
+    return Promise.resolve();
+  });
+  startMs = sched.startMs;
+
+  // Wait for the last packet's loss threshold, or less when every packet is back.
+  const lastSent = sent[sent.length - 1]?.sentMono ?? performance.now();
+  const waitMs = lastSent + spec.timeoutMs - performance.now();
+  if (outstanding > 0 && waitMs > 0 && !signal.aborted) {
+    const ctl = new AbortController();
+    const onAbort = () => ctl.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    allBack = () => ctl.abort();
+    await sleep(waitMs, ctl.signal);
+    signal.removeEventListener('abort', onAbort);
+  }
+  const endMono = performance.now();
+  sock.close();
+
+  const lostError = socketError ?? null;
+  const packets: PacketSample[] = [];
+  sent.forEach((s, seq) => {
+    if (!s) return;
+    const answered = s.rttMs !== null;
+    // Cut by the abort before its threshold passed: neither received nor lost.
+    if (!answered && !s.late && endMono - s.sentMono < spec.timeoutMs) return;
+    const lost = lostError ?? { code: 'TIMEOUT' as const, message: `no reply within ${spec.timeoutMs} ms` };
+    packets.push({
+      seq,
+      sentAtMs: s.sentMono - startMs,
+      rttMs: s.rttMs,
+      receivedAtMs: s.receivedAtMs,
+      late: s.late,
+      duplicates: s.duplicates,
+      upMs: s.upMs,
+      downMs: s.downMs,
+      ...(answered ? {} : { errorCode: lost.code, errorMessage: s.late ? `reply came after the ${spec.timeoutMs} ms loss threshold` : lost.message }),
+    });
+  });
+
+  return {
+    target,
+    targetIp: address,
+    samples: { type: 'packets', intervalMs: spec.intervalMs, packets, reflectorReceived: reflectorReceived(sent, packets, spec.stateful) },
+    fields: { size_bytes: spec.sizeBytes },
+    error: dominantError(packets),
+    interrupted: signal.aborted,
+    foreignPackets: foreign,
+  };
+}
+
+/**
+ * How many test packets reached a stateful reflector, from its sequence numbers: the packets
+ * that came back (in time, late or duplicated) plus the gaps in its counter below the highest
+ * number seen (packets it reflected whose replies were lost on the way back). An upstream
+ * duplicate shows as two reflector numbers for one of our packets and is not counted twice.
+ * Packets lost after the last reply can't be placed: they count as lost upstream.
+ * Null when the reflector is not (known to be) stateful.
+ */
+function reflectorReceived(sent: readonly (Sent | undefined)[], kept: readonly PacketSample[], stateful: boolean | undefined): number | null {
+  if (stateful === false) return null;
+  const keptSeqs = new Set(kept.map((p) => p.seq));
+  const seen = new Set<number>();
+  let reached = 0;
+  let evidence = false;
+  sent.forEach((s, seq) => {
+    if (!s || !keptSeqs.has(seq) || s.reflectorSeqs.size === 0) return;
+    reached++;
+    for (const r of s.reflectorSeqs) {
+      seen.add(r);
+      if (r !== seq) evidence = true;
+    }
+  });
+  if (!stateful && !evidence) return null;
+  if (seen.size === 0) return 0;
+  let highest = -1;
+  for (const r of seen) if (r > highest) highest = r;
+  const gaps = highest + 1 - seen.size;
+  return Math.min(kept.length, reached + gaps);
+}

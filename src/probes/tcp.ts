@@ -1,0 +1,93 @@
+import { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import { formatHostPort, resolveHost } from '../net/resolve.js';
+import type { ProbeDef } from './probe.js';
+import { runSchedule } from './schedule.js';
+import type { BaseSpec, PacketSample } from './types.js';
+import { dominantError } from './common.js';
+
+export interface TcpSpec extends BaseSpec {
+  kind: 'tcp';
+  port: number;
+  /** Force IPv4 or IPv6 when the host name has both. */
+  family?: 4 | 6;
+}
+
+/**
+ * TCP handshake time: from connect() to the 'connect' event (SYN → SYN-ACK, plus the
+ * kernel's ACK), measured on the monotonic clock. The name is resolved once before the
+ * first attempt, so DNS time is not in the RTT.
+ */
+export const tcp: ProbeDef<TcpSpec> = {
+  kind: 'tcp',
+  summary: 'TCP handshake time to host:port',
+  fields: ['port', 'family'],
+  parse(raw, base, r, path) {
+    return {
+      ...base,
+      kind: 'tcp',
+      port: r.num(raw.port, `${path}.port`, { integer: true, min: 1, max: 65535 }),
+      family: raw.family === undefined ? undefined : (r.num(raw.family, `${path}.family`, { integer: true, min: 4, max: 6 }) === 6 ? 6 : 4),
+    };
+  },
+  deadlineMs: (s) => s.count * s.intervalMs + s.timeoutMs,
+  targetOf: (e, s) => formatHostPort(e.host, s.port),
+  async run(endpoint, spec, { signal }) {
+    const target = formatHostPort(endpoint.host, spec.port);
+    let address: string;
+    try {
+      address = (await resolveHost(endpoint.host, { family: spec.family, signal })).address;
+    } catch (err) {
+      const code = err instanceof QosError ? measurementCodeFor(err) : 'DNS_FAILED';
+      return { target, error: { code, message: errorMessage(err) }, interrupted: code === 'ABORTED' };
+    }
+    const { results } = await runSchedule(spec.count, spec.intervalMs, signal, (seq, startMs) =>
+      attempt(address, spec.port, spec.timeoutMs, signal).then((a) => ({ ...a, seq, sentAtMs: a.sentAt - startMs })),
+    );
+    const packets: PacketSample[] = results
+      .filter((a) => !a.cut)
+      .map(({ seq, sentAtMs, rttMs, errorCode, errorMessage: msg }) => ({ seq, sentAtMs, rttMs, errorCode, errorMessage: msg }));
+    return {
+      target,
+      targetIp: address,
+      samples: { type: 'packets', intervalMs: spec.intervalMs, packets },
+      error: dominantError(packets),
+      interrupted: signal.aborted,
+    };
+  },
+};
+
+interface Attempt {
+  sentAt: number;
+  rttMs: number | null;
+  errorCode?: MeasurementErrorCode;
+  errorMessage?: string;
+  /** Cut short by the abort signal before its own timeout: not a valid attempt either way. */
+  cut: boolean;
+}
+
+function attempt(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<Attempt> {
+  return new Promise((resolve) => {
+    const sock = new Socket();
+    let done = false;
+    const sentAt = performance.now();
+    const finish = (a: Omit<Attempt, 'sentAt'>) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      sock.destroy();
+      resolve({ sentAt, ...a });
+    };
+    const onAbort = () => finish({ rttMs: null, cut: true });
+    const timer = setTimeout(
+      () => finish({ rttMs: null, errorCode: 'TIMEOUT', errorMessage: `no handshake within ${timeoutMs} ms`, cut: false }),
+      timeoutMs,
+    );
+    signal.addEventListener('abort', onAbort, { once: true });
+    sock.once('connect', () => finish({ rttMs: performance.now() - sentAt, cut: false }));
+    sock.once('error', (err) => finish({ rttMs: null, errorCode: measurementCodeFor(err), errorMessage: errorMessage(err), cut: false }));
+    sock.connect({ host, port, noDelay: true });
+  });
+}

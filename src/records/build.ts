@@ -1,0 +1,128 @@
+/**
+ * Build a schema v1 record from a probe's outcome plus the run's context. The status
+ * rule lives here, once, for every probe.
+ */
+import type { MeasurementErrorCode } from '../errors.js';
+import type { ProbeOutcome } from '../probes/types.js';
+import { summarizePackets } from '../stats/packets.js';
+import { summarizeHttp, summarizeTransfer } from '../stats/http.js';
+import { FIELDS, SCHEMA_VERSION, emptyRecord, type Metrics, type ResultRecord } from './schema.js';
+
+/** Who and where: the same for every record of a run. */
+export interface RunContext {
+  runId: string;
+  probeId: string;
+  locationCode: string | null;
+  locationName: string | null;
+  site: string | null;
+  lat: number | null;
+  lon: number | null;
+  toolVersion: string;
+  /** Extra fields every record of the run carries (host network context). */
+  extra?: Metrics;
+}
+
+export interface TestIdentity {
+  endpoint: string;
+  test: string;
+  startedAt: Date;
+  durationMs: number;
+  intervalMs: number | null;
+  timeoutMs: number | null;
+}
+
+/** Metrics derived from the raw samples, by sample type (not by probe kind). */
+export function metricsOf(outcome: ProbeOutcome): Metrics {
+  const s = outcome.samples;
+  if (!s) return {};
+  switch (s.type) {
+    case 'packets':
+      return summarizePackets(s.packets, { intervalMs: s.intervalMs, reflectorReceived: s.reflectorReceived });
+    case 'http':
+      return summarizeHttp(s.attempts, s.intervalMs);
+    case 'dns': {
+      const m = summarizePackets(s.queries, { intervalMs: s.intervalMs });
+      return { ...m, dns_ms: m.rtt_median_ms ?? null };
+    }
+    case 'transfer':
+      return summarizeTransfer(s);
+  }
+}
+
+/**
+ * Status:
+ * - error: nothing usable was measured (no sample received), whatever the cause;
+ * - partial: interrupted (deadline or signal) after measuring something;
+ * - ok: the test ran to completion, whatever its metrics say (100% loss with replies is impossible,
+ *   so a completed test with zero replies is an error with the dominant cause).
+ */
+export function buildRecord(ctx: RunContext, id: TestIdentity, outcome: ProbeOutcome, interruptCode: MeasurementErrorCode = 'ABORTED'): ResultRecord {
+  const metrics = metricsOf(outcome);
+  const got = measuredSomething(outcome, metrics);
+  let status: 'ok' | 'partial' | 'error';
+  let error = outcome.error ?? null;
+  if (!got) {
+    status = 'error';
+    if (!error) {
+      error = outcome.interrupted
+        ? { code: interruptCode, message: interruptCode === 'DEADLINE' ? 'the deadline passed before anything was measured' : 'interrupted before anything was measured' }
+        : { code: 'ALL_LOST', message: 'no reply to any attempt' };
+    }
+  } else if (outcome.interrupted) {
+    status = 'partial';
+    error = { code: interruptCode, message: interruptCode === 'DEADLINE' ? 'cut short by the deadline' : 'cut short by an interrupt' };
+  } else {
+    status = 'ok';
+    error = null;
+  }
+  return tidy({
+    ...emptyRecord(),
+    ...(ctx.extra ?? {}),
+    ...metrics,
+    ...(outcome.fields ?? {}),
+    schema_version: SCHEMA_VERSION,
+    run_id: ctx.runId,
+    started_at: id.startedAt.toISOString(),
+    duration_ms: id.durationMs,
+    probe_id: ctx.probeId,
+    location_code: ctx.locationCode,
+    location_name: ctx.locationName,
+    site: ctx.site,
+    lat: ctx.lat,
+    lon: ctx.lon,
+    endpoint: id.endpoint,
+    target: outcome.target,
+    target_ip: outcome.targetIp ?? null,
+    test: id.test,
+    status,
+    error_code: error?.code ?? null,
+    error_message: error?.message ?? null,
+    tool_version: ctx.toolVersion,
+    interval_ms: id.intervalMs,
+    timeout_ms: id.timeoutMs,
+  });
+}
+
+/**
+ * Numbers as files carry them: integer fields as integers, measured quantities to 1 µs
+ * (3 decimals of ms; finer is below what a timer here can resolve), coordinates untouched.
+ * A non-finite number is a bug upstream; it becomes null rather than NaN in a file.
+ */
+function tidy(r: ResultRecord): ResultRecord {
+  const out = r as Record<string, string | number | null>;
+  for (const f of FIELDS) {
+    const v = out[f.name];
+    if (typeof v !== 'number') continue;
+    if (!Number.isFinite(v)) out[f.name] = null;
+    else if (f.type === 'integer') out[f.name] = Math.round(v);
+    else if (f.name !== 'lat' && f.name !== 'lon') out[f.name] = Math.round(v * 1000) / 1000;
+  }
+  return r;
+}
+
+function measuredSomething(outcome: ProbeOutcome, m: Metrics): boolean {
+  const t = outcome.samples?.type;
+  if (t === 'packets' || t === 'http' || t === 'dns') return (m.received ?? 0) > 0;
+  if (t === 'transfer') return (m.bytes ?? 0) > 0;
+  return outcome.samples !== undefined && !outcome.error;
+}

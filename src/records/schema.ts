@@ -1,0 +1,128 @@
+/**
+ * The result record, schema v1: one flat record per (endpoint, test).
+ *
+ * This list is the single source of the CSV column order, the JSON field names and
+ * docs/schema.md (a test checks the doc lists every field). Columns that a probe
+ * does not fill are `null` (an empty CSV cell), never 0, NaN or -1.
+ *
+ * v1 reserves the columns of every planned probe (STAMP, HTTP, throughput, host
+ * context) so that adding a probe never changes the CSV header: a field laptop can
+ * keep appending to last month's file after an upgrade.
+ */
+
+export const SCHEMA_VERSION = 1;
+
+export type FieldType = 'integer' | 'number' | 'string' | 'timestamp';
+
+export interface FieldDef {
+  readonly name: string;
+  readonly type: FieldType;
+  /** Unit, or '' when dimensionless/textual. */
+  readonly unit: string;
+  readonly doc: string;
+}
+
+const f = <N extends string, T extends FieldType>(name: N, type: T, unit: string, doc: string) => ({ name, type, unit, doc }) as const;
+
+export const FIELDS = [
+  // identity and context
+  f('schema_version', 'integer', '', 'Record schema version; 1 for this layout.'),
+  f('run_id', 'string', '', 'Unique id of the run that produced the record (shared by all records of one run).'),
+  f('started_at', 'timestamp', 'ISO 8601 UTC', 'Wall-clock time the test started, e.g. 2026-11-24T08:00:00.000Z.'),
+  f('duration_ms', 'number', 'ms', 'How long the test took, from the monotonic clock.'),
+  f('probe_id', 'string', '', 'Id of the probe (config probe.id, default the hostname).'),
+  f('location_code', 'string', '', 'Kemendagri region code of the probe location, e.g. 32.73 or 32.73.01.1001.'),
+  f('location_name', 'string', '', 'Full path of region names, e.g. "Jawa Barat / Kota Bandung"; null when unchecked.'),
+  f('site', 'string', '', 'Free text site label (polling station, tower, office).'),
+  f('lat', 'number', 'degrees', 'Latitude of the site (WGS 84), when configured.'),
+  f('lon', 'number', 'degrees', 'Longitude of the site (WGS 84), when configured.'),
+  f('endpoint', 'string', '', 'Endpoint name from the config (or the target for ad hoc commands).'),
+  f('target', 'string', '', 'What was measured: host, host:port or URL.'),
+  f('test', 'string', '', 'Test kind: icmp, tcp, stamp, http, dns, download, upload.'),
+  f('status', 'string', '', 'ok: the test ran to completion (whatever its metrics say); partial: cut short by a deadline or an interrupt, with what was measured; error: no usable measurement.'),
+  f('error_code', 'string', '', 'Stable error code (see docs/schema.md#error-codes) when status is error, or the cause of partial/lost attempts.'),
+  f('error_message', 'string', '', 'Human-readable detail of error_code.'),
+  // packets
+  f('sent', 'integer', 'packets', 'Packets or attempts sent.'),
+  f('received', 'integer', 'packets', 'Packets or attempts answered within the loss threshold (first copies only).'),
+  f('loss_percent', 'number', '%', '100 × (sent − received) / sent.'),
+  // delay
+  f('rtt_min_ms', 'number', 'ms', 'Minimum round-trip time over received packets.'),
+  f('rtt_mean_ms', 'number', 'ms', 'Arithmetic mean RTT.'),
+  f('rtt_median_ms', 'number', 'ms', 'Median RTT (type 7 quantile, p = 0.5).'),
+  f('rtt_p95_ms', 'number', 'ms', '95th percentile RTT (type 7 quantile).'),
+  f('rtt_max_ms', 'number', 'ms', 'Maximum RTT.'),
+  f('rtt_stddev_ms', 'number', 'ms', 'Sample standard deviation of RTT (n − 1); null with fewer than 2 samples.'),
+  // jitter
+  f('jitter_ms', 'number', 'ms', 'IPDV: mean |RTT(i+1) − RTT(i)| over consecutively sent packets both received; null with no such pair.'),
+  f('jitter_rfc3550_ms', 'number', 'ms', 'RFC 3550 interarrival jitter estimator over received packets in arrival order, seeded with the first |D|.'),
+  f('pdv_ms', 'number', 'ms', 'Packet delay variation (RFC 5481): RTT p99 − RTT min; null with fewer than 2 samples.'),
+  f('tool_version', 'string', '', 'qosprobe version that produced the record.'),
+  // test parameters (so a record can be read without its config)
+  f('interval_ms', 'number', 'ms', 'Configured send interval between packets/attempts.'),
+  f('timeout_ms', 'number', 'ms', 'Loss threshold / per-attempt timeout.'),
+  f('size_bytes', 'integer', 'bytes', 'Packet payload size where the test sets one (icmp, stamp).'),
+  f('target_ip', 'string', '', 'The IP address the target resolved to, when known.'),
+  // packet detail (STAMP and friends)
+  f('late', 'integer', 'packets', 'Packets that came back after the loss threshold (counted as lost).'),
+  f('duplicates', 'integer', 'packets', 'Extra copies of an already received packet (never counted as received).'),
+  f('reordered', 'integer', 'packets', 'Packets whose sequence number is below the highest already received (RFC 4737).'),
+  f('outage_ms', 'number', 'ms', 'Longest run of consecutive lost packets × interval_ms.'),
+  f('loss_up_percent', 'number', '%', 'Loss on the way to the reflector (stateful STAMP reflector only).'),
+  f('loss_down_percent', 'number', '%', 'Loss on the way back from the reflector (stateful STAMP reflector only).'),
+  f('jitter_up_ms', 'number', 'ms', 'One-way IPDV towards the reflector (STAMP).'),
+  f('jitter_down_ms', 'number', 'ms', 'One-way IPDV from the reflector (STAMP).'),
+  // HTTP / DNS phases
+  f('http_status', 'integer', '', 'HTTP status code of the last response.'),
+  f('dns_ms', 'number', 'ms', 'DNS lookup time (cold sample for http; median for dns).'),
+  f('connect_ms', 'number', 'ms', 'TCP connect time of the cold sample.'),
+  f('tls_ms', 'number', 'ms', 'TLS handshake time of the cold sample; null for plain HTTP.'),
+  f('ttfb_ms', 'number', 'ms', 'Time to first byte of the cold sample, from request start.'),
+  f('total_ms', 'number', 'ms', 'Total time of the cold sample, including the body.'),
+  f('warm_ttfb_ms', 'number', 'ms', 'Median time to first byte over warm (reused connection) samples.'),
+  f('warm_total_ms', 'number', 'ms', 'Median total time over warm samples.'),
+  // throughput
+  f('throughput_bps', 'integer', 'bit/s', 'Steady-state throughput: 8 × bytes after warm-up / time after warm-up.'),
+  f('throughput_p10_bps', 'integer', 'bit/s', '10th percentile of per-interval throughput after warm-up.'),
+  f('throughput_p50_bps', 'integer', 'bit/s', 'Median per-interval throughput after warm-up.'),
+  f('throughput_p90_bps', 'integer', 'bit/s', '90th percentile of per-interval throughput after warm-up.'),
+  f('bytes', 'integer', 'bytes', 'Total application payload bytes transferred, warm-up included.'),
+  f('streams', 'integer', '', 'Parallel streams (connections) used.'),
+  f('measured_ms', 'number', 'ms', 'Time over which throughput_bps was computed (after warm-up).'),
+  f('idle_rtt_ms', 'number', 'ms', 'Median RTT measured just before the transfer.'),
+  f('loaded_rtt_median_ms', 'number', 'ms', 'Median RTT during the transfer (after warm-up).'),
+  f('loaded_rtt_p95_ms', 'number', 'ms', '95th percentile RTT during the transfer.'),
+  f('loaded_rtt_increase_ms', 'number', 'ms', 'loaded_rtt_median_ms − idle_rtt_ms (bufferbloat).'),
+  f('rpm', 'integer', 'round-trips/min', 'Responsiveness: 60000 / (95% trimmed mean of loaded RTTs in ms).'),
+  // host network context
+  f('net_iface', 'string', '', 'Active network interface name.'),
+  f('net_type', 'string', '', 'wired, wireless, cellular or other.'),
+  f('net_ip', 'string', '', 'Local IP address of the active interface.'),
+  f('gateway', 'string', '', 'Default gateway address.'),
+  f('wifi_ssid', 'string', '', 'Wi-Fi network name.'),
+  f('wifi_bssid', 'string', '', 'Wi-Fi access point MAC.'),
+  f('wifi_signal_dbm', 'number', 'dBm', 'Wi-Fi signal level.'),
+  f('wifi_quality', 'number', '%', 'Wi-Fi link quality as the OS reports it.'),
+  f('wifi_channel', 'integer', '', 'Wi-Fi channel.'),
+  f('cell_operator', 'string', '', 'Cellular operator name (ModemManager).'),
+  f('cell_tech', 'string', '', 'Cellular access technology, e.g. lte, 5gnr, umts.'),
+  f('cell_rsrp_dbm', 'number', 'dBm', 'LTE/NR reference signal received power.'),
+  f('cell_rsrq_db', 'number', 'dB', 'LTE/NR reference signal received quality.'),
+  f('cell_sinr_db', 'number', 'dB', 'LTE/NR signal to interference plus noise ratio.'),
+] as const satisfies readonly FieldDef[];
+
+export type FieldName = (typeof FIELDS)[number]['name'];
+export const FIELD_NAMES: readonly FieldName[] = FIELDS.map((d) => d.name);
+
+type Field = (typeof FIELDS)[number];
+type ValueOf<T extends FieldType> = T extends 'integer' | 'number' ? number : string;
+
+/** A result record: every field present, `null` where it does not apply or could not be computed. */
+export type ResultRecord = { [F in Field as F['name']]: ValueOf<F['type']> | null };
+
+/** Fields a probe may fill (everything but the run/location identity the runner sets). */
+export type Metrics = Partial<ResultRecord>;
+
+export function emptyRecord(): ResultRecord {
+  return Object.fromEntries(FIELD_NAMES.map((n) => [n, null])) as ResultRecord;
+}

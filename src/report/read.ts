@@ -1,0 +1,563 @@
+/**
+ * Streaming readers for result files of schema v1 (CSV, NDJSON, JSON), for `qosprobe report`.
+ *
+ * A reader turns a byte stream into the few fields a report uses (ReportRow) and hands each
+ * to a callback: nothing accumulates per row, so memory stays flat however large the input.
+ * The one exception is a JSON document (`{ schema_version, run, results }`), which is read
+ * whole: it is one run's output and small; use NDJSON for large collections.
+ *
+ * Rows that cannot be used are never dropped silently: each becomes an InputIssue (file,
+ * line, reason), counted in ReadStats.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { QosError } from '../errors.js';
+import { FIELD_NAMES, SCHEMA_VERSION, type FieldName } from '../records/schema.js';
+
+export type RowStatus = 'ok' | 'partial' | 'error';
+
+/** The fields of a result record that a report uses; `null` where the record has none. */
+export interface ReportRow {
+  /** started_at as ms since the epoch. */
+  startedAtMs: number;
+  probeId: string | null;
+  locationCode: string | null;
+  locationName: string | null;
+  endpoint: string | null;
+  test: string | null;
+  status: RowStatus;
+  rttMedianMs: number | null;
+  jitterMs: number | null;
+  lossPercent: number | null;
+  throughputBps: number | null;
+}
+
+export type InputFormat = 'csv' | 'ndjson' | 'json';
+
+export type IssueKind = 'malformed' | 'unknown_schema';
+
+/** One unusable row (or file). `line` is 1-based; for a JSON document it is null and `where` names the element. */
+export interface InputIssue {
+  file: string;
+  line: number | null;
+  /** e.g. "line 12" or "results[3]". */
+  where: string;
+  kind: IssueKind;
+  reason: string;
+}
+
+/** Counts over everything read. Issue details beyond `maxIssueDetails` are counted, not kept. */
+export interface ReadStats {
+  files: { name: string; format: InputFormat | 'empty' | 'unknown'; rows: number; issues: number }[];
+  rows: number;
+  malformed: number;
+  unknownSchema: number;
+  issues: InputIssue[];
+  /** Issues counted but not listed in `issues` (the list is capped). */
+  issuesNotListed: number;
+}
+
+export interface InputSource {
+  /** Shown in issues: a path relative to the working directory, or "-" for stdin. */
+  name: string;
+  open(): Readable;
+}
+
+export function newReadStats(): ReadStats {
+  return { files: [], rows: 0, malformed: 0, unknownSchema: 0, issues: [], issuesNotListed: 0 };
+}
+
+const MAX_ISSUE_DETAILS = 200;
+const STATUSES: ReadonlySet<string> = new Set(['ok', 'partial', 'error']);
+
+const col = (n: FieldName): number => FIELD_NAMES.indexOf(n);
+const C = {
+  schema_version: col('schema_version'),
+  started_at: col('started_at'),
+  probe_id: col('probe_id'),
+  location_code: col('location_code'),
+  location_name: col('location_name'),
+  endpoint: col('endpoint'),
+  test: col('test'),
+  status: col('status'),
+  loss_percent: col('loss_percent'),
+  rtt_median_ms: col('rtt_median_ms'),
+  jitter_ms: col('jitter_ms'),
+  throughput_bps: col('throughput_bps'),
+} as const;
+const NCOLS = FIELD_NAMES.length;
+const CSV_HEADER = FIELD_NAMES.join(',');
+
+/**
+ * Read one source: sniff its format from the content, then stream its rows into `onRow`.
+ * Format: the first non-blank character `{` with a first line that is a whole JSON object
+ * without a `results` array → NDJSON; any other `{` or `[` → one JSON document; else CSV.
+ */
+export async function readSource(src: InputSource, onRow: (row: ReportRow) => void, stats: ReadStats): Promise<void> {
+  const file = { name: src.name, format: 'empty' as ReadStats['files'][number]['format'], rows: 0, issues: 0 };
+  stats.files.push(file);
+  const ctx: Ctx = {
+    file: src.name,
+    stats,
+    onRow: (r) => {
+      file.rows++;
+      stats.rows++;
+      onRow(r);
+    },
+    issue: (line, where, kind, reason) => {
+      file.issues++;
+      if (kind === 'malformed') stats.malformed++;
+      else stats.unknownSchema++;
+      if (stats.issues.length < MAX_ISSUE_DETAILS) stats.issues.push({ file: src.name, line, where, kind, reason });
+      else stats.issuesNotListed++;
+    },
+  };
+  const stream = src.open();
+  stream.setEncoding('utf8');
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<string>;
+  // Sniff: gather text until the first line is complete (or the input ends).
+  let head = '';
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    head += r.value;
+    if (head.trimStart().length > 0 && head.indexOf('\n', head.length - r.value.length) !== -1) break;
+  }
+  if (head.charCodeAt(0) === 0xfeff) head = head.slice(1);
+  const trimmed = head.trimStart();
+  if (trimmed === '') {
+    await drain(it);
+    return; // an empty file: no rows, not an error
+  }
+  const format = sniff(trimmed);
+  file.format = format;
+  if (format === 'json') return readJsonDocument(head, it, ctx);
+  return readLines(head, it, ctx, format === 'csv' ? csvLineHandler(ctx) : ndjsonLineHandler(ctx));
+}
+
+function sniff(trimmed: string): InputFormat {
+  const c = trimmed[0];
+  if (c === '[') return 'json';
+  if (c !== '{') return 'csv';
+  const nl = trimmed.indexOf('\n');
+  const first = (nl === -1 ? trimmed : trimmed.slice(0, nl)).trim();
+  try {
+    const v: unknown = JSON.parse(first);
+    if (isObject(v) && !Array.isArray(v.results)) return 'ndjson';
+    return 'json';
+  } catch {
+    // a first line that is not a whole object: a pretty-printed document, or a broken one
+    return nl === -1 ? 'ndjson' : 'json';
+  }
+}
+
+interface Ctx {
+  file: string;
+  stats: ReadStats;
+  onRow(r: ReportRow): void;
+  issue(line: number | null, where: string, kind: IssueKind, reason: string): void;
+}
+
+type LineHandler = (line: string, lineNo: number) => void;
+
+async function drain(it: AsyncIterator<string>): Promise<void> {
+  for (;;) if ((await it.next()).done) return;
+}
+
+/**
+ * Split text into lines across chunk boundaries. A CSV record may span lines when a quoted
+ * cell holds a newline: a line with an odd number of quotes is joined with the next ones
+ * until the quotes balance (the record keeps the number of its first line).
+ */
+async function readLines(head: string, it: AsyncIterator<string>, ctx: Ctx, handle: LineHandler): Promise<void> {
+  let rest = '';
+  let lineNo = 0;
+  let pending: string | null = null;
+  let pendingLine = 0;
+  let pendingQuotes = 0;
+  const feed = (text: string, final: boolean): void => {
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl === -1) break;
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      one(text.slice(start, end));
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+    if (final) {
+      if (rest !== '') one(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+      rest = '';
+      if (pending !== null) ctx.issue(pendingLine, `line ${pendingLine}`, 'malformed', 'unterminated quoted cell at the end of the file');
+    }
+  };
+  const one = (line: string): void => {
+    lineNo++;
+    if (pending !== null) {
+      pending += '\n' + line;
+      pendingQuotes += countQuotes(line);
+      if (pendingQuotes % 2 === 0) {
+        const rec = pending;
+        pending = null;
+        handle(rec, pendingLine);
+      }
+      return;
+    }
+    if (line.indexOf('"') !== -1) {
+      const q = countQuotes(line);
+      if (q % 2 === 1) {
+        pending = line;
+        pendingLine = lineNo;
+        pendingQuotes = q;
+        return;
+      }
+    }
+    handle(line, lineNo);
+  };
+  feed(head, false);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    feed(rest + r.value, false);
+  }
+  feed(rest, true);
+}
+
+function countQuotes(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('"'); i !== -1; i = s.indexOf('"', i + 1)) n++;
+  return n;
+}
+
+function csvLineHandler(ctx: Ctx): LineHandler {
+  let state: 'header' | 'rows' | 'foreign' = 'header';
+  const commas = new Int32Array(NCOLS + 1);
+  let cells: (string | null)[] = [];
+  return (line, lineNo) => {
+    if (state === 'header') {
+      if (line.trim() === '') return;
+      if (line === CSV_HEADER) {
+        state = 'rows';
+        return;
+      }
+      state = 'foreign';
+      const known = line.startsWith('schema_version,');
+      ctx.issue(
+        lineNo,
+        `line ${lineNo}`,
+        known ? 'unknown_schema' : 'malformed',
+        known
+          ? `the CSV header is not schema v${SCHEMA_VERSION}'s: every row of this file is skipped and counted`
+          : 'not a qosprobe result file: expected the schema v1 CSV header, NDJSON or a JSON document; every row of this file is skipped and counted',
+      );
+      return;
+    }
+    if (line === '') return; // a blank line carries no record
+    if (state === 'foreign') {
+      ctx.issue(lineNo, `line ${lineNo}`, 'unknown_schema', 'row of a file whose header is not schema v1');
+      return;
+    }
+    let get: (i: number) => string | null;
+    if (line.indexOf('"') === -1) {
+      // Fast path: no quotes, so cells are the text between commas. Find the commas, slice only what we use.
+      let n = 0;
+      let at = -1;
+      commas[0] = -1;
+      for (;;) {
+        at = line.indexOf(',', at + 1);
+        if (at === -1) break;
+        if (++n > NCOLS) break;
+        commas[n] = at;
+      }
+      if (n + 1 !== NCOLS) {
+        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `${n + 1 > NCOLS ? 'more than' : n + 1} cells, expected ${NCOLS}`);
+        return;
+      }
+      commas[NCOLS] = line.length;
+      get = (i) => {
+        const a = (commas[i] as number) + 1;
+        const b = commas[i + 1] as number;
+        return a === b ? null : line.slice(a, b);
+      };
+    } else {
+      const parsed = parseCsvRecord(line);
+      if (typeof parsed === 'string') {
+        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', parsed);
+        return;
+      }
+      if (parsed.length !== NCOLS) {
+        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `${parsed.length} cells, expected ${NCOLS}`);
+        return;
+      }
+      cells = parsed;
+      get = (i) => {
+        const v = cells[i] ?? null;
+        return v === '' ? null : v;
+      };
+    }
+    const row = toRow(get, (i) => FIELD_NAMES[i] as string);
+    if (typeof row === 'string') ctx.issue(lineNo, `line ${lineNo}`, row.startsWith('schema_version ') ? 'unknown_schema' : 'malformed', row);
+    else ctx.onRow(row);
+  };
+}
+
+/**
+ * One CSV record (RFC 4180: cells separated by commas; a cell in double quotes may hold commas,
+ * newlines and doubled quotes). Returns the cells, or a reason when the quoting is broken.
+ * Unquoted empty cells and quoted empty cells both read as ''.
+ */
+export function parseCsvRecord(text: string): string[] | string {
+  const out: string[] = [];
+  let i = 0;
+  const n = text.length;
+  for (;;) {
+    if (text.charCodeAt(i) === 34 /* " */) {
+      let cell = '';
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q === -1) return `unterminated quoted cell ${out.length + 1}`;
+        cell += text.slice(j, q);
+        if (text.charCodeAt(q + 1) === 34) {
+          cell += '"';
+          j = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
+      out.push(cell);
+      if (i === n) return out;
+      if (text.charCodeAt(i) !== 44 /* , */) return `text after the closing quote of cell ${out.length}`;
+      i++;
+    } else {
+      const c = text.indexOf(',', i);
+      const end = c === -1 ? n : c;
+      const cell = text.slice(i, end);
+      if (cell.indexOf('"') !== -1) return `a quote inside unquoted cell ${out.length + 1}`;
+      out.push(cell);
+      if (c === -1) return out;
+      i = c + 1;
+    }
+  }
+}
+
+/** Build a row from cell text (CSV) and check what the report relies on; a string is the reason it is unusable. */
+function toRow(get: (i: number) => string | null, name: (i: number) => string): ReportRow | string {
+  const sv = get(C.schema_version);
+  if (sv !== String(SCHEMA_VERSION)) {
+    if (sv === null) return 'schema_version is empty';
+    return /^\d+$/.test(sv) ? `schema_version ${sv} is not supported (this qosprobe reads ${SCHEMA_VERSION})` : `schema_version is not an integer: ${clip(sv)}`;
+  }
+  const status = get(C.status);
+  if (status === null || !STATUSES.has(status)) return `status must be ok, partial or error; found ${status === null ? 'nothing' : clip(status)}`;
+  const started = get(C.started_at);
+  if (started === null) return 'started_at is empty';
+  const startedAtMs = Date.parse(started);
+  if (Number.isNaN(startedAtMs)) return `started_at is not a timestamp: ${clip(started)}`;
+  let bad: string | undefined;
+  const num = (i: number): number | null => {
+    const s = get(i);
+    if (s === null) return null;
+    const v = Number(s);
+    if (!Number.isFinite(v) || v < 0 || s.trim() !== s) bad ??= `${name(i)} is not a number ≥ 0: ${clip(s)}`;
+    return v;
+  };
+  const row: ReportRow = {
+    startedAtMs,
+    probeId: get(C.probe_id),
+    locationCode: get(C.location_code),
+    locationName: get(C.location_name),
+    endpoint: get(C.endpoint),
+    test: get(C.test),
+    status: status as RowStatus,
+    rttMedianMs: num(C.rtt_median_ms),
+    jitterMs: num(C.jitter_ms),
+    lossPercent: num(C.loss_percent),
+    throughputBps: num(C.throughput_bps),
+  };
+  if (bad !== undefined) return bad;
+  if (row.lossPercent !== null && row.lossPercent > 100) return `loss_percent is above 100: ${row.lossPercent}`;
+  return row;
+}
+
+function clip(s: string): string {
+  return JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s);
+}
+
+/** A JSON object (record) to a row, with the same checks as CSV cells. */
+function objectToRow(v: unknown): ReportRow | string {
+  if (!isObject(v)) return 'not a JSON object';
+  let bad: string | undefined;
+  const get = (i: number): string | null => {
+    const key = FIELD_NAMES[i] as string;
+    const x = v[key];
+    if (x === null || x === undefined) return null;
+    if (typeof x === 'number') return String(x);
+    if (typeof x === 'string') {
+      if (NUMERIC.has(i)) bad ??= `${key} must be a number or null; found the string ${clip(x)}`;
+      return x === '' ? null : x;
+    }
+    bad ??= `${key} has an unexpected type (${Array.isArray(x) ? 'array' : typeof x})`;
+    return null;
+  };
+  if (v.schema_version === undefined) return 'schema_version is missing';
+  if (typeof v.schema_version !== 'number') return `schema_version must be a number; found ${clip(JSON.stringify(v.schema_version))}`;
+  const row = toRow(get, (i) => FIELD_NAMES[i] as string);
+  return bad ?? row;
+}
+const NUMERIC: ReadonlySet<number> = new Set([C.schema_version, C.loss_percent, C.rtt_median_ms, C.jitter_ms, C.throughput_bps]);
+
+function ndjsonLineHandler(ctx: Ctx): LineHandler {
+  return (line, lineNo) => {
+    if (line.trim() === '') return;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (err) {
+      ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `not JSON: ${(err as Error).message}`);
+      return;
+    }
+    const row = objectToRow(v);
+    if (typeof row === 'string') ctx.issue(lineNo, `line ${lineNo}`, row.startsWith('schema_version ') && row.includes('not supported') ? 'unknown_schema' : 'malformed', row);
+    else ctx.onRow(row);
+  };
+}
+
+async function readJsonDocument(head: string, it: AsyncIterator<string>, ctx: Ctx): Promise<void> {
+  const parts = [head];
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    parts.push(r.value);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(parts.join(''));
+  } catch (err) {
+    ctx.issue(null, 'document', 'malformed', `not a JSON document: ${(err as Error).message}`);
+    return;
+  }
+  // A bare array of records is accepted too (what `jq -s` makes of an NDJSON file).
+  const results: unknown = Array.isArray(doc) ? doc : isObject(doc) ? doc.results : undefined;
+  if (!Array.isArray(results)) {
+    ctx.issue(null, 'document', 'malformed', 'a JSON result document needs a "results" array');
+    return;
+  }
+  if (isObject(doc) && !Array.isArray(doc) && doc.schema_version !== SCHEMA_VERSION) {
+    const reason = `document schema_version ${JSON.stringify(doc.schema_version)} is not supported (this qosprobe reads ${SCHEMA_VERSION})`;
+    results.forEach((_, i) => ctx.issue(null, `results[${i}]`, 'unknown_schema', reason));
+    return;
+  }
+  results.forEach((v: unknown, i) => {
+    const row = objectToRow(v);
+    if (typeof row === 'string') ctx.issue(null, `results[${i}]`, row.includes('not supported') ? 'unknown_schema' : 'malformed', row);
+    else ctx.onRow(row);
+  });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs: files, directories, globs, stdin
+
+const RESULT_EXT = /\.(csv|ndjson|jsonl|json)$/i;
+
+/**
+ * Turn command-line inputs into sources, in the order given (each directory and glob sorted):
+ * `-` is stdin; a directory contributes every *.csv, *.ndjson, *.jsonl and *.json under it;
+ * a pattern with `*`, `?` or `**` is expanded here (Node 20 has no fs.glob, and a quoted
+ * pattern reaches us unexpanded). A path or pattern that matches nothing is a usage error.
+ */
+export async function expandInputs(args: readonly string[], cwd: string, stdin: () => Readable): Promise<InputSource[]> {
+  const out: InputSource[] = [];
+  const seen = new Set<string>();
+  const addFile = (abs: string): void => {
+    if (seen.has(abs)) return;
+    seen.add(abs);
+    const rel = relative(cwd, abs);
+    out.push({ name: rel === '' || rel.startsWith('..') ? abs : rel, open: () => createReadStream(abs, { highWaterMark: 1 << 20 }) });
+  };
+  for (const arg of args) {
+    if (arg === '-') {
+      out.push({ name: '-', open: stdin });
+      continue;
+    }
+    if (/[*?]/.test(arg)) {
+      const matches = await globFiles(arg, cwd);
+      if (matches.length === 0) throw new QosError('USAGE', `no file matches ${arg}`);
+      matches.forEach(addFile);
+      continue;
+    }
+    const abs = resolve(cwd, arg);
+    let st;
+    try {
+      st = await stat(abs);
+    } catch {
+      throw new QosError('USAGE', `no such file or directory: ${arg}`);
+    }
+    if (st.isDirectory()) {
+      const files = (await walk(abs)).filter((f) => RESULT_EXT.test(f));
+      if (files.length === 0) throw new QosError('USAGE', `no result files (*.csv, *.ndjson, *.json) under ${arg}`);
+      files.forEach(addFile);
+    } else addFile(abs);
+  }
+  return out;
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(p)));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+/** `*` and `?` within one path segment, `**` for any number of directories. Files only, sorted. */
+export async function globFiles(pattern: string, cwd: string): Promise<string[]> {
+  const abs = resolve(cwd, pattern);
+  const segs = abs.split(sep);
+  // The fixed prefix (no wildcard) is where the walk starts.
+  let i = 0;
+  while (i < segs.length && !/[*?]/.test(segs[i] as string)) i++;
+  const base = segs.slice(0, i).join(sep) || sep;
+  const rest = segs.slice(i);
+  const res = rest.map((s) => (s === '**' ? null : new RegExp('^' + s.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$')));
+  const out: string[] = [];
+  const step = async (dir: string, k: number): Promise<void> => {
+    if (k === res.length) return;
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    const re = res[k];
+    if (re === null) {
+      if (k === res.length - 1) {
+        for (const f of await walk(dir)) out.push(f); // a trailing ** : every file below
+        return;
+      }
+      await step(dir, k + 1); // ** matching zero directories
+      for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) await step(join(dir, e.name), k);
+      return;
+    }
+    for (const e of entries) {
+      if (!re!.test(e.name)) continue;
+      const p = join(dir, e.name);
+      if (k === res.length - 1) {
+        if (e.isFile()) out.push(p);
+      } else if (e.isDirectory()) await step(p, k + 1);
+    }
+  };
+  await step(base, 0);
+  return [...new Set(out)].sort();
+}

@@ -1,0 +1,146 @@
+/**
+ * The runner: endpoints × tests, one test at a time (tests on one link disturb each
+ * other, so nothing runs in parallel), each under its own deadline and the run's.
+ * A run never hangs: a probe that ignores its abort signal is abandoned at its deadline
+ * plus a grace period and reported as such.
+ */
+import { performance } from 'node:perf_hooks';
+import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import type { ProbeDef } from '../probes/probe.js';
+import type { BaseSpec, Endpoint, ProbeOutcome } from '../probes/types.js';
+import { buildRecord, type RunContext } from '../records/build.js';
+import type { ResultRecord } from '../records/schema.js';
+
+export interface PlannedTest {
+  endpoint: Endpoint;
+  spec: BaseSpec;
+  probe: ProbeDef<BaseSpec>;
+}
+
+export interface RunOptions {
+  /** Fires on SIGINT/SIGTERM: stop measuring, keep what was measured. */
+  signal?: AbortSignal;
+  /** Overall run deadline in ms from the start of the run. */
+  deadlineMs?: number | null;
+  /** Extra time a probe gets after its own deadline to return what it has. */
+  graceMs?: number;
+  onTestStart?(t: PlannedTest, index: number, total: number): void;
+  /** Called with each record as soon as its test finishes (streaming outputs write here). */
+  onRecord(r: ResultRecord): void;
+}
+
+export type RunStatus = 'completed' | 'interrupted' | 'deadline';
+
+export interface RunResult {
+  status: RunStatus;
+  records: ResultRecord[];
+}
+
+class Reason extends Error {
+  constructor(readonly code: MeasurementErrorCode) {
+    super(code);
+  }
+}
+
+export async function runPlan(plan: readonly PlannedTest[], ctx: RunContext, opts: RunOptions): Promise<RunResult> {
+  const records: ResultRecord[] = [];
+  const runCtl = new AbortController();
+  const onInterrupt = () => runCtl.abort(new Reason('ABORTED'));
+  if (opts.signal?.aborted) onInterrupt();
+  opts.signal?.addEventListener('abort', onInterrupt, { once: true });
+  const runTimer =
+    opts.deadlineMs != null ? setTimeout(() => runCtl.abort(new Reason('DEADLINE')), opts.deadlineMs) : undefined;
+  const grace = opts.graceMs ?? 2000;
+
+  const emit = (r: ResultRecord) => {
+    records.push(r);
+    opts.onRecord(r);
+  };
+
+  try {
+    for (const [i, t] of plan.entries()) {
+      if (runCtl.signal.aborted) {
+        // A deadline leaves a visible gap (failure is data); an interrupt was asked for, so it does not.
+        if (reasonOf(runCtl.signal) === 'DEADLINE') emit(notRun(ctx, t, 'DEADLINE', 'the run deadline passed before this test started'));
+        continue;
+      }
+      opts.onTestStart?.(t, i, plan.length);
+      emit(await runOne(t, ctx, runCtl.signal, grace));
+    }
+  } finally {
+    clearTimeout(runTimer);
+    opts.signal?.removeEventListener('abort', onInterrupt);
+  }
+  const reason = runCtl.signal.aborted ? reasonOf(runCtl.signal) : null;
+  return { status: reason === 'ABORTED' ? 'interrupted' : reason === 'DEADLINE' ? 'deadline' : 'completed', records };
+}
+
+async function runOne(t: PlannedTest, ctx: RunContext, runSignal: AbortSignal, graceMs: number): Promise<ResultRecord> {
+  const testCtl = new AbortController();
+  const forward = () => testCtl.abort(runSignal.reason);
+  runSignal.addEventListener('abort', forward, { once: true });
+  const budget = t.probe.deadlineMs(t.spec);
+  const testTimer = setTimeout(() => testCtl.abort(new Reason('DEADLINE')), budget);
+  const startedAt = new Date();
+  const t0 = performance.now();
+  let hardTimer: NodeJS.Timeout | undefined;
+  let outcome: ProbeOutcome;
+  try {
+    const abandoned = new Promise<ProbeOutcome>((resolve) => {
+      // Armed only once the test is aborted: the probe then has graceMs to hand back what it has.
+      testCtl.signal.addEventListener(
+        'abort',
+        () => {
+          hardTimer = setTimeout(
+            () =>
+              resolve({
+                target: t.probe.targetOf(t.endpoint, t.spec),
+                interrupted: true,
+                error: { code: reasonOf(testCtl.signal), message: 'the probe did not stop at its deadline; its samples were lost' },
+              }),
+            graceMs,
+          );
+        },
+        { once: true },
+      );
+    });
+    outcome = await Promise.race([t.probe.run(t.endpoint, t.spec, { signal: testCtl.signal }), abandoned]);
+  } catch (err) {
+    // A probe should return failures as data; a throw here is a bug, still recorded, never fatal.
+    outcome = { target: t.probe.targetOf(t.endpoint, t.spec), error: { code: codeOfThrown(err), message: errorMessage(err) } };
+  } finally {
+    clearTimeout(testTimer);
+    clearTimeout(hardTimer);
+    runSignal.removeEventListener('abort', forward);
+  }
+  return buildRecord(
+    ctx,
+    {
+      endpoint: t.endpoint.name,
+      test: t.spec.kind,
+      startedAt,
+      durationMs: performance.now() - t0,
+      intervalMs: t.spec.intervalMs,
+      timeoutMs: t.spec.timeoutMs,
+    },
+    outcome,
+    testCtl.signal.aborted ? reasonOf(testCtl.signal) : 'ABORTED',
+  );
+}
+
+function notRun(ctx: RunContext, t: PlannedTest, code: MeasurementErrorCode, message: string): ResultRecord {
+  return buildRecord(
+    ctx,
+    { endpoint: t.endpoint.name, test: t.spec.kind, startedAt: new Date(), durationMs: 0, intervalMs: t.spec.intervalMs, timeoutMs: t.spec.timeoutMs },
+    { target: t.probe.targetOf(t.endpoint, t.spec), error: { code, message } },
+  );
+}
+
+function reasonOf(signal: AbortSignal): MeasurementErrorCode {
+  return signal.reason instanceof Reason ? signal.reason.code : 'ABORTED';
+}
+
+function codeOfThrown(err: unknown): MeasurementErrorCode {
+  const c = measurementCodeFor(err);
+  return c === 'SOCKET_ERROR' && !(err as { code?: unknown })?.code ? 'INTERNAL' : c;
+}

@@ -1,0 +1,4 @@
+export * from './summary.js';
+export * from './jitter.js';
+export * from './loss.js';
+export * from './packets.js';

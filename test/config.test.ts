@@ -1,0 +1,108 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { EXAMPLE_CONFIG } from '../src/config/example.js';
+import { findConfig, parseDocument, readConfigFile } from '../src/config/load.js';
+import { validateConfig } from '../src/config/validate.js';
+import { QosError } from '../src/errors.js';
+
+const fixture = (name: string) => join(import.meta.dirname, '..', 'fixtures', 'config', name);
+
+describe('the documented config shape', () => {
+  it.each(['full.yaml', 'full.json'])('%s validates into the expected typed config', async (name) => {
+    const c = await readConfigFile(fixture(name));
+    expect(c.probeId).toBe('bdg-tps-017');
+    expect(c.location).toEqual({ code: '32.73', site: 'TPS-017', lat: -6.9147, lon: 107.6098 });
+    expect(c.output).toEqual({ format: 'csv', path: 'results.csv', append: true });
+    expect(c.endpoints).toHaveLength(1);
+    const [icmp, tcp] = c.endpoints[0]!.tests;
+    // icmp takes every default; tcp overrides count only
+    expect(icmp).toMatchObject({ kind: 'icmp', count: 20, intervalMs: 200, timeoutMs: 2000 });
+    expect(tcp).toMatchObject({ kind: 'tcp', port: 8080, count: 10, intervalMs: 200, timeoutMs: 2000 });
+  });
+
+  it('the example that `init` writes is valid', () => {
+    const c = validateConfig(parseYaml(EXAMPLE_CONFIG), 'qosprobe.yaml');
+    expect(c.endpoints[0]!.tests.map((t) => t.kind)).toEqual(['icmp', 'tcp']);
+  });
+
+  it('defaults the probe id to the hostname and output to csv on stdout', () => {
+    const c = validateConfig({ endpoints: [{ host: '127.0.0.1', tests: ['icmp'] }] }, 'f.yaml');
+    expect(c.probeId.length).toBeGreaterThan(0);
+    expect(c.output).toEqual({ format: 'csv', path: null, append: false });
+    expect(c.endpoints[0]!.name).toBe('127.0.0.1'); // name defaults to the host
+  });
+
+  it('layers built-in < file defaults < test entry', () => {
+    const c = validateConfig(
+      { defaults: { interval_ms: 500 }, endpoints: [{ host: 'h', tests: [{ kind: 'tcp', port: 1, timeout_ms: 100 }] }] },
+      'f.yaml',
+    );
+    // count: built-in 20; interval: file 500; timeout: test 100
+    expect(c.endpoints[0]!.tests[0]).toMatchObject({ count: 20, intervalMs: 500, timeoutMs: 100 });
+  });
+});
+
+describe('invalid configs: each message names file, field path, expectation and what was found', () => {
+  const ep = (tests: unknown[]) => ({ endpoints: [{ name: 'a', host: '127.0.0.1', tests: ['icmp'] }, { name: 'b', host: '127.0.0.1', tests }] });
+  it.each<[string, unknown, RegExp]>([
+    ['port out of range', ep([{ kind: 'tcp', port: 70000 }]), /^bad\.yaml: endpoints\[1\]\.tests\[0\]\.port: expected an integer from 1 to 65535, found number 70000$/],
+    ['port missing', ep([{ kind: 'tcp' }]), /endpoints\[1\]\.tests\[0\]\.port: expected an integer from 1 to 65535, found nothing \(the field is missing\)/],
+    ['port as text', ep([{ kind: 'tcp', port: 'http' }]), /endpoints\[1\]\.tests\[0\]\.port: expected an integer .*, found "http"/],
+    ['unknown kind', ep(['smoke']), /endpoints\[1\]\.tests\[0\]: expected one of icmp, tcp.*found "smoke"/],
+    ['typo in a field', ep([{ kind: 'tcp', port: 80, interval: 100 }]), /endpoints\[1\]\.tests\[0\]\.interval: unknown field \(did you mean "interval_ms"\?\)/],
+    ['field of another kind', ep([{ kind: 'icmp', port: 80 }]), /endpoints\[1\]\.tests\[0\]\.port: unknown field/],
+    ['zero count', ep([{ kind: 'tcp', port: 80, count: 0 }]), /endpoints\[1\]\.tests\[0\]\.count: expected an integer from 1 to 100000, found number 0/],
+    ['fractional count', { defaults: { count: 2.5 } }, /defaults\.count: expected an integer from 1 to 100000, found number 2\.5/],
+    ['negative interval', { defaults: { interval_ms: -1 } }, /defaults\.interval_ms: expected a number from 1 to 3600000, found number -1/],
+    ['no tests', { endpoints: [{ host: 'h', tests: [] }] }, /endpoints\[0\]\.tests: expected at least one test, found a list/],
+    ['tests not a list', { endpoints: [{ host: 'h', tests: 'icmp' }] }, /endpoints\[0\]\.tests: expected a list, found "icmp"/],
+    ['missing host', { endpoints: [{ name: 'x', tests: ['icmp'] }] }, /endpoints\[0\]\.host: expected a string, found nothing/],
+    ['duplicate endpoint names', { endpoints: [{ name: 'x', host: 'a', tests: ['icmp'] }, { name: 'x', host: 'b', tests: ['icmp'] }] }, /endpoints\[1\]\.name: expected a name not used by another endpoint, found "x"/],
+    ['bad output format', { output: { format: 'xml' } }, /output\.format: expected one of csv, ndjson, json, found "xml"/],
+    ['latitude out of range', { location: { lat: 91 } }, /location\.lat: expected a number from -90 to 90, found number 91/],
+    ['malformed location code', { location: { code: '32-73' } }, /location\.code: expected a region code like 32, 32\.73.*found "32-73"/],
+    ['unknown top-level key', { endpoint: [] }, /^bad\.yaml: endpoint: unknown field \(did you mean "endpoints"\?\)/],
+    ['top level is a list', [1, 2], /^bad\.yaml: \(top level\): expected a mapping \(key: value\), found a list/],
+  ])('%s', (_name, doc, message) => {
+    let err: unknown;
+    try {
+      validateConfig(doc, 'bad.yaml');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(QosError);
+    expect((err as QosError).code).toBe('CONFIG_INVALID');
+    expect((err as QosError).message).toMatch(message);
+  });
+
+  it('reports YAML syntax errors with line and column', async () => {
+    await expect(parseDocument('probe:\n  id: [unclosed\n', 'x.yaml')).rejects.toThrow(/x\.yaml: not valid YAML at line \d+, column \d+/);
+    await expect(parseDocument('{"a": }', 'x.json')).rejects.toThrow(/x\.json: not valid JSON/);
+  });
+});
+
+describe('config search order', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qosprobe-cfg-'));
+  const home = join(dir, 'home');
+  const cwd = join(dir, 'work');
+  mkdirSync(join(home, '.config', 'qosprobe'), { recursive: true });
+  mkdirSync(cwd, { recursive: true });
+  const userCfg = join(home, '.config', 'qosprobe', 'config.yaml');
+  writeFileSync(userCfg, 'probe: { id: user }\n');
+
+  it('--config first, then $QOSPROBE_CONFIG, then ./qosprobe.yaml, then the user config dir', () => {
+    const env = { HOME: home, XDG_CONFIG_HOME: join(home, '.config') };
+    expect(findConfig(undefined, env, cwd)).toBe(userCfg);
+    writeFileSync(join(cwd, 'qosprobe.yaml'), 'probe: { id: local }\n');
+    expect(findConfig(undefined, env, cwd)).toBe(join(cwd, 'qosprobe.yaml'));
+    expect(findConfig(undefined, { ...env, QOSPROBE_CONFIG: '/x/env.yaml' }, cwd)).toBe('/x/env.yaml');
+    expect(findConfig('cli.yaml', { ...env, QOSPROBE_CONFIG: '/x/env.yaml' }, cwd)).toBe(join(cwd, 'cli.yaml'));
+  });
+
+  it('a missing explicit file is CONFIG_NOT_FOUND', async () => {
+    await expect(readConfigFile(join(dir, 'nope.yaml'))).rejects.toMatchObject({ code: 'CONFIG_NOT_FOUND' });
+  });
+});

@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Pin the environment so results don't depend on the machine running them.
+const home = mkdtempSync(join(tmpdir(), 'qosprobe-test-home-'));
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    env: {
+      LC_ALL: 'C',
+      TZ: 'UTC',
+      NO_COLOR: '1',
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, '.config'),
+      XDG_STATE_HOME: join(home, '.local/state'),
+      QOSPROBE_CONFIG: '',
+      QOSPROBE_LOCATION: '',
+    },
+  },
+});
