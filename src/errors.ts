@@ -35,7 +35,8 @@ export type FatalErrorCode =
   | 'LOCATION_UNKNOWN'
   | 'OUTPUT_FAILED'
   | 'OUTPUT_HEADER_MISMATCH'
-  | 'LOCK_HELD';
+  | 'LOCK_HELD'
+  | 'REPORT_INPUT_INVALID'; // report --strict: malformed or unknown-schema rows in the input
 
 export type ErrorCode = MeasurementErrorCode | FatalErrorCode;
 
@@ -68,6 +69,7 @@ export function exitCodeFor(err: unknown): number {
     case 'CONFIG_NOT_FOUND':
     case 'CONFIG_INVALID':
     case 'LOCATION_UNKNOWN':
+    case 'REPORT_INPUT_INVALID':
       return EXIT.CONFIG;
     case 'OUTPUT_FAILED':
     case 'OUTPUT_HEADER_MISMATCH':

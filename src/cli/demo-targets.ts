@@ -5,9 +5,15 @@
 import { createServer, type Server } from 'node:net';
 import type { Config, EndpointConfig } from '../config/types.js';
 import type { BaseSpec } from '../probes/types.js';
+import type { StampSpec } from '../probes/stamp.js';
+import { SERVE_DEFAULTS, startServe } from '../serve/server.js';
 
 export interface DemoTargets {
   endpoints(base: Config): EndpointConfig[];
+  /** HTTP endpoints of the in-process `serve` (/ping, /down, /up, /health) on 127.0.0.1. */
+  httpPort: number;
+  /** Its STAMP reflector (stateful) on 127.0.0.1. */
+  stampPort: number;
   close(): Promise<void>;
 }
 
@@ -19,16 +25,35 @@ export async function startDemoTargets(): Promise<DemoTargets> {
   });
   const addr = tcpServer.address();
   const tcpPort = typeof addr === 'object' && addr ? addr.port : 0;
+  // The same server `qosprobe serve` runs, quiet, on loopback ports the kernel picks.
+  const serve = await startServe({
+    ...SERVE_DEFAULTS,
+    host: '127.0.0.1',
+    stampPort: 0,
+    httpPort: 0,
+    stateful: true,
+    token: null,
+    log: () => {},
+  }).catch(async (err: unknown) => {
+    await new Promise<void>((resolve) => tcpServer.close(() => resolve()));
+    throw err;
+  });
   return {
     endpoints(base) {
       const d = base.defaults;
       const short = { count: Math.min(d.count, 10), intervalMs: Math.min(d.intervalMs, 200), timeoutMs: Math.min(d.timeoutMs, 2000) };
+      const stampTest: StampSpec = { kind: 'stamp', ...short, port: serve.stampPort, sizeBytes: 44, stateful: true };
       const tests: BaseSpec[] = [
         { kind: 'icmp', ...short, size: 56 } as BaseSpec,
         { kind: 'tcp', ...short, port: tcpPort } as BaseSpec,
+        stampTest,
       ];
       return [{ name: 'demo-loopback', host: '127.0.0.1', tests }];
     },
-    close: () => new Promise<void>((resolve) => tcpServer.close(() => resolve())),
+    httpPort: serve.httpPort,
+    stampPort: serve.stampPort,
+    close: async () => {
+      await Promise.all([new Promise<void>((resolve) => tcpServer.close(() => resolve())), serve.close()]);
+    },
   };
 }

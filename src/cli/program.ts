@@ -11,6 +11,13 @@ import { makeInitCommand } from './commands/init.js';
 import { makePingCommand } from './commands/ping.js';
 import { makeRunCommand } from './commands/run.js';
 import { makeTcpCommand } from './commands/tcp.js';
+import { makeHttpCommand } from './commands/http.js';
+import { makeDnsCommand } from './commands/dns.js';
+import { makeDownloadCommand } from './commands/download.js';
+import { makeUploadCommand } from './commands/upload.js';
+import { makeReportCommand } from './commands/report.js';
+import { makeStampCommand } from './commands/stamp.js';
+import { makeServeCommand } from './commands/serve.js';
 import { examples } from './options.js';
 
 export function createProgram(io: CliIo): Command {
@@ -30,6 +37,13 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(makeRunCommand(io));
   program.addCommand(makePingCommand(io));
   program.addCommand(makeTcpCommand(io));
+  program.addCommand(makeHttpCommand(io));
+  program.addCommand(makeDnsCommand(io));
+  program.addCommand(makeDownloadCommand(io));
+  program.addCommand(makeUploadCommand(io));
+  program.addCommand(makeReportCommand(io));
+  program.addCommand(makeStampCommand(io));
+  program.addCommand(makeServeCommand(io));
   program.addCommand(makeInitCommand(io));
   program.addCommand(makeDemoCommand(io));
   applyToAll(program, io);

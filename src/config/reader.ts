@@ -106,6 +106,9 @@ export function describe(v: unknown): string {
 
 /** The allowed name closest to a typo, by edit distance, if it is close enough to be a typo. */
 function closest(word: string, options: readonly string[]): string | undefined {
+  // `interval` for `interval_ms`: a missing unit suffix is the commonest slip.
+  const prefixed = options.find((o) => o.startsWith(word + '_'));
+  if (prefixed) return prefixed;
   let best: string | undefined;
   let bestD = Infinity;
   for (const o of options) {

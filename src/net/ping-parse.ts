@@ -176,7 +176,7 @@ export function parsePingOutput(text: string, opts: PingParseOptions = {}): Ping
     return unparseable('empty', text.trim() === '' ? 'ping printed nothing' : 'ping printed only an incomplete line');
   }
   const unixish = lines.some((l) => SEQ_RE.test(l) || UNIX_SUMMARY_RE.test(l) || /^PING6?\b/.test(l));
-  const windowsish = lines.some((l) => (!SEQ_RE.test(l) && WIN_REPLY_V4_RE.test(l)) || WIN_SUMMARY_RE.test(l));
+  const windowsish = lines.some((l) => (!SEQ_RE.test(l) && windowsReply(l) !== null) || WIN_SUMMARY_RE.test(l));
   const windows = unixish === windowsish ? opts.platform === 'win32' : windowsish;
   return windows ? parseWindows(lines) : parseUnix(lines, opts.platform);
 }
@@ -194,7 +194,12 @@ function unixFlavour(lines: readonly string[], platform: NodeJS.Platform | undef
     if (/^PING6\(/.test(header)) return 'bsd'; // macOS ping6: "PING6(56=40+8+8 bytes) ::1 --> ::1"
     // BSD and BusyBox: "PING 127.0.0.1 (127.0.0.1): 56 data bytes"; iputils has no colon after
     // the parenthesis: "PING 127.0.0.1 (127.0.0.1) 56(84) bytes of data.", "PING ::1(::1) 56 data bytes".
-    if (/\):\s*\d/.test(header)) return lines.some((l) => /min\/avg\/max = /.test(l)) ? 'busybox' : 'bsd';
+    if (/\):\s*\d/.test(header)) {
+      // Both number from 0, so only the label rides on this: BusyBox prints "min/avg/max" and a
+      // whole loss percentage ("33% packet loss"), BSD adds stddev and one decimal ("33.3%").
+      const busybox = lines.some((l) => /min\/avg\/max = /.test(l) || /, \d+% packet loss/.test(l));
+      return busybox ? 'busybox' : 'bsd';
+    }
     if (/\)\s+(?:from\s|\d)/.test(header)) return 'iputils';
   }
   if (lines.some((l) => /^Request timeout for icmp_seq/.test(l) || /packets received/.test(l))) return 'bsd';
@@ -317,6 +322,18 @@ function firstFailures(failures: readonly PingFailure[], replies: ReadonlyMap<nu
 // ---- Windows ----------------------------------------------------------------------------------
 
 /**
+ * A Windows reply line: [1] `=` or `<`, [2] the time, [3] the TTL (undefined for IPv6). IPv6
+ * replies carry no TTL, so there the time must be the line's only `=`/`<` number and end it; an
+ * unreachable "Reply from ...: Destination host unreachable." carries no time at all.
+ */
+function windowsReply(line: string): RegExpExecArray | null {
+  const v4 = WIN_REPLY_V4_RE.exec(line);
+  if (v4) return v4;
+  if (/TTL/.test(line) || (line.match(/[=<]\s*\d/g) ?? []).length !== 1) return null;
+  return WIN_REPLY_V6_RE.exec(line);
+}
+
+/**
  * ping.exe prints a header ending in ':' ("Pinging 127.0.0.1 with 32 bytes of data:",
  * "Ping 127.0.0.1 dengan 32 byte data:"), then exactly one line per echo request, then a blank
  * line and the statistics. Sequence numbers are the positions of those lines.
@@ -334,10 +351,7 @@ function parseWindows(lines: readonly string[]): PingParseResult {
   for (; i < lines.length; i++) {
     const line = (lines[i] as string).trim();
     if (line === '' || line.endsWith(':')) break;
-    const v4 = WIN_REPLY_V4_RE.exec(line);
-    // IPv6 replies carry no TTL; an unreachable "Reply from ..." carries no time at all.
-    const v6 = v4 || /TTL/.test(line) || (line.match(/[=<]\s*\d/g) ?? []).length !== 1 ? null : WIN_REPLY_V6_RE.exec(line);
-    const m = v4 ?? v6;
+    const m = windowsReply(line);
     if (m) {
       const printed = m[2] as string;
       const lessThan = m[1] === '<';
@@ -345,7 +359,7 @@ function parseWindows(lines: readonly string[]): PingParseResult {
       replies.push({
         seq,
         rttMs: lessThan ? value / 2 : value,
-        ttl: v4 ? Number(v4[3]) : null,
+        ttl: m[3] !== undefined ? Number(m[3]) : null,
         duplicates: 0,
         ...(lessThan ? { lessThanMs: value } : {}),
       });

@@ -33,7 +33,9 @@ export function acquireLock(path: string): Lock {
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new QosError('OUTPUT_FAILED', `cannot create lock file ${path}: ${(err as Error).message}`, { cause: err });
+        const e = err as NodeJS.ErrnoException;
+        const why = e.code === 'ENOENT' ? 'no such directory' : e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? 'permission denied' : e.message;
+        throw new QosError('OUTPUT_FAILED', `cannot open ${path.replace(/\.lock$/, '')} for writing: ${why} (creating its lock file failed)`, { cause: err });
       }
       const holder = readHolder(path);
       if (holder && isStale(holder)) {

@@ -7,11 +7,19 @@ import type { ProbeDef } from './probe.js';
 import type { BaseSpec } from './types.js';
 import { icmp } from './icmp.js';
 import { tcp } from './tcp.js';
+import { http } from './http.js';
+import { dns } from './dns.js';
+import { download } from './download.js';
+import { upload } from './upload.js';
 import { stamp } from './stamp.js';
 
 export const probes = {
   icmp,
   tcp,
+  http,
+  dns,
+  download,
+  upload,
   stamp,
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry has its own spec type
 } satisfies Record<string, ProbeDef<any>>;

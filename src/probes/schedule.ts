@@ -18,14 +18,30 @@ export async function runSchedule<T>(
   for (let seq = 0; seq < count; seq++) {
     if (signal.aborted) break;
     const due = startMs + seq * intervalMs;
-    const wait = due - performance.now();
-    if (wait > 0) {
-      const fired = await sleep(wait, signal);
-      if (!fired) break;
-    }
+    if (!(await waitUntil(due, signal))) break;
     pending.push(send(seq, startMs));
   }
   return { startMs, results: await Promise.all(pending) };
+}
+
+/**
+ * Wait until performance.now() ≥ due. Node timers may fire up to ~1 ms early, so the last
+ * millisecond is spun: a packet must never leave before its slot. False if aborted.
+ */
+export async function waitUntil(due: number, signal: AbortSignal): Promise<boolean> {
+  for (;;) {
+    if (signal.aborted) return false;
+    const left = due - performance.now();
+    if (left <= 0) return true;
+    if (left > 1.5) {
+      if (!(await sleep(left - 1, signal))) return false;
+    } else {
+      while (performance.now() < due) {
+        // spin: at most ~1.5 ms per packet
+      }
+      return !signal.aborted;
+    }
+  }
 }
 
 /** Sleep that resolves false (instead of rejecting) when the signal fires first. */

@@ -25,7 +25,7 @@ export interface StampSpec extends BaseSpec {
   family?: 4 | 6;
 }
 
-/** The outcome plus what a record has no column for yet: datagrams that were not replies to this session. */
+/** The outcome plus the count of datagrams that were not replies to this session (also in fields.foreign_packets). */
 export interface StampOutcome extends ProbeOutcome {
   foreignPackets: number;
 }
@@ -157,7 +157,8 @@ export async function runStamp(endpoint: { host: string }, spec: StampSpec, { si
 
   // Wait for the last packet's loss threshold, or less when every packet is back.
   const lastSent = sent[sent.length - 1]?.sentMono ?? performance.now();
-  const waitMs = lastSent + spec.timeoutMs - performance.now();
+  // +1 ms: a Node timer may fire up to 1 ms early (libuv keeps whole-ms loop time).
+  const waitMs = lastSent + spec.timeoutMs + 1 - performance.now();
   if (outstanding > 0 && waitMs > 0 && !signal.aborted) {
     const ctl = new AbortController();
     const onAbort = () => ctl.abort();
@@ -175,7 +176,7 @@ export async function runStamp(endpoint: { host: string }, spec: StampSpec, { si
     if (!s) return;
     const answered = s.rttMs !== null;
     // Cut by the abort before its threshold passed: neither received nor lost.
-    if (!answered && !s.late && endMono - s.sentMono < spec.timeoutMs) return;
+    if (!answered && !s.late && signal.aborted && endMono - s.sentMono < spec.timeoutMs) return;
     const lost = lostError ?? { code: 'TIMEOUT' as const, message: `no reply within ${spec.timeoutMs} ms` };
     packets.push({
       seq,
@@ -194,7 +195,7 @@ export async function runStamp(endpoint: { host: string }, spec: StampSpec, { si
     target,
     targetIp: address,
     samples: { type: 'packets', intervalMs: spec.intervalMs, packets, reflectorReceived: reflectorReceived(sent, packets, spec.stateful) },
-    fields: { size_bytes: spec.sizeBytes },
+    fields: { size_bytes: spec.sizeBytes, foreign_packets: foreign },
     error: dominantError(packets),
     interrupted: signal.aborted,
     foreignPackets: foreign,

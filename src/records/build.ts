@@ -5,7 +5,8 @@
 import type { MeasurementErrorCode } from '../errors.js';
 import type { ProbeOutcome } from '../probes/types.js';
 import { summarizePackets } from '../stats/packets.js';
-import { summarizeHttp, summarizeTransfer } from '../stats/http.js';
+import { summarizeHttp } from '../stats/http.js';
+import { summarizeTransfer } from '../stats/throughput.js';
 import { FIELDS, SCHEMA_VERSION, emptyRecord, type Metrics, type ResultRecord } from './schema.js';
 
 /** Who and where: the same for every record of a run. */

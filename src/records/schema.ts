@@ -67,6 +67,7 @@ export const FIELDS = [
   f('late', 'integer', 'packets', 'Packets that came back after the loss threshold (counted as lost).'),
   f('duplicates', 'integer', 'packets', 'Extra copies of an already received packet (never counted as received).'),
   f('reordered', 'integer', 'packets', 'Packets whose sequence number is below the highest already received (RFC 4737).'),
+  f('foreign_packets', 'integer', 'packets', 'Datagrams received that were not replies to this test (garbage, wrong size, other sessions): counted and ignored.'),
   f('outage_ms', 'number', 'ms', 'Longest run of consecutive lost packets × interval_ms.'),
   f('loss_up_percent', 'number', '%', 'Loss on the way to the reflector (stateful STAMP reflector only).'),
   f('loss_down_percent', 'number', '%', 'Loss on the way back from the reflector (stateful STAMP reflector only).'),

@@ -4,7 +4,9 @@
  * interval percentiles and responsiveness (RPM). Pure: the same rule for download and
  * upload, whatever engine produced the arrivals.
  */
-import { quantileSorted, sortNumbers, trimmedMean } from './summary.js';
+import type { TransferSamples } from '../probes/types.js';
+import type { Metrics } from '../records/schema.js';
+import { quantile, quantileSorted, sortNumbers, trimmedMean } from './summary.js';
 
 /** Interval length used by the transfer probes, ms. 100 ms: short enough to see dips, long enough to hold several RTTs' worth of bytes on a LAN. */
 export const THROUGHPUT_INTERVAL_MS = 100;
@@ -125,4 +127,27 @@ export function rpm(loadedRttMs: readonly number[]): number | null {
   const m = trimmedMean(loadedRttMs, 0.95);
   if (m === null || !(m > 0)) return null;
   return Math.round(60_000 / m);
+}
+
+/** The record's throughput and latency-under-load columns from a transfer's raw samples. */
+export function summarizeTransfer(s: TransferSamples): Metrics {
+  const t = summarizeThroughput({ intervalBytes: s.intervalBytes, intervalMs: s.intervalMs, elapsedMs: s.elapsedMs, warmupMs: s.warmupMs });
+  const idle = s.idleRttMs.filter((x): x is number => x !== null);
+  const idleMedian = quantile(idle, 0.5);
+  const loaded = sortNumbers(loadedRtts(s.loadedRtt, s.warmupMs, s.elapsedMs));
+  const loadedMedian = quantileSorted(loaded, 0.5);
+  return {
+    throughput_bps: t.throughputBps,
+    throughput_p10_bps: t.p10Bps,
+    throughput_p50_bps: t.p50Bps,
+    throughput_p90_bps: t.p90Bps,
+    bytes: t.totalBytes,
+    streams: s.streams,
+    measured_ms: t.measuredMs,
+    idle_rtt_ms: idleMedian,
+    loaded_rtt_median_ms: loadedMedian,
+    loaded_rtt_p95_ms: quantileSorted(loaded, 0.95),
+    loaded_rtt_increase_ms: loadedMedian !== null && idleMedian !== null ? loadedMedian - idleMedian : null,
+    rpm: rpm(loaded),
+  };
 }

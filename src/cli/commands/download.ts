@@ -1,0 +1,34 @@
+import { makeAdhocCommand } from '../adhoc.js';
+import type { CliIo } from '../io.js';
+import { positiveInt, positiveNumber } from '../options.js';
+import { hostOf } from './http.js';
+
+export function makeDownloadCommand(io: CliIo) {
+  return makeAdhocCommand(
+    {
+      name: 'download',
+      kind: 'download',
+      argument: '<url>',
+      description: 'Download throughput from URL (a template: {bytes} becomes the request size) over parallel streams, with latency under load',
+      examples: ['qosprobe download "http://127.0.0.1:8080/down?bytes={bytes}" --duration 5 --streams 4', 'qosprobe download "https://speed.example/__down?bytes={bytes}" --bytes 25000000 --format ndjson'],
+      options: (cmd) =>
+        cmd
+          .option('-d, --duration <seconds>', 'how long to transfer (default 10)', positiveNumber)
+          .option('-s, --streams <n>', 'parallel connections (default 4)', positiveInt)
+          .option('-w, --warmup <seconds>', 'excluded from the steady-state figures (default min(20% of the test, 2 s))', nonNegative)
+          .option('--bytes <n>', 'bytes per request ({bytes} in the URL; default 100000000)', positiveInt)
+          .option('--ping-url <url>', 'where RTT under load is sampled (default /ping on the same origin)')
+          .option('--ca-file <file>', 'trust this CA certificate (PEM) too')
+          .option('-k, --insecure', 'accept any TLS certificate'),
+      toTest: (arg, o) => ({
+        host: hostOf(arg),
+        fields: { url: arg, duration_s: o.duration, streams: o.streams, warmup_s: o.warmup, bytes: o.bytes, ping_url: o.pingUrl, ca_file: o.caFile, insecure: o.insecure },
+      }),
+    },
+    io,
+  );
+}
+
+function nonNegative(v: string): number {
+  return v.trim() === '0' ? 0 : positiveNumber(v);
+}

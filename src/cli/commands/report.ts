@@ -1,0 +1,128 @@
+/**
+ * `qosprobe report FILES...`: aggregate result files per location (or endpoint, test, province,
+ * probe) and rate the groups against a quality profile. The CLI edge only: files, stdin, stdout;
+ * the work is in src/report/ (imported when the command runs, so --version never loads it).
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CliIo } from '../io.js';
+import { examples } from '../options.js';
+
+const BY_KEYS = ['location', 'province', 'endpoint', 'test', 'probe'] as const;
+type ByKey = (typeof BY_KEYS)[number];
+const REPORT_FORMATS = ['table', 'csv', 'json', 'html'] as const;
+
+export interface ReportFlags {
+  by?: ByKey[];
+  since?: string;
+  until?: string;
+  profile?: string;
+  format?: (typeof REPORT_FORMATS)[number];
+  out?: string;
+  strict?: boolean;
+}
+
+/** --by location,endpoint or --by location --by endpoint; keys accumulate in order, without repeats. */
+function byKeys(value: string, previous: ByKey[] | undefined): ByKey[] {
+  const out = [...(previous ?? [])];
+  for (const raw of value.split(',')) {
+    const k = raw.trim();
+    if (!(BY_KEYS as readonly string[]).includes(k)) throw new InvalidArgumentError(`expected one or more of ${BY_KEYS.join(', ')} (comma-separated), got "${k}"`);
+    if (!out.includes(k as ByKey)) out.push(k as ByKey);
+  }
+  return out;
+}
+
+export function makeReportCommand(io: CliIo): Command {
+  return new Command('report')
+    .description('aggregate result files (CSV, NDJSON, JSON; files, directories, globs, - for stdin) per location and rate them against a quality profile')
+    .argument('<inputs...>', 'result files, directories (searched for *.csv, *.ndjson, *.json), quoted globs ("results/**/*.csv"), or - for stdin')
+    .option('-b, --by <keys>', `group by ${BY_KEYS.join('|')}; comma-separated or repeated for several keys (default location)`, byKeys)
+    .option('--since <time>', 'only records that started at or after this ISO 8601 date or date-time (UTC unless an offset is given)')
+    .option('--until <time>', 'only records that started before this ISO 8601 date or date-time')
+    .option('-p, --profile <name|file>', 'quality profile: tiphon, itu-y1541, uso-2010, uso-2013, uso-2013-vsat, a profile file (.json/.yaml), or none (default tiphon)')
+    .addOption(new Option('-f, --format <format>', 'output format (default table)').choices(REPORT_FORMATS))
+    .option('-o, --out <file>', 'write the report to this file (atomically) instead of stdout')
+    .option('--strict', 'fail (exit 3) when any row is malformed or of an unknown schema version, instead of counting and listing them')
+    .addHelpText(
+      'after',
+      examples(
+        'qosprobe report results/                                  # every result file under results/, by location',
+        'qosprobe report "field/**/*.ndjson" day1.csv --by province --profile itu-y1541',
+        'qosprobe report results/ --by location,endpoint --since 2026-11-01 --until 2026-12-01 --format csv -o nov.csv',
+        'qosprobe report results/ --format html -o report.html     # one self-contained page with charts',
+        'cat a.ndjson | qosprobe report - --profile ./my-profile.json --strict',
+      ) + '\nSamples are per record (latency = each test\'s rtt_median_ms); see docs/report.md. Exit 3 with --strict when input rows are unusable.\n',
+    )
+    .action(async (inputs: string[], flags: ReportFlags) => {
+      const [{ expandInputs }, { buildReport }, { parseTimeBound }, { loadProfile }, { QosError }, { provinceOf, loadRegionTable }] = await Promise.all([
+        import('../../report/read.js'),
+        import('../../report/build.js'),
+        import('../../report/aggregate.js'),
+        import('../../report/profiles.js'),
+        import('../../errors.js'),
+        import('../../config/locations.js'),
+      ]);
+      const bound = (name: string, v: string | undefined): number | undefined => {
+        if (v === undefined) return undefined;
+        const t = parseTimeBound(v);
+        if (t === null) throw new QosError('USAGE', `--${name}: expected an ISO 8601 date (2026-11-24) or date-time (2026-11-24T08:00:00Z), got "${v}"`);
+        return t;
+      };
+      const sinceMs = bound('since', flags.since);
+      const untilMs = bound('until', flags.until);
+      if (sinceMs !== undefined && untilMs !== undefined && untilMs <= sinceMs) throw new QosError('USAGE', '--until must be later than --since');
+      const by = flags.by ?? ['location'];
+      const format = flags.format ?? 'table';
+      const profileName = flags.profile ?? 'tiphon';
+      const profile = profileName === 'none' ? null : await loadProfile(profileName, io.cwd);
+      const sources = await expandInputs(inputs, io.cwd, () => process.stdin);
+      if (inputs.filter((i) => i === '-').length > 1) throw new QosError('USAGE', 'stdin (-) can be read only once');
+      const table = by.includes('location') || by.includes('province') ? await loadRegionTable() : null;
+
+      const data = await buildReport(sources, {
+        by,
+        sinceMs,
+        untilMs,
+        profile,
+        series: format === 'html',
+        provinceOf,
+        regionName: table ? (code) => table.get(code) : undefined,
+      });
+
+      const { malformed, unknownSchema } = data.input;
+      if (flags.strict && malformed + unknownSchema > 0) {
+        const first = data.input.issues[0];
+        throw new QosError(
+          'REPORT_INPUT_INVALID',
+          `--strict: ${malformed} malformed row(s) and ${unknownSchema} row(s) of an unknown schema version` +
+            (first ? `; first: ${first.file}:${first.line ?? first.where}: ${first.reason}` : '') +
+            ' (run without --strict to see them all)',
+        );
+      }
+      let text: string;
+      switch (format) {
+        case 'table':
+          text = (await import('../../report/render-table.js')).renderTable(data);
+          break;
+        case 'csv':
+          text = (await import('../../report/render-data.js')).renderCsv(data);
+          break;
+        case 'json':
+          text = (await import('../../report/render-data.js')).renderJson(data);
+          break;
+        case 'html':
+          text = (await import('../../report/render-html.js')).renderHtml(data, { generatedAt: new Date().toISOString() });
+          break;
+      }
+      if (flags.out !== undefined) {
+        const [{ writeFileAtomic }, { resolve }] = await Promise.all([import('../../output/sink.js'), import('node:path')]);
+        writeFileAtomic(resolve(io.cwd, flags.out), text);
+      } else io.stdout.write(text);
+      // The table on stdout lists the problems itself; otherwise say so on stderr.
+      if (malformed + unknownSchema > 0 && (format !== 'table' || flags.out !== undefined)) {
+        const { issueLines } = await import('../../report/render-table.js');
+        io.stderr.write(issueLines(data).slice(1).join('\n') + '\n');
+      }
+      if (flags.out !== undefined) io.stderr.write(`wrote ${flags.out}: ${data.groups.length} group(s) from ${data.rows} record(s)\n`);
+    });
+}

@@ -1,0 +1,71 @@
+import { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import { examples, port, positiveInt } from '../options.js';
+
+interface ServeFlags {
+  host?: string;
+  stampPort: number;
+  httpPort: number;
+  stateful?: boolean;
+  maxBytes: number;
+  maxConcurrent: number;
+  token?: string;
+  rateLimit: number;
+  quiet?: boolean;
+}
+
+/** Port parser that also takes 0 (any free port), handy for tests and for running beside another server. */
+function portOrZero(v: string): number {
+  return v.trim() === '0' ? 0 : port(v);
+}
+
+export function makeServeCommand(io: CliIo): Command {
+  const cmd = new Command('serve').description(
+    'run the measurement server: a STAMP reflector (UDP) and HTTP endpoints for throughput tests, until SIGTERM or Ctrl-C',
+  );
+  // serve reads no config file, so defaults can live in commander here.
+  cmd
+    .option('--host <address>', 'bind address (default: all, IPv6 and IPv4)')
+    .option('--stamp-port <port>', 'UDP port of the STAMP reflector (ports < 1024 need root or CAP_NET_BIND_SERVICE)', portOrZero, 862)
+    .option('--http-port <port>', 'TCP port of the HTTP endpoints', portOrZero, 8080)
+    .option('--stateful', 'keep a per-session reflector counter so senders can tell upstream from downstream loss')
+    .option('--max-bytes <n>', 'largest /down or /up transfer, bytes', positiveInt, 1_000_000_000)
+    .option('--max-concurrent <n>', 'concurrent HTTP transfers', positiveInt, 8)
+    .option('--token <token>', 'require "Authorization: Bearer <token>" on the HTTP endpoints (default: $QOSPROBE_SERVE_TOKEN)')
+    .option('--rate-limit <pps>', 'STAMP packets per second accepted from one source address', positiveInt, 1000)
+    .option('-q, --quiet', 'no log lines on stderr')
+    .addHelpText(
+      'after',
+      examples(
+        'qosprobe serve --stamp-port 8862 --http-port 8080          # unprivileged ports',
+        'sudo qosprobe serve --stateful                              # IANA port 862, loss split per direction',
+        'qosprobe serve --host 127.0.0.1 --stamp-port 8862 & qosprobe stamp 127.0.0.1:8862',
+        'QOSPROBE_SERVE_TOKEN=s3cret qosprobe serve --rate-limit 200',
+      ),
+    );
+  cmd.action(async (o: ServeFlags) => {
+    const { startServe } = await import('../../serve/server.js');
+    const log = o.quiet ? () => {} : (line: string) => void io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    // The token may come from the environment so it does not show in `ps`.
+    const token = o.token ?? (io.env.QOSPROBE_SERVE_TOKEN || null);
+    const s = await startServe({
+      host: o.host ?? null,
+      stampPort: o.stampPort,
+      httpPort: o.httpPort,
+      stateful: Boolean(o.stateful),
+      rateLimitPps: o.rateLimit,
+      maxBytes: o.maxBytes,
+      maxConcurrent: o.maxConcurrent,
+      token,
+      log,
+    });
+    log(
+      `serving on ${s.host}: STAMP udp/${s.stampPort} (${o.stateful ? 'stateful' : 'stateless'}, ${o.rateLimit} pps per source), HTTP tcp/${s.httpPort}${token ? ' (token required)' : ''}`,
+    );
+    if (!io.signal.aborted) await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
+    log(`${String(io.signal.reason ?? 'signal')}: shutting down`);
+    await s.close();
+    // A signal is how a server is meant to stop: exit 0, not 130.
+  });
+  return cmd;
+}

@@ -1,0 +1,238 @@
+/**
+ * HTTP adapter over undici (imported lazily: `qosprobe --version` must not load it).
+ *
+ * - Phase timings: our own connector does the DNS lookup, the TCP connect and the TLS
+ *   handshake itself, so each is timed on the monotonic clock (undici's diagnostics
+ *   channels do not separate DNS from connect). A request that made the client open a
+ *   connection is "cold" and carries that connection's phases; one that reused a kept-alive
+ *   connection is "warm".
+ * - Proxies: undici's EnvHttpProxyAgent honours HTTP_PROXY / HTTPS_PROXY / NO_PROXY. Through
+ *   a proxy the connection is undici's tunnel, not ours: phases are then null, TTFB and
+ *   total are still measured.
+ * - Errors are data: request() never throws; it returns the error as one of our stable codes.
+ */
+import { lookup } from 'node:dns/promises';
+import { readFile } from 'node:fs/promises';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { connect as tlsConnect } from 'node:tls';
+import type { Dispatcher, buildConnector } from 'undici';
+import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+
+export interface HttpClientOptions {
+  /** PEM file of a CA to trust (on top of the system store), e.g. a self-signed server's. */
+  caFile?: string | null;
+  /** Accept any certificate (TLS still happens and is timed). */
+  insecure?: boolean;
+  /** Follow up to this many redirects; 0 reports the 3xx itself. */
+  maxRedirects?: number;
+  /** Idle kept-alive connections close after this, ms (undici default 4 s; tests use a few ms). */
+  keepAliveTimeoutMs?: number;
+  /** Connection attempt timeout (DNS + TCP + TLS), ms. */
+  connectTimeoutMs?: number;
+  /** Explicit proxy settings instead of the environment (tests). */
+  proxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string };
+}
+
+/** Phases of a connection this client opened, ms; null = did not happen (IP literal: no DNS; plain HTTP: no TLS). */
+export interface ConnectionPhases {
+  dnsMs: number | null;
+  connectMs: number | null;
+  tlsMs: number | null;
+  remoteAddress: string | null;
+}
+
+export interface HttpRequestOptions {
+  method?: 'GET' | 'POST' | 'HEAD';
+  headers?: Record<string, string>;
+  /** Request body, streamed (undici pulls as the socket drains). */
+  body?: AsyncIterable<Uint8Array> | Uint8Array | null;
+  /** Per-request timeout, ms: the whole request, body included. */
+  timeoutMs: number;
+  /** Stops the request; the result says ABORTED with what was received. */
+  signal?: AbortSignal;
+  /** Called for each body chunk as it arrives (byte count), for throughput binning. */
+  onData?: (bytes: number) => void;
+  /** Called when response headers arrive. */
+  onHeaders?: (status: number) => void;
+}
+
+export interface HttpResult {
+  status: number | null;
+  /** This request opened a new connection (phases known) rather than reusing one. */
+  cold: boolean;
+  phases: ConnectionPhases | null;
+  /** Request start → response headers, ms. */
+  ttfbMs: number | null;
+  /** Request start → end of the body, ms; null when the body did not complete. */
+  totalMs: number | null;
+  /** Body bytes received. */
+  bytes: number;
+  /** The response body text when asked for (small bodies only: /up's JSON). */
+  text?: string;
+  error: { code: MeasurementErrorCode; message: string } | null;
+}
+
+export interface HttpClient {
+  request(url: string | URL, o: HttpRequestOptions & { readText?: boolean }): Promise<HttpResult>;
+  /** Connections opened so far. */
+  readonly connectionsOpened: number;
+  close(): Promise<void>;
+}
+
+/** Tags the phase an error came from, so a certificate problem is TLS_FAILED whatever its OpenSSL code. */
+function phaseError(code: MeasurementErrorCode, what: string, err: unknown): QosError {
+  return new QosError(code, `${what}: ${errorMessage(err)}`, { cause: err });
+}
+
+export async function createHttpClient(o: HttpClientOptions = {}): Promise<HttpClient> {
+  const undici = await import('undici');
+  const ca = o.caFile ? await readFile(o.caFile, 'utf8') : undefined;
+  const connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
+  const opened: ConnectionPhases[] = [];
+
+  // undici calls this for every new connection; it must call back with a connected socket.
+  const connector = (
+    opts: { hostname: string; protocol: string; port: string; servername?: string | null },
+    callback: (err: Error | null, socket: Socket | null) => void,
+  ): void => {
+    const host = opts.hostname.startsWith('[') ? opts.hostname.slice(1, -1) : opts.hostname;
+    const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
+    let done = false;
+    let sock: Socket | null = null;
+    const finish = (err: Error | null, s: Socket | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (err) sock?.destroy();
+      callback(err, s);
+    };
+    const timer = setTimeout(
+      () => finish(new QosError('TIMEOUT', `no connection to ${host}:${port} within ${connectTimeoutMs} ms`), null),
+      connectTimeoutMs,
+    );
+    const phases: ConnectionPhases = { dnsMs: null, connectMs: null, tlsMs: null, remoteAddress: null };
+    void (async () => {
+      let address = host;
+      if (isIP(host) === 0) {
+        const t = performance.now();
+        try {
+          address = (await lookup(host, { verbatim: true })).address;
+        } catch (err) {
+          return finish(phaseError('DNS_FAILED', `cannot resolve ${host}`, err), null);
+        }
+        phases.dnsMs = performance.now() - t;
+      }
+      if (done) return;
+      phases.remoteAddress = address;
+      const tc = performance.now();
+      const tcp = netConnect({ host: address, port, noDelay: true });
+      sock = tcp;
+      tcp.once('error', (err) => finish(err, null));
+      tcp.once('connect', () => {
+        phases.connectMs = performance.now() - tc;
+        if (opts.protocol !== 'https:') {
+          tcp.removeAllListeners('error');
+          opened.push(phases);
+          return finish(null, tcp);
+        }
+        const tt = performance.now();
+        const servername = opts.servername || (isIP(host) === 0 ? host : undefined);
+        const tlsSock = tlsConnect({ socket: tcp, servername, ca, rejectUnauthorized: !o.insecure, ALPNProtocols: ['http/1.1'] });
+        sock = tlsSock;
+        tcp.removeAllListeners('error');
+        tlsSock.once('error', (err) => finish(phaseError('TLS_FAILED', `TLS with ${host}`, err), null));
+        tlsSock.once('secureConnect', () => {
+          phases.tlsMs = performance.now() - tt;
+          tlsSock.removeAllListeners('error');
+          opened.push(phases);
+          finish(null, tlsSock);
+        });
+      });
+    })();
+  };
+
+  const agentOpts = {
+    connect: connector as unknown as buildConnector.connector,
+    keepAliveTimeout: o.keepAliveTimeoutMs ?? 4_000,
+    // Our signal carries the per-request timeout; undici's own 300 s timers stay out of the way.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    // Through a proxy the tunnel is undici's: hand it the same trust settings.
+    requestTls: { ca, rejectUnauthorized: !o.insecure },
+    ...(o.proxy ?? {}),
+  };
+  const base = new undici.EnvHttpProxyAgent(agentOpts);
+  const maxRedirects = o.maxRedirects ?? 5;
+  const dispatcher: Dispatcher = maxRedirects > 0 ? base.compose(undici.interceptors.redirect({ maxRedirections: maxRedirects })) : base;
+
+  return {
+    get connectionsOpened() {
+      return opened.length;
+    },
+    async request(url, r) {
+      const before = opened.length;
+      const ctl = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        ctl.abort(new QosError('TIMEOUT', `no complete response within ${r.timeoutMs} ms`));
+      }, r.timeoutMs);
+      const onOuterAbort = () => ctl.abort(new QosError('ABORTED', 'aborted'));
+      if (r.signal?.aborted) onOuterAbort();
+      r.signal?.addEventListener('abort', onOuterAbort, { once: true });
+      const t0 = performance.now();
+      const res: HttpResult = { status: null, cold: false, phases: null, ttfbMs: null, totalMs: null, bytes: 0, error: null };
+      try {
+        const resp = await dispatcher.request({
+          origin: new URL(url).origin,
+          path: pathOf(url),
+          method: r.method ?? 'GET',
+          headers: r.headers,
+          body: r.body ?? undefined,
+          signal: ctl.signal,
+        } as Dispatcher.RequestOptions);
+        res.ttfbMs = performance.now() - t0;
+        res.status = resp.statusCode;
+        r.onHeaders?.(resp.statusCode);
+        const textParts: Buffer[] = [];
+        let textBytes = 0;
+        for await (const chunk of resp.body as AsyncIterable<Buffer>) {
+          res.bytes += chunk.length;
+          r.onData?.(chunk.length);
+          // Only a small body is kept (bounded memory): /up answers a line of JSON.
+          if (r.readText && textBytes < 65_536) {
+            textParts.push(chunk);
+            textBytes += chunk.length;
+          }
+        }
+        res.totalMs = performance.now() - t0;
+        if (r.readText) res.text = Buffer.concat(textParts).toString('utf8');
+      } catch (err) {
+        const cause = timedOut ? ctl.signal.reason : r.signal?.aborted ? new QosError('ABORTED', 'aborted') : err;
+        res.error = { code: measurementCodeFor(cause), message: errorMessage(cause) };
+      } finally {
+        clearTimeout(timer);
+        r.signal?.removeEventListener('abort', onOuterAbort);
+      }
+      if (opened.length > before) {
+        res.cold = true;
+        res.phases = opened[before] ?? null;
+      }
+      return res;
+    },
+    close: async () => {
+      await base.destroy().catch(() => {});
+    },
+  };
+}
+
+function pathOf(url: string | URL): string {
+  const u = new URL(url);
+  return u.pathname + u.search;
+}
+
+/** Resolve `{bytes}` in a URL template. */
+export function fillUrlTemplate(template: string, bytes: number): string {
+  return template.replaceAll('{bytes}', String(bytes));
+}

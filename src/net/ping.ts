@@ -1,0 +1,254 @@
+/**
+ * Adapter over the `ping` package (0.4.4) and the system ping it drives: one ping test in, its
+ * raw output and exit out; failures to run become our error codes. Reading the output is
+ * ping-parse.ts's job.
+ *
+ * What we take from the package, and what we don't. `ping.promise.probe()` cannot carry this
+ * test (checked in node_modules/ping/lib/ping-promise.js and lib/builder/*.js):
+ * - no abort: it keeps the child process to itself, so an interrupted test could neither stop
+ *   ping nor keep what it printed;
+ * - no environment of our own: on Linux its spawn options are `Object.assign(process.env,
+ *   {LANG: 'C'})`, which rewrites this whole process's environment on every call, and sets LANG,
+ *   which a user's LC_ALL or LC_NUMERIC still overrides (then iputils prints "Zeit=0,045 ms");
+ * - it merges stderr into the output and drops the exit status and the spawn error's code
+ *   ("binary not found" looks like any other failure);
+ * - on Windows its per-reply timeout (seconds) is ×1000 then `%d`, which prints fractions:
+ *   1001 ms becomes "-w 1000.9999999999999".
+ * So we spawn ping ourselves, with the package's own pieces for what it knows: which binary
+ * on which platform (`getExecutablePath`) and its flags (`createBuilder().getCommandArguments`).
+ * Only the interval (the package has no option for it), `-6` on Linux and Windows' `-w` are ours.
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { platform as osPlatform } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { PingConfig } from 'ping';
+import { QosError, errorMessage } from '../errors.js';
+import { parsePingOutput } from './ping-parse.js';
+
+export interface PingOptions {
+  /** An IP address: resolve names before (DNS time stays out of the RTT, and ping would resolve again). */
+  address: string;
+  family: 4 | 6;
+  /** Echo requests to send. */
+  count: number;
+  /** Time between requests, ms. Windows' ping.exe cannot set it (about one a second). */
+  intervalMs: number;
+  /** How long ping waits for a reply, ms; Linux and macOS ping take whole seconds, so it is rounded up there. */
+  timeoutMs: number;
+  /** ICMP payload bytes (`-s`, Windows `-l`). */
+  sizeBytes: number;
+  /** Stops ping (SIGINT, then SIGKILL): what it printed until then is still returned. */
+  signal?: AbortSignal;
+  /** Overall bound for the run, ms; a backstop, by default pingDurationMs() + 2 s. */
+  deadlineMs?: number;
+  /** Run this program instead of the system ping, with the same arguments (tests). */
+  binary?: string;
+  /** Build the command for this platform instead of this machine's (tests). */
+  platform?: NodeJS.Platform;
+}
+
+export interface PingRun {
+  stdout: string;
+  stderr: string;
+  /** Exit code, null when ping ended on a signal. Not a measurement: see docs/icmp.md. */
+  exitCode: number | null;
+  exitSignal: NodeJS.Signals | null;
+  /** We stopped ping: the abort signal fired, or our own deadline passed; null when it ended by itself. */
+  stoppedBy: 'abort' | 'deadline' | null;
+  /** When we told ping to stop, ms after it was started; null when we did not. */
+  stoppedAtMs: number | null;
+  /** From spawn to exit, ms. */
+  durationMs: number;
+  /** The interval ping really used, ms (Windows: 1000 whatever was asked). */
+  intervalMs: number;
+  /** The platform the command was built for (the parser's tie-breaker). */
+  platform: NodeJS.Platform;
+  /** The program and its arguments, for messages. */
+  command: readonly string[];
+}
+
+/** How long ping gets after SIGINT to print its summary and exit before it is killed. */
+const KILL_GRACE_MS = 1000;
+
+// ---- the package's argument builders ----------------------------------------------------------
+
+/** The builders' config: the package's PingConfig, where `timeout: false` (a boolean) means "no -W". */
+type BuilderConfig = Omit<PingConfig, 'timeout'> & { timeout?: number | false };
+
+interface PingBuilderFactory {
+  isLinux(platform: string): boolean;
+  isMacOS(platform: string): boolean;
+  isWindow(platform: string): boolean;
+  isPlatformSupport(platform: string): boolean;
+  getExecutablePath(platform: string, v6: boolean): string;
+  createBuilder(platform: string): { getCommandArguments(target: string, config: BuilderConfig): string[] };
+}
+
+let factory: PingBuilderFactory | undefined;
+
+/**
+ * The package publishes these files but no types or export map for them; loaded on first use so
+ * that importing this module (for pingDurationMs) costs nothing.
+ */
+function builders(): PingBuilderFactory {
+  factory ??= createRequire(import.meta.url)('ping/lib/builder/factory.js') as PingBuilderFactory;
+  return factory;
+}
+
+/** The program and arguments for one test. Throws PING_UNAVAILABLE on a platform the package does not support. */
+export function pingCommand(o: PingOptions, platform: NodeJS.Platform = o.platform ?? osPlatform()): { file: string; args: string[] } {
+  const f = builders();
+  if (!f.isPlatformSupport(platform)) throw new QosError('PING_UNAVAILABLE', `the ping package does not support the system ping of ${platform}`);
+  const windows = Boolean(f.isWindow(platform));
+  const linux = f.isLinux(platform);
+  const v6 = o.family === 6;
+  const extra: string[] = [];
+  if (windows) extra.push('-w', String(Math.ceil(o.timeoutMs)));
+  else extra.push('-i', String(o.intervalMs / 1000)); // JS never writes a decimal comma; LC_ALL=C makes old iputils read it as such
+  // The builder would run `ping6` on Linux, a name many distributions no longer ship; iputils
+  // (since 2016) and BusyBox take -6.
+  if (linux && v6) extra.push('-6');
+  const config: BuilderConfig = {
+    numeric: true, // -n: no reverse lookups of repliers (slow, and they change the line format)
+    // -W: seconds on Linux, seconds ×1000 = ms on macOS (the builders format with %d, so whole
+    // seconds only); macOS ping6 has no -W and the builder throws if it is set.
+    timeout: windows || (f.isMacOS(platform) && v6) ? false : Math.max(1, Math.ceil(o.timeoutMs / 1000)),
+    min_reply: o.count, // -c (Windows -n)
+    v6: linux ? false : v6,
+    packetSize: o.sizeBytes,
+    extra,
+  };
+  const args = f.createBuilder(platform).getCommandArguments(o.address, config);
+  return { file: o.binary ?? f.getExecutablePath(platform, linux ? false : v6), args };
+}
+
+/**
+ * An upper bound of how long ping runs when nothing goes wrong. Linux/macOS: the last request
+ * leaves (count − 1) intervals after the first, then ping waits at most its -W for replies, plus
+ * a second to start. Windows: each request waits up to the timeout, then about a second.
+ */
+export function pingDurationMs(o: Pick<PingOptions, 'count' | 'intervalMs' | 'timeoutMs'>, platform: NodeJS.Platform = osPlatform()): number {
+  if (platform === 'win32') return o.count * (o.timeoutMs + 1000) + 1000;
+  return (o.count - 1) * o.intervalMs + Math.max(1, Math.ceil(o.timeoutMs / 1000)) * 1000 + 1000;
+}
+
+// ---- running ------------------------------------------------------------------------------------
+
+/**
+ * Run one ping test. Resolves with whatever ping printed, also when it was stopped early
+ * (`stoppedBy`). Rejects with QosError:
+ * - PING_UNAVAILABLE: no ping binary (ENOENT), not executable, or an unsupported platform;
+ * - PING_FAILED: ping ended by itself, unsuccessfully, before printing a usable result (bad
+ *   option, an interval below what a non-root user may use, unknown host, sendto failing): the
+ *   message is its stderr;
+ * - ABORTED: the signal had fired before ping started.
+ */
+export function runPing(o: PingOptions): Promise<PingRun> {
+  const platform = o.platform ?? osPlatform();
+  if (o.signal?.aborted) return Promise.reject(new QosError('ABORTED', 'aborted before ping started'));
+  let cmd: { file: string; args: string[] };
+  try {
+    cmd = pingCommand(o, platform);
+  } catch (err) {
+    return Promise.reject(err instanceof QosError ? err : new QosError('PING_UNAVAILABLE', errorMessage(err), { cause: err }));
+  }
+  const command = [cmd.file, ...cmd.args];
+  const intervalMs = platform === 'win32' ? 1000 : o.intervalMs;
+
+  return new Promise<PingRun>((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd.file, cmd.args, {
+      // A copy with LC_ALL=C (stronger than LANG): untranslated text and a decimal point. Windows'
+      // ping.exe ignores it and speaks the system language, which the parser copes with.
+      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+
+    let settled = false;
+    let stoppedBy: PingRun['stoppedBy'] = null;
+    let stoppedAtMs: number | null = null;
+    let killTimer: NodeJS.Timeout | undefined;
+    const stop = (why: 'abort' | 'deadline') => {
+      if (settled || stoppedBy) return;
+      stoppedBy = why;
+      stoppedAtMs = performance.now() - t0;
+      // Like Ctrl-C: iputils, BusyBox and BSD ping print their summary (how many they sent) on
+      // SIGINT, and die silently on SIGTERM. On Windows this terminates ping.exe outright, which
+      // loses nothing there: every request already has its line.
+      child.kill('SIGINT');
+      killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+    };
+    const onAbort = () => stop('abort');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const deadline = setTimeout(() => stop('deadline'), o.deadlineMs ?? pingDurationMs(o, platform) + 2000);
+    const finish = () => {
+      settled = true;
+      clearTimeout(deadline);
+      clearTimeout(killTimer);
+      o.signal?.removeEventListener('abort', onAbort);
+    };
+
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      // After a successful spawn an 'error' can only come from kill(); 'close' still follows.
+      if (settled || child.pid !== undefined) return;
+      finish();
+      const missing = e.code === 'ENOENT' || e.code === 'EACCES';
+      reject(
+        new QosError(missing ? 'PING_UNAVAILABLE' : 'PING_FAILED', `${missing ? 'no usable ping program' : 'cannot start ping'}: ${e.message}`, {
+          cause: e,
+        }),
+      );
+    });
+    child.once('close', (exitCode, exitSignal) => {
+      if (settled) return;
+      finish();
+      const run: PingRun = {
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        exitCode,
+        exitSignal,
+        stoppedBy,
+        stoppedAtMs,
+        durationMs: performance.now() - t0,
+        intervalMs,
+        platform,
+        command,
+      };
+      const failed = failedOnItsOwn(run);
+      if (failed) reject(failed);
+      else resolve(run);
+    });
+  });
+}
+
+/**
+ * Ping ended by itself, unsuccessfully, and printed nothing we can use as a whole result. The
+ * exit status is consulted only here, to tell "ping refused to run" from "ping ran": it never
+ * decides whether a host answered (Windows exits 0 on unreachable, iputils 0 with 40% loss), and
+ * a run that exited 0 with unreadable output is the probe's PING_UNPARSEABLE, not this.
+ */
+function failedOnItsOwn(run: PingRun): QosError | null {
+  if (run.stoppedBy !== null || run.exitCode === 0) return null;
+  const parsed = parsePingOutput(run.stdout, { platform: run.platform });
+  // A complete run with 100% loss also exits non-zero; Windows needs no summary (one line per request).
+  if (parsed.status === 'parsed' && (parsed.complete || parsed.flavour === 'windows')) return null;
+  const how = run.exitCode !== null ? `exit code ${run.exitCode}` : `signal ${run.exitSignal ?? '?'}`;
+  const said = excerpt(run.stderr) || excerpt(run.stdout);
+  return new QosError('PING_FAILED', `ping failed (${how})${said ? `: ${said}` : ' and printed nothing'}`);
+}
+
+/** The first lines of what ping said, for an error message. */
+function excerpt(text: string): string {
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const s = lines.slice(0, 3).join(' | ');
+  return s.length > 300 ? `${s.slice(0, 297)}...` : s;
+}

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import type { ProbeDef } from './probe.js';
+import { runSchedule } from './schedule.js';
+import type { BaseSpec, PacketSample } from './types.js';
+import { dominantError } from './common.js';
+
+export interface DnsSpec extends BaseSpec {
+  kind: 'dns';
+  /** Name to resolve; default the endpoint's host. */
+  name: string | null;
+  /** Resolver address (`ip` or `ip:port`, `[v6]:port`); null = the system resolver (getaddrinfo, as applications see it). */
+  server: string | null;
+  record: 'A' | 'AAAA';
+  /** Query a fresh random label under the name each time, so no cache on the way can answer. */
+  nocache: boolean;
+}
+
+/**
+ * DNS resolution time. With `server`, queries go straight to it (node:dns Resolver, one try,
+ * no retries, so a lost query is a loss, not a slow answer); without, through the system
+ * resolver. With `nocache`, a "no such name" answer is still an answer: it came from the
+ * authoritative servers, which is exactly the uncached path being timed.
+ */
+export const dns: ProbeDef<DnsSpec> = {
+  kind: 'dns',
+  summary: 'DNS resolution time (system resolver or a given server), optionally cache-defeating',
+  fields: ['name', 'server', 'record', 'nocache'],
+  defaults: { count: 5, intervalMs: 500, timeoutMs: 3_000 },
+  parse(raw, base, r, path) {
+    return {
+      ...base,
+      kind: 'dns',
+      name: r.optStr(raw.name, `${path}.name`) ?? null,
+      server: r.optStr(raw.server, `${path}.server`) ?? null,
+      record: raw.record === undefined ? 'A' : r.oneOf(raw.record, `${path}.record`, ['A', 'AAAA'] as const),
+      nocache: r.optBool(raw.nocache, `${path}.nocache`) ?? false,
+    };
+  },
+  deadlineMs: (s) => s.count * s.intervalMs + s.timeoutMs,
+  targetOf: (e, s) => `${s.name ?? e.host} ${s.record}${s.server ? ` @${s.server}` : ''}`,
+  async run(endpoint, spec, { signal }) {
+    const name = spec.name ?? endpoint.host;
+    const target = `${name} ${spec.record}${spec.server ? ` @${spec.server}` : ''}`;
+    const { results } = await runSchedule(spec.count, spec.intervalMs, signal, (seq, startMs) =>
+      query(spec.nocache ? `${randomLabel()}.${name}` : name, spec, signal).then((q) => ({ ...q, seq, sentAtMs: q.sentAt - startMs })),
+    );
+    const queries: PacketSample[] = results
+      .filter((q) => !q.cut)
+      .map(({ seq, sentAtMs, rttMs, errorCode, errorMessage: msg }) => ({ seq, sentAtMs, rttMs, errorCode, errorMessage: msg }));
+    return {
+      target,
+      targetIp: results.find((q) => q.address)?.address ?? null,
+      samples: { type: 'dns', intervalMs: spec.intervalMs, queries },
+      error: dominantError(queries),
+      interrupted: signal.aborted,
+    };
+  },
+};
+
+/** 12 random base-32 characters: a label no cache has seen. */
+function randomLabel(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  return [...randomBytes(12)].map((b) => alphabet[b & 31]).join('');
+}
+
+interface Query {
+  sentAt: number;
+  rttMs: number | null;
+  address?: string;
+  errorCode?: MeasurementErrorCode;
+  errorMessage?: string;
+  cut: boolean;
+}
+
+/** Answers that are still answers when the name is a random label: the resolver said "no such name" or "no such record". */
+const NEGATIVE_ANSWERS = new Set(['ENOTFOUND', 'ENODATA']);
+
+async function query(name: string, spec: DnsSpec, signal: AbortSignal): Promise<Query> {
+  const { Resolver } = await import('node:dns/promises');
+  const { lookup } = await import('node:dns/promises');
+  const sentAt = performance.now();
+  let resolver: InstanceType<typeof Resolver> | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const guard = new Promise<Query>((resolve) => {
+    timer = setTimeout(() => {
+      resolver?.cancel();
+      resolve({ sentAt, rttMs: null, errorCode: 'TIMEOUT', errorMessage: `no answer within ${spec.timeoutMs} ms`, cut: false });
+    }, spec.timeoutMs);
+    onAbort = () => {
+      resolver?.cancel();
+      resolve({ sentAt, rttMs: null, cut: true });
+    };
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  const work = (async (): Promise<Query> => {
+    try {
+      let address: string | undefined;
+      if (spec.server) {
+        // One try, our own timeout: a lost UDP query shows as a loss, not as a retried slow answer.
+        resolver = new Resolver({ timeout: spec.timeoutMs, tries: 1 });
+        resolver.setServers([spec.server]);
+        const out = spec.record === 'A' ? await resolver.resolve4(name) : await resolver.resolve6(name);
+        address = out[0];
+      } else {
+        address = (await lookup(name, { family: spec.record === 'A' ? 4 : 6 })).address;
+      }
+      return { sentAt, rttMs: performance.now() - sentAt, address, cut: false };
+    } catch (err) {
+      const rttMs = performance.now() - sentAt;
+      const code = (err as { code?: string }).code ?? '';
+      if (spec.nocache && NEGATIVE_ANSWERS.has(code)) return { sentAt, rttMs, cut: false };
+      if (code === 'ECANCELLED') return { sentAt, rttMs: null, cut: true };
+      const mapped = measurementCodeFor(err);
+      return { sentAt, rttMs: null, errorCode: mapped === 'SOCKET_ERROR' || mapped === 'CONNECT_REFUSED' ? 'DNS_FAILED' : mapped, errorMessage: `${name}: ${errorMessage(err)}`, cut: false };
+    }
+  })();
+  const q = await Promise.race([work, guard]);
+  clearTimeout(timer);
+  if (onAbort) signal.removeEventListener('abort', onAbort);
+  return q;
+}

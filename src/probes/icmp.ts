@@ -1,0 +1,182 @@
+import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import { pingDurationMs, runPing, type PingOptions, type PingRun } from '../net/ping.js';
+import { parsePingOutput, type PingFailureKind } from '../net/ping-parse.js';
+import { resolveHost } from '../net/resolve.js';
+import { dominantError } from './common.js';
+import type { ProbeDef } from './probe.js';
+import type { BaseSpec, PacketSample, ProbeOutcome } from './types.js';
+
+export interface IcmpSpec extends BaseSpec {
+  kind: 'icmp';
+  /** ICMP payload bytes (ping -s); 56 by default, as Linux and macOS ping. */
+  size: number;
+  /** Force IPv4 or IPv6 when the host name has both. */
+  family?: 4 | 6;
+}
+
+export const ICMP_DEFAULT_SIZE = 56;
+/** Below 16 bytes iputils has no room for its timestamp and prints replies without a time. */
+export const ICMP_MIN_SIZE = 16;
+/** Windows' ping -l takes at most 65500. */
+export const ICMP_MAX_SIZE = 65500;
+
+/** Runs one ping test; the system ping by default, something else in tests. */
+export type PingRunner = (o: PingOptions) => Promise<PingRun>;
+
+/**
+ * ICMP echo through the system ping (no raw sockets, so no root needed). The host is resolved
+ * once before; ping's output is parsed into one sample per packet sent, and the shared packet
+ * statistics compute loss, RTT and jitter from them. See docs/icmp.md.
+ */
+export function makeIcmpProbe(runner: PingRunner = runPing): ProbeDef<IcmpSpec> {
+  return {
+    kind: 'icmp',
+    summary: 'ICMP echo (system ping): round-trip time, loss and jitter to a host',
+    fields: ['size', 'family'],
+    parse(raw, base, r, path) {
+      let family: 4 | 6 | undefined;
+      if (raw.family !== undefined && raw.family !== null) {
+        const n = r.num(raw.family, `${path}.family`, { integer: true });
+        if (n !== 4 && n !== 6) r.fail(`${path}.family`, '4 or 6', raw.family);
+        family = n === 6 ? 6 : 4;
+      }
+      return {
+        ...base,
+        kind: 'icmp',
+        size: r.optNum(raw.size, `${path}.size`, { integer: true, min: ICMP_MIN_SIZE, max: ICMP_MAX_SIZE }) ?? ICMP_DEFAULT_SIZE,
+        family,
+      };
+    },
+    deadlineMs: (s) => pingDurationMs(s),
+    targetOf: (e) => e.host,
+    async run(endpoint, spec, { signal }) {
+      const target = endpoint.host;
+      const fields = { size_bytes: spec.size };
+      let address: string;
+      let family: 4 | 6;
+      try {
+        ({ address, family } = await resolveHost(endpoint.host, { family: spec.family, signal }));
+      } catch (err) {
+        const code = measurementCodeFor(err);
+        return { target, fields, error: { code, message: errorMessage(err) }, interrupted: code === 'ABORTED' };
+      }
+      let run: PingRun;
+      try {
+        run = await runner({
+          address,
+          family,
+          count: spec.count,
+          intervalMs: spec.intervalMs,
+          timeoutMs: spec.timeoutMs,
+          sizeBytes: spec.size,
+          signal,
+        });
+      } catch (err) {
+        const code = measurementCodeFor(err);
+        return { target, targetIp: address, fields, error: { code, message: errorMessage(err) }, interrupted: signal.aborted };
+      }
+      return buildIcmpOutcome({ target, targetIp: address, spec, run });
+    },
+  };
+}
+
+export const icmp: ProbeDef<IcmpSpec> = makeIcmpProbe();
+
+export interface IcmpOutcomeInput {
+  target: string;
+  targetIp: string;
+  spec: Pick<IcmpSpec, 'count' | 'timeoutMs' | 'size'>;
+  run: Pick<PingRun, 'stdout' | 'stoppedBy' | 'stoppedAtMs' | 'intervalMs' | 'platform'>;
+}
+
+/**
+ * From what ping printed to the probe's outcome: one PacketSample per packet sent, sequence
+ * 0..n−1. Pure, so every rule here is tested without spawning anything.
+ *
+ * - n = what the summary says was transmitted (capped at count); Windows: its per-packet lines;
+ *   without a summary (ping was stopped hard) only the packets some line mentions.
+ * - A reply later than timeout_ms is lost and late (metrics.md), whatever ping thought.
+ * - A packet with no line at all is lost (TIMEOUT), unless the test was interrupted before its
+ *   timeout could pass (send time from the schedule, seq × interval): then it is left out, as
+ *   tcp leaves out attempts cut short.
+ * - Unreadable output: PING_UNPARSEABLE and no samples: no number is better than a wrong one.
+ */
+export function buildIcmpOutcome({ target, targetIp, spec, run }: IcmpOutcomeInput): ProbeOutcome {
+  const head = { target, targetIp, fields: { size_bytes: spec.size } };
+  const interrupted = run.stoppedBy !== null;
+  const stopError = run.stoppedBy === 'deadline' ? { code: 'DEADLINE' as const, message: 'ping did not finish in time and was stopped' } : null;
+  const parsed = parsePingOutput(run.stdout, { platform: run.platform });
+  if (parsed.status === 'unparseable') {
+    // Stopped before ping printed a line about any packet: nothing was measured, nothing misread.
+    if (interrupted && (parsed.code === 'empty' || parsed.code === 'no-data')) return { ...head, error: stopError, interrupted };
+    return { ...head, error: { code: 'PING_UNPARSEABLE', message: `could not read ping's output: ${parsed.reason}` }, interrupted };
+  }
+  const windows = parsed.flavour === 'windows';
+  if (!windows && !parsed.complete && !interrupted) {
+    // Unix pings print nothing for a lost packet, so only the summary says how many were sent.
+    return { ...head, error: { code: 'PING_UNPARSEABLE', message: 'ping ended without its summary: how many packets it sent is unknown' }, interrupted };
+  }
+  const n = Math.min(spec.count, windows ? parsed.packetsSeen : (parsed.transmitted ?? parsed.packetsSeen));
+  const replies = new Map(parsed.replies.map((r) => [r.seq, r]));
+  const failures = new Map(parsed.failures.flatMap((f) => (f.seq === null ? [] : [[f.seq, f] as const])));
+  const packets: PacketSample[] = [];
+  for (let seq = 0; seq < n; seq++) {
+    // Ping does not print send times; its schedule does not drift, so the nominal one is used.
+    const sentAtMs = seq * run.intervalMs;
+    const reply = replies.get(seq);
+    if (reply) {
+      const dup = reply.duplicates > 0 ? { duplicates: reply.duplicates } : {};
+      if (false) {
+        packets.push({
+          seq,
+          sentAtMs,
+          rttMs: null,
+          late: true,
+          ...dup,
+          errorCode: 'TIMEOUT',
+          errorMessage: `reply after ${reply.rttMs} ms, later than timeout_ms (${spec.timeoutMs} ms)`,
+        });
+      } else packets.push({ seq, sentAtMs, rttMs: reply.rttMs, ...dup });
+      continue;
+    }
+    const failure = failures.get(seq);
+    if (failure) {
+      const errorCode = codeFor(failure.kind);
+      packets.push({ seq, sentAtMs, rttMs: null, ...(errorCode ? { errorCode } : {}), errorMessage: failure.text });
+      continue;
+    }
+    if (interrupted && (run.stoppedAtMs === null || sentAtMs + spec.timeoutMs > run.stoppedAtMs)) continue;
+    packets.push({ seq, sentAtMs, rttMs: null, errorCode: 'TIMEOUT', errorMessage: `no reply within ${spec.timeoutMs} ms` });
+  }
+
+  let error = dominantError(packets);
+  if (packets.length > 0 && packets.every((p) => p.rttMs == null)) {
+    // macOS names no packet in its unreachable notices; they still say why everything was lost.
+    const notice = parsed.failures.find((f) => f.seq === null);
+    const noticeCode = notice && codeFor(notice.kind);
+    if (notice && noticeCode && (!error || error.code === 'TIMEOUT')) error = { code: noticeCode, message: notice.text };
+    error ??= { code: 'ALL_LOST', message: `no reply to any of ${packets.length} packets` };
+  }
+  return {
+    ...head,
+    samples: { type: 'packets', intervalMs: run.intervalMs, packets },
+    error: error ?? stopError,
+    interrupted,
+  };
+}
+
+function codeFor(kind: PingFailureKind): MeasurementErrorCode | undefined {
+  switch (kind) {
+    case 'timeout':
+      return 'TIMEOUT';
+    case 'unreachable':
+    case 'ttl-exceeded': // the host was not reached; the message says which
+      return 'HOST_UNREACHABLE';
+    case 'net-unreachable':
+      return 'NETWORK_UNREACHABLE';
+    case 'local-error':
+      return 'SOCKET_ERROR';
+    case 'unknown':
+      return undefined;
+  }
+}

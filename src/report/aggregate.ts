@@ -1,0 +1,446 @@
+/**
+ * Aggregation of result rows per group, for `qosprobe report`: pure, streaming, memory bounded
+ * by the number of groups (and the range of values), never by the number of rows.
+ *
+ * What is aggregated (docs/report.md):
+ * - the sample for each metric is one value per record: latency = the record's rtt_median_ms,
+ *   jitter = jitter_ms, loss = loss_percent, download/upload = throughput_bps of download/upload
+ *   tests. So "latency p95" is the 95th percentile of per-test medians: how bad the worst tests at
+ *   a place were, not of individual packets (those are not in the files).
+ * - records with status error carry no measurement (schema v1) and count only against
+ *   availability; ok and partial records contribute whatever values they have.
+ * - quantiles are type 7 (docs/metrics.md). Each metric keeps its first EXACT_LIMIT values
+ *   exactly; past that, the group switches to a log-bucket histogram whose quantiles are
+ *   within SKETCH_RELATIVE_ERROR (0.5%) of the exact ones. Means, counts, min and max stay exact.
+ */
+import { quantileSorted } from '../stats/summary.js';
+import type { ReportRow } from './read.js';
+
+export const GROUP_KEYS = ['location', 'province', 'endpoint', 'test', 'probe'] as const;
+export type GroupKey = (typeof GROUP_KEYS)[number];
+
+export const METRIC_IDS = ['latency_ms', 'jitter_ms', 'loss_percent', 'download_bps', 'upload_bps'] as const;
+export type MetricId = (typeof METRIC_IDS)[number];
+
+export interface MetricDef {
+  id: MetricId;
+  label: string;
+  unit: string;
+  /** The record field that supplies the per-record sample. */
+  source: string;
+  /** The tail quantile reported: p95 for "higher is worse", p10 for throughput ("lower is worse"). */
+  tail: 'p95' | 'p10';
+  higherIsWorse: boolean;
+}
+
+export const METRICS: Record<MetricId, MetricDef> = {
+  latency_ms: { id: 'latency_ms', label: 'Latency (RTT)', unit: 'ms', source: 'rtt_median_ms', tail: 'p95', higherIsWorse: true },
+  jitter_ms: { id: 'jitter_ms', label: 'Jitter (IPDV)', unit: 'ms', source: 'jitter_ms', tail: 'p95', higherIsWorse: true },
+  loss_percent: { id: 'loss_percent', label: 'Packet loss', unit: '%', source: 'loss_percent', tail: 'p95', higherIsWorse: true },
+  download_bps: { id: 'download_bps', label: 'Download', unit: 'bit/s', source: 'throughput_bps (test download)', tail: 'p10', higherIsWorse: false },
+  upload_bps: { id: 'upload_bps', label: 'Upload', unit: 'bit/s', source: 'throughput_bps (test upload)', tail: 'p10', higherIsWorse: false },
+};
+
+/** Values kept exactly per metric and group before switching to the histogram. */
+export const EXACT_LIMIT = 1024;
+/** Relative error bound of a histogram quantile (DDSketch-style log buckets). */
+export const SKETCH_RELATIVE_ERROR = 0.005;
+const GAMMA = (1 + SKETCH_RELATIVE_ERROR) / (1 - SKETCH_RELATIVE_ERROR);
+const LOG_GAMMA = Math.log(GAMMA);
+
+/**
+ * A stream of non-negative numbers: exact count, sum, min and max; type 7 quantiles exact up to
+ * EXACT_LIMIT values, then from log buckets (bucket k holds (γ^(k−1), γ^k], represented by
+ * 2γ^k/(γ+1), within ±α of every value in it; zeros are counted exactly).
+ */
+export class QuantileAccumulator {
+  n = 0;
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
+  #exact: Float64Array | null = new Float64Array(16);
+  #zeros = 0;
+  #buckets: Map<number, number> | null = null;
+
+  add(x: number): void {
+    this.n++;
+    this.sum += x;
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
+    const ex = this.#exact;
+    if (ex !== null) {
+      if (this.n <= ex.length) {
+        ex[this.n - 1] = x;
+        return;
+      }
+      if (this.n <= EXACT_LIMIT) {
+        const grown = new Float64Array(Math.min(ex.length * 2, EXACT_LIMIT));
+        grown.set(ex);
+        grown[this.n - 1] = x;
+        this.#exact = grown;
+        return;
+      }
+      // Past the limit: move the exact values into buckets and continue there.
+      this.#buckets = new Map();
+      for (let i = 0; i < ex.length; i++) this.#bucket(ex[i] as number);
+      this.#exact = null;
+    }
+    this.#bucket(x);
+  }
+
+  #bucket(x: number): void {
+    if (x <= 0) {
+      this.#zeros++;
+      return;
+    }
+    const k = Math.ceil(Math.log(x) / LOG_GAMMA);
+    const m = this.#buckets as Map<number, number>;
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
+
+  /** True while every value is held exactly (quantiles are exact). */
+  get exact(): boolean {
+    return this.#exact !== null;
+  }
+
+  mean(): number | null {
+    return this.n === 0 ? null : this.sum / this.n;
+  }
+
+  /** Type 7 quantiles for each p (one pass over the buckets for all of them). */
+  quantiles(ps: readonly number[]): (number | null)[] {
+    if (this.n === 0) return ps.map(() => null);
+    if (this.#exact !== null) {
+      const sorted = Array.from(this.#exact.subarray(0, this.n)).sort((a, b) => a - b);
+      return ps.map((p) => quantileSorted(sorted, p));
+    }
+    // Order statistics by 0-based rank from the buckets; type 7 interpolates between two of them.
+    const keys = [...(this.#buckets as Map<number, number>).keys()].sort((a, b) => a - b);
+    const counts = keys.map((k) => (this.#buckets as Map<number, number>).get(k) as number);
+    const orderStat = (rank: number): number => {
+      if (rank <= 0) return this.min;
+      if (rank >= this.n - 1) return this.max;
+      if (rank < this.#zeros) return 0;
+      let seen = this.#zeros;
+      for (let i = 0; i < keys.length; i++) {
+        seen += counts[i] as number;
+        if (rank < seen) {
+          const v = (2 * GAMMA ** (keys[i] as number)) / (GAMMA + 1);
+          return Math.min(Math.max(v, this.min), this.max);
+        }
+      }
+      return this.max;
+    };
+    return ps.map((p) => {
+      const h = (this.n - 1) * p;
+      const lo = Math.floor(h);
+      const a = orderStat(lo);
+      return h === lo ? a : a + (h - lo) * (orderStat(lo + 1) - a);
+    });
+  }
+
+  /** Points of the empirical CDF, for charts: `points` + 1 quantiles from p = 0 to 1. */
+  cdf(points = 100): { p: number; value: number }[] {
+    if (this.n === 0) return [];
+    const ps = Array.from({ length: points + 1 }, (_, i) => i / points);
+    return this.quantiles(ps).map((v, i) => ({ p: ps[i] as number, value: v as number }));
+  }
+}
+
+/** Statistics of one metric in one group; `null` when the group has no value for it. */
+export interface MetricStats {
+  /** Records that gave a value. */
+  n: number;
+  mean: number | null;
+  median: number | null;
+  /** p95 for latency, jitter and loss; p10 for throughput (see MetricDef.tail). */
+  tail: number | null;
+  min: number | null;
+  max: number | null;
+  /** False when the quantiles come from the histogram (within SKETCH_RELATIVE_ERROR). */
+  exact: boolean;
+}
+
+/** One point of a time series: the mean of a metric over the records that started in [t, t + widthMs). */
+export interface SeriesPoint {
+  t: number;
+  latencyMs: number | null;
+  downloadBps: number | null;
+  availabilityPercent: number;
+  records: number;
+}
+
+export interface GroupResult {
+  /** The group's value for each --by key, in --by order; "(none)" when the record has no value. */
+  key: string[];
+  /** Region name for a location or province group (from the region table, else the records). */
+  name: string | null;
+  records: number;
+  ok: number;
+  partial: number;
+  error: number;
+  /** 100 × ok / records. */
+  availabilityPercent: number;
+  firstStartedAt: string;
+  lastStartedAt: string;
+  metrics: Record<MetricId, MetricStats>;
+  series: { widthMs: number; points: SeriesPoint[] } | null;
+}
+
+export interface AggregateOptions {
+  by: readonly GroupKey[];
+  /** Keep records with started_at ≥ sinceMs. */
+  sinceMs?: number;
+  /** Keep records with started_at < untilMs. */
+  untilMs?: number;
+  /** Collect per-group time series (HTML report). */
+  series?: boolean;
+  /** Province code for a location code (first two digits), null for a malformed code. */
+  provinceOf(code: string): string | null;
+}
+
+export interface AggregateResult {
+  by: GroupKey[];
+  groups: GroupResult[];
+  /** Rows read and kept (within --since/--until). */
+  rows: number;
+  /** Rows left out by --since/--until. */
+  filteredOut: number;
+  firstStartedAt: string | null;
+  lastStartedAt: string | null;
+  /** Distributions over all kept rows, for CDF charts. */
+  overall: { latency: QuantileAccumulator; download: QuantileAccumulator; upload: QuantileAccumulator };
+}
+
+const NONE = '(none)';
+const SERIES_MAX_POINTS = 240;
+const SERIES_START_WIDTH_MS = 60_000;
+
+interface SeriesAcc {
+  t: number;
+  latSum: number;
+  latN: number;
+  dlSum: number;
+  dlN: number;
+  ok: number;
+  records: number;
+}
+
+class GroupAcc {
+  records = 0;
+  ok = 0;
+  partial = 0;
+  error = 0;
+  first = Infinity;
+  last = -Infinity;
+  name: string | null = null;
+  m: Record<MetricId, QuantileAccumulator> = {
+    latency_ms: new QuantileAccumulator(),
+    jitter_ms: new QuantileAccumulator(),
+    loss_percent: new QuantileAccumulator(),
+    download_bps: new QuantileAccumulator(),
+    upload_bps: new QuantileAccumulator(),
+  };
+  /** Time buckets; when there are too many, the width doubles and neighbours merge: bounded per group. */
+  series: Map<number, SeriesAcc> | null = null;
+  widthMs = SERIES_START_WIDTH_MS;
+  constructor(
+    readonly key: string[],
+    withSeries: boolean,
+  ) {
+    if (withSeries) this.series = new Map();
+  }
+}
+
+/** Streaming aggregator: add() each row, then result(). */
+export class Aggregator {
+  readonly #opts: AggregateOptions;
+  readonly #groups = new Map<string, GroupAcc>();
+  #rows = 0;
+  #filtered = 0;
+  #first = Infinity;
+  #last = -Infinity;
+  readonly #overall = { latency: new QuantileAccumulator(), download: new QuantileAccumulator(), upload: new QuantileAccumulator() };
+  readonly #keyOf: (r: ReportRow) => string[];
+
+  constructor(opts: AggregateOptions) {
+    if (opts.by.length === 0) throw new RangeError('at least one group key');
+    this.#opts = opts;
+    const parts = opts.by.map((k): ((r: ReportRow) => string) => {
+      switch (k) {
+        case 'location':
+          return (r) => r.locationCode ?? NONE;
+        case 'province':
+          return (r) => (r.locationCode === null ? NONE : (opts.provinceOf(r.locationCode) ?? `(invalid: ${r.locationCode})`));
+        case 'endpoint':
+          return (r) => r.endpoint ?? NONE;
+        case 'test':
+          return (r) => r.test ?? NONE;
+        case 'probe':
+          return (r) => r.probeId ?? NONE;
+      }
+    });
+    this.#keyOf = (r) => parts.map((f) => f(r));
+  }
+
+  add(r: ReportRow): void {
+    const t = r.startedAtMs;
+    if ((this.#opts.sinceMs !== undefined && t < this.#opts.sinceMs) || (this.#opts.untilMs !== undefined && t >= this.#opts.untilMs)) {
+      this.#filtered++;
+      return;
+    }
+    this.#rows++;
+    if (t < this.#first) this.#first = t;
+    if (t > this.#last) this.#last = t;
+    const key = this.#keyOf(r);
+    const id = key.length === 1 ? (key[0] as string) : key.join('\u0001');
+    let g = this.#groups.get(id);
+    if (g === undefined) {
+      g = new GroupAcc(key, this.#opts.series === true);
+      this.#groups.set(id, g);
+    }
+    g.records++;
+    if (t < g.first) g.first = t;
+    if (t > g.last) g.last = t;
+    if (g.name === null && r.locationName !== null && this.#opts.by[0] === 'location') g.name = r.locationName;
+    if (r.status === 'ok') g.ok++;
+    else if (r.status === 'partial') g.partial++;
+    else g.error++;
+    const measured = r.status !== 'error';
+    let dl: number | null = null;
+    if (measured) {
+      if (r.rttMedianMs !== null) {
+        g.m.latency_ms.add(r.rttMedianMs);
+        this.#overall.latency.add(r.rttMedianMs);
+      }
+      if (r.jitterMs !== null) g.m.jitter_ms.add(r.jitterMs);
+      if (r.lossPercent !== null) g.m.loss_percent.add(r.lossPercent);
+      if (r.throughputBps !== null) {
+        if (r.test === 'download') {
+          g.m.download_bps.add(r.throughputBps);
+          this.#overall.download.add(r.throughputBps);
+          dl = r.throughputBps;
+        } else if (r.test === 'upload') {
+          g.m.upload_bps.add(r.throughputBps);
+          this.#overall.upload.add(r.throughputBps);
+        }
+      }
+    }
+    if (g.series !== null) {
+      let s = g.series.get(Math.floor(t / g.widthMs));
+      if (s === undefined) {
+        if (g.series.size >= SERIES_MAX_POINTS) coarsen(g);
+        const k = Math.floor(t / g.widthMs);
+        s = g.series.get(k);
+        if (s === undefined) g.series.set(k, (s = { t: k * g.widthMs, latSum: 0, latN: 0, dlSum: 0, dlN: 0, ok: 0, records: 0 }));
+      }
+      s.records++;
+      if (r.status === 'ok') s.ok++;
+      if (measured && r.rttMedianMs !== null) {
+        s.latSum += r.rttMedianMs;
+        s.latN++;
+      }
+      if (dl !== null) {
+        s.dlSum += dl;
+        s.dlN++;
+      }
+    }
+  }
+
+  result(): AggregateResult {
+    const groups: GroupResult[] = [];
+    for (const g of this.#groups.values()) {
+      const metrics = {} as Record<MetricId, MetricStats>;
+      for (const id of METRIC_IDS) {
+        const acc = g.m[id];
+        const [median, tail] = acc.quantiles([0.5, METRICS[id].tail === 'p95' ? 0.95 : 0.1]);
+        metrics[id] = {
+          n: acc.n,
+          mean: acc.mean(),
+          median: median ?? null,
+          tail: tail ?? null,
+          min: acc.n ? acc.min : null,
+          max: acc.n ? acc.max : null,
+          exact: acc.exact,
+        };
+      }
+      groups.push({
+        key: g.key,
+        name: g.name,
+        records: g.records,
+        ok: g.ok,
+        partial: g.partial,
+        error: g.error,
+        availabilityPercent: (100 * g.ok) / g.records,
+        firstStartedAt: new Date(g.first).toISOString(),
+        lastStartedAt: new Date(g.last).toISOString(),
+        metrics,
+        series: g.series === null ? null : { widthMs: g.widthMs, points: seriesPoints(g.series) },
+      });
+    }
+    groups.sort((a, b) => compareKeys(a.key, b.key));
+    return {
+      by: [...this.#opts.by],
+      groups,
+      rows: this.#rows,
+      filteredOut: this.#filtered,
+      firstStartedAt: this.#rows ? new Date(this.#first).toISOString() : null,
+      lastStartedAt: this.#rows ? new Date(this.#last).toISOString() : null,
+      overall: this.#overall,
+    };
+  }
+}
+
+function coarsen(g: GroupAcc): void {
+  const old = g.series as Map<number, SeriesAcc>;
+  g.widthMs *= 2;
+  const next = new Map<number, SeriesAcc>();
+  for (const s of old.values()) {
+    const k = Math.floor(s.t / g.widthMs);
+    const m = next.get(k);
+    if (m === undefined) next.set(k, { ...s, t: k * g.widthMs });
+    else {
+      m.latSum += s.latSum;
+      m.latN += s.latN;
+      m.dlSum += s.dlSum;
+      m.dlN += s.dlN;
+      m.ok += s.ok;
+      m.records += s.records;
+    }
+  }
+  g.series = next;
+}
+
+function seriesPoints(m: Map<number, SeriesAcc>): SeriesPoint[] {
+  return [...m.values()]
+    .sort((a, b) => a.t - b.t)
+    .map((s) => ({
+      t: s.t,
+      latencyMs: s.latN ? s.latSum / s.latN : null,
+      downloadBps: s.dlN ? s.dlSum / s.dlN : null,
+      availabilityPercent: (100 * s.ok) / s.records,
+      records: s.records,
+    }));
+}
+
+/** Code-like keys compare segment-wise numerically ("32.9" before "32.10"), others as text. */
+export function compareKeys(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as string;
+    const y = b[i] as string;
+    if (x === y) continue;
+    return x.localeCompare(y, 'en', { numeric: true });
+  }
+  return 0;
+}
+
+/** Parse --since/--until: an ISO 8601 date or date-time; a date alone is midnight UTC; no offset means UTC. */
+export function parseTimeBound(s: string): number | null {
+  // A date-time without an offset is read as UTC, like started_at, never as the machine's local time.
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(s)
+    ? Date.parse(s + 'T00:00:00Z')
+    : /^\d{4}-\d{2}-\d{2}T/.test(s)
+      ? Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(s) ? s : s + 'Z')
+      : NaN;
+  return Number.isNaN(t) ? null : t;
+}

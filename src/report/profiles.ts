@@ -1,0 +1,268 @@
+/**
+ * Quality profiles as data: a generic engine rates each group's statistics against the bands
+ * or classes of a profile file (profiles/*.json, or any file given with --profile). Boundary
+ * rules (< versus ≤) live in the data: every bound says whether it is inclusive.
+ *
+ * File format (docs/report.md "Profiles"):
+ *   { name, title, source?, notes?: string[],
+ *     metrics: [{ id, label, metric: latency_ms|jitter_ms|loss_percent|download_bps|upload_bps,
+ *                 statistic: mean|median|p95|p10|min|max, scale?: number,
+ *                 nominal_bps?: { default?: number|null, by_group?: { "<group key>": number } },
+ *                 bands: [{ index?, label, pass, min?, min_inclusive?, max?, max_inclusive? }] }],
+ *     overall: { method: "mean-index", bands: [...] }        // bands over the mean index
+ *            | { method: "all-pass" }                          // pass when every metric passes
+ *            | { method: "first-class", classes: [{ label, pass, bounds: { <metric id>: bound } }] } }
+ * Bands are tried in order; the first that holds wins. `scale` multiplies the statistic before it
+ * is compared (0.5: one-way delay estimated as RTT/2). With `nominal_bps` the value compared is
+ * 100 × statistic / nominal rate (percent of the subscribed rate).
+ */
+import { readFile } from 'node:fs/promises';
+import { QosError } from '../errors.js';
+import { METRIC_IDS, METRICS, type GroupResult, type MetricId, type MetricStats } from './aggregate.js';
+
+export type Statistic = 'mean' | 'median' | 'p95' | 'p10' | 'min' | 'max';
+
+export interface Bound {
+  min?: number;
+  /** Default true: value ≥ min. */
+  min_inclusive?: boolean;
+  max?: number;
+  /** Default true: value ≤ max. */
+  max_inclusive?: boolean;
+}
+
+export interface Band extends Bound {
+  index?: number;
+  label: string;
+  pass: boolean;
+}
+
+export interface MetricRule {
+  id: string;
+  label: string;
+  metric: MetricId;
+  statistic: Statistic;
+  scale?: number;
+  nominal_bps?: { default?: number | null; by_group?: Record<string, number> };
+  bands: Band[];
+}
+
+export type Overall =
+  | { method: 'mean-index'; bands: Band[] }
+  | { method: 'all-pass' }
+  | { method: 'first-class'; classes: { label: string; pass: boolean; bounds: Record<string, Bound> }[] };
+
+export interface Profile {
+  name: string;
+  title: string;
+  source?: string;
+  notes?: string[];
+  metrics: MetricRule[];
+  overall: Overall;
+}
+
+export interface MetricRating {
+  id: string;
+  label: string;
+  /** The value compared (after scale / nominal), null when the group has no data (or no nominal rate). */
+  value: number | null;
+  index: number | null;
+  /** Band label, or "no data". */
+  band: string;
+  /** null when there is no value to rate. */
+  pass: boolean | null;
+}
+
+export interface GroupRating {
+  metrics: MetricRating[];
+  overall: { value: number | null; label: string; pass: boolean | null };
+  /** Labels of the metrics that fail. */
+  failing: string[];
+}
+
+export const BUNDLED_PROFILES = ['tiphon', 'itu-y1541', 'uso-2010', 'uso-2013', 'uso-2013-vsat'] as const;
+const PROFILE_DIR = new URL('../../profiles/', import.meta.url);
+
+/** A bundled profile by name, or a profile file by path (JSON, or YAML by extension). */
+export async function loadProfile(nameOrPath: string, cwd: string): Promise<Profile> {
+  const bundled = (BUNDLED_PROFILES as readonly string[]).includes(nameOrPath);
+  const url = bundled ? new URL(`${nameOrPath}.json`, PROFILE_DIR) : null;
+  const where = bundled ? `profile ${nameOrPath}` : nameOrPath;
+  let text: string;
+  try {
+    text = url ? await readFile(url, 'utf8') : await readFile(new URL(nameOrPath, `file://${cwd.endsWith('/') ? cwd : cwd + '/'}`), 'utf8');
+  } catch (err) {
+    throw new QosError(
+      bundled ? 'INTERNAL' : 'USAGE',
+      bundled ? `cannot read bundled ${where}: the installation is incomplete` : `--profile ${nameOrPath}: not a bundled profile (${BUNDLED_PROFILES.join(', ')}) and no such file`,
+      { cause: err },
+    );
+  }
+  let data: unknown;
+  try {
+    data = /\.ya?ml$/i.test(nameOrPath) ? (await import('yaml')).parse(text) : JSON.parse(text);
+  } catch (err) {
+    throw new QosError('CONFIG_INVALID', `${where}: cannot parse: ${(err as Error).message}`, { cause: err });
+  }
+  return validateProfile(data, where);
+}
+
+/** Check a profile's shape once, naming the path of anything wrong. */
+export function validateProfile(data: unknown, where: string): Profile {
+  const fail = (path: string, expected: string): never => {
+    throw new QosError('CONFIG_INVALID', `${where}: ${path}: expected ${expected}`);
+  };
+  const obj = (v: unknown, path: string): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(path, 'an object'));
+  const str = (v: unknown, path: string): string => (typeof v === 'string' && v !== '' ? v : fail(path, 'a non-empty string'));
+  const num = (v: unknown, path: string): number => (typeof v === 'number' && Number.isFinite(v) ? v : fail(path, 'a number'));
+  const bool = (v: unknown, path: string): boolean => (typeof v === 'boolean' ? v : fail(path, 'true or false'));
+  const arr = (v: unknown, path: string): unknown[] => (Array.isArray(v) && v.length > 0 ? v : fail(path, 'a non-empty array'));
+  const bound = (v: unknown, path: string): Bound => {
+    const o = obj(v, path);
+    const b: Bound = {};
+    if (o.min !== undefined) b.min = num(o.min, `${path}.min`);
+    if (o.max !== undefined) b.max = num(o.max, `${path}.max`);
+    if (o.min_inclusive !== undefined) b.min_inclusive = bool(o.min_inclusive, `${path}.min_inclusive`);
+    if (o.max_inclusive !== undefined) b.max_inclusive = bool(o.max_inclusive, `${path}.max_inclusive`);
+    return b;
+  };
+  const band = (v: unknown, path: string, needIndex: boolean): Band => {
+    const o = obj(v, path);
+    const b: Band = { ...bound(o, path), label: str(o.label, `${path}.label`), pass: bool(o.pass, `${path}.pass`) };
+    if (o.index !== undefined || needIndex) b.index = num(o.index, `${path}.index`);
+    return b;
+  };
+  const root = obj(data, '(top level)');
+  const overallObj = obj(root.overall, 'overall');
+  const method = overallObj.method;
+  const metrics = arr(root.metrics, 'metrics').map((v, i): MetricRule => {
+    const p = `metrics[${i}]`;
+    const o = obj(v, p);
+    const metric = o.metric as MetricId;
+    if (!(METRIC_IDS as readonly string[]).includes(metric)) fail(`${p}.metric`, `one of ${METRIC_IDS.join(', ')}`);
+    const statistic = o.statistic as Statistic;
+    const allowed: Statistic[] = ['mean', 'median', 'min', 'max', METRICS[metric].tail];
+    if (!allowed.includes(statistic)) fail(`${p}.statistic`, `one of ${allowed.join(', ')} for ${metric}`);
+    const rule: MetricRule = {
+      id: str(o.id, `${p}.id`),
+      label: str(o.label, `${p}.label`),
+      metric,
+      statistic,
+      bands: arr(o.bands, `${p}.bands`).map((b, j) => band(b, `${p}.bands[${j}]`, method === 'mean-index')),
+    };
+    if (o.scale !== undefined) rule.scale = num(o.scale, `${p}.scale`);
+    if (o.nominal_bps !== undefined) {
+      const n = obj(o.nominal_bps, `${p}.nominal_bps`);
+      rule.nominal_bps = {};
+      if (n.default !== undefined && n.default !== null) rule.nominal_bps.default = num(n.default, `${p}.nominal_bps.default`);
+      if (n.by_group !== undefined) {
+        const g = obj(n.by_group, `${p}.nominal_bps.by_group`);
+        rule.nominal_bps.by_group = Object.fromEntries(Object.entries(g).map(([k, x]) => [k, num(x, `${p}.nominal_bps.by_group.${k}`)]));
+      }
+    }
+    return rule;
+  });
+  const ids = new Set(metrics.map((m) => m.id));
+  let overall: Overall;
+  if (method === 'mean-index') overall = { method, bands: arr(overallObj.bands, 'overall.bands').map((b, j) => band(b, `overall.bands[${j}]`, false)) };
+  else if (method === 'all-pass') overall = { method };
+  else if (method === 'first-class') {
+    overall = {
+      method,
+      classes: arr(overallObj.classes, 'overall.classes').map((v, j) => {
+        const p = `overall.classes[${j}]`;
+        const o = obj(v, p);
+        const bounds = obj(o.bounds ?? {}, `${p}.bounds`);
+        for (const k of Object.keys(bounds)) if (!ids.has(k)) fail(`${p}.bounds.${k}`, `the id of one of the profile's metrics (${[...ids].join(', ')})`);
+        return {
+          label: str(o.label, `${p}.label`),
+          pass: bool(o.pass, `${p}.pass`),
+          bounds: Object.fromEntries(Object.entries(bounds).map(([k, b]) => [k, bound(b, `${p}.bounds.${k}`)])),
+        };
+      }),
+    };
+  } else return fail('overall.method', 'mean-index, all-pass or first-class');
+  const profile: Profile = { name: str(root.name, 'name'), title: str(root.title, 'title'), metrics, overall };
+  if (root.source !== undefined) profile.source = str(root.source, 'source');
+  if (root.notes !== undefined) profile.notes = arr(root.notes, 'notes').map((n, i) => str(n, `notes[${i}]`));
+  return profile;
+}
+
+/** Does the value lie within the bound? Missing ends are open; ends are inclusive unless the data says otherwise. */
+export function holds(b: Bound, v: number): boolean {
+  if (b.min !== undefined && (b.min_inclusive === false ? !(v > b.min) : !(v >= b.min))) return false;
+  if (b.max !== undefined && (b.max_inclusive === false ? !(v < b.max) : !(v <= b.max))) return false;
+  return true;
+}
+
+function statValue(s: MetricStats, stat: Statistic): number | null {
+  switch (stat) {
+    case 'mean':
+      return s.mean;
+    case 'median':
+      return s.median;
+    case 'p95':
+    case 'p10':
+      return s.tail;
+    case 'min':
+      return s.min;
+    case 'max':
+      return s.max;
+  }
+}
+
+/** Rate one group. `groupKey` (the --by values joined with "|") selects a per-group nominal rate. */
+export function rateGroup(profile: Profile, g: Pick<GroupResult, 'metrics' | 'key'>): GroupRating {
+  const groupKey = g.key.join('|');
+  const metrics = profile.metrics.map((rule): MetricRating => {
+    let value = statValue(g.metrics[rule.metric], rule.statistic);
+    let noData = 'no data';
+    if (value !== null && rule.scale !== undefined) value *= rule.scale;
+    if (value !== null && rule.nominal_bps !== undefined) {
+      const nominal = rule.nominal_bps.by_group?.[groupKey] ?? rule.nominal_bps.default ?? null;
+      if (nominal === null || nominal <= 0) {
+        value = null;
+        noData = 'no nominal rate in the profile';
+      } else value = (100 * value) / nominal;
+    }
+    if (value === null) return { id: rule.id, label: rule.label, value: null, index: null, band: noData, pass: null };
+    const v = value;
+    const band = rule.bands.find((b) => holds(b, v));
+    if (band === undefined) return { id: rule.id, label: rule.label, value, index: null, band: 'outside every band', pass: false };
+    return { id: rule.id, label: rule.label, value, index: band.index ?? null, band: band.label, pass: band.pass };
+  });
+  const failing = metrics.filter((m) => m.pass === false).map((m) => m.label);
+  return { metrics, overall: overallRating(profile.overall, metrics), failing };
+}
+
+function overallRating(o: Overall, metrics: MetricRating[]): GroupRating['overall'] {
+  switch (o.method) {
+    case 'mean-index': {
+      const idx = metrics.map((m) => m.index).filter((x): x is number => x !== null);
+      if (idx.length === 0) return { value: null, label: 'no data', pass: null };
+      const mean = idx.reduce((a, b) => a + b, 0) / idx.length;
+      const band = o.bands.find((b) => holds(b, mean));
+      return band ? { value: mean, label: band.label, pass: band.pass } : { value: mean, label: 'outside every band', pass: false };
+    }
+    case 'all-pass': {
+      if (metrics.some((m) => m.pass === false)) return { value: null, label: 'fail', pass: false };
+      const missing = metrics.filter((m) => m.pass === null);
+      if (missing.length === metrics.length) return { value: null, label: 'no data', pass: null };
+      if (missing.length > 0) return { value: null, label: `incomplete (no data: ${missing.map((m) => m.label).join(', ')})`, pass: null };
+      return { value: null, label: 'pass', pass: true };
+    }
+    case 'first-class': {
+      // The best class whose every bound holds; a bound on a metric without data does not hold.
+      if (metrics.every((m) => m.value === null)) return { value: null, label: 'no data', pass: null };
+      const byId = new Map(metrics.map((m) => [m.id, m.value]));
+      for (const c of o.classes) {
+        const ok = Object.entries(c.bounds).every(([id, b]) => {
+          const v = byId.get(id);
+          return v !== null && v !== undefined && holds(b, v);
+        });
+        if (ok) return { value: null, label: c.label, pass: c.pass };
+      }
+      return { value: null, label: 'no class', pass: false };
+    }
+  }
+}

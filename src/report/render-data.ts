@@ -1,0 +1,87 @@
+/**
+ * Machine-readable report renderers: CSV (one row per group, flat columns with units in the
+ * names) and JSON (the whole ReportData, minus the CDF points). Empty cells / null mean
+ * "could not compute" (no value in the group).
+ */
+import { stringify } from 'csv-stringify/sync';
+import { METRIC_IDS, METRICS, type MetricId } from './aggregate.js';
+import type { ReportData } from './build.js';
+
+export const REPORT_VERSION = 1;
+
+/** "latency_ms" → prefix "latency", unit suffix "ms". */
+function parts(id: MetricId): { prefix: string; unit: string } {
+  const i = id.lastIndexOf('_');
+  return { prefix: id.slice(0, i), unit: id.slice(i + 1) };
+}
+
+export function csvColumns(data: Pick<ReportData, 'by' | 'profile'>): string[] {
+  const cols: string[] = [...data.by, 'name', 'records', 'ok', 'partial', 'error', 'availability_percent', 'first_started_at', 'last_started_at'];
+  for (const id of METRIC_IDS) {
+    const { prefix, unit } = parts(id);
+    cols.push(`${prefix}_n`, `${prefix}_mean_${unit}`, `${prefix}_median_${unit}`, `${prefix}_${METRICS[id].tail}_${unit}`, `${prefix}_min_${unit}`, `${prefix}_max_${unit}`);
+  }
+  if (data.profile) {
+    for (const m of data.profile.metrics) cols.push(`rating_${m.id}_value`, `rating_${m.id}_index`, `rating_${m.id}`, `rating_${m.id}_pass`);
+    cols.push('rating_overall_value', 'rating_overall', 'rating_overall_pass', 'failing');
+  }
+  return cols;
+}
+
+export function renderCsv(data: ReportData): string {
+  const rows: unknown[][] = [csvColumns(data)];
+  for (const g of data.groups) {
+    const row: unknown[] = [...g.key, g.name, g.records, g.ok, g.partial, g.error, g.availabilityPercent, g.firstStartedAt, g.lastStartedAt];
+    for (const id of METRIC_IDS) {
+      const s = g.metrics[id];
+      row.push(s.n, s.mean, s.median, s.tail, s.min, s.max);
+    }
+    if (g.rating) {
+      for (const m of g.rating.metrics) row.push(m.value, m.index, m.band, m.pass);
+      row.push(g.rating.overall.value, g.rating.overall.label, g.rating.overall.pass, g.rating.failing.join('; '));
+    }
+    rows.push(row);
+  }
+  return stringify(rows, { eof: true, record_delimiter: 'unix', cast: { number: (n: number) => String(n), boolean: (b: boolean) => String(b) } });
+}
+
+export function renderJson(data: ReportData): string {
+  const doc = {
+    report_version: REPORT_VERSION,
+    by: data.by,
+    since: data.since,
+    until: data.until,
+    profile: data.profile ? { name: data.profile.name, title: data.profile.title, notes: data.profile.notes ?? [] } : null,
+    input: {
+      files: data.input.files,
+      rows_read: data.input.rows,
+      rows_kept: data.rows,
+      rows_outside_time_range: data.filteredOut,
+      malformed: data.input.malformed,
+      unknown_schema: data.input.unknownSchema,
+      issues: data.input.issues,
+      issues_not_listed: data.input.issuesNotListed,
+    },
+    first_started_at: data.firstStartedAt,
+    last_started_at: data.lastStartedAt,
+    groups: data.groups.map((g) => ({
+      key: Object.fromEntries(data.by.map((k, i) => [k, g.key[i]])),
+      name: g.name,
+      records: g.records,
+      ok: g.ok,
+      partial: g.partial,
+      error: g.error,
+      availability_percent: g.availabilityPercent,
+      first_started_at: g.firstStartedAt,
+      last_started_at: g.lastStartedAt,
+      metrics: Object.fromEntries(
+        METRIC_IDS.map((id) => {
+          const s = g.metrics[id];
+          return [id, { n: s.n, mean: s.mean, median: s.median, [METRICS[id].tail]: s.tail, min: s.min, max: s.max, exact: s.exact }];
+        }),
+      ),
+      rating: g.rating,
+    })),
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}

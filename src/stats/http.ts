@@ -1,0 +1,31 @@
+/**
+ * HTTP request metrics: the attempts as packets (sent, received, loss, rtt_* over the total
+ * request time of every answered attempt, jitter), the phases of the cold sample and the
+ * medians of the warm ones. Pure.
+ */
+import type { HttpAttempt } from '../probes/types.js';
+import type { Metrics } from '../records/schema.js';
+import { summarizePackets } from './packets.js';
+import { quantile } from './summary.js';
+
+export function summarizeHttp(attempts: readonly HttpAttempt[], intervalMs: number): Metrics {
+  const m = summarizePackets(
+    attempts.map((a) => ({ seq: a.seq, sentAtMs: a.sentAtMs, rttMs: a.ok ? a.totalMs : null, errorCode: a.errorCode, errorMessage: a.errorMessage })),
+    { intervalMs },
+  );
+  // The cold sample: the first request that opened a connection and got an answer.
+  const cold = attempts.find((a) => a.cold && a.ttfbMs !== null) ?? null;
+  const warm = attempts.filter((a) => !a.cold && a.ok);
+  const withStatus = attempts.filter((a) => a.status !== null);
+  return {
+    ...m,
+    http_status: withStatus.length ? (withStatus[withStatus.length - 1]?.status ?? null) : null,
+    dns_ms: cold?.dnsMs ?? null,
+    connect_ms: cold?.connectMs ?? null,
+    tls_ms: cold?.tlsMs ?? null,
+    ttfb_ms: cold?.ttfbMs ?? null,
+    total_ms: cold?.totalMs ?? null,
+    warm_ttfb_ms: quantile(warm.map((a) => a.ttfbMs).filter((x): x is number => x !== null), 0.5),
+    warm_total_ms: quantile(warm.map((a) => a.totalMs).filter((x): x is number => x !== null), 0.5),
+  };
+}
