@@ -36,6 +36,7 @@ export type FatalErrorCode =
   | 'OUTPUT_FAILED'
   | 'OUTPUT_HEADER_MISMATCH'
   | 'LOCK_HELD'
+  | 'PUSH_PENDING' // push: some spooled batches could not be sent (kept for the next push)
   | 'REPORT_INPUT_INVALID'; // report --strict: malformed or unknown-schema rows in the input
 
 export type ErrorCode = MeasurementErrorCode | FatalErrorCode;
@@ -57,6 +58,7 @@ export const EXIT = {
   CONFIG: 3,
   OUTPUT: 4,
   LOCKED: 5,
+  PUSH_PENDING: 6, // push / run --push: batches still waiting in the spool; rerun push later
   INTERNAL: 70, // EX_SOFTWARE: a bug
   INTERRUPTED: 130, // 128 + SIGINT, also used for SIGTERM so wrappers see one code
 } as const;
@@ -76,6 +78,8 @@ export function exitCodeFor(err: unknown): number {
       return EXIT.OUTPUT;
     case 'LOCK_HELD':
       return EXIT.LOCKED;
+    case 'PUSH_PENDING':
+      return EXIT.PUSH_PENDING;
     default:
       return EXIT.INTERNAL;
   }

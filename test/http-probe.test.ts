@@ -52,7 +52,7 @@ describe('http probe against qosprobe serve', () => {
     expect(r.warm_total_ms as number).toBeGreaterThanOrEqual(r.warm_ttfb_ms as number);
   });
 
-  it('sends the bearer token? no: a token-protected serve answers 401, an HTTP_STATUS error record', async () => {
+  it('a token-protected serve answers 401: an HTTP_STATUS error record', async () => {
     const s = await startHttpServer({ host: '127.0.0.1', port: 0, maxBytes: 1000, maxConcurrent: 2, token: 't', log: () => {} });
     closers.push(() => s.close());
     const { record: r } = await runProbe('http', { url: `http://127.0.0.1:${s.port}/ping` }, { count: 2 });

@@ -20,7 +20,13 @@ const fixture = (name: string) => readFileSync(fixtures + name, 'utf8');
 
 const spec = (over: Partial<IcmpSpec> = {}): IcmpSpec => ({ kind: 'icmp', count: 5, intervalMs: 200, timeoutMs: 1000, size: 56, ...over });
 const live = () => new AbortController().signal;
-const stats = (o: ProbeOutcome) => summarizePackets(o.samples?.packets ?? [], { intervalMs: o.samples?.intervalMs ?? 0 });
+/** The packet samples of an outcome; none when it has no samples (a sample type other than packets fails the test). */
+function packetsOf(o: ProbeOutcome): PacketSample[] {
+  if (o.samples === undefined) return [];
+  if (o.samples.type !== 'packets') throw new Error(`expected packet samples, got ${o.samples.type}`);
+  return o.samples.packets;
+}
+const stats = (o: ProbeOutcome) => summarizePackets(packetsOf(o), { intervalMs: o.samples?.intervalMs ?? 0 });
 const seqs = (ps: readonly PacketSample[]) => ps.map((p) => p.seq);
 
 const tmp = mkdtempSync(join(tmpdir(), 'qosprobe-icmp-'));
@@ -45,7 +51,7 @@ describe('icmp probe against the real system ping', () => {
     expect(o.interrupted).toBe(false);
     expect(o.targetIp).toBe('127.0.0.1');
     expect(o.fields).toEqual({ size_bytes: 56 });
-    const packets = o.samples?.packets ?? [];
+    const packets = packetsOf(o);
     expect(seqs(packets)).toEqual([0, 1, 2, 3, 4]);
     expect(packets.map((p) => p.sentAtMs)).toEqual([0, 200, 400, 600, 800]);
     for (const p of packets) {
@@ -59,7 +65,7 @@ describe('icmp probe against the real system ping', () => {
     const o = await icmp.run({ name: 'lo6', host: '::1' }, spec({ family: 6 }), { signal: live() });
     expect(o.error).toBeNull();
     expect(o.targetIp).toBe('::1');
-    const packets = o.samples?.packets ?? [];
+    const packets = packetsOf(o);
     expect(seqs(packets)).toEqual([0, 1, 2, 3, 4]);
     for (const p of packets) {
       expect(p.rttMs).toBeGreaterThan(0);
@@ -75,7 +81,7 @@ describe('icmp probe against the real system ping', () => {
     const o = await icmp.run({ name: 'lo', host: '127.0.0.1' }, spec({ count: 20 }), { signal: ac.signal });
     expect(performance.now() - t0).toBeLessThan(3000); // not the 4 s the whole test would take
     expect(o.interrupted).toBe(true);
-    const packets = o.samples?.packets ?? [];
+    const packets = packetsOf(o);
     // sends at 0, 200, 400, 600 ms before the abort; loopback answers each within a millisecond
     expect(packets.length).toBeGreaterThanOrEqual(3);
     expect(packets.length).toBeLessThanOrEqual(5);
@@ -173,7 +179,7 @@ describe('icmp probe with a stand-in ping', () => {
     expect(run.stoppedAtMs).toBeGreaterThanOrEqual(250);
     const o = buildIcmpOutcome({ target: 'x', targetIp: '127.0.0.1', spec: spec(), run });
     expect(o.interrupted).toBe(true);
-    expect(o.samples?.packets).toEqual([{ seq: 0, sentAtMs: 0, rttMs: 0.05 }]);
+    expect(packetsOf(o)).toEqual([{ seq: 0, sentAtMs: 0, rttMs: 0.05 }]);
   });
 });
 
@@ -210,7 +216,7 @@ describe.skipIf(!nsReady)('icmp probe through real loss, duplicates and unreacha
 `,
     );
     const o = await via(binary).run({ name: 'lo', host: '127.0.0.1' }, spec({ count: 10 }), { signal: live() });
-    const packets = o.samples?.packets ?? [];
+    const packets = packetsOf(o);
     expect(seqs(packets)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(packets.filter((p) => p.rttMs == null).map((p) => [p.seq, p.errorCode])).toEqual([
       [1, 'TIMEOUT'],
@@ -274,7 +280,7 @@ describe('buildIcmpOutcome', () => {
 
   it('makes one sample per packet sent, lost ones included, duplicates counted', () => {
     const o = out(fixture('linux-iputils-loss-dup.txt'), { spec: { count: 10 } });
-    const packets = o.samples?.packets ?? [];
+    const packets = packetsOf(o);
     expect(seqs(packets)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(packets.filter((p) => p.rttMs == null).map((p) => p.seq)).toEqual([1, 2, 6]);
     expect(packets[1]).toEqual({ seq: 1, sentAtMs: 200, rttMs: null, errorCode: 'TIMEOUT', errorMessage: 'no reply within 1000 ms' });
@@ -287,15 +293,15 @@ describe('buildIcmpOutcome', () => {
   it('leaves out packets still in flight when interrupted, but not those whose timeout had passed', () => {
     // stopped 1834 ms in, timeout 1000: seq 6 (sent at 1200) could still have come back; seq 1 and 2 could not
     const cut = out(fixture('linux-iputils-loss-dup.txt'), { spec: { count: 10 }, run: { stoppedBy: 'abort', stoppedAtMs: 1834 } });
-    expect(seqs(cut.samples?.packets ?? [])).toEqual([0, 1, 2, 3, 4, 5, 7, 8, 9]);
+    expect(seqs(packetsOf(cut))).toEqual([0, 1, 2, 3, 4, 5, 7, 8, 9]);
     expect(cut.interrupted).toBe(true);
     const late = out(fixture('linux-iputils-loss-dup.txt'), { spec: { count: 10 }, run: { stoppedBy: 'abort', stoppedAtMs: 5000 } });
-    expect(late.samples?.packets).toHaveLength(10);
+    expect(packetsOf(late)).toHaveLength(10);
   });
 
   it('counts Windows "Destination host unreachable" (exit 0, "0% loss") as 100% loss, HOST_UNREACHABLE', () => {
     const o = out(fixture('windows-en-unreachable.txt'), { spec: { count: 4 }, run: { platform: 'win32', intervalMs: 1000 } });
-    const packets = o.samples?.packets ?? [];
+    const packets = packetsOf(o);
     expect(packets.map((p) => [p.seq, p.rttMs, p.errorCode])).toEqual([
       [0, null, 'HOST_UNREACHABLE'],
       [1, null, 'HOST_UNREACHABLE'],
@@ -308,7 +314,7 @@ describe('buildIcmpOutcome', () => {
 
   it('takes Windows "<1ms" as 0.5 ms and its line order as sequence', () => {
     const o = out(fixture('windows-id-loss-unreachable.txt'), { run: { platform: 'win32', intervalMs: 1000 } });
-    expect((o.samples?.packets ?? []).map((p) => [p.seq, p.sentAtMs, p.rttMs, p.errorCode ?? null])).toEqual([
+    expect(packetsOf(o).map((p) => [p.seq, p.sentAtMs, p.rttMs, p.errorCode ?? null])).toEqual([
       [0, 0, 38, null],
       [1, 1000, null, 'TIMEOUT'],
       [2, 2000, null, 'HOST_UNREACHABLE'],
@@ -316,13 +322,13 @@ describe('buildIcmpOutcome', () => {
       [4, 4000, null, 'TIMEOUT'],
     ]);
     const fast = out(fixture('windows-en-ipv4.txt'), { run: { platform: 'win32', intervalMs: 1000 } });
-    expect(fast.samples?.packets.map((p) => p.rttMs)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    expect(packetsOf(fast).map((p) => p.rttMs)).toEqual([0.5, 0.5, 0.5, 0.5]);
     expect(fast.samples?.intervalMs).toBe(1000);
   });
 
   it('counts a reply later than timeout_ms as lost and late', () => {
     const o = out(fixture('macos-loss-dup-late.txt'), { spec: { count: 6 }, run: { platform: 'darwin' } });
-    const packets = o.samples?.packets ?? [];
+    const packets = packetsOf(o);
     expect(packets[3]).toMatchObject({ seq: 3, rttMs: null, late: true, errorCode: 'TIMEOUT' });
     expect(packets[1]).toMatchObject({ seq: 1, rttMs: null, errorCode: 'TIMEOUT', errorMessage: 'Request timeout for icmp_seq 1' });
     expect(packets[5]).toMatchObject({ seq: 5, rttMs: null, errorCode: 'TIMEOUT' }); // no line at all
@@ -347,7 +353,7 @@ describe('buildIcmpOutcome', () => {
   it('says ALL_LOST when every packet failed for reasons ping did not make readable', () => {
     const text = '\nPinging 127.0.0.1 with 32 bytes of data:\n\u00bf\u00bf\u00bf.\n\u00bf\u00bf\u00bf.\n\nPing statistics for 127.0.0.1:\n    Packets: Sent = 2, Received = 0, Lost = 2 (100% loss),\n';
     const o = out(text, { run: { platform: 'win32' } });
-    expect(o.samples?.packets.map((p) => [p.rttMs, p.errorCode])).toEqual([
+    expect(packetsOf(o).map((p) => [p.rttMs, p.errorCode])).toEqual([
       [null, undefined],
       [null, undefined],
     ]);
@@ -356,7 +362,7 @@ describe('buildIcmpOutcome', () => {
 
   it('never counts more packets than the test sent (iputils -w goes past -c)', () => {
     const o = out(fixture('linux-iputils-deadline-overrun.txt'), { spec: { count: 5 } });
-    expect((o.samples?.packets ?? []).map((p) => p.rttMs != null)).toEqual([true, false, false, true, true]);
+    expect(packetsOf(o).map((p) => p.rttMs != null)).toEqual([true, false, false, true, true]);
   });
 
   it('gives no number for output it cannot read', () => {
@@ -377,7 +383,7 @@ describe('buildIcmpOutcome', () => {
   it('keeps what a stopped ping printed even without its summary', () => {
     const o = out(fixture('linux-iputils-killed.txt'), { spec: { count: 10 }, run: { stoppedBy: 'abort', stoppedAtMs: 500 } });
     expect(o.interrupted).toBe(true);
-    expect((o.samples?.packets ?? []).map((p) => p.rttMs)).toEqual([0.022, 0.037, 0.033]);
+    expect(packetsOf(o).map((p) => p.rttMs)).toEqual([0.022, 0.037, 0.033]);
   });
 
   it('reports nothing measured, not a misreading, when stopped before any packet line', () => {

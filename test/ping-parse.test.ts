@@ -214,6 +214,20 @@ describe('traps', () => {
     expect(p.replies).toEqual([]); // ...and what really came back
   });
 
+  it('needs a time and a TTL for a Windows IPv4 reply (IPv6 replies have only the time)', () => {
+    const text = [
+      '',
+      'Pinging 192.0.2.5 with 32 bytes of data:',
+      'Reply from 192.0.2.5: bytes=32 time=5ms',
+      'Reply from 192.0.2.1: TTL expired in transit.',
+      'Reply from 192.0.2.5: bytes=32 time=7ms TTL=60',
+      '',
+    ].join('\r\n');
+    const p = parsed(text);
+    expect(p.replies).toEqual([r(2, 7, 60)]);
+    expect(p.failures.map(({ seq, kind }) => ({ seq, kind }))).toEqual([f(0, 'unknown'), f(1, 'ttl-exceeded')]);
+  });
+
   it('keeps Windows "<1ms" at 0.5 ms, flagged, with a 1 ms resolution', () => {
     const p = parsed(fixture('windows-en-ipv4.txt'));
     expect(p.replies.every((x) => x.rttMs === 0.5 && x.lessThanMs === 1)).toBe(true);

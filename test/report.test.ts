@@ -373,3 +373,22 @@ describe('qosprobe report (CLI)', () => {
     expect((await run(['fixtures/report/bandung.csv', '--since', 'last week'])).error).toMatchObject({ code: 'USAGE' });
   });
 });
+
+describe('CSV headers', () => {
+  it('reads a v1 file written before a column was added (bandung.csv has no foreign_packets) and refuses unknown columns', async () => {
+    const { FIELD_NAMES } = await import('../src/records/schema.js');
+    const head = readFileSync(join(FIX, 'bandung.csv'), 'utf8').split('\n')[0]!.split(',');
+    expect(head.length).toBeLessThanOrEqual(FIELD_NAMES.length);
+    const dir = mkdtempSync(join(tmpdir(), 'qp-report-hdr-'));
+    // reordered columns are read by name
+    writeFileSync(join(dir, 'few.csv'), 'status,started_at,schema_version,location_code,rtt_median_ms\nok,2026-11-24T08:00:00Z,1,32.73,12.5\n');
+    writeFileSync(join(dir, 'alien.csv'), 'schema_version,started_at,status,wifi_colour\n1,2026-11-24T08:00:00Z,ok,red\n');
+    const d = await buildReport(await expandInputs([dir], dir, stdinNone), { by: ['location'], profile: null, provinceOf });
+    expect(d.groups.map((g) => [g.key[0], g.metrics.latency_ms.mean])).toEqual([['32.73', 12.5]]);
+    expect(d.input.issues.map((i) => [i.file, i.line, i.kind])).toEqual([
+      ['alien.csv', 1, 'unknown_schema'],
+      ['alien.csv', 2, 'unknown_schema'],
+    ]);
+    expect(d.input.issues[0]?.reason).toContain('"wifi_colour" is not a schema v1 field');
+  });
+});

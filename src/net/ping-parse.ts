@@ -322,14 +322,15 @@ function firstFailures(failures: readonly PingFailure[], replies: ReadonlyMap<nu
 // ---- Windows ----------------------------------------------------------------------------------
 
 /**
- * A Windows reply line: [1] `=` or `<`, [2] the time, [3] the TTL (undefined for IPv6). IPv6
- * replies carry no TTL, so there the time must be the line's only `=`/`<` number and end it; an
- * unreachable "Reply from ...: Destination host unreachable." carries no time at all.
+ * A Windows reply line: [1] `=` or `<`, [2] the time, [3] the TTL (undefined for IPv6). A real
+ * IPv4 reply has a time and a TTL. IPv6 replies carry neither TTL nor bytes, so a line without
+ * TTL counts only if its time is its only `=`/`<` number and ends it. An unreachable
+ * "Reply from ...: Destination host unreachable." carries no time at all.
  */
 function windowsReply(line: string): RegExpExecArray | null {
   const v4 = WIN_REPLY_V4_RE.exec(line);
   if (v4) return v4;
-  if (/TTL/.test(line) || (line.match(/[=<]\s*\d/g) ?? []).length !== 1) return null;
+  if ((line.match(/[=<]\s*\d/g) ?? []).length !== 1) return null;
   return WIN_REPLY_V6_RE.exec(line);
 }
 

@@ -81,3 +81,33 @@ function isStale(h: Holder): boolean {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
+
+/**
+ * acquireLock, but wait up to `waitMs` for a live holder to finish (cron runs that overlap
+ * by a few seconds should queue, not fail). Polls because lock files have no wake-up; a
+ * signal ends the wait early with the holder's LOCK_HELD error.
+ */
+export async function acquireLockWaiting(path: string, opts: { waitMs: number; signal?: AbortSignal; pollMs?: number }): Promise<Lock> {
+  const until = Date.now() + Math.max(0, opts.waitMs);
+  const pollMs = opts.pollMs ?? 250;
+  for (;;) {
+    try {
+      return acquireLock(path);
+    } catch (err) {
+      if (!(err instanceof QosError) || err.code !== 'LOCK_HELD') throw err;
+      const left = until - Date.now();
+      if (left <= 0 || opts.signal?.aborted) {
+        throw opts.waitMs > 0 ? new QosError('LOCK_HELD', `${err.message} (waited ${Math.round(opts.waitMs / 1000)} s)`) : err;
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, Math.min(pollMs, left));
+        function done() {
+          clearTimeout(t);
+          opts.signal?.removeEventListener('abort', done);
+          resolve();
+        }
+        opts.signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+}

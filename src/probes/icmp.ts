@@ -126,7 +126,7 @@ export function buildIcmpOutcome({ target, targetIp, spec, run }: IcmpOutcomeInp
     const reply = replies.get(seq);
     if (reply) {
       const dup = reply.duplicates > 0 ? { duplicates: reply.duplicates } : {};
-      if (false) {
+      if (reply.rttMs > spec.timeoutMs) {
         packets.push({
           seq,
           sentAtMs,

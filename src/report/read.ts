@@ -231,15 +231,41 @@ function countQuotes(s: string): number {
   return n;
 }
 
+/**
+ * The header decides the columns: it must name only schema v1 fields, each once, including
+ * schema_version, started_at and status. v1 only ever appends columns, so a file written by an
+ * older v1 qosprobe (fewer columns) reads too; a column we do not know means another schema.
+ */
+function csvHeader(line: string): Int32Array | string {
+  const names = parseCsvRecord(line);
+  if (typeof names === 'string') return `unreadable CSV header: ${names}`;
+  const colOf = new Int32Array(NCOLS).fill(-1);
+  for (let k = 0; k < names.length; k++) {
+    const i = FIELD_INDEX.get(names[k] as string);
+    if (i === undefined) return `column ${clip(names[k] as string)} is not a schema v${SCHEMA_VERSION} field`;
+    if (colOf[i] !== -1) return `column ${clip(names[k] as string)} appears twice`;
+    colOf[i] = k;
+  }
+  for (const need of ['schema_version', 'started_at', 'status'] as const) if (colOf[C[need]] === -1) return `no ${need} column`;
+  return colOf;
+}
+const FIELD_INDEX: ReadonlyMap<string, number> = new Map(FIELD_NAMES.map((n, i) => [n, i]));
+
 function csvLineHandler(ctx: Ctx): LineHandler {
   let state: 'header' | 'rows' | 'foreign' = 'header';
-  const commas = new Int32Array(NCOLS + 1);
+  let colOf: Int32Array = new Int32Array(0);
+  let ncols = NCOLS;
+  let commas = new Int32Array(NCOLS + 1);
   let cells: (string | null)[] = [];
   return (line, lineNo) => {
     if (state === 'header') {
       if (line.trim() === '') return;
-      if (line === CSV_HEADER) {
+      const h = line === CSV_HEADER ? IDENTITY : csvHeader(line);
+      if (typeof h !== 'string') {
         state = 'rows';
+        colOf = h;
+        ncols = line === CSV_HEADER ? NCOLS : (parseCsvRecord(line) as string[]).length;
+        commas = new Int32Array(ncols + 1);
         return;
       }
       state = 'foreign';
@@ -249,7 +275,7 @@ function csvLineHandler(ctx: Ctx): LineHandler {
         `line ${lineNo}`,
         known ? 'unknown_schema' : 'malformed',
         known
-          ? `the CSV header is not schema v${SCHEMA_VERSION}'s: every row of this file is skipped and counted`
+          ? `the CSV header is not schema v${SCHEMA_VERSION}'s (${h}): every row of this file is skipped and counted`
           : 'not a qosprobe result file: expected the schema v1 CSV header, NDJSON or a JSON document; every row of this file is skipped and counted',
       );
       return;
@@ -268,17 +294,19 @@ function csvLineHandler(ctx: Ctx): LineHandler {
       for (;;) {
         at = line.indexOf(',', at + 1);
         if (at === -1) break;
-        if (++n > NCOLS) break;
+        if (++n >= ncols) break;
         commas[n] = at;
       }
-      if (n + 1 !== NCOLS) {
-        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `${n + 1 > NCOLS ? 'more than' : n + 1} cells, expected ${NCOLS}`);
+      if (n + 1 !== ncols) {
+        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `${n + 1 > ncols ? 'more than' : n + 1} cells, expected ${ncols}`);
         return;
       }
-      commas[NCOLS] = line.length;
+      commas[ncols] = line.length;
       get = (i) => {
-        const a = (commas[i] as number) + 1;
-        const b = commas[i + 1] as number;
+        const k = colOf[i] as number;
+        if (k < 0) return null;
+        const a = (commas[k] as number) + 1;
+        const b = commas[k + 1] as number;
         return a === b ? null : line.slice(a, b);
       };
     } else {
@@ -287,13 +315,14 @@ function csvLineHandler(ctx: Ctx): LineHandler {
         ctx.issue(lineNo, `line ${lineNo}`, 'malformed', parsed);
         return;
       }
-      if (parsed.length !== NCOLS) {
-        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `${parsed.length} cells, expected ${NCOLS}`);
+      if (parsed.length !== ncols) {
+        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `${parsed.length} cells, expected ${ncols}`);
         return;
       }
       cells = parsed;
       get = (i) => {
-        const v = cells[i] ?? null;
+        const k = colOf[i] as number;
+        const v = k < 0 ? null : (cells[k] ?? null);
         return v === '' ? null : v;
       };
     }
@@ -302,6 +331,7 @@ function csvLineHandler(ctx: Ctx): LineHandler {
     else ctx.onRow(row);
   };
 }
+const IDENTITY = Int32Array.from(FIELD_NAMES, (_, i) => i);
 
 /**
  * One CSV record (RFC 4180: cells separated by commas; a cell in double quotes may hold commas,

@@ -138,7 +138,13 @@ export function renderHtml(data: ReportData, opts: { title?: string; generatedAt
     .join('\n');
 
   const spansTime = data.groups.some((g) => (g.series?.points.length ?? 0) > 1);
-  const series = spansTime ? data.groups.filter((g) => (g.series?.points.length ?? 0) > 1).map((g) => ({ label: label(g), widthMs: g.series?.widthMs, points: g.series?.points })) : [];
+  // Rounded to 0.001 ms: the page carries 240 points per group at most, keep it small.
+  const round = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000);
+  const series = spansTime
+    ? data.groups
+        .filter((g) => (g.series?.points.length ?? 0) > 1)
+        .map((g) => ({ label: label(g), points: (g.series?.points ?? []).filter((pt) => pt.latencyMs !== null).map((pt) => ({ t: pt.t, latencyMs: round(pt.latencyMs), records: pt.records })) }))
+    : [];
   const issues = issueLines(data).slice(1);
 
   return `<!doctype html>
@@ -182,12 +188,6 @@ ${p ? `<span>profile <b>${esc(p.name)}</b>: <b class="pass">${pass}</b> pass, <b
 ${data.filteredOut ? `<span>${data.filteredOut} record(s) outside the time range left out</span>` : ''}
 </div>
 ${issues.length ? `<h2>Input problems</h2><pre id="qp-issues">${esc(issues.join('\n'))}</pre>` : ''}
-<h2>Groups</h2>
-<p class="muted">Click a column heading to sort. Samples are per record (latency = each test's median RTT); quantiles type 7; throughput p10 is the low tail.</p>
-<table id="qp-table"><thead><tr>${cols.map((c, i) => `<th data-col="${i}" data-num="${c.num ? 1 : 0}">${esc(c.h)}</th>`).join('')}</tr></thead>
-<tbody>
-${rows}
-</tbody></table>
 <h2>Worst groups by median latency</h2>
 ${worstChart(data.groups, label)}
 <h2>Distributions (all records)</h2>
@@ -203,6 +203,12 @@ ${
 <script type="application/json" id="qp-series-data">${jsonForScript(series)}</script>`
     : ''
 }
+<h2>Groups</h2>
+<p class="muted">Click a column heading to sort. Samples are per record (latency = each test's median RTT); quantiles type 7; throughput p10 is the low tail.</p>
+<table id="qp-table"><thead><tr>${cols.map((c, i) => `<th data-col="${i}" data-num="${c.num ? 1 : 0}">${esc(c.h)}</th>`).join('')}</tr></thead>
+<tbody>
+${rows}
+</tbody></table>
 ${p ? `<h2>Profile: ${esc(p.title)}</h2><ul>${(p.notes ?? []).map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 <p class="muted">Metrics: ${Object.values(METRICS)
     .map((m) => `${esc(m.label)} from ${esc(m.source)}`)

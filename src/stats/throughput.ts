@@ -31,6 +31,12 @@ export class IntervalBins {
     while (this.bytes.length <= i) this.bytes.push(0);
     this.bytes[i] = (this.bytes[i] as number) + bytes;
   }
+  /** Add another set of bins with the same interval and origin (one request's bytes into the test's). */
+  merge(other: IntervalBins): void {
+    other.bytes.forEach((b, i) => {
+      if (b !== 0) this.add(i * this.intervalMs, b);
+    });
+  }
 }
 
 /** Bin arrivals (from any number of streams) into intervals of `intervalMs`; index i covers [i·interval, (i+1)·interval). */

@@ -12,7 +12,7 @@ export async function runProbe(
   o: { host?: string; signal?: AbortSignal; count?: number; intervalMs?: number; timeoutMs?: number } = {},
 ): Promise<{ record: ResultRecord; outcome: ProbeOutcome }> {
   const probe = probeFor(kind)!;
-  const d = { count: 3, intervalMs: 50, timeoutMs: 2000, ...(probe.defaults ?? {}) };
+  const d = { ...(probe.defaults ?? {}), count: 3, intervalMs: 50, timeoutMs: 2000 };
   const spec = probe.parse(raw, { kind, count: o.count ?? d.count, intervalMs: o.intervalMs ?? d.intervalMs, timeoutMs: o.timeoutMs ?? d.timeoutMs }, new ConfigReader('test'), 'test');
   const started = new Date();
   const t0 = performance.now();

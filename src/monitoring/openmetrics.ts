@@ -1,0 +1,97 @@
+/**
+ * Prometheus text exposition (0.0.4) that is also valid OpenMetrics 1.0: one gauge family
+ * per numeric metric, labels probe_id, location_code, endpoint, test, and a final `# EOF`.
+ *
+ * No sample timestamps, on purpose: node_exporter's textfile collector and the Pushgateway
+ * both refuse timestamped samples. Prometheus stamps them at scrape time; each family
+ * therefore means "the latest run". For history with the measurement's own time, push Influx
+ * line protocol (see docs/monitoring.md). `# UNIT` and `# EOF` are comments to a 0.0.4 parser.
+ */
+import { FIELDS, type ResultRecord } from '../records/schema.js';
+import { LABEL_FIELDS, MEASUREMENT, METRIC_FIELDS, statusOk } from './metrics.js';
+
+/** The content type to send with this text to a Pushgateway (it speaks 0.0.4, not application/openmetrics-text). */
+export const PROMETHEUS_TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** OpenMetrics unit suffixes we use; a `# UNIT` line is only valid when the name ends in `_<unit>`. */
+const UNIT_SUFFIXES = new Set(['ms', 'percent', 'bps', 'bytes', 'dbm', 'db', 'seconds']);
+
+interface Family {
+  name: string;
+  help: string;
+  value(r: ResultRecord): number | null;
+}
+
+const families: Family[] = [
+  ...METRIC_FIELDS.map((f) => ({
+    name: `${MEASUREMENT}_${f.name}`,
+    help: f.doc,
+    value: (r: ResultRecord) => {
+      const v = r[f.name as keyof ResultRecord];
+      return typeof v === 'number' && Number.isFinite(v) ? v : null;
+    },
+  })),
+  { name: `${MEASUREMENT}_status_ok`, help: '1 when the test ended with status ok, 0 for partial or error.', value: (r) => statusOk(r) },
+  {
+    name: `${MEASUREMENT}_started_at_seconds`,
+    help: 'Unix time the test started: alert when a location stops reporting.',
+    value: (r) => {
+      const t = r.started_at ? Date.parse(r.started_at) : NaN;
+      return Number.isFinite(t) ? t / 1000 : null;
+    },
+  },
+];
+
+/** Label values escape backslash, double quote and newline (same rule in 0.0.4 and OpenMetrics). */
+export function escapeLabelValue(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** HELP text: backslash and newline escaped; double quotes dropped (OpenMetrics escapes them, 0.0.4 does not). */
+function escapeHelp(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, "'");
+}
+
+function labelsOf(r: ResultRecord): string {
+  return LABEL_FIELDS.map((k) => `${k}="${escapeLabelValue(String(r[k] ?? ''))}"`).join(',');
+}
+
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(v);
+}
+
+/**
+ * The exposition of a set of records. Two records with the same labels (two tests of the
+ * same kind on one endpoint) would be one series twice, which Prometheus refuses: the later
+ * record wins.
+ */
+export function openMetricsText(records: readonly ResultRecord[], opts: { eof?: boolean } = {}): string {
+  const out: string[] = [];
+  for (const fam of families) {
+    const samples = new Map<string, number>();
+    for (const r of records) {
+      const v = fam.value(r);
+      if (v === null) continue;
+      samples.set(labelsOf(r), v);
+    }
+    if (samples.size === 0) continue;
+    out.push(`# HELP ${fam.name} ${escapeHelp(fam.help)}`);
+    out.push(`# TYPE ${fam.name} gauge`);
+    const suffix = fam.name.slice(fam.name.lastIndexOf('_') + 1);
+    if (UNIT_SUFFIXES.has(suffix)) out.push(`# UNIT ${fam.name} ${suffix}`);
+    for (const [labels, v] of samples) out.push(`${fam.name}{${labels}} ${formatValue(v)}`);
+  }
+  if (opts.eof ?? true) out.push('# EOF');
+  return out.join('\n') + '\n';
+}
+
+/** Metric family names, for docs and tests. */
+export function familyNames(): string[] {
+  return families.map((f) => f.name);
+}
+
+// Keep the field list referenced so a schema field rename breaks the build here too.
+void FIELDS;

@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+
+/**
+ * Two network namespaces joined by a veth pair, each end rate-limited by `tc tbf`, built
+ * with plain `ip` and `tc` (root only). Addresses 10.77.<idx>.1 (server) and .2 (client):
+ * traffic never leaves the pair.
+ */
+export interface NetnsPair {
+  server: string;
+  client: string;
+  serverIp: string;
+  clientIp: string;
+  setRate(mbit: number): void;
+  teardown(): void;
+}
+
+export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+function sh(cmd: string, args: string[]): void {
+  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+export function hasTools(): string | null {
+  for (const [cmd, args] of [
+    ['ip', ['-V']],
+    ['tc', ['-V']],
+    ['iperf3', ['--version']],
+  ] as const) {
+    try {
+      execFileSync(cmd, [...args], { stdio: 'ignore' });
+    } catch {
+      return `${cmd} is not installed`;
+    }
+  }
+  return null;
+}
+
+export function createNetnsPair(idx: number): NetnsPair {
+  const server = `qp${idx}-s`;
+  const client = `qp${idx}-c`;
+  const sdev = `qp${idx}s`;
+  const cdev = `qp${idx}c`;
+  const serverIp = `10.77.${idx}.1`;
+  const clientIp = `10.77.${idx}.2`;
+  const teardown = () => {
+    // Deleting a namespace deletes its end of the veth, and with it the pair.
+    for (const ns of [server, client]) {
+      try {
+        sh('ip', ['netns', 'del', ns]);
+      } catch {
+        /* not there */
+      }
+    }
+  };
+  teardown();
+  try {
+    sh('ip', ['netns', 'add', server]);
+    sh('ip', ['netns', 'add', client]);
+    sh('ip', ['link', 'add', sdev, 'type', 'veth', 'peer', 'name', cdev]);
+    sh('ip', ['link', 'set', sdev, 'netns', server]);
+    sh('ip', ['link', 'set', cdev, 'netns', client]);
+    for (const [ns, dev, ip] of [
+      [server, sdev, serverIp],
+      [client, cdev, clientIp],
+    ] as const) {
+      sh('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', dev]);
+      sh('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+      sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    }
+  } catch (err) {
+    teardown();
+    throw err;
+  }
+  return {
+    server,
+    client,
+    serverIp,
+    clientIp,
+    setRate(mbit) {
+      // burst: a few ms at the rate and at least 64 KiB, so a GSO segment always fits in the bucket.
+      const burstBytes = Math.max(65536, Math.round((mbit * 1e6 * 0.004) / 8));
+      for (const [ns, dev] of [
+        [server, sdev],
+        [client, cdev],
+      ] as const) {
+        sh('tc', ['-n', ns, 'qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${mbit}mbit`, 'burst', String(burstBytes), 'latency', '25ms']);
+      }
+    },
+    teardown,
+  };
+}

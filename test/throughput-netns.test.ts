@@ -1,0 +1,87 @@
+/**
+ * Throughput accuracy on a rate-limited link (root only): two namespaces joined by a veth
+ * pair with `tc tbf` on both ends. `qosprobe serve` runs in one, the built CLI in the other,
+ * and iperf3 measures the same link in the same run. Needs `npm run build` first.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, builtCliAvailable, ndjson } from './helpers/cli.js';
+import { createNetnsPair, hasTools, isRoot, type NetnsPair } from './helpers/netns.js';
+
+const missing = !isRoot ? 'not root (network namespaces and tc need it)' : (hasTools() ?? (builtCliAvailable() ? null : 'dist/ is missing: run npm run build'));
+if (missing) console.warn(`throughput-netns: skipped: ${missing}`);
+
+const SECONDS = 5;
+const HTTP_PORT = 18080;
+
+describe.skipIf(missing !== null)('throughput through a tc tbf rate limit (netns, root)', () => {
+  // An index unlikely to collide with another test's namespaces running at the same time.
+  const idx = 100 + (process.pid % 150);
+  let net: NetnsPair;
+  let serve: ChildProcess;
+  let iperf: ChildProcess;
+
+  beforeAll(async () => {
+    net = createNetnsPair(idx);
+    serve = spawn('ip', ['netns', 'exec', net.server, process.execPath, BIN, 'serve', '--host', net.serverIp, '--http-port', String(HTTP_PORT), '--stamp-port', '0', '--quiet'], { stdio: 'ignore' });
+    iperf = spawn('ip', ['netns', 'exec', net.server, 'iperf3', '--server', '--bind', net.serverIp], { stdio: 'ignore' });
+    // Wait until both answer.
+    for (let i = 0; i < 50; i++) {
+      const r = spawnSync('ip', ['netns', 'exec', net.client, process.execPath, '-e', `fetch("http://${net.serverIp}:${HTTP_PORT}/health").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`]);
+      if (r.status === 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }, 30_000);
+
+  afterAll(() => {
+    serve?.kill('SIGTERM');
+    iperf?.kill('SIGTERM');
+    net?.teardown();
+  });
+
+  function iperf3(reverse: boolean): number {
+    const args = ['netns', 'exec', net.client, 'iperf3', '--client', net.serverIp, '--time', String(SECONDS), '--omit', '1', '--parallel', '4', '--json'];
+    if (reverse) args.push('--reverse');
+    const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 30_000 });
+    const j = JSON.parse(r.stdout) as { end: { sum_received: { bits_per_second: number } } };
+    return j.end.sum_received.bits_per_second;
+  }
+
+  function probe(kind: 'download' | 'upload'): Record<string, unknown> {
+    const url = kind === 'download' ? `http://${net.serverIp}:${HTTP_PORT}/down?bytes={bytes}` : `http://${net.serverIp}:${HTTP_PORT}/up`;
+    const r = spawnSync('ip', ['netns', 'exec', net.client, process.execPath, BIN, kind, url, '--duration', String(SECONDS), '--streams', '4', '--warmup', '1', '--format', 'ndjson', '--quiet'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const rec = ndjson(r.stdout)[0];
+    if (!rec) throw new Error(`no record: exit ${r.status}: ${r.stderr}`);
+    return rec;
+  }
+
+  for (const mbit of [20, 100]) {
+    it(`download and upload at ${mbit} Mbit/s: within 7% of the rate and 3% of iperf3`, () => {
+      net.setRate(mbit);
+      const rate = mbit * 1e6;
+      const down = probe('download');
+      const up = probe('upload');
+      const iperfDown = iperf3(true);
+      const iperfUp = iperf3(false);
+      const fig = (x: number) => (x / 1e6).toFixed(2);
+      console.log(
+        `netns ${mbit} Mbit/s: download ${fig(down.throughput_bps as number)} (iperf3 ${fig(iperfDown)}), upload ${fig(up.throughput_bps as number)} (iperf3 ${fig(iperfUp)}) Mbit/s; ` +
+          `idle RTT ${String(down.idle_rtt_ms)} ms, loaded RTT ${String(down.loaded_rtt_median_ms)} / ${String(up.loaded_rtt_median_ms)} ms, rpm ${String(down.rpm)} / ${String(up.rpm)}`,
+      );
+      for (const [rec, ref] of [
+        [down, iperfDown],
+        [up, iperfUp],
+      ] as const) {
+        expect(rec.status).toBe('ok');
+        const bps = rec.throughput_bps as number;
+        expect(Math.abs(bps - rate) / rate).toBeLessThan(0.07);
+        expect(Math.abs(bps - ref) / ref).toBeLessThan(0.03);
+        // a rate-limited queue builds up under load: the loaded RTT is measured and above the idle one
+        expect(rec.loaded_rtt_median_ms as number).toBeGreaterThan(rec.idle_rtt_ms as number);
+      }
+    }, 90_000);
+  }
+});
