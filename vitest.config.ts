@@ -9,6 +9,9 @@ const home = mkdtempSync(join(tmpdir(), 'qosprobe-test-home-'));
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One file at a time: accuracy tests (rate-limited links, injected delays) must not share
+    // a 2-core CI machine with other tests' load. The whole suite still takes about 2 minutes.
+    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     env: {

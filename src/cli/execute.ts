@@ -13,6 +13,7 @@ import type { RunContext } from '../records/build.js';
 import { runPlan, type PlannedTest } from '../run/runner.js';
 import { toolVersion } from '../version.js';
 import type { CliIo } from './io.js';
+import type { FieldFlags } from './field-ops.js';
 import type { OutputFlags } from './options.js';
 import { createUi } from './ui.js';
 
@@ -22,6 +23,8 @@ export interface ExecuteOptions {
   io: CliIo;
   /** `run` needs a location; ad hoc commands and the demo may go without. */
   requireLocation: boolean;
+  /** Unattended-run features (`run` only): splay, run lock, host info, spool, textfile, push. */
+  field?: FieldFlags;
 }
 
 /** Flags over environment over file: the effective config of this invocation. */
@@ -54,7 +57,7 @@ export async function resolveLocation(code: string | null, unchecked: boolean, s
   );
 }
 
-export async function execute({ config: fileConfig, flags, io, requireLocation }: ExecuteOptions): Promise<void> {
+export async function execute({ config: fileConfig, flags, io, requireLocation, field: fieldFlags }: ExecuteOptions): Promise<void> {
   const config = applyFlags(fileConfig, flags, io.env);
   const source = flags.location ? '--location' : io.env.QOSPROBE_LOCATION ? '$QOSPROBE_LOCATION' : (config.file ?? 'config');
   if (requireLocation && config.location.code === null) {
@@ -71,8 +74,11 @@ export async function execute({ config: fileConfig, flags, io, requireLocation }
   const plan: PlannedTest[] = config.endpoints.flatMap((e) =>
     e.tests.map((spec) => ({ endpoint: { name: e.name, host: e.host }, spec, probe: probeFor(spec.kind)! })),
   );
+  const runId = randomUUID();
+  // After validation (a bad config fails at once, not after a splay); before measuring.
+  const field = fieldFlags ? await (await import('./field-ops.js')).prepareFieldRun(fieldFlags, config, io, runId) : null;
   const ctx: RunContext = {
-    runId: randomUUID(),
+    runId,
     probeId: config.probeId,
     locationCode: location.code,
     locationName: location.name,
@@ -80,6 +86,7 @@ export async function execute({ config: fileConfig, flags, io, requireLocation }
     lat: config.location.lat,
     lon: config.location.lon,
     toolVersion: toolVersion(),
+    extra: field?.extra,
   };
   const startedAt = new Date();
   const sink = openSink({ format: config.output.format, path: config.output.path, append: config.output.append, stdout: io.stdout });
@@ -91,6 +98,7 @@ export async function execute({ config: fileConfig, flags, io, requireLocation }
       deadlineMs: flags.deadline != null ? flags.deadline * 1000 : null,
       onTestStart: (t, i, n) => ui.testStarted(`${t.endpoint.name} ${t.spec.kind} ${t.probe.targetOf(t.endpoint, t.spec)}`, i, n),
       onRecord: (r) => {
+        field?.onRecord(r); // first: the spool keeps the record even if --out fails
         sink.write(r);
         ui.testFinished(r);
       },
@@ -111,10 +119,12 @@ export async function execute({ config: fileConfig, flags, io, requireLocation }
     status: result.status,
     tool_version: ctx.toolVersion,
   };
+  // Spool, textfile and push before closing --out, so a failing --out cannot lose the spooled copy.
+  const fieldCode = field ? await field.finish(run, result.records).finally(() => field.release()) : null;
   sink.close(run);
   ui.summary(result.records, result.status);
 
   if (result.status === 'interrupted') io.setExitCode(EXIT.INTERRUPTED);
   else if (flags.failOnError && result.records.some((r) => r.status !== 'ok')) io.setExitCode(EXIT.TEST_FAILED);
-  else io.setExitCode(EXIT.OK);
+  else io.setExitCode(fieldCode ?? EXIT.OK);
 }

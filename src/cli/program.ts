@@ -18,6 +18,9 @@ import { makeUploadCommand } from './commands/upload.js';
 import { makeReportCommand } from './commands/report.js';
 import { makeStampCommand } from './commands/stamp.js';
 import { makeServeCommand } from './commands/serve.js';
+import { makePushCommand } from './commands/push.js';
+import { makeSpoolCommand } from './commands/spool.js';
+import { makeScheduleCommand } from './commands/schedule.js';
 import { examples } from './options.js';
 
 export function createProgram(io: CliIo): Command {
@@ -32,7 +35,7 @@ export function createProgram(io: CliIo): Command {
         'qosprobe init && qosprobe run                  # write an example config, then run it',
         'qosprobe run --format ndjson | jq -c .',
         'qosprobe ping 127.0.0.1 --count 10',
-      ) + '\nDocs: README.md, docs/schema.md (fields), docs/metrics.md (definitions). Exit codes: 0 ok, 1 test failed (--fail-on-error), 2 usage, 3 config, 4 output, 5 locked, 130 interrupted.\n',
+      ) + '\nDocs: README.md, docs/schema.md (fields), docs/metrics.md (definitions). Exit codes: 0 ok, 1 test failed (--fail-on-error), 2 usage, 3 config, 4 output, 5 locked, 6 push pending, 130 interrupted.\n',
     );
   program.addCommand(makeRunCommand(io));
   program.addCommand(makePingCommand(io));
@@ -44,6 +47,9 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(makeReportCommand(io));
   program.addCommand(makeStampCommand(io));
   program.addCommand(makeServeCommand(io));
+  program.addCommand(makePushCommand(io));
+  program.addCommand(makeSpoolCommand(io));
+  program.addCommand(makeScheduleCommand(io));
   program.addCommand(makeInitCommand(io));
   program.addCommand(makeDemoCommand(io));
   applyToAll(program, io);

@@ -20,7 +20,9 @@ export async function createUi(io: CliIo, opts: { quiet: boolean }): Promise<Ui>
   const [{ Chalk }, { default: ora }] = await Promise.all([import('chalk'), import('ora')]);
   const color = colorAllowed(io);
   const c = new Chalk({ level: color ? 1 : 0 });
-  const spinner = ora({ stream: io.stderr as NodeJS.WriteStream, color: 'cyan', isEnabled: true, discardStdin: false });
+  // A terminal that reports 0 columns (a serial console, `script`, some ssh sessions) sends
+  // ora 9's line counting into an endless loop: no spinner there, the lines and table still print.
+  const spinner = ora({ stream: io.stderr as NodeJS.WriteStream, color: 'cyan', isEnabled: true, isSilent: !((io.stderr.columns ?? 0) > 0), discardStdin: false });
   return {
     testStarted(label, i, n) {
       spinner.start(`[${i + 1}/${n}] ${label}`);

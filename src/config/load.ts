@@ -72,5 +72,10 @@ export async function parseDocument(text: string, path: string): Promise<unknown
     const where = pos ? `line ${pos.line}, column ${pos.col}` : 'somewhere';
     throw new QosError('CONFIG_INVALID', `${path}: not valid YAML at ${where}: ${first.message.split('\n')[0]}`);
   }
-  return doc.toJS() as unknown;
+  try {
+    return doc.toJS() as unknown;
+  } catch (err) {
+    // Some faults only show when the document is built: an alias to an anchor never set (`*x`), too many alias expansions.
+    throw new QosError('CONFIG_INVALID', `${path}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+  }
 }

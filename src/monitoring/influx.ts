@@ -10,18 +10,18 @@ import { LABEL_FIELDS, MEASUREMENT, METRIC_FIELDS, statusOk } from './metrics.js
 
 /** Measurement names escape commas and spaces. */
 export function escapeMeasurement(s: string): string {
-  return s.replace(/[\\,\s]/g, (c) => (c === '\\' ? '\\\\' : c === ',' || c === ' ' ? `\\${c}` : ' ')).replace(/ /g, '\\ ');
+  return s.replace(/[\x00-\x1f\x7f]/g, ' ').replace(/([, ])/g, '\\$1');
 }
 
 /**
  * Tag keys and values escape commas, equals signs and spaces. Line protocol has no escape
- * for a newline, so control characters become spaces; a trailing backslash would escape the
- * separator after it, so backslashes are doubled.
+ * for a newline, so control characters become spaces; parsers disagree on whether a doubled backslash is
+ * one backslash (VictoriaMetrics) or two (InfluxDB 1.x), so a backslash becomes `/`.
  */
 export function escapeTag(s: string): string {
   return s
     .replace(/[\x00-\x1f\x7f]/g, ' ')
-    .replace(/\\/g, '\\\\')
+    .replace(/\\/g, '/')
     .replace(/([,= ])/g, '\\$1');
 }
 

@@ -4,6 +4,8 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from '../records/schema.js';
+import { influxLine } from '../monitoring/influx.js';
+import { openMetricsText } from '../monitoring/openmetrics.js';
 
 /** What the JSON document says about the run as a whole. */
 export interface RunInfo {
@@ -57,6 +59,19 @@ export const formats = {
     streaming: false,
     extension: 'json',
     document: (run, records) => JSON.stringify({ schema_version: SCHEMA_VERSION, run, results: records }, null, 2) + '\n',
+  },
+  // Monitoring formats (docs/monitoring.md): numeric metrics only, for InfluxDB/VictoriaMetrics and Prometheus.
+  influx: {
+    streaming: true,
+    extension: 'lp',
+    header: () => '',
+    record: (r) => influxLine(r) + '\n',
+  },
+  // A document, so --out goes through temp + rename: node_exporter's textfile collector never reads half a file.
+  openmetrics: {
+    streaming: false,
+    extension: 'prom',
+    document: (_run, records) => openMetricsText(records),
   },
 } satisfies Record<string, Format>;
 

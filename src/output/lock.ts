@@ -16,7 +16,14 @@ export function acquireLock(path: string): Lock {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx');
-      writeSync(fd, `${process.pid} ${hostname()} ${new Date().toISOString()}\n`);
+      try {
+        writeSync(fd, `${process.pid} ${hostname()} ${new Date().toISOString()}\n`);
+      } catch (err) {
+        // A full disk: an empty lock file would read as "unknown holder" and block every later run.
+        closeSync(fd);
+        unlinkSync(path);
+        throw err;
+      }
       closeSync(fd);
       let released = false;
       return {
@@ -34,7 +41,7 @@ export function acquireLock(path: string): Lock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
         const e = err as NodeJS.ErrnoException;
-        const why = e.code === 'ENOENT' ? 'no such directory' : e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? 'permission denied' : e.message;
+        const why = e.code === 'ENOENT' ? 'no such directory' : e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? 'permission denied' : e.message;
         throw new QosError('OUTPUT_FAILED', `cannot open ${path.replace(/\.lock$/, '')} for writing: ${why} (creating its lock file failed)`, { cause: err });
       }
       const holder = readHolder(path);

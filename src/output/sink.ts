@@ -87,7 +87,8 @@ function streamingFileSink(path: string, format: FormatName, append: boolean, lo
     }
   } catch (err) {
     closeSync(fd);
-    throw err;
+    // The header write can hit a full disk too: that is an output error (exit 4), not a bug.
+    throw err instanceof QosError ? err : ioError(`cannot write to ${path}`, err);
   }
   return {
     get count() {

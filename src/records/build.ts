@@ -99,7 +99,8 @@ export function buildRecord(ctx: RunContext, id: TestIdentity, outcome: ProbeOut
     error_code: error?.code ?? null,
     error_message: error?.message ?? null,
     tool_version: ctx.toolVersion,
-    interval_ms: id.intervalMs,
+    // The interval the probe actually used (Windows ping can't set one: it sends every second).
+    interval_ms: outcome.samples?.type === 'packets' ? outcome.samples.intervalMs : id.intervalMs,
     timeout_ms: id.timeoutMs,
   });
 }

@@ -25,7 +25,7 @@ export async function startDnsServer(o: { zone: string; address: string; delayMs
     const answer = inZone && qtype === 1 && !name.startsWith('nx.');
     const header = Buffer.alloc(12);
     msg.copy(header, 0, 0, 2); // id
-    header.writeUInt16BE(0x8400 | (answer || inZone ? 0 : 3) | (inZone && !answer ? 3 : 0), 2); // QR, AA, rcode
+    header.writeUInt16BE(0x8400 | (answer ? 0 : 3), 2); // QR, AA, rcode 0 or NXDOMAIN
     header.writeUInt16BE(1, 4);
     header.writeUInt16BE(answer ? 1 : 0, 6);
     const question = msg.subarray(12, qEnd);

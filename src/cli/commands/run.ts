@@ -1,12 +1,15 @@
 import { Command } from 'commander';
+import type { FieldFlags } from '../field-ops.js';
 import type { CliIo } from '../io.js';
-import { addOutputOptions, examples, type OutputFlags } from '../options.js';
+import { addOutputOptions, examples, positiveNumber, type OutputFlags } from '../options.js';
+import { addFieldOptions } from './field-options.js';
 
 export function makeRunCommand(io: CliIo): Command {
   const cmd = new Command('run')
     .description('run every configured test against every configured endpoint; one record per (endpoint, test)')
     .option('-C, --config <file>', 'config file (default: $QOSPROBE_CONFIG, ./qosprobe.yaml, then the user config dir)');
   addOutputOptions(cmd);
+  addFieldOptions(cmd, positiveNumber);
   cmd.addHelpText(
     'after',
     examples(
@@ -14,12 +17,14 @@ export function makeRunCommand(io: CliIo): Command {
       'qosprobe run --config /etc/qosprobe.yaml --location 32.73.01 --out results.csv --append',
       'qosprobe run --format ndjson | jq -c "select(.status != \\"ok\\")"',
       'qosprobe run --deadline 300 --fail-on-error --quiet',
+      'qosprobe run --splay 60 --wait-lock 120 --push https://collector.example/ingest   # from cron',
+      'qosprobe run --textfile-dir /var/lib/prometheus/node-exporter',
     ),
   );
-  cmd.action(async (opts: OutputFlags & { config?: string }) => {
+  cmd.action(async (opts: OutputFlags & FieldFlags & { config?: string }) => {
     const [{ loadRequiredConfig }, { execute }] = await Promise.all([import('../context.js'), import('../execute.js')]);
     const config = await loadRequiredConfig(opts.config, io);
-    await execute({ config, flags: opts, io, requireLocation: true });
+    await execute({ config, flags: opts, io, requireLocation: true, field: opts });
   });
   return cmd;
 }

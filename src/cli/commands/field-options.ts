@@ -1,0 +1,23 @@
+/** The unattended-run options of `run` (docs/field-operations.md). */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { PUSH_FORMATS } from '../../spool/push-formats.js';
+
+export function nonNegativeNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got "${v}"`);
+  return n;
+}
+
+export function addFieldOptions(cmd: Command, positiveNumber: (v: string) => number): Command {
+  return cmd
+    .option('--splay <seconds>', 'wait a random 0..SECONDS before starting, so a fleet on one cron minute does not hit a server at once', nonNegativeNumber)
+    .option('--wait-lock <seconds>', 'if another run of this config is still going, wait up to SECONDS for it (default: exit 5 at once)', nonNegativeNumber)
+    .option('--no-host-info', 'do not record the network context (interface, gateway, Wi-Fi, cellular)')
+    .option('--spool <dir>', 'keep a durable copy of the records in DIR for `qosprobe push` (default: the user state dir)')
+    .option('--no-spool', 'do not keep a spool copy')
+    .option('--push <url>', 'after measuring, push every unsent spooled batch to URL (exit 6 if some are still waiting)')
+    .addOption(new Option('--push-format <format>', 'body format for --push').choices(PUSH_FORMATS))
+    .option('--push-token <token>', 'bearer token for --push (prefer $QOSPROBE_PUSH_TOKEN: argv is visible to other users)')
+    .option('--push-deadline <seconds>', 'give up pushing after SECONDS (default 60); unsent batches wait for the next push', positiveNumber)
+    .option('--textfile-dir <dir>', "also write DIR/qosprobe.prom for node_exporter's textfile collector (atomic rename)");
+}

@@ -1,0 +1,51 @@
+import { Command } from 'commander';
+import { QosError } from '../../errors.js';
+import type { CliIo } from '../io.js';
+import { examples } from '../options.js';
+
+export function makeScheduleCommand(io: CliIo): Command {
+  const cmd = new Command('schedule')
+    .description('print (not install) a crontab line, a systemd service + timer and a Windows schtasks command that run qosprobe unattended')
+    .requiredOption('--every <interval>', 'how often: 1m..30m (dividing an hour), 1h..12h (dividing a day) or 1d')
+    .option('-C, --config <file>', 'config file the runs use (default: the one `run` would find now)')
+    .option('--push <url>', 'add --push URL to the scheduled run');
+  cmd.addHelpText('after', examples('qosprobe schedule --every 15m', 'qosprobe schedule --every 1h --config /etc/qosprobe.yaml --push https://collector.example/ingest'));
+  cmd.action(async (opts: { every: string; config?: string; push?: string }) => {
+    const [{ parseEvery }, gen, { findConfig }, { fileURLToPath }, { existsSync }] = await Promise.all([
+      import('../../schedule/every.js'),
+      import('../../schedule/generate.js'),
+      import('../../config/load.js'),
+      import('node:url'),
+      import('node:fs'),
+    ]);
+    const every = parseEvery(opts.every);
+    if (!every.ok) throw new QosError('USAGE', `--every: ${every.reason}`);
+    const config = findConfig(opts.config, io.env, io.cwd);
+    if (config && !existsSync(config)) throw new QosError('CONFIG_NOT_FOUND', `config file ${config} does not exist (create one with: qosprobe init)`);
+    // dist/cli/commands/schedule.js -> bin/qosprobe.js: the path survives `npm i -g` and source checkouts alike.
+    const bin = fileURLToPath(new URL('../../../bin/qosprobe.js', import.meta.url));
+    const input = { every: every.every, node: process.execPath, bin, config, extraArgs: opts.push ? ['--push', opts.push] : [] };
+    const t = gen.timing(every.every);
+    const sd = gen.systemdUnits(input);
+    const st = gen.schtasksCommand(input);
+    const out = [
+      `# qosprobe every ${opts.every}: random start within ${t.splaySeconds} s, deadline ${t.deadlineSeconds} s, overlapping runs exit 5.`,
+      config ? `# config: ${config}` : '# no config found now: the run will search $QOSPROBE_CONFIG, ./qosprobe.yaml, the user config dir',
+      '',
+      '## cron (crontab -e)',
+      gen.cronLine(input),
+      '',
+      `## systemd (user units: ~/.config/systemd/user/; then: systemctl --user daemon-reload && systemctl --user enable --now ${sd.timerName}; loginctl enable-linger $USER to run while logged out)`,
+      `# ${sd.serviceName}`,
+      sd.service,
+      `# ${sd.timerName}`,
+      sd.timer,
+      '## Windows Task Scheduler (cmd.exe, as the user the task runs as; add /RU SYSTEM to run while logged out)',
+      st.command,
+      ...(st.trLength > 261 ? [`# note: the /TR command is ${st.trLength} characters; schtasks accepts 261. Shorten the paths or wrap the run in a .cmd file.`] : []),
+      '',
+    ];
+    io.stdout.write(out.join('\n'));
+  });
+  return cmd;
+}

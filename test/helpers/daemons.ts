@@ -1,0 +1,79 @@
+/**
+ * Real monitoring daemons from Debian (victoria-metrics, prometheus-pushgateway), started on
+ * 127.0.0.1 with a free port and a temp data dir, stopped after the test. Tests skip when
+ * the binary is missing; .ci/run installs the packages.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const VICTORIA_METRICS = ['/usr/bin/victoria-metrics', '/usr/local/bin/victoria-metrics'].find((p) => existsSync(p)) ?? null;
+export const PUSHGATEWAY = ['/usr/bin/prometheus-pushgateway', '/usr/local/bin/pushgateway'].find((p) => existsSync(p)) ?? null;
+
+export interface Daemon {
+  url: string;
+  port: number;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function startDaemon(bin: string, args: (port: number, dir: string) => string[], readyPath: string, timeoutMs = 15_000): Promise<Daemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'qosprobe-daemon-'));
+  const port = await freePort();
+  let log = '';
+  const child: ChildProcess = spawn(bin, args(port, dir), { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => {
+          child.kill('SIGKILL');
+          r();
+        }, 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) break;
+    try {
+      const res = await fetch(url + readyPath, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return { url, port, log: () => log, stop };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error(`${bin} did not become ready on ${url}${readyPath}:\n${log.slice(-2000)}`);
+}
+
+export function startVictoriaMetrics(): Promise<Daemon> {
+  return startDaemon(
+    VICTORIA_METRICS!,
+    (port, dir) => [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-retentionPeriod=100y', '-search.disableCache', '-loggerLevel=ERROR'],
+    '/health',
+  );
+}
+
+export function startPushgateway(): Promise<Daemon> {
+  return startDaemon(PUSHGATEWAY!, (port) => [`--web.listen-address=127.0.0.1:${port}`, '--log.level=error'], '/-/ready');
+}
