@@ -4,7 +4,7 @@
  * (client and server, Debian package `irtt`) on loopback, same interval and packet count,
  * in one run, alternating rounds so both see the same machine load.
  *
- *   npx tsx bench/stamp-vs-irtt.mjs [--count 500] [--interval 10] [--rounds 3] [--write]
+ *   npm run build && node bench/stamp-vs-irtt.mjs [--count 500] [--interval 10] [--rounds 3] [--write]
  *
  * Prints a Markdown table; --write also replaces the "STAMP vs irtt" section of
  * docs/benchmarks.md (other sections are left alone). Loopback only (127.0.0.1).
@@ -15,10 +15,10 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createServer } from 'node:net';
-import { runStamp } from '../src/probes/stamp.ts';
-import { startStampReflector } from '../src/serve/stamp-reflector.ts';
-import { summarizePackets } from '../src/stats/packets.ts';
-import { mean, quantile, max } from '../src/stats/summary.ts';
+import { runStamp } from '../dist/probes/stamp.js';
+import { startStampReflector } from '../dist/serve/stamp-reflector.js';
+import { summarizePackets } from '../dist/stats/packets.js';
+import { mean, quantile, max } from '../dist/stats/summary.js';
 
 const { values: args } = parseArgs({
   options: { count: { type: 'string', default: '500' }, interval: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' }, write: { type: 'boolean', default: false } },
@@ -95,7 +95,7 @@ const rows = [
 const irttVersion = execFileSync('irtt', ['version']).toString().split('\n')[0];
 const table = [
   `Loopback (127.0.0.1), ${count} packets of 44 bytes every ${intervalMs} ms, ${rounds} alternating rounds (mean of the rounds shown), ${cpus().length} CPUs, Node ${process.version}, ${irttVersion}.`,
-  `Measured ${new Date().toISOString().slice(0, 10)} with \`npx tsx bench/stamp-vs-irtt.mjs --count ${count} --interval ${intervalMs} --rounds ${rounds} --write\`.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} with \`node bench/stamp-vs-irtt.mjs --count ${count} --interval ${intervalMs} --rounds ${rounds} --write\`.`,
   '',
   '| metric | qosprobe stamp | irtt |',
   '| --- | ---: | ---: |',
@@ -109,8 +109,9 @@ if (args.write) {
   const notes = [
     '',
     'Timer error is how late each packet left against its due time on the isochronous schedule (start + i × interval);',
-    'irtt measures it the same way (`timer_error`). A negative minimum means a timer fired early: Node timers run on',
-    "libuv's whole-millisecond loop clock. Both tools subtract the far end's processing time from the RTT; both run",
+    "irtt measures it the same way (`timer_error`). Node timers run on libuv's whole-millisecond loop clock and can fire",
+    'up to 1 ms early, so the scheduler sleeps to 1 ms before the due time and spins the rest: a packet never leaves early.',
+    "Both tools subtract the far end's processing time from the RTT; both run",
     'their server in the same machine, so the RTT is mostly two trips through the loopback stack and two event loops.',
   ].join('\n');
   const section = `${heading}\n\n${table}\n${notes}\n`;

@@ -9,7 +9,7 @@ import type { Config } from '../config/types.js';
 import { openSink } from '../output/sink.js';
 import type { RunInfo } from '../output/formats.js';
 import { probeFor } from '../probes/index.js';
-import type { RunContext } from '../records/build.js';
+import { identityOf, type RunContext } from '../records/build.js';
 import { runPlan, type PlannedTest } from '../run/runner.js';
 import { toolVersion } from '../version.js';
 import type { CliIo } from './io.js';
@@ -91,6 +91,9 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
   const startedAt = new Date();
   const sink = openSink({ format: config.output.format, path: config.output.path, append: config.output.append, stdout: io.stdout });
   const ui = await createUi(io, { quiet: Boolean(flags.quiet) });
+  // An --out that fails mid-run (disk full) must not stop the spool from keeping the records:
+  // remember the error, stop writing there, report it (exit 4) once the run is over.
+  let outError: unknown = null;
   let result;
   try {
     result = await runPlan(plan, ctx, {
@@ -98,29 +101,34 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
       deadlineMs: flags.deadline != null ? flags.deadline * 1000 : null,
       onTestStart: (t, i, n) => ui.testStarted(`${t.endpoint.name} ${t.spec.kind} ${t.probe.targetOf(t.endpoint, t.spec)}`, i, n),
       onRecord: (r) => {
-        field?.onRecord(r); // first: the spool keeps the record even if --out fails
-        sink.write(r);
+        field?.onRecord(r);
+        if (outError === null) {
+          try {
+            sink.write(r);
+          } catch (err) {
+            outError = err;
+          }
+        }
         ui.testFinished(r);
       },
     });
+  } catch (err) {
+    field?.release();
+    throw err;
   } finally {
     ui.stop();
   }
-  const run: RunInfo = {
-    run_id: ctx.runId,
-    probe_id: ctx.probeId,
-    location_code: ctx.locationCode,
-    location_name: ctx.locationName,
-    site: ctx.site,
-    lat: ctx.lat,
-    lon: ctx.lon,
-    started_at: startedAt.toISOString(),
-    finished_at: new Date().toISOString(),
-    status: result.status,
-    tool_version: ctx.toolVersion,
-  };
+  const run: RunInfo = { ...identityOf(ctx), started_at: startedAt.toISOString(), finished_at: new Date().toISOString(), status: result.status };
   // Spool, textfile and push before closing --out, so a failing --out cannot lose the spooled copy.
   const fieldCode = field ? await field.finish(run, result.records).finally(() => field.release()) : null;
+  if (outError !== null) {
+    try {
+      sink.close(run); // releases the output's lock; its own error is the same failure again
+    } catch {
+      // reported below
+    }
+    throw outError;
+  }
   sink.close(run);
   ui.summary(result.records, result.status);
 

@@ -1,4 +1,4 @@
-import type { FormatName } from '../output/formats.js';
+import type { FormatName } from '../output/format-names.js';
 import type { BaseSpec, Endpoint } from '../probes/types.js';
 
 export interface Defaults {

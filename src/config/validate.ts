@@ -3,7 +3,7 @@
  * access. Every error names the file, the field path, what was expected and what was found.
  */
 import { hostname } from 'node:os';
-import { FORMAT_NAMES, type FormatName } from '../output/formats.js';
+import { FORMAT_NAMES, type FormatName } from '../output/format-names.js';
 import { PROBE_KINDS, probeFor } from '../probes/index.js';
 import type { BaseSpec } from '../probes/types.js';
 import { ConfigReader, join, type Obj } from './reader.js';

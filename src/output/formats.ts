@@ -3,6 +3,7 @@
  * sink's business (sink.ts); a format only turns records into text.
  */
 import { stringify } from 'csv-stringify/sync';
+import { FORMAT_NAMES, isFormatName, type FormatName } from './format-names.js';
 import { FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from '../records/schema.js';
 import { influxLine } from '../monitoring/influx.js';
 import { openMetricsText } from '../monitoring/openmetrics.js';
@@ -73,11 +74,6 @@ export const formats = {
     extension: 'prom',
     document: (_run, records) => openMetricsText(records),
   },
-} satisfies Record<string, Format>;
+} satisfies Record<FormatName, Format>;
 
-export type FormatName = keyof typeof formats;
-export const FORMAT_NAMES = Object.keys(formats) as FormatName[];
-
-export function isFormatName(s: string): s is FormatName {
-  return Object.hasOwn(formats, s);
-}
+export { FORMAT_NAMES, isFormatName, type FormatName };

@@ -32,6 +32,20 @@ export interface TestIdentity {
   timeoutMs: number | null;
 }
 
+/** The run-level fields, as both records and the JSON document's `run` carry them. */
+export function identityOf(ctx: RunContext) {
+  return {
+    run_id: ctx.runId,
+    probe_id: ctx.probeId,
+    location_code: ctx.locationCode,
+    location_name: ctx.locationName,
+    site: ctx.site,
+    lat: ctx.lat,
+    lon: ctx.lon,
+    tool_version: ctx.toolVersion,
+  };
+}
+
 /** Metrics derived from the raw samples, by sample type (not by probe kind). */
 export function metricsOf(outcome: ProbeOutcome): Metrics {
   const s = outcome.samples;
@@ -82,15 +96,9 @@ export function buildRecord(ctx: RunContext, id: TestIdentity, outcome: ProbeOut
     ...metrics,
     ...(outcome.fields ?? {}),
     schema_version: SCHEMA_VERSION,
-    run_id: ctx.runId,
+    ...identityOf(ctx),
     started_at: id.startedAt.toISOString(),
     duration_ms: id.durationMs,
-    probe_id: ctx.probeId,
-    location_code: ctx.locationCode,
-    location_name: ctx.locationName,
-    site: ctx.site,
-    lat: ctx.lat,
-    lon: ctx.lon,
     endpoint: id.endpoint,
     target: outcome.target,
     target_ip: outcome.targetIp ?? null,
@@ -98,7 +106,6 @@ export function buildRecord(ctx: RunContext, id: TestIdentity, outcome: ProbeOut
     status,
     error_code: error?.code ?? null,
     error_message: error?.message ?? null,
-    tool_version: ctx.toolVersion,
     // The interval the probe actually used (Windows ping can't set one: it sends every second).
     interval_ms: outcome.samples?.type === 'packets' ? outcome.samples.intervalMs : id.intervalMs,
     timeout_ms: id.timeoutMs,

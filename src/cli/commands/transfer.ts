@@ -3,14 +3,15 @@ import type { CliIo } from '../io.js';
 import { positiveInt, positiveNumber } from '../options.js';
 import { hostOf } from './http.js';
 
-export function makeUploadCommand(io: CliIo) {
+/** `download` and `upload` share every option: one factory, two commands. */
+function makeTransferCommand(kind: 'download' | 'upload', description: string, examples: string[], io: CliIo) {
   return makeAdhocCommand(
     {
-      name: 'upload',
-      kind: 'upload',
+      name: kind,
+      kind,
       argument: '<url>',
-      description: 'Upload throughput to URL (POST of generated incompressible bytes) over parallel streams, with latency under load',
-      examples: ['qosprobe upload http://127.0.0.1:8080/up --duration 5 --streams 4', 'qosprobe upload https://speed.example/__up --bytes 25000000 --format ndjson'],
+      description,
+      examples,
       options: (cmd) =>
         cmd
           .option('-d, --duration <seconds>', 'how long to transfer (default 10)', positiveNumber)
@@ -28,6 +29,22 @@ export function makeUploadCommand(io: CliIo) {
     io,
   );
 }
+
+export const makeDownloadCommand = (io: CliIo) =>
+  makeTransferCommand(
+    'download',
+    'download throughput from URL (a template: {bytes} becomes the request size) over parallel streams, with latency under load',
+    ['qosprobe download "http://127.0.0.1:8080/down?bytes={bytes}" --duration 5 --streams 4', 'qosprobe download "https://speed.example/__down?bytes={bytes}" --bytes 25000000 --format ndjson'],
+    io,
+  );
+
+export const makeUploadCommand = (io: CliIo) =>
+  makeTransferCommand(
+    'upload',
+    'upload throughput to URL (POST of generated incompressible bytes) over parallel streams, with latency under load',
+    ['qosprobe upload http://127.0.0.1:8080/up --duration 5 --streams 4', 'qosprobe upload https://speed.example/__up --bytes 25000000 --format ndjson'],
+    io,
+  );
 
 function nonNegative(v: string): number {
   return v.trim() === '0' ? 0 : positiveNumber(v);

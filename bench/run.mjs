@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// `npm run bench`: every benchmark in one go, figures written into docs/benchmarks.md.
+// Benchmarks are scripts, not tests: CI machines are noisy. Each script can also run alone
+// (see its header for options). Pass --only NAME to run one; --no-write to leave the doc alone.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const here = import.meta.dirname;
+const write = !process.argv.includes('--no-write');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+
+const benches = [
+  { name: 'startup', file: 'startup.mjs', args: ['--runs', '30'] },
+  { name: 'stamp', file: 'stamp-vs-irtt.mjs', args: ['--count', '500', '--interval', '10', '--rounds', '3', ...(write ? ['--write'] : [])] },
+  { name: 'throughput', file: 'throughput-loopback.mjs', args: ['--seconds', '5', '--rounds', '2', ...(write ? ['--write'] : [])] },
+  { name: 'report', file: 'report-vs-miller.mjs', args: ['--rounds', '3', ...(write ? ['--write'] : [])] },
+];
+
+let failed = 0;
+for (const b of benches) {
+  if (only && b.name !== only) continue;
+  console.log(`\n=== ${b.name}: node bench/${b.file} ${b.args.join(' ')}`);
+  const r = spawnSync(process.execPath, [join(here, b.file), ...b.args], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    console.log(`=== ${b.name} failed (exit ${r.status}); a missing tool (irtt, iperf3, mlr, chromium) is the usual cause`);
+  }
+}
+process.exitCode = failed ? 1 : 0;
