@@ -165,3 +165,17 @@ describe('qosprobe serve: HTTP endpoints', () => {
     expect(s.port).toBeGreaterThan(0);
   });
 });
+
+describe('probes against a token-protected serve', () => {
+  it('http and download send the token as a bearer header; without it they get 401 as an error record', async () => {
+    const { runProbe } = await import('./helpers/probe-run.js');
+    const s = await serve({ token: 's3cret' });
+    const withToken = await runProbe('http', { url: '/ping', port: s.port, token: 's3cret' });
+    expect(withToken.record).toMatchObject({ status: 'ok', http_status: 200 });
+    const without = await runProbe('http', { url: '/ping', port: s.port });
+    expect(without.record).toMatchObject({ status: 'error', error_code: 'HTTP_STATUS', http_status: 401 });
+    const down = await runProbe('download', { port: s.port, token: 's3cret', duration_s: 1, streams: 1, warmup_s: 0.2, bytes: 100_000 });
+    expect(down.record.status).toBe('ok');
+    expect(down.record.bytes as number).toBeGreaterThan(100_000);
+  });
+});

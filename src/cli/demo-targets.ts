@@ -4,10 +4,7 @@
  */
 import { createServer, type Server } from 'node:net';
 import type { Config, EndpointConfig } from '../config/types.js';
-import type { BaseSpec } from '../probes/types.js';
-import type { StampSpec } from '../probes/stamp.js';
-import type { HttpSpec } from '../probes/http.js';
-import type { TransferSpec } from '../probes/transfer.js';
+import { validateConfig } from '../config/validate.js';
 import { SERVE_DEFAULTS, startServe } from '../serve/server.js';
 
 export interface DemoTargets {
@@ -43,34 +40,26 @@ export async function startDemoTargets(): Promise<DemoTargets> {
   return {
     endpoints(base) {
       const d = base.defaults;
-      const short = { count: Math.min(d.count, 10), intervalMs: Math.min(d.intervalMs, 200), timeoutMs: Math.min(d.timeoutMs, 2000) };
-      const stampTest: StampSpec = { kind: 'stamp', ...short, port: serve.stampPort, sizeBytes: 44, stateful: true };
-      const httpTest: HttpSpec = { kind: 'http', ...short, url: '/ping', port: serve.httpPort, expectStatus: '2xx', caFile: null, insecure: false, maxRedirects: 5 };
-      const tests: BaseSpec[] = [
-        { kind: 'icmp', ...short, size: 56 } as BaseSpec,
-        { kind: 'tcp', ...short, port: tcpPort } as BaseSpec,
-        stampTest,
-        httpTest,
-        ...(['download', 'upload'] as const).map(
-          (kind): TransferSpec => ({
-            kind,
-            count: 1,
-            intervalMs: short.intervalMs,
-            timeoutMs: short.timeoutMs,
-            url: kind === 'download' ? '/down?bytes={bytes}' : '/up',
-            port: serve.httpPort,
-            // Short: a demo, not a measurement campaign; 2 s keeps 1.6 s after the 0.4 s warm-up.
-            durationS: 2,
-            streams: 2,
-            warmupS: 0.4,
-            bytes: 100_000_000,
-            pingUrl: null,
-            caFile: null,
-            insecure: false,
-          }),
-        ),
-      ];
-      return [{ name: 'demo-loopback', host: '127.0.0.1', tests }];
+      // The demo suite goes through the same validation as a user's config: it can't drift from the probes.
+      const suite = {
+        defaults: { count: Math.min(d.count, 10), interval_ms: Math.min(d.intervalMs, 200), timeout_ms: Math.min(d.timeoutMs, 2000) },
+        endpoints: [
+          {
+            name: 'demo-loopback',
+            host: '127.0.0.1',
+            tests: [
+              'icmp',
+              { kind: 'tcp', port: tcpPort },
+              { kind: 'stamp', port: serve.stampPort, stateful: true },
+              { kind: 'http', url: '/ping', port: serve.httpPort },
+              // Short: a demo, not a measurement campaign; 2 s keeps 1.6 s after the 0.4 s warm-up.
+              { kind: 'download', port: serve.httpPort, duration_s: 2, streams: 2, warmup_s: 0.4 },
+              { kind: 'upload', port: serve.httpPort, duration_s: 2, streams: 2, warmup_s: 0.4 },
+            ],
+          },
+        ],
+      };
+      return validateConfig(suite, 'demo suite').endpoints;
     },
     httpPort: serve.httpPort,
     stampPort: serve.stampPort,

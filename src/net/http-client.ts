@@ -30,6 +30,8 @@ export interface HttpClientOptions {
   keepAliveTimeoutMs?: number;
   /** Connection attempt timeout (DNS + TCP + TLS), ms. */
   connectTimeoutMs?: number;
+  /** Sent with every request of this client (e.g. the Authorization of a token-protected `qosprobe serve`). */
+  headers?: Record<string, string>;
   /** Explicit proxy settings instead of the environment (tests). */
   proxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string };
 }
@@ -188,7 +190,7 @@ export async function createHttpClient(o: HttpClientOptions = {}): Promise<HttpC
           origin: new URL(url).origin,
           path: pathOf(url),
           method: r.method ?? 'GET',
-          headers: r.headers,
+          headers: { ...o.headers, ...r.headers },
           body: r.body ?? undefined,
           signal: ctl.signal,
         } as Dispatcher.RequestOptions);

@@ -18,6 +18,8 @@ export interface HttpSpec extends BaseSpec {
   expectStatus: string;
   caFile: string | null;
   insecure: boolean;
+  /** Bearer token for a `qosprobe serve --token` (sent as a header, never in the URL: URLs get logged). */
+  token: string | null;
   maxRedirects: number;
 }
 
@@ -29,7 +31,7 @@ export interface HttpSpec extends BaseSpec {
 export const http: ProbeDef<HttpSpec> = {
   kind: 'http',
   summary: 'HTTP request phases (DNS, connect, TLS, TTFB, total), cold and warm',
-  fields: ['url', 'port', 'expect_status', 'ca_file', 'insecure', 'max_redirects'],
+  fields: ['url', 'port', 'expect_status', 'ca_file', 'insecure', 'token', 'max_redirects'],
   defaults: { count: 5, intervalMs: 1000, timeoutMs: 10_000 },
   parse(raw, base, r, path) {
     return {
@@ -49,6 +51,7 @@ export const http: ProbeDef<HttpSpec> = {
     const client = await createHttpClient({
       caFile: spec.caFile,
       insecure: spec.insecure,
+      headers: authHeaders(spec.token),
       maxRedirects: spec.maxRedirects,
       // Long enough that the next request finds the connection still open (the warm sample).
       keepAliveTimeoutMs: Math.max(4_000, spec.intervalMs * 2),
@@ -97,8 +100,13 @@ export const http: ProbeDef<HttpSpec> = {
   },
 };
 
-/** url (absolute or a path), port, ca_file, insecure: shared by http, download and upload. */
-export function readUrlFields(raw: Obj, r: ConfigReader, path: string, defaultPath: string): { url: string; port: number; caFile: string | null; insecure: boolean } {
+/** url (absolute or a path), port, ca_file, insecure, token: shared by http, download and upload. */
+export function readUrlFields(
+  raw: Obj,
+  r: ConfigReader,
+  path: string,
+  defaultPath: string,
+): { url: string; port: number; caFile: string | null; insecure: boolean; token: string | null } {
   const url = r.optStr(raw.url, `${path}.url`) ?? defaultPath;
   if (!url.startsWith('/')) {
     let u: URL | null = null;
@@ -114,7 +122,12 @@ export function readUrlFields(raw: Obj, r: ConfigReader, path: string, defaultPa
     port: r.optNum(raw.port, `${path}.port`, { integer: true, min: 1, max: 65535 }) ?? SERVE_HTTP_PORT,
     caFile: r.optStr(raw.ca_file, `${path}.ca_file`) ?? null,
     insecure: r.optBool(raw.insecure, `${path}.insecure`) ?? false,
+    token: r.optStr(raw.token, `${path}.token`) ?? null,
   };
+}
+
+export function authHeaders(token: string | null): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
 }
 
 /** A path is resolved against the endpoint: `http://<host>:<port><path>` (`qosprobe serve`'s HTTP port by default). */

@@ -12,7 +12,7 @@ import type { MeasurementErrorCode } from '../errors.js';
 import type { HttpClient } from '../net/http-client.js';
 import { IntervalBins, THROUGHPUT_INTERVAL_MS, defaultWarmupS } from '../stats/throughput.js';
 import type { ProbeDef } from './probe.js';
-import { readUrlFields, resolveTestUrl } from './http.js';
+import { authHeaders, readUrlFields, resolveTestUrl } from './http.js';
 import { sleep } from './schedule.js';
 import type { BaseSpec, Endpoint, ProbeOutcome } from './types.js';
 
@@ -30,6 +30,8 @@ export interface TransferSpec extends BaseSpec {
   pingUrl: string | null;
   caFile: string | null;
   insecure: boolean;
+  /** Bearer token for a `qosprobe serve --token`. */
+  token: string | null;
 }
 
 /** Per-request size: big enough that restarts are rare at a few Gbit/s, small enough for public speed-test endpoints' limits. */
@@ -37,7 +39,7 @@ export const DEFAULT_REQUEST_BYTES = 100_000_000;
 const IDLE_PINGS = 5;
 
 export function transferFields(): readonly string[] {
-  return ['url', 'port', 'duration_s', 'streams', 'warmup_s', 'bytes', 'ping_url', 'ca_file', 'insecure'];
+  return ['url', 'port', 'duration_s', 'streams', 'warmup_s', 'bytes', 'ping_url', 'ca_file', 'insecure', 'token'];
 }
 
 export function parseTransfer(kind: 'download' | 'upload', raw: Obj, base: BaseSpec, r: ConfigReader, path: string): TransferSpec {
@@ -101,7 +103,7 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
   const target = url.replaceAll('{bytes}', String(spec.bytes));
   const pingUrl = spec.pingUrl ? resolveTestUrl(endpoint, spec.pingUrl, spec.port) : new URL('/ping', target).href;
   const { createHttpClient } = await import('../net/http-client.js');
-  const common = { caFile: spec.caFile, insecure: spec.insecure, connectTimeoutMs: spec.timeoutMs };
+  const common = { caFile: spec.caFile, insecure: spec.insecure, connectTimeoutMs: spec.timeoutMs, headers: authHeaders(spec.token) };
   // Separate clients, so the RTT probe never queues behind a transfer on the same connection.
   const pinger = await createHttpClient({ ...common, keepAliveTimeoutMs: 10_000 });
   const mover = await createHttpClient({ ...common, keepAliveTimeoutMs: 1_000, maxRedirects: 5 });

@@ -19,14 +19,20 @@ export function makeHttpCommand(io: CliIo) {
           .option('--expect-status <status>', 'accepted status: a code (204) or a class (2xx, the default)')
           .option('--ca-file <file>', 'trust this CA certificate (PEM) too')
           .option('-k, --insecure', 'accept any TLS certificate')
+          .addOption(tokenOption())
           .addOption(new Option('--max-redirects <n>', 'redirects to follow (0: report the 3xx)').argParser(Number)),
       toTest: (arg, o) => ({
         host: hostOf(arg),
-        fields: { url: arg, expect_status: o.expectStatus, ca_file: o.caFile, insecure: o.insecure, max_redirects: o.maxRedirects },
+        fields: { url: arg, expect_status: o.expectStatus, ca_file: o.caFile, insecure: o.insecure, token: o.token, max_redirects: o.maxRedirects },
       }),
     },
     io,
   );
+}
+
+/** A header, not a query param: request URLs get persisted in logs. The environment keeps it out of shell history. */
+export function tokenOption(): Option {
+  return new Option('--token <token>', 'bearer token of a `qosprobe serve --token`').env('QOSPROBE_TOKEN');
 }
 
 /** The URL's host, for the record's endpoint context; an unparseable URL is caught by the probe's own validation. */

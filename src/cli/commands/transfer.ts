@@ -1,7 +1,7 @@
 import { makeAdhocCommand } from '../adhoc.js';
 import type { CliIo } from '../io.js';
 import { positiveInt, positiveNumber } from '../options.js';
-import { hostOf } from './http.js';
+import { hostOf, tokenOption } from './http.js';
 
 /** `download` and `upload` share every option: one factory, two commands. */
 function makeTransferCommand(kind: 'download' | 'upload', description: string, examples: string[], io: CliIo) {
@@ -20,10 +20,11 @@ function makeTransferCommand(kind: 'download' | 'upload', description: string, e
           .option('--bytes <n>', 'bytes per request ({bytes} in the URL; default 100000000)', positiveInt)
           .option('--ping-url <url>', 'where RTT under load is sampled (default /ping on the same origin)')
           .option('--ca-file <file>', 'trust this CA certificate (PEM) too')
-          .option('-k, --insecure', 'accept any TLS certificate'),
+          .option('-k, --insecure', 'accept any TLS certificate')
+          .addOption(tokenOption()),
       toTest: (arg, o) => ({
         host: hostOf(arg),
-        fields: { url: arg, duration_s: o.duration, streams: o.streams, warmup_s: o.warmup, bytes: o.bytes, ping_url: o.pingUrl, ca_file: o.caFile, insecure: o.insecure },
+        fields: { url: arg, duration_s: o.duration, streams: o.streams, warmup_s: o.warmup, bytes: o.bytes, ping_url: o.pingUrl, ca_file: o.caFile, insecure: o.insecure, token: o.token },
       }),
     },
     io,
