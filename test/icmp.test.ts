@@ -50,7 +50,7 @@ describe('icmp probe against the real system ping', () => {
     expect(o.error).toBeNull();
     expect(o.interrupted).toBe(false);
     expect(o.targetIp).toBe('127.0.0.1');
-    expect(o.fields).toEqual({ size_bytes: 56 });
+    expect(o.fields).toEqual({ size_bytes: 56, rtt_resolution_ms: 0.001 }); // iputils prints 3 decimals
     const packets = packetsOf(o);
     expect(seqs(packets)).toEqual([0, 1, 2, 3, 4]);
     expect(packets.map((p) => p.sentAtMs)).toEqual([0, 200, 400, 600, 800]);
@@ -323,6 +323,7 @@ describe('buildIcmpOutcome', () => {
     ]);
     const fast = out(fixture('windows-en-ipv4.txt'), { run: { platform: 'win32', intervalMs: 1000 } });
     expect(packetsOf(fast).map((p) => p.rttMs)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    expect(fast.fields?.rtt_resolution_ms).toBe(1); // `<1ms` is not a sub-millisecond measurement: the record says so
     expect(fast.samples?.intervalMs).toBe(1000);
   });
 

@@ -159,6 +159,8 @@ export function buildIcmpOutcome({ target, targetIp, spec, run }: IcmpOutcomeInp
   }
   return {
     ...head,
+    // Windows prints whole milliseconds (and `<1ms`): the record says how coarse its RTTs are.
+    fields: { ...head.fields, rtt_resolution_ms: parsed.resolutionMs },
     samples: { type: 'packets', intervalMs: run.intervalMs, packets },
     error: error ?? stopError,
     interrupted,

@@ -63,6 +63,7 @@ export const FIELDS = [
   f('timeout_ms', 'number', 'ms', 'Loss threshold / per-attempt timeout.'),
   f('size_bytes', 'integer', 'bytes', 'Packet payload size where the test sets one (icmp, stamp).'),
   f('target_ip', 'string', '', 'The IP address the target resolved to, when known.'),
+  f('rtt_resolution_ms', 'number', 'ms', 'Coarsest step of the RTTs the measuring tool reported (icmp: 0.001 for iputils, 1 for Windows ping, whose `<1ms` is kept as 0.5); null when the probe times itself (µs).'),
   // packet detail (STAMP and friends)
   f('late', 'integer', 'packets', 'Packets that came back after the loss threshold (counted as lost).'),
   f('duplicates', 'integer', 'packets', 'Extra copies of an already received packet (never counted as received).'),

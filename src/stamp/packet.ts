@@ -112,6 +112,11 @@ function checkSize(sizeBytes: number): void {
 
 /** A session-sender packet of `sizeBytes` (MBZ and padding zero). Throws RangeError on a size we would never send. */
 export function encodeSenderPacket(p: Omit<SenderPacket, 'sizeBytes'>, sizeBytes: number = STAMP_MIN_BYTES): Buffer {
+  return senderPart(p, sizeBytes);
+}
+
+/** The fields both packet kinds start with (RFC 8762 §4.2.1 and §4.3.1 share offsets 0–11 and the SSID). */
+function senderPart(p: Omit<SenderPacket, 'sizeBytes'>, sizeBytes: number): Buffer {
   checkSize(sizeBytes);
   const buf = Buffer.alloc(sizeBytes);
   buf.writeUInt32BE(p.seq >>> 0, OFF.seq);
@@ -137,12 +142,7 @@ export function decodeSenderPacket(buf: Buffer): Decoded<SenderPacket> {
 
 /** A session-reflector packet of `sizeBytes` (MBZ and padding zero). */
 export function encodeReflectorPacket(p: Omit<ReflectorPacket, 'sizeBytes'>, sizeBytes: number = STAMP_MIN_BYTES): Buffer {
-  checkSize(sizeBytes);
-  const buf = Buffer.alloc(sizeBytes);
-  buf.writeUInt32BE(p.seq >>> 0, OFF.seq);
-  writeTs(buf, OFF.timestamp, p.timestamp);
-  buf.writeUInt16BE(encodeErrorEstimate(p.errorEstimate), OFF.errorEstimate);
-  buf.writeUInt16BE(p.ssid & 0xffff, OFF.ssid);
+  const buf = senderPart(p, sizeBytes);
   writeTs(buf, OFF.receiveTimestamp, p.receiveTimestamp);
   buf.writeUInt32BE(p.senderSeq >>> 0, OFF.senderSeq);
   writeTs(buf, OFF.senderTimestamp, p.senderTimestamp);
