@@ -187,3 +187,22 @@ describe('stamp probe through the impairment relay', () => {
     }
   });
 });
+
+describe('stamp over IPv6 loopback', () => {
+  it('the reflector bound to ::1 answers the probe, stateful split included', async (t) => {
+    let r6: StampReflector;
+    try {
+      r6 = await startStampReflector({ host: '::1', port: 0, stateful: true, rateLimitPps: 10_000, log: () => {} });
+    } catch (err) {
+      return t.skip(`no IPv6 loopback here: ${(err as Error).message}`);
+    }
+    try {
+      const out = await runStamp({ host: '::1' }, spec({ port: r6.port, count: 10, stateful: true }), { signal: never });
+      expect(out.targetIp).toBe('::1');
+      expect(out.target).toBe(`[::1]:${r6.port}`);
+      expect(metricsOf(out.samples)).toMatchObject({ sent: 10, received: 10, loss_percent: 0, loss_up_percent: 0, loss_down_percent: 0 });
+    } finally {
+      await r6.close();
+    }
+  });
+});
