@@ -118,3 +118,18 @@ describe('qosprobe serve (command)', () => {
     await expect(fetch(`http://127.0.0.1:${httpPort}/health`)).rejects.toThrow();
   });
 });
+
+describe('rate-limit buckets', () => {
+  it.each([
+    ['192.0.2.7', '192.0.2.7'], // IPv4: per address
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::9', '2001:db8:1:2::/64'], // same /64 as above: one bucket
+    ['2001:0db8:0001:0002:ffff::1', '2001:db8:1:2::/64'], // leading zeros normalised
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'], // zone id dropped
+  ])('%s → %s', async (addr, key) => {
+    const { rateLimitKey } = await import('../src/serve/stamp-reflector.js');
+    expect(rateLimitKey(addr)).toBe(key);
+  });
+});

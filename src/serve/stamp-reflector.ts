@@ -132,7 +132,7 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
       sessions.set(key, s);
     }
     s.lastMs = nowMs;
-    if (!allow(address, nowMs)) {
+    if (!allow(rateLimitKey(address), nowMs)) {
       st.rateLimited++;
       s.rateLimited++;
       return;
@@ -183,4 +183,24 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
       return closed;
     },
   };
+}
+
+/**
+ * The rate-limit bucket of a source: the IPv4 address, or the IPv6 /64. One IPv6 host usually
+ * owns a whole /64, so a per-address bucket would let it flood from 2^64 addresses.
+ */
+export function rateLimitKey(address: string): string {
+  if (!isIPv6(address)) return address;
+  const bare = address.split('%')[0] as string; // zone id (fe80::1%eth0)
+  const [head = '', tail] = bare.split('::');
+  const headParts = head ? head.split(':') : [];
+  const tailParts = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  // An embedded IPv4 tail (::ffff:1.2.3.4) counts as two groups; only the first four groups matter here.
+  const groupsOf = (ps: string[]) => ps.reduce((n, p) => n + (p.includes('.') ? 2 : 1), 0);
+  const missing = tail === undefined ? 0 : 8 - groupsOf(headParts) - groupsOf(tailParts);
+  const groups = [...headParts, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailParts];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (g.includes('.') ? g : parseInt(g || '0', 16).toString(16)))
+    .join(':')}::/64`;
 }
