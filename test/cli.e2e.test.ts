@@ -200,6 +200,17 @@ endpoints:
     expect(ndjson(res.stdout)).toEqual([expect.objectContaining({ test: 'tcp', status: 'ok', sent: 3, received: 3, endpoint: `127.0.0.1:${listener.port}`, location_code: '32.73' })]);
   });
 
+  it('ad hoc records carry the network context too (the same as gatherHostInfo sees); --no-host-info empties it', async () => {
+    const { gatherHostInfo } = await import('../src/host/host-info.js');
+    const here = (await gatherHostInfo()) as Record<string, unknown>;
+    const on = ndjson((await runCli(['tcp', `127.0.0.1:${listener.port}`, '-c', '1', '-f', 'ndjson'])).stdout)[0]!;
+    const off = ndjson((await runCli(['tcp', `127.0.0.1:${listener.port}`, '-c', '1', '-f', 'ndjson', '--no-host-info'])).stdout)[0]!;
+    for (const f of ['net_iface', 'net_type', 'net_ip', 'gateway', 'wifi_ssid', 'cell_operator']) {
+      expect(on[f], f).toEqual(here[f] ?? null);
+      expect(off[f], f).toBeNull();
+    }
+  });
+
   it('ad hoc ping 127.0.0.1 through the system ping', async () => {
     const res = await runCli(['ping', '127.0.0.1', '-c', '3', '-i', '200', '-f', 'ndjson']);
     expect(res.code).toBe(0);

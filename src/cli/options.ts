@@ -11,6 +11,8 @@ export interface OutputFlags {
   quiet?: boolean;
   failOnError?: boolean;
   deadline?: number;
+  /** false with --no-host-info. */
+  hostInfo?: boolean;
 }
 
 export function addOutputOptions(cmd: Command): Command {
@@ -24,6 +26,11 @@ export function addOutputOptions(cmd: Command): Command {
     .option('-q, --quiet', 'no spinner or summary on stderr')
     .option('--fail-on-error', 'exit 1 when any test did not end with status ok (for monitoring wrappers)')
     .option('--deadline <seconds>', 'stop measuring after this many seconds; unfinished tests are recorded as partial', positiveNumber);
+}
+
+/** `run` gets this with its field options; ad hoc commands and the demo add it here. */
+export function addHostInfoOption(cmd: Command): Command {
+  return cmd.option('--no-host-info', 'do not record the network context (interface, gateway, Wi-Fi, cellular)');
 }
 
 export function addProbeOptions(cmd: Command): Command {
