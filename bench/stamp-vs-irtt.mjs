@@ -14,11 +14,11 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createServer } from 'node:net';
 import { runStamp } from '../dist/probes/stamp.js';
 import { startStampReflector } from '../dist/serve/stamp-reflector.js';
 import { summarizePackets } from '../dist/stats/packets.js';
 import { mean, quantile, max } from '../dist/stats/summary.js';
+import { freePort } from './lib.mjs';
 
 const { values: args } = parseArgs({
   options: { count: { type: 'string', default: '500' }, interval: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' }, write: { type: 'boolean', default: false } },
@@ -28,13 +28,6 @@ const intervalMs = Number(args.interval);
 const rounds = Number(args.rounds);
 const never = new AbortController().signal;
 
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function stampRound(reflectorPort) {
   const out = await runStamp({ host: '127.0.0.1' }, { kind: 'stamp', count, intervalMs, timeoutMs: 1000, sizeBytes: 44, port: reflectorPort }, { signal: never });
