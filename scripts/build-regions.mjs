@@ -105,14 +105,25 @@ function parseCsv(text) {
     const c = text[i];
     if (quoted) {
       if (c !== '"') field += c;
-      else if (text[i + 1] === '"') (field += '"'), i++;
-      else quoted = false;
+      else if (text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else quoted = false;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n') row.push(field.replace(/\r$/, '')), out.push(row), (row = []), (field = '');
-    else field += c;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n') {
+      row.push(field.replace(/\r$/, ''));
+      out.push(row);
+      row = [];
+      field = '';
+    } else field += c;
   }
   if (quoted) throw new Error('unterminated quoted field at end of file');
-  if (field !== '' || row.length > 0) row.push(field.replace(/\r$/, '')), out.push(row);
+  if (field !== '' || row.length > 0) {
+    row.push(field.replace(/\r$/, ''));
+    out.push(row);
+  }
   return out;
 }

@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import type { Systeminformation } from 'systeminformation';
 import type { Metrics } from '../records/schema.js';
 import { cellInfoFromMmcli, type CellInfo } from './mmcli.js';
+import type * as Si from 'systeminformation';
 
 export type HostInfo = Pick<
   Metrics,
@@ -82,7 +83,7 @@ export interface GatherOptions {
   loadSi?(): Promise<SiLike>;
 }
 
-export type SiLike = Pick<typeof import('systeminformation'), 'networkInterfaceDefault' | 'networkInterfaces' | 'networkGatewayDefault' | 'wifiConnections'>;
+export type SiLike = Pick<typeof Si, 'networkInterfaceDefault' | 'networkInterfaces' | 'networkGatewayDefault' | 'wifiConnections'>;
 
 /** Never throws, never takes longer than timeoutMs: unknown columns stay empty. */
 export async function gatherHostInfo(opts: GatherOptions = {}): Promise<HostInfo> {

@@ -10,6 +10,7 @@ import { LABEL_FIELDS, MEASUREMENT, METRIC_FIELDS, statusOk } from './metrics.js
 
 /** Measurement names escape commas and spaces. */
 export function escapeMeasurement(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
   return s.replace(/[\x00-\x1f\x7f]/g, ' ').replace(/([, ])/g, '\\$1');
 }
 
@@ -19,10 +20,9 @@ export function escapeMeasurement(s: string): string {
  * one backslash (VictoriaMetrics) or two (InfluxDB 1.x), so a backslash becomes `/`.
  */
 export function escapeTag(s: string): string {
-  return s
-    .replace(/[\x00-\x1f\x7f]/g, ' ')
-    .replace(/\\/g, '/')
-    .replace(/([,= ])/g, '\\$1');
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
+  const noControl = s.replace(/[\x00-\x1f\x7f]/g, ' ');
+  return noControl.replace(/\\/g, '/').replace(/([,= ])/g, '\\$1');
 }
 
 /** One record as one line (no trailing newline). */
