@@ -179,3 +179,78 @@ describe('probes against a token-protected serve', () => {
     expect(down.record.bytes as number).toBeGreaterThan(100_000);
   });
 });
+
+describe('qosprobe serve: receiver-side upload counting (/up-stats)', () => {
+  const up = (port: number, id: string, offsetMs: number, bytes: number, headers: Record<string, string> = {}) =>
+    get(port, '/up', { method: 'POST', body: Buffer.alloc(bytes), headers: { 'x-qosprobe-upload-id': id, 'x-qosprobe-offset-ms': String(offsetMs), ...headers } });
+  const stats = async (port: number, id: string, headers: Record<string, string> = {}) => {
+    const r = await get(port, `/up-stats?id=${id}`, { headers });
+    return { status: r.status, body: r.status === 200 ? (JSON.parse(r.text) as { intervalMs: number; bins: number[] }) : null };
+  };
+
+  it('bins the bytes of every request with an id on the client timeline (offset + time since arrival), summed per id', async () => {
+    const s = await serve();
+    const u = await up(s.port, 'test-id-0001', 250, 5000);
+    expect(u.status).toBe(200);
+    expect(u.headers['x-qosprobe-upload-stats']).toBe('1');
+    await up(s.port, 'test-id-0001', 250, 3000); // a second stream, same interval
+    await up(s.port, 'test-id-0001', 1040, 700);
+    await up(s.port, 'test-id-0002', 0, 11); // another test: kept apart
+    // A small body on loopback arrives within the interval it was sent in: 250 ms → bin 2, 1040 ms → bin 10.
+    const a = await stats(s.port, 'test-id-0001');
+    expect(a.status).toBe(200);
+    expect(a.body!.intervalMs).toBe(100);
+    expect(a.body!.bins).toEqual([0, 0, 8000, 0, 0, 0, 0, 0, 0, 0, 700]);
+    expect((await stats(s.port, 'test-id-0002')).body!.bins).toEqual([11]);
+    // An upload without the headers is served as before and binned nowhere.
+    expect((await get(s.port, '/up', { method: 'POST', body: Buffer.alloc(10) })).status).toBe(200);
+  });
+
+  it('rejects unknown (404) and invalid (400) ids, and a malformed offset', async () => {
+    const s = await serve();
+    expect((await stats(s.port, 'never-used-id')).status).toBe(404);
+    expect((await stats(s.port, 'short')).status).toBe(400);
+    expect((await stats(s.port, 'x'.repeat(65))).status).toBe(400);
+    expect((await stats(s.port, 'bad%2Fid%2F..%2F..')).status).toBe(400);
+    expect((await get(s.port, '/up-stats')).status).toBe(400);
+    expect((await up(s.port, 'bad id with spaces', 0, 10)).status).toBe(400);
+    expect((await up(s.port, 'good-id-0001', -5, 10)).status).toBe(400);
+    expect((await up(s.port, 'good-id-0001', Number.NaN, 10)).status).toBe(400);
+    expect((await get(s.port, '/up', { method: 'POST', body: Buffer.alloc(10), headers: { 'x-qosprobe-upload-id': 'good-id-0001' } })).status).toBe(400);
+    expect((await stats(s.port, 'good-id-0001')).status).toBe(404);
+    expect((await get(s.port, '/up-stats?id=good-id-0001', { method: 'POST' })).status).toBe(405);
+  });
+
+  it('requires the bearer token on /up-stats', async () => {
+    const s = await serve({ token: 's3cret' });
+    const auth = { authorization: 'Bearer s3cret' };
+    expect((await up(s.port, 'tok-id-0001', 0, 100, auth)).status).toBe(200);
+    expect((await up(s.port, 'tok-id-0002', 0, 100)).status).toBe(401);
+    expect((await stats(s.port, 'tok-id-0001')).status).toBe(401);
+    expect((await stats(s.port, 'tok-id-0001', { authorization: 'Bearer wrong!' })).status).toBe(401);
+    expect((await stats(s.port, 'tok-id-0001', auth)).body!.bins).toEqual([100]);
+    // a refused upload counted nothing
+    expect((await stats(s.port, 'tok-id-0002', auth)).status).toBe(404);
+  });
+
+  it('keeps memory bounded: ids beyond the cap evict the least recently active, idle ones expire, bins are capped', async () => {
+    const s = await serve({}, { ...HTTP_SERVE_LIMITS, uploadStats: { maxIds: 2, idleTtlMs: 400, maxBins: 20 } });
+    await up(s.port, 'cap-id-0001', 0, 1);
+    await up(s.port, 'cap-id-0002', 0, 2);
+    await up(s.port, 'cap-id-0001', 0, 1); // 0001 is now the more recently active
+    await up(s.port, 'cap-id-0003', 0, 3); // third id: evicts 0002
+    expect((await stats(s.port, 'cap-id-0002')).status).toBe(404);
+    expect((await stats(s.port, 'cap-id-0001')).body!.bins).toEqual([2]);
+    expect((await stats(s.port, 'cap-id-0003')).body!.bins).toEqual([3]);
+    // An evicted id is not started again by a late byte (its early intervals would be missing).
+    await up(s.port, 'cap-id-0002', 500, 2);
+    expect((await stats(s.port, 'cap-id-0002')).status).toBe(404);
+    // Bytes beyond maxBins intervals (here 2 s) are not kept.
+    await up(s.port, 'cap-id-0003', 5000, 3);
+    expect((await stats(s.port, 'cap-id-0003')).body!.bins).toEqual([3]);
+    // Idle for longer than idleTtlMs: gone.
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await stats(s.port, 'cap-id-0001')).status).toBe(404);
+    expect((await stats(s.port, 'cap-id-0003')).status).toBe(404);
+  });
+});

@@ -11,9 +11,9 @@ import { createNetnsPair, hasTools, isRoot, type NetnsPair } from './helpers/net
 const missing = !isRoot ? 'not root (network namespaces and tc need it)' : (hasTools() ?? (builtCliAvailable() ? null : 'dist/ is missing: run npm run build'));
 if (missing) console.warn(`throughput-netns: skipped: ${missing}`);
 
-// 10 s with the probe's default 2 s warm-up (iperf3 omits 2 s too). Upload bytes are counted as the local
-// socket takes them, and the kernel wakes a writer only when a good part of its (autotuned, MB-sized) send
-// buffer is free: at 20 Mbit/s that count is lumpy, and 5 s tests (4 s kept) showed ±3% of that noise.
+// 10 s with the probe's default 2 s warm-up (iperf3 omits 2 s too). Uploads to `qosprobe serve` are counted
+// where they arrive (its /up-stats); 5 s tests at 20 Mbit/s still vary by ~1% (a loss at the start of the
+// window holds bytes back until they are resent), 10 s keep the comparison well inside 3%.
 const SECONDS = 10;
 const HTTP_PORT = 18080;
 

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseUploadStats, settledUploadStats, uploadBins } from '../src/probes/transfer.js';
 import { startHttpServer } from '../src/serve/http.js';
 import { runProbe } from './helpers/probe-run.js';
 
@@ -50,16 +51,102 @@ describe('download and upload against qosprobe serve on loopback', () => {
     expect(samples!.loadedRtt.length).toBeGreaterThan(3);
   });
 
-  it('upload: the server received what the client counted (whole requests), within one request in flight', async () => {
+  it('upload: counted by the server as the bytes arrived (its /up-stats bins), warm-up rule unchanged', async () => {
     const s = await serve();
-    const { record: r } = await runProbe('upload', { url: `http://127.0.0.1:${s.port}/up`, duration_s: 1.5, streams: 2, bytes: 1_000_000, warmup_s: 0.5 });
+    const { record: r, outcome } = await runProbe('upload', { url: `http://127.0.0.1:${s.port}/up`, duration_s: 1.5, streams: 2, bytes: 1_000_000, warmup_s: 0.5 });
     expect(r.status).toBe('ok');
     await new Promise((res) => setTimeout(res, 100));
     const received = loggedBytes(s.lines, 'up');
-    // counted on the client when the socket took them: never less than what arrived, at most the chunks still in flight per stream
-    expect(Math.abs((r.bytes as number) - received)).toBeLessThanOrEqual(2 * 1_000_000);
+    // The record's bytes are the server's bins: what had arrived when the probe asked (≤ what the server logged in
+    // the end), never more; at most the bytes still in flight per stream less.
+    expect(r.bytes as number).toBeLessThanOrEqual(received);
+    expect(r.bytes as number).toBeGreaterThan(received - 2 * 1_000_000);
+    const samples = outcome.samples?.type === 'transfer' ? outcome.samples : null;
+    expect(samples!.intervalBytes.reduce((a, b) => a + b, 0)).toBe(r.bytes);
     expect(r.measured_ms).toBe(1000); // 1.5 s − 0.5 s warm-up
     expect(r.throughput_bps as number).toBeGreaterThan(50_000_000);
+  });
+
+  it('upload: the throughput is computed from the bins /up-stats reports, not from the client count', async () => {
+    // A server that receives the uploads and reports a known, distinct figure: 1250 bytes per interval, i.e. 100 000 bit/s.
+    const seen: { id: string | undefined; offsetMs: number }[] = [];
+    const server: Server = createServer((q, res) => {
+      if (q.url === '/ping') return res.end('pong');
+      if (q.url?.startsWith('/up-stats?id=')) {
+        const known = seen.length > 0 && seen.every((x) => x.id === seen[0]!.id) && q.url === `/up-stats?id=${seen[0]!.id}`;
+        res.writeHead(known ? 200 : 404, { 'content-type': 'application/json' });
+        return res.end(known ? JSON.stringify({ intervalMs: 100, bins: Array.from({ length: 15 }, () => 1250) }) : '{}');
+      }
+      seen.push({ id: q.headers['x-qosprobe-upload-id'] as string | undefined, offsetMs: Number(q.headers['x-qosprobe-offset-ms']) });
+      q.resume();
+      q.on('end', () => res.end('{}'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+    const port = (server.address() as { port: number }).port;
+    const { record: r } = await runProbe('upload', { url: `http://127.0.0.1:${port}/up`, duration_s: 1, streams: 2, bytes: 1_000_000, warmup_s: 0.3 });
+    // every request carried the test's id and its send time on the test's timeline
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen[0]!.id).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    for (const x of seen) expect(x.offsetMs).toBeGreaterThanOrEqual(0);
+    expect(seen.filter((x) => x.offsetMs > 100).length).toBeGreaterThan(0); // restarts later in the test
+    // kept: intervals 3..9 (0.3 s warm-up, 1 s elapsed) of 1250 bytes → 8 × 8750 / 0.7 s = 100 000 bit/s
+    expect(r).toMatchObject({ status: 'ok', throughput_bps: 100_000, throughput_p50_bps: 100_000, measured_ms: 700, bytes: 15 * 1250 });
+  });
+
+  it('upload: a server without /up-stats falls back to the client count and still gives a valid record', async () => {
+    let received = 0;
+    const server: Server = createServer((q, res) => {
+      if (q.url === '/ping') return res.end('pong');
+      if (q.url?.startsWith('/up-stats')) return (res.statusCode = 404), res.end('not found');
+      q.on('data', (c: Buffer) => (received += c.length));
+      q.on('end', () => res.end('{}'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    closers.push(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+    const port = (server.address() as { port: number }).port;
+    const { record: r } = await runProbe('upload', { url: `http://127.0.0.1:${port}/__up`, duration_s: 1.5, streams: 2, bytes: 1_000_000, warmup_s: 0.5 });
+    expect(r.status).toBe('ok');
+    expect(r.measured_ms).toBe(1000);
+    expect(r.throughput_bps as number).toBeGreaterThan(50_000_000);
+    // the client's count: what the socket took, which is at least what arrived
+    expect(r.bytes as number).toBeGreaterThanOrEqual(received);
+    expect(r.bytes as number).toBeLessThanOrEqual(received + 2 * 1_000_000);
+  });
+
+  it.each([
+    ['{"intervalMs":100,"bins":[0,5,7]}', [0, 5, 7]],
+    ['{"intervalMs":50,"bins":[0,5,7]}', null], // another interval: not on our grid
+    ['{"intervalMs":100,"bins":[1,-1]}', null],
+    ['{"intervalMs":100,"bins":[1.5]}', null],
+    ['{"intervalMs":100}', null],
+    ['<html>404</html>', null],
+    ['null', null],
+  ])('parseUploadStats(%s) → %j', (text, want) => {
+    expect(parseUploadStats(text)).toEqual(want);
+  });
+
+  it('settledUploadStats reads the server bins again until the kept intervals stop changing', async () => {
+    const kept = (b: readonly number[]) => (b[1] ?? 0) + (b[2] ?? 0); // intervals 1 and 2 kept
+    const waits: number[] = [];
+    const wait = async (ms: number) => void waits.push(ms);
+    const answers = (xs: (number[] | null)[]) => async (i: number) => xs[i] ?? null;
+    // a late retransmission fills interval 2 between the first and second read; the trailing interval 3 may change
+    expect(await settledUploadStats(answers([[5, 5, 2], [5, 5, 5], [5, 5, 5, 9]]), kept, wait)).toEqual([5, 5, 5, 9]);
+    expect(waits).toEqual([300, 300]);
+    expect(await settledUploadStats(answers([null]), kept, wait)).toBeNull(); // no /up-stats: one request only
+    expect(await settledUploadStats(answers([[0, 1], [0, 2], [0, 3]]), kept, wait, 0, 3)).toBeNull(); // never settles: sender counting
+    expect(await settledUploadStats(answers([[0, 1], null]), kept, wait)).toBeNull(); // stopped answering
+  });
+
+  it.each([
+    // receiver bins used when present and not more than was sent
+    [[10, 10], [5, 10], [5, 10], 'receiver'],
+    [[10, 10], null, [10, 10], 'sender'], // no /up-stats
+    [[10, 10], [], [10, 10], 'sender'], // nothing arrived by the server's count: trust neither more than the client
+    [[10, 10], [15, 10], [10, 10], 'sender'], // 25 > 20 sent: not this test's bytes
+  ])('uploadBins(client %j, receiver %j) → %j (%s counting)', (client, receiver, bins, counting) => {
+    expect(uploadBins(client, receiver)).toEqual({ bins, counting });
   });
 
   it('an abort mid-transfer yields a partial record with what was measured', async () => {

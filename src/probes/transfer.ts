@@ -4,13 +4,18 @@
  * application layer into fixed intervals, and RTT sampled on another connection before
  * (idle) and during (loaded) the transfer. It returns raw samples; stats/throughput.ts
  * applies the warm-up rule and computes every figure.
+ *
+ * Uploads are counted where the bytes arrive when the server can tell: each /up carries an upload id
+ * and its send time on the test's timeline, `qosprobe serve` bins the bytes as they arrive, and
+ * after the transfer the probe reads those bins from /up-stats. Other servers (public `__up`
+ * endpoints) answer /up-stats with an error, and the client's own count is used: bytes as the local
+ * socket takes them, which the kernel frees in large steps (lumpy on slow links).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ConfigReader, Obj } from '../config/reader.js';
 import type { MeasurementErrorCode } from '../errors.js';
-import type { HttpClient } from '../net/http-client.js';
-import { IntervalBins, THROUGHPUT_INTERVAL_MS, defaultWarmupS } from '../stats/throughput.js';
+import { IntervalBins, THROUGHPUT_INTERVAL_MS, defaultWarmupS, keptIntervals } from '../stats/throughput.js';
 import type { ProbeDef } from './probe.js';
 import { authHeaders, readUrlFields, resolveTestUrl } from './http.js';
 import { sleep } from './schedule.js';
@@ -84,6 +89,59 @@ function uploadData(): Buffer {
   return uploadPool;
 }
 
+/** Receiver bins from a /up-stats answer (`{"intervalMs":100,"bins":[...]}`); null when it is not one (another server, or an error). */
+export function parseUploadStats(text: string | undefined, intervalMs: number = THROUGHPUT_INTERVAL_MS): number[] | null {
+  if (text === undefined) return null;
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof j !== 'object' || j === null) return null;
+  const { intervalMs: got, bins } = j as { intervalMs?: unknown; bins?: unknown };
+  if (got !== intervalMs || !Array.isArray(bins)) return null;
+  if (!bins.every((b): b is number => typeof b === 'number' && Number.isSafeInteger(b) && b >= 0)) return null;
+  return bins;
+}
+
+/**
+ * The bins an upload is measured from: the receiver's when it answered and they are plausible (it can't have
+ * received more than was sent), else the client's. Both are on the client's timeline, so the warm-up and
+ * trailing-interval rule (stats/throughput.ts keptIntervals) applies to either unchanged.
+ */
+export function uploadBins(client: readonly number[], receiver: readonly number[] | null): { bins: number[]; counting: 'receiver' | 'sender' } {
+  const sum = (b: readonly number[]) => b.reduce((a, x) => a + x, 0);
+  if (receiver === null || sum(receiver) === 0 || sum(receiver) > sum(client)) return { bins: [...client], counting: 'sender' };
+  return { bins: [...receiver], counting: 'receiver' };
+}
+
+/**
+ * The receiver's bins once the kept intervals stopped changing. Bytes sent before the end can still be on their way
+ * when the transfer stops: a segment lost just before the end is retransmitted after a fast-retransmit RTT or an RTO
+ * (≥ 200 ms) and holds back every byte behind it on that connection. So the bins are read again after `pauseMs` until
+ * two answers agree on the kept intervals' bytes. null when the server has no /up-stats (the first answer is not
+ * bins), or when they never settle within `tries` reads (receiver counting would then be short).
+ */
+export async function settledUploadStats(
+  read: (attempt: number) => Promise<number[] | null>,
+  keptBytes: (bins: readonly number[]) => number,
+  wait: (ms: number) => Promise<unknown>,
+  pauseMs = 300,
+  tries = 6,
+): Promise<number[] | null> {
+  let last = await read(0);
+  if (last === null) return null;
+  for (let i = 1; i < tries; i++) {
+    await wait(pauseMs);
+    const next = await read(i);
+    if (next === null) return null;
+    if (keptBytes(next) === keptBytes(last)) return next;
+    last = next;
+  }
+  return null;
+}
+
 async function* uploadBody(n: number, onSent: (bytes: number) => void): AsyncGenerator<Uint8Array> {
   const data = uploadData();
   let offset = Math.floor(Math.random() * POOL_BYTES);
@@ -113,6 +171,9 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
   let firstError: { code: MeasurementErrorCode; message: string } | null = null;
   let targetIp: string | null = null;
   let elapsedMs = 0;
+  // One id per test, shared by its streams: the server sums their bytes under it.
+  const uploadId = randomBytes(12).toString('base64url');
+  let receiverBins: number[] | null = null;
   try {
     // Idle RTT: one request to open the connection (not counted: it includes the handshake), then warm samples.
     await pinger.request(pingUrl, { timeoutMs: spec.timeoutMs, signal });
@@ -150,7 +211,12 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
                 method: 'POST',
                 timeoutMs: remainingMs + spec.timeoutMs,
                 signal: stop.signal,
-                headers: { 'content-type': 'application/octet-stream', 'content-length': String(spec.bytes) },
+                headers: {
+                  'content-type': 'application/octet-stream',
+                  'content-length': String(spec.bytes),
+                  'x-qosprobe-upload-id': uploadId,
+                  'x-qosprobe-offset-ms': (performance.now() - t0).toFixed(1),
+                },
                 body: uploadBody(spec.bytes, onBytes),
               },
         );
@@ -182,11 +248,26 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
     elapsedMs = ranFullDuration ? spec.durationS * 1000 : Math.min(performance.now() - t0, spec.durationS * 1000);
+    if (spec.kind === 'upload') {
+      // Also after an abort (what was measured is still written); not cancellable, so bounded: the first read may
+      // need a new connection through a full queue (a lost SYN is resent after 1 s), later ones reuse it.
+      const statsUrl = new URL(`/up-stats?id=${uploadId}`, target);
+      const { first, end } = keptIntervals(THROUGHPUT_INTERVAL_MS, elapsedMs, spec.warmupS * 1000);
+      receiverBins = await settledUploadStats(
+        async (attempt) => {
+          const r = await pinger.request(statsUrl, { timeoutMs: Math.min(spec.timeoutMs, attempt === 0 ? 3_000 : 1_000), readText: true });
+          return r.status === 200 ? parseUploadStats(r.text) : null;
+        },
+        (b) => b.slice(first, end).reduce((a, x) => a + x, 0),
+        (ms) => new Promise((res) => setTimeout(res, ms)),
+      );
+    }
   } finally {
     await Promise.all([pinger.close(), mover.close()]);
   }
   const interrupted = signal.aborted;
-  const totalBytes = bins.bytes.reduce((a, b) => a + b, 0);
+  const intervalBytes = spec.kind === 'upload' ? uploadBins(bins.bytes, receiverBins).bins : bins.bytes;
+  const totalBytes = intervalBytes.reduce((a, b) => a + b, 0);
   return {
     target,
     targetIp,
@@ -194,7 +275,7 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
       type: 'transfer',
       direction: spec.kind,
       intervalMs: THROUGHPUT_INTERVAL_MS,
-      intervalBytes: bins.bytes,
+      intervalBytes,
       elapsedMs,
       warmupMs: spec.warmupS * 1000,
       streams: spec.streams,

@@ -5,6 +5,8 @@
  *   GET  /ping            a few bytes, never cached: RTT under load
  *   GET  /down?bytes=N    N incompressible bytes, streamed with backpressure (413 above maxBytes)
  *   POST /up              body read and discarded; replies {"bytes":N,"duration_ms":D} (413 above maxBytes)
+ *   GET  /up-stats?id=ID  the body bytes of every /up sent with that upload id, binned as they arrived
+ *                         (receiver-side upload counting, see UploadStats)
  *   GET  /health          {"status":"ok"}, open even with a token, for load balancers and monitoring
  *
  * Security, because this runs on a public address: a bearer token on every endpoint but
@@ -33,9 +35,80 @@ export interface HttpServeLimits {
   idleTimeoutMs: number;
   /** Idle keep-alive connections are closed after this. */
   keepAliveTimeoutMs: number;
+  /** Bounds of the receiver-side upload counts; UPLOAD_STATS_LIMITS when absent. */
+  uploadStats?: UploadStatsLimits;
 }
 
 export const HTTP_SERVE_LIMITS: HttpServeLimits = { headersTimeoutMs: 10_000, idleTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 };
+
+/** Memory bounds of /up-stats: worst case maxIds × maxBins numbers (256 × 36 000 × 8 bytes ≈ 74 MB). */
+export interface UploadStatsLimits {
+  /** Upload ids kept at once; a new one evicts the least recently active. */
+  maxIds: number;
+  /** An id is dropped this long after its last byte, ms. */
+  idleTtlMs: number;
+  /** Intervals kept per id (36 000 × 100 ms = 1 hour, the longest transfer test); bytes beyond are not counted. */
+  maxBins: number;
+}
+
+export const UPLOAD_STATS_LIMITS: UploadStatsLimits = { maxIds: 256, idleTtlMs: 120_000, maxBins: 36_000 };
+
+/** Interval of the receiver-side bins, ms: the transfer probes' (stats/throughput.ts THROUGHPUT_INTERVAL_MS). */
+export const UPLOAD_INTERVAL_MS = 100;
+/** Random, URL-safe, bounded: it is a map key and appears in a query string. */
+const UPLOAD_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+/**
+ * Receiver-side upload counting. A client sends `x-qosprobe-upload-id` (one random id per test, shared by its
+ * streams) and `x-qosprobe-offset-ms` (ms since its test start when it sent this request) with each /up; body bytes
+ * are binned at offset + (ms since the request's headers arrived), i.e. on the client's timeline shifted by the
+ * request's one-way delay (plus a handshake RTT for a request that opened its connection), which is a fraction of
+ * an interval on most links. Bins are per id, summed over requests. Least recently active ids are evicted beyond
+ * maxIds, idle ones after idleTtlMs; an evicted id is remembered (a bounded set of names) so that a late byte can
+ * not start it again with its early intervals missing: /up-stats then answers 404 and the client falls back.
+ */
+class UploadStats {
+  // Map order = activity order (an entry is moved to the end on each byte): the first is the least recently active.
+  private readonly ids = new Map<string, { bins: number[]; lastMs: number }>();
+  private readonly gone = new Set<string>();
+  constructor(private readonly l: UploadStatsLimits) {}
+
+  add(id: string, atMs: number, bytes: number): void {
+    const now = performance.now();
+    const i = Math.floor(atMs / UPLOAD_INTERVAL_MS);
+    if (this.gone.has(id)) return;
+    let e = this.ids.get(id);
+    if (e) this.ids.delete(id);
+    else {
+      this.sweep(now);
+      while (this.ids.size >= this.l.maxIds) this.drop(this.ids.keys().next().value as string);
+      e = { bins: [], lastMs: now };
+    }
+    e.lastMs = now;
+    this.ids.set(id, e);
+    if (i < 0 || i >= this.l.maxBins) return;
+    while (e.bins.length <= i) e.bins.push(0);
+    e.bins[i] = (e.bins[i] as number) + bytes;
+  }
+
+  get(id: string): number[] | null {
+    this.sweep(performance.now());
+    return this.ids.get(id)?.bins ?? null;
+  }
+
+  private sweep(now: number): void {
+    for (const [id, e] of this.ids) {
+      if (now - e.lastMs < this.l.idleTtlMs) break; // activity order: the rest are more recent
+      this.drop(id);
+    }
+  }
+
+  private drop(id: string): void {
+    this.ids.delete(id);
+    this.gone.add(id);
+    if (this.gone.size > 16 * this.l.maxIds) this.gone.delete(this.gone.values().next().value as string);
+  }
+}
 
 /**
  * Random bytes generated once and sent from a random offset: incompressible (a compressor
@@ -59,6 +132,7 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
   const data = randomPool();
   const tokenBuf = o.token !== null ? Buffer.from(`Bearer ${o.token}`) : null;
   let active = 0;
+  const uploads = new UploadStats(limits.uploadStats ?? UPLOAD_STATS_LIMITS);
 
   const server = createServer(
     {
@@ -104,9 +178,27 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
         res.setHeader('connection', 'close');
         return reply(res, 413, { error: `body above this server's limit of ${o.maxBytes}` });
       }
-      return transfer(req, res, 'up', () => receiveUp(req, res, o.maxBytes));
+      const arrivedMs = performance.now();
+      const id = header(req, 'x-qosprobe-upload-id');
+      const offsetRaw = header(req, 'x-qosprobe-offset-ms');
+      const offsetMs = Number(offsetRaw);
+      if (id !== undefined && !UPLOAD_ID.test(id)) return reply(res, 400, { error: 'x-qosprobe-upload-id: 8 to 64 characters of A-Z a-z 0-9 _ -' });
+      if (id !== undefined && (offsetRaw === undefined || !/^\d+(\.\d+)?$/.test(offsetRaw) || !Number.isFinite(offsetMs))) {
+        return reply(res, 400, { error: 'x-qosprobe-offset-ms: ms (≥ 0) since the client\'s test start, required with x-qosprobe-upload-id' });
+      }
+      res.setHeader('x-qosprobe-upload-stats', '1');
+      const bin = id === undefined ? null : (bytes: number) => uploads.add(id, offsetMs + performance.now() - arrivedMs, bytes);
+      return transfer(req, res, 'up', () => receiveUp(req, res, o.maxBytes, bin));
     }
-    return reply(res, 404, { error: 'not found; endpoints: /ping, /down?bytes=N, /up, /health' });
+    if (path === '/up-stats') {
+      if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
+      const id = url.searchParams.get('id');
+      if (id === null || !UPLOAD_ID.test(id)) return reply(res, 400, { error: 'expected ?id=ID (8 to 64 characters of A-Z a-z 0-9 _ -)' });
+      const bins = uploads.get(id);
+      if (bins === null) return reply(res, 404, { error: 'no upload bytes with this id (unknown, or expired)' });
+      return reply(res, 200, { intervalMs: UPLOAD_INTERVAL_MS, bins });
+    }
+    return reply(res, 404, { error: 'not found; endpoints: /ping, /down?bytes=N, /up, /up-stats?id=ID, /health' });
   }
 
   /** The concurrency cap and the one log line per transfer. */
@@ -157,6 +249,11 @@ function authorized(header: string | undefined, expected: Buffer): boolean {
   return got.length === expected.length && timingSafeEqual(got, expected);
 }
 
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
 function reply(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body) + '\n';
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store' });
@@ -201,14 +298,20 @@ function sendDown(res: ServerResponse, n: number, data: Buffer): Promise<number>
   });
 }
 
-/** Read and discard the body; reply with its size and the server-side duration. Cut with 413 past maxBytes. */
-function receiveUp(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<number> {
+/**
+ * Read and discard the body; reply with its size and the server-side duration. Cut with 413 past maxBytes.
+ * `bin` counts each chunk as it arrives (receiver-side upload counting), up to maxBytes.
+ */
+function receiveUp(req: IncomingMessage, res: ServerResponse, maxBytes: number, bin: ((bytes: number) => void) | null): Promise<number> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     let bytes = 0;
     let over = false;
     req.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
+      // A body past the limit is refused (413) and the client discards it: its first maxBytes were counted, but
+      // 413 only happens for a chunked body, which qosprobe never sends, so they are left (no per-request copy).
+      if (!over && bytes <= maxBytes) bin?.(chunk.length);
       if (bytes > maxBytes && !over) {
         over = true;
         res.setHeader('connection', 'close');
