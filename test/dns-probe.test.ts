@@ -9,10 +9,10 @@ afterEach(async () => {
 
 describe('dns probe against a UDP DNS server on loopback', () => {
   it('times A queries: the server delay shows in the resolution time', async () => {
-    const d = await startDnsServer({ zone: 'test.qosprobe', address: '10.0.0.7', delayMs: 40 });
+    const d = await startDnsServer({ zone: 'test.qosprobe', address: '127.0.0.7', delayMs: 40 });
     closers.push(d.close);
     const { record: r } = await runProbe('dns', { name: 'www.test.qosprobe', server: `127.0.0.1:${d.port}` }, { count: 4, intervalMs: 20 });
-    expect(r).toMatchObject({ status: 'ok', sent: 4, received: 4, target_ip: '10.0.0.7' });
+    expect(r).toMatchObject({ status: 'ok', sent: 4, received: 4, target_ip: '127.0.0.7' });
     expect(r.dns_ms as number).toBeGreaterThanOrEqual(39);
     expect(r.dns_ms as number).toBeLessThan(500);
     expect(r.dns_ms).toBe(r.rtt_median_ms);
@@ -20,7 +20,7 @@ describe('dns probe against a UDP DNS server on loopback', () => {
   });
 
   it('nocache asks a fresh random label each time, and "no such name" is still an answer', async () => {
-    const d = await startDnsServer({ zone: 'test.qosprobe', address: '10.0.0.7', delayMs: 5 });
+    const d = await startDnsServer({ zone: 'test.qosprobe', address: '127.0.0.7', delayMs: 5 });
     closers.push(d.close);
     const { record: r } = await runProbe('dns', { name: 'nx.test.qosprobe', server: `127.0.0.1:${d.port}`, nocache: true }, { count: 3, intervalMs: 10 });
     expect(r).toMatchObject({ status: 'ok', received: 3 });
@@ -29,7 +29,7 @@ describe('dns probe against a UDP DNS server on loopback', () => {
   });
 
   it('NXDOMAIN without nocache is DNS_FAILED; an unanswered query is a TIMEOUT loss', async () => {
-    const d = await startDnsServer({ zone: 'test.qosprobe', address: '10.0.0.7', delayMs: 0, drop: (n) => n.startsWith('slow.') });
+    const d = await startDnsServer({ zone: 'test.qosprobe', address: '127.0.0.7', delayMs: 0, drop: (n) => n.startsWith('slow.') });
     closers.push(d.close);
     const { record: nx } = await runProbe('dns', { name: 'other.example', server: `127.0.0.1:${d.port}` }, { count: 1 });
     expect(nx).toMatchObject({ status: 'error', error_code: 'DNS_FAILED' });

@@ -122,13 +122,13 @@ describe('mmcli parser on recorded outputs', () => {
 });
 
 describe('host info', () => {
-  const eth = { iface: 'eth0', ifaceName: 'eth0', default: true, ip4: '10.1.2.3', ip6: 'fe80::1', type: 'wired' } as SiSnapshot['interfaces'][number];
+  const eth = { iface: 'eth0', ifaceName: 'eth0', default: true, ip4: '10.77.2.3', ip6: 'fe80::1', type: 'wired' } as SiSnapshot['interfaces'][number];
   const wlan = { iface: 'wlp2s0', ifaceName: 'wlp2s0', default: true, ip4: '192.168.1.20', ip6: '', type: 'wireless' } as SiSnapshot['interfaces'][number];
   const wwan = { iface: 'wwan0', ifaceName: 'wwan0', default: true, ip4: '100.64.1.2', ip6: '', type: 'wired' } as SiSnapshot['interfaces'][number];
   const wifi = { id: '1', iface: 'wlp2s0', model: '', ssid: 'KPU-TPS-017', bssid: 'AA:BB:CC:00:11:22', channel: 6, frequency: 2437, type: '802.11ac', security: 'WPA2', signalLevel: -61, quality: 78, txRate: 144 } as SiSnapshot['wifi'][number];
 
   it('wired', () => {
-    expect(hostInfoFrom({ defaultIface: 'eth0', interfaces: [eth], gateway: '10.1.2.1', wifi: [] }, null)).toEqual({ net_iface: 'eth0', net_ip: '10.1.2.3', gateway: '10.1.2.1', net_type: 'wired' });
+    expect(hostInfoFrom({ defaultIface: 'eth0', interfaces: [eth], gateway: '10.77.2.1', wifi: [] }, null)).toEqual({ net_iface: 'eth0', net_ip: '10.77.2.3', gateway: '10.77.2.1', net_type: 'wired' });
   });
 
   it('Wi-Fi: SSID, BSSID (lower case), signal dBm, quality, channel', () => {
@@ -164,7 +164,7 @@ describe('host info', () => {
     return {
       networkInterfaceDefault: () => later('eth0'),
       networkInterfaces: () => later([eth]),
-      networkGatewayDefault: () => later('10.1.2.1'),
+      networkGatewayDefault: () => later('10.77.2.1'),
       wifiConnections: () => later([]),
     } as unknown as SiLike;
   };
@@ -192,7 +192,7 @@ describe('host info', () => {
         return '';
       },
     });
-    expect(info).toEqual({ net_iface: 'eth0', net_ip: '10.1.2.3', gateway: '10.1.2.1', net_type: 'wired' });
+    expect(info).toEqual({ net_iface: 'eth0', net_ip: '10.77.2.3', gateway: '10.77.2.1', net_type: 'wired' });
     expect(asked).toEqual([
       ['-m', 'any', '-K'],
       ['-m', 'any', '--signal-get', '-K'],

@@ -3,7 +3,7 @@
  *
  * Dialects (see docs/icmp.md and fixtures/ping/):
  * - iputils (Linux): `64 bytes from 127.0.0.1: icmp_seq=1 ttl=64 time=0.030 ms`, sequence from 1,
- *   `From 10.0.0.1 icmp_seq=2 Destination Host Unreachable`, `(DUP!)`;
+ *   `From 10.77.0.1 icmp_seq=2 Destination Host Unreachable`, `(DUP!)`;
  * - BusyBox: `64 bytes from 127.0.0.1: seq=0 ttl=64 time=0.039 ms`, sequence from 0;
  * - BSD/macOS: `icmp_seq=0 ... time=0.062 ms`, `Request timeout for icmp_seq 1`, ping6's `hlim=64`;
  * - Windows, any language: no sequence numbers, one line per echo request (reply, timeout,

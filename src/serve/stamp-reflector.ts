@@ -195,7 +195,7 @@ export function rateLimitKey(address: string): string {
   const [head = '', tail] = bare.split('::');
   const headParts = head ? head.split(':') : [];
   const tailParts = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  // An embedded IPv4 tail (::ffff:1.2.3.4) counts as two groups; only the first four groups matter here.
+  // An embedded IPv4 tail (::ffff:127.0.0.9) counts as two groups; only the first four groups matter here.
   const groupsOf = (ps: string[]) => ps.reduce((n, p) => n + (p.includes('.') ? 2 : 1), 0);
   const missing = tail === undefined ? 0 : 8 - groupsOf(headParts) - groupsOf(tailParts);
   const groups = [...headParts, ...Array<string>(Math.max(0, missing)).fill('0'), ...tailParts];
