@@ -15,6 +15,7 @@ if (missing) console.warn(`throughput-netns: skipped: ${missing}`);
 // where they arrive (its /up-stats); 5 s tests at 20 Mbit/s still vary by ~1% (a loss at the start of the
 // window holds bytes back until they are resent), 10 s keep the comparison well inside 3%.
 const SECONDS = 10;
+const OMIT = 2;
 const HTTP_PORT = 18080;
 
 describe.skipIf(missing !== null)('throughput through a tc tbf rate limit (netns, root)', () => {
@@ -27,7 +28,7 @@ describe.skipIf(missing !== null)('throughput through a tc tbf rate limit (netns
   beforeAll(async () => {
     net = createNetnsPair(idx);
     serve = spawn('ip', ['netns', 'exec', net.server, process.execPath, BIN, 'serve', '--host', net.serverIp, '--http-port', String(HTTP_PORT), '--stamp-port', '0', '--quiet'], { stdio: 'ignore' });
-    iperf = spawn('ip', ['netns', 'exec', net.server, 'iperf3', '--server', '--bind', net.serverIp], { stdio: 'ignore' });
+    iperf = spawn('ip', ['netns', 'exec', net.server, 'iperf3', '--server', '--json', '--bind', net.serverIp], { stdio: 'ignore' });
     // Wait until both answer.
     for (let i = 0; i < 50; i++) {
       const r = spawnSync('ip', ['netns', 'exec', net.client, process.execPath, '-e', `fetch("http://${net.serverIp}:${HTTP_PORT}/health").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`]);
@@ -43,12 +44,21 @@ describe.skipIf(missing !== null)('throughput through a tc tbf rate limit (netns
   });
 
   function iperf3(reverse: boolean): number {
-    const args = ['netns', 'exec', net.client, 'iperf3', '--client', net.serverIp, '--time', String(SECONDS), '--omit', '2', '--parallel', '4', '--json'];
+    const args = ['netns', 'exec', net.client, 'iperf3', '--client', net.serverIp, '--time', String(SECONDS), '--omit', String(OMIT), '--parallel', '4', '--json', '--get-server-output'];
     if (reverse) args.push('--reverse');
     const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 40_000 });
-    // iperf3's headline figure: what the receiving side got.
-    const j = JSON.parse(r.stdout) as { end: { sum_received: { bits_per_second: number } } };
-    return j.end.sum_received.bits_per_second;
+    // The reference is the RECEIVER's steady state, like the probe's: bytes of the receiver's per-second
+    // intervals that lie wholly inside [OMIT, SECONDS) (the client's own for --reverse, the server's for an
+    // upload). iperf3's end summary of an upload is inflated: its server keeps counting while the sender's
+    // socket backlog drains after the last second (seen: 19.6 Mbit/s through a 20 Mbit/s tbf).
+    type Intervals = { intervals: { sum: { start: number; end: number; bytes: number } }[] };
+    const j = JSON.parse(r.stdout) as Intervals & { server_output_json?: Intervals };
+    const receiver = reverse ? j : j.server_output_json;
+    if (!receiver) throw new Error('iperf3 gave no server output (--get-server-output needs a --json server)');
+    const kept = receiver.intervals.map((iv) => iv.sum).filter((iv) => iv.start >= OMIT - 0.01 && iv.end <= SECONDS + 0.01);
+    const bytes = kept.reduce((n, iv) => n + iv.bytes, 0);
+    const seconds = kept.reduce((n, iv) => n + (iv.end - iv.start), 0);
+    return (8 * bytes) / seconds;
   }
 
   function probe(kind: 'download' | 'upload'): Record<string, unknown> {
