@@ -35,7 +35,7 @@ describe('download and upload against qosprobe serve on loopback', () => {
     await new Promise((res) => setTimeout(res, 100));
     const sent = loggedBytes(s.lines, 'down');
     expect(r.bytes as number).toBeLessThanOrEqual(sent);
-    expect(r.bytes as number).toBeGreaterThan(sent - 3 * 2_000_000);
+    expect(r.bytes as number).toBeGreaterThanOrEqual(sent - 3 * 2_000_000); // a whole request per stream can sit in socket buffers
     const completed = s.lines.filter((l) => l.startsWith('http down') && l.endsWith('complete')).length;
     expect(completed).toBeGreaterThan(3);
     // bytes after warm-up only: throughput × measured time / 8 < all bytes
@@ -60,7 +60,7 @@ describe('download and upload against qosprobe serve on loopback', () => {
     // The record's bytes are the server's bins: what had arrived when the probe asked (≤ what the server logged in
     // the end), never more; at most the bytes still in flight per stream less.
     expect(r.bytes as number).toBeLessThanOrEqual(received);
-    expect(r.bytes as number).toBeGreaterThan(received - 2 * 1_000_000);
+    expect(r.bytes as number).toBeGreaterThanOrEqual(received - 2 * 1_000_000);
     const samples = outcome.samples?.type === 'transfer' ? outcome.samples : null;
     expect(samples!.intervalBytes.reduce((a, b) => a + b, 0)).toBe(r.bytes);
     expect(r.measured_ms).toBe(1000); // 1.5 s − 0.5 s warm-up
