@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binArrivals, defaultWarmupS, keptIntervals, loadedRtts, rpm, summarizeThroughput, summarizeTransfer } from '../src/stats/throughput.js';
+import { binArrivals, defaultWarmupS, extendWarmupPastBurst, keptIntervals, loadedRtts, rpm, summarizeThroughput, summarizeTransfer } from '../src/stats/throughput.js';
 
 describe('binArrivals', () => {
   it.each([
@@ -120,5 +120,29 @@ describe('latency under load', () => {
     // throughput: 2000 bytes over 200 ms → 8 × 2000 / 0.2 = 80 000 bit/s
     expect(m).toMatchObject({ throughput_bps: 80_000, bytes: 2000, streams: 2, measured_ms: 200, idle_rtt_ms: 2, loaded_rtt_median_ms: 7, loaded_rtt_increase_ms: 5, rpm: 8571 });
     expect(m.loaded_rtt_p95_ms).toBeCloseTo(8.8, 9);
+  });
+});
+
+describe('a loss-recovery burst just after the warm-up stays in the warm-up', () => {
+  // 100 ms intervals, warm-up 2 intervals (0, 1), 20 intervals: steady 100 bytes each.
+  const steady = (n: number) => Array.from({ length: n }, () => 100);
+  it.each<[string, number[], number]>([
+    // no burst: the warm-up rule alone, first kept = 2
+    ['none', [50, 50, ...steady(18)], 2],
+    // a 500-byte release at index 3 (bytes held back since index 2): warm-up extends to index 4
+    ['release at 3', [50, 50, 20, 500, ...steady(16)], 4],
+    // exactly 2× the median (200) is not a burst: the factor is strict
+    ['2× is not a burst', [50, 50, 200, ...steady(17)], 2],
+    // a burst later than 1 s after the warm-up is steady-state behaviour and stays counted
+    ['late burst kept', [50, 50, ...steady(11), 500, ...steady(6)], 2],
+  ])('%s', (_name, bins, first) => {
+    expect(extendWarmupPastBurst(bins, 100, 2, bins.length)).toBe(first);
+  });
+
+  it('throughput is then the steady rate, not inflated by the held-back bytes', () => {
+    // warm-up 200 ms; intervals 2..19 kept without the rule: (20 + 500 + 16 × 100) = 2120 bytes over 1.8 s
+    // → 9422 bit/s; with the rule, 4..19: 1600 bytes over 1.6 s → 8000 bit/s, the steady rate.
+    const s = summarizeThroughput({ intervalBytes: [50, 50, 20, 500, ...steady(16)], intervalMs: 100, elapsedMs: 2000, warmupMs: 200 });
+    expect(s).toMatchObject({ throughputBps: 8000, measuredMs: 1600, firstKept: 4 });
   });
 });

@@ -85,10 +85,33 @@ export function keptIntervals(intervalMs: number, elapsedMs: number, warmupMs: n
   return { first, end: Math.max(first, end) };
 }
 
+/**
+ * Slow start's loss recovery can end just after the warm-up: a lost segment holds back every
+ * byte behind it at the receiver until its retransmission lands, then they arrive in one burst.
+ * Those bytes crossed the link during the warm-up, so counting them after it inflates the rate
+ * (seen: 20.1 Mbit/s through a 20 Mbit/s shaper). Within the first second after the warm-up (and
+ * the first quarter of the kept window), an interval above 2× the kept intervals' median marks such
+ * a release: the warm-up is extended past the last one. Steady-state intervals don't reach 2×.
+ */
+export const RECOVERY_BURST_FACTOR = 2;
+
+export function extendWarmupPastBurst(intervalBytes: readonly number[], intervalMs: number, first: number, end: number): number {
+  if (end - first < 4) return first;
+  const kept = intervalBytes.slice(first, end).map((b) => b ?? 0);
+  const median = quantile(kept, 0.5) as number;
+  if (!(median > 0)) return first;
+  const limit = first + Math.min(Math.round(1000 / intervalMs), Math.floor((end - first) / 4));
+  let newFirst = first;
+  for (let i = first; i < limit; i++) if ((intervalBytes[i] ?? 0) > RECOVERY_BURST_FACTOR * median) newFirst = i + 1;
+  return newFirst;
+}
+
 export function summarizeThroughput(x: ThroughputInput): ThroughputSummary {
   let totalBytes = 0;
   for (const b of x.intervalBytes) totalBytes += b;
-  const { first, end } = keptIntervals(x.intervalMs, x.elapsedMs, x.warmupMs);
+  const kept = keptIntervals(x.intervalMs, x.elapsedMs, x.warmupMs);
+  const end = kept.end;
+  const first = extendWarmupPastBurst(x.intervalBytes, x.intervalMs, kept.first, end);
   const rates: number[] = [];
   let keptBytes = 0;
   for (let i = first; i < end; i++) {
