@@ -123,8 +123,8 @@ describe('mmcli parser on recorded outputs', () => {
 
 describe('host info', () => {
   const eth = { iface: 'eth0', ifaceName: 'eth0', default: true, ip4: '10.77.2.3', ip6: 'fe80::1', type: 'wired' } as SiSnapshot['interfaces'][number];
-  const wlan = { iface: 'wlp2s0', ifaceName: 'wlp2s0', default: true, ip4: '192.168.1.20', ip6: '', type: 'wireless' } as SiSnapshot['interfaces'][number];
-  const wwan = { iface: 'wwan0', ifaceName: 'wwan0', default: true, ip4: '100.64.1.2', ip6: '', type: 'wired' } as SiSnapshot['interfaces'][number];
+  const wlan = { iface: 'wlp2s0', ifaceName: 'wlp2s0', default: true, ip4: '10.77.1.20', ip6: '', type: 'wireless' } as SiSnapshot['interfaces'][number];
+  const wwan = { iface: 'wwan0', ifaceName: 'wwan0', default: true, ip4: '10.77.64.2', ip6: '', type: 'wired' } as SiSnapshot['interfaces'][number];
   const wifi = { id: '1', iface: 'wlp2s0', model: '', ssid: 'KPU-TPS-017', bssid: 'AA:BB:CC:00:11:22', channel: 6, frequency: 2437, type: '802.11ac', security: 'WPA2', signalLevel: -61, quality: 78, txRate: 144 } as SiSnapshot['wifi'][number];
 
   it('wired', () => {
@@ -132,10 +132,10 @@ describe('host info', () => {
   });
 
   it('Wi-Fi: SSID, BSSID (lower case), signal dBm, quality, channel', () => {
-    expect(hostInfoFrom({ defaultIface: 'wlp2s0', interfaces: [eth, wlan], gateway: '192.168.1.1', wifi: [wifi] }, null)).toEqual({
+    expect(hostInfoFrom({ defaultIface: 'wlp2s0', interfaces: [eth, wlan], gateway: '10.77.1.1', wifi: [wifi] }, null)).toEqual({
       net_iface: 'wlp2s0',
-      net_ip: '192.168.1.20',
-      gateway: '192.168.1.1',
+      net_ip: '10.77.1.20',
+      gateway: '10.77.1.1',
       net_type: 'wireless',
       wifi_ssid: 'KPU-TPS-017',
       wifi_bssid: 'aa:bb:cc:00:11:22',

@@ -273,7 +273,7 @@ describe('buildIcmpOutcome', () => {
   const out = (text: string, over: { spec?: Partial<IcmpSpec>; run?: Partial<PingRun> } = {}) =>
     buildIcmpOutcome({
       target: 'host',
-      targetIp: '192.0.2.1',
+      targetIp: '10.77.9.1',
       spec: spec(over.spec),
       run: { stdout: text, stoppedBy: null, stoppedAtMs: null, intervalMs: 200, platform: 'linux', ...over.run },
     });
@@ -308,7 +308,7 @@ describe('buildIcmpOutcome', () => {
       [2, null, 'HOST_UNREACHABLE'],
       [3, null, 'HOST_UNREACHABLE'],
     ]);
-    expect(o.error).toEqual({ code: 'HOST_UNREACHABLE', message: 'Reply from 192.0.2.69: Destination host unreachable.' });
+    expect(o.error).toEqual({ code: 'HOST_UNREACHABLE', message: 'Reply from 10.77.9.69: Destination host unreachable.' });
     expect(stats(o)).toMatchObject({ sent: 4, received: 0, loss_percent: 100 });
   });
 
@@ -347,7 +347,7 @@ describe('buildIcmpOutcome', () => {
     });
     expect(out(fixture('macos-unreachable.txt'), { spec: { count: 3 }, run: { platform: 'darwin' } }).error).toEqual({
       code: 'HOST_UNREACHABLE',
-      message: '92 bytes from 192.0.2.1: Destination Host Unreachable',
+      message: '92 bytes from 10.77.9.1: Destination Host Unreachable',
     });
   });
 

@@ -192,7 +192,7 @@ describe('parsePingOutput on recorded outputs', () => {
     const w = parsed(fixture('windows-id-loss-unreachable.txt'));
     expect(w.failures.map((x) => x.text)).toEqual([
       'Waktu permintaan habis.',
-      'Balasan dari 192.0.2.1: Host tujuan tidak dapat dijangkau.',
+      'Balasan dari 10.77.9.1: Host tujuan tidak dapat dijangkau.',
       'Waktu permintaan habis.',
     ]);
   });
@@ -217,10 +217,10 @@ describe('traps', () => {
   it('needs a time and a TTL for a Windows IPv4 reply (IPv6 replies have only the time)', () => {
     const text = [
       '',
-      'Pinging 192.0.2.5 with 32 bytes of data:',
-      'Reply from 192.0.2.5: bytes=32 time=5ms',
-      'Reply from 192.0.2.1: TTL expired in transit.',
-      'Reply from 192.0.2.5: bytes=32 time=7ms TTL=60',
+      'Pinging 10.77.9.5 with 32 bytes of data:',
+      'Reply from 10.77.9.5: bytes=32 time=5ms',
+      'Reply from 10.77.9.1: TTL expired in transit.',
+      'Reply from 10.77.9.5: bytes=32 time=7ms TTL=60',
       '',
     ].join('\r\n');
     const p = parsed(text);

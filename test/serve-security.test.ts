@@ -121,7 +121,7 @@ describe('qosprobe serve (command)', () => {
 
 describe('rate-limit buckets', () => {
   it.each([
-    ['192.0.2.7', '192.0.2.7'], // IPv4: per address
+    ['10.77.9.7', '10.77.9.7'], // IPv4: per address
     ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
     ['2001:db8:1:2::9', '2001:db8:1:2::/64'], // same /64 as above: one bucket
     ['2001:0db8:0001:0002:ffff::1', '2001:db8:1:2::/64'], // leading zeros normalised

@@ -260,7 +260,7 @@ function parseUnix(lines: readonly string[], platform: NodeJS.Platform | undefin
       failures.push({ seq, kind, text: line.trim() });
       continue;
     }
-    // macOS: "92 bytes from 192.0.2.1: Destination Host Unreachable" names no packet.
+    // macOS: "92 bytes from 10.77.9.1: Destination Host Unreachable" names no packet.
     if (!timeM && !/^ping6?:/.test(line)) {
       const kind = classify(line);
       if (kind === 'unreachable' || kind === 'net-unreachable' || kind === 'ttl-exceeded') {
