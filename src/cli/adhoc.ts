@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import type { Obj } from '../config/reader.js';
 import type { CliIo } from './io.js';
-import { addHostInfoOption, addOutputOptions, addProbeOptions, examples, type OutputFlags } from './options.js';
+import { addOutputOptions, addProbeOptions, examples, type OutputFlags } from './options.js';
 
 export interface AdhocOptions extends OutputFlags {
   config?: string;
@@ -33,7 +33,6 @@ export function makeAdhocCommand(def: AdhocDef, io: CliIo): Command {
   addProbeOptions(cmd);
   def.options?.(cmd);
   addOutputOptions(cmd);
-  addHostInfoOption(cmd);
   cmd.option('--config <file>', 'take probe id, location and defaults from this config');
   cmd.addHelpText('after', examples(...def.examples));
   cmd.action(async (arg: string, opts: AdhocOptions) => {

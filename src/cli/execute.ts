@@ -86,8 +86,8 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
     lat: config.location.lat,
     lon: config.location.lon,
     toolVersion: toolVersion(),
-    // Network context on every record: `run` gathers it with its field options, the others here.
-    extra: field ? field.extra : flags.hostInfo === false ? undefined : await (await import('../host/host-info.js')).gatherHostInfo({ timeoutMs: 3000 }),
+    // Network context on every record, read once, after any splay and just before measuring.
+    extra: flags.hostInfo === false ? undefined : await (await import('../host/host-info.js')).gatherHostInfo({ timeoutMs: 3000 }),
   };
   const startedAt = new Date();
   const sink = openSink({ format: config.output.format, path: config.output.path, append: config.output.append, stdout: io.stdout });

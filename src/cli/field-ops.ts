@@ -11,15 +11,13 @@ import { EXIT, QosError, errorMessage } from '../errors.js';
 import type { Config } from '../config/types.js';
 import type { RunInfo } from '../output/formats.js';
 import type { Lock } from '../output/lock.js';
-import type { Metrics, ResultRecord } from '../records/schema.js';
+import type { ResultRecord } from '../records/schema.js';
 import type { SpoolWriter } from '../spool/spool.js';
 import type { PushFormat } from '../spool/push-formats.js';
 import type { CliIo } from './io.js';
 
 /** The field-operation flags of `run` (commander camel-cases them). */
 export interface FieldFlags {
-  /** --no-host-info sets false. */
-  hostInfo?: boolean;
   /** --spool DIR; --no-spool sets false. */
   spool?: string | false;
   push?: string;
@@ -32,8 +30,6 @@ export interface FieldFlags {
 }
 
 export interface FieldRun {
-  /** Host context for RunContext.extra. */
-  extra: Metrics | undefined;
   onRecord(r: ResultRecord): void;
   /** After the sink closed: commit the spool, write the textfile, push. Returns the exit code to use instead of OK, if any. */
   finish(run: RunInfo, records: readonly ResultRecord[]): Promise<number | null>;
@@ -96,12 +92,6 @@ export async function prepareFieldRun(flags: FieldFlags, config: Config, io: Cli
   };
 
   try {
-    let extra: Metrics | undefined;
-    if (flags.hostInfo !== false) {
-      const { gatherHostInfo } = await import('../host/host-info.js');
-      extra = await gatherHostInfo({ timeoutMs: 3000 });
-    }
-
     const spoolExplicit = typeof flags.spool === 'string';
     const spoolDir = flags.spool === false ? null : spoolExplicit ? resolve(io.cwd, flags.spool as string) : defaultSpoolDir(io.env);
     let writer: SpoolWriter | null = null;
@@ -118,7 +108,6 @@ export async function prepareFieldRun(flags: FieldFlags, config: Config, io: Cli
     }
 
     return {
-      extra,
       onRecord(r) {
         if (!writer || spoolBroken) return;
         try {

@@ -24,13 +24,9 @@ export function addOutputOptions(cmd: Command): Command {
     .option('-o, --out <file>', 'write records to this file instead of stdout')
     .option('-a, --append', 'append to --out (csv, ndjson): no second header; a different header is refused')
     .option('-q, --quiet', 'no spinner or summary on stderr')
+    .option('--no-host-info', 'do not record the network context (interface, gateway, Wi-Fi, cellular)')
     .option('--fail-on-error', 'exit 1 when any test did not end with status ok (for monitoring wrappers)')
     .option('--deadline <seconds>', 'stop measuring after this many seconds; unfinished tests are recorded as partial', positiveNumber);
-}
-
-/** `run` gets this with its field options; ad hoc commands and the demo add it here. */
-export function addHostInfoOption(cmd: Command): Command {
-  return cmd.option('--no-host-info', 'do not record the network context (interface, gateway, Wi-Fi, cellular)');
 }
 
 export function addProbeOptions(cmd: Command): Command {
@@ -43,6 +39,12 @@ export function addProbeOptions(cmd: Command): Command {
 export function positiveInt(v: string): number {
   const n = Number(v);
   if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got "${v}"`);
+  return n;
+}
+
+export function nonNegativeNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got "${v}"`);
   return n;
 }
 

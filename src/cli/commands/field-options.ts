@@ -1,18 +1,12 @@
 /** The unattended-run options of `run` (docs/field-operations.md). */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { PUSH_FORMATS } from '../../spool/push-formats.js';
+import { nonNegativeNumber, positiveNumber } from '../options.js';
 
-export function nonNegativeNumber(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got "${v}"`);
-  return n;
-}
-
-export function addFieldOptions(cmd: Command, positiveNumber: (v: string) => number): Command {
+export function addFieldOptions(cmd: Command): Command {
   return cmd
     .option('--splay <seconds>', 'wait a random 0..SECONDS before starting, so a fleet on one cron minute does not hit a server at once', nonNegativeNumber)
     .option('--wait-lock <seconds>', 'if another run of this config is still going, wait up to SECONDS for it (default: exit 5 at once)', nonNegativeNumber)
-    .option('--no-host-info', 'do not record the network context (interface, gateway, Wi-Fi, cellular)')
     .option('--spool <dir>', 'keep a durable copy of the records in DIR for `qosprobe push` (default: the user state dir)')
     .option('--no-spool', 'do not keep a spool copy')
     .option('--push <url>', 'after measuring, push every unsent spooled batch to URL (exit 6 if some are still waiting)')

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { FieldFlags } from '../field-ops.js';
 import type { CliIo } from '../io.js';
-import { addOutputOptions, examples, positiveNumber, type OutputFlags } from '../options.js';
+import { addOutputOptions, examples, type OutputFlags } from '../options.js';
 import { addFieldOptions } from './field-options.js';
 
 export function makeRunCommand(io: CliIo): Command {
@@ -9,7 +9,7 @@ export function makeRunCommand(io: CliIo): Command {
     .description('run every configured test against every configured endpoint; one record per (endpoint, test)')
     .option('-C, --config <file>', 'config file (default: $QOSPROBE_CONFIG, ./qosprobe.yaml, then the user config dir)');
   addOutputOptions(cmd);
-  addFieldOptions(cmd, positiveNumber);
+  addFieldOptions(cmd);
   cmd.addHelpText(
     'after',
     examples(

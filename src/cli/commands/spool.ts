@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import type { CliIo } from '../io.js';
-import { examples } from '../options.js';
-import { nonNegativeNumber } from './field-options.js';
+import { examples, nonNegativeNumber } from '../options.js';
 
 export function makeSpoolCommand(io: CliIo): Command {
   const cmd = new Command('spool')

@@ -1,6 +1,6 @@
 import { makeAdhocCommand } from '../adhoc.js';
 import type { CliIo } from '../io.js';
-import { positiveInt, positiveNumber } from '../options.js';
+import { nonNegativeNumber, positiveInt, positiveNumber } from '../options.js';
 import { hostOf, tokenOption } from './http.js';
 
 /** `download` and `upload` share every option: one factory, two commands. */
@@ -16,7 +16,7 @@ function makeTransferCommand(kind: 'download' | 'upload', description: string, e
         cmd
           .option('-d, --duration <seconds>', 'how long to transfer (default 10)', positiveNumber)
           .option('-s, --streams <n>', 'parallel connections (default 4)', positiveInt)
-          .option('-w, --warmup <seconds>', 'excluded from the steady-state figures (default min(20% of the test, 2 s))', nonNegative)
+          .option('-w, --warmup <seconds>', 'excluded from the steady-state figures (default min(20% of the test, 2 s))', nonNegativeNumber)
           .option('--bytes <n>', 'bytes per request ({bytes} in the URL; default 100000000)', positiveInt)
           .option('--ping-url <url>', 'where RTT under load is sampled (default /ping on the same origin)')
           .option('--ca-file <file>', 'trust this CA certificate (PEM) too')
@@ -46,7 +46,3 @@ export const makeUploadCommand = (io: CliIo) =>
     ['qosprobe upload http://127.0.0.1:8080/up --duration 5 --streams 4', 'qosprobe upload https://speed.example/__up --bytes 25000000 --format ndjson'],
     io,
   );
-
-function nonNegative(v: string): number {
-  return v.trim() === '0' ? 0 : positiveNumber(v);
-}
