@@ -129,6 +129,20 @@ export function measurementCodeFor(err: unknown): MeasurementErrorCode {
   }
 }
 
+/** A file-system failure as the user should read it (OUTPUT_FAILED, exit 4): "what: the disk is full". */
+export function ioError(what: string, err: unknown): QosError {
+  const e = err as NodeJS.ErrnoException;
+  const reason =
+    e.code === 'ENOSPC'
+      ? 'the disk is full'
+      : e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS'
+        ? 'permission denied'
+        : e.code === 'ENOENT'
+          ? 'no such directory'
+          : e.message;
+  return new QosError('OUTPUT_FAILED', `${what}: ${reason}`, { cause: err });
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { QosError } from '../errors.js';
+import { QosError, ioError } from '../errors.js';
 
 export interface Lock {
   readonly path: string;
@@ -40,9 +40,7 @@ export function acquireLock(path: string): Lock {
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        const e = err as NodeJS.ErrnoException;
-        const why = e.code === 'ENOENT' ? 'no such directory' : e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? 'permission denied' : e.message;
-        throw new QosError('OUTPUT_FAILED', `cannot open ${path.replace(/\.lock$/, '')} for writing: ${why} (creating its lock file failed)`, { cause: err });
+        throw ioError(`cannot create the lock file ${path}`, err);
       }
       const holder = readHolder(path);
       if (holder && isStale(holder)) {

@@ -6,7 +6,8 @@
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { QosError } from '../errors.js';
+import { QosError, ioError } from '../errors.js';
+import { writeAll } from './write-all.js';
 import type { ResultRecord } from '../records/schema.js';
 import { formats, type FormatName, type RunInfo } from './formats.js';
 import { acquireLock, type Lock } from './lock.js';
@@ -34,7 +35,14 @@ export function openSink(opts: SinkOptions): RecordSink {
     throw new QosError('USAGE', `--append works with csv and ndjson; json is one document per run (use ndjson to accumulate records)`);
   }
   if (opts.path === null) return stdoutSink(opts);
-  const lock = acquireLock(opts.path + '.lock');
+  let lock: Lock;
+  try {
+    lock = acquireLock(opts.path + '.lock');
+  } catch (err) {
+    // Name the file the user asked for: the lock beside it is ours, not theirs.
+    if (err instanceof QosError && err.code === 'OUTPUT_FAILED') throw ioError(`cannot open ${opts.path} for writing`, err.cause);
+    throw err;
+  }
   try {
     return fmt.streaming ? streamingFileSink(opts.path, opts.format, opts.append, lock) : documentFileSink(opts.path, opts.format, lock);
   } catch (err) {
@@ -186,17 +194,4 @@ export function writeFileAtomic(path: string, data: string | Buffer): void {
     }
     throw ioError(`cannot write ${path}`, err);
   }
-}
-
-/** One record, one write: loop only if the kernel took part of it (it does not for regular files in practice). */
-function writeAll(fd: number, data: string | Buffer): void {
-  const buf = typeof data === 'string' ? Buffer.from(data) : data;
-  let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-}
-
-function ioError(what: string, err: unknown): QosError {
-  const e = err as NodeJS.ErrnoException;
-  const reason = e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'ENOENT' ? 'no such directory' : e.message;
-  return new QosError('OUTPUT_FAILED', `${what}: ${reason}`, { cause: err });
 }

@@ -12,9 +12,10 @@
  * Durability: write the temp file, fsync it, rename it into place, fsync the directory.
  * After a crash or power cut there is either a whole batch or none.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { QosError } from '../errors.js';
+import { QosError, ioError } from '../errors.js';
+import { writeAll } from '../output/write-all.js';
 import type { ResultRecord } from '../records/schema.js';
 
 export type BatchState = 'pending' | 'sent' | 'rejected';
@@ -76,7 +77,7 @@ export function openSpoolWriter(dir: string, id: string, createdAt: Date = new D
     mkdirSync(dir, { recursive: true });
     fd = openSync(tmp, 'w');
   } catch (err) {
-    throw spoolError(`cannot write to the spool ${dir}`, err);
+    throw ioError(`cannot write to the spool ${dir}`, err);
   }
   let count = 0;
   let open = true;
@@ -95,7 +96,7 @@ export function openSpoolWriter(dir: string, id: string, createdAt: Date = new D
         writeAll(fd, JSON.stringify(r) + '\n');
         count++;
       } catch (err) {
-        throw spoolError(`cannot write to the spool ${dir}`, err);
+        throw ioError(`cannot write to the spool ${dir}`, err);
       }
     },
     commit() {
@@ -119,7 +120,7 @@ export function openSpoolWriter(dir: string, id: string, createdAt: Date = new D
         } catch {
           // nothing left to clean
         }
-        throw spoolError(`cannot write to the spool ${dir}`, err);
+        throw ioError(`cannot write to the spool ${dir}`, err);
       }
     },
     abort() {
@@ -256,16 +257,4 @@ function fsyncDir(dir: string): void {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-}
-
-function writeAll(fd: number, data: string): void {
-  const buf = Buffer.from(data);
-  let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-}
-
-function spoolError(what: string, err: unknown): QosError {
-  const e = err as NodeJS.ErrnoException;
-  const reason = e.code === 'ENOSPC' ? 'the disk is full' : e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? 'permission denied' : e.message;
-  return new QosError('OUTPUT_FAILED', `${what}: ${reason}`, { cause: err });
 }
