@@ -3,7 +3,7 @@
  * a technician or a cron job would, and check exit codes and output.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,17 @@ ${blackhole ? `  - name: silent\n    host: 127.0.0.1\n    tests:\n      - { kind
     expect(lines.filter((l) => l.startsWith('schema_version,'))).toHaveLength(1);
     expect(lines).toHaveLength(3);
     expect(lines[1]).toContain(',32.73.01,'); // --location beat the file's 32.73
+  });
+
+  it('--format other than the config\'s, without --out, goes to stdout; the config\'s file is left alone', async () => {
+    const dir = tmp();
+    writeConfig(dir, suite().replace(/\s*- name: refused[\s\S]*/, '\n') + 'output: { format: csv, path: results.csv, append: true }\n');
+    const res = await runCli(['run', '--format', 'ndjson'], { cwd: dir });
+    expect(res.code).toBe(0);
+    expect(ndjson(res.stdout)).toHaveLength(1);
+    expect(existsSync(join(dir, 'results.csv'))).toBe(false);
+    await runCli(['run'], { cwd: dir }); // the config's own format still goes to its file
+    expect(readFileSync(join(dir, 'results.csv'), 'utf8').split('\n')[0]).toBe(FIELD_NAMES.join(','));
   });
 
   it('QOSPROBE_LOCATION overrides the file, --location overrides both', async () => {

@@ -80,6 +80,21 @@ describe('files', () => {
     expect(existsSync(path + '.lock')).toBe(false); // the lock is released on failure
   });
 
+  it('refuses to append one format to a file of another (ndjson into a CSV, csv into NDJSON)', () => {
+    const dir = tmp();
+    const csvPath = join(dir, 'r.csv');
+    const csv = openSink({ format: 'csv', path: csvPath, append: true });
+    csv.write(sampleRecords()[0]!);
+    csv.close(run);
+    const before = readFileSync(csvPath, 'utf8');
+    expect(() => openSink({ format: 'ndjson', path: csvPath, append: true })).toThrow(/its header is not a JSON object per line/);
+    expect(readFileSync(csvPath, 'utf8')).toBe(before);
+    const ndPath = join(dir, 'r.ndjson');
+    writeFileSync(ndPath, JSON.stringify(sampleRecords()[0]) + '\n');
+    expect(() => openSink({ format: 'csv', path: ndPath, append: true })).toThrow(expect.objectContaining({ code: 'OUTPUT_HEADER_MISMATCH' }));
+    expect(() => openSink({ format: 'influx', path: csvPath, append: true })).toThrow(/line protocol of the qosprobe measurement/);
+  });
+
   it('starts on a fresh line when the file ends with a partial line', () => {
     const path = join(tmp(), 'r.ndjson');
     writeFileSync(path, '{"a":1}\n{"trunc');

@@ -30,13 +30,17 @@ export interface ExecuteOptions {
 /** Flags over environment over file: the effective config of this invocation. */
 export function applyFlags(config: Config, flags: OutputFlags, env: NodeJS.ProcessEnv): Config {
   const code = flags.location ?? (env.QOSPROBE_LOCATION || undefined) ?? config.location.code;
+  // The config's output file belongs to the config's format: `run --format ndjson | jq` means
+  // stdout, not ndjson appended to results.csv. Another format without --out goes to stdout.
+  const format = flags.format ?? config.output.format;
+  const keepFile = flags.out === undefined && format === config.output.format;
   return {
     ...config,
     location: { ...config.location, code: code?.trim() || null },
     output: {
-      format: flags.format ?? config.output.format,
-      path: flags.out ?? config.output.path,
-      append: flags.append ?? config.output.append,
+      format,
+      path: flags.out ?? (keepFile ? config.output.path : null),
+      append: flags.append ?? (keepFile ? config.output.append : false),
     },
   };
 }

@@ -6,6 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { FORMAT_NAMES, isFormatName, type FormatName } from './format-names.js';
 import { FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from '../records/schema.js';
 import { influxLine } from '../monitoring/influx.js';
+import { MEASUREMENT } from '../monitoring/metrics.js';
 import { openMetricsText } from '../monitoring/openmetrics.js';
 
 /** What the JSON document says about the run as a whole. */
@@ -24,13 +25,17 @@ export interface RunInfo {
   tool_version: string;
 }
 
-interface StreamingFormat {
+export interface StreamingFormat {
   readonly streaming: true;
   readonly extension: string;
   /** Written once at the top of a new file (CSV header), '' if none. */
   header(): string;
   /** One whole record, newline included: written with a single write so a crash never splits it. */
   record(r: ResultRecord): string;
+  /** Could a file starting with this line be this format? `--append` refuses to mix formats in one file. */
+  firstLineOk(line: string): boolean;
+  /** What the format's files start with, for the refusal message. */
+  readonly looksLike: string;
 }
 
 interface DocumentFormat {
@@ -49,12 +54,17 @@ export const formats = {
     extension: 'csv',
     header: () => stringify([FIELD_NAMES as string[]], csvOptions),
     record: (r) => stringify([FIELD_NAMES.map((n) => r[n])], csvOptions),
+    // The exact header: a CSV with other columns would take our records in the wrong columns.
+    firstLineOk: (line) => line + '\n' === stringify([FIELD_NAMES as string[]], csvOptions),
+    looksLike: "qosprobe's schema v1 CSV header",
   },
   ndjson: {
     streaming: true,
     extension: 'ndjson',
     header: () => '',
     record: (r) => JSON.stringify(r) + '\n',
+    firstLineOk: (line) => line.startsWith('{'),
+    looksLike: 'a JSON object per line',
   },
   json: {
     streaming: false,
@@ -67,6 +77,8 @@ export const formats = {
     extension: 'lp',
     header: () => '',
     record: (r) => influxLine(r) + '\n',
+    firstLineOk: (line) => line.startsWith(MEASUREMENT + ',') || line.startsWith(MEASUREMENT + ' '),
+    looksLike: `line protocol of the ${MEASUREMENT} measurement`,
   },
   // A document, so --out goes through temp + rename: node_exporter's textfile collector never reads half a file.
   openmetrics: {

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { QosError, ioError } from '../errors.js';
 import { writeAll } from './write-all.js';
 import type { ResultRecord } from '../records/schema.js';
-import { formats, type FormatName, type RunInfo } from './formats.js';
+import { formats, type FormatName, type RunInfo, type StreamingFormat } from './formats.js';
 import { acquireLock, type Lock } from './lock.js';
 
 export interface SinkOptions {
@@ -91,7 +91,7 @@ function streamingFileSink(path: string, format: FormatName, append: boolean, lo
       const h = fmt.header();
       if (h) writeAll(fd, h);
     } else {
-      checkExisting(fd, size, path, fmt.header());
+      checkExisting(fd, size, path, fmt);
     }
   } catch (err) {
     closeSync(fd);
@@ -124,19 +124,17 @@ function streamingFileSink(path: string, format: FormatName, append: boolean, lo
 }
 
 /** An existing file we append to must carry our header, and end with a whole line. */
-function checkExisting(fd: number, size: number, path: string, header: string): void {
-  const headLen = Math.min(size, Math.max(header.length, 64 * 1024));
+function checkExisting(fd: number, size: number, path: string, fmt: StreamingFormat): void {
+  const headLen = Math.min(size, 64 * 1024);
   const buf = Buffer.alloc(headLen);
   readSync(fd, buf, 0, headLen, 0);
-  if (header) {
-    const firstLine = buf.toString('utf8').split('\n')[0] ?? '';
-    if (firstLine.replace(/\r$/, '') + '\n' !== header) {
-      throw new QosError(
-        'OUTPUT_HEADER_MISMATCH',
-        `${path}: its header is not qosprobe's schema v1 CSV header, so records appended to it would land in the wrong columns. ` +
-          `Write to a new file (or move this one aside). Found: ${firstLine.slice(0, 120)}${firstLine.length > 120 ? '...' : ''}`,
-      );
-    }
+  const firstLine = (buf.toString('utf8').split('\n')[0] ?? '').replace(/\r$/, '');
+  if (!fmt.firstLineOk(firstLine)) {
+    throw new QosError(
+      'OUTPUT_HEADER_MISMATCH',
+      `${path}: its header is not ${fmt.looksLike}, so records appended to it would land in the wrong columns or mix formats. ` +
+        `Write to a new file (or move this one aside). Found: ${firstLine.slice(0, 120)}${firstLine.length > 120 ? '...' : ''}`,
+    );
   }
   const last = Buffer.alloc(1);
   readSync(fd, last, 0, 1, size - 1);
