@@ -144,13 +144,31 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 2))),
     },
     (req, res) => {
-      void handle(req, res);
+      // Nothing a client sends may end the process: a throw here would be an unhandled rejection.
+      handle(req, res).catch((err: unknown) => failed(res, err));
     },
   );
   server.setTimeout(limits.idleTimeoutMs, (sock) => sock.destroy());
+  // A malformed request line or headers: answer 400 (or just close a dead socket); never throw.
+  server.on('clientError', (err: NodeJS.ErrnoException, sock) => {
+    if (sock.writable && !sock.destroyed && err.code !== 'ECONNRESET') {
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      sock.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    }
+    sock.destroy();
+  });
+  // After listen, a server error (e.g. EMFILE on accept) concerns a connection, not the service.
+  const logError = (err: Error) => o.log(`http: error: ${err.message}`);
+
+  function failed(res: ServerResponse, err: unknown): void {
+    o.log(`http: internal error: ${err instanceof Error ? err.message : String(err)}`);
+    if (!res.headersSent) reply(res, 500, { error: 'internal error' });
+    else res.destroy();
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
+    const url = requestUrl(req.url);
+    if (url === null) return reply(res, 400, { error: 'bad request target: expected a path like /ping' });
     const path = url.pathname;
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return reply(res, 200, { status: 'ok' });
     if (tokenBuf && !authorized(req.headers.authorization, tokenBuf)) {
@@ -228,6 +246,7 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
     server.once('error', reject);
     server.listen(o.port, o.host, () => {
       server.off('error', reject);
+      server.on('error', logError);
       resolve();
     });
   });
@@ -240,6 +259,26 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The URL of a request target, or null for one we don't serve. Origin-form (`/path?query`) is read as a path
+ * even when it starts with `//` (the WHATWG parser would take `//[` for a host and throw); absolute-form
+ * (`http://host/path`, RFC 9112 §3.2.2) is served by its path; `*`, authority-form and anything else are refused.
+ */
+/** RFC 3986 path-absolute [ "?" query ]: pchar = unreserved / pct-encoded / sub-delims / ":" / "@". */
+const ORIGIN_FORM = /^(?:\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*)+(?:\?(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?$/;
+
+export function requestUrl(target: string | undefined): URL | null {
+  if (target === undefined) return null;
+  try {
+    if (target.startsWith('/')) return ORIGIN_FORM.test(target) ? new URL(`http://x${target}`) : null;
+    if (!/^https?:\/\//i.test(target)) return null;
+    const u = new URL(target);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : null;
+  } catch {
+    return null;
+  }
 }
 
 function authorized(header: string | undefined, expected: Buffer): boolean {
@@ -255,6 +294,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
+  // Called from event handlers too, where a throw (headers already sent) would end the process.
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
   const text = JSON.stringify(body) + '\n';
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store' });
   res.end(text);

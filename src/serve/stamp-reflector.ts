@@ -110,6 +110,16 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
   };
 
   sock.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
+    // No datagram may end the process: a throw in an 'message' listener would be an uncaught exception.
+    try {
+      onMessage(msg, rinfo);
+    } catch (err) {
+      st.bad++;
+      o.log(`stamp: internal error: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+
+  const onMessage = (msg: Buffer, rinfo: RemoteInfo) => {
     // Receive time first: everything after it is the reflector's residence time, which the reply reports.
     const receivedWallMs = wallClockMs();
     const nowMs = performance.now();
@@ -157,7 +167,7 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
     sock.send(reply, rinfo.port, rinfo.address, (err) => {
       if (!err) st.reflected++;
     });
-  });
+  };
 
   const sweep = setInterval(() => {
     const nowMs = performance.now();
