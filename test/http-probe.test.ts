@@ -34,7 +34,9 @@ describe('http probe against qosprobe serve', () => {
     const s = await startHttpServer({ host: '127.0.0.1', port: 0, maxBytes: 1000, maxConcurrent: 2, token: null, log: () => {} });
     closers.push(() => s.close());
     // "localhost" so the cold sample has a DNS phase; a bare path is resolved against the endpoint host and port.
-    const { record: r, outcome } = await runProbe('http', { url: '/ping', port: s.port }, { host: 'localhost', count: 4, intervalMs: 20 });
+    // 1 ms interval: every request is sent the moment the previous body ends, the case that used to race undici into
+    // a second connection (a "warm" sample that paid for a connect).
+    const { record: r, outcome } = await runProbe('http', { url: '/ping', port: s.port }, { host: 'localhost', count: 4, intervalMs: 1 });
     expect(r.status).toBe('ok');
     expect(r.target).toBe(`http://localhost:${s.port}/ping`);
     expect(r.target_ip).toBe('127.0.0.1');
@@ -61,6 +63,16 @@ describe('http probe against qosprobe serve', () => {
 });
 
 describe('http probe against plain servers', () => {
+  it('a request that opened a connection is cold, whatever its position: no warm timing pays for a connect', async () => {
+    // The server closes after every response, so every request must connect again.
+    const port = await plain((_q, res) => res.writeHead(200, { connection: 'close' }).end('ok'));
+    const { outcome, record: r } = await runProbe('http', { url: `http://127.0.0.1:${port}/` }, { count: 3, intervalMs: 1 });
+    const attempts = outcome.samples?.type === 'http' ? outcome.samples.attempts : [];
+    expect(attempts.map((a) => a.cold)).toEqual([true, true, true]);
+    expect(attempts.every((a) => a.connectMs !== null)).toBe(true);
+    expect(r).toMatchObject({ status: 'ok', warm_ttfb_ms: null, warm_total_ms: null });
+  });
+
   it('a status other than the expected one is an error with the status', async () => {
     const port = await plain((_q, res) => res.writeHead(500).end('no'));
     const { record: r } = await runProbe('http', { url: `http://127.0.0.1:${port}/` }, { count: 2 });

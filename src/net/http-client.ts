@@ -30,6 +30,13 @@ export interface HttpClientOptions {
   keepAliveTimeoutMs?: number;
   /** Connection attempt timeout (DNS + TCP + TLS), ms. */
   connectTimeoutMs?: number;
+  /**
+   * At most this many connections per origin (default: no limit, for parallel streams). 1 for sequential requests
+   * that must reuse their connection: undici marks a connection free a microtask after its response body ended, so
+   * a request sent right after the previous body found it "busy" and opened a second connection (a cold sample
+   * where a warm one was meant). With 1, it waits for the connection instead.
+   */
+  connectionsPerOrigin?: number;
   /** Sent with every request of this client (e.g. the Authorization of a token-protected `qosprobe serve`). */
   headers?: Record<string, string>;
   /** Explicit proxy settings instead of the environment (tests). */
@@ -157,6 +164,7 @@ export async function createHttpClient(o: HttpClientOptions = {}): Promise<HttpC
   const agentOpts = {
     connect: connector as unknown as buildConnector.connector,
     keepAliveTimeout: o.keepAliveTimeoutMs ?? 4_000,
+    ...(o.connectionsPerOrigin ? { connections: o.connectionsPerOrigin } : {}),
     // Our signal carries the per-request timeout; undici's own 300 s timers stay out of the way.
     headersTimeout: 0,
     bodyTimeout: 0,

@@ -55,6 +55,8 @@ export const http: ProbeDef<HttpSpec> = {
       maxRedirects: spec.maxRedirects,
       // Long enough that the next request finds the connection still open (the warm sample).
       keepAliveTimeoutMs: Math.max(4_000, spec.intervalMs * 2),
+      // Requests are sequential: each warm one waits for the kept-alive connection rather than racing it to a new one.
+      connectionsPerOrigin: 1,
       connectTimeoutMs: spec.timeoutMs,
     });
     const accept = statusMatcher(spec.expectStatus);
