@@ -3,6 +3,7 @@
  * sink's business (sink.ts); a format only turns records into text.
  */
 import { stringify } from 'csv-stringify/sync';
+import { csvSafeText } from './csv-cell.js';
 import { FORMAT_NAMES, isFormatName, type FormatName } from './format-names.js';
 import { FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from '../records/schema.js';
 import { influxLine } from '../monitoring/influx.js';
@@ -46,7 +47,9 @@ interface DocumentFormat {
 
 export type Format = StreamingFormat | DocumentFormat;
 
-const csvOptions = { eof: true, record_delimiter: 'unix', cast: { number: (n: number) => String(n) } } as const;
+// Text cells: neutralised against spreadsheet formulas, reversibly (csv-cell.ts); numbers stay numbers.
+// A cell holding a CR is quoted, so a reader splitting lines can never take it for a line end.
+const csvOptions = { eof: true, record_delimiter: 'unix', quoted_match: /\r/, cast: { number: (n: number) => String(n), string: csvSafeText } } as const;
 
 export const formats = {
   csv: {

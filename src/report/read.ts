@@ -14,6 +14,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { QosError } from '../errors.js';
+import { csvOriginalText } from '../output/csv-cell.js';
 import { FIELD_NAMES, SCHEMA_VERSION, type FieldName } from '../records/schema.js';
 
 export type RowStatus = 'ok' | 'partial' | 'error';
@@ -27,6 +28,10 @@ export interface ReportRow {
   locationName: string | null;
   endpoint: string | null;
   test: string | null;
+  site: string | null;
+  /** WGS 84 degrees; null when the record has none. */
+  lat: number | null;
+  lon: number | null;
   status: RowStatus;
   rttMedianMs: number | null;
   jitterMs: number | null;
@@ -81,6 +86,9 @@ const C = {
   location_name: col('location_name'),
   endpoint: col('endpoint'),
   test: col('test'),
+  site: col('site'),
+  lat: col('lat'),
+  lon: col('lon'),
   status: col('status'),
   loss_percent: col('loss_percent'),
   rtt_median_ms: col('rtt_median_ms'),
@@ -134,7 +142,8 @@ export async function readSource(src: InputSource, onRow: (row: ReportRow) => vo
   const format = sniff(trimmed);
   file.format = format;
   if (format === 'json') return readJsonDocument(head, it, ctx);
-  return readLines(head, it, ctx, format === 'csv' ? csvLineHandler(ctx) : ndjsonLineHandler(ctx));
+  // Only CSV has quoted cells that span lines: an NDJSON line is one record whatever quotes its strings hold.
+  return format === 'csv' ? readLines(head, it, ctx, csvLineHandler(ctx), true) : readLines(head, it, ctx, ndjsonLineHandler(ctx), false);
 }
 
 function sniff(trimmed: string): InputFormat {
@@ -167,11 +176,12 @@ async function drain(it: AsyncIterator<string>): Promise<void> {
 }
 
 /**
- * Split text into lines across chunk boundaries. A CSV record may span lines when a quoted
- * cell holds a newline: a line with an odd number of quotes is joined with the next ones
- * until the quotes balance (the record keeps the number of its first line).
+ * Split text into lines across chunk boundaries. With `csvQuotes`, a record may span lines when
+ * a quoted cell holds a newline: a line with an odd number of quotes is joined with the next ones
+ * until the quotes balance (the record keeps the number of its first line), and a CR before a
+ * newline inside the quotes belongs to the cell. Without it (NDJSON) a line is a record.
  */
-async function readLines(head: string, it: AsyncIterator<string>, ctx: Ctx, handle: LineHandler): Promise<void> {
+async function readLines(head: string, it: AsyncIterator<string>, ctx: Ctx, handle: LineHandler, csvQuotes: boolean): Promise<void> {
   let rest = '';
   let lineNo = 0;
   let pending: string | null = null;
@@ -182,33 +192,32 @@ async function readLines(head: string, it: AsyncIterator<string>, ctx: Ctx, hand
     for (;;) {
       const nl = text.indexOf('\n', start);
       if (nl === -1) break;
-      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      one(text.slice(start, end));
+      const cr = nl > start && text.charCodeAt(nl - 1) === 13;
+      one(text.slice(start, cr ? nl - 1 : nl), cr);
       start = nl + 1;
     }
     rest = text.slice(start);
     if (final) {
-      if (rest !== '') one(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
+      if (rest !== '') one(rest.endsWith('\r') ? rest.slice(0, -1) : rest, rest.endsWith('\r'));
       rest = '';
       if (pending !== null) ctx.issue(pendingLine, `line ${pendingLine}`, 'malformed', 'unterminated quoted cell at the end of the file');
     }
   };
-  const one = (line: string): void => {
+  const one = (line: string, cr: boolean): void => {
     lineNo++;
     if (pending !== null) {
-      pending += '\n' + line;
       pendingQuotes += countQuotes(line);
       if (pendingQuotes % 2 === 0) {
-        const rec = pending;
+        const rec = pending + '\n' + line;
         pending = null;
         handle(rec, pendingLine);
-      }
+      } else pending += '\n' + line + (cr ? '\r' : ''); // still inside the quotes: the CR is the cell's
       return;
     }
-    if (line.indexOf('"') !== -1) {
+    if (csvQuotes && line.indexOf('"') !== -1) {
       const q = countQuotes(line);
       if (q % 2 === 1) {
-        pending = line;
+        pending = line + (cr ? '\r' : '');
         pendingLine = lineNo;
         pendingQuotes = q;
         return;
@@ -252,7 +261,8 @@ function csvHeader(line: string): Int32Array | string {
 const FIELD_INDEX: ReadonlyMap<string, number> = new Map(FIELD_NAMES.map((n, i) => [n, i]));
 
 function csvLineHandler(ctx: Ctx): LineHandler {
-  let state: 'header' | 'rows' | 'foreign' = 'header';
+  // foreign: a qosprobe CSV of another schema; garbage: not a result file at all (a YAML config, a log).
+  let state: 'header' | 'rows' | 'foreign' | 'garbage' = 'header';
   let colOf: Int32Array = new Int32Array(0);
   let ncols = NCOLS;
   let commas = new Int32Array(NCOLS + 1);
@@ -268,8 +278,8 @@ function csvLineHandler(ctx: Ctx): LineHandler {
         commas = new Int32Array(ncols + 1);
         return;
       }
-      state = 'foreign';
       const known = line.startsWith('schema_version,');
+      state = known ? 'foreign' : 'garbage';
       ctx.issue(
         lineNo,
         `line ${lineNo}`,
@@ -283,6 +293,10 @@ function csvLineHandler(ctx: Ctx): LineHandler {
     if (line === '') return; // a blank line carries no record
     if (state === 'foreign') {
       ctx.issue(lineNo, `line ${lineNo}`, 'unknown_schema', 'row of a file whose header is not schema v1');
+      return;
+    }
+    if (state === 'garbage') {
+      ctx.issue(lineNo, `line ${lineNo}`, 'malformed', 'line of a file that is not a qosprobe result file');
       return;
     }
     let get: (i: number) => string | null;
@@ -326,7 +340,7 @@ function csvLineHandler(ctx: Ctx): LineHandler {
         return v === '' ? null : v;
       };
     }
-    const row = toRow(get, (i) => FIELD_NAMES[i] as string);
+    const row = toRow(get, (i) => FIELD_NAMES[i] as string, true);
     if (typeof row === 'string') ctx.issue(lineNo, `line ${lineNo}`, row.startsWith('schema_version ') ? 'unknown_schema' : 'malformed', row);
     else ctx.onRow(row);
   };
@@ -374,8 +388,11 @@ export function parseCsvRecord(text: string): string[] | string {
   }
 }
 
-/** Build a row from cell text (CSV) and check what the report relies on; a string is the reason it is unusable. */
-function toRow(get: (i: number) => string | null, name: (i: number) => string): ReportRow | string {
+/**
+ * Build a row from cell text and check what the report relies on; a string is the reason it is
+ * unusable. `csv`: text cells carry the formula-neutralising prefix (csv-cell.ts) to remove.
+ */
+function toRow(get: (i: number) => string | null, name: (i: number) => string, csv: boolean): ReportRow | string {
   const sv = get(C.schema_version);
   if (sv !== String(SCHEMA_VERSION)) {
     if (sv === null) return 'schema_version is empty';
@@ -395,13 +412,29 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string): 
     if (!Number.isFinite(v) || v < 0 || s.trim() !== s) bad ??= `${name(i)} is not a number ≥ 0: ${clip(s)}`;
     return v;
   };
+  const degrees = (i: number, limit: number): number | null => {
+    const s = get(i);
+    if (s === null) return null;
+    const v = Number(s);
+    if (!(Math.abs(v) <= limit) || s.trim() !== s) bad ??= `${name(i)} is not a number of degrees within ±${limit}: ${clip(s)}`;
+    return v;
+  };
+  const text = csv
+    ? (i: number): string | null => {
+        const s = get(i);
+        return s === null ? null : csvOriginalText(s);
+      }
+    : get;
   const row: ReportRow = {
     startedAtMs,
-    probeId: get(C.probe_id),
-    locationCode: get(C.location_code),
-    locationName: get(C.location_name),
-    endpoint: get(C.endpoint),
-    test: get(C.test),
+    probeId: text(C.probe_id),
+    locationCode: text(C.location_code),
+    locationName: text(C.location_name),
+    endpoint: text(C.endpoint),
+    test: text(C.test),
+    site: text(C.site),
+    lat: degrees(C.lat, 90),
+    lon: degrees(C.lon, 180),
     status: status as RowStatus,
     rttMedianMs: num(C.rtt_median_ms),
     jitterMs: num(C.jitter_ms),
@@ -435,10 +468,10 @@ function objectToRow(v: unknown): ReportRow | string {
   };
   if (v.schema_version === undefined) return 'schema_version is missing';
   if (typeof v.schema_version !== 'number') return `schema_version must be a number; found ${clip(JSON.stringify(v.schema_version))}`;
-  const row = toRow(get, (i) => FIELD_NAMES[i] as string);
+  const row = toRow(get, (i) => FIELD_NAMES[i] as string, false);
   return bad ?? row;
 }
-const NUMERIC: ReadonlySet<number> = new Set([C.schema_version, C.loss_percent, C.rtt_median_ms, C.jitter_ms, C.throughput_bps]);
+const NUMERIC: ReadonlySet<number> = new Set([C.schema_version, C.loss_percent, C.rtt_median_ms, C.jitter_ms, C.throughput_bps, C.lat, C.lon]);
 
 function ndjsonLineHandler(ctx: Ctx): LineHandler {
   return (line, lineNo) => {

@@ -4,6 +4,7 @@
  * "could not compute" (no value in the group).
  */
 import { stringify } from 'csv-stringify/sync';
+import { csvSafeText } from '../output/csv-cell.js';
 import { METRIC_IDS, METRICS, type MetricId } from './aggregate.js';
 import type { ReportData } from './build.js';
 
@@ -42,7 +43,8 @@ export function renderCsv(data: ReportData): string {
     }
     rows.push(row);
   }
-  return stringify(rows, { eof: true, record_delimiter: 'unix', cast: { number: (n: number) => String(n), boolean: (b: boolean) => String(b) } });
+  // Text cells neutralised against spreadsheet formulas like the run CSV (src/output/csv-cell.ts).
+  return stringify(rows, { eof: true, record_delimiter: 'unix', quoted_match: /\r/, cast: { number: (n: number) => String(n), boolean: (b: boolean) => String(b), string: csvSafeText } });
 }
 
 export function renderJson(data: ReportData): string {

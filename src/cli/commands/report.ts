@@ -90,6 +90,17 @@ export function makeReportCommand(io: CliIo): Command {
       });
 
       const { malformed, unknownSchema } = data.input;
+      // An input that holds no record at all is a mistake (a config file, garbage on stdin), never an empty report.
+      if (data.input.rows === 0) {
+        const first = data.input.issues[0];
+        throw new QosError(
+          'REPORT_INPUT_INVALID',
+          `no records in the input (${data.input.files.length} file(s)` +
+            (malformed + unknownSchema > 0 ? `; ${malformed} malformed line(s), ${unknownSchema} of an unknown schema` : '') +
+            ')' +
+            (first ? `; first problem: ${first.file}:${first.line ?? first.where}: ${first.reason}` : '; the input is empty'),
+        );
+      }
       if (flags.strict && malformed + unknownSchema > 0) {
         const first = data.input.issues[0];
         throw new QosError(
