@@ -1,13 +1,15 @@
 /**
  * Where records go: stdout or a file. Files are never left half-written:
- * - streaming formats (csv, ndjson) append whole records, one write() each, O_APPEND;
+ * - streaming formats (csv, ndjson, influx) append whole records, one write() each, O_APPEND;
+ *   a write the disk cannot take whole (ENOSPC) is cut back off the file (ftruncate to the size
+ *   before that record), so a full disk leaves the last whole record, never part of one;
  * - the json document is written to a temp file, fsynced, then renamed over the target;
  * - a lock file keeps two overlapping runs from interleaving in one file.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { QosError, ioError } from '../errors.js';
-import { writeAll } from './write-all.js';
+import { writeAll, type WriteFn } from './write-all.js';
 import type { ResultRecord } from '../records/schema.js';
 import { formats, type FormatName, type RunInfo, type StreamingFormat } from './formats.js';
 import { acquireLock, type Lock } from './lock.js';
@@ -19,6 +21,8 @@ export interface SinkOptions {
   append: boolean;
   /** Where stdout data goes (injectable for tests). */
   stdout?: NodeJS.WritableStream;
+  /** The write(2) used for file records (injectable: tests simulate a full disk with it). */
+  writeFn?: WriteFn;
 }
 
 export interface RecordSink {
@@ -44,7 +48,7 @@ export function openSink(opts: SinkOptions): RecordSink {
     throw err;
   }
   try {
-    return fmt.streaming ? streamingFileSink(opts.path, opts.format, opts.append, lock) : documentFileSink(opts.path, opts.format, lock);
+    return fmt.streaming ? streamingFileSink(opts.path, opts.format, opts.append, lock, opts.writeFn) : documentFileSink(opts.path, opts.format, lock);
   } catch (err) {
     lock.release();
     throw err;
@@ -75,7 +79,7 @@ function stdoutSink(opts: SinkOptions): RecordSink {
   };
 }
 
-function streamingFileSink(path: string, format: FormatName, append: boolean, lock: Lock): RecordSink {
+function streamingFileSink(path: string, format: FormatName, append: boolean, lock: Lock, write: WriteFn = writeSync): RecordSink {
   const fmt = formats[format];
   if (!fmt.streaming) throw new Error('unreachable');
   let fd: number;
@@ -85,11 +89,37 @@ function streamingFileSink(path: string, format: FormatName, append: boolean, lo
     throw ioError(`cannot open ${path} for writing`, err);
   }
   let count = 0;
+  let failed: QosError | null = null;
+  /**
+   * Append one whole piece or nothing: on a short write or an error (a full disk), cut the file
+   * back to its size before this piece. Without that, the part that fit stays, the next
+   * --append starts a new line after it, and the file keeps a malformed row for good.
+   */
+  const writeWhole = (text: string): void => {
+    if (failed) throw failed; // nothing after a failed record: the file must stay a prefix of whole records
+    const before = fstatSync(fd).size; // O_APPEND under our lock: this piece starts at the end
+    try {
+      writeAll(fd, text, write);
+    } catch (err) {
+      let cut = true;
+      try {
+        ftruncateSync(fd, before);
+      } catch {
+        cut = false;
+      }
+      const e = ioError(`cannot write to ${path}`, err);
+      e.message += cut
+        ? `; the file ends with its last whole record (${count} record(s) of this run written)`
+        : `; the file could not be cut back and may end with a partial record`;
+      failed = e;
+      throw e;
+    }
+  };
   try {
     const size = fstatSync(fd).size;
     if (size === 0) {
       const h = fmt.header();
-      if (h) writeAll(fd, h);
+      if (h) writeWhole(h);
     } else {
       checkExisting(fd, size, path, fmt);
     }
@@ -103,12 +133,8 @@ function streamingFileSink(path: string, format: FormatName, append: boolean, lo
       return count;
     },
     write(r) {
-      try {
-        writeAll(fd, fmt.record(r));
-        count++;
-      } catch (err) {
-        throw ioError(`cannot write to ${path}`, err);
-      }
+      writeWhole(fmt.record(r));
+      count++;
     },
     close() {
       try {

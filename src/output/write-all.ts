@@ -1,8 +1,11 @@
 import { writeSync } from 'node:fs';
 
-/** One record, one write: loop only if the kernel took part of it (it does not for regular files in practice). */
-export function writeAll(fd: number, data: string | Buffer): void {
+/** write(2) as writeSync has it: returns how many bytes the kernel took. Injectable so tests can simulate a full disk. */
+export type WriteFn = (fd: number, buf: Buffer, offset: number, length: number) => number;
+
+/** One record, one write: loop only if the kernel took part of it (a full disk does, once, before ENOSPC). */
+export function writeAll(fd: number, data: string | Buffer, write: WriteFn = writeSync): void {
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
   let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  while (off < buf.length) off += write(fd, buf, off, buf.length - off);
 }
