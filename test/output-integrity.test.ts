@@ -201,3 +201,51 @@ describe.skipIf(!canMount)(`full disk, real tmpfs, built CLI${canMount ? '' : ':
     });
   }
 });
+
+describe.skipIf(!builtCliAvailable())('--wait-lock waits for the output file lock too (issue 10 item 10)', () => {
+  let listener: Awaited<ReturnType<typeof startTcpListener>>;
+  beforeAll(async () => {
+    listener = await startTcpListener();
+  });
+  afterAll(async () => {
+    await listener?.close();
+  });
+
+  it('6 concurrent `run --append --wait-lock 30` on one output: all exit 0, every record once, one header', async () => {
+    const dir = tmp();
+    const out = join(dir, 'shared.csv');
+    // Two configs, three runs each: runs of one config queue on the run lock, the others only on the output's.
+    const configs = ['a', 'b'].map((name) => {
+      const p = join(dir, `${name}.yaml`);
+      writeFileSync(
+        p,
+        `probe: { id: probe-${name} }\nlocation: { code: "32.73" }\ndefaults: { count: 2, interval_ms: 20, timeout_ms: 500 }\n` +
+          `endpoints:\n  - name: up\n    host: 127.0.0.1\n    tests:\n      - { kind: tcp, port: ${listener.port} }\n      - { kind: tcp, port: ${listener.port} }\n`,
+      );
+      return p;
+    });
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        runCli(['run', '--config', configs[i % 2]!, '--no-host-info', '--no-spool', '-q', '--format', 'csv', '--out', out, '--append', '--wait-lock', '30'], {
+          cwd: dir,
+          timeoutMs: 28_000,
+        }),
+      ),
+    );
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(28_000);
+    const rows = JSON.parse(
+      execFileSync('python3', ['-c', 'import csv,json,sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline="")))))', out], { encoding: 'utf8' }),
+    ) as string[][];
+    expect(rows[0]).toEqual(FIELD_NAMES);
+    const body = rows.slice(1);
+    expect(body.filter((r) => r[0] === 'schema_version')).toHaveLength(0);
+    for (const r of body) expect(r).toHaveLength(FIELD_NAMES.length);
+    // Each run wrote its 2 records exactly once.
+    const runIds = body.map((r) => r[FIELD_NAMES.indexOf('run_id')]);
+    expect(body).toHaveLength(12);
+    expect(new Set(runIds).size).toBe(6);
+    for (const id of new Set(runIds)) expect(runIds.filter((x) => x === id)).toHaveLength(2);
+  });
+});

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { EXIT, QosError } from '../errors.js';
 import type { Config } from '../config/types.js';
-import { openSink } from '../output/sink.js';
+import { openSinkWaiting } from '../output/sink.js';
 import type { RunInfo } from '../output/formats.js';
 import { probeFor } from '../probes/index.js';
 import { identityOf, type RunContext } from '../records/build.js';
@@ -94,7 +94,14 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
     extra: flags.hostInfo === false ? undefined : await (await import('../host/host-info.js')).gatherHostInfo({ timeoutMs: 3000 }),
   };
   const startedAt = new Date();
-  const sink = openSink({ format: config.output.format, path: config.output.path, append: config.output.append, stdout: io.stdout });
+  // --wait-lock queues behind another writer of the same output file too, not only the same config.
+  const sink = await openSinkWaiting(
+    { format: config.output.format, path: config.output.path, append: config.output.append, stdout: io.stdout },
+    { waitMs: (fieldFlags?.waitLock ?? 0) * 1000, signal: io.signal },
+  ).catch((err: unknown) => {
+    field?.release();
+    throw err;
+  });
   const ui = await createUi(io, { quiet: Boolean(flags.quiet) });
   // An --out that fails mid-run (disk full) must not stop the spool from keeping the records:
   // remember the error, stop writing there, report it (exit 4) once the run is over.

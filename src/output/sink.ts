@@ -12,7 +12,7 @@ import { QosError, ioError } from '../errors.js';
 import { writeAll, type WriteFn } from './write-all.js';
 import type { ResultRecord } from '../records/schema.js';
 import { formats, type FormatName, type RunInfo, type StreamingFormat } from './formats.js';
-import { acquireLock, type Lock } from './lock.js';
+import { acquireLock, acquireLockWaiting, type Lock } from './lock.js';
 
 export interface SinkOptions {
   format: FormatName;
@@ -33,7 +33,7 @@ export interface RecordSink {
   readonly count: number;
 }
 
-export function openSink(opts: SinkOptions): RecordSink {
+export function openSink(opts: SinkOptions, held?: Lock): RecordSink {
   const fmt = formats[opts.format];
   if (!fmt.streaming && opts.append) {
     throw new QosError('USAGE', `--append works with csv and ndjson; json is one document per run (use ndjson to accumulate records)`);
@@ -41,11 +41,9 @@ export function openSink(opts: SinkOptions): RecordSink {
   if (opts.path === null) return stdoutSink(opts);
   let lock: Lock;
   try {
-    lock = acquireLock(opts.path + '.lock');
+    lock = held ?? acquireLock(opts.path + '.lock');
   } catch (err) {
-    // Name the file the user asked for: the lock beside it is ours, not theirs.
-    if (err instanceof QosError && err.code === 'OUTPUT_FAILED') throw ioError(`cannot open ${opts.path} for writing`, err.cause);
-    throw err;
+    throw lockError(opts.path, err);
   }
   try {
     return fmt.streaming ? streamingFileSink(opts.path, opts.format, opts.append, lock, opts.writeFn) : documentFileSink(opts.path, opts.format, lock);
@@ -53,6 +51,27 @@ export function openSink(opts: SinkOptions): RecordSink {
     lock.release();
     throw err;
   }
+}
+
+/**
+ * openSink, but when another run writes the same file, wait up to `waitMs` for it (--wait-lock):
+ * cron runs that overlap by a few seconds queue behind each other instead of losing their
+ * measurements with exit 5.
+ */
+export async function openSinkWaiting(opts: SinkOptions, wait: { waitMs: number; signal?: AbortSignal; pollMs?: number }): Promise<RecordSink> {
+  if (opts.path === null || wait.waitMs <= 0) return openSink(opts);
+  const path = opts.path;
+  // Refuse a bad combination before waiting for anything.
+  if (!formats[opts.format].streaming && opts.append) return openSink(opts);
+  const lock = await acquireLockWaiting(path + '.lock', wait).catch((err: unknown) => {
+    throw lockError(path, err);
+  });
+  return openSink(opts, lock);
+}
+
+/** Name the file the user asked for: the lock beside it is ours, not theirs. */
+function lockError(path: string, err: unknown): unknown {
+  return err instanceof QosError && err.code === 'OUTPUT_FAILED' ? ioError(`cannot open ${path} for writing`, err.cause) : err;
 }
 
 function stdoutSink(opts: SinkOptions): RecordSink {

@@ -6,7 +6,7 @@ import { nonNegativeNumber, positiveNumber } from '../options.js';
 export function addFieldOptions(cmd: Command): Command {
   return cmd
     .option('--splay <seconds>', 'wait a random 0..SECONDS before starting, so a fleet on one cron minute does not hit a server at once', nonNegativeNumber)
-    .option('--wait-lock <seconds>', 'if another run of this config is still going, wait up to SECONDS for it (default: exit 5 at once)', nonNegativeNumber)
+    .option('--wait-lock <seconds>', 'if another run of this config (or writer of the same output file) is still going, wait up to SECONDS for it (default: exit 5 at once)', nonNegativeNumber)
     .option('--spool <dir>', 'keep a durable copy of the records in DIR for `qosprobe push` (default: the user state dir)')
     .option('--no-spool', 'do not keep a spool copy')
     .option('--push <url>', 'after measuring, push every unsent spooled batch to URL (exit 6 if some are still waiting)')
