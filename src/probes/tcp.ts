@@ -42,9 +42,14 @@ export const tcp: ProbeDef<TcpSpec> = {
       const code = err instanceof QosError ? measurementCodeFor(err) : 'DNS_FAILED';
       return { target, error: { code, message: errorMessage(err) }, interrupted: code === 'ABORTED' };
     }
+    // One abort listener for the whole test, not one per attempt: thousands overlap at short intervals.
+    const inFlight = new Set<() => void>();
+    const cutAll = () => inFlight.forEach((cut) => cut());
+    signal.addEventListener('abort', cutAll, { once: true });
     const { results } = await runSchedule(spec.count, spec.intervalMs, signal, (seq, startMs) =>
-      attempt(address, spec.port, spec.timeoutMs, signal).then((a) => ({ ...a, seq, sentAtMs: a.sentAt - startMs })),
+      attempt(address, spec.port, spec.timeoutMs, inFlight).then((a) => ({ ...a, seq, sentAtMs: a.sentAt - startMs })),
     );
+    signal.removeEventListener('abort', cutAll);
     const packets: PacketSample[] = results
       .filter((a) => !a.cut)
       .map(({ seq, sentAtMs, rttMs, errorCode, errorMessage: msg }) => ({ seq, sentAtMs, rttMs, errorCode, errorMessage: msg }));
@@ -67,16 +72,17 @@ interface Attempt {
   cut: boolean;
 }
 
-function attempt(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<Attempt> {
+/** `inFlight` holds a cut function per attempt not yet finished; the probe's abort listener calls them. */
+function attempt(host: string, port: number, timeoutMs: number, inFlight: Set<() => void>): Promise<Attempt> {
   return new Promise((resolve) => {
     const sock = new Socket();
     let done = false;
-    const sentAt = performance.now();
+    let sentAt = 0;
     const finish = (a: Omit<Attempt, 'sentAt'>) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      inFlight.delete(onAbort);
       sock.destroy();
       resolve({ sentAt, ...a });
     };
@@ -85,9 +91,15 @@ function attempt(host: string, port: number, timeoutMs: number, signal: AbortSig
       () => finish({ rttMs: null, errorCode: 'TIMEOUT', errorMessage: `no handshake within ${timeoutMs} ms`, cut: false }),
       timeoutMs,
     );
-    signal.addEventListener('abort', onAbort, { once: true });
-    sock.once('connect', () => finish({ rttMs: performance.now() - sentAt, cut: false }));
+    inFlight.add(onAbort);
+    // Timestamps as close to the wire as JavaScript gets: the last thing before connect() (the SYN is sent
+    // inside it, an IP address needs no lookup) and the first thing in the 'connect' handler.
+    sock.once('connect', () => {
+      const rttMs = performance.now() - sentAt;
+      finish({ rttMs, cut: false });
+    });
     sock.once('error', (err) => finish({ rttMs: null, errorCode: measurementCodeFor(err), errorMessage: errorMessage(err), cut: false }));
+    sentAt = performance.now();
     sock.connect({ host, port, noDelay: true });
   });
 }
