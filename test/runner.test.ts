@@ -45,7 +45,7 @@ describe('runner', () => {
       (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ...okOutcome(), interrupted: true }))),
       50,
     );
-    const res = await runPlan(plan(probe), ctx, { onRecord: () => {} });
+    const res = await runPlan(plan(probe), ctx, { endMarginMs: 0, onRecord: () => {} });
     expect(res.records[0]).toMatchObject({ status: 'partial', error_code: 'DEADLINE', received: 1 });
     expect(res.status).toBe('completed'); // the run itself went on
   });
@@ -53,7 +53,7 @@ describe('runner', () => {
   it('abandons a probe that ignores its signal, after the grace period: the run never hangs', async () => {
     const probe = fakeProbe(() => new Promise(() => {}), 30); // never settles
     const t0 = Date.now();
-    const res = await runPlan(plan(probe, 2), ctx, { graceMs: 30, onRecord: () => {} });
+    const res = await runPlan(plan(probe, 2), ctx, { graceMs: 30, endMarginMs: 0, onRecord: () => {} });
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(res.records).toHaveLength(2);
     expect(res.records[0]).toMatchObject({ status: 'error', error_code: 'DEADLINE' });

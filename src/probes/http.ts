@@ -45,7 +45,7 @@ export const http: ProbeDef<HttpSpec> = {
   // Sequential requests: each may take its whole timeout.
   deadlineMs: (s) => s.count * Math.max(s.intervalMs, s.timeoutMs) + s.timeoutMs,
   targetOf: (e, s) => resolveTestUrl(e, s.url, s.port),
-  async run(endpoint, spec, { signal }) {
+  async run(endpoint, spec, { signal, measuring }) {
     const target = resolveTestUrl(endpoint, spec.url, spec.port);
     const { createHttpClient } = await import('../net/http-client.js');
     const client = await createHttpClient({
@@ -62,6 +62,7 @@ export const http: ProbeDef<HttpSpec> = {
     const accept = statusMatcher(spec.expectStatus);
     const attempts: HttpAttempt[] = [];
     let targetIp: string | null = null;
+    measuring?.();
     const startMs = performance.now();
     try {
       for (let seq = 0; seq < spec.count && !signal.aborted; seq++) {

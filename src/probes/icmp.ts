@@ -49,7 +49,7 @@ export function makeIcmpProbe(runner: PingRunner = runPing): ProbeDef<IcmpSpec> 
     },
     deadlineMs: (s) => pingDurationMs(s),
     targetOf: (e) => e.host,
-    async run(endpoint, spec, { signal }) {
+    async run(endpoint, spec, { signal, measuring }) {
       const target = endpoint.host;
       const fields = { size_bytes: spec.size };
       let address: string;
@@ -60,6 +60,7 @@ export function makeIcmpProbe(runner: PingRunner = runPing): ProbeDef<IcmpSpec> 
         const code = measurementCodeFor(err);
         return { target, fields, error: { code, message: errorMessage(err) }, interrupted: code === 'ABORTED' };
       }
+      measuring?.();
       let run: PingRun;
       try {
         run = await runner({

@@ -8,7 +8,7 @@ import { OUR_ERROR_ESTIMATE, STAMP_MAX_BYTES, STAMP_MIN_BYTES, decodeReflectorPa
 import { dominantError } from './common.js';
 import type { ProbeDef } from './probe.js';
 import { runSchedule, sleep } from './schedule.js';
-import type { BaseSpec, PacketSample, ProbeOutcome } from './types.js';
+import type { BaseSpec, PacketSample, ProbeContext, ProbeOutcome } from './types.js';
 
 export interface StampSpec extends BaseSpec {
   kind: 'stamp';
@@ -73,7 +73,7 @@ interface Sent {
   reflectorSeqs: Set<number>;
 }
 
-export async function runStamp(endpoint: { host: string }, spec: StampSpec, { signal }: { signal: AbortSignal }): Promise<StampOutcome> {
+export async function runStamp(endpoint: { host: string }, spec: StampSpec, { signal, measuring }: ProbeContext): Promise<StampOutcome> {
   const target = formatHostPort(endpoint.host, spec.port);
   let address: string;
   let family: 4 | 6;
@@ -143,6 +143,7 @@ export async function runStamp(endpoint: { host: string }, spec: StampSpec, { si
     if (outstanding === 0) allBack?.();
   });
 
+  measuring?.();
   const sched = await runSchedule(spec.count, spec.intervalMs, signal, (seq, start) => {
     startMs = start;
     const sentTs = timestampFrom(wallClockMs(), 'ntp');

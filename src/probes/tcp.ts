@@ -33,7 +33,7 @@ export const tcp: ProbeDef<TcpSpec> = {
   },
   deadlineMs: (s) => s.count * s.intervalMs + s.timeoutMs,
   targetOf: (e, s) => formatHostPort(e.host, s.port),
-  async run(endpoint, spec, { signal }) {
+  async run(endpoint, spec, { signal, measuring }) {
     const target = formatHostPort(endpoint.host, spec.port);
     let address: string;
     try {
@@ -46,6 +46,7 @@ export const tcp: ProbeDef<TcpSpec> = {
     const inFlight = new Set<() => void>();
     const cutAll = () => inFlight.forEach((cut) => cut());
     signal.addEventListener('abort', cutAll, { once: true });
+    measuring?.();
     const { results } = await runSchedule(spec.count, spec.intervalMs, signal, (seq, startMs) =>
       attempt(address, spec.port, spec.timeoutMs, inFlight).then((a) => ({ ...a, seq, sentAtMs: a.sentAt - startMs })),
     );

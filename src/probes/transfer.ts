@@ -73,7 +73,7 @@ export function makeTransferProbe(kind: 'download' | 'upload', summary: string):
     // Idle pings, the transfer itself, then one timeout for the last responses.
     deadlineMs: (s) => s.durationS * 1000 + IDLE_PINGS * 200 + 2 * s.timeoutMs,
     targetOf: (e, s) => resolveTestUrl(e, s.url, s.port),
-    run: (e, s, ctx) => runTransfer(e, s, ctx.signal),
+    run: (e, s, ctx) => runTransfer(e, s, ctx.signal, ctx.measuring),
   };
 }
 
@@ -156,7 +156,7 @@ async function* uploadBody(n: number, onSent: (bytes: number) => void): AsyncGen
   }
 }
 
-export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal: AbortSignal): Promise<ProbeOutcome> {
+export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal: AbortSignal, measuring?: () => void): Promise<ProbeOutcome> {
   const url = resolveTestUrl(endpoint, spec.url, spec.port);
   const target = url.replaceAll('{bytes}', String(spec.bytes));
   const pingUrl = spec.pingUrl ? resolveTestUrl(endpoint, spec.pingUrl, spec.port) : new URL('/ping', target).href;
@@ -174,6 +174,7 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
   // One id per test, shared by its streams: the server sums their bytes under it.
   const uploadId = randomBytes(12).toString('base64url');
   let receiverBins: number[] | null = null;
+  measuring?.();
   try {
     // Idle RTT: one request to open the connection (not counted: it includes the handshake), then warm samples.
     await pinger.request(pingUrl, { timeoutMs: spec.timeoutMs, signal });

@@ -100,6 +100,11 @@ export interface ProbeOutcome {
 export interface ProbeContext {
   /** Aborted at the test's deadline or on interrupt; a probe stops and returns what it measured. */
   signal: AbortSignal;
+  /**
+   * Called once set-up (name resolution, sockets, clients) is done and the timed part begins: the runner
+   * then counts the test's deadline (ProbeDef.deadlineMs) from this moment, not from before the set-up.
+   */
+  measuring?(): void;
 }
 
 /** Common fields of every test in the config (after defaults are applied). */

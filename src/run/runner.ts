@@ -24,6 +24,11 @@ export interface RunOptions {
   deadlineMs?: number | null;
   /** Extra time a probe gets after its own deadline to return what it has. */
   graceMs?: number;
+  /**
+   * Added to each probe's deadline (ProbeDef.deadlineMs, from when it starts measuring), so a test that
+   * runs to its own end (last send + timeout) is never cut short by timer lateness on a loaded machine.
+   */
+  endMarginMs?: number;
   onTestStart?(t: PlannedTest, index: number, total: number): void;
   /** Called with each record as soon as its test finishes (streaming outputs write here). */
   onRecord(r: ResultRecord): void;
@@ -35,6 +40,9 @@ export interface RunResult {
   status: RunStatus;
   records: ResultRecord[];
 }
+
+/** Timer lateness on a loaded 2-core machine reaches hundreds of ms; a second keeps completed tests `ok`. */
+const END_MARGIN_MS = 1000;
 
 class Reason extends Error {
   constructor(readonly code: MeasurementErrorCode) {
@@ -51,6 +59,7 @@ export async function runPlan(plan: readonly PlannedTest[], ctx: RunContext, opt
   const runTimer =
     opts.deadlineMs != null ? setTimeout(() => runCtl.abort(new Reason('DEADLINE')), opts.deadlineMs) : undefined;
   const grace = opts.graceMs ?? 2000;
+  const margin = opts.endMarginMs ?? END_MARGIN_MS;
 
   const emit = (r: ResultRecord) => {
     records.push(r);
@@ -65,7 +74,7 @@ export async function runPlan(plan: readonly PlannedTest[], ctx: RunContext, opt
         continue;
       }
       opts.onTestStart?.(t, i, plan.length);
-      emit(await runOne(t, ctx, runCtl.signal, grace));
+      emit(await runOne(t, ctx, runCtl.signal, grace, margin));
     }
   } finally {
     clearTimeout(runTimer);
@@ -75,12 +84,19 @@ export async function runPlan(plan: readonly PlannedTest[], ctx: RunContext, opt
   return { status: reason === 'ABORTED' ? 'interrupted' : reason === 'DEADLINE' ? 'deadline' : 'completed', records };
 }
 
-async function runOne(t: PlannedTest, ctx: RunContext, runSignal: AbortSignal, graceMs: number): Promise<ResultRecord> {
+async function runOne(t: PlannedTest, ctx: RunContext, runSignal: AbortSignal, graceMs: number, marginMs: number): Promise<ResultRecord> {
   const testCtl = new AbortController();
   const forward = () => testCtl.abort(runSignal.reason);
   runSignal.addEventListener('abort', forward, { once: true });
-  const budget = t.probe.deadlineMs(t.spec);
-  const testTimer = setTimeout(() => testCtl.abort(new Reason('DEADLINE')), budget);
+  const budget = t.probe.deadlineMs(t.spec) + marginMs;
+  const onDeadline = () => testCtl.abort(new Reason('DEADLINE'));
+  let testTimer = setTimeout(onDeadline, budget);
+  // The budget covers the timed part; set-up before it (DNS, sockets) must not eat into it.
+  const measuring = () => {
+    if (testCtl.signal.aborted) return;
+    clearTimeout(testTimer);
+    testTimer = setTimeout(onDeadline, budget);
+  };
   const startedAt = new Date();
   const t0 = performance.now();
   let hardTimer: NodeJS.Timeout | undefined;
@@ -104,7 +120,7 @@ async function runOne(t: PlannedTest, ctx: RunContext, runSignal: AbortSignal, g
         { once: true },
       );
     });
-    outcome = await Promise.race([t.probe.run(t.endpoint, t.spec, { signal: testCtl.signal }), abandoned]);
+    outcome = await Promise.race([t.probe.run(t.endpoint, t.spec, { signal: testCtl.signal, measuring }), abandoned]);
   } catch (err) {
     // A probe should return failures as data; a throw here is a bug, still recorded, never fatal.
     outcome = { target: t.probe.targetOf(t.endpoint, t.spec), error: { code: codeOfThrown(err), message: errorMessage(err) } };
