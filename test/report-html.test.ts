@@ -77,7 +77,7 @@ describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
       ['32.73', 'Jawa Barat / Kota Bandung', '7', '71.4', '35.0', '48.5', '35.0'],
       ['35.78', 'Jawa Timur / Kota Surabaya', '3', '100.0', '35.0', '44.0', '35.0'],
     ]);
-    expect(rows[2]?.at(-1)).toBe('Packet loss'); // 32.73 fails TIPHON on loss (mean 3.75 % → index 2)
+    expect(rows[2]?.at(-1)).toBe('Packet loss, Availability'); // 32.73 fails TIPHON on loss (mean 23 %) and availability (71.4 % < 80 %)
     // charts: worst-groups bars, two CDFs (latency; download), and the time-series select drawn by the script
     expect(dom).toContain('id="qp-worst"');
     expect(dom).toMatch(/id="qp-cdf-latency"[\s\S]*?<path d="M/);

@@ -50,9 +50,9 @@ describe('report aggregates of the fixtures (hand-computed, type 7: h = (n-1)p, 
     expect(stats(b.metrics.latency_ms)).toEqual({ n: 4, mean: 35, median: 35, tail: expect.closeTo(48.5, 10), min: 20, max: 50 });
     // jitter 2,6,4,8 → sorted 2,4,6,8: median 5; p95 h=2.85 → 6+0.85·2 = 7.7; mean 20/4 = 5.
     expect(stats(b.metrics.jitter_ms)).toEqual({ n: 4, mean: 5, median: 5, tail: expect.closeTo(7.7, 10), min: 2, max: 8 });
-    // loss 0,10,0,5 (the error row's 100 % is excluded: it counts against availability only) → 0,0,5,10:
-    // median h=1.5 → 0+0.5·5 = 2.5; p95 h=2.85 → 5+0.85·5 = 9.25; mean 15/4 = 3.75.
-    expect(stats(b.metrics.loss_percent)).toEqual({ n: 4, mean: 3.75, median: 2.5, tail: expect.closeTo(9.25, 10), min: 0, max: 10 });
+    // loss 0,10,0,5 and the error row's 100 % (a test that lost every packet is loss too, docs/report.md "Honesty rules")
+    // → 0,0,5,10,100: median h=2 → 5; p95 h=3.8 → 10+0.8·90 = 82; mean 115/5 = 23.
+    expect(stats(b.metrics.loss_percent)).toEqual({ n: 5, mean: 23, median: 5, tail: expect.closeTo(82, 10), min: 0, max: 100 });
     // one download (8 Mbit/s), one partial upload (2 Mbit/s): n = 1, every statistic is the value.
     expect(stats(b.metrics.download_bps)).toEqual({ n: 1, mean: 8e6, median: 8e6, tail: 8e6, min: 8e6, max: 8e6 });
     expect(stats(b.metrics.upload_bps)).toEqual({ n: 1, mean: 2e6, median: 2e6, tail: 2e6, min: 2e6, max: 2e6 });
@@ -165,6 +165,7 @@ describe('malformed rows, unknown schema versions, empty input', () => {
     expect(names).toEqual(['bandung.csv', 'empty.csv', 'jakarta.json', 'kab-bandung.ndjson', 'malformed.csv', 'malformed.ndjson'].map((n) => `fixtures/report/${n}`));
     expect((await expandInputs(['fixtures/**/*.ndjson'], ROOT, stdinNone)).map((s) => s.name)).toEqual([
       'fixtures/golden/records.ndjson',
+      'fixtures/report-honesty/sites.ndjson',
       'fixtures/report/kab-bandung.ndjson',
       'fixtures/report/malformed.ndjson',
     ]);
@@ -213,9 +214,12 @@ describe('quantile accumulator', () => {
 });
 
 describe('profiles: ratings from the data files, boundaries as the data says', () => {
-  const ms = (mean: number | null): MetricStats => ({ n: mean === null ? 0 : 1, mean, median: mean, tail: mean, min: mean, max: mean, exact: true });
+  // 10 records, all ok: enough samples (min_samples 3) and availability 100 %, so only the metric under test decides.
+  const ms = (mean: number | null): MetricStats => ({ n: mean === null ? 0 : 10, mean, median: mean, tail: mean, min: mean, max: mean, exact: true });
   const g = (o: { rtt?: number | null; jitter?: number | null; loss?: number | null; down?: number | null; up?: number | null }) => ({
     key: ['32.73'],
+    records: 10,
+    availabilityPercent: 100,
     metrics: { latency_ms: ms(o.rtt ?? null), jitter_ms: ms(o.jitter ?? null), loss_percent: ms(o.loss ?? null), download_bps: ms(o.down ?? null), upload_bps: ms(o.up ?? null) },
   });
   let tiphon: Profile, y1541: Profile, uso2010: Profile, uso2013: Profile;
@@ -343,14 +347,18 @@ describe('qosprobe report (CLI)', () => {
     const r = await run(['fixtures/report/bandung.csv', 'fixtures/report/jakarta.json']);
     expect(r.error).toBeUndefined();
     expect(r.out).toMatch(/32\.73\s+Jawa Barat \/ Kota Bandung\s+7\s+71\.4\s+35\.0\/48\.5\/35\.0/);
-    expect(r.out).toContain('memuaskan (satisfying)');
+    // 7 records, 5 ok: availability 71.4 % < 80 % fails the availability gate, whatever the mean index says
+    expect(r.out).toMatch(/32\.73 .*fail: Availability < 80 %/);
+    expect(r.out).toMatch(/31\.71 .*insufficient data \(Delay \(RTT\/2\), Jitter, Packet loss, Availability\)/); // 2 records < min_samples 3
   });
 
   it('csv and json formats carry the same numbers', async () => {
     const c = await run(['fixtures/report/kab-bandung.ndjson', '--format', 'csv', '--profile', 'uso-2010']);
     const [head, row] = c.out.trim().split('\n');
-    const rec = Object.fromEntries(head!.split(',').map((h, i) => [h, row!.split(',')[i]]));
-    expect(rec).toMatchObject({ location: '32.04', records: '4', latency_median_ms: '200', latency_p95_ms: '290', download_p10_bps: '1200000', upload_mean_bps: '', rating_overall: 'fail', failing: 'Packet loss' }); // loss mean 2.5 % > 2 %
+    const cells = parseCsvRecord(row!) as string[];
+    const rec = Object.fromEntries(head!.split(',').map((h, i) => [h, cells[i]]));
+    // 2 values of latency, loss and download (< min_samples 3): no verdict; availability 100 % of 4 records passes
+    expect(rec).toMatchObject({ location: '32.04', records: '4', latency_median_ms: '200', latency_p95_ms: '290', download_p10_bps: '1200000', upload_mean_bps: '', rating_overall: 'insufficient data (Latency, Packet loss, Download)', rating_availability_pass: 'true', failing: '' });
     const j = JSON.parse((await run(['fixtures/report/kab-bandung.ndjson', '--format', 'json', '--by', 'province'])).out);
     expect(j.groups[0].key).toEqual({ province: '32' });
     expect(j.groups[0].metrics.download_bps).toMatchObject({ n: 2, mean: 2e6, median: 2e6, p10: 1.2e6 });

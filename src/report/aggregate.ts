@@ -7,8 +7,10 @@
  *   jitter = jitter_ms, loss = loss_percent, download/upload = throughput_bps of download/upload
  *   tests. So "latency p95" is the 95th percentile of per-test medians: how bad the worst tests at
  *   a place were, not of individual packets (those are not in the files).
- * - records with status error carry no measurement (schema v1) and count only against
- *   availability; ok and partial records contribute whatever values they have.
+ * - records with status error carry no latency, jitter or throughput (schema v1); they count
+ *   against availability, and an error record's loss_percent (100: every packet sent was lost)
+ *   is a loss sample, so a site that lost everything shows it as loss too (docs/report.md,
+ *   "Honesty rules"). ok and partial records contribute whatever values they have.
  * - quantiles are type 7 (docs/metrics.md). Each metric keeps its first EXACT_LIMIT values
  *   exactly; past that, the group switches to a log-bucket histogram whose quantiles are
  *   within SKETCH_RELATIVE_ERROR (0.5%) of the exact ones. Means, counts, min and max stay exact.
@@ -307,6 +309,8 @@ export class Aggregator {
     else if (r.status === 'partial') g.partial++;
     else g.error++;
     const measured = r.status !== 'error';
+    // Loss counts every test that sent packets, including those that lost them all (status error).
+    if (r.lossPercent !== null) g.m.loss_percent.add(r.lossPercent);
     let dl: number | null = null;
     if (measured) {
       if (r.rttMedianMs !== null) {
@@ -314,7 +318,6 @@ export class Aggregator {
         this.#overall.latency.add(r.rttMedianMs);
       }
       if (r.jitterMs !== null) g.m.jitter_ms.add(r.jitterMs);
-      if (r.lossPercent !== null) g.m.loss_percent.add(r.lossPercent);
       if (r.throughputBps !== null) {
         if (r.test === 'download') {
           g.m.download_bps.add(r.throughputBps);

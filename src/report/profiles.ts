@@ -20,7 +20,10 @@ import { readFile } from 'node:fs/promises';
 import { QosError } from '../errors.js';
 import { METRIC_IDS, METRICS, type GroupResult, type MetricId, type MetricStats } from './aggregate.js';
 
-export type Statistic = 'mean' | 'median' | 'p95' | 'p10' | 'min' | 'max';
+export type Statistic = 'mean' | 'median' | 'p95' | 'p10' | 'min' | 'max' | 'value';
+
+/** A per-record metric (distribution), or the group's availability (one value: 100 × ok / records). */
+export type RatedMetric = MetricId | 'availability_percent';
 
 export interface Bound {
   min?: number;
@@ -40,8 +43,13 @@ export interface Band extends Bound {
 export interface MetricRule {
   id: string;
   label: string;
-  metric: MetricId;
+  metric: RatedMetric;
   statistic: Statistic;
+  /**
+   * A gate: shown and rated like any metric but kept out of the overall method; when it fails,
+   * the group fails overall whatever the other metrics say (availability: an unreachable site never passes).
+   */
+  gate?: boolean;
   scale?: number;
   nominal_bps?: { default?: number | null; by_group?: Record<string, number> };
   bands: Band[];
@@ -57,9 +65,34 @@ export interface Profile {
   title: string;
   source?: string;
   notes?: string[];
+  /** A metric computed from fewer values than this (records for availability) is "insufficient data": no verdict from it. Default 3. */
+  min_samples?: number;
   metrics: MetricRule[];
   overall: Overall;
 }
+
+export const DEFAULT_MIN_SAMPLES = 3;
+/** Availability at or above this passes the default availability gate. */
+export const AVAILABILITY_PASS_PERCENT = 95;
+
+/**
+ * Added to every profile that does not rate availability_percent itself (docs/report.md,
+ * "Honesty rules"): qosprobe's own rule, not a standard's. A gate, so it never lifts or lowers
+ * a mean index; it only stops a group that could not be reached most of the time from passing.
+ */
+export const DEFAULT_AVAILABILITY_RULE: MetricRule = {
+  id: 'availability',
+  label: 'Availability',
+  metric: 'availability_percent',
+  statistic: 'value',
+  gate: true,
+  bands: [
+    { index: 4, label: '≥ 99 %', pass: true, min: 99 },
+    { index: 3, label: `${AVAILABILITY_PASS_PERCENT}–99 %`, pass: true, min: AVAILABILITY_PASS_PERCENT },
+    { index: 2, label: `80–${AVAILABILITY_PASS_PERCENT} %`, pass: false, min: 80 },
+    { index: 1, label: '< 80 %', pass: false },
+  ],
+};
 
 export interface MetricRating {
   id: string;
@@ -67,10 +100,15 @@ export interface MetricRating {
   /** The value compared (after scale / nominal), null when the group has no data (or no nominal rate). */
   value: number | null;
   index: number | null;
-  /** Band label, or "no data". */
+  /** Band label, or "no data", "insufficient data (n < 3)", "no nominal rate in the profile". */
   band: string;
   /** null when there is no value to rate. */
   pass: boolean | null;
+  /** Why there is no rating, when there is none: kept apart so renderers can say it once. */
+  missing?: 'no data' | 'insufficient data' | 'no nominal rate';
+  /** Values the statistic came from (records for availability). */
+  n: number;
+  gate: boolean;
 }
 
 export interface GroupRating {
@@ -78,6 +116,8 @@ export interface GroupRating {
   overall: { value: number | null; label: string; pass: boolean | null };
   /** Labels of the metrics that fail. */
   failing: string[];
+  /** Labels of the metrics with too few values to rate (fewer than min_samples). */
+  insufficient: string[];
 }
 
 export const BUNDLED_PROFILES = ['tiphon', 'itu-y1541', 'uso-2010', 'uso-2013', 'uso-2013-vsat'] as const;
@@ -138,10 +178,10 @@ export function validateProfile(data: unknown, where: string): Profile {
   const metrics = arr(root.metrics, 'metrics').map((v, i): MetricRule => {
     const p = `metrics[${i}]`;
     const o = obj(v, p);
-    const metric = o.metric as MetricId;
-    if (!(METRIC_IDS as readonly string[]).includes(metric)) fail(`${p}.metric`, `one of ${METRIC_IDS.join(', ')}`);
+    const metric = o.metric as RatedMetric;
+    if (metric !== 'availability_percent' && !(METRIC_IDS as readonly string[]).includes(metric)) fail(`${p}.metric`, `one of ${METRIC_IDS.join(', ')}, availability_percent`);
     const statistic = o.statistic as Statistic;
-    const allowed: Statistic[] = ['mean', 'median', 'min', 'max', METRICS[metric].tail];
+    const allowed: Statistic[] = metric === 'availability_percent' ? ['value'] : ['mean', 'median', 'min', 'max', METRICS[metric].tail];
     if (!allowed.includes(statistic)) fail(`${p}.statistic`, `one of ${allowed.join(', ')} for ${metric}`);
     const rule: MetricRule = {
       id: str(o.id, `${p}.id`),
@@ -151,6 +191,7 @@ export function validateProfile(data: unknown, where: string): Profile {
       bands: arr(o.bands, `${p}.bands`).map((b, j) => band(b, `${p}.bands[${j}]`, method === 'mean-index')),
     };
     if (o.scale !== undefined) rule.scale = num(o.scale, `${p}.scale`);
+    if (o.gate !== undefined) rule.gate = bool(o.gate, `${p}.gate`);
     if (o.nominal_bps !== undefined) {
       const n = obj(o.nominal_bps, `${p}.nominal_bps`);
       rule.nominal_bps = {};
@@ -162,6 +203,8 @@ export function validateProfile(data: unknown, where: string): Profile {
     }
     return rule;
   });
+  // Every profile rates availability: the default gate unless the profile has its own rule.
+  if (!metrics.some((m) => m.metric === 'availability_percent')) metrics.push(DEFAULT_AVAILABILITY_RULE);
   const ids = new Set(metrics.map((m) => m.id));
   let overall: Overall;
   if (method === 'mean-index') overall = { method, bands: arr(overallObj.bands, 'overall.bands').map((b, j) => band(b, `overall.bands[${j}]`, false)) };
@@ -185,6 +228,11 @@ export function validateProfile(data: unknown, where: string): Profile {
   const profile: Profile = { name: str(root.name, 'name'), title: str(root.title, 'title'), metrics, overall };
   if (root.source !== undefined) profile.source = str(root.source, 'source');
   if (root.notes !== undefined) profile.notes = arr(root.notes, 'notes').map((n, i) => str(n, `notes[${i}]`));
+  if (root.min_samples !== undefined) {
+    const m = num(root.min_samples, 'min_samples');
+    if (!Number.isInteger(m) || m < 1) fail('min_samples', 'an integer ≥ 1');
+    profile.min_samples = m;
+  }
   return profile;
 }
 
@@ -208,31 +256,50 @@ function statValue(s: MetricStats, stat: Statistic): number | null {
       return s.min;
     case 'max':
       return s.max;
+    case 'value':
+      return null; // only availability_percent has a single value; validateProfile allows it nowhere else
   }
 }
 
-/** Rate one group. `groupKey` (the --by values joined with "|") selects a per-group nominal rate. */
-export function rateGroup(profile: Profile, g: Pick<GroupResult, 'metrics' | 'key'>): GroupRating {
+/**
+ * Rate one group. `groupKey` (the --by values joined with "|") selects a per-group nominal rate.
+ * Honesty rules (docs/report.md): a metric from fewer than min_samples values gives no verdict;
+ * a failing gate fails the group whatever the overall method says; otherwise the method decides,
+ * except that a group is "insufficient data" (no verdict) when it would pass without the metrics
+ * that have too few values.
+ */
+export function rateGroup(profile: Profile, g: Pick<GroupResult, 'metrics' | 'key' | 'availabilityPercent' | 'records'>): GroupRating {
   const groupKey = g.key.join('|');
+  const minSamples = profile.min_samples ?? DEFAULT_MIN_SAMPLES;
   const metrics = profile.metrics.map((rule): MetricRating => {
-    let value = statValue(g.metrics[rule.metric], rule.statistic);
-    let noData = 'no data';
-    if (value !== null && rule.scale !== undefined) value *= rule.scale;
-    if (value !== null && rule.nominal_bps !== undefined) {
+    const gate = rule.gate === true;
+    const n = rule.metric === 'availability_percent' ? g.records : g.metrics[rule.metric].n;
+    let value = rule.metric === 'availability_percent' ? (g.records ? g.availabilityPercent : null) : statValue(g.metrics[rule.metric], rule.statistic);
+    const none = (missing: NonNullable<MetricRating['missing']>, band: string): MetricRating => ({ id: rule.id, label: rule.label, value: null, index: null, band, pass: null, missing, n, gate });
+    if (value === null || n === 0) return none('no data', 'no data');
+    if (n < minSamples) return none('insufficient data', `insufficient data (n = ${n} < ${minSamples})`);
+    if (rule.scale !== undefined) value *= rule.scale;
+    if (rule.nominal_bps !== undefined) {
       const nominal = rule.nominal_bps.by_group?.[groupKey] ?? rule.nominal_bps.default ?? null;
-      if (nominal === null || nominal <= 0) {
-        value = null;
-        noData = 'no nominal rate in the profile';
-      } else value = (100 * value) / nominal;
+      if (nominal === null || nominal <= 0) return none('no nominal rate', 'no nominal rate in the profile');
+      value = (100 * value) / nominal;
     }
-    if (value === null) return { id: rule.id, label: rule.label, value: null, index: null, band: noData, pass: null };
     const v = value;
     const band = rule.bands.find((b) => holds(b, v));
-    if (band === undefined) return { id: rule.id, label: rule.label, value, index: null, band: 'outside every band', pass: false };
-    return { id: rule.id, label: rule.label, value, index: band.index ?? null, band: band.label, pass: band.pass };
+    if (band === undefined) return { id: rule.id, label: rule.label, value, index: null, band: 'outside every band', pass: false, n, gate };
+    return { id: rule.id, label: rule.label, value, index: band.index ?? null, band: band.label, pass: band.pass, n, gate };
   });
   const failing = metrics.filter((m) => m.pass === false).map((m) => m.label);
-  return { metrics, overall: overallRating(profile.overall, metrics), failing };
+  const insufficient = metrics.filter((m) => m.missing === 'insufficient data').map((m) => m.label);
+  const gatesFailing = metrics.filter((m) => m.gate && m.pass === false);
+  const method = overallRating(
+    profile.overall,
+    metrics.filter((m) => !m.gate),
+  );
+  let overall = method;
+  if (gatesFailing.length > 0) overall = { value: method.value, label: `fail: ${gatesFailing.map((m) => `${m.label} ${m.band}`).join(', ')}`, pass: false };
+  else if (method.pass !== false && insufficient.length > 0) overall = { value: null, label: `insufficient data (${insufficient.join(', ')})`, pass: null };
+  return { metrics, overall, failing, insufficient };
 }
 
 function overallRating(o: Overall, metrics: MetricRating[]): GroupRating['overall'] {

@@ -29,6 +29,11 @@ export function csvColumns(data: Pick<ReportData, 'by' | 'profile'>): string[] {
   return cols;
 }
 
+/** 3 decimals (1 µs for ms, 0.001 % for percent): no float noise such as 3.1826999999999988 in a spreadsheet. JSON keeps full precision. */
+export function roundCsv(n: number): number {
+  return Number.isInteger(n) ? n : Math.round(n * 1000) / 1000;
+}
+
 export function renderCsv(data: ReportData): string {
   const rows: unknown[][] = [csvColumns(data)];
   for (const g of data.groups) {
@@ -44,7 +49,7 @@ export function renderCsv(data: ReportData): string {
     rows.push(row);
   }
   // Text cells neutralised against spreadsheet formulas like the run CSV (src/output/csv-cell.ts).
-  return stringify(rows, { eof: true, record_delimiter: 'unix', quoted_match: /\r/, cast: { number: (n: number) => String(n), boolean: (b: boolean) => String(b), string: csvSafeText } });
+  return stringify(rows, { eof: true, record_delimiter: 'unix', quoted_match: /\r/, cast: { number: (n: number) => String(roundCsv(n)), boolean: (b: boolean) => String(b), string: csvSafeText } });
 }
 
 export function renderJson(data: ReportData): string {

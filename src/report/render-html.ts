@@ -5,8 +5,10 @@
  * headless browser test can read them from the DOM.
  */
 import { METRICS } from './aggregate.js';
+import { AVAILABILITY_PASS_PERCENT } from './profiles.js';
 import type { ReportData, ReportGroup } from './build.js';
-import { fmt, fmtMbps, issueLines } from './render-table.js';
+import { LABELS, type Labels } from './labels.js';
+import { fmt, fmtMbps, issueLines, notRatedLines, verdictCounts } from './render-table.js';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 /** JSON inside <script>: no "</script>" or "<!--" can end it early. */
@@ -53,25 +55,45 @@ function cdfChart(id: string, title: string, points: { p: number; value: number 
   return `<section><h3>${esc(title)}</h3><svg id="${id}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">${axes(xMax, y, xLabel, (v) => `${+v.toPrecision(4)}${unit}`)}<path d="${d}" class="cdf"/></svg></section>`;
 }
 
-/** Horizontal bars: the groups with the highest median latency. */
-function worstChart(groups: ReportGroup[], label: (g: ReportGroup) => string): string {
-  const ranked = groups
-    .filter((g) => g.metrics.latency_ms.median !== null)
-    .sort((a, b) => (b.metrics.latency_ms.median as number) - (a.metrics.latency_ms.median as number))
-    .slice(0, 15);
-  if (ranked.length === 0) return `<p class="muted">No latency values.</p>`;
-  const max = ranked[0]?.metrics.latency_ms.median ?? 1;
+/**
+ * Is the group unreachable too often to be ranked by latency? Its availability gate fails (or,
+ * without a profile, availability is below the default gate's pass mark). Such a group's few
+ * replies may be fast: ranked by latency it would look like the best (issue 14).
+ */
+export function unreachable(g: ReportGroup): boolean {
+  const gate = g.rating?.metrics.find((m) => m.gate && m.pass === false);
+  return gate !== undefined || (g.rating === null && g.availabilityPercent < AVAILABILITY_PASS_PERCENT);
+}
+
+/** The groups a reader must see first: unreachable ones (lowest availability first), then the highest median latency. */
+export function worstGroups(groups: readonly ReportGroup[], limit = 15): ReportGroup[] {
+  const down = groups.filter(unreachable).sort((a, b) => a.availabilityPercent - b.availabilityPercent);
+  const slow = groups
+    .filter((g) => !unreachable(g) && g.metrics.latency_ms.median !== null)
+    .sort((a, b) => (b.metrics.latency_ms.median as number) - (a.metrics.latency_ms.median as number));
+  return [...down, ...slow].slice(0, limit);
+}
+
+/** Horizontal bars: unreachable groups first (bar = unavailability), then the highest median latency. */
+function worstChart(groups: ReportGroup[], label: (g: ReportGroup) => string, t: Labels): string {
+  const ranked = worstGroups(groups);
+  if (ranked.length === 0) return `<p class="muted">${esc(t.noLatency)}</p>`;
+  const slow = ranked.filter((g) => !unreachable(g));
+  const max = Math.max(0, ...slow.map((g) => g.metrics.latency_ms.median as number)) || 1;
   const rowH = 20;
   const lw = 220;
-  const bw = W - lw - 70;
+  const bw = W - lw - 150;
   const h = ranked.length * rowH + 8;
-  let s = `<svg id="qp-worst" viewBox="0 0 ${W} ${h}" role="img" aria-label="worst groups by median latency">`;
+  let s = `<svg id="qp-worst" viewBox="0 0 ${W} ${h}" role="img" aria-label="${esc(t.worstTitle)}">`;
   ranked.forEach((g, i) => {
-    const v = g.metrics.latency_ms.median as number;
-    const w = max > 0 ? (v / max) * bw : 0;
-    const fail = g.rating?.overall.pass === false;
     const y = 4 + i * rowH;
-    s += `<text x="${lw - 6}" y="${y + 13}" text-anchor="end">${esc(clip(label(g), 34))}</text><rect x="${lw}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowH - 6}" class="${fail ? 'bar fail' : 'bar'}"><title>${esc(label(g))}: ${fmt(v)} ms</title></rect><text x="${(lw + w + 4).toFixed(1)}" y="${y + 13}">${fmt(v)} ms</text>`;
+    const down = unreachable(g);
+    const v = g.metrics.latency_ms.median;
+    // An unreachable group's bar is as long as the longest: it is worse than any slow group.
+    const w = down ? bw : ((v as number) / max) * bw;
+    const text = down ? `${t.availability} ${fmt(g.availabilityPercent)} %` : `${fmt(v)} ms`;
+    const fail = down || g.rating?.overall.pass === false;
+    s += `<g class="qp-worst-row" data-key="${esc(g.key.join('|'))}" data-unreachable="${down ? 1 : 0}"><text x="${lw - 6}" y="${y + 13}" text-anchor="end">${esc(clip(label(g), 34))}</text><rect x="${lw}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowH - 6}" class="${fail ? 'bar fail' : 'bar'}${down ? ' down' : ''}"><title>${esc(label(g))}: ${esc(text)}</title></rect><text x="${(lw + w + 4).toFixed(1)}" y="${y + 13}">${esc(text)}</text></g>`;
   });
   return s + '</svg>';
 }
@@ -80,31 +102,33 @@ function clip(s: string, n: number): string {
   return s.length > n ? s.slice(0, n - 1) + '…' : s;
 }
 
-export function renderHtml(data: ReportData, opts: { title?: string; generatedAt?: string } = {}): string {
-  const title = opts.title ?? `qosprobe report by ${data.by.join(', ')}`;
+export function renderHtml(data: ReportData, opts: { title?: string; generatedAt?: string; labels?: Labels } = {}): string {
+  const t = opts.labels ?? LABELS.en;
+  const title = opts.title ?? t.title(data.by.join(', '));
   const label = (g: ReportGroup) => g.key.join(' · ') + (g.name ? ` ${g.name}` : '');
-  const pass = data.groups.filter((g) => g.rating?.overall.pass === true).length;
-  const fail = data.groups.filter((g) => g.rating?.overall.pass === false).length;
+  const { pass, fail, none } = verdictCounts(data);
   const p = data.profile;
+  // A profile metric no group could be rated on for want of a nominal rate gets no column: said once below the table.
+  const ratedCols = (p?.metrics ?? []).map((_, i) => data.groups.some((g) => g.rating?.metrics[i]?.missing !== 'no nominal rate'));
 
   const cols: { h: string; num: boolean }[] = [
     ...data.by.map((k) => ({ h: k, num: false })),
-    { h: 'name', num: false },
-    { h: 'records', num: true },
-    { h: 'avail %', num: true },
+    { h: t.name, num: false },
+    { h: t.records, num: true },
+    { h: t.availPct, num: true },
     { h: 'RTT median ms', num: true },
     { h: 'RTT p95 ms', num: true },
-    { h: 'RTT mean ms', num: true },
+    { h: `RTT ${t.mean} ms`, num: true },
     { h: 'jitter median ms', num: true },
     { h: 'jitter p95 ms', num: true },
-    { h: 'loss mean %', num: true },
+    { h: `loss ${t.mean} %`, num: true },
     { h: 'loss p95 %', num: true },
-    { h: 'down median Mbit/s', num: true },
-    { h: 'down p10 Mbit/s', num: true },
-    { h: 'up median Mbit/s', num: true },
-    { h: 'up p10 Mbit/s', num: true },
+    { h: `${t.down} median Mbit/s`, num: true },
+    { h: `${t.down} p10 Mbit/s`, num: true },
+    { h: `${t.up} median Mbit/s`, num: true },
+    { h: `${t.up} p10 Mbit/s`, num: true },
   ];
-  if (p) cols.push(...p.metrics.map((m) => ({ h: m.label, num: false })), { h: p.name, num: false }, { h: 'fails', num: false });
+  if (p) cols.push(...p.metrics.filter((_, i) => ratedCols[i]).map((m) => ({ h: m.label, num: false })), { h: p.name, num: false }, { h: t.fails, num: false });
   const cell = (text: string, sortValue: number | string | null, cls = '') => `<td${cls ? ` class="${cls}"` : ''} data-v="${esc(sortValue === null ? '' : String(sortValue))}">${esc(text)}</td>`;
   const rows = data.groups
     .map((g) => {
@@ -128,7 +152,11 @@ export function renderHtml(data: ReportData, opts: { title?: string; generatedAt
         mb(m.upload_bps.median) +
         mb(m.upload_bps.tail);
       if (g.rating) {
-        for (const mr of g.rating.metrics) r += cell(mr.band, mr.index ?? mr.band, mr.pass === false ? 'fail' : mr.pass === true ? 'pass' : '');
+        g.rating.metrics.forEach((mr, i) => {
+          if (!ratedCols[i]) return;
+          // "no nominal rate" is said once under the table, not in every row
+          r += mr.missing === 'no nominal rate' ? cell('–', '') : cell(mr.band, mr.index ?? mr.band, mr.pass === false ? 'fail' : mr.pass === true ? 'pass' : '');
+        });
         const o = g.rating.overall;
         r += cell(o.label + (o.value !== null ? ` (${o.value.toFixed(2)})` : ''), o.value ?? o.label, o.pass === false ? 'fail' : o.pass === true ? 'pass' : '');
         r += cell(g.rating.failing.join(', '), g.rating.failing.length);
@@ -145,10 +173,11 @@ export function renderHtml(data: ReportData, opts: { title?: string; generatedAt
         .filter((g) => (g.series?.points.length ?? 0) > 1)
         .map((g) => ({ label: label(g), points: (g.series?.points ?? []).filter((pt) => pt.latencyMs !== null).map((pt) => ({ t: pt.t, latencyMs: round(pt.latencyMs), records: pt.records })) }))
     : [];
-  const issues = issueLines(data).slice(1);
+  const issues = issueLines(data, t).slice(1);
+  const notRated = notRatedLines(data, t);
 
   return `<!doctype html>
-<html lang="en">
+<html lang="${t.lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -170,7 +199,8 @@ window.addEventListener('unhandledrejection', function (e) { qpError('unhandled 
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
 h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; } h3 { font-size: 1em; }
 .muted { color: #777; } .summary span { display: inline-block; margin-right: 1.5em; }
-table { border-collapse: collapse; font-size: 12px; } th, td { border: 1px solid #ddd; padding: 2px 6px; }
+table { border-collapse: collapse; font-size: 12px; max-width: 100%; } th, td { border: 1px solid #ddd; padding: 2px 4px; overflow-wrap: anywhere; }
+th { font-weight: 600; min-width: 3.5em; } td:not(.n) { max-width: 16em; }
 th { background: #f3f3f3; cursor: pointer; user-select: none; position: sticky; top: 0; } th[aria-sort=ascending]::after { content: ' ▲'; } th[aria-sort=descending]::after { content: ' ▼'; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; } td.fail { background: #fde2e1; } td.pass { background: #e3f6e3; }
 svg { max-width: ${W}px; width: 100%; height: auto; font-size: 11px; } .ax { stroke: #555; } .grid { stroke: #eee; } .cdf { fill: none; stroke: #1f6fb2; stroke-width: 2; }
@@ -182,37 +212,38 @@ svg { max-width: ${W}px; width: 100%; height: auto; font-size: 11px; } .ax { str
 <body>
 <h1>${esc(title)}</h1>
 <div class="summary" id="qp-summary">
-<span><b>${data.groups.length}</b> group(s)</span><span><b>${data.rows}</b> record(s)</span><span><b>${data.input.files.length}</b> file(s)</span>
-<span>${data.firstStartedAt ? `${esc(data.firstStartedAt)} – ${esc(data.lastStartedAt ?? '')}` : 'no records'}</span>
-${p ? `<span>profile <b>${esc(p.name)}</b>: <b class="pass">${pass}</b> pass, <b class="fail">${fail}</b> fail, ${data.groups.length - pass - fail} without a verdict</span>` : ''}
-${data.filteredOut ? `<span>${data.filteredOut} record(s) outside the time range left out</span>` : ''}
+<span>${esc(t.groupsBy(data.groups.length, data.by.join(', '), data.rows, data.input.files.length))}</span>
+<span>${data.firstStartedAt ? `${esc(data.firstStartedAt)} – ${esc(data.lastStartedAt ?? '')}` : esc(t.noRecords)}</span>
+${p ? `<span id="qp-verdicts" data-pass="${pass}" data-fail="${fail}" data-none="${none}">${esc(t.verdicts(p.name, pass, fail, none))}</span>` : ''}
+${data.filteredOut ? `<span>${esc(t.outsideRange(data.filteredOut))}</span>` : ''}
 </div>
-${issues.length ? `<h2>Input problems</h2><pre id="qp-issues">${esc(issues.join('\n'))}</pre>` : ''}
-<h2>Worst groups by median latency</h2>
-${worstChart(data.groups, label)}
-<h2>Distributions (all records)</h2>
+${issues.length ? `<h2>${esc(t.inputProblems)}</h2><pre id="qp-issues">${esc(issues.join('\n'))}</pre>` : ''}
+<h2>${esc(t.worstTitle)}</h2>
+${worstChart(data.groups, label, t)}
+<h2>${esc(t.distributions)}</h2>
 <div class="charts">
-${cdfChart('qp-cdf-latency', 'CDF of per-test median RTT', data.cdf.latencyMs, 'RTT median (ms)', 1, '')}
-${cdfChart('qp-cdf-download', 'CDF of download throughput', data.cdf.downloadBps, 'throughput (Mbit/s)', 1e6, '')}
+${cdfChart('qp-cdf-latency', t.cdfRtt, data.cdf.latencyMs, 'RTT median (ms)', 1, '')}
+${cdfChart('qp-cdf-download', t.cdfDown, data.cdf.downloadBps, 'throughput (Mbit/s)', 1e6, '')}
 </div>
 ${
   spansTime
-    ? `<h2>Over time</h2>
-<p><label>Group <select id="qp-series-select"></select></label> <span class="muted">mean of per-test median RTT per time bucket</span></p>
+    ? `<h2>${esc(t.overTime)}</h2>
+<p><label>${esc(t.group)} <select id="qp-series-select"></select></label> <span class="muted">mean of per-test median RTT per time bucket</span></p>
 <svg id="qp-series" viewBox="0 0 ${W} ${H}" role="img" aria-label="time series"></svg>
 <script type="application/json" id="qp-series-data">${jsonForScript(series)}</script>`
     : ''
 }
-<h2>Groups</h2>
-<p class="muted">Click a column heading to sort. Samples are per record (latency = each test's median RTT); quantiles type 7; throughput p10 is the low tail.</p>
+<h2>${esc(t.groups)}</h2>
+<p class="muted">${esc(t.sortHint)}</p>
 <table id="qp-table"><thead><tr>${cols.map((c, i) => `<th data-col="${i}" data-num="${c.num ? 1 : 0}">${esc(c.h)}</th>`).join('')}</tr></thead>
 <tbody>
 ${rows}
 </tbody></table>
+${notRated.map((l) => `<p class="muted qp-not-rated">${esc(l)}</p>`).join('')}
 ${p ? `<h2>Profile: ${esc(p.title)}</h2><ul>${(p.notes ?? []).map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 <p class="muted">Metrics: ${Object.values(METRICS)
     .map((m) => `${esc(m.label)} from ${esc(m.source)}`)
-    .join('; ')}.${opts.generatedAt ? ` Generated ${esc(opts.generatedAt)}.` : ''}</p>
+    .join('; ')}.${opts.generatedAt ? ` ${esc(t.generated)} ${esc(opts.generatedAt)}.` : ''}</p>
 <div id="qp-errors" data-count="0" hidden></div>
 <script>
 (function () {

@@ -3,6 +3,7 @@
  * per metric and what fails; then input problems and the profile's notes.
  */
 import type { ReportData } from './build.js';
+import { LABELS, type Labels } from './labels.js';
 
 export function fmt(v: number | null, digits = 1): string {
   if (v === null) return '-';
@@ -14,9 +15,9 @@ export function fmtMbps(v: number | null): string {
   return v === null ? '-' : (v / 1e6).toFixed(2);
 }
 
-export function renderTable(data: ReportData): string {
-  const head = [...data.by, 'name', 'records', 'avail%', 'rtt med/p95/mean ms', 'jitter med/p95 ms', 'loss mean/p95 %', 'down med/p10 Mbit/s', 'up med/p10 Mbit/s'];
-  if (data.profile) head.push(data.profile.name, 'fails');
+export function renderTable(data: ReportData, t: Labels = LABELS.en): string {
+  const head = [...data.by, t.name, t.records, t.availPct, t.rttCol, t.jitterCol, t.lossCol, t.downCol, t.upCol];
+  if (data.profile) head.push(data.profile.name, t.fails);
   const rows: string[][] = [head];
   for (const g of data.groups) {
     const m = g.metrics;
@@ -35,34 +36,58 @@ export function renderTable(data: ReportData): string {
     rows.push(row);
   }
   const widths = head.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = new Set(head.map((h, i) => (/^(records|avail%|rtt|jitter|loss|down|up)/.test(h) ? i : -1)));
+  const firstNumeric = data.by.length + 1;
+  const numeric = new Set(head.map((_, i) => (i >= firstNumeric && i < firstNumeric + 7 ? i : -1)));
   const line = (r: string[]) =>
     r
       .map((c, i) => (numeric.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
       .join('  ')
       .trimEnd();
   const out: string[] = [];
-  const span = data.firstStartedAt ? `${data.firstStartedAt} .. ${data.lastStartedAt}` : 'no records';
-  out.push(`${data.groups.length} group(s) by ${data.by.join(', ')} from ${data.rows} record(s) in ${data.input.files.length} file(s); ${span}`);
-  if (data.filteredOut) out.push(`${data.filteredOut} record(s) outside --since/--until left out`);
-  if (data.groups.length === 0) out.push('no records to report');
+  const span = data.firstStartedAt ? `${data.firstStartedAt} .. ${data.lastStartedAt}` : t.noRecords;
+  out.push(`${t.groupsBy(data.groups.length, data.by.join(', '), data.rows, data.input.files.length)}; ${span}`);
+  if (data.filteredOut) out.push(t.outsideRange(data.filteredOut));
+  const v = verdictCounts(data);
+  if (data.profile) out.push(t.verdicts(data.profile.name, v.pass, v.fail, v.none));
+  if (data.groups.length === 0) out.push(t.noRecords);
   else {
     out.push(line(head), line(head.map((_, i) => '-'.repeat(widths[i] as number))));
     for (const r of rows.slice(1)) out.push(line(r));
   }
-  out.push(...issueLines(data));
+  out.push(...notRatedLines(data, t));
+  out.push(...issueLines(data, t));
   if (data.profile) {
-    out.push('', `Profile ${data.profile.name}: ${data.profile.title}`);
+    out.push('', `${t.profile} ${data.profile.name}: ${data.profile.title}`);
     for (const n of data.profile.notes ?? []) out.push(`  - ${n}`);
   }
-  out.push('Samples are per record: latency = rtt_median_ms of each test; quantiles type 7 (docs/report.md).');
+  out.push(t.samplesNote);
   return out.join('\n') + '\n';
 }
 
-export function issueLines(data: ReportData): string[] {
+/** Groups that pass, fail and have no verdict: one count for the table, the HTML header and the tests. */
+export function verdictCounts(data: Pick<ReportData, 'groups'>): { pass: number; fail: number; none: number } {
+  let pass = 0;
+  let fail = 0;
+  for (const g of data.groups) {
+    if (g.rating?.overall.pass === true) pass++;
+    else if (g.rating?.overall.pass === false) fail++;
+  }
+  return { pass, fail, none: data.groups.length - pass - fail };
+}
+
+/** Profile metrics that some group could not be rated on for want of a nominal rate: said once, not per row. */
+export function notRatedLines(data: ReportData, t: Labels): string[] {
+  const out: string[] = [];
+  for (const [i, m] of (data.profile?.metrics ?? []).entries()) {
+    if (data.groups.some((g) => g.rating?.metrics[i]?.missing === 'no nominal rate')) out.push(t.notRated(m.label, 'no nominal rate in the profile'));
+  }
+  return out;
+}
+
+export function issueLines(data: ReportData, t: Labels = LABELS.en): string[] {
   const s = data.input;
   if (s.malformed + s.unknownSchema === 0) return [];
-  const out = [``, `${s.malformed} malformed row(s), ${s.unknownSchema} row(s) of an unknown schema: not aggregated`];
+  const out = [``, t.issuesSummary(s.malformed, s.unknownSchema)];
   for (const i of s.issues) out.push(`  ${i.file}:${i.line ?? i.where}: ${i.kind === 'unknown_schema' ? 'unknown schema: ' : ''}${i.reason}`);
   if (s.issuesNotListed) out.push(`  ... and ${s.issuesNotListed} more`);
   return out;

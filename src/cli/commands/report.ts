@@ -19,6 +19,7 @@ export interface ReportFlags {
   format?: (typeof REPORT_FORMATS)[number];
   out?: string;
   strict?: boolean;
+  lang?: 'en' | 'id';
 }
 
 /** --by location,endpoint or --by location --by endpoint; keys accumulate in order, without repeats. */
@@ -42,6 +43,7 @@ export function makeReportCommand(io: CliIo): Command {
     .option('-p, --profile <name|file>', 'quality profile: tiphon, itu-y1541, uso-2010, uso-2013, uso-2013-vsat, a profile file (.json/.yaml), or none (default tiphon)')
     .addOption(new Option('-f, --format <format>', 'output format (default table)').choices(REPORT_FORMATS))
     .option('-o, --out <file>', 'write the report to this file (atomically) instead of stdout')
+    .addOption(new Option('--lang <lang>', 'language of the table and HTML labels (default from LC_ALL/LANG: id* → Indonesian, else English)').choices(['en', 'id']))
     .option('--strict', 'fail (exit 3) when any row is malformed or of an unknown schema version, instead of counting and listing them')
     .addHelpText(
       'after',
@@ -54,14 +56,16 @@ export function makeReportCommand(io: CliIo): Command {
       ) + '\nSamples are per record (latency = each test\'s rtt_median_ms); see docs/report.md. Exit 3 with --strict when input rows are unusable.\n',
     )
     .action(async (inputs: string[], flags: ReportFlags) => {
-      const [{ expandInputs }, { buildReport }, { parseTimeBound }, { loadProfile }, { QosError }, { provinceOf, loadRegionTable }] = await Promise.all([
+      const [{ expandInputs }, { buildReport }, { parseTimeBound }, { loadProfile }, { QosError }, { provinceOf, loadRegionTable }, { LABELS, langFromEnv }] = await Promise.all([
         import('../../report/read.js'),
         import('../../report/build.js'),
         import('../../report/aggregate.js'),
         import('../../report/profiles.js'),
         import('../../errors.js'),
         import('../../config/locations.js'),
+        import('../../report/labels.js'),
       ]);
+      const labels = LABELS[flags.lang ?? langFromEnv(io.env)];
       const bound = (name: string, v: string | undefined): number | undefined => {
         if (v === undefined) return undefined;
         const t = parseTimeBound(v);
@@ -113,7 +117,7 @@ export function makeReportCommand(io: CliIo): Command {
       let text: string;
       switch (format) {
         case 'table':
-          text = (await import('../../report/render-table.js')).renderTable(data);
+          text = (await import('../../report/render-table.js')).renderTable(data, labels);
           break;
         case 'csv':
           text = (await import('../../report/render-data.js')).renderCsv(data);
@@ -122,7 +126,7 @@ export function makeReportCommand(io: CliIo): Command {
           text = (await import('../../report/render-data.js')).renderJson(data);
           break;
         case 'html':
-          text = (await import('../../report/render-html.js')).renderHtml(data, { generatedAt: new Date().toISOString() });
+          text = (await import('../../report/render-html.js')).renderHtml(data, { generatedAt: new Date().toISOString(), labels });
           break;
       }
       if (flags.out !== undefined) {
@@ -132,7 +136,7 @@ export function makeReportCommand(io: CliIo): Command {
       // The table on stdout lists the problems itself; otherwise say so on stderr.
       if (malformed + unknownSchema > 0 && (format !== 'table' || flags.out !== undefined)) {
         const { issueLines } = await import('../../report/render-table.js');
-        io.stderr.write(issueLines(data).slice(1).join('\n') + '\n');
+        io.stderr.write(issueLines(data, labels).slice(1).join('\n') + '\n');
       }
       if (flags.out !== undefined) io.stderr.write(`wrote ${flags.out}: ${data.groups.length} group(s) from ${data.rows} record(s)\n`);
     });
