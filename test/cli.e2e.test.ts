@@ -188,6 +188,28 @@ endpoints:
     expect((await runCli(['ping', '127.0.0.1', '--count', 'zero'])).code).toBe(2);
   });
 
+  it('a flag out of the config field\'s bounds exits 2 naming the flag, before measuring (no TimeoutOverflowWarning)', async () => {
+    const res = await runCli(['tcp', `127.0.0.1:${listener.port}`, '-c', '100000000', '-f', 'ndjson']);
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(/--count: expected an integer from 1 to 100000, found number 100000000/);
+    expect(res.stderr).not.toMatch(/TimeoutOverflowWarning|option\./);
+  });
+
+  it('the same config gives the same test through run and through the ad hoc command (defaults: above the kind\'s own)', async () => {
+    const dir = tmp();
+    // stamp's own timeout is 3000 ms; the file's defaults block sets 1000 and must win both ways.
+    writeConfig(dir, `location: { code: "32.73" }\ndefaults: { count: 1, interval_ms: 10, timeout_ms: 1000 }\nendpoints:\n  - { name: r, host: 127.0.0.1, tests: [{ kind: stamp, port: ${closed} }] }\n`);
+    const [viaRun, viaAdhoc] = await Promise.all([
+      runCli(['run', '-f', 'ndjson', '--no-host-info'], { cwd: dir }),
+      runCli(['stamp', `127.0.0.1:${closed}`, '-C', 'qosprobe.yaml', '-f', 'ndjson', '--no-host-info'], { cwd: dir }),
+    ]);
+    const pick = (r: Record<string, unknown>) => ({ test: r.test, target: r.target, interval_ms: r.interval_ms, timeout_ms: r.timeout_ms });
+    const [a, b] = [ndjson(viaRun.stdout)[0]!, ndjson(viaAdhoc.stdout)[0]!];
+    expect(pick(b)).toEqual(pick(a));
+    expect(a).toMatchObject({ test: 'stamp', timeout_ms: 1000, interval_ms: 10 });
+  });
+
   it('an unwritable --out exits 4 before measuring', async () => {
     const dir = tmp();
     writeConfig(dir, suite());

@@ -26,6 +26,8 @@ export interface AdhocDef {
   options?(cmd: Command): void;
   /** The endpoint and the kind-specific fields of the test entry (as a config file would hold them). */
   toTest(arg: string, opts: AdhocOptions): { host: string; name?: string; fields: Obj };
+  /** The flag that sets a config field, where the default rule (`duration_s` → `--duration`) does not give it. */
+  flagNames?: Record<string, string>;
 }
 
 export function makeAdhocCommand(def: AdhocDef, io: CliIo): Command {
@@ -33,25 +35,17 @@ export function makeAdhocCommand(def: AdhocDef, io: CliIo): Command {
   addProbeOptions(cmd);
   def.options?.(cmd);
   addOutputOptions(cmd);
-  cmd.option('--config <file>', 'take probe id, location and defaults from this config');
+  cmd.option('-C, --config <file>', 'take probe id, location and defaults from this config');
   cmd.addHelpText('after', examples(...def.examples));
   cmd.action(async (arg: string, opts: AdhocOptions) => {
-    const [{ loadOptionalConfig }, { execute }, { ConfigReader }, { probeFor }] = await Promise.all([
+    const [{ loadOptionalConfig }, { execute }, { adhocSpec }] = await Promise.all([
       import('./context.js'),
       import('./execute.js'),
-      import('../config/reader.js'),
-      import('../probes/index.js'),
+      import('./adhoc-spec.js'),
     ]);
     const base = await loadOptionalConfig(opts.config, io);
-    const probe = probeFor(def.kind)!;
     const { host, name, fields } = def.toTest(arg, opts);
-    const d = { ...base.defaults, ...(probe.defaults ?? {}) };
-    const spec = probe.parse(
-      fields,
-      { kind: def.kind, count: opts.count ?? d.count, intervalMs: opts.interval ?? d.intervalMs, timeoutMs: opts.timeout ?? d.timeoutMs },
-      new ConfigReader('command line'),
-      'option',
-    );
+    const spec = adhocSpec(def, fields, opts, base.defaults);
     await execute({ config: { ...base, endpoints: [{ name: name ?? arg, host, tests: [spec] }] }, flags: opts, io, requireLocation: false });
   });
   return cmd;

@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { QosError } from '../errors.js';
 import { configCandidates, findConfig, readConfigFile } from '../config/load.js';
-import { BUILTIN_DEFAULTS, type Config } from '../config/types.js';
+import type { Config } from '../config/types.js';
 import type { CliIo } from './io.js';
 
 export function emptyConfig(): Config {
@@ -10,7 +10,7 @@ export function emptyConfig(): Config {
     file: null,
     probeId: hostname(),
     location: { code: null, site: null, lat: null, lon: null },
-    defaults: { ...BUILTIN_DEFAULTS },
+    defaults: {},
     endpoints: [],
     output: { format: 'csv', path: null, append: false },
   };

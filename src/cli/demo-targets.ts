@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:net';
 import type { Config, EndpointConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate.js';
+import { BUILTIN_DEFAULTS } from '../config/types.js';
 import { SERVE_DEFAULTS, startServe } from '../serve/server.js';
 
 export interface DemoTargets {
@@ -39,7 +40,7 @@ export async function startDemoTargets(): Promise<DemoTargets> {
   });
   return {
     endpoints(base) {
-      const d = base.defaults;
+      const d = { ...BUILTIN_DEFAULTS, ...base.defaults };
       // The demo suite goes through the same validation as a user's config: it can't drift from the probes.
       const suite = {
         defaults: { count: Math.min(d.count, 10), interval_ms: Math.min(d.intervalMs, 200), timeout_ms: Math.min(d.timeoutMs, 2000) },

@@ -82,6 +82,21 @@ export class ConfigReader {
   }
 }
 
+/**
+ * Command-line values read with the config's rules, so a flag and a config field have one definition and the same
+ * bounds. A failure is a usage error (exit 2) naming the flag, not the config path.
+ */
+export class FlagReader extends ConfigReader {
+  constructor(private readonly flagOf: (field: string) => string) {
+    super('command line');
+  }
+
+  override fail(path: string, expected: string, found: unknown): never {
+    const field = path.split('.').pop() ?? path;
+    throw new QosError('USAGE', `${this.flagOf(field)}: expected ${expected}, found ${describe(found)}`);
+  }
+}
+
 export function join(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   return path ? `${path}.${key}` : key;

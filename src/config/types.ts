@@ -34,7 +34,8 @@ export interface Config {
   file: string | null;
   probeId: string;
   location: LocationConfig;
-  defaults: Defaults;
+  /** The file's `defaults:` block (fields it does not set are absent); readTestEntry layers it. */
+  defaults: Partial<Defaults>;
   endpoints: EndpointConfig[];
   output: OutputConfig;
 }

@@ -31,7 +31,6 @@ export function validateConfig(doc: unknown, file: string): Config {
   }
 
   const fileDefaults = readDefaults(r, r.optObj(root.defaults, 'defaults') ?? {}, 'defaults');
-  const defaults: Defaults = { ...BUILTIN_DEFAULTS, ...fileDefaults };
 
   const endpointsRaw = root.endpoints === undefined ? [] : r.arr(root.endpoints, 'endpoints');
   const names = new Set<string>();
@@ -45,7 +44,7 @@ export function validateConfig(doc: unknown, file: string): Config {
     names.add(name);
     const testsRaw = r.arr(eo.tests, join(path, 'tests'));
     if (testsRaw.length === 0) r.fail(join(path, 'tests'), 'at least one test', testsRaw);
-    const tests = testsRaw.map((t, j) => readTest(r, t, join(join(path, 'tests'), j), fileDefaults));
+    const tests = testsRaw.map((t, j) => readTestEntry(r, t, join(join(path, 'tests'), j), fileDefaults));
     return { name, host, tests };
   });
 
@@ -61,7 +60,7 @@ export function validateConfig(doc: unknown, file: string): Config {
       lat: r.optNum(loc.lat, 'location.lat', { min: -90, max: 90 }) ?? null,
       lon: r.optNum(loc.lon, 'location.lon', { min: -180, max: 180 }) ?? null,
     },
-    defaults,
+    defaults: fileDefaults,
     endpoints,
     output: {
       format,
@@ -82,14 +81,17 @@ function readDefaults(r: ConfigReader, o: Obj, path: string): Partial<Defaults> 
   return Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined));
 }
 
-/** A test is a kind name (`icmp`) or a mapping (`{ kind: tcp, port: 8080, count: 10 }`). */
-function readTest(r: ConfigReader, raw: unknown, path: string, fileDefaults: Partial<Defaults>): BaseSpec {
+/**
+ * A test is a kind name (`icmp`) or a mapping (`{ kind: tcp, port: 8080, count: 10 }`). The one owner of the per-test
+ * precedence, for `run` and the ad hoc commands alike (whose flags are the entry): built-in < the kind's own defaults
+ * < the file's `defaults:` < the entry. The entry's count, interval_ms and timeout_ms have the same bounds as `defaults:`.
+ */
+export function readTestEntry(r: ConfigReader, raw: unknown, path: string, fileDefaults: Partial<Defaults>): BaseSpec {
   const o: Obj = typeof raw === 'string' ? { kind: raw } : r.obj(raw, path);
   const kindPath = typeof raw === 'string' ? path : join(path, 'kind');
   const kind = r.oneOf(o.kind, kindPath, PROBE_KINDS);
   const probe = probeFor(kind)!;
   r.onlyKeys(o, path, [...COMMON_TEST_FIELDS, ...probe.fields]);
-  // Built-in < the kind's own defaults (a longer STAMP timeout) < the file's defaults block < the test entry.
   const base: Defaults = {
     ...BUILTIN_DEFAULTS,
     ...(probe.defaults ?? {}),

@@ -1,3 +1,4 @@
+import type { ConfigReader } from '../config/reader.js';
 import type { MeasurementErrorCode } from '../errors.js';
 import type { PacketSample } from './types.js';
 
@@ -19,4 +20,11 @@ export function dominantError(packets: readonly PacketSample[]): { code: Measure
     if (n > bestN) [best, bestN] = [{ code, message }, n];
   }
   return best;
+}
+
+/** `family: 4 | 6` of the icmp, tcp and stamp entries, read one way for all three (5 is an error, not IPv4). */
+export function readFamily(v: unknown, r: ConfigReader, path: string): 4 | 6 | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v !== 4 && v !== 6) r.fail(path, '4 or 6', v);
+  return v;
 }

@@ -2,7 +2,7 @@ import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../
 import { pingDurationMs, runPing, type PingOptions, type PingRun } from '../net/ping.js';
 import { parsePingOutput, type PingFailureKind } from '../net/ping-parse.js';
 import { resolveHost } from '../net/resolve.js';
-import { dominantError } from './common.js';
+import { dominantError, readFamily } from './common.js';
 import type { ProbeDef } from './probe.js';
 import type { BaseSpec, PacketSample, ProbeOutcome } from './types.js';
 
@@ -34,17 +34,11 @@ export function makeIcmpProbe(runner: PingRunner = runPing): ProbeDef<IcmpSpec> 
     summary: 'ICMP echo (system ping): round-trip time, loss and jitter to a host',
     fields: ['size', 'family'],
     parse(raw, base, r, path) {
-      let family: 4 | 6 | undefined;
-      if (raw.family !== undefined && raw.family !== null) {
-        const n = r.num(raw.family, `${path}.family`, { integer: true });
-        if (n !== 4 && n !== 6) r.fail(`${path}.family`, '4 or 6', raw.family);
-        family = n === 6 ? 6 : 4;
-      }
       return {
         ...base,
         kind: 'icmp',
         size: r.optNum(raw.size, `${path}.size`, { integer: true, min: ICMP_MIN_SIZE, max: ICMP_MAX_SIZE }) ?? ICMP_DEFAULT_SIZE,
-        family,
+        family: readFamily(raw.family, r, `${path}.family`),
       };
     },
     deadlineMs: (s) => pingDurationMs(s),

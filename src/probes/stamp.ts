@@ -5,7 +5,7 @@ import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode }
 import { formatHostPort, resolveHost } from '../net/resolve.js';
 import { timestampDiffMs, timestampFrom, unixMsFrom, unixMsFromNtp, wallClockMs, type WireTimestamp } from '../stamp/ntp.js';
 import { OUR_ERROR_ESTIMATE, STAMP_MAX_BYTES, STAMP_MIN_BYTES, decodeReflectorPacket, encodeSenderPacket, formatOf } from '../stamp/packet.js';
-import { dominantError } from './common.js';
+import { dominantError, readFamily } from './common.js';
 import type { ProbeDef } from './probe.js';
 import { runSchedule, sleep } from './schedule.js';
 import type { BaseSpec, PacketSample, ProbeContext, ProbeOutcome } from './types.js';
@@ -52,7 +52,7 @@ export const stamp: ProbeDef<StampSpec> = {
       sizeBytes:
         raw.size === undefined ? STAMP_MIN_BYTES : r.num(raw.size, `${path}.size`, { integer: true, min: STAMP_MIN_BYTES, max: STAMP_MAX_BYTES }),
       stateful: r.optBool(raw.stateful, `${path}.stateful`),
-      family: raw.family === undefined ? undefined : r.num(raw.family, `${path}.family`, { integer: true, min: 4, max: 6 }) === 6 ? 6 : 4,
+      family: readFamily(raw.family, r, `${path}.family`),
     };
   },
   deadlineMs: (s) => s.count * s.intervalMs + s.timeoutMs,

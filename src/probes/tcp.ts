@@ -5,7 +5,7 @@ import { formatHostPort, resolveHost } from '../net/resolve.js';
 import type { ProbeDef } from './probe.js';
 import { runSchedule } from './schedule.js';
 import type { BaseSpec, PacketSample } from './types.js';
-import { dominantError } from './common.js';
+import { dominantError, readFamily } from './common.js';
 
 export interface TcpSpec extends BaseSpec {
   kind: 'tcp';
@@ -28,7 +28,7 @@ export const tcp: ProbeDef<TcpSpec> = {
       ...base,
       kind: 'tcp',
       port: r.num(raw.port, `${path}.port`, { integer: true, min: 1, max: 65535 }),
-      family: raw.family === undefined ? undefined : (r.num(raw.family, `${path}.family`, { integer: true, min: 4, max: 6 }) === 6 ? 6 : 4),
+      family: readFamily(raw.family, r, `${path}.family`),
     };
   },
   deadlineMs: (s) => s.count * s.intervalMs + s.timeoutMs,

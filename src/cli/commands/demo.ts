@@ -7,7 +7,7 @@ export function makeDemoCommand(io: CliIo): Command {
     'start loopback targets in-process and run the full suite against them: a self-contained try-out that needs no network',
   );
   addOutputOptions(cmd);
-  cmd.option('--config <file>', 'take probe id, location and defaults from this config');
+  cmd.option('-C, --config <file>', 'take probe id, location and defaults from this config');
   cmd.addHelpText('after', examples('qosprobe demo', 'qosprobe demo --format ndjson | jq -c "{test, rtt_median_ms, loss_percent}"'));
   cmd.action(async (opts: OutputFlags & { config?: string }) => {
     const [{ loadOptionalConfig }, { execute }, { startDemoTargets }] = await Promise.all([
