@@ -1,17 +1,24 @@
 /**
  * STAMP session-reflector (RFC 8762 §4.3, unauthenticated; answers TWAMP-Light senders that
- * pad to 44 bytes). Safe to expose:
+ * pad to 44 bytes). Safe to expose (limits and the guarantee: docs/serve.md):
  * - a reply is exactly as long as its request and requests under 44 bytes get none, so the
- *   reflector never amplifies;
- * - a token bucket per source address caps the packet rate, so one flooding source can't
- *   starve the others (spoofed sources each get their own bucket: this is no DDoS shield);
- * - session and bucket tables are bounded and swept, so memory can't grow without limit.
+ *   reflector never amplifies; bogus sources (port 0, multicast, broadcast, itself) get none;
+ * - a token bucket per source (IPv4 address, IPv6 /64) caps the packet rate, and is checked
+ *   before any other state is created, so a source over its budget costs nothing but a lookup;
+ * - sessions are bounded per source (a source opening more replaces its own) and in all, and
+ *   every table replaces its least recently active entry when full: a full table never locks
+ *   a newcomer out. So a sender within its budget keeps being answered whatever others send,
+ *   up to the CPU limit (spoofed sources each get their own bucket: this is no DDoS shield);
+ * - session log lines are rate-limited.
+ * Hot path (issue 9, hold time): receive time first, the reply built straight from the request's
+ * bytes and sent before any bookkeeping but the bucket (and, stateful, the session counter).
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { timestampFrom, wallClockMs } from '../stamp/ntp.js';
-import { OUR_ERROR_ESTIMATE, decodeSenderPacket, encodeReflectorPacket, stampTransmitTime } from '../stamp/packet.js';
+import { ntpFromUnixMs } from '../stamp/ntp.js';
+import { OFF, OUR_ERROR_ESTIMATE, STAMP_MIN_BYTES, encodeErrorEstimate } from '../stamp/packet.js';
 
 export interface StampReflectorOptions {
   /** Bind address: an IPv4 or IPv6 address; '::' takes IPv4 too (dual stack). */
@@ -20,14 +27,20 @@ export interface StampReflectorOptions {
   port: number;
   /** Keep a per-session counter as the reflector sequence number (RFC 8762 §4.3.1), so senders can split loss by direction. */
   stateful: boolean;
-  /** Packets per second accepted from one source address. */
+  /** Packets per second accepted from one source (IPv4 address or IPv6 /64). */
   rateLimitPps: number;
   /** Bucket depth in packets; default max(10, rate / 10) (100 ms worth). */
   rateLimitBurst?: number;
-  /** A session with no packet for this long is closed and logged. Default 30 000. */
+  /** A session with no packet for this long is closed. Default 30 000. */
   sessionIdleMs?: number;
-  /** Bound on tracked sessions and sources; packets of new ones beyond it are dropped. Default 10 000. */
+  /** Bound on tracked sessions; a new one beyond it replaces the least recently active. Default 10 000. */
   maxSessions?: number;
+  /** Bound on the sessions of one source; a new one beyond it replaces that source's least recently active. Default 64. */
+  maxSessionsPerSource?: number;
+  /** Bound on tracked sources (rate-limit buckets); a new one beyond it replaces the least recently active. Default 10 000. */
+  maxSources?: number;
+  /** Session log lines per second (burst: 20); the rest are counted in a summary line. Default 1. */
+  logLinesPerSecond?: number;
   log: (line: string) => void;
 }
 
@@ -35,13 +48,14 @@ export interface ReflectorStats {
   /** Datagrams read from the socket. */
   received: number;
   reflected: number;
-  /** Not a STAMP test packet (too short, source port 0). */
+  /** Not a STAMP test packet (under 44 bytes) or from a bogus source (port 0, multicast, broadcast, the reflector itself). */
   bad: number;
   /** Dropped by the per-source rate limit. */
   rateLimited: number;
-  /** Dropped because the session table was full. */
-  overflow: number;
+  /** Sessions closed early to make room for new ones (per-source or global session cap). */
+  evicted: number;
   activeSessions: number;
+  activeSources: number;
 }
 
 export interface StampReflector {
@@ -53,31 +67,70 @@ export interface StampReflector {
 
 interface Session {
   key: string;
-  source: string;
+  source: SourceState;
+  peer: string;
   ssid: number;
   firstMs: number;
   lastMs: number;
+  /** lastMs when the eviction clock last passed over it (second chance: active since then = kept). */
+  seenMs: number;
   /** Next reflector sequence number (stateful mode). */
   nextSeq: number;
   packets: number;
-  rateLimited: number;
 }
 
-interface Bucket {
+/** One source: its token bucket and its sessions (the per-source quota). */
+interface SourceState {
+  key: string;
   tokens: number;
   lastMs: number;
+  seenMs: number;
+  sessions: Map<string, Session>;
 }
+
+/**
+ * Evict one entry of an insertion-ordered map, approximately the least recently active, in amortized O(1)
+ * (the clock / second-chance algorithm): an entry active since the clock last passed it goes to the back.
+ * Nothing is reordered on the hot path, which only updates lastMs.
+ */
+function evictOne<T extends { lastMs: number; seenMs: number }>(m: Map<string, T>, drop: (k: string, v: T) => void): void {
+  for (let i = m.size; i > 0; i--) {
+    const first = m.entries().next().value as [string, T];
+    const [k, v] = first;
+    if (v.lastMs > v.seenMs) {
+      v.seenMs = v.lastMs;
+      m.delete(k);
+      m.set(k, v);
+      continue;
+    }
+    drop(k, v);
+    return;
+  }
+  // Every entry was active since the last pass: the oldest goes.
+  const first = m.entries().next().value as [string, T] | undefined;
+  if (first) drop(first[0], first[1]);
+}
+
+const ERROR_ESTIMATE = encodeErrorEstimate(OUR_ERROR_ESTIMATE);
 
 export async function startStampReflector(o: StampReflectorOptions): Promise<StampReflector> {
   const idleMs = o.sessionIdleMs ?? 30_000;
-  const maxEntries = o.maxSessions ?? 10_000;
+  const maxSessions = o.maxSessions ?? 10_000;
+  const maxPerSource = o.maxSessionsPerSource ?? 64;
+  const maxSources = o.maxSources ?? 10_000;
   const burst = o.rateLimitBurst ?? Math.max(10, Math.ceil(o.rateLimitPps / 10));
+  // A bucket idle this long is full again: forgetting it changes nothing.
+  const refillMs = Math.max(1000, (burst / o.rateLimitPps) * 1000);
   const sessions = new Map<string, Session>();
-  const buckets = new Map<string, Bucket>();
-  const st = { received: 0, reflected: 0, bad: 0, rateLimited: 0, overflow: 0 };
+  const sources = new Map<string, SourceState>();
+  const st = { received: 0, reflected: 0, bad: 0, rateLimited: 0, evicted: 0 };
   const mode = o.stateful ? 'stateful' : 'stateless';
+  const timeOrigin = performance.timeOrigin;
 
-  const sock: Socket = createSocket({ type: isIPv6(o.host) ? 'udp6' : 'udp4', ipv6Only: false });
+  const sock: Socket = createSocket({
+    type: isIPv6(o.host) ? 'udp6' : 'udp4',
+    ipv6Only: false,
+  });
   await new Promise<void>((resolve, reject) => {
     sock.once('error', reject);
     sock.bind(o.port, o.host, () => {
@@ -87,30 +140,113 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
   });
   // A send error (e.g. the sender's port went away) concerns one datagram, never the server.
   sock.on('error', (err) => o.log(`stamp: socket error: ${err.message}`));
+  try {
+    // Room for bursts from many senders while the loop is busy (the kernel caps it at net.core.rmem_max).
+    sock.setRecvBufferSize(4 * 1024 * 1024);
+  } catch {
+    /* a smaller buffer only means earlier drops under a burst */
+  }
+  const own = sock.address();
+  const selfCheck = ownAddresses(own.address);
+
+  // Session log lines: a token bucket, so a sender cycling SSIDs can't fill the disk through stderr.
+  const logRate = o.logLinesPerSecond ?? 1;
+  const logBucket = { tokens: 20, lastMs: performance.now(), suppressed: 0 };
+  const logSession = (line: string) => {
+    const now = performance.now();
+    logBucket.tokens = Math.min(20, logBucket.tokens + ((now - logBucket.lastMs) / 1000) * logRate);
+    logBucket.lastMs = now;
+    if (logBucket.tokens < 1) {
+      logBucket.suppressed++;
+      return;
+    }
+    logBucket.tokens -= 1;
+    o.log(line);
+  };
+  const flushSuppressed = () => {
+    if (logBucket.suppressed === 0) return;
+    o.log(`stamp: ${logBucket.suppressed} session lines not logged (log rate limit ${logRate}/s); totals: ${totals()}`);
+    logBucket.suppressed = 0;
+  };
+  const totals = () =>
+    `received=${st.received} reflected=${st.reflected} bad=${st.bad} rate_limited=${st.rateLimited} evicted=${st.evicted} sessions=${sessions.size} sources=${sources.size}`;
 
   const endSession = (s: Session, why: string) => {
     sessions.delete(s.key);
-    o.log(
-      `stamp session ${s.source} ssid=${s.ssid} mode=${mode} packets=${s.packets} rate_limited=${s.rateLimited} duration_ms=${Math.round(s.lastMs - s.firstMs)} end=${why}`,
-    );
+    s.source.sessions.delete(s.key);
+    logSession(`stamp session ${s.peer} ssid=${s.ssid} mode=${mode} packets=${s.packets} duration_ms=${Math.round(s.lastMs - s.firstMs)} end=${why}`);
+  };
+  const evictSession = (_k: string, s: Session) => {
+    st.evicted++;
+    endSession(s, 'evicted');
+  };
+  const dropSource = (k: string, src: SourceState) => {
+    for (const s of [...src.sessions.values()]) evictSession(s.key, s);
+    sources.delete(k);
   };
 
-  const allow = (source: string, nowMs: number): boolean => {
-    let b = buckets.get(source);
-    if (!b) {
-      if (buckets.size >= maxEntries) return false;
-      b = { tokens: burst, lastMs: nowMs };
-      buckets.set(source, b);
+  const session = (src: SourceState, peer: string, ssid: number, nowMs: number): Session => {
+    const key = `${peer}#${ssid}`;
+    let s = src.sessions.get(key);
+    if (s) {
+      s.lastMs = nowMs;
+      return s;
     }
-    b.tokens = Math.min(burst, b.tokens + ((nowMs - b.lastMs) / 1000) * o.rateLimitPps);
-    b.lastMs = nowMs;
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
+    // Quotas: a source that opens many sessions replaces its own; the table as a whole replaces the least recently active.
+    if (src.sessions.size >= maxPerSource) evictOne(src.sessions, evictSession);
+    if (sessions.size >= maxSessions) evictOne(sessions, evictSession);
+    s = { key, source: src, peer, ssid, firstMs: nowMs, lastMs: nowMs, seenMs: nowMs, nextSeq: 0, packets: 0 };
+    sessions.set(key, s);
+    src.sessions.set(key, s);
+    return s;
+  };
+
+  const onMessage = (msg: Buffer, rinfo: RemoteInfo) => {
+    // Receive time first: everything after it is the reflector's residence time, which the reply reports.
+    const nowMs = performance.now();
+    st.received++;
+    if (msg.length < STAMP_MIN_BYTES || bogusSource(rinfo, own.port, selfCheck)) {
+      st.bad++;
+      return;
+    }
+    const address = rinfo.address.startsWith('::ffff:') ? rinfo.address.slice(7) : rinfo.address;
+    // The rate limit comes before any state but the bucket: a source over its budget creates nothing.
+    const key = rateLimitKey(address);
+    let src = sources.get(key);
+    if (!src) {
+      if (sources.size >= maxSources) evictOne(sources, dropSource);
+      src = { key, tokens: burst, lastMs: nowMs, seenMs: nowMs, sessions: new Map() };
+      sources.set(key, src);
+    }
+    src.tokens = Math.min(burst, src.tokens + ((nowMs - src.lastMs) / 1000) * o.rateLimitPps);
+    src.lastMs = nowMs;
+    if (src.tokens < 1) {
+      st.rateLimited++;
+      return;
+    }
+    src.tokens -= 1;
+    const peer = address.includes(':') ? `[${address}]:${rinfo.port}` : `${address}:${rinfo.port}`;
+    const ssid = msg.readUInt16BE(OFF.ssid);
+    // Stateful: the counter is needed before sending; stateless: bookkeeping waits until the reply is out.
+    const s = o.stateful ? session(src, peer, ssid, nowMs) : null;
+    const reply = Buffer.alloc(msg.length); // the same size as the request: never larger (no amplification)
+    if (s) reply.writeUInt32BE(s.nextSeq++ >>> 0, OFF.seq);
+    else msg.copy(reply, OFF.seq, 0, 4);
+    reply.writeUInt16BE(ERROR_ESTIMATE, OFF.errorEstimate);
+    msg.copy(reply, OFF.ssid, OFF.ssid, OFF.ssid + 2);
+    writeNtp(reply, OFF.receiveTimestamp, timeOrigin + nowMs);
+    // Sender sequence number, timestamp and error estimate are contiguous in both packets (0–13 → 24–37).
+    msg.copy(reply, OFF.senderSeq, 0, 14);
+    // Sender TTL stays 0: Node can't read the IP TTL of a received datagram, and 0 says "unknown".
+    writeNtp(reply, OFF.timestamp, timeOrigin + performance.now());
+    sock.send(reply, rinfo.port, rinfo.address, (err) => {
+      if (!err) st.reflected++;
+    });
+    (s ?? session(src, peer, ssid, nowMs)).packets++;
   };
 
   sock.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
-    // No datagram may end the process: a throw in an 'message' listener would be an uncaught exception.
+    // No datagram may end the process: a throw in a 'message' listener would be an uncaught exception.
     try {
       onMessage(msg, rinfo);
     } catch (err) {
@@ -119,80 +255,82 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
     }
   });
 
-  const onMessage = (msg: Buffer, rinfo: RemoteInfo) => {
-    // Receive time first: everything after it is the reflector's residence time, which the reply reports.
-    const receivedWallMs = wallClockMs();
-    const nowMs = performance.now();
-    st.received++;
-    const req = decodeSenderPacket(msg);
-    if (!req.ok || rinfo.port === 0) {
-      st.bad++;
-      return;
-    }
-    const address = rinfo.address.startsWith('::ffff:') ? rinfo.address.slice(7) : rinfo.address;
-    const source = isIPv6(address) ? `[${address}]:${rinfo.port}` : `${address}:${rinfo.port}`;
-    const key = `${source}#${req.packet.ssid}`;
-    let s = sessions.get(key);
-    if (!s) {
-      if (sessions.size >= maxEntries) {
-        st.overflow++;
-        return;
-      }
-      s = { key, source, ssid: req.packet.ssid, firstMs: nowMs, lastMs: nowMs, nextSeq: 0, packets: 0, rateLimited: 0 };
-      sessions.set(key, s);
-    }
-    s.lastMs = nowMs;
-    if (!allow(rateLimitKey(address), nowMs)) {
-      st.rateLimited++;
-      s.rateLimited++;
-      return;
-    }
-    s.packets++;
-    const reply = encodeReflectorPacket(
-      {
-        seq: o.stateful ? s.nextSeq++ : req.packet.seq,
-        timestamp: { seconds: 0, fraction: 0 },
-        errorEstimate: OUR_ERROR_ESTIMATE,
-        ssid: req.packet.ssid,
-        receiveTimestamp: timestampFrom(receivedWallMs, 'ntp'),
-        senderSeq: req.packet.seq,
-        senderTimestamp: req.packet.timestamp,
-        senderErrorEstimate: req.packet.errorEstimate,
-        // Node can't read the IP TTL of a received datagram; 0 says "unknown" rather than a made-up 255.
-        senderTtl: 0,
-      },
-      msg.length, // the same size as the request: never larger (no amplification)
-    );
-    stampTransmitTime(reply, timestampFrom(wallClockMs(), 'ntp'));
-    sock.send(reply, rinfo.port, rinfo.address, (err) => {
-      if (!err) st.reflected++;
-    });
-  };
-
   const sweep = setInterval(() => {
     const nowMs = performance.now();
     for (const s of sessions.values()) if (nowMs - s.lastMs > idleMs) endSession(s, 'idle');
-    // A bucket idle for a second or more is full again: forgetting it changes nothing.
-    for (const [k, b] of buckets) if (nowMs - b.lastMs > Math.max(1000, (burst / o.rateLimitPps) * 1000)) buckets.delete(k);
+    for (const [k, src] of sources) if (src.sessions.size === 0 && nowMs - src.lastMs > refillMs) sources.delete(k);
+    selfCheck.refresh();
+    flushSuppressed();
   }, Math.min(idleMs, 5_000));
   sweep.unref();
 
-  const addr = sock.address();
   let closed: Promise<void> | null = null;
   return {
-    address: addr.address,
-    port: addr.port,
-    stats: () => ({ ...st, activeSessions: sessions.size }),
+    address: own.address,
+    port: own.port,
+    stats: () => ({ ...st, activeSessions: sessions.size, activeSources: sources.size }),
     close() {
       closed ??= new Promise<void>((resolve) => {
         clearInterval(sweep);
         for (const s of [...sessions.values()]) endSession(s, 'shutdown');
-        o.log(`stamp: closed: received=${st.received} reflected=${st.reflected} bad=${st.bad} rate_limited=${st.rateLimited} overflow=${st.overflow}`);
+        flushSuppressed();
+        o.log(`stamp: closed: ${totals()}`);
         sock.close(() => resolve());
       });
       return closed;
     },
   };
+}
+
+/** An NTP timestamp written in place (no objects on the hot path). */
+function writeNtp(buf: Buffer, off: number, unixMs: number): void {
+  const ts = ntpFromUnixMs(unixMs);
+  buf.writeUInt32BE(ts.seconds >>> 0, off);
+  buf.writeUInt32BE(ts.fraction >>> 0, off + 4);
+}
+
+interface SelfCheck {
+  /** Is this (normalised) address one of the reflector's own? */
+  has(address: string): boolean;
+  refresh(): void;
+}
+
+/**
+ * The reflector's own addresses: a packet from one of them at the reflector's port is its own reply coming
+ * back (spoofed), and answering it would bounce it until the bucket empties. Bound to a wildcard, every
+ * local address and all of 127/8 count; refreshed by the sweep as interfaces change.
+ */
+function ownAddresses(bound: string): SelfCheck {
+  const wildcard = bound === '0.0.0.0' || bound === '::';
+  let set = new Set<string>();
+  const refresh = () => {
+    const next = new Set<string>([norm(bound)]);
+    if (wildcard) for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) next.add(norm(a.address));
+    set = next;
+  };
+  refresh();
+  return { has: (a) => set.has(a) || (wildcard && (a.startsWith('127.') || a === '::1')), refresh };
+}
+
+function norm(a: string): string {
+  const bare = a.startsWith('::ffff:') ? a.slice(7) : a;
+  return bare.split('%')[0] as string;
+}
+
+/**
+ * Sources no STAMP sender can have: port 0; unspecified, multicast, broadcast and reserved IPv4 (0/8, 224/4,
+ * 240/4 with 255.255.255.255); IPv6 :: and ff00::/8; and the reflector's own address and port.
+ */
+export function bogusSource(rinfo: { address: string; port: number }, ownPort: number, self: { has(a: string): boolean }): boolean {
+  if (rinfo.port === 0) return true;
+  const a = norm(rinfo.address);
+  if (a.includes(':')) {
+    if (a === '::' || /^ff/i.test(a)) return true;
+  } else {
+    const first = Number(a.slice(0, a.indexOf('.')));
+    if (first === 0 || first >= 224) return true;
+  }
+  return rinfo.port === ownPort && self.has(a);
 }
 
 /**
