@@ -188,6 +188,15 @@ endpoints:
     expect((await runCli(['ping', '127.0.0.1', '--count', 'zero'])).code).toBe(2);
   });
 
+  it('a relative output.path lands next to the config, whatever the working directory (cron runs in $HOME)', async () => {
+    const [confDir, cwd] = [tmp(), tmp()];
+    writeConfig(confDir, suite().replace('probe: { id: e2e-probe }', 'probe: { id: e2e-probe }\noutput: { format: ndjson, path: results.ndjson }'));
+    const res = await runCli(['run', '-C', join(confDir, 'qosprobe.yaml'), '--no-host-info'], { cwd });
+    expect(res.code).toBe(0);
+    expect(existsSync(join(cwd, 'results.ndjson'))).toBe(false);
+    expect(ndjson(readFileSync(join(confDir, 'results.ndjson'), 'utf8')).length).toBeGreaterThan(0);
+  });
+
   it('a flag out of the config field\'s bounds exits 2 naming the flag, before measuring (no TimeoutOverflowWarning)', async () => {
     const res = await runCli(['tcp', `127.0.0.1:${listener.port}`, '-c', '100000000', '-f', 'ndjson']);
     expect(res.code).toBe(2);

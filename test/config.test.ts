@@ -15,7 +15,8 @@ describe('the documented config shape', () => {
     const c = await readConfigFile(fixture(name));
     expect(c.probeId).toBe('bdg-tps-017');
     expect(c.location).toEqual({ code: '32.73', site: 'TPS-017', lat: -6.9147, lon: 107.6098 });
-    expect(c.output).toEqual({ format: 'csv', path: 'results.csv', append: true });
+    // a relative path resolves against the config file's directory
+    expect(c.output).toEqual({ format: 'csv', path: fixture('results.csv'), append: true });
     expect(c.endpoints).toHaveLength(1);
     const [icmp, tcp] = c.endpoints[0]!.tests;
     // icmp takes every default; tcp overrides count only
@@ -42,6 +43,23 @@ describe('the documented config shape', () => {
     );
     // count: built-in 20; interval: file 500; timeout: test 100
     expect(c.endpoints[0]!.tests[0]).toMatchObject({ count: 20, intervalMs: 500, timeoutMs: 100 });
+  });
+});
+
+describe('relative paths in a config resolve against the config file, not the working directory', () => {
+  it('output.path and ca_file; absolute paths and "-" are kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qosprobe-cfg-'));
+    const file = join(dir, 'qosprobe.yaml');
+    writeFileSync(
+      file,
+      'output: { path: out/results.csv }\nendpoints:\n  - host: 127.0.0.1\n    tests:\n      - { kind: http, url: "https://127.0.0.1/", ca_file: certs/ca.pem }\n      - { kind: download, url: "https://127.0.0.1/", ca_file: /etc/ssl/ca.pem }\n',
+    );
+    const c = await readConfigFile(file);
+    expect(c.output.path).toBe(join(dir, 'out', 'results.csv'));
+    expect(c.endpoints[0]!.tests[0]).toMatchObject({ caFile: join(dir, 'certs', 'ca.pem') });
+    expect(c.endpoints[0]!.tests[1]).toMatchObject({ caFile: '/etc/ssl/ca.pem' });
+    writeFileSync(file, 'output: { path: "-" }\n');
+    expect((await readConfigFile(file)).output.path).toBe('-');
   });
 });
 

@@ -25,8 +25,9 @@ export function adhocSpec(
   fields: Obj,
   opts: Pick<AdhocOptions, 'count' | 'interval' | 'timeout'>,
   fileDefaults: Partial<Defaults>,
+  cwd: string | null = null,
 ): BaseSpec {
   const entry = { kind: def.kind, count: opts.count, interval_ms: opts.interval, timeout_ms: opts.timeout, ...fields };
   const set = Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined));
-  return readTestEntry(new FlagReader((f) => flagFor(def, f)), set, '', fileDefaults);
+  return readTestEntry(new FlagReader((f) => flagFor(def, f), cwd), set, '', fileDefaults);
 }

@@ -45,7 +45,7 @@ export function makeAdhocCommand(def: AdhocDef, io: CliIo): Command {
     ]);
     const base = await loadOptionalConfig(opts.config, io);
     const { host, name, fields } = def.toTest(arg, opts);
-    const spec = adhocSpec(def, fields, opts, base.defaults);
+    const spec = adhocSpec(def, fields, opts, base.defaults, io.cwd);
     await execute({ config: { ...base, endpoints: [{ name: name ?? arg, host, tests: [spec] }] }, flags: opts, io, requireLocation: false });
   });
   return cmd;

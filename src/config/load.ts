@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { QosError } from '../errors.js';
 import type { Config } from './types.js';
 import { validateConfig } from './validate.js';
@@ -52,7 +52,7 @@ export async function readConfigFile(path: string): Promise<Config> {
       { cause: err },
     );
   }
-  return validateConfig(await parseDocument(text, path), path);
+  return validateConfig(await parseDocument(text, path), path, dirname(path));
 }
 
 /** YAML (a superset of JSON) unless the name ends in .json; syntax errors give line and column. */

@@ -2,12 +2,17 @@
  * Path-aware reading of untrusted config values. Every failure names the file, the field
  * path (endpoints[1].tests[0].port), what was expected and what was found.
  */
+import { resolve } from 'node:path';
 import { QosError } from '../errors.js';
 
 export type Obj = Record<string, unknown>;
 
 export class ConfigReader {
-  constructor(readonly file: string) {}
+  /** baseDir: where relative paths in the values resolve (the config file's directory); null leaves them as written. */
+  constructor(
+    readonly file: string,
+    readonly baseDir: string | null = null,
+  ) {}
 
   fail(path: string, expected: string, found: unknown): never {
     throw new QosError('CONFIG_INVALID', `${this.file}: ${path || '(top level)'}: expected ${expected}, found ${describe(found)}`);
@@ -37,6 +42,15 @@ export class ConfigReader {
 
   optStr(v: unknown, path: string): string | undefined {
     return v === undefined || v === null ? undefined : this.str(v, path);
+  }
+
+  /**
+   * A file path. A relative one resolves against baseDir, the config file's directory: a cron job's cwd is $HOME,
+   * and the file should mean the same wherever it is run from. `-` (stdout) stays as it is.
+   */
+  optPath(v: unknown, path: string): string | undefined {
+    const s = this.optStr(v, path);
+    return s === undefined || s === '-' || this.baseDir === null ? s : resolve(this.baseDir, s);
   }
 
   num(v: unknown, path: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
@@ -87,8 +101,12 @@ export class ConfigReader {
  * bounds. A failure is a usage error (exit 2) naming the flag, not the config path.
  */
 export class FlagReader extends ConfigReader {
-  constructor(private readonly flagOf: (field: string) => string) {
-    super('command line');
+  /** cwd: relative paths on the command line resolve against the working directory, as a shell user expects. */
+  constructor(
+    private readonly flagOf: (field: string) => string,
+    cwd: string | null = null,
+  ) {
+    super('command line', cwd);
   }
 
   override fail(path: string, expected: string, found: unknown): never {

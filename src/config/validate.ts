@@ -13,8 +13,9 @@ import { parseLocationCode } from './locations.js';
 const TOP = ['probe', 'location', 'defaults', 'endpoints', 'output'] as const;
 const COMMON_TEST_FIELDS = ['kind', 'count', 'interval_ms', 'timeout_ms'] as const;
 
-export function validateConfig(doc: unknown, file: string): Config {
-  const r = new ConfigReader(file);
+/** baseDir: the config file's directory, against which its relative paths resolve (output.path, ca_file). */
+export function validateConfig(doc: unknown, file: string, baseDir: string | null = null): Config {
+  const r = new ConfigReader(file, baseDir);
   const root = doc === null || doc === undefined ? {} : r.obj(doc, '');
   r.onlyKeys(root, '', TOP);
 
@@ -64,7 +65,7 @@ export function validateConfig(doc: unknown, file: string): Config {
     endpoints,
     output: {
       format,
-      path: r.optStr(out.path, 'output.path') ?? null,
+      path: r.optPath(out.path, 'output.path') ?? null,
       append: r.optBool(out.append, 'output.append') ?? false,
     },
   };

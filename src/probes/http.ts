@@ -123,7 +123,7 @@ export function readUrlFields(
   return {
     url,
     port: r.optNum(raw.port, `${path}.port`, { integer: true, min: 1, max: 65535 }) ?? SERVE_HTTP_PORT,
-    caFile: r.optStr(raw.ca_file, `${path}.ca_file`) ?? null,
+    caFile: r.optPath(raw.ca_file, `${path}.ca_file`) ?? null,
     insecure: r.optBool(raw.insecure, `${path}.insecure`) ?? false,
     token: r.optStr(raw.token, `${path}.token`) ?? null,
   };
