@@ -20,6 +20,7 @@ import { makeServeCommand } from './commands/serve.js';
 import { makePushCommand } from './commands/push.js';
 import { makeSpoolCommand } from './commands/spool.js';
 import { makeScheduleCommand } from './commands/schedule.js';
+import { makeMonitorCommand, makeRulesCommand } from './commands/monitor.js';
 import { examples } from './options.js';
 
 export function createProgram(io: CliIo): Command {
@@ -49,6 +50,8 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(makePushCommand(io));
   program.addCommand(makeSpoolCommand(io));
   program.addCommand(makeScheduleCommand(io));
+  program.addCommand(makeMonitorCommand(io));
+  program.addCommand(makeRulesCommand(io));
   program.addCommand(makeInitCommand(io));
   program.addCommand(makeDemoCommand(io));
   applyToAll(program, io);

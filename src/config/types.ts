@@ -1,5 +1,6 @@
 import type { FormatName } from '../output/format-names.js';
 import type { BaseSpec, Endpoint } from '../probes/types.js';
+import type { MonitorConfig } from './monitor.js';
 
 export interface Defaults {
   count: number;
@@ -38,4 +39,6 @@ export interface Config {
   defaults: Partial<Defaults>;
   endpoints: EndpointConfig[];
   output: OutputConfig;
+  /** The `monitor:` section (defaults when absent); only `qosprobe monitor` reads it. */
+  monitor?: MonitorConfig;
 }

@@ -9,8 +9,9 @@ import type { BaseSpec } from '../probes/types.js';
 import { ConfigReader, join, type Obj } from './reader.js';
 import { BUILTIN_DEFAULTS, type Config, type Defaults, type EndpointConfig } from './types.js';
 import { parseLocationCode } from './locations.js';
+import { readMonitorConfig } from './monitor.js';
 
-const TOP = ['probe', 'location', 'defaults', 'endpoints', 'output'] as const;
+const TOP = ['probe', 'location', 'defaults', 'endpoints', 'output', 'monitor'] as const;
 const COMMON_TEST_FIELDS = ['kind', 'count', 'interval_ms', 'timeout_ms'] as const;
 
 /** baseDir: the config file's directory, against which its relative paths resolve (output.path, ca_file). */
@@ -68,6 +69,7 @@ export function validateConfig(doc: unknown, file: string, baseDir: string | nul
       path: r.optPath(out.path, 'output.path') ?? null,
       append: r.optBool(out.append, 'output.append') ?? false,
     },
+    monitor: readMonitorConfig(r, root.monitor),
   };
 }
 

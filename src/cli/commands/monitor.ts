@@ -1,0 +1,72 @@
+import { Command, Option } from 'commander';
+import { PUSH_FORMATS } from '../../spool/push-formats.js';
+import type { CliIo } from '../io.js';
+import { examples, positiveNumber } from '../options.js';
+import { FORMAT_NAMES } from '../../output/format-names.js';
+
+export interface MonitorFlags {
+  config?: string;
+  location?: string;
+  locationUnchecked?: boolean;
+  format?: (typeof FORMAT_NAMES)[number];
+  out?: string;
+  spool?: string | false;
+  push?: string;
+  pushFormat?: (typeof PUSH_FORMATS)[number];
+  pushToken?: string;
+  alertmanager?: string;
+  webhook?: string;
+  incidents?: string;
+  duration?: number;
+  hostInfo?: boolean;
+  quiet?: boolean;
+}
+
+export function makeMonitorCommand(io: CliIo): Command {
+  const cmd = new Command('monitor')
+    .description('continuous availability: a small packet a second to every endpoint, a window record a minute, outage and degradation incidents, alerts')
+    .option('-C, --config <file>', 'config file (endpoints, location, and its monitor: section)')
+    .option('-l, --location <code>', 'region code of this site (overrides the config and $QOSPROBE_LOCATION)')
+    .option('--location-unchecked', 'accept a location code that is not in the bundled region table')
+    .addOption(new Option('-f, --format <format>', 'format of the window records').choices(FORMAT_NAMES))
+    .option('-o, --out <file>', 'append window records to this file (default: the config output, else stdout)')
+    .option('--spool <dir>', 'keep window records in this spool for `qosprobe push` (default with --push: the user state dir)')
+    .option('--push <url>', 'push the spool after every window (store and forward: unsent windows wait for the link)')
+    .addOption(new Option('--push-format <format>', 'body format for --push').choices(PUSH_FORMATS))
+    .option('--push-token <token>', 'bearer token for --push (prefer $QOSPROBE_PUSH_TOKEN)')
+    .option('--alertmanager <url>', 'send incidents to this Prometheus Alertmanager (POST /api/v2/alerts)')
+    .option('--webhook <url>', 'send incident records as JSON to this URL (Idempotency-Key per event)')
+    .option('--incidents <file>', 'append incident records (NDJSON) here (default: the state dir)')
+    .option('--duration <seconds>', 'stop after this long (default: until SIGINT/SIGTERM)', positiveNumber)
+    .option('--no-host-info', 'do not record the network context')
+    .option('-q, --quiet', 'no incident lines on stderr');
+  cmd.addHelpText(
+    'after',
+    examples(
+      'qosprobe monitor --config /etc/qosprobe.yaml',
+      'qosprobe monitor --alertmanager http://127.0.0.1:9093 --push http://127.0.0.1:8428/write --push-format influx',
+      'qosprobe rules --profile itu-y1541 > qosprobe-rules.yml     # the centre side, for vmalert',
+    ) + '\nRuns until SIGINT/SIGTERM (exit 0). Incidents and defaults: docs/monitor.md.\n',
+  );
+  cmd.action(async (opts: MonitorFlags) => {
+    const { runMonitorCommand } = await import('../monitor-cmd.js');
+    await runMonitorCommand(opts, io);
+  });
+  return cmd;
+}
+
+export function makeRulesCommand(io: CliIo): Command {
+  const cmd = new Command('rules')
+    .description('print Prometheus/vmalert alerting rules over the pushed metrics: a quality profile per location, and silent sites')
+    .option('--profile <name>', 'quality profile: tiphon, itu-y1541, uso-2010, uso-2013, uso-2013-vsat, or a file', 'itu-y1541')
+    .option('--silent-after <minutes>', 'a location that has not reported for this long is itself an alert', positiveNumber, 30)
+    .option('--for <minutes>', 'how long a threshold must be broken before the alert fires', positiveNumber, 10)
+    .option('--over <minutes>', 'averaging window of the quality rules', positiveNumber, 15);
+  cmd.addHelpText('after', examples('qosprobe rules --profile itu-y1541 > /etc/vmalert/qosprobe.yml', 'vmalert -rule=/etc/vmalert/qosprobe.yml -datasource.url=http://127.0.0.1:8428 -notifier.url=http://127.0.0.1:9093'));
+  cmd.action(async (opts: { profile: string; silentAfter: number; for: number; over: number }) => {
+    const [{ loadProfile }, { alertingRules }] = await Promise.all([import('../../report/profiles.js'), import('../../monitor/rules.js')]);
+    const profile = await loadProfile(opts.profile, io.cwd);
+    io.stdout.write(alertingRules(profile, { silentAfterMin: opts.silentAfter, forMin: opts.for, overMin: opts.over }));
+  });
+  return cmd;
+}

@@ -1,0 +1,176 @@
+/**
+ * `qosprobe monitor`: config and flags → a monitor session (src/monitor/session.ts), with the
+ * same output sink, spool and push as `run`. Loaded only when the command runs.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { EXIT, QosError, errorMessage } from '../errors.js';
+import type { Config } from '../config/types.js';
+import { MONITOR_DEFAULTS, type MonitorConfig } from '../config/monitor.js';
+import { openSink } from '../output/sink.js';
+import { formats } from '../output/formats.js';
+import type { ResultRecord } from '../records/schema.js';
+import { identityOf, type RunContext } from '../records/build.js';
+import { toolVersion } from '../version.js';
+import { alertmanagerReceiver, webhookReceiver, type AlertReceiver } from '../monitor/alerts.js';
+import { runMonitorSession, type SessionEndpoint } from '../monitor/session.js';
+import { thresholdsOf, type ThresholdRule } from '../monitor/thresholds.js';
+import { wireBytesPerAttempt, type MonitorMethod } from '../monitor/prober.js';
+import { loadRequiredConfig } from './context.js';
+import { resolveLocation } from './execute.js';
+import type { CliIo } from './io.js';
+import type { MonitorFlags } from './commands/monitor.js';
+
+/** The probe of each endpoint: STAMP where it has a stamp test (a reflector answers there), else TCP, else ICMP. */
+export function monitoredEndpoints(config: Config, m: MonitorConfig): SessionEndpoint[] {
+  return config.endpoints.map((e) => {
+    const port = (kind: string) => (e.tests.find((t) => t.kind === kind) as { port?: number } | undefined)?.port ?? null;
+    let method: MonitorMethod;
+    if (m.method !== 'auto') method = m.method;
+    else method = port('stamp') !== null ? 'stamp' : port('tcp') !== null ? 'tcp' : 'icmp';
+    const p = method === 'icmp' ? null : (port(method) ?? (method === 'stamp' ? 862 : null));
+    if (method === 'tcp' && p === null) {
+      throw new QosError('CONFIG_INVALID', `${config.file}: monitor.method: tcp needs a port, but endpoint "${e.name}" has no tcp test with one`);
+    }
+    return { name: e.name, host: e.host, port: p, method, target: p === null ? e.host : `${e.host}:${p}` };
+  });
+}
+
+export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise<void> {
+  const config = await loadRequiredConfig(flags.config, io);
+  const m: MonitorConfig = {
+    ...(config.monitor ?? MONITOR_DEFAULTS),
+    ...(flags.alertmanager ? { alertmanager: flags.alertmanager } : {}),
+    ...(flags.webhook ? { webhook: flags.webhook } : {}),
+  };
+  if (config.endpoints.length === 0) throw new QosError('CONFIG_INVALID', `${config.file}: endpoints: expected at least one endpoint to monitor, found none`);
+  const code = (flags.location ?? (io.env.QOSPROBE_LOCATION || undefined) ?? config.location.code)?.trim() || null;
+  const source = flags.location ? '--location' : io.env.QOSPROBE_LOCATION ? '$QOSPROBE_LOCATION' : (config.file ?? 'config');
+  if (code === null) throw new QosError('CONFIG_INVALID', `${config.file}: location.code: expected the region code of this site (e.g. "32.73"), found nothing`);
+  const location = await resolveLocation(code, Boolean(flags.locationUnchecked), source);
+
+  const endpoints = monitoredEndpoints(config, m);
+  let rules: ThresholdRule[] = [];
+  if (m.profile) {
+    const { loadProfile } = await import('../report/profiles.js');
+    rules = thresholdsOf(await loadProfile(m.profile, config.file ? resolve(config.file, '..') : io.cwd));
+  }
+  const format = flags.format ?? config.output.format;
+  const fmt = formats[format];
+  if (!fmt.streaming) throw new QosError('USAGE', `monitor writes a record a window for as long as it runs: use a streaming format (csv, ndjson, influx), not ${format}`);
+  const path = flags.out ?? config.output.path;
+  const sink = openSink({ format, path: path ? resolve(io.cwd, path) : null, append: path !== null, stdout: io.stdout });
+
+  const { stateDir, defaultSpoolDir } = await import('../spool/paths.js');
+  const configKey = config.file ? resolve(io.cwd, config.file) : `builtin:${io.cwd}`;
+  const dir = join(stateDir(io.env), 'monitor', createHash('sha256').update(configKey).digest('hex').slice(0, 16));
+  const receivers: AlertReceiver[] = [];
+  try {
+    if (m.alertmanager) receivers.push(alertmanagerReceiver(m.alertmanager));
+    if (m.webhook) receivers.push(webhookReceiver(m.webhook, io.env.QOSPROBE_WEBHOOK_TOKEN ?? null));
+  } catch (err) {
+    throw new QosError('USAGE', `--alertmanager/--webhook: ${errorMessage(err)}`);
+  }
+
+  const ctx: RunContext = {
+    runId: randomUUID(),
+    probeId: config.probeId,
+    locationCode: location.code,
+    locationName: location.name,
+    site: config.location.site,
+    lat: config.location.lat,
+    lon: config.location.lon,
+    toolVersion: toolVersion(),
+    extra: flags.hostInfo === false ? undefined : await (await import('../host/host-info.js')).gatherHostInfo({ timeoutMs: 3000 }),
+  };
+
+  // Store and forward: every round of windows becomes a spool batch; --push sends the spool after each.
+  const spoolDir = flags.spool === false ? null : typeof flags.spool === 'string' ? resolve(io.cwd, flags.spool) : flags.push ? defaultSpoolDir(io.env) : null;
+  const pushUrl = flags.push ? (await import('./field-ops.js')).parsePushUrl(flags.push) : null;
+  let batch: ResultRecord[] = [];
+  let pushedPending = 0;
+  const onWindowsDone = async () => {
+    if (!spoolDir) return;
+    const records = batch;
+    batch = [];
+    const { writeBatch } = await import('../spool/spool.js');
+    try {
+      writeBatch(spoolDir, `monitor-${randomUUID()}`, records);
+    } catch (err) {
+      log(`spool: ${errorMessage(err)}`);
+    }
+    if (pushUrl) {
+      const { pushAndReport } = await import('./field-ops.js');
+      const res = await pushAndReport(io, {
+        dir: spoolDir,
+        url: pushUrl,
+        format: flags.pushFormat ?? 'ndjson',
+        token: flags.pushToken ?? io.env.QOSPROBE_PUSH_TOKEN ?? null,
+        deadlineMs: 20_000,
+      });
+      pushedPending = res.pending.length;
+    }
+  };
+
+  const log = (line: string) => {
+    if (!flags.quiet) io.stderr.write(`qosprobe monitor: ${line}\n`);
+  };
+  const ctl = new AbortController();
+  const stop = () => ctl.abort();
+  io.signal.addEventListener('abort', stop, { once: true });
+  const durationTimer = flags.duration ? setTimeout(stop, flags.duration * 1000) : undefined;
+  const bytesPerHour = endpoints.reduce((n, e) => n + wireBytesPerAttempt(e.method) * (3_600_000 / m.intervalMs), 0);
+  log(
+    `${endpoints.map((e) => `${e.name} (${e.method} ${e.target})`).join(', ')}; a packet every ${m.intervalMs} ms, lost after ${m.timeoutMs} ms; ` +
+      `windows of ${m.windowS} s; about ${(bytesPerHour / 1e6).toFixed(2)} MB/h on the wire; incidents: ${m.incidentsPath ?? flags.incidents ?? join(dir, 'incidents.ndjson')}`,
+  );
+  let sinkError: unknown = null;
+  const startedAt = new Date();
+  try {
+    await runMonitorSession({
+      ctx,
+      endpoints,
+      intervalMs: m.intervalMs,
+      timeoutMs: m.timeoutMs,
+      windowMs: m.windowS * 1000,
+      detection: {
+        lossCount: m.lossCount,
+        recoverCount: m.recoverCount,
+        windowMs: m.degradationWindowS * 1000,
+        minSamples: m.minSamples,
+        holdDownMs: m.holdDownS * 1000,
+      },
+      rules,
+      profile: m.profile,
+      stateDir: dir,
+      incidentsPath: flags.incidents ? resolve(io.cwd, flags.incidents) : m.incidentsPath ? resolve(config.file ? resolve(config.file, '..') : io.cwd, m.incidentsPath) : join(dir, 'incidents.ndjson'),
+      receivers,
+      resendMs: m.resendS * 1000,
+      signal: ctl.signal,
+      onWindow: (r) => {
+        if (spoolDir) batch.push(r);
+        if (sinkError !== null) return;
+        try {
+          sink.write(r);
+        } catch (err) {
+          // A full disk must not stop the monitor: the spool still keeps the windows; exit 4 at the end.
+          sinkError = err;
+          log(errorMessage(err));
+        }
+      },
+      onWindowsDone: spoolDir ? onWindowsDone : undefined,
+      log,
+    });
+  } finally {
+    clearTimeout(durationTimer);
+    io.signal.removeEventListener('abort', stop);
+    try {
+      sink.close({ ...identityOf(ctx), started_at: startedAt.toISOString(), finished_at: new Date().toISOString(), status: 'completed' });
+    } catch (err) {
+      sinkError ??= err;
+    }
+  }
+  if (sinkError !== null) throw sinkError;
+  // Stopping a service is its normal end (exit 0, not 130); windows still waiting to be pushed say so.
+  io.setExitCode(pushedPending > 0 ? EXIT.PUSH_PENDING : EXIT.OK);
+}

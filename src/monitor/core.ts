@@ -1,0 +1,195 @@
+/**
+ * The monitor's core, without sockets or clocks: results in (from the continuous probers, or
+ * from a scripted network in tests), window records and incident records out. One instance
+ * serves every endpoint of a config.
+ */
+import type { Metrics, ResultRecord } from '../records/schema.js';
+import { SCHEMA_VERSION } from '../records/schema.js';
+import { buildRecord, identityOf, type RunContext } from '../records/build.js';
+import { dominantError } from '../probes/common.js';
+import type { PacketSample } from '../probes/types.js';
+import { Detector, type DetectionConfig, type Incident, type IncidentEvent, type ProbeResult } from './detector.js';
+import type { MonitorMethod } from './prober.js';
+import type { ThresholdRule } from './thresholds.js';
+
+export interface MonitoredEndpoint {
+  name: string;
+  method: MonitorMethod;
+  target: string;
+}
+
+export interface CoreOptions {
+  ctx: RunContext;
+  endpoints: readonly MonitoredEndpoint[];
+  intervalMs: number;
+  timeoutMs: number;
+  /** Length of a window record, ms. */
+  windowMs: number;
+  detection: DetectionConfig;
+  rules: readonly ThresholdRule[];
+  /** The profile the rules come from, named in degradation records. */
+  profile: string | null;
+  newId: () => string;
+  onWindow(r: ResultRecord): void;
+  onIncident(r: IncidentRecord): void;
+}
+
+/** An incident as written (NDJSON) and delivered (alerts): flat, one state per line. Fields in docs/monitor.md. */
+export interface IncidentRecord {
+  schema_version: number;
+  record_type: 'incident';
+  incident_id: string;
+  incident_kind: 'outage' | 'degradation';
+  state: 'open' | 'closed';
+  probe_id: string;
+  location_code: string | null;
+  location_name: string | null;
+  site: string | null;
+  lat: number | null;
+  lon: number | null;
+  endpoint: string;
+  target: string;
+  target_ip: string | null;
+  test: MonitorMethod;
+  started_at: string;
+  ended_at: string | null;
+  /** ended − started on the monotonic clock, ms; while open, up to the latest evidence. */
+  duration_ms: number | null;
+  metric: string;
+  threshold: number;
+  worst_value: number;
+  profile: string | null;
+  rule: string | null;
+  cause: string | null;
+  samples_sent: number;
+  samples_lost: number;
+  first_seq: number;
+  last_seq: number;
+  /** recovered | monitor_stopped (closed because the monitor stopped or restarted, not because the network recovered). */
+  end_reason: 'recovered' | 'monitor_stopped' | null;
+  tool_version: string;
+  /** Network context at the time (interface, gateway, Wi-Fi, cellular), as on result records. */
+  net: Metrics;
+}
+
+interface EndpointState {
+  ep: MonitoredEndpoint;
+  detector: Detector;
+  window: ProbeResult[];
+  windowStartMono: number | null;
+  targetIp: string | null;
+}
+
+export class MonitorCore {
+  private readonly eps: EndpointState[];
+
+  constructor(private readonly o: CoreOptions) {
+    this.eps = o.endpoints.map((ep) => ({ ep, detector: new Detector(o.detection, o.rules, o.newId), window: [], windowStartMono: null, targetIp: null }));
+  }
+
+  /** One result of endpoint `i`, in send order. */
+  onResult(i: number, r: ProbeResult, targetIp: string | null = null): void {
+    const s = this.eps[i] as EndpointState;
+    if (targetIp) s.targetIp = targetIp;
+    if (s.windowStartMono === null) s.windowStartMono = r.sentMono;
+    // Windows are contiguous on the monotonic clock: a window closes when the first result of a later one arrives.
+    while (r.sentMono >= s.windowStartMono + this.o.windowMs) {
+      this.flushWindow(s);
+      s.windowStartMono += this.o.windowMs;
+    }
+    s.window.push(r);
+    for (const e of s.detector.observe(r)) this.emit(s, e, 'recovered');
+  }
+
+  /** Open incidents of every endpoint, as records (for the state file). */
+  openIncidents(): IncidentRecord[] {
+    return this.eps.flatMap((s) => s.detector.open().map((i) => this.record(s, i, 'open', null)));
+  }
+
+  /** Stop: write the last (partial) windows and close open incidents as monitor_stopped. */
+  finish(nowMono: number, nowWall: number): void {
+    for (const s of this.eps) {
+      this.flushWindow(s);
+      for (const e of s.detector.closeAll(nowMono, nowWall)) this.emit(s, e, 'monitor_stopped');
+    }
+  }
+
+  private emit(s: EndpointState, e: IncidentEvent, reason: 'recovered' | 'monitor_stopped'): void {
+    this.o.onIncident(this.record(s, e.incident, e.type === 'open' ? 'open' : 'closed', e.type === 'close' ? reason : null));
+  }
+
+  private record(s: EndpointState, i: Incident, state: 'open' | 'closed', endReason: IncidentRecord['end_reason']): IncidentRecord {
+    const id = identityOf(this.o.ctx);
+    return {
+      schema_version: SCHEMA_VERSION,
+      record_type: 'incident',
+      incident_id: i.id,
+      incident_kind: i.kind,
+      state,
+      probe_id: id.probe_id,
+      location_code: id.location_code,
+      location_name: id.location_name,
+      site: id.site,
+      lat: id.lat,
+      lon: id.lon,
+      endpoint: s.ep.name,
+      target: s.ep.target,
+      target_ip: s.targetIp,
+      test: s.ep.method,
+      started_at: new Date(i.startedWall).toISOString(),
+      ended_at: i.endedWall === null ? null : new Date(i.endedWall).toISOString(),
+      duration_ms: i.endedMono === null ? null : round3(i.endedMono - i.startedMono),
+      metric: i.metric,
+      threshold: round3(i.threshold),
+      worst_value: round3(i.worstValue),
+      profile: i.kind === 'degradation' ? this.o.profile : null,
+      rule: i.rule,
+      cause: i.cause,
+      samples_sent: i.samplesSent,
+      samples_lost: i.samplesLost,
+      first_seq: i.firstSeq,
+      last_seq: i.lastSeq,
+      end_reason: endReason,
+      tool_version: id.tool_version,
+      net: this.o.ctx.extra ?? {},
+    };
+  }
+
+  private flushWindow(s: EndpointState): void {
+    if (s.window.length === 0 || s.windowStartMono === null) return;
+    const results = s.window;
+    s.window = [];
+    const first = results[0] as ProbeResult;
+    const startMono = s.windowStartMono;
+    const packets: PacketSample[] = results.map((r) => ({
+      seq: r.seq,
+      sentAtMs: r.sentMono - startMono,
+      rttMs: r.rttMs,
+      ...(r.rttMs === null ? { errorCode: r.errorCode ?? 'TIMEOUT', errorMessage: r.errorCode && r.errorCode !== 'TIMEOUT' ? r.errorCode : `no reply within ${this.o.timeoutMs} ms` } : {}),
+    }));
+    this.o.onWindow(
+      buildRecord(
+        this.o.ctx,
+        {
+          endpoint: s.ep.name,
+          test: s.ep.method,
+          // The window's wall-clock start, from the first packet's wall time and its offset into the window.
+          startedAt: new Date(first.sentWall - (first.sentMono - startMono)),
+          durationMs: this.o.windowMs,
+          intervalMs: this.o.intervalMs,
+          timeoutMs: this.o.timeoutMs,
+        },
+        {
+          target: s.ep.target,
+          targetIp: s.targetIp,
+          samples: { type: 'packets', intervalMs: this.o.intervalMs, packets },
+          error: dominantError(packets),
+        },
+      ),
+    );
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

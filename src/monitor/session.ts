@@ -1,0 +1,205 @@
+/**
+ * A running monitor: probers → core → window records (the output sink, the spool, push) and
+ * incident records (the incidents file, the state file, the outboxes of the alert receivers).
+ * Everything it needs comes in as arguments; it never touches `process`.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { RunContext } from '../records/build.js';
+import type { ResultRecord } from '../records/schema.js';
+import { writeFileAtomic } from '../output/sink.js';
+import { Outbox, type AlertReceiver } from './alerts.js';
+import { MonitorCore, type IncidentRecord, type MonitoredEndpoint } from './core.js';
+import type { DetectionConfig } from './detector.js';
+import { startProber, type MonitorMethod, type Prober } from './prober.js';
+import type { ThresholdRule } from './thresholds.js';
+
+export interface SessionEndpoint extends MonitoredEndpoint {
+  host: string;
+  port: number | null;
+}
+
+export interface SessionOptions {
+  ctx: RunContext;
+  endpoints: readonly SessionEndpoint[];
+  intervalMs: number;
+  timeoutMs: number;
+  windowMs: number;
+  detection: DetectionConfig;
+  rules: readonly ThresholdRule[];
+  profile: string | null;
+  /** Folder for state.json and the outboxes (one per config). */
+  stateDir: string;
+  incidentsPath: string;
+  receivers: readonly AlertReceiver[];
+  resendMs: number;
+  signal: AbortSignal;
+  onWindow(r: ResultRecord): void;
+  /** After each window of every endpoint (spool commit, push): may be slow, never awaited by the probes. */
+  onWindowsDone?(): Promise<void>;
+  log(line: string): void;
+}
+
+interface StateFile {
+  version: 1;
+  /** Wall time the monitor last showed it was alive (each window and each incident change). */
+  heartbeat: string;
+  open: IncidentRecord[];
+}
+
+/**
+ * Run until the signal fires. On start, incidents left open by a monitor that died are closed
+ * as monitor_stopped at its last heartbeat (never lost, never duplicated: their ids are kept).
+ */
+export async function runMonitorSession(o: SessionOptions): Promise<{ windows: number; incidents: number }> {
+  mkdirSync(o.stateDir, { recursive: true });
+  mkdirSync(dirname(o.incidentsPath), { recursive: true });
+  const statePath = join(o.stateDir, 'state.json');
+  const outboxes = o.receivers.map((r) => ({ r, box: new Outbox(join(o.stateDir, 'outbox', r.name)) }));
+  let windows = 0;
+  let incidents = 0;
+  const open = new Map<string, IncidentRecord>();
+
+  const saveState = () => {
+    const s: StateFile = { version: 1, heartbeat: new Date().toISOString(), open: [...open.values()] };
+    try {
+      writeFileAtomic(statePath, JSON.stringify(s));
+    } catch (err) {
+      o.log(`cannot write ${statePath}: ${(err as Error).message}`);
+    }
+  };
+  const writeIncident = (rec: IncidentRecord) => {
+    incidents++;
+    if (rec.state === 'open') open.set(rec.incident_id, rec);
+    else open.delete(rec.incident_id);
+    try {
+      appendFileSync(o.incidentsPath, JSON.stringify(rec) + '\n');
+    } catch (err) {
+      o.log(`cannot append to ${o.incidentsPath}: ${(err as Error).message}`);
+    }
+    for (const { box } of outboxes) {
+      try {
+        box.put(rec);
+      } catch (err) {
+        o.log(`cannot queue the incident for delivery in ${box.dir}: ${(err as Error).message}`);
+      }
+    }
+    saveState();
+    const what = rec.incident_kind === 'outage' ? `outage (${rec.samples_lost} lost${rec.cause ? `, ${rec.cause}` : ''})` : `degradation: ${rec.rule ?? rec.metric} ${rec.worst_value} > ${rec.threshold}`;
+    o.log(`${rec.state === 'open' ? 'OPEN ' : 'CLOSE'} ${rec.endpoint} ${what} since ${rec.started_at}${rec.ended_at ? ` until ${rec.ended_at}` : ''} [${rec.incident_id}]`);
+    kick();
+  };
+
+  // A previous monitor of this config that did not stop cleanly: close what it left open.
+  const previous = readState(statePath);
+  if (previous) {
+    for (const rec of previous.open) {
+      const endedMs = Date.parse(previous.heartbeat);
+      writeIncident({
+        ...rec,
+        state: 'closed',
+        ended_at: previous.heartbeat,
+        duration_ms: Math.max(0, endedMs - Date.parse(rec.started_at)),
+        end_reason: 'monitor_stopped',
+      });
+    }
+  }
+
+  // Delivery: in the background, oldest first, retried with backoff; never awaited by measurement.
+  let delivering: Promise<void> | null = null;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let backoffMs = 1000;
+  function kick(): void {
+    if (delivering || outboxes.length === 0) return;
+    delivering = (async () => {
+      let failed = false;
+      for (const { r, box } of outboxes) {
+        if (box.pending().length === 0) continue;
+        const res = await box.deliver(r, { timeoutMs: 10_000 });
+        if (res.pending > 0) {
+          failed = true;
+          o.log(`alert delivery: ${res.pending} event(s) waiting (${res.lastError})`);
+        }
+      }
+      clearTimeout(retryTimer);
+      if (failed && !o.signal.aborted) {
+        retryTimer = setTimeout(kick, backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 60_000);
+      } else backoffMs = 1000;
+    })().finally(() => {
+      delivering = null;
+    });
+  }
+  kick();
+
+  // Open incidents are re-sent to Alertmanager so they keep firing past its resolve_timeout.
+  const am = outboxes.find((x) => x.r.name === 'alertmanager');
+  const resend = am
+    ? setInterval(() => {
+        for (const rec of open.values()) am.box.put(rec);
+        kick();
+      }, o.resendMs)
+    : undefined;
+
+  const core = new MonitorCore({
+    ctx: o.ctx,
+    endpoints: o.endpoints,
+    intervalMs: o.intervalMs,
+    timeoutMs: o.timeoutMs,
+    windowMs: o.windowMs,
+    detection: o.detection,
+    rules: o.rules,
+    profile: o.profile,
+    newId: randomUUID,
+    onWindow: (r) => {
+      windows++;
+      o.onWindow(r);
+      windowsSinceFlush++;
+      if (windowsSinceFlush >= o.endpoints.length) {
+        windowsSinceFlush = 0;
+        saveState();
+        if (o.onWindowsDone && !flushing) flushing = o.onWindowsDone().finally(() => (flushing = null));
+      }
+    },
+    onIncident: writeIncident,
+  });
+  let windowsSinceFlush = 0;
+  let flushing: Promise<void> | null = null;
+
+  const probers: Prober[] = o.endpoints.map((ep, i) => {
+    const p: Prober = startProber(
+      { method: ep.method as MonitorMethod, host: ep.host, port: ep.port, intervalMs: o.intervalMs, timeoutMs: o.timeoutMs },
+      (r) => core.onResult(i, r, p?.targetIp ?? null),
+    );
+    return p;
+  });
+  saveState();
+
+  await new Promise<void>((resolve) => {
+    if (o.signal.aborted) return resolve();
+    o.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  for (const p of probers) p.stop();
+  clearInterval(resend);
+  core.finish(performance.now(), Date.now());
+  saveState();
+  await flushing;
+  if (o.onWindowsDone) await o.onWindowsDone();
+  // One last delivery attempt, bounded; what is left waits in the outbox for the next start.
+  clearTimeout(retryTimer);
+  await delivering;
+  kick();
+  await Promise.race([delivering ?? Promise.resolve(), new Promise((r) => setTimeout(r, 5000).unref())]);
+  return { windows, incidents };
+}
+
+function readState(path: string): StateFile | null {
+  try {
+    const s = JSON.parse(readFileSync(path, 'utf8')) as StateFile;
+    return s && s.version === 1 && Array.isArray(s.open) ? s : null;
+  } catch {
+    return null;
+  }
+}
