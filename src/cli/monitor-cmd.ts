@@ -101,7 +101,9 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
     }
     if (pushUrl) {
       const { pushAndReport } = await import('./field-ops.js');
-      const res = await pushAndReport(io, {
+      // The last push, after SIGTERM, gets its own bounded time: stopping the service must not drop the last windows.
+      const pushIo = io.signal.aborted ? { ...io, signal: AbortSignal.timeout(10_000) } : io;
+      const res = await pushAndReport(pushIo, {
         dir: spoolDir,
         url: pushUrl,
         format: flags.pushFormat ?? 'ndjson',

@@ -27,7 +27,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function startDaemon(bin: string, args: (port: number, dir: string) => string[], readyPath: string, timeoutMs = 15_000): Promise<Daemon> {
+export async function startDaemon(bin: string, args: (port: number, dir: string) => string[], readyPath: string, timeoutMs = 15_000): Promise<Daemon> {
   const dir = mkdtempSync(join(tmpdir(), 'qosprobe-daemon-'));
   const port = await freePort();
   let log = '';
@@ -66,10 +66,10 @@ async function startDaemon(bin: string, args: (port: number, dir: string) => str
   throw new Error(`${bin} did not become ready on ${url}${readyPath}:\n${log.slice(-2000)}`);
 }
 
-export function startVictoriaMetrics(): Promise<Daemon> {
+export function startVictoriaMetrics(extraArgs: readonly string[] = []): Promise<Daemon> {
   return startDaemon(
     VICTORIA_METRICS!,
-    (port, dir) => [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-retentionPeriod=100y', '-search.disableCache', '-loggerLevel=ERROR'],
+    (port, dir) => [`-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${dir}`, '-retentionPeriod=100y', '-search.disableCache', '-loggerLevel=ERROR', ...extraArgs],
     '/health',
   );
 }
