@@ -48,6 +48,7 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
   const source = flags.location ? '--location' : io.env.QOSPROBE_LOCATION ? '$QOSPROBE_LOCATION' : (config.file ?? 'config');
   if (code === null) throw new QosError('CONFIG_INVALID', `${config.file}: location.code: expected the region code of this site (e.g. "32.73"), found nothing`);
   const location = await resolveLocation(code, Boolean(flags.locationUnchecked), source);
+  (await import('../config/locations.js')).releaseRegionTable();
 
   const endpoints = monitoredEndpoints(config, m);
   let rules: ThresholdRule[] = [];

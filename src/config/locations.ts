@@ -282,3 +282,11 @@ export function provinceOf(code: string): string | null {
   const parsed = parseLocationCode(code);
   return parsed.ok ? parsed.code.slice(0, 2) : null;
 }
+
+/**
+ * Drop the cached table (about 25 MB of heap): a long-running process (`monitor`) that looked
+ * its code up once at start has no further use for it.
+ */
+export function releaseRegionTable(): void {
+  tablePromise = undefined;
+}

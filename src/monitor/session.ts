@@ -61,6 +61,9 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
   let windows = 0;
   let incidents = 0;
   const open = new Map<string, IncidentRecord>();
+  let delivering: Promise<void> | null = null;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let backoffMs = 1000;
 
   const saveState = () => {
     const s: StateFile = { version: 1, heartbeat: new Date().toISOString(), open: [...open.values()] };
@@ -108,9 +111,6 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
   }
 
   // Delivery: in the background, oldest first, retried with backoff; never awaited by measurement.
-  let delivering: Promise<void> | null = null;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let backoffMs = 1000;
   function kick(): void {
     if (delivering || outboxes.length === 0) return;
     delivering = (async () => {
