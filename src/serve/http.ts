@@ -17,6 +17,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { rateLimitKey } from './stamp-reflector.js';
 
 export interface HttpServeOptions {
   host: string;
@@ -37,9 +38,28 @@ export interface HttpServeLimits {
   keepAliveTimeoutMs: number;
   /** Bounds of the receiver-side upload counts; UPLOAD_STATS_LIMITS when absent. */
   uploadStats?: UploadStatsLimits;
+  /** Slots: TRANSFER_LIMITS when absent. */
+  transfers?: TransferLimits;
 }
 
 export const HTTP_SERVE_LIMITS: HttpServeLimits = { headersTimeoutMs: 10_000, idleTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 };
+
+/**
+ * What a transfer must do to keep its slot, so that connections trickling a byte now and then can't hold
+ * every slot (the idle timeout alone resets on each byte).
+ */
+export interface TransferLimits {
+  /** Each window of this length, from the transfer's start, must move at least minBytesPerWindow (either way). */
+  windowMs: number;
+  minBytesPerWindow: number;
+  /** Whole transfer, ms (the longest transfer test is an hour). */
+  maxTransferMs: number;
+  /** Slots one source (IPv4 address or IPv6 /64) may hold: this share of maxConcurrent, at least 1. */
+  perSourceShare: number;
+}
+
+/** 20 KB per 10 s (2 kB/s, 16 kbit/s): below any link a throughput test can say something useful about. */
+export const TRANSFER_LIMITS: TransferLimits = { windowMs: 10_000, minBytesPerWindow: 20_000, maxTransferMs: 3_600_000, perSourceShare: 0.5 };
 
 /** Memory bounds of /up-stats: worst case maxIds × maxBins numbers (256 × 36 000 × 8 bytes ≈ 74 MB). */
 export interface UploadStatsLimits {
@@ -132,6 +152,10 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
   const data = randomPool();
   const tokenBuf = o.token !== null ? Buffer.from(`Bearer ${o.token}`) : null;
   let active = 0;
+  const tl = limits.transfers ?? TRANSFER_LIMITS;
+  const perSourceMax = Math.max(1, Math.ceil(o.maxConcurrent * tl.perSourceShare));
+  /** Slots held per source (rateLimitKey). */
+  const held = new Map<string, number>();
   const uploads = new UploadStats(limits.uploadStats ?? UPLOAD_STATS_LIMITS);
 
   const server = createServer(
@@ -219,26 +243,52 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
     return reply(res, 404, { error: 'not found; endpoints: /ping, /down?bytes=N, /up, /up-stats?id=ID, /health' });
   }
 
-  /** The concurrency cap and the one log line per transfer. */
+  /** The concurrency cap, its per-source share, the minimum rate, and the one log line per transfer. */
   async function transfer(req: IncomingMessage, res: ServerResponse, what: string, run: () => Promise<number>): Promise<void> {
-    if (active >= o.maxConcurrent) {
+    // Read now: a destroyed socket no longer knows its peer.
+    const client = req.socket.remoteAddress ?? '?';
+    const source = rateLimitKey(client.startsWith('::ffff:') ? client.slice(7) : client);
+    const mine = held.get(source) ?? 0;
+    if (active >= o.maxConcurrent || mine >= perSourceMax) {
       res.setHeader('retry-after', '1');
-      reply(res, 503, { error: `busy: ${o.maxConcurrent} transfers already running` });
+      const why = active >= o.maxConcurrent ? `${o.maxConcurrent} transfers already running` : `this source already runs ${mine} transfers, its share of ${o.maxConcurrent}`;
+      reply(res, 503, { error: `busy: ${why}` });
       req.resume();
       return;
     }
     active++;
+    held.set(source, mine + 1);
     const t0 = performance.now();
-    // Read now: a destroyed socket no longer knows its peer.
-    const client = req.socket.remoteAddress ?? '?';
+    const sock = req.socket;
+    const moved = () => sock.bytesRead + sock.bytesWritten;
+    let last = moved();
+    let cut: string | null = null;
+    const check = setInterval(() => {
+      const now = moved();
+      if (now - last < tl.minBytesPerWindow) cut = `under ${tl.minBytesPerWindow} bytes in ${tl.windowMs} ms`;
+      else if (performance.now() - t0 > tl.maxTransferMs) cut = `longer than ${tl.maxTransferMs} ms`;
+      last = now;
+      if (cut === null) return;
+      clearInterval(check);
+      if (!res.headersSent) {
+        // An /up still sending: tell it why, then close whatever it does.
+        res.setHeader('connection', 'close');
+        reply(res, 408, { error: `transfer too slow or too long: ${cut}` });
+        setTimeout(() => sock.destroy(), 1000).unref();
+      } else sock.destroy();
+    }, tl.windowMs);
     let bytes = 0;
     try {
       bytes = await run();
     } finally {
+      clearInterval(check);
       active--;
+      const left = (held.get(source) ?? 1) - 1;
+      if (left > 0) held.set(source, left);
+      else held.delete(source);
       const ms = (performance.now() - t0).toFixed(1);
-      const complete = res.writableFinished ? 'complete' : 'cut';
-      o.log(`http ${what} client=${client} status=${res.headersSent ? res.statusCode : "-"} bytes=${bytes} ms=${ms} ${complete}`);
+      const complete = cut !== null ? `cut (${cut})` : res.writableFinished ? 'complete' : 'cut';
+      o.log(`http ${what} client=${client} status=${res.headersSent ? res.statusCode : '-'} bytes=${bytes} ms=${ms} ${complete}`);
     }
   }
 
