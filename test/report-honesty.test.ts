@@ -20,7 +20,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../src/cli/program.js';
 import type { CliIo } from '../src/cli/io.js';
-import { provinceOf } from '../src/config/locations.js';
 import { buildReport } from '../src/report/build.js';
 import { BUNDLED_PROFILES, loadProfile } from '../src/report/profiles.js';
 import { expandInputs, parseCsvRecord } from '../src/report/read.js';
@@ -48,7 +47,7 @@ async function run(args: string[]) {
 
 async function data(profile = 'tiphon') {
   const sources = await expandInputs([FIXTURE], ROOT, () => Readable.from([]));
-  return buildReport(sources, { by: ['location'], profile: await loadProfile(profile, ROOT), provinceOf });
+  return buildReport(sources, { by: ['location'], profile: await loadProfile(profile, ROOT) });
 }
 
 describe('honesty rules: an unreachable site never passes (issue 14)', () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { loadRegionTable, provinceOf } from '../src/config/locations.js';
+import { loadRegionTable } from '../src/config/locations.js';
 import { buildReport } from '../src/report/build.js';
 import { loadProfile } from '../src/report/profiles.js';
 import { expandInputs } from '../src/report/read.js';
@@ -57,7 +57,7 @@ describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
   it('renders without errors; the table holds one row per group with the aggregates', { timeout: 60_000 }, async () => {
     const table = await loadRegionTable();
     const sources = await expandInputs(['fixtures/report'], ROOT, () => Readable.from([]));
-    const data = await buildReport(sources, { by: ['location'], profile: await loadProfile('tiphon', ROOT), series: true, provinceOf, regionName: (c) => table.get(c) });
+    const data = await buildReport(sources, { by: ['location'], profile: await loadProfile('tiphon', ROOT), series: true, regionName: (c) => table.get(c) });
     const dir = mkdtempSync(join(tmpdir(), 'qp-html-'));
     const file = join(dir, 'report.html');
     const html = renderHtml(data);
@@ -89,7 +89,7 @@ describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
   it('a script error on the page would show in the marker (the check is not vacuous)', { timeout: 60_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qp-html-'));
     const file = join(dir, 'broken.html');
-    const data = await buildReport([], { by: ['location'], profile: null, provinceOf });
+    const data = await buildReport([], { by: ['location'], profile: null });
     writeFileSync(file, renderHtml(data).replace('</body>', '<script>undefinedFunction();</script></body>'));
     const dom = await dumpDom(file);
     expect(dom).toMatch(/id="qp-errors" data-count="1"/);

@@ -172,11 +172,10 @@ describe('CSV formula neutralisation (issue 10 item 8)', () => {
     expect([rows[0]?.site, rows[0]?.probeId, rows[0]?.lat]).toEqual(['=cmd|"/c calc"!A1', '+probe', -6.9]);
   });
   it('report CSV: a hostile group key is neutralised; its numbers stay numbers', async () => {
-    const { provinceOf } = await import('../src/config/locations.js');
     const { buildReport } = await import('../src/report/build.js');
     const { renderCsv } = await import('../src/report/render-data.js');
     const csv = write('csv', [record({ probe_id: '=1+1', rtt_median_ms: 12.5 }), record({ probe_id: '-x', rtt_median_ms: 3 })]);
-    const data = await buildReport([{ name: 'x', open: () => Readable.from([csv]) }], { by: ['probe'], profile: null, provinceOf });
+    const data = await buildReport([{ name: 'x', open: () => Readable.from([csv]) }], { by: ['probe'], profile: null });
     const lines = renderCsv(data).trim().split('\n');
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(["'-x", "'=1+1"]);
     expect(lines[2]).toContain(',12.5,'); // latency mean, a number

@@ -5,7 +5,7 @@ import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../src/cli/program.js';
 import type { CliIo } from '../src/cli/io.js';
-import { loadRegionTable, provinceOf } from '../src/config/locations.js';
+import { loadRegionTable } from '../src/config/locations.js';
 import { EXACT_LIMIT, QuantileAccumulator, SKETCH_RELATIVE_ERROR, parseTimeBound, type MetricStats } from '../src/report/aggregate.js';
 import { buildReport, type ReportData } from '../src/report/build.js';
 import { loadProfile, rateGroup, validateProfile, type Profile } from '../src/report/profiles.js';
@@ -19,7 +19,7 @@ const stdinNone = () => Readable.from([]);
 
 async function report(inputs: string[], opts: Partial<Parameters<typeof buildReport>[1]> = {}): Promise<ReportData> {
   const sources = await expandInputs(inputs, ROOT, stdinNone);
-  return buildReport(sources, { by: ['location'], profile: null, provinceOf, ...opts });
+  return buildReport(sources, { by: ['location'], profile: null, ...opts });
 }
 const group = (d: ReportData, ...key: string[]) => {
   const g = d.groups.find((x) => x.key.join('|') === key.join('|'));
@@ -150,13 +150,13 @@ describe('malformed rows, unknown schema versions, empty input', () => {
   it('a CSV with a foreign header: one issue at line 1 and every row counted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qp-report-'));
     writeFileSync(join(dir, 'v2.csv'), 'schema_version,run_id,new_column\n2,a,b\n2,c,d\n');
-    const d = await buildReport(await expandInputs([join(dir, 'v2.csv')], dir, stdinNone), { by: ['location'], profile: null, provinceOf });
+    const d = await buildReport(await expandInputs([join(dir, 'v2.csv')], dir, stdinNone), { by: ['location'], profile: null });
     expect([d.input.unknownSchema, d.input.malformed, d.input.issues[0]?.line]).toEqual([3, 0, 1]);
   });
 
   it('reads stdin ("-") and sniffs NDJSON there too', async () => {
     const src: InputSource[] = await expandInputs(['-'], ROOT, () => Readable.from([readFileSync(join(FIX, 'kab-bandung.ndjson'))]));
-    const d = await buildReport(src, { by: ['location'], profile: null, provinceOf });
+    const d = await buildReport(src, { by: ['location'], profile: null });
     expect([d.input.files[0]?.format, d.rows]).toEqual(['ndjson', 4]);
   });
 
@@ -391,7 +391,7 @@ describe('CSV headers', () => {
     // reordered columns are read by name
     writeFileSync(join(dir, 'few.csv'), 'status,started_at,schema_version,location_code,rtt_median_ms\nok,2026-11-24T08:00:00Z,1,32.73,12.5\n');
     writeFileSync(join(dir, 'alien.csv'), 'schema_version,started_at,status,wifi_colour\n1,2026-11-24T08:00:00Z,ok,red\n');
-    const d = await buildReport(await expandInputs([dir], dir, stdinNone), { by: ['location'], profile: null, provinceOf });
+    const d = await buildReport(await expandInputs([dir], dir, stdinNone), { by: ['location'], profile: null });
     expect(d.groups.map((g) => [g.key[0], g.metrics.latency_ms.mean])).toEqual([['32.73', 12.5]]);
     expect(d.input.issues.map((i) => [i.file, i.line, i.kind])).toEqual([
       ['alien.csv', 1, 'unknown_schema'],

@@ -15,11 +15,32 @@
  *   exactly; past that, the group switches to a log-bucket histogram whose quantiles are
  *   within SKETCH_RELATIVE_ERROR (0.5%) of the exact ones. Means, counts, min and max stay exact.
  */
+import { parseLocationCode } from '../config/locations.js';
 import { quantileSorted } from '../stats/summary.js';
 import type { ReportRow } from './read.js';
 
-export const GROUP_KEYS = ['location', 'province', 'endpoint', 'test', 'probe'] as const;
+export const GROUP_KEYS = ['location', 'province', 'regency', 'district', 'village', 'endpoint', 'test', 'probe'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
+
+/** Region levels of --by: the location code's prefix of this many characters (32 / 32.73 / 32.73.01 / 32.73.01.1001). */
+export const REGION_PREFIX = { province: 2, regency: 5, district: 8, village: 13 } as const;
+export type RegionLevel = keyof typeof REGION_PREFIX;
+export const isRegionKey = (k: GroupKey): k is RegionLevel | 'location' => k === 'location' || k in REGION_PREFIX;
+
+/**
+ * The group value of a location code at a region level: its prefix; "(coarser: 32.73)" for a
+ * code that does not reach the level (a regency code under --by district); "(invalid: x)".
+ */
+export function regionKeyOf(code: string | null, level: RegionLevel): string {
+  if (code === null) return NONE;
+  const p = parseLocationCode(code);
+  if (!p.ok) return `(invalid: ${code})`;
+  const n = REGION_PREFIX[level];
+  return p.code.length >= n ? p.code.slice(0, n) : `(coarser: ${p.code})`;
+}
+
+/** The group of a record without the key's value. */
+export const NONE = '(none)';
 
 export const METRIC_IDS = ['latency_ms', 'jitter_ms', 'loss_percent', 'download_bps', 'upload_bps'] as const;
 export type MetricId = (typeof METRIC_IDS)[number];
@@ -149,6 +170,16 @@ export class QuantileAccumulator {
   }
 }
 
+/** One site (location code + site label) seen in the records of a group, for the map and --expect. */
+export interface SiteSeen {
+  code: string | null;
+  site: string | null;
+  /** The last coordinates the site's records gave; null when none had any. */
+  lat: number | null;
+  lon: number | null;
+  records: number;
+}
+
 /** Statistics of one metric in one group; `null` when the group has no value for it. */
 export interface MetricStats {
   /** Records that gave a value. */
@@ -181,12 +212,14 @@ export interface GroupResult {
   ok: number;
   partial: number;
   error: number;
-  /** 100 × ok / records. */
-  availabilityPercent: number;
-  firstStartedAt: string;
-  lastStartedAt: string;
+  /** 100 × ok / records; null for a group with no records (only silent expected sites). */
+  availabilityPercent: number | null;
+  firstStartedAt: string | null;
+  lastStartedAt: string | null;
   metrics: Record<MetricId, MetricStats>;
   series: { widthMs: number; points: SeriesPoint[] } | null;
+  /** Sites seen in the group's records (collected with AggregateOptions.sites), in first-seen order. */
+  sites: SiteSeen[];
 }
 
 export interface AggregateOptions {
@@ -197,8 +230,8 @@ export interface AggregateOptions {
   untilMs?: number;
   /** Collect per-group time series (HTML report). */
   series?: boolean;
-  /** Province code for a location code (first two digits), null for a malformed code. */
-  provinceOf(code: string): string | null;
+  /** Collect the sites of each group (map, geojson, --expect): memory grows with sites, never rows. */
+  sites?: boolean;
 }
 
 export interface AggregateResult {
@@ -214,7 +247,6 @@ export interface AggregateResult {
   overall: { latency: QuantileAccumulator; download: QuantileAccumulator; upload: QuantileAccumulator };
 }
 
-const NONE = '(none)';
 const SERIES_MAX_POINTS = 240;
 const SERIES_START_WIDTH_MS = 60_000;
 
@@ -243,14 +275,17 @@ class GroupAcc {
     download_bps: new QuantileAccumulator(),
     upload_bps: new QuantileAccumulator(),
   };
+  sites: Map<string, SiteSeen> | null = null;
   /** Time buckets; when there are too many, the width doubles and neighbours merge: bounded per group. */
   series: Map<number, SeriesAcc> | null = null;
   widthMs = SERIES_START_WIDTH_MS;
   constructor(
     readonly key: string[],
     withSeries: boolean,
+    withSites: boolean,
   ) {
     if (withSeries) this.series = new Map();
+    if (withSites) this.sites = new Map();
   }
 }
 
@@ -273,7 +308,17 @@ export class Aggregator {
         case 'location':
           return (r) => r.locationCode ?? NONE;
         case 'province':
-          return (r) => (r.locationCode === null ? NONE : (opts.provinceOf(r.locationCode) ?? `(invalid: ${r.locationCode})`));
+        case 'regency':
+        case 'district':
+        case 'village': {
+          // Few distinct codes, many rows: parse each code once.
+          const cache = new Map<string | null, string>();
+          return (r) => {
+            let v = cache.get(r.locationCode);
+            if (v === undefined) cache.set(r.locationCode, (v = regionKeyOf(r.locationCode, k)));
+            return v;
+          };
+        }
         case 'endpoint':
           return (r) => r.endpoint ?? NONE;
         case 'test':
@@ -298,7 +343,7 @@ export class Aggregator {
     const id = key.length === 1 ? (key[0] as string) : key.join('\u0001');
     let g = this.#groups.get(id);
     if (g === undefined) {
-      g = new GroupAcc(key, this.#opts.series === true);
+      g = new GroupAcc(key, this.#opts.series === true, this.#opts.sites === true);
       this.#groups.set(id, g);
     }
     g.records++;
@@ -308,6 +353,16 @@ export class Aggregator {
     if (r.status === 'ok') g.ok++;
     else if (r.status === 'partial') g.partial++;
     else g.error++;
+    if (g.sites !== null) {
+      const sid = `${r.locationCode ?? ''}\u0001${r.site ?? ''}`;
+      let site = g.sites.get(sid);
+      if (site === undefined) g.sites.set(sid, (site = { code: r.locationCode, site: r.site, lat: null, lon: null, records: 0 }));
+      site.records++;
+      if (r.lat !== null && r.lon !== null) {
+        site.lat = r.lat;
+        site.lon = r.lon;
+      }
+    }
     const measured = r.status !== 'error';
     // Loss counts every test that sent packets, including those that lost them all (status error).
     if (r.lossPercent !== null) g.m.loss_percent.add(r.lossPercent);
@@ -379,6 +434,7 @@ export class Aggregator {
         lastStartedAt: new Date(g.last).toISOString(),
         metrics,
         series: g.series === null ? null : { widthMs: g.widthMs, points: seriesPoints(g.series) },
+        sites: g.sites === null ? [] : [...g.sites.values()],
       });
     }
     groups.sort((a, b) => compareKeys(a.key, b.key));
@@ -392,6 +448,13 @@ export class Aggregator {
       overall: this.#overall,
     };
   }
+}
+
+/** A group with no records (every expected site in it was silent). */
+export function emptyGroup(key: string[]): GroupResult {
+  const metrics = {} as Record<MetricId, MetricStats>;
+  for (const id of METRIC_IDS) metrics[id] = { n: 0, mean: null, median: null, tail: null, min: null, max: null, exact: true };
+  return { key, name: null, records: 0, ok: 0, partial: 0, error: 0, availabilityPercent: null, firstStartedAt: null, lastStartedAt: null, metrics, series: null, sites: [] };
 }
 
 function coarsen(g: GroupAcc): void {

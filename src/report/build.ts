@@ -1,9 +1,10 @@
 /**
  * The report pipeline without the CLI: sources → rows → groups → ratings → ReportData, which
- * every renderer (table, csv, json, html) takes as its only input.
+ * every renderer (table, csv, json, html, geojson) takes as its only input.
  */
-import { Aggregator, type AggregateResult, type GroupKey, type GroupResult } from './aggregate.js';
-import { rateGroup, type GroupRating, type Profile } from './profiles.js';
+import { Aggregator, emptyGroup, isRegionKey, regionKeyOf, compareKeys, NONE, type AggregateResult, type GroupKey, type GroupResult } from './aggregate.js';
+import type { ExpectedSite } from './expect.js';
+import { AVAILABILITY_PASS_PERCENT, rateGroup, type GroupRating, type Profile } from './profiles.js';
 import { newReadStats, readSource, type InputSource, type ReadStats } from './read.js';
 
 export interface ReportOptions {
@@ -13,14 +14,26 @@ export interface ReportOptions {
   profile: Profile | null;
   /** Collect time series per group (for html). */
   series?: boolean;
-  /** Province code of a location code (config/locations.ts provinceOf). */
-  provinceOf(code: string): string | null;
+  /** Collect the sites of each group (html map, geojson). Implied by `expected`. */
+  sites?: boolean;
   /** Region name of a code from the region table; undefined when unknown (the records' location_name is used then). */
   regionName?(code: string): string | undefined;
+  /** Sites that should have sent records (--expect), with codes already checked against the region table. */
+  expected?: { file: string; sites: ExpectedSite[] };
+}
+
+/** An expected site without any record in the period. */
+export interface SilentSite {
+  code: string;
+  site: string;
+  lat: number | null;
+  lon: number | null;
 }
 
 export interface ReportGroup extends GroupResult {
   rating: GroupRating | null;
+  /** With --expect (and only region keys in --by): expected sites in this group, the silent ones, and 100 × (expected − silent) / expected. */
+  expected: { sites: number; silent: SilentSite[]; completenessPercent: number } | null;
 }
 
 export interface ReportData {
@@ -37,28 +50,83 @@ export interface ReportData {
   lastStartedAt: string | null;
   /** Empirical CDFs over all kept rows (101 points), empty when there is no value. */
   cdf: { latencyMs: { p: number; value: number }[]; downloadBps: { p: number; value: number }[]; uploadBps: { p: number; value: number }[] };
+  /** --expect: the file, how many sites it lists, the silent ones (also per group), and lines with unknown or malformed codes. */
+  expected: {
+    file: string;
+    sites: number;
+    silent: SilentSite[];
+    unknown: ExpectedSite[];
+    /** False when --by has a key that an expected site cannot have (endpoint, test, probe): silent sites are listed, not grouped. */
+    grouped: boolean;
+  } | null;
 }
 
 /** Read every source in order into one aggregation. */
 export async function buildReport(sources: readonly InputSource[], opts: ReportOptions): Promise<ReportData> {
-  const agg = new Aggregator({ by: opts.by, sinceMs: opts.sinceMs, untilMs: opts.untilMs, series: opts.series, provinceOf: opts.provinceOf });
+  const agg = new Aggregator({ by: opts.by, sinceMs: opts.sinceMs, untilMs: opts.untilMs, series: opts.series, sites: opts.sites === true || opts.expected !== undefined });
   const stats = newReadStats();
   const add = agg.add.bind(agg);
   for (const src of sources) await readSource(src, add, stats);
   return finishReport(agg.result(), stats, opts);
 }
 
+/** The group value of an expected site for one --by key, or null when the key is not a region key. */
+function expectedKey(code: string, k: GroupKey): string | null {
+  if (k === 'location') return code;
+  if (!isRegionKey(k)) return null;
+  return regionKeyOf(code, k);
+}
+
 export function finishReport(res: AggregateResult, input: ReadStats, opts: ReportOptions): ReportData {
-  const nameKey = opts.by.findIndex((k) => k === 'location' || k === 'province');
-  const groups = res.groups.map((g): ReportGroup => {
-    let name = g.name;
+  const nameKey = opts.by.findIndex(isRegionKey);
+  const groups = res.groups.map((g): ReportGroup => ({ ...g, rating: null, expected: null }));
+
+  let expected: ReportData['expected'] = null;
+  if (opts.expected) {
+    const seen = new Set<string>();
+    for (const g of groups) for (const s of g.sites) seen.add(`${s.code ?? ''}\u0001${s.site ?? ''}`);
+    const known = opts.expected.sites.filter((s) => s.unknown === null);
+    const silent = known.filter((s) => !seen.has(`${s.code}\u0001${s.site}`)).map(({ code, site, lat, lon }) => ({ code, site, lat, lon }));
+    const grouped = opts.by.every(isRegionKey);
+    expected = { file: opts.expected.file, sites: opts.expected.sites.length, silent, unknown: opts.expected.sites.filter((s) => s.unknown !== null), grouped };
+    if (grouped) {
+      const byId = new Map(groups.map((g) => [g.key.join('\u0001'), g]));
+      const keyOf = (code: string) => opts.by.map((k) => expectedKey(code, k) ?? NONE);
+      for (const s of known) {
+        const key = keyOf(s.code);
+        const id = key.join('\u0001');
+        let g = byId.get(id);
+        if (g === undefined) byId.set(id, (g = { ...emptyGroup(key), rating: null, expected: null }));
+        g.expected ??= { sites: 0, silent: [], completenessPercent: 100 };
+        g.expected.sites++;
+      }
+      for (const s of silent) byId.get(keyOf(s.code).join('\u0001'))!.expected!.silent.push(s);
+      groups.length = 0;
+      for (const g of byId.values()) {
+        if (g.expected) g.expected.completenessPercent = (100 * (g.expected.sites - g.expected.silent.length)) / g.expected.sites;
+        groups.push(g);
+      }
+      groups.sort((a, b) => compareKeys(a.key, b.key));
+    }
+  }
+
+  for (const g of groups) {
     if (nameKey !== -1) {
       const code = g.key[nameKey] as string;
       const fromTable = opts.regionName?.(code);
-      name = fromTable ?? (opts.by[nameKey] === 'location' ? name : null);
-    } else name = null;
-    return { ...g, name, rating: opts.profile ? rateGroup(opts.profile, g) : null };
-  });
+      g.name = fromTable ?? (opts.by[nameKey] === 'location' ? g.name : null);
+    } else g.name = null;
+    g.rating = opts.profile ? rateGroup(opts.profile, g) : null;
+    // Completeness is a gate like availability: a group where expected sites were silent cannot pass.
+    if (g.rating && g.expected && g.expected.completenessPercent < AVAILABILITY_PASS_PERCENT) {
+      const e = g.expected;
+      g.rating = {
+        ...g.rating,
+        overall: { value: g.rating.overall.value, label: `fail: ${e.silent.length} of ${e.sites} expected site(s) silent`, pass: false },
+        failing: [...g.rating.failing, 'Completeness'],
+      };
+    }
+  }
   const p = opts.profile;
   return {
     by: res.by,
@@ -72,5 +140,6 @@ export function finishReport(res: AggregateResult, input: ReadStats, opts: Repor
     firstStartedAt: res.firstStartedAt,
     lastStartedAt: res.lastStartedAt,
     cdf: { latencyMs: res.overall.latency.cdf(), downloadBps: res.overall.download.cdf(), uploadBps: res.overall.upload.cdf() },
+    expected,
   };
 }

@@ -19,6 +19,7 @@ export interface Labels {
   downCol: string;
   upCol: string;
   fails: string;
+  completePct: string;
   /** Words inside the HTML column heads. */
   mean: string;
   down: string;
@@ -62,6 +63,7 @@ const en: Labels = {
   downCol: 'down med/p10 Mbit/s',
   upCol: 'up med/p10 Mbit/s',
   fails: 'fails',
+  completePct: 'complete% (sites)',
   mean: 'mean',
   down: 'down',
   up: 'up',
@@ -104,6 +106,7 @@ const id: Labels = {
   downCol: 'unduh med/p10 Mbit/s',
   upCol: 'unggah med/p10 Mbit/s',
   fails: 'gagal pada',
+  completePct: 'lengkap% (lokasi)',
   mean: 'rerata',
   down: 'unduh',
   up: 'unggah',

@@ -16,7 +16,7 @@ function parts(id: MetricId): { prefix: string; unit: string } {
   return { prefix: id.slice(0, i), unit: id.slice(i + 1) };
 }
 
-export function csvColumns(data: Pick<ReportData, 'by' | 'profile'>): string[] {
+export function csvColumns(data: Pick<ReportData, 'by' | 'profile' | 'expected'>): string[] {
   const cols: string[] = [...data.by, 'name', 'records', 'ok', 'partial', 'error', 'availability_percent', 'first_started_at', 'last_started_at'];
   for (const id of METRIC_IDS) {
     const { prefix, unit } = parts(id);
@@ -26,6 +26,7 @@ export function csvColumns(data: Pick<ReportData, 'by' | 'profile'>): string[] {
     for (const m of data.profile.metrics) cols.push(`rating_${m.id}_value`, `rating_${m.id}_index`, `rating_${m.id}`, `rating_${m.id}_pass`);
     cols.push('rating_overall_value', 'rating_overall', 'rating_overall_pass', 'failing');
   }
+  if (data.expected?.grouped) cols.push('expected_sites', 'silent_sites', 'completeness_percent', 'silent');
   return cols;
 }
 
@@ -45,6 +46,10 @@ export function renderCsv(data: ReportData): string {
     if (g.rating) {
       for (const m of g.rating.metrics) row.push(m.value, m.index, m.band, m.pass);
       row.push(g.rating.overall.value, g.rating.overall.label, g.rating.overall.pass, g.rating.failing.join('; '));
+    }
+    if (data.expected?.grouped) {
+      const e = g.expected;
+      row.push(e?.sites ?? 0, e?.silent.length ?? 0, e?.completenessPercent ?? null, e?.silent.map((x) => x.site).join('; ') ?? '');
     }
     rows.push(row);
   }
@@ -88,7 +93,9 @@ export function renderJson(data: ReportData): string {
         }),
       ),
       rating: g.rating,
+      ...(data.expected?.grouped ? { expected: g.expected && { sites: g.expected.sites, silent: g.expected.silent, completeness_percent: g.expected.completenessPercent } } : {}),
     })),
+    ...(data.expected ? { expected: { file: data.expected.file, sites: data.expected.sites, silent: data.expected.silent, unknown: data.expected.unknown, grouped: data.expected.grouped } } : {}),
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }

@@ -62,12 +62,13 @@ function cdfChart(id: string, title: string, points: { p: number; value: number 
  */
 export function unreachable(g: ReportGroup): boolean {
   const gate = g.rating?.metrics.find((m) => m.gate && m.pass === false);
-  return gate !== undefined || (g.rating === null && g.availabilityPercent < AVAILABILITY_PASS_PERCENT);
+  // No records at all (every expected site silent) is the worst case of all.
+  return gate !== undefined || g.availabilityPercent === null || (g.rating === null && g.availabilityPercent < AVAILABILITY_PASS_PERCENT);
 }
 
 /** The groups a reader must see first: unreachable ones (lowest availability first), then the highest median latency. */
 export function worstGroups(groups: readonly ReportGroup[], limit = 15): ReportGroup[] {
-  const down = groups.filter(unreachable).sort((a, b) => a.availabilityPercent - b.availabilityPercent);
+  const down = groups.filter(unreachable).sort((a, b) => (a.availabilityPercent ?? -1) - (b.availabilityPercent ?? -1));
   const slow = groups
     .filter((g) => !unreachable(g) && g.metrics.latency_ms.median !== null)
     .sort((a, b) => (b.metrics.latency_ms.median as number) - (a.metrics.latency_ms.median as number));
@@ -128,6 +129,8 @@ export function renderHtml(data: ReportData, opts: { title?: string; generatedAt
     { h: `${t.up} median Mbit/s`, num: true },
     { h: `${t.up} p10 Mbit/s`, num: true },
   ];
+  const grouped = data.expected?.grouped === true;
+  if (grouped) cols.push({ h: t.completePct, num: true });
   if (p) cols.push(...p.metrics.filter((_, i) => ratedCols[i]).map((m) => ({ h: m.label, num: false })), { h: p.name, num: false }, { h: t.fails, num: false });
   const cell = (text: string, sortValue: number | string | null, cls = '') => `<td${cls ? ` class="${cls}"` : ''} data-v="${esc(sortValue === null ? '' : String(sortValue))}">${esc(text)}</td>`;
   const rows = data.groups
@@ -151,6 +154,7 @@ export function renderHtml(data: ReportData, opts: { title?: string; generatedAt
         mb(m.download_bps.tail) +
         mb(m.upload_bps.median) +
         mb(m.upload_bps.tail);
+      if (grouped) r += g.expected ? cell(`${fmt(g.expected.completenessPercent)} (${g.expected.sites - g.expected.silent.length}/${g.expected.sites})`, g.expected.completenessPercent, 'n') : cell('–', '');
       if (g.rating) {
         g.rating.metrics.forEach((mr, i) => {
           if (!ratedCols[i]) return;
@@ -175,6 +179,12 @@ export function renderHtml(data: ReportData, opts: { title?: string; generatedAt
     : [];
   const issues = issueLines(data, t).slice(1);
   const notRated = notRatedLines(data, t);
+  const e = data.expected;
+  const expectedHtml = e
+    ? `<h2>${esc(t.expectedSilent)}</h2><p id="qp-silent-summary" data-silent="${e.silent.length}">${esc(t.silentSummary(e.silent.length, e.sites - e.unknown.length))}</p>` +
+      (e.silent.length ? `<table id="qp-silent"><tbody>${e.silent.map((x) => `<tr><td>${esc(x.code)}</td><td>${esc(x.site)}</td></tr>`).join('')}</tbody></table>` : '') +
+      (e.unknown.length ? `<h3>${esc(t.expectedUnknown)}</h3><pre id="qp-expected-unknown">${esc(e.unknown.map((x) => `${e.file}:${x.line}: ${x.code} ${x.site}: ${x.unknown}`).join('\n'))}</pre>` : '')
+    : '';
 
   return `<!doctype html>
 <html lang="${t.lang}">
@@ -217,6 +227,7 @@ svg { max-width: ${W}px; width: 100%; height: auto; font-size: 11px; } .ax { str
 ${p ? `<span id="qp-verdicts" data-pass="${pass}" data-fail="${fail}" data-none="${none}">${esc(t.verdicts(p.name, pass, fail, none))}</span>` : ''}
 ${data.filteredOut ? `<span>${esc(t.outsideRange(data.filteredOut))}</span>` : ''}
 </div>
+${expectedHtml}
 ${issues.length ? `<h2>${esc(t.inputProblems)}</h2><pre id="qp-issues">${esc(issues.join('\n'))}</pre>` : ''}
 <h2>${esc(t.worstTitle)}</h2>
 ${worstChart(data.groups, label, t)}

@@ -17,6 +17,8 @@ export function fmtMbps(v: number | null): string {
 
 export function renderTable(data: ReportData, t: Labels = LABELS.en): string {
   const head = [...data.by, t.name, t.records, t.availPct, t.rttCol, t.jitterCol, t.lossCol, t.downCol, t.upCol];
+  const grouped = data.expected?.grouped === true;
+  if (grouped) head.push(t.completePct);
   if (data.profile) head.push(data.profile.name, t.fails);
   const rows: string[][] = [head];
   for (const g of data.groups) {
@@ -32,6 +34,7 @@ export function renderTable(data: ReportData, t: Labels = LABELS.en): string {
       `${fmtMbps(m.download_bps.median)}/${fmtMbps(m.download_bps.tail)}`,
       `${fmtMbps(m.upload_bps.median)}/${fmtMbps(m.upload_bps.tail)}`,
     ];
+    if (grouped) row.push(g.expected ? `${fmt(g.expected.completenessPercent)} (${g.expected.sites - g.expected.silent.length}/${g.expected.sites})` : '-');
     if (g.rating) row.push(g.rating.overall.label, g.rating.failing.join(', ') || '-');
     rows.push(row);
   }
@@ -55,6 +58,7 @@ export function renderTable(data: ReportData, t: Labels = LABELS.en): string {
     for (const r of rows.slice(1)) out.push(line(r));
   }
   out.push(...notRatedLines(data, t));
+  out.push(...expectedLines(data, t));
   out.push(...issueLines(data, t));
   if (data.profile) {
     out.push('', `${t.profile} ${data.profile.name}: ${data.profile.title}`);
@@ -80,6 +84,22 @@ export function notRatedLines(data: ReportData, t: Labels): string[] {
   const out: string[] = [];
   for (const [i, m] of (data.profile?.metrics ?? []).entries()) {
     if (data.groups.some((g) => g.rating?.metrics[i]?.missing === 'no nominal rate')) out.push(t.notRated(m.label, 'no nominal rate in the profile'));
+  }
+  return out;
+}
+
+/** Silent expected sites (the first thing a monitoring centre must see) and expected sites with unusable codes. */
+export function expectedLines(data: ReportData, t: Labels): string[] {
+  const e = data.expected;
+  if (!e) return [];
+  const out = ['', `${t.silentSummary(e.silent.length, e.sites - e.unknown.length)} (--expect ${e.file})`];
+  if (e.silent.length) {
+    out.push(`${t.expectedSilent}:`);
+    for (const s of e.silent) out.push(`  ${s.code}  ${s.site}`);
+  }
+  if (e.unknown.length) {
+    out.push(`${t.expectedUnknown}:`);
+    for (const s of e.unknown) out.push(`  ${e.file}:${s.line}: ${s.code}  ${s.site}: ${s.unknown}`);
   }
   return out;
 }

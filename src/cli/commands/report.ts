@@ -6,8 +6,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { examples } from '../options.js';
+import type { ReportOptions } from '../../report/build.js';
 
-const BY_KEYS = ['location', 'province', 'endpoint', 'test', 'probe'] as const;
+const BY_KEYS = ['location', 'province', 'regency', 'district', 'village', 'endpoint', 'test', 'probe'] as const;
 type ByKey = (typeof BY_KEYS)[number];
 const REPORT_FORMATS = ['table', 'csv', 'json', 'html'] as const;
 
@@ -20,6 +21,7 @@ export interface ReportFlags {
   out?: string;
   strict?: boolean;
   lang?: 'en' | 'id';
+  expect?: string;
 }
 
 /** --by location,endpoint or --by location --by endpoint; keys accumulate in order, without repeats. */
@@ -37,13 +39,14 @@ export function makeReportCommand(io: CliIo): Command {
   return new Command('report')
     .description('aggregate result files (CSV, NDJSON, JSON; files, directories, globs, - for stdin) per location and rate them against a quality profile')
     .argument('<inputs...>', 'result files, directories (searched for *.csv, *.ndjson, *.json), quoted globs ("results/**/*.csv"), or - for stdin')
-    .option('-b, --by <keys>', `group by ${BY_KEYS.join('|')}; comma-separated or repeated for several keys (default location)`, byKeys)
+    .option('-b, --by <keys>', `group by ${BY_KEYS.join('|')} (region levels: the code's first 2, 5, 8, 13 characters); comma-separated or repeated for several keys (default location)`, byKeys)
     .option('--since <time>', 'only records that started at or after this ISO 8601 date or date-time (UTC unless an offset is given)')
     .option('--until <time>', 'only records that started before this ISO 8601 date or date-time')
     .option('-p, --profile <name|file>', 'quality profile: tiphon, itu-y1541, uso-2010, uso-2013, uso-2013-vsat, a profile file (.json/.yaml), or none (default tiphon)')
     .addOption(new Option('-f, --format <format>', 'output format (default table)').choices(REPORT_FORMATS))
     .option('-o, --out <file>', 'write the report to this file (atomically) instead of stdout')
     .addOption(new Option('--lang <lang>', 'language of the table and HTML labels (default from LC_ALL/LANG: id* → Indonesian, else English)').choices(['en', 'id']))
+    .option('--expect <sites.csv>', 'sites that should have sent records (location_code,site[,lat,lon] per line): silent ones are listed per group and count in its completeness')
     .option('--strict', 'fail (exit 3) when any row is malformed or of an unknown schema version, instead of counting and listing them')
     .addHelpText(
       'after',
@@ -56,7 +59,7 @@ export function makeReportCommand(io: CliIo): Command {
       ) + '\nSamples are per record (latency = each test\'s rtt_median_ms); see docs/report.md. Exit 3 with --strict when input rows are unusable.\n',
     )
     .action(async (inputs: string[], flags: ReportFlags) => {
-      const [{ expandInputs }, { buildReport }, { parseTimeBound }, { loadProfile }, { QosError }, { provinceOf, loadRegionTable }, { LABELS, langFromEnv }] = await Promise.all([
+      const [{ expandInputs }, { buildReport }, { parseTimeBound, isRegionKey }, { loadProfile }, { QosError }, { loadRegionTable }, { LABELS, langFromEnv }] = await Promise.all([
         import('../../report/read.js'),
         import('../../report/build.js'),
         import('../../report/aggregate.js'),
@@ -81,7 +84,12 @@ export function makeReportCommand(io: CliIo): Command {
       const profile = profileName === 'none' ? null : await loadProfile(profileName, io.cwd);
       const sources = await expandInputs(inputs, io.cwd, () => process.stdin);
       if (inputs.filter((i) => i === '-').length > 1) throw new QosError('USAGE', 'stdin (-) can be read only once');
-      const table = by.includes('location') || by.includes('province') ? await loadRegionTable() : null;
+      const table = by.some(isRegionKey) || flags.expect !== undefined ? await loadRegionTable() : null;
+      let expected: ReportOptions['expected'];
+      if (flags.expect !== undefined) {
+        const [{ readExpected }, { resolve }] = await Promise.all([import('../../report/expect.js'), import('node:path')]);
+        expected = { file: flags.expect, sites: await readExpected(resolve(io.cwd, flags.expect), flags.expect, (c) => table!.has(c)) };
+      }
 
       const data = await buildReport(sources, {
         by,
@@ -89,13 +97,14 @@ export function makeReportCommand(io: CliIo): Command {
         untilMs,
         profile,
         series: format === 'html',
-        provinceOf,
+        sites: format === 'html',
+        expected,
         regionName: table ? (code) => table.get(code) : undefined,
       });
 
       const { malformed, unknownSchema } = data.input;
       // An input that holds no record at all is a mistake (a config file, garbage on stdin), never an empty report.
-      if (data.input.rows === 0) {
+      if (data.input.rows === 0 && (expected === undefined || malformed + unknownSchema > 0)) {
         const first = data.input.issues[0];
         throw new QosError(
           'REPORT_INPUT_INVALID',
