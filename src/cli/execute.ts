@@ -4,6 +4,7 @@
  * --out fails in a second, not after ten minutes), run, write, pick the exit code.
  */
 import { randomUUID } from 'node:crypto';
+import { resolve as resolvePath } from 'node:path';
 import { EXIT, QosError } from '../errors.js';
 import type { Config } from '../config/types.js';
 import { openSinkWaiting } from '../output/sink.js';
@@ -34,13 +35,15 @@ export function applyFlags(config: Config, flags: OutputFlags, env: NodeJS.Proce
   // stdout, not ndjson appended to results.csv. Another format without --out goes to stdout.
   const format = flags.format ?? config.output.format;
   const keepFile = flags.out === undefined && format === config.output.format;
+  // `-o -` is stdout, whatever the config says (`run -o - | mlr ...` with init's config).
+  const stdout = flags.out === '-';
   return {
     ...config,
     location: { ...config.location, code: code?.trim() || null },
     output: {
       format,
-      path: flags.out ?? (keepFile ? config.output.path : null),
-      append: flags.append ?? (keepFile ? config.output.append : false),
+      path: stdout ? null : (flags.out ?? (keepFile ? config.output.path : null)),
+      append: stdout ? false : (flags.append ?? (keepFile ? config.output.append : false)),
     },
   };
 }
@@ -143,8 +146,17 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
   }
   sink.close(run);
   ui.summary(result.records, result.status);
+  // A person at a terminal is told where the records went (a config's output.path is easy to forget) and for which site.
+  if (io.stderr.isTTY && !flags.quiet) io.stderr.write(whereWritten(sink.count, config.output, location, io.cwd) + '\n');
 
   if (result.status === 'interrupted') io.setExitCode(EXIT.INTERRUPTED);
   else if (flags.failOnError && result.records.some((r) => r.status !== 'ok')) io.setExitCode(EXIT.TEST_FAILED);
   else io.setExitCode(fieldCode ?? EXIT.OK);
+}
+
+/** "qosprobe: 3 records appended to /home/t/results.csv (csv); location 32.73 Jawa Barat / Kota Bandung" */
+export function whereWritten(count: number, output: Config['output'], location: { code: string | null; name: string | null }, cwd: string): string {
+  const where = output.path === null || output.path === '-' ? 'written to stdout' : `${output.append ? 'appended to' : 'written to'} ${resolvePath(cwd, output.path)}`;
+  const loc = location.code === null ? 'no location code' : `location ${location.code}${location.name ? ` ${location.name}` : ' (not in the region table)'}`;
+  return `qosprobe: ${count} record${count === 1 ? '' : 's'} ${where} (${output.format}); ${loc}`;
 }

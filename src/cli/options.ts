@@ -21,7 +21,7 @@ export function addOutputOptions(cmd: Command): Command {
     .option('-l, --location <code>', 'region code of this site, e.g. 32.73 (overrides the config and $QOSPROBE_LOCATION)')
     .option('--location-unchecked', 'accept a location code that is not in the bundled region table')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMAT_NAMES))
-    .option('-o, --out <file>', 'write records to this file instead of stdout')
+    .option('-o, --out <file>', 'write records to this file instead of stdout ("-": stdout, even when the config names a file)')
     .option('-a, --append', 'append to --out (csv, ndjson): no second header; a different header is refused')
     .option('-q, --quiet', 'no spinner or summary on stderr')
     .option('--no-host-info', 'do not record the network context (interface, gateway, Wi-Fi, cellular)')

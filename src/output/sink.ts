@@ -4,9 +4,11 @@
  *   a write the disk cannot take whole (ENOSPC) is cut back off the file (ftruncate to the size
  *   before that record), so a full disk leaves the last whole record, never part of one;
  * - the json document is written to a temp file, fsynced, then renamed over the target;
- * - a lock file keeps two overlapping runs from interleaving in one file.
+ * - a lock file keeps two overlapping runs from interleaving in one file;
+ * - `-` is stdout; a device, pipe or /dev/stdout is written straight through: no lock, no
+ *   temp file, no fsync (fsync on a pipe fails EINVAL), since no other run shares it.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { QosError, ioError } from '../errors.js';
 import { writeAll, type WriteFn } from './write-all.js';
@@ -16,7 +18,7 @@ import { acquireLock, acquireLockWaiting, type Lock } from './lock.js';
 
 export interface SinkOptions {
   format: FormatName;
-  /** File path, or null for stdout. */
+  /** File path, or null (or `-`) for stdout. */
   path: string | null;
   append: boolean;
   /** Where stdout data goes (injectable for tests). */
@@ -38,15 +40,17 @@ export function openSink(opts: SinkOptions, held?: Lock): RecordSink {
   if (!fmt.streaming && opts.append) {
     throw new QosError('USAGE', `--append works with csv and ndjson; json is one document per run (use ndjson to accumulate records)`);
   }
-  if (opts.path === null) return stdoutSink(opts);
+  if (opts.path === null || isStdout(opts.path)) return stdoutSink(opts);
+  const device = isDevice(opts.path);
   let lock: Lock;
   try {
-    lock = held ?? acquireLock(opts.path + '.lock');
+    lock = held ?? (device ? { path: '', release() {} } : acquireLock(opts.path + '.lock'));
   } catch (err) {
     throw lockError(opts.path, err);
   }
   try {
-    return fmt.streaming ? streamingFileSink(opts.path, opts.format, opts.append, lock, opts.writeFn) : documentFileSink(opts.path, opts.format, lock);
+    if (fmt.streaming) return streamingFileSink(opts.path, opts.format, opts.append, lock, opts.writeFn, device);
+    return device ? deviceDocumentSink(opts.path, opts.format) : documentFileSink(opts.path, opts.format, lock);
   } catch (err) {
     lock.release();
     throw err;
@@ -59,7 +63,7 @@ export function openSink(opts: SinkOptions, held?: Lock): RecordSink {
  * measurements with exit 5.
  */
 export async function openSinkWaiting(opts: SinkOptions, wait: { waitMs: number; signal?: AbortSignal; pollMs?: number }): Promise<RecordSink> {
-  if (opts.path === null || wait.waitMs <= 0) return openSink(opts);
+  if (opts.path === null || wait.waitMs <= 0 || isStdout(opts.path) || isDevice(opts.path)) return openSink(opts);
   const path = opts.path;
   // Refuse a bad combination before waiting for anything.
   if (!formats[opts.format].streaming && opts.append) return openSink(opts);
@@ -67,6 +71,30 @@ export async function openSinkWaiting(opts: SinkOptions, wait: { waitMs: number;
     throw lockError(path, err);
   });
   return openSink(opts, lock);
+}
+
+/**
+ * `-`, and the names of our own stdout: written through the process's stdout stream, which
+ * works whatever fd 1 is (opening /dev/stdout fails with ENXIO when it is a socket, as under
+ * a Node parent, systemd or some CI runners).
+ */
+export function isStdout(path: string): boolean {
+  return path === '-' || path === '/dev/stdout' || path === '/dev/fd/1' || path === '/proc/self/fd/1';
+}
+
+/**
+ * Not a file other runs append to: a terminal, a pipe (`--out /dev/stdout | mlr`), a FIFO,
+ * /dev/null. Paths under /dev and /proc/self/fd count even when they lead to a regular file
+ * (`--out /dev/stdout > x.csv`): no lock or temp file can be made beside them.
+ */
+export function isDevice(path: string): boolean {
+  if (/^\/(dev|proc\/self\/fd)\//.test(path)) return true;
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false; // not there yet: a new regular file
+  }
 }
 
 /** Name the file the user asked for: the lock beside it is ours, not theirs. */
@@ -98,12 +126,15 @@ function stdoutSink(opts: SinkOptions): RecordSink {
   };
 }
 
-function streamingFileSink(path: string, format: FormatName, append: boolean, lock: Lock, write: WriteFn = writeSync): RecordSink {
+function streamingFileSink(path: string, format: FormatName, append: boolean, lock: Lock, write: WriteFn = writeSync, device = false): RecordSink {
   const fmt = formats[format];
   if (!fmt.streaming) throw new Error('unreachable');
   let fd: number;
+  let regular: boolean;
   try {
-    fd = openSync(path, append ? 'a+' : 'w');
+    // A device is opened write-only and appending: a pipe cannot be read back or truncated.
+    fd = openSync(path, device ? 'a' : append ? 'a+' : 'w');
+    regular = fstatSync(fd).isFile();
   } catch (err) {
     throw ioError(`cannot open ${path} for writing`, err);
   }
@@ -116,32 +147,34 @@ function streamingFileSink(path: string, format: FormatName, append: boolean, lo
    */
   const writeWhole = (text: string): void => {
     if (failed) throw failed; // nothing after a failed record: the file must stay a prefix of whole records
-    const before = fstatSync(fd).size; // O_APPEND under our lock: this piece starts at the end
+    const before = regular ? fstatSync(fd).size : 0; // O_APPEND under our lock: this piece starts at the end
     try {
       writeAll(fd, text, write);
     } catch (err) {
-      let cut = true;
+      let cut = regular;
       try {
-        ftruncateSync(fd, before);
+        if (regular) ftruncateSync(fd, before);
       } catch {
         cut = false;
       }
       const e = ioError(`cannot write to ${path}`, err);
-      e.message += cut
-        ? `; the file ends with its last whole record (${count} record(s) of this run written)`
-        : `; the file could not be cut back and may end with a partial record`;
+      if (regular) {
+        e.message += cut
+          ? `; the file ends with its last whole record (${count} record(s) of this run written)`
+          : `; the file could not be cut back and may end with a partial record`;
+      }
       failed = e;
       throw e;
     }
   };
   try {
-    const size = fstatSync(fd).size;
+    const size = regular ? fstatSync(fd).size : 0;
     if (size === 0) {
       const h = fmt.header();
       if (h) writeWhole(h);
-    } else {
+    } else if (!device) {
       checkExisting(fd, size, path, fmt);
-    }
+    } // else: `--out /dev/stdout >> x.csv`, appending to what the shell opened (it cannot be read back here)
   } catch (err) {
     closeSync(fd);
     // The header write can hit a full disk too: that is an output error (exit 4), not a bug.
@@ -157,7 +190,7 @@ function streamingFileSink(path: string, format: FormatName, append: boolean, lo
     },
     close() {
       try {
-        fsyncSync(fd);
+        if (regular) fsyncSync(fd);
         closeSync(fd);
       } catch (err) {
         throw ioError(`cannot finish writing ${path}`, err);
@@ -212,6 +245,36 @@ function documentFileSink(path: string, format: FormatName, lock: Lock): RecordS
         writeFileAtomic(path, fmt.document(run, records));
       } finally {
         lock.release();
+      }
+    },
+  };
+}
+
+/** A document to a device (`--out /dev/stdout --format json | jq`): one write at the end, no temp file beside it. */
+function deviceDocumentSink(path: string, format: FormatName): RecordSink {
+  const fmt = formats[format];
+  if (fmt.streaming) throw new Error('unreachable');
+  const records: ResultRecord[] = [];
+  let fd: number;
+  try {
+    fd = openSync(path, 'a'); // opened now: a device that cannot be written fails before measuring
+  } catch (err) {
+    throw ioError(`cannot open ${path} for writing`, err);
+  }
+  return {
+    get count() {
+      return records.length;
+    },
+    write(r) {
+      records.push(r);
+    },
+    close(run) {
+      try {
+        writeAll(fd, fmt.document(run, records));
+      } catch (err) {
+        throw ioError(`cannot write to ${path}`, err);
+      } finally {
+        closeSync(fd);
       }
     },
   };
