@@ -24,6 +24,9 @@ export const MEASUREMENT_ERROR_CODES = [
   'DEADLINE', // the run's deadline expired before this test could finish
   'SOCKET_ERROR', // any other socket-level error (the message says which)
   'INTERNAL', // a bug in qosprobe: please report it
+  'TRACE_UNAVAILABLE', // no path-tracing tool (mtr, traceroute, tracert) installed
+  'TRACE_FAILED', // the tracing tool refused to run (bad option, permission)
+  'TRACE_UNPARSEABLE', // the tracing tool ran but its output could not be read
 ] as const;
 export type MeasurementErrorCode = (typeof MEASUREMENT_ERROR_CODES)[number];
 

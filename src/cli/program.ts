@@ -21,6 +21,7 @@ import { makePushCommand } from './commands/push.js';
 import { makeSpoolCommand } from './commands/spool.js';
 import { makeScheduleCommand } from './commands/schedule.js';
 import { makeMonitorCommand, makeRulesCommand } from './commands/monitor.js';
+import { makeTraceCommand } from './commands/trace.js';
 import { examples } from './options.js';
 
 export function createProgram(io: CliIo): Command {
@@ -46,6 +47,7 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(makeUploadCommand(io));
   program.addCommand(makeReportCommand(io));
   program.addCommand(makeStampCommand(io));
+  program.addCommand(makeTraceCommand(io));
   program.addCommand(makeServeCommand(io));
   program.addCommand(makePushCommand(io));
   program.addCommand(makeSpoolCommand(io));

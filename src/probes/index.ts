@@ -12,6 +12,7 @@ import { dns } from './dns.js';
 import { download } from './download.js';
 import { upload } from './upload.js';
 import { stamp } from './stamp.js';
+import { trace } from './trace.js';
 
 export const probes = {
   icmp,
@@ -21,6 +22,7 @@ export const probes = {
   download,
   upload,
   stamp,
+  trace,
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry has its own spec type
 } satisfies Record<string, ProbeDef<any>>;
 

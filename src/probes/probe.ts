@@ -1,5 +1,6 @@
 import type { ConfigReader, Obj } from '../config/reader.js';
 import type { BaseSpec, Endpoint, ProbeContext, ProbeOutcome } from './types.js';
+import type { ResultRecord } from '../records/schema.js';
 
 /**
  * What every probe kind provides. The registry (probes/index.ts) maps kind → ProbeDef, so
@@ -20,4 +21,6 @@ export interface ProbeDef<S extends BaseSpec = BaseSpec> {
   /** A label for the target ("host:port", a URL) before it runs, for progress messages. */
   targetOf(endpoint: Endpoint, spec: S): string;
   run(endpoint: Endpoint, spec: S, ctx: ProbeContext): Promise<ProbeOutcome>;
+  /** Further records a test yields after its own (trace: one per hop), built from its record and outcome. */
+  rowsOf?(record: ResultRecord, outcome: ProbeOutcome): ResultRecord[];
 }

@@ -94,6 +94,19 @@ export interface ProbeOutcome {
   error?: { code: MeasurementErrorCode; message: string } | null;
   /** The signal fired before the test finished: what is here is partial. */
   interrupted?: boolean;
+  /** trace: every hop's samples, for one row per hop (ProbeDef.rowsOf). */
+  hops?: TraceHopSamples[];
+}
+
+/** The probes one hop of a trace answered (or not), as packet samples: round i is seq i. */
+export interface TraceHopSamples {
+  /** TTL, from 1. */
+  hop: number;
+  /** The address that answered most at this hop; null when none did. */
+  address: string | null;
+  /** What the row's hop_note says: an unreachable kind, icmp_rate_limit_suspected, no_reply; null when nothing special. */
+  note: string | null;
+  packets: PacketSample[];
 }
 
 /** Everything a probe gets from the runner. Probes never touch `process`. */

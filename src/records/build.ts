@@ -117,7 +117,7 @@ export function buildRecord(ctx: RunContext, id: TestIdentity, outcome: ProbeOut
  * (3 decimals of ms; finer is below what a timer here can resolve), coordinates untouched.
  * A non-finite number is a bug upstream; it becomes null rather than NaN in a file.
  */
-function tidy(r: ResultRecord): ResultRecord {
+export function tidy(r: ResultRecord): ResultRecord {
   const out = r as Record<string, string | number | null>;
   for (const f of FIELDS) {
     const v = out[f.name];

@@ -38,7 +38,7 @@ export const FIELDS = [
   f('lon', 'number', 'degrees', 'Longitude of the site (WGS 84), when configured.'),
   f('endpoint', 'string', '', 'Endpoint name from the config (or the target for ad hoc commands).'),
   f('target', 'string', '', 'What was measured: host, host:port or URL.'),
-  f('test', 'string', '', 'Test kind: icmp, tcp, stamp, http, dns, download, upload.'),
+  f('test', 'string', '', 'Test kind: icmp, tcp, stamp, http, dns, download, upload, trace.'),
   f('status', 'string', '', 'ok: the test ran to completion (whatever its metrics say); partial: cut short by a deadline or an interrupt, with what was measured; error: no usable measurement.'),
   f('error_code', 'string', '', 'Stable error code (see docs/schema.md#error-codes) when status is error, or the cause of partial/lost attempts.'),
   f('error_message', 'string', '', 'Human-readable detail of error_code.'),
@@ -111,6 +111,15 @@ export const FIELDS = [
   f('cell_rsrp_dbm', 'number', 'dBm', 'LTE/NR reference signal received power.'),
   f('cell_rsrq_db', 'number', 'dB', 'LTE/NR reference signal received quality.'),
   f('cell_sinr_db', 'number', 'dB', 'LTE/NR signal to interference plus noise ratio.'),
+  // trace (docs/trace.md): one record for the trace (hop empty), then one per hop
+  f('hop', 'integer', '', 'trace: TTL of this hop row (1 = first router); null on the trace\'s own record and on other tests.'),
+  f('hop_address', 'string', '', 'trace: the address that answered at this hop (the most frequent one when several did); null when none did.'),
+  f('hop_note', 'string', '', 'trace: icmp_rate_limit_suspected (the hop loses more than the hops after it: its own answers are limited, not the path), no_reply, host_unreachable, net_unreachable, protocol_unreachable, prohibited or unreachable.'),
+  f('trace_loss_hop', 'integer', '', 'trace record: first hop from which every later hop and the target lose probes (where loss begins); null when the path loses nothing.'),
+  f('trace_delay_hop', 'integer', '', 'trace record: first hop from which every later hop is slower by at least 10 ms and a quarter of the target\'s median RTT (where delay begins); null when no such step.'),
+  f('trace_hops', 'integer', '', 'trace record: hops to the target (its TTL); null when the target was not reached.'),
+  f('trace_tool', 'string', '', 'trace: the tool that sent the probes: mtr, traceroute or tracert.'),
+  f('trace_protocol', 'string', '', 'trace: probe protocol: icmp, udp or tcp.'),
 ] as const satisfies readonly FieldDef[];
 
 export type FieldName = (typeof FIELDS)[number]['name'];

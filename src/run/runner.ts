@@ -74,7 +74,7 @@ export async function runPlan(plan: readonly PlannedTest[], ctx: RunContext, opt
         continue;
       }
       opts.onTestStart?.(t, i, plan.length);
-      emit(await runOne(t, ctx, runCtl.signal, grace, margin));
+      for (const r of await runOne(t, ctx, runCtl.signal, grace, margin)) emit(r);
     }
   } finally {
     clearTimeout(runTimer);
@@ -84,7 +84,8 @@ export async function runPlan(plan: readonly PlannedTest[], ctx: RunContext, opt
   return { status: reason === 'ABORTED' ? 'interrupted' : reason === 'DEADLINE' ? 'deadline' : 'completed', records };
 }
 
-async function runOne(t: PlannedTest, ctx: RunContext, runSignal: AbortSignal, graceMs: number, marginMs: number): Promise<ResultRecord> {
+/** The test's record, then any rows its probe derives from it (trace: one per hop). */
+async function runOne(t: PlannedTest, ctx: RunContext, runSignal: AbortSignal, graceMs: number, marginMs: number): Promise<ResultRecord[]> {
   const testCtl = new AbortController();
   const forward = () => testCtl.abort(runSignal.reason);
   runSignal.addEventListener('abort', forward, { once: true });
@@ -129,7 +130,7 @@ async function runOne(t: PlannedTest, ctx: RunContext, runSignal: AbortSignal, g
     clearTimeout(hardTimer);
     runSignal.removeEventListener('abort', forward);
   }
-  return buildRecord(
+  const record = buildRecord(
     ctx,
     {
       endpoint: t.endpoint.name,
@@ -142,6 +143,7 @@ async function runOne(t: PlannedTest, ctx: RunContext, runSignal: AbortSignal, g
     outcome,
     testCtl.signal.aborted ? reasonOf(testCtl.signal) : 'ABORTED',
   );
+  return [record, ...(t.probe.rowsOf?.(record, outcome) ?? [])];
 }
 
 function notRun(ctx: RunContext, t: PlannedTest, code: MeasurementErrorCode, message: string): ResultRecord {

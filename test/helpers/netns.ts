@@ -21,11 +21,16 @@ function sh(cmd: string, args: string[]): void {
 }
 
 export function hasTools(): string | null {
-  for (const [cmd, args] of [
+  return missingTool([
     ['ip', ['-V']],
     ['tc', ['-V']],
     ['iperf3', ['--version']],
-  ] as const) {
+  ]);
+}
+
+/** "X is not installed" for the first of these commands that does not run, else null. */
+export function missingTool(tools: readonly (readonly [string, readonly string[]])[]): string | null {
+  for (const [cmd, args] of tools) {
     try {
       execFileSync(cmd, [...args], { stdio: 'ignore' });
     } catch {
