@@ -138,7 +138,9 @@ export function ioError(what: string, err: unknown): QosError {
   const reason =
     e.code === 'ENOSPC'
       ? 'the disk is full'
-      : e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS'
+      : e.code === 'EROFS'
+        ? 'read-only file system'
+        : e.code === 'EACCES' || e.code === 'EPERM'
         ? 'permission denied'
         : e.code === 'ENOENT'
           ? 'no such directory'

@@ -90,7 +90,7 @@ describe.skipIf(!builtCliAvailable())('field operations (built CLI)', () => {
     const s = site();
     const rx = await startReceiver();
     try {
-      const res = await runCli(['run', '--no-host-info', '--format', 'ndjson', '--push', rx.url], { cwd: s.dir, env: s.env });
+      const res = await runCli(['run', '--no-host-info', '--format', 'ndjson', '--push', rx.url, '--push-format', 'ndjson'], { cwd: s.dir, env: s.env });
       expect(res.code, res.stderr).toBe(0);
       const recs = ndjson(res.stdout);
       expect(rx.stored).toHaveLength(1);
@@ -107,14 +107,14 @@ describe.skipIf(!builtCliAvailable())('field operations (built CLI)', () => {
   it('run --push to a receiver that is down: exit 6, the batch waits; a later push sends it', async () => {
     const s = site();
     const port = await freePort();
-    const res = await runCli(['run', '--no-host-info', '--quiet', '--push', `http://127.0.0.1:${port}/in`, '--push-deadline', '1'], { cwd: s.dir, env: s.env });
+    const res = await runCli(['run', '--no-host-info', '--quiet', '--push', `http://127.0.0.1:${port}/in`, '--push-format', 'ndjson', '--push-deadline', '1'], { cwd: s.dir, env: s.env });
     expect(res.code).toBe(6);
     expect(res.stderr).toMatch(/still waiting/);
     const spool = join(s.dir, 'state', 'qosprobe', 'spool');
     expect(listSpool(spool).pending).toHaveLength(1);
     const rx = await startReceiver({ port });
     try {
-      const later = await runCli(['push', '--to', `http://127.0.0.1:${port}/in`], { cwd: s.dir, env: s.env });
+      const later = await runCli(['push', '--to', `http://127.0.0.1:${port}/in`, '--format', 'ndjson'], { cwd: s.dir, env: s.env });
       expect(later.code, later.stderr).toBe(0);
       expect(rx.stored).toHaveLength(1);
       expect(listSpool(spool).pending).toEqual([]);

@@ -12,7 +12,7 @@ import type { ResultRecord } from '../src/records/schema.js';
 import { pushSpool } from '../src/spool/push.js';
 import { listSpool, writeBatch } from '../src/spool/spool.js';
 import { builtCliAvailable, runCli } from './helpers/cli.js';
-import { PUSHGATEWAY, VICTORIA_METRICS, freePort, startPushgateway, startVictoriaMetrics, type Daemon } from './helpers/daemons.js';
+import { PUSHGATEWAY, VICTORIA_METRICS, freePort, startPushgateway, startVictoriaMetrics, vmExport, type Daemon, type ExportedSeries } from './helpers/daemons.js';
 import { monitoringRecord } from './helpers/field-records.js';
 import { startReceiver } from './helpers/receiver.js';
 
@@ -30,37 +30,6 @@ function spoolBatches(dir: string, n: number, per: number, probeId: string): { i
     records.push(recs);
   }
   return { ids, records };
-}
-
-interface ExportedSeries {
-  metric: Record<string, string>;
-  values: number[];
-  timestamps: number[];
-}
-
-/** VictoriaMetrics makes new series searchable within about a second, even after force_flush: poll until the answer settles. */
-async function vmExport(vm: Daemon, match: string): Promise<ExportedSeries[]> {
-  let last: ExportedSeries[] = [];
-  let stableSince = 0;
-  const until = Date.now() + 10_000;
-  while (Date.now() < until) {
-    await fetch(`${vm.url}/internal/force_flush`);
-    const res = await fetch(`${vm.url}/api/v1/export?${new URLSearchParams({ 'match[]': match })}`);
-    expect(res.status).toBe(200);
-    const got = (await res.text())
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as ExportedSeries);
-    const samples = (xs: ExportedSeries[]) => xs.reduce((n, x) => n + x.values.length, 0);
-    if (got.length > 0 && samples(got) === samples(last)) {
-      if (Date.now() - stableSince >= 1200) return got;
-    } else {
-      stableSince = Date.now();
-    }
-    last = got;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return last;
 }
 
 /** Every numeric metric of every record must be a sample of the series with the record's labels. */
@@ -176,7 +145,7 @@ describe('NDJSON receiver honouring Idempotency-Key', () => {
     // The very first request is stored but never acknowledged; we SIGKILL the pusher while it waits.
     const rx = await startReceiver({ behave: (_r, n) => (n === 1 ? 'store-then-hang' : 'ok') });
     try {
-      const first = await runCli(['push', '--spool', dir, '--to', rx.url, '--deadline', '60'], {
+      const first = await runCli(['push', '--spool', dir, '--to', rx.url, '--format', 'ndjson', '--deadline', '60'], {
         timeoutMs: 20_000,
         onSpawn: (kill) => {
           const poll = setInterval(() => {
@@ -192,7 +161,7 @@ describe('NDJSON receiver honouring Idempotency-Key', () => {
       // Nothing was acknowledged, so nothing is marked sent: all three still pending.
       expect(listSpool(dir).pending.map((b) => b.id)).toEqual(ids);
 
-      const second = await runCli(['push', '--spool', dir, '--to', rx.url, '--deadline', '20'], { timeoutMs: 30_000 });
+      const second = await runCli(['push', '--spool', dir, '--to', rx.url, '--format', 'ndjson', '--deadline', '20'], { timeoutMs: 30_000 });
       expect(second.code, second.stderr).toBe(0);
       expect(rx.duplicates).toBe(1); // batch 0 was really sent twice...
       expect(rx.stored.map((s) => s.key)).toEqual(ids); // ...and stored once, in order

@@ -102,7 +102,7 @@ describe('push against a failing receiver: nothing lost, nothing marked sent', (
     const s = spoolOf(1);
     const rx = await startReceiver({ behave: () => 'status-500' });
     try {
-      const res = await runCli(['push', '--spool', s.dir, '--to', rx.url, '--deadline', '1']);
+      const res = await runCli(['push', '--spool', s.dir, '--to', rx.url, '--format', 'ndjson', '--deadline', '1']);
       expect(res.code).toBe(6);
       expect(res.stderr).toMatch(/1 batch\(es\) still waiting.*HTTP 500/);
       expectUntouched(s);
@@ -125,6 +125,9 @@ describe.skipIf(!builtCliAvailable())('SIGKILL in the middle of a spool write', 
     let sawTemp = false;
     for (let round = 0; round < 12; round++) {
       const p = spawn(process.execPath, ['--input-type=module', '-e', child, dir, JSON.stringify(monitoringRecord(1))], { stdio: 'ignore' });
+      // Kill at a random moment once it writes (node's start-up alone can take 300 ms on a loaded machine).
+      const before = readdirSync(dir).length;
+      for (const until = Date.now() + 10_000; Date.now() < until && readdirSync(dir).length === before; ) await new Promise((r) => setTimeout(r, 10));
       await new Promise((r) => setTimeout(r, 60 + Math.random() * 250));
       if (readdirSync(dir).some((n) => n.endsWith('.tmp'))) sawTemp = true;
       p.kill('SIGKILL');

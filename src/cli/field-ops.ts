@@ -14,6 +14,7 @@ import type { Lock } from '../output/lock.js';
 import type { ResultRecord } from '../records/schema.js';
 import type { SpoolWriter } from '../spool/spool.js';
 import type { PushFormat } from '../spool/push-formats.js';
+import type { PushTarget } from '../spool/receiver.js';
 import type { CliIo } from './io.js';
 
 /** The field-operation flags of `run` (commander camel-cases them). */
@@ -27,6 +28,8 @@ export interface FieldFlags {
   splay?: number;
   waitLock?: number;
   textfileDir?: string;
+  /** run's --quiet: no push summary either. */
+  quiet?: boolean;
 }
 
 export interface FieldRun {
@@ -56,7 +59,12 @@ export async function prepareFieldRun(flags: FieldFlags, config: Config, io: Cli
   const { defaultSpoolDir, runLockPath } = await import('../spool/paths.js');
   if (flags.push && flags.spool === false) throw new QosError('USAGE', '--push sends the spool: it cannot be combined with --no-spool');
   let pushUrl: URL | null = null;
-  if (flags.push) pushUrl = parsePushUrl(flags.push);
+  let pushTarget: PushTarget | null = null;
+  if (flags.push) {
+    pushUrl = parsePushUrl(flags.push);
+    // A format the receiver would drop is a usage error now, before measuring, not a loss later.
+    pushTarget = (await import('../spool/receiver.js')).resolvePushTarget(pushUrl, flags.pushFormat, '--push-format');
+  }
 
   // Splay before the lock: the lock is held only while this run really works.
   if (flags.splay && flags.splay > 0) await splayDelay(flags.splay, io.signal);
@@ -145,15 +153,16 @@ export async function prepareFieldRun(flags: FieldFlags, config: Config, io: Cli
             code ??= EXIT.OUTPUT;
           }
         }
-        if (pushUrl && spoolDir && !io.signal.aborted) {
+        if (pushUrl && pushTarget && spoolDir && !io.signal.aborted) {
           const pushed = await pushAndReport(io, {
             dir: spoolDir,
             url: pushUrl,
-            format: flags.pushFormat ?? 'ndjson',
+            target: pushTarget,
             token: flags.pushToken ?? io.env.QOSPROBE_PUSH_TOKEN ?? null,
             deadlineMs: (flags.pushDeadline ?? 60) * 1000,
+            summary: Boolean(io.stderr.isTTY) && !flags.quiet,
           });
-          if (pushed.pending.length > 0) code ??= EXIT.PUSH_PENDING;
+          if (pushed.code !== EXIT.OK) code ??= pushed.code;
         }
         return code;
       },
@@ -184,24 +193,91 @@ export function parsePushUrl(s: string): URL {
   return u;
 }
 
-/** Push, telling a human what happened (a line per batch on a TTY; one line on failure always). */
-export async function pushAndReport(
-  io: CliIo,
-  opts: { dir: string; url: URL; format: PushFormat; token: string | null; deadlineMs: number; gzip?: boolean },
-): Promise<{ sent: string[]; pending: string[]; rejected: string[] }> {
-  const { pushSpool } = await import('../spool/push.js');
+export interface PushAndReportOptions {
+  dir: string;
+  url: URL;
+  target: PushTarget;
+  token: string | null;
+  deadlineMs: number;
+  gzip?: boolean;
+  /** Ask VictoriaMetrics whether it dropped rows (default true; skipped where it cannot tell). */
+  verify?: boolean;
+  /** Push records older than STALE_AFTER_MS to a receiver that stamps them on arrival anyway. */
+  allowPushTime?: boolean;
+  /** Print the one-line summary of a push that sent something. */
+  summary: boolean;
+}
+
+/** A batch that ended longer ago than this would land at the wrong time at a receiver that stamps samples on arrival. */
+export const STALE_AFTER_MS = 5 * 60_000;
+
+/**
+ * Push, telling a human what happened: a line per batch on a TTY, a one-line summary when
+ * asked, one line per problem always. Returns the exit code it calls for: 0, 2 (old records
+ * for a receiver that would stamp them with the push time), 4 (sent, but the spool could not
+ * be updated), 6 (batches still waiting or set aside), 130 (interrupted with batches waiting).
+ */
+export async function pushAndReport(io: CliIo, opts: PushAndReportOptions): Promise<{ code: number; sent: string[]; pending: string[]; rejected: string[] }> {
+  const [{ pushSpool, staleBatches }, { listSpool }, { displayUrl }, { vmRowCheck }] = await Promise.all([
+    import('../spool/push.js'),
+    import('../spool/spool.js'),
+    import('../spool/receiver.js'),
+    import('../spool/verify.js'),
+  ]);
+  const where = displayUrl(opts.url);
+  const say = (msg: string) => io.stderr.write(`qosprobe: push: ${msg}\n`);
+  if (!opts.target.keepsTime && !opts.allowPushTime) {
+    const stale = staleBatches(listSpool(opts.dir).pending, Date.now(), STALE_AFTER_MS);
+    if (stale.length > 0) {
+      const oldest = new Date(Math.min(...stale.map((s) => s.endedAtMs))).toISOString();
+      say(
+        `${stale.length} pending batch(es) in ${opts.dir} were measured more than ${STALE_AFTER_MS / 60_000} minutes ago (the oldest ended ${oldest}), ` +
+          `and ${where} (${opts.target.why}) stamps samples with the time they arrive: they would land at the wrong time. Nothing was sent. ` +
+          `Push them to a receiver that keeps the time (e.g. VictoriaMetrics /api/v1/import/prometheus or /write), or accept the push time with: qosprobe push --allow-push-time; exit ${EXIT.USAGE}`,
+      );
+      return { code: EXIT.USAGE, sent: [], pending: stale.map((s) => s.batch.name), rejected: [] };
+    }
+  }
   const tty = Boolean(io.stderr.isTTY);
+  let unmarkedWhy = '';
+  const vm = opts.target.kind !== 'unknown' && opts.target.kind !== 'pushgateway' && opts.verify !== false;
   const res = await pushSpool({
-    ...opts,
+    dir: opts.dir,
+    url: opts.url,
+    format: opts.target.format,
+    timestamps: opts.target.keepsTime,
+    token: opts.token,
+    deadlineMs: opts.deadlineMs,
+    gzip: opts.gzip,
+    rowCheck: vm ? vmRowCheck(opts.url, opts.target.format, opts.token ? { authorization: `Bearer ${opts.token}` } : {}) : null,
     signal: io.signal,
     onEvent: (e) => {
-      if (e.type === 'rejected') io.stderr.write(`qosprobe: push: ${e.batch.name} rejected by the receiver (${e.reason}); moved to rejected/\n`);
-      else if (tty && e.type === 'sent') io.stderr.write(`push: sent ${e.batch.name} (HTTP ${e.status})\n`);
+      if (e.type === 'unmarked') unmarkedWhy ||= e.reason;
+      else if (e.type === 'rejected') say(`${e.batch.name}: ${e.reason}${e.lines ? '' : '; moved to rejected/'}`);
+      else if (tty && e.type === 'sent') io.stderr.write(`push: sent ${e.batch.name} (${e.records} records, HTTP ${e.status})\n`);
       else if (tty && e.type === 'retry') io.stderr.write(`push: ${e.batch.name}: ${e.reason}; retrying in ${(e.delayMs / 1000).toFixed(1)} s\n`);
     },
   });
-  if (res.pending.length > 0) {
-    io.stderr.write(`qosprobe: push: ${res.pending.length} batch(es) still waiting in ${opts.dir} (${res.lastError}); exit ${EXIT.PUSH_PENDING}\n`);
+  const delivered = res.sent.length + res.unmarked.length;
+  if (opts.summary && (delivered > 0 || (res.pending.length === 0 && res.rejected.length === 0))) {
+    const checked = res.verified ? ', the receiver counted no invalid rows' : '';
+    say(delivered > 0 ? `sent ${delivered} batch(es), ${res.sentRecords} records, to ${where} as ${opts.target.format}${checked}` : `nothing to send in ${opts.dir}`);
   }
-  return res;
+  if (res.unmarked.length > 0) {
+    say(
+      `${res.unmarked.length} batch(es) reached ${where} but could not be marked sent in ${opts.dir} (${unmarkedWhy}): ` +
+        `the next push sends them again under the same Idempotency-Key; exit ${EXIT.OUTPUT}`,
+    );
+  }
+  if (res.rejected.length > 0) say(`${res.rejected.length} set aside in ${opts.dir}/rejected; once fixed: qosprobe spool requeue --all; exit ${EXIT.PUSH_PENDING}`);
+  if (res.pending.length > 0) say(`${res.pending.length} batch(es) still waiting in ${opts.dir} (${res.lastError}); exit ${EXIT.PUSH_PENDING}`);
+  const code =
+    io.signal.aborted && res.pending.length > 0
+      ? EXIT.INTERRUPTED
+      : res.pending.length > 0 || res.rejected.length > 0
+        ? EXIT.PUSH_PENDING
+        : res.unmarked.length > 0
+          ? EXIT.OUTPUT
+          : EXIT.OK;
+  return { code, sent: res.sent, pending: res.pending, rejected: res.rejected };
 }

@@ -4,6 +4,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { gunzipSync } from 'node:zlib';
 
 export interface PostResult {
   /** HTTP status, or null when no response arrived (network error, timeout, abort). */
@@ -14,13 +15,15 @@ export interface PostResult {
   errorCode: string | null;
   /** First bytes of the response body, for the message. */
   bodySnippet: string;
+  /** The whole body (gunzipped), only when `keepBodyBytes` asked for it and it fit. */
+  body?: string;
 }
 
 export async function postOnce(
   url: URL,
   body: Buffer,
   headers: Record<string, string>,
-  opts: { timeoutMs: number; signal?: AbortSignal; method?: string },
+  opts: { timeoutMs: number; signal?: AbortSignal; method?: string; keepBodyBytes?: number },
 ): Promise<PostResult> {
   const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
     method: opts.method ?? 'POST',
@@ -47,13 +50,26 @@ export async function postOnce(
     req.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? 'SOCKET_ERROR'));
     req.on('response', (res) => {
       let snippet = '';
+      const kept: Buffer[] = [];
+      let keptBytes = 0;
       res.on('data', (d: Buffer) => {
         if (snippet.length < 300) snippet += d.toString('utf8', 0, Math.min(d.length, 300));
+        keptBytes += d.length;
+        if (opts.keepBodyBytes && keptBytes <= opts.keepBodyBytes) kept.push(d);
       });
       // Only a complete response counts: a 2xx whose body is cut off may not have been stored.
-      res.on('end', () =>
-        finish({ status: res.statusCode ?? null, retryAfterMs: retryAfter(res.headers['retry-after']), errorCode: null, bodySnippet: snippet.slice(0, 300) }),
-      );
+      res.on('end', () => {
+        let body: string | undefined;
+        if (opts.keepBodyBytes && keptBytes <= opts.keepBodyBytes) {
+          try {
+            const raw = Buffer.concat(kept);
+            body = (res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+          } catch {
+            body = undefined; // not gzip after all: no body rather than a wrong one
+          }
+        }
+        finish({ status: res.statusCode ?? null, retryAfterMs: retryAfter(res.headers['retry-after']), errorCode: null, bodySnippet: snippet.slice(0, 300), body });
+      });
       res.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? 'SOCKET_ERROR'));
       res.on('aborted', () => fail('ECONNRESET'));
     });

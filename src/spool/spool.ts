@@ -4,7 +4,8 @@
  * Layout of a spool directory:
  *   <name>.ndjson          pending batch (one run's records, schema v1, one per line)
  *   sent/<name>.ndjson     sent (a 2xx was received); mtime = when it was sent; pruned by keep-days
- *   rejected/<name>.ndjson the receiver refused it as malformed (4xx): kept for a human, never retried
+ *   rejected/<name>.ndjson refused by a receiver that accepts other batches (4xx), or lines of a
+ *                          batch that are not records: kept for a human; `spool requeue` puts them back
  *   .<name>.<pid>.tmp      being written; never a batch (a crash leaves only these behind)
  * <name> is `<UTC time>-<batch id>`, so name order is creation order and the batch id
  * (the run id) doubles as the Idempotency-Key.
@@ -12,7 +13,7 @@
  * Durability: write the temp file, fsync it, rename it into place, fsync the directory.
  * After a crash or power cut there is either a whole batch or none.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { QosError, ioError } from '../errors.js';
 import { writeAll } from '../output/write-all.js';
@@ -181,30 +182,119 @@ export function listSpool(dir: string): SpoolListing {
   return out;
 }
 
-/** The records of a batch. Throws QosError OUTPUT_FAILED on a line that is not a JSON object. */
-export function readBatch(path: string): ResultRecord[] {
-  const text = readFileSync(path, 'utf8');
+/** A batch split into its records (with their lines as written) and the lines that are not records. */
+export interface ParsedBatch {
+  records: ResultRecord[];
+  /** The lines of `records`, byte for byte, for an NDJSON body. */
+  goodLines: string[];
+  bad: { line: number; text: string; reason: string }[];
+}
+
+export function parseBatchText(text: string): ParsedBatch {
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
-  return lines.map((l, i) => {
+  const out: ParsedBatch = { records: [], goodLines: [], bad: [] };
+  lines.forEach((l, i) => {
     let v: unknown;
     try {
       v = JSON.parse(l);
-    } catch (err) {
-      throw new QosError('OUTPUT_FAILED', `${path}: line ${i + 1} is not JSON`, { cause: err });
+    } catch {
+      out.bad.push({ line: i + 1, text: l, reason: 'is not JSON' });
+      return;
     }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new QosError('OUTPUT_FAILED', `${path}: line ${i + 1} is not a record`);
-    return v as ResultRecord;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      out.bad.push({ line: i + 1, text: l, reason: 'is not a record (a JSON object)' });
+      return;
+    }
+    out.records.push(v as ResultRecord);
+    out.goodLines.push(l);
   });
+  return out;
+}
+
+/** The records of a batch. Throws QosError OUTPUT_FAILED on a line that is not a JSON object. */
+export function readBatch(path: string): ResultRecord[] {
+  const p = parseBatchText(readFileSync(path, 'utf8'));
+  const first = p.bad[0];
+  if (first) throw new QosError('OUTPUT_FAILED', `${path}: line ${first.line} ${first.reason}`);
+  return p.records;
+}
+
+/**
+ * Split the lines that are not records out of a pending batch, so one bad line does not hold
+ * back (or set aside) the good records: the bad lines go to rejected/<time>-<id>-unreadable.ndjson
+ * (fsynced), then the batch is rewritten with its good lines only (temp file, rename). A crash
+ * between the two leaves the bad lines in both places; the next push splits them again.
+ * Returns the name of the rejected file.
+ */
+export function setAsideLines(dir: string, b: BatchInfo, parsed: ParsedBatch): string {
+  const name = batchName(`${b.id.slice(0, 128 - '-unreadable'.length)}-unreadable`, b.createdAt);
+  try {
+    const rej = join(dir, 'rejected');
+    mkdirSync(rej, { recursive: true });
+    writeFileDurable(rej, name, parsed.bad.map((x) => x.text + '\n').join(''));
+    writeFileDurable(dir, b.name, parsed.goodLines.map((l) => l + '\n').join(''));
+  } catch (err) {
+    throw ioError(`cannot set aside the unreadable lines of ${b.name} in ${dir}`, trueCause(err, dir));
+  }
+  return name;
+}
+
+/** Temp file, fsync, rename over `name`, fsync the directory. */
+function writeFileDurable(dir: string, name: string, text: string): void {
+  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeAll(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, join(dir, name));
+  fsyncDir(dir);
+}
+
+/**
+ * Put rejected batches back in the queue (`qosprobe spool requeue`): `names` are batch names
+ * or ids; `all` takes every rejected batch. A name that is also pending is refused (the
+ * pending one would be overwritten). Returns the names moved.
+ */
+export function requeueBatches(dir: string, which: { all: true } | { names: readonly string[] }): string[] {
+  const l = listSpool(dir);
+  let chosen: BatchInfo[];
+  if ('all' in which) chosen = l.rejected;
+  else {
+    chosen = which.names.map((n) => {
+      const b = l.rejected.find((x) => x.name === n || x.id === n);
+      if (!b) throw new QosError('USAGE', `no rejected batch ${JSON.stringify(n)} in ${join(dir, 'rejected')} (see: qosprobe spool)`);
+      return b;
+    });
+  }
+  const moved: string[] = [];
+  for (const b of chosen) {
+    if (l.pending.some((p) => p.name === b.name)) throw new QosError('USAGE', `${b.name} is also pending in ${dir}: not overwriting it`);
+    try {
+      renameSync(b.path, join(dir, b.name));
+    } catch (err) {
+      throw ioError(`cannot move ${b.name} back from ${join(dir, 'rejected')}`, err);
+    }
+    moved.push(b.name);
+  }
+  if (moved.length) fsyncDir(dir);
+  return moved;
 }
 
 /** Move a batch into sent/ (or rejected/); its mtime becomes the time of the move, for pruning. */
 export function moveBatch(dir: string, b: BatchInfo, to: 'sent' | 'rejected', now: Date = new Date()): BatchInfo {
   const d = join(dir, to);
-  mkdirSync(d, { recursive: true });
   const path = join(d, b.name);
-  renameSync(b.path, path);
-  utimesSync(path, now, now);
+  try {
+    mkdirSync(d, { recursive: true });
+    renameSync(b.path, path);
+    utimesSync(path, now, now);
+  } catch (err) {
+    throw ioError(`cannot move ${b.name} to ${d}`, trueCause(err, dir));
+  }
   fsyncDir(dir);
   fsyncDir(d);
   return { ...b, path, state: to, mtime: now };
@@ -244,6 +334,20 @@ export function pruneSpool(dir: string, keepDays: number, now: Date = new Date()
     }
   }
   return res;
+}
+
+/**
+ * Node's recursive mkdir reports ENOENT where the directory exists but cannot be written
+ * (a read-only file system): ask the directory itself what is wrong, so the message is true.
+ */
+function trueCause(err: unknown, dir: string): unknown {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return err;
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? err : e;
+  }
+  return err;
 }
 
 /** Make a rename durable: the directory entry itself must reach the disk. Not possible on Windows (EISDIR/EPERM): skipped there. */

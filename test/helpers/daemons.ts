@@ -75,5 +75,37 @@ export function startVictoriaMetrics(extraArgs: readonly string[] = []): Promise
 }
 
 export function startPushgateway(): Promise<Daemon> {
-  return startDaemon(PUSHGATEWAY!, (port) => [`--web.listen-address=127.0.0.1:${port}`, '--log.level=error'], '/-/ready');
+  // Debian's build persists to /var/lib/prometheus/pushgateway.data by default: shared by every test on the machine.
+  return startDaemon(PUSHGATEWAY!, (port, dir) => [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${join(dir, 'pushgateway.data')}`, '--log.level=error'], '/-/ready');
+}
+
+export interface ExportedSeries {
+  metric: Record<string, string>;
+  values: number[];
+  timestamps: number[];
+}
+
+/** VictoriaMetrics /api/v1/export. New series become searchable within about a second, even after force_flush: poll until the answer settles. */
+export async function vmExport(vm: Daemon, match: string, opts: { settleMs?: number; timeoutMs?: number } = {}): Promise<ExportedSeries[]> {
+  let last: ExportedSeries[] = [];
+  let stableSince = 0;
+  const until = Date.now() + (opts.timeoutMs ?? 10_000);
+  while (Date.now() < until) {
+    await fetch(`${vm.url}/internal/force_flush`);
+    const res = await fetch(`${vm.url}/api/v1/export?${new URLSearchParams({ 'match[]': match })}`);
+    if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`);
+    const got = (await res.text())
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as ExportedSeries);
+    const samples = (xs: ExportedSeries[]) => xs.reduce((n, x) => n + x.values.length, 0);
+    if (got.length > 0 && samples(got) === samples(last)) {
+      if (Date.now() - stableSince >= (opts.settleMs ?? 1200)) return got;
+    } else {
+      stableSince = Date.now();
+    }
+    last = got;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return last;
 }

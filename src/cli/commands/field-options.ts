@@ -10,7 +10,7 @@ export function addFieldOptions(cmd: Command): Command {
     .option('--spool <dir>', 'keep a durable copy of the records in DIR for `qosprobe push` (default: the user state dir)')
     .option('--no-spool', 'do not keep a spool copy')
     .option('--push <url>', 'after measuring, push every unsent spooled batch to URL (exit 6 if some are still waiting)')
-    .addOption(new Option('--push-format <format>', 'body format for --push').choices(PUSH_FORMATS))
+    .addOption(new Option('--push-format <format>', 'body format for --push: required when the URL path does not say which; refused when it contradicts it').choices(PUSH_FORMATS))
     .option('--push-token <token>', 'bearer token for --push (prefer $QOSPROBE_PUSH_TOKEN: argv is visible to other users)')
     .option('--push-deadline <seconds>', 'give up pushing after SECONDS (default 60); unsent batches wait for the next push', positiveNumber)
     .option('--textfile-dir <dir>', "also write DIR/qosprobe.prom for node_exporter's textfile collector (atomic rename)");

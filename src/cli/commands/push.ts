@@ -11,42 +11,55 @@ interface PushFlags {
   token?: string;
   deadline?: number;
   gzip?: boolean;
+  verify?: boolean;
+  allowPushTime?: boolean;
+  quiet?: boolean;
 }
 
 export function makePushCommand(io: CliIo): Command {
   const cmd = new Command('push')
-    .description('send every unsent spooled batch, oldest first; a batch is marked sent only after a 2xx (exit 6 if some are still waiting)')
+    .description('send every unsent spooled batch, oldest first; a batch is marked sent only after a 2xx (exit 6 if some are still waiting or were set aside)')
     .option('--spool <dir>', 'spool directory (default: the user state dir)')
-    .requiredOption('--to <url>', 'receiver URL: an NDJSON endpoint, InfluxDB/VictoriaMetrics /write, a Pushgateway /metrics/job/qosprobe/instance/ID')
-    .addOption(new Option('--format <format>', 'body format (default ndjson)').choices(PUSH_FORMATS))
+    .requiredOption('--to <url>', 'receiver URL; its path picks the format: /write, /api/v2/write (influx), /api/v1/import (vmimport), /api/v1/import/prometheus, /metrics/job/... (openmetrics)')
+    .addOption(new Option('--format <format>', 'body format: required when the path does not say; refused when it contradicts the path').choices(PUSH_FORMATS))
     .option('--token <token>', 'bearer token (prefer $QOSPROBE_PUSH_TOKEN: argv is visible to other users)')
     .option('--deadline <seconds>', 'give up after SECONDS, retries included (default 120)', positiveNumber)
-    .option('--no-gzip', 'send bodies uncompressed (for receivers without Content-Encoding: gzip)');
+    .option('--no-gzip', 'send bodies uncompressed (for receivers without Content-Encoding: gzip)')
+    .option('--no-verify', "do not ask VictoriaMetrics after each batch whether it dropped rows (one GET of its /metrics per batch)")
+    .option('--allow-push-time', 'push records measured more than 5 minutes ago to a receiver that stamps them with the push time (Pushgateway)')
+    .option('-q, --quiet', 'no summary line on stderr (problems are still reported)');
   cmd.addHelpText(
     'after',
     examples(
-      'qosprobe push --to https://collector.example/qos/ingest',
-      'qosprobe push --to http://vm.example:8428/write --format influx',
-      'qosprobe push --to http://pushgw.example:9091/metrics/job/qosprobe/instance/tps-017 --format openmetrics',
-    ) + `\nExit codes: 0 nothing left to send, ${EXIT.PUSH_PENDING} some batches are still waiting (run push again later), 2 usage, 130 interrupted.\n`,
+      'qosprobe push --to http://vm.example:8428/write                       # influx, with timestamps',
+      'qosprobe push --to http://vm.example:8428/api/v1/import/prometheus    # Prometheus text, with timestamps',
+      'qosprobe push --to https://collector.example/qos/ingest --format ndjson',
+      'qosprobe push --to http://pushgw.example:9091/metrics/job/qosprobe/instance/tps-017',
+    ) +
+      `\nExit codes: 0 everything sent, 2 usage (also: old records for a receiver that would stamp them with the push time), 4 sent but the spool could not be updated,\n` +
+      `${EXIT.PUSH_PENDING} some batches are still waiting (run push again later) or were set aside in rejected/ (qosprobe spool requeue), 130 interrupted.\n`,
   );
   cmd.action(async (opts: PushFlags) => {
-    const [{ defaultSpoolDir }, { parsePushUrl, pushAndReport }, { resolve }] = await Promise.all([
+    const [{ defaultSpoolDir }, { parsePushUrl, pushAndReport }, { resolvePushTarget }, { resolve }] = await Promise.all([
       import('../../spool/paths.js'),
       import('../field-ops.js'),
+      import('../../spool/receiver.js'),
       import('node:path'),
     ]);
     const dir = opts.spool ? resolve(io.cwd, opts.spool) : defaultSpoolDir(io.env);
+    const url = parsePushUrl(opts.to);
     const res = await pushAndReport(io, {
       dir,
-      url: parsePushUrl(opts.to),
-      format: opts.format ?? 'ndjson',
+      url,
+      target: resolvePushTarget(url, opts.format, '--format'),
       token: opts.token ?? io.env.QOSPROBE_PUSH_TOKEN ?? null,
       deadlineMs: (opts.deadline ?? 120) * 1000,
       gzip: opts.gzip !== false,
+      verify: opts.verify !== false,
+      allowPushTime: Boolean(opts.allowPushTime),
+      summary: !opts.quiet,
     });
-    if (io.signal.aborted && res.pending.length > 0) io.setExitCode(EXIT.INTERRUPTED);
-    else io.setExitCode(res.pending.length > 0 ? EXIT.PUSH_PENDING : EXIT.OK);
+    io.setExitCode(res.code);
   });
   return cmd;
 }

@@ -17,7 +17,7 @@ export function makeRunCommand(io: CliIo): Command {
       'qosprobe run --config /etc/qosprobe.yaml --location 32.73.01 --out results.csv --append',
       'qosprobe run --format ndjson | jq -c "select(.status != \\"ok\\")"',
       'qosprobe run --deadline 300 --fail-on-error --quiet',
-      'qosprobe run --splay 60 --wait-lock 120 --push https://collector.example/ingest   # from cron',
+      'qosprobe run --splay 60 --wait-lock 120 --push http://vm.example:8428/write   # from cron',
       'qosprobe run --textfile-dir /var/lib/prometheus/node-exporter',
     ),
   );

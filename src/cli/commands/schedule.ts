@@ -1,5 +1,6 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { QosError } from '../../errors.js';
+import { PUSH_FORMATS, type PushFormat } from '../../spool/push-formats.js';
 import type { CliIo } from '../io.js';
 import { examples } from '../options.js';
 
@@ -8,9 +9,17 @@ export function makeScheduleCommand(io: CliIo): Command {
     .description('print (not install) a crontab line, a systemd service + timer and a Windows schtasks command that run qosprobe unattended')
     .requiredOption('--every <interval>', 'how often: 1m..30m (dividing an hour), 1h..12h (dividing a day) or 1d')
     .option('-C, --config <file>', 'config file the runs use (default: the one `run` would find now)')
-    .option('--push <url>', 'add --push URL to the scheduled run');
-  cmd.addHelpText('after', examples('qosprobe schedule --every 15m', 'qosprobe schedule --every 1h --config /etc/qosprobe.yaml --push https://collector.example/ingest'));
-  cmd.action(async (opts: { every: string; config?: string; push?: string }) => {
+    .option('--push <url>', 'add --push URL to the scheduled run')
+    .addOption(new Option('--push-format <format>', 'body format for --push: required when the URL path does not say which (see qosprobe push --help)').choices(PUSH_FORMATS));
+  cmd.addHelpText(
+    'after',
+    examples(
+      'qosprobe schedule --every 15m',
+      'qosprobe schedule --every 15m --push http://vm.example:8428/api/v1/import/prometheus',
+      'qosprobe schedule --every 1h --config /etc/qosprobe.yaml --push https://collector.example/ingest --push-format ndjson',
+    ),
+  );
+  cmd.action(async (opts: { every: string; config?: string; push?: string; pushFormat?: PushFormat }) => {
     const [{ parseEvery }, gen, { findConfig }, { fileURLToPath }, { existsSync }] = await Promise.all([
       import('../../schedule/every.js'),
       import('../../schedule/generate.js'),
@@ -18,19 +27,30 @@ export function makeScheduleCommand(io: CliIo): Command {
       import('node:url'),
       import('node:fs'),
     ]);
+    if (opts.pushFormat && !opts.push) throw new QosError('USAGE', '--push-format needs --push URL');
+    // The cron line must not lose data: the same check as run --push, now, not at 3 a.m.
+    let pushNote: string | null = null;
+    if (opts.push) {
+      const [{ parsePushUrl }, { resolvePushTarget }] = await Promise.all([import('../field-ops.js'), import('../../spool/receiver.js')]);
+      const target = resolvePushTarget(parsePushUrl(opts.push), opts.pushFormat, '--push-format');
+      if (!target.keepsTime) {
+        pushNote = `# note: ${target.why}: after an outage the backlog is refused (exit 2) rather than stamped with the push time; VictoriaMetrics /api/v1/import/prometheus keeps the measurement time.`;
+      }
+    }
     const every = parseEvery(opts.every);
     if (!every.ok) throw new QosError('USAGE', `--every: ${every.reason}`);
     const config = findConfig(opts.config, io.env, io.cwd);
     if (config && !existsSync(config)) throw new QosError('CONFIG_NOT_FOUND', `config file ${config} does not exist (create one with: qosprobe init)`);
     // dist/cli/commands/schedule.js -> bin/qosprobe.js: the path survives `npm i -g` and source checkouts alike.
     const bin = fileURLToPath(new URL('../../../bin/qosprobe.js', import.meta.url));
-    const input = { every: every.every, node: process.execPath, bin, config, extraArgs: opts.push ? ['--push', opts.push] : [] };
+    const input = { every: every.every, node: process.execPath, bin, config, extraArgs: opts.push ? ['--push', opts.push, ...(opts.pushFormat ? ['--push-format', opts.pushFormat] : [])] : [] };
     const t = gen.timing(every.every);
     const sd = gen.systemdUnits(input);
     const st = gen.schtasksCommand(input);
     const out = [
       `# qosprobe every ${opts.every}: random start within ${t.splaySeconds} s, deadline ${t.deadlineSeconds} s, overlapping runs exit 5.`,
       config ? `# config: ${config}` : '# no config found now: the run will search $QOSPROBE_CONFIG, ./qosprobe.yaml, the user config dir',
+      ...(pushNote ? [pushNote] : []),
       '',
       '## cron (crontab -e)',
       gen.cronLine(input),

@@ -1,22 +1,42 @@
 import { Command } from 'commander';
-import { EXIT } from '../../errors.js';
+import { EXIT, QosError } from '../../errors.js';
 import type { CliIo } from '../io.js';
 import { examples, nonNegativeNumber } from '../options.js';
 
+async function spoolDirOf(io: CliIo, spool: string | undefined): Promise<string> {
+  const [{ defaultSpoolDir }, { resolve }] = await Promise.all([import('../../spool/paths.js'), import('node:path')]);
+  return spool ? resolve(io.cwd, spool) : defaultSpoolDir(io.env);
+}
+
+function makeRequeueCommand(io: CliIo): Command {
+  const cmd = new Command('requeue')
+    .description('move rejected batches back to pending, so the next push sends them again')
+    .argument('[batch...]', 'batch names or ids, as `qosprobe spool` lists them under rejected')
+    .option('--all', 'every rejected batch')
+    .option('--spool <dir>', 'spool directory (default: the user state dir)');
+  cmd.addHelpText('after', examples('qosprobe spool requeue --all', 'qosprobe spool requeue 20261124T080012.345Z-6f1c…-….ndjson'));
+  cmd.action(async (batches: string[], opts: { all?: boolean; spool?: string }) => {
+    if (Boolean(opts.all) === batches.length > 0) throw new QosError('USAGE', 'spool requeue: name the batches to requeue, or give --all (not both)');
+    const { requeueBatches } = await import('../../spool/spool.js');
+    const dir = await spoolDirOf(io, opts.spool ?? (cmd.parent?.opts() as { spool?: string } | undefined)?.spool);
+    const moved = requeueBatches(dir, opts.all ? { all: true } : { names: batches });
+    io.stderr.write(`qosprobe: spool: requeued ${moved.length} batch(es) in ${dir}${moved.length ? '; they go with the next push' : ''}\n`);
+    io.setExitCode(EXIT.OK);
+  });
+  return cmd;
+}
+
 export function makeSpoolCommand(io: CliIo): Command {
   const cmd = new Command('spool')
-    .description('list pending, sent and rejected batches in the spool; prune sent ones older than --keep-days')
+    .description('list pending, sent and rejected batches in the spool; prune sent ones older than --keep-days; `spool requeue` sends rejected ones again')
     .option('--spool <dir>', 'spool directory (default: the user state dir)')
     .option('--keep-days <n>', 'delete sent batches older than N days (default 14)', nonNegativeNumber)
     .option('--json', 'print the listing as JSON');
-  cmd.addHelpText('after', examples('qosprobe spool', 'qosprobe spool --keep-days 3 --json'));
+  cmd.addCommand(makeRequeueCommand(io));
+  cmd.addHelpText('after', examples('qosprobe spool', 'qosprobe spool --keep-days 3 --json', 'qosprobe spool requeue --all'));
   cmd.action(async (opts: { spool?: string; keepDays?: number; json?: boolean }) => {
-    const [{ defaultSpoolDir }, { listSpool, pruneSpool }, { resolve }] = await Promise.all([
-      import('../../spool/paths.js'),
-      import('../../spool/spool.js'),
-      import('node:path'),
-    ]);
-    const dir = opts.spool ? resolve(io.cwd, opts.spool) : defaultSpoolDir(io.env);
+    const { listSpool, pruneSpool } = await import('../../spool/spool.js');
+    const dir = await spoolDirOf(io, opts.spool);
     const pruned = pruneSpool(dir, opts.keepDays ?? 14);
     const l = listSpool(dir);
     if (opts.json) {
@@ -28,7 +48,9 @@ export function makeSpoolCommand(io: CliIo): Command {
       const lines = [`spool: ${dir}`, `pending: ${l.pending.length}`, ...l.pending.map((b) => `  ${b.name}  ${b.sizeBytes} bytes`)];
       lines.push(`sent: ${l.sent.length}${pruned.removedSent.length ? ` (pruned ${pruned.removedSent.length} older than ${opts.keepDays ?? 14} days)` : ''}`);
       for (const b of l.sent) lines.push(`  ${b.name}  sent ${b.mtime.toISOString()}`);
-      if (l.rejected.length) lines.push(`rejected (refused by the receiver, kept for inspection): ${l.rejected.length}`, ...l.rejected.map((b) => `  ${b.name}`));
+      if (l.rejected.length) {
+        lines.push(`rejected (set aside, never retried on their own; send again with: qosprobe spool requeue --all): ${l.rejected.length}`, ...l.rejected.map((b) => `  ${b.name}`));
+      }
       io.stdout.write(lines.join('\n') + '\n');
     }
     io.setExitCode(EXIT.OK);
