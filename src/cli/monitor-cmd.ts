@@ -88,6 +88,8 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
   // Store and forward: every round of windows becomes a spool batch; --push sends the spool after each.
   const spoolDir = flags.spool === false ? null : typeof flags.spool === 'string' ? resolve(io.cwd, flags.spool) : flags.push ? defaultSpoolDir(io.env) : null;
   const pushUrl = flags.push ? (await import('./field-ops.js')).parsePushUrl(flags.push) : null;
+  // The receiver decides the format (docs/field-operations.md): settled now, a usage error before monitoring.
+  const pushTarget = pushUrl ? (await import('../spool/receiver.js')).resolvePushTarget(pushUrl, flags.pushFormat, '--push-format') : null;
   let batch: ResultRecord[] = [];
   let pushedPending = 0;
   const onWindowsDone = async () => {
@@ -100,16 +102,19 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
     } catch (err) {
       log(`spool: ${errorMessage(err)}`);
     }
-    if (pushUrl) {
+    if (pushUrl && pushTarget) {
       const { pushAndReport } = await import('./field-ops.js');
       // The last push, after SIGTERM, gets its own bounded time: stopping the service must not drop the last windows.
       const pushIo = io.signal.aborted ? { ...io, signal: AbortSignal.timeout(10_000) } : io;
       const res = await pushAndReport(pushIo, {
         dir: spoolDir,
         url: pushUrl,
-        format: flags.pushFormat ?? 'ndjson',
+        target: pushTarget,
         token: flags.pushToken ?? io.env.QOSPROBE_PUSH_TOKEN ?? null,
         deadlineMs: 20_000,
+        // The row check waits 2.5 s after a push: not between every round of windows.
+        verify: false,
+        summary: false,
       });
       pushedPending = res.pending.length;
     }
