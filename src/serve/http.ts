@@ -61,7 +61,11 @@ export interface TransferLimits {
 /** 20 KB per 10 s (2 kB/s, 16 kbit/s): below any link a throughput test can say something useful about. */
 export const TRANSFER_LIMITS: TransferLimits = { windowMs: 10_000, minBytesPerWindow: 20_000, maxTransferMs: 3_600_000, perSourceShare: 0.5 };
 
-/** Memory bounds of /up-stats: worst case maxIds × maxBins numbers (256 × 36 000 × 8 bytes ≈ 74 MB). */
+/**
+ * Memory bounds of /up-stats. Bins are a Float64Array per id that grows by doubling up to maxBins, so the
+ * worst case is maxIds × maxBins × 8 bytes off the JS heap (256 × 36 000 × 8 ≈ 74 MB) plus the remembered
+ * names of evicted ids (16 × maxIds ≤ 64 characters); docs/serve.md gives the measured RSS.
+ */
 export interface UploadStatsLimits {
   /** Upload ids kept at once; a new one evicts the least recently active. */
   maxIds: number;
@@ -69,9 +73,12 @@ export interface UploadStatsLimits {
   idleTtlMs: number;
   /** Intervals kept per id (36 000 × 100 ms = 1 hour, the longest transfer test); bytes beyond are not counted. */
   maxBins: number;
+  /** /up-stats requests per second per source (burst: statsBurst); beyond, 429. */
+  statsPerSecond?: number;
+  statsBurst?: number;
 }
 
-export const UPLOAD_STATS_LIMITS: UploadStatsLimits = { maxIds: 256, idleTtlMs: 120_000, maxBins: 36_000 };
+export const UPLOAD_STATS_LIMITS: UploadStatsLimits = { maxIds: 256, idleTtlMs: 120_000, maxBins: 36_000, statsPerSecond: 2, statsBurst: 10 };
 
 /** Interval of the receiver-side bins, ms: the transfer probes' (stats/throughput.ts THROUGHPUT_INTERVAL_MS). */
 export const UPLOAD_INTERVAL_MS = 100;
@@ -89,8 +96,15 @@ const UPLOAD_ID = /^[A-Za-z0-9_-]{8,64}$/;
  */
 class UploadStats {
   // Map order = activity order (an entry is moved to the end on each byte): the first is the least recently active.
-  private readonly ids = new Map<string, { bins: number[]; lastMs: number }>();
+  private readonly ids = new Map<string, { slot: number; used: number; lastMs: number }>();
   private readonly gone = new Set<string>();
+  /**
+   * One slab of maxIds × maxBins bins, allocated on first use and never freed, each id owning one row: per-id
+   * buffers that come and go fragmented the C heap (RSS kept growing with the number of ids ever seen), while
+   * the slab's untouched pages are not even resident.
+   */
+  private slab: Float64Array | null = null;
+  private readonly free: number[] = [];
   constructor(private readonly l: UploadStatsLimits) {}
 
   add(id: string, atMs: number, bytes: number): void {
@@ -102,18 +116,28 @@ class UploadStats {
     else {
       this.sweep(now);
       while (this.ids.size >= this.l.maxIds) this.drop(this.ids.keys().next().value as string);
-      e = { bins: [], lastMs: now };
+      if (this.slab === null) {
+        this.slab = new Float64Array(this.l.maxIds * this.l.maxBins);
+        for (let k = this.l.maxIds - 1; k >= 0; k--) this.free.push(k);
+      }
+      e = { slot: this.free.pop() as number, used: 0, lastMs: now };
     }
     e.lastMs = now;
     this.ids.set(id, e);
-    if (i < 0 || i >= this.l.maxBins) return;
-    while (e.bins.length <= i) e.bins.push(0);
-    e.bins[i] = (e.bins[i] as number) + bytes;
+    if (i < 0 || i >= this.l.maxBins || this.slab === null) return;
+    const at = e.slot * this.l.maxBins + i;
+    this.slab[at] = (this.slab[at] as number) + bytes;
+    e.used = Math.max(e.used, i + 1);
   }
 
-  get(id: string): number[] | null {
+  /** The /up-stats body of an id, or null; written straight from the slab (no array of 36 000 numbers per request). */
+  json(id: string): string | null {
     this.sweep(performance.now());
-    return this.ids.get(id)?.bins ?? null;
+    const e = this.ids.get(id);
+    if (!e) return null;
+    const start = e.slot * this.l.maxBins;
+    const bins = this.slab === null ? '' : this.slab.subarray(start, start + e.used).join(',');
+    return `{"intervalMs":${UPLOAD_INTERVAL_MS},"bins":[${bins}]}\n`;
   }
 
   private sweep(now: number): void {
@@ -124,6 +148,12 @@ class UploadStats {
   }
 
   private drop(id: string): void {
+    const e = this.ids.get(id);
+    if (e && this.slab !== null) {
+      const start = e.slot * this.l.maxBins;
+      this.slab.fill(0, start, start + e.used);
+      this.free.push(e.slot);
+    }
     this.ids.delete(id);
     this.gone.add(id);
     if (this.gone.size > 16 * this.l.maxIds) this.gone.delete(this.gone.values().next().value as string);
@@ -156,7 +186,10 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
   const perSourceMax = Math.max(1, Math.ceil(o.maxConcurrent * tl.perSourceShare));
   /** Slots held per source (rateLimitKey). */
   const held = new Map<string, number>();
-  const uploads = new UploadStats(limits.uploadStats ?? UPLOAD_STATS_LIMITS);
+  const usl = limits.uploadStats ?? UPLOAD_STATS_LIMITS;
+  const statsRate = usl.statsPerSecond ?? UPLOAD_STATS_LIMITS.statsPerSecond ?? 2;
+  const statsBuckets = new Buckets(statsRate, usl.statsBurst ?? UPLOAD_STATS_LIMITS.statsBurst ?? 10, 10_000);
+  const uploads = new UploadStats(usl);
 
   const server = createServer(
     {
@@ -236,9 +269,14 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
       if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
       const id = url.searchParams.get('id');
       if (id === null || !UPLOAD_ID.test(id)) return reply(res, 400, { error: 'expected ?id=ID (8 to 64 characters of A-Z a-z 0-9 _ -)' });
-      const bins = uploads.get(id);
-      if (bins === null) return reply(res, 404, { error: 'no upload bytes with this id (unknown, or expired)' });
-      return reply(res, 200, { intervalMs: UPLOAD_INTERVAL_MS, bins });
+      // Up to 36 000 bins (~72 KB) for a short request: rate-limited per source like the STAMP reflector.
+      if (!statsBuckets.take(sourceOf(req), performance.now())) {
+        res.setHeader('retry-after', '1');
+        return reply(res, 429, { error: `too many /up-stats requests from this source (${statsRate} per second)` });
+      }
+      const body = uploads.json(id);
+      if (body === null) return reply(res, 404, { error: 'no upload bytes with this id (unknown, or expired)' });
+      return replyText(res, 200, body);
     }
     return reply(res, 404, { error: 'not found; endpoints: /ping, /down?bytes=N, /up, /up-stats?id=ID, /health' });
   }
@@ -247,7 +285,7 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
   async function transfer(req: IncomingMessage, res: ServerResponse, what: string, run: () => Promise<number>): Promise<void> {
     // Read now: a destroyed socket no longer knows its peer.
     const client = req.socket.remoteAddress ?? '?';
-    const source = rateLimitKey(client.startsWith('::ffff:') ? client.slice(7) : client);
+    const source = sourceOf(req);
     const mine = held.get(source) ?? 0;
     if (active >= o.maxConcurrent || mine >= perSourceMax) {
       res.setHeader('retry-after', '1');
@@ -331,6 +369,36 @@ export function requestUrl(target: string | undefined): URL | null {
   }
 }
 
+/** The source a per-source limit counts: the IPv4 address or the IPv6 /64 (as the STAMP reflector does). */
+function sourceOf(req: IncomingMessage): string {
+  const a = req.socket.remoteAddress ?? '?';
+  return rateLimitKey(a.startsWith('::ffff:') ? a.slice(7) : a);
+}
+
+/** Token buckets per source, the table bounded (a full table forgets its oldest bucket: at worst a fresh burst). */
+class Buckets {
+  private readonly m = new Map<string, { tokens: number; lastMs: number }>();
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly maxSources: number,
+  ) {}
+
+  take(key: string, nowMs: number): boolean {
+    let b = this.m.get(key);
+    if (!b) {
+      if (this.m.size >= this.maxSources) this.m.delete(this.m.keys().next().value as string);
+      b = { tokens: this.burst, lastMs: nowMs };
+      this.m.set(key, b);
+    }
+    b.tokens = Math.min(this.burst, b.tokens + ((nowMs - b.lastMs) / 1000) * this.perSecond);
+    b.lastMs = nowMs;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+}
+
 function authorized(header: string | undefined, expected: Buffer): boolean {
   if (header === undefined) return false;
   const got = Buffer.from(header);
@@ -344,12 +412,15 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
+  replyText(res, status, JSON.stringify(body) + '\n');
+}
+
+function replyText(res: ServerResponse, status: number, text: string): void {
   // Called from event handlers too, where a throw (headers already sent) would end the process.
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
   }
-  const text = JSON.stringify(body) + '\n';
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store' });
   res.end(text);
 }
