@@ -70,8 +70,11 @@ export const http: ProbeDef<HttpSpec> = {
         if (wait > 0 && !(await sleep(wait, signal))) break;
         const sentAtMs = performance.now() - startMs;
         const r = await client.request(target, { timeoutMs: spec.timeoutMs, signal });
-        // Cut by the run's signal: neither an answer nor a loss.
-        if (r.error?.code === 'ABORTED' && signal.aborted) break;
+        // Cut by the run's signal: neither an answer nor a loss, but it was sent (sent=0 would say no request went out).
+        if (r.error?.code === 'ABORTED' && signal.aborted) {
+          attempts.push({ seq, sentAtMs, cold: r.cold, dnsMs: null, connectMs: null, tlsMs: null, ttfbMs: null, totalMs: null, status: null, ok: false, cut: true });
+          break;
+        }
         targetIp ??= r.phases?.remoteAddress ?? null;
         const statusOk = r.status !== null && accept(r.status);
         const a: HttpAttempt = {
@@ -97,7 +100,7 @@ export const http: ProbeDef<HttpSpec> = {
       target,
       targetIp,
       samples: { type: 'http', intervalMs: spec.intervalMs, attempts },
-      error: dominantError(attempts.map((a) => ({ seq: a.seq, sentAtMs: a.sentAtMs, rttMs: a.ok ? a.totalMs : null, errorCode: a.errorCode, errorMessage: a.errorMessage }))),
+      error: dominantError(attempts.filter((a) => !a.cut).map((a) => ({ seq: a.seq, sentAtMs: a.sentAtMs, rttMs: a.ok ? a.totalMs : null, errorCode: a.errorCode, errorMessage: a.errorMessage }))),
       interrupted: signal.aborted,
     };
   },

@@ -41,6 +41,8 @@ export interface TransferSpec extends BaseSpec {
 
 /** Per-request size: big enough that restarts are rare at a few Gbit/s, small enough for public speed-test endpoints' limits. */
 export const DEFAULT_REQUEST_BYTES = 100_000_000;
+/** Largest per-request size: 1 TB, far above any test (a stream restarts its request when one ends), and a safe integer. */
+export const MAX_REQUEST_BYTES = 1e12;
 const IDLE_PINGS = 5;
 
 export function transferFields(): readonly string[] {
@@ -58,7 +60,8 @@ export function parseTransfer(kind: 'download' | 'upload', raw: Obj, base: BaseS
     durationS,
     streams: r.optNum(raw.streams, `${path}.streams`, { integer: true, min: 1, max: 64 }) ?? 4,
     warmupS,
-    bytes: r.optNum(raw.bytes, `${path}.bytes`, { integer: true, min: 1 }) ?? DEFAULT_REQUEST_BYTES,
+    // Bounded at load: 1e30 passed as an "integer" and failed only at run time, as the URL "bytes=1e+30".
+    bytes: r.optNum(raw.bytes, `${path}.bytes`, { integer: true, min: 1, max: MAX_REQUEST_BYTES }) ?? DEFAULT_REQUEST_BYTES,
     pingUrl: r.optStr(raw.ping_url, `${path}.ping_url`) ?? null,
   };
 }
@@ -169,6 +172,9 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
   const idleRttMs: (number | null)[] = [];
   const loadedRtt: { atMs: number; rttMs: number | null }[] = [];
   let firstError: { code: MeasurementErrorCode; message: string } | null = null;
+  // The status the record shows: the refused request's when one was refused, else the last answer's.
+  let failedStatus: number | null = null;
+  let lastStatus: number | null = null;
   let targetIp: string | null = null;
   let elapsedMs = 0;
   // One id per test, shared by its streams: the server sums their bytes under it.
@@ -222,7 +228,9 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
               },
         );
         targetIp ??= r.phases?.remoteAddress ?? null;
+        if (r.status !== null) lastStatus = r.status;
         if (r.status === null || (r.status >= 200 && r.status <= 299)) bins.merge(mine);
+        else failedStatus ??= r.status;
         if (stop.signal.aborted) return;
         const failure = r.error ?? (r.status !== null && (r.status < 200 || r.status > 299) ? { code: 'HTTP_STATUS' as const, message: `HTTP ${r.status} from ${target}` } : null);
         if (failure) {
@@ -283,7 +291,9 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
       idleRttMs,
       loadedRtt,
     },
-    error: totalBytes > 0 ? null : (firstError ?? (interrupted ? null : { code: 'ALL_LOST', message: 'no bytes were transferred' })),
+    fields: { http_status: failedStatus ?? lastStatus },
+    // A stream's failure is kept even when bytes came: if the measurement window saw none, it is the cause.
+    error: firstError ?? (totalBytes > 0 || interrupted ? null : { code: 'ALL_LOST', message: 'no bytes were transferred' }),
     interrupted,
   };
 }

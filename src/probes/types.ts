@@ -60,6 +60,8 @@ export interface HttpAttempt {
   status: number | null;
   /** The expected status arrived and the body completed within the timeout. */
   ok: boolean;
+  /** Still in flight when the test was cut (deadline, interrupt): counted as sent, neither received nor lost. */
+  cut?: boolean;
   errorCode?: MeasurementErrorCode;
   errorMessage?: string;
 }

@@ -47,12 +47,12 @@ export function identityOf(ctx: RunContext) {
 }
 
 /** Metrics derived from the raw samples, by sample type (not by probe kind). */
-export function metricsOf(outcome: ProbeOutcome): Metrics {
+export function metricsOf(outcome: ProbeOutcome, notes?: string[]): Metrics {
   const s = outcome.samples;
   if (!s) return {};
   switch (s.type) {
     case 'packets':
-      return summarizePackets(s.packets, { intervalMs: s.intervalMs, reflectorReceived: s.reflectorReceived });
+      return summarizePackets(s.packets, { intervalMs: s.intervalMs, reflectorReceived: s.reflectorReceived, notes });
     case 'http':
       return summarizeHttp(s.attempts, s.intervalMs);
     case 'dns': {
@@ -72,7 +72,8 @@ export function metricsOf(outcome: ProbeOutcome): Metrics {
  *   so a completed test with zero replies is an error with the dominant cause).
  */
 export function buildRecord(ctx: RunContext, id: TestIdentity, outcome: ProbeOutcome, interruptCode: MeasurementErrorCode = 'ABORTED'): ResultRecord {
-  const metrics = metricsOf(outcome);
+  const notes: string[] = [];
+  const metrics = metricsOf(outcome, notes);
   const got = measuredSomething(outcome, metrics);
   let status: 'ok' | 'partial' | 'error';
   let error = outcome.error ?? null;
@@ -81,7 +82,9 @@ export function buildRecord(ctx: RunContext, id: TestIdentity, outcome: ProbeOut
     if (!error) {
       error = outcome.interrupted
         ? { code: interruptCode, message: interruptCode === 'DEADLINE' ? 'the deadline passed before anything was measured' : 'interrupted before anything was measured' }
-        : { code: 'ALL_LOST', message: 'no reply to any attempt' };
+        : outcome.samples?.type === 'transfer'
+          ? { code: 'ALL_LOST', message: nothingInWindow(metrics) }
+          : { code: 'ALL_LOST', message: 'no reply to any attempt' };
     }
   } else if (outcome.interrupted) {
     status = 'partial';
@@ -105,7 +108,8 @@ export function buildRecord(ctx: RunContext, id: TestIdentity, outcome: ProbeOut
     test: id.test,
     status,
     error_code: error?.code ?? null,
-    error_message: error?.message ?? null,
+    // A null metric that could have been a number says why (an ok record has no error_code, but may have this).
+    error_message: [error?.message, ...notes].filter(Boolean).join('; ') || null,
     // The interval the probe actually used (Windows ping can't set one: it sends every second).
     interval_ms: outcome.samples?.type === 'packets' ? outcome.samples.intervalMs : id.intervalMs,
     timeout_ms: id.timeoutMs,
@@ -132,6 +136,13 @@ export function tidy(r: ResultRecord): ResultRecord {
 function measuredSomething(outcome: ProbeOutcome, m: Metrics): boolean {
   const t = outcome.samples?.type;
   if (t === 'packets' || t === 'http' || t === 'dns') return (m.received ?? 0) > 0;
-  if (t === 'transfer') return (m.bytes ?? 0) > 0;
+  // A transfer whose measurement window saw no byte measured nothing, whatever came before it:
+  // a server that stalls after 10 bytes is the same failure as one that sends none, not "ok, 0 bit/s".
+  if (t === 'transfer') return (m.bytes ?? 0) > 0 && m.throughput_bps !== 0;
   return outcome.samples !== undefined && !outcome.error;
+}
+
+function nothingInWindow(m: Metrics): string {
+  const bytes = m.bytes ?? 0;
+  return bytes > 0 ? `no bytes in the measurement window (${bytes} bytes before it, then the transfer stalled)` : 'no bytes were transferred';
 }

@@ -41,7 +41,7 @@ export const FIELDS = [
   f('test', 'string', '', 'Test kind: icmp, tcp, stamp, http, dns, download, upload, trace.'),
   f('status', 'string', '', 'ok: the test ran to completion (whatever its metrics say); partial: cut short by a deadline or an interrupt, with what was measured; error: no usable measurement.'),
   f('error_code', 'string', '', 'Stable error code (see docs/schema.md#error-codes) when status is error, or the cause of partial/lost attempts.'),
-  f('error_message', 'string', '', 'Human-readable detail of error_code.'),
+  f('error_message', 'string', '', 'Human-readable detail of error_code; on an ok record, why a metric that could have been a number is null (e.g. implausible reflector timestamps).'),
   // packets
   f('sent', 'integer', 'packets', 'Packets or attempts sent.'),
   f('received', 'integer', 'packets', 'Packets or attempts answered within the loss threshold (first copies only).'),

@@ -9,8 +9,10 @@ import { summarizePackets } from './packets.js';
 import { quantile } from './summary.js';
 
 export function summarizeHttp(attempts: readonly HttpAttempt[], intervalMs: number): Metrics {
+  // Loss is over the attempts whose fate is known; one cut in flight still counts as sent.
+  const decided = attempts.filter((a) => !a.cut);
   const m = summarizePackets(
-    attempts.map((a) => ({ seq: a.seq, sentAtMs: a.sentAtMs, rttMs: a.ok ? a.totalMs : null, errorCode: a.errorCode, errorMessage: a.errorMessage })),
+    decided.map((a) => ({ seq: a.seq, sentAtMs: a.sentAtMs, rttMs: a.ok ? a.totalMs : null, errorCode: a.errorCode, errorMessage: a.errorMessage })),
     { intervalMs },
   );
   // The cold sample: the first request that opened a connection and got an answer.
@@ -19,6 +21,7 @@ export function summarizeHttp(attempts: readonly HttpAttempt[], intervalMs: numb
   const withStatus = attempts.filter((a) => a.status !== null);
   return {
     ...m,
+    sent: attempts.length,
     http_status: withStatus.length ? (withStatus[withStatus.length - 1]?.status ?? null) : null,
     dns_ms: cold?.dnsMs ?? null,
     connect_ms: cold?.connectMs ?? null,

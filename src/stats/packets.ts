@@ -12,6 +12,8 @@ export interface PacketSummaryOptions {
   intervalMs: number;
   /** Stateful reflector count of packets that reached it; enables the up/down loss split. */
   reflectorReceived?: number | null;
+  /** Why a metric is null although packets came back (e.g. implausible reflector timestamps): reasons are pushed here. */
+  notes?: string[];
 }
 
 export function summarizePackets(packets: readonly PacketSample[], opts: PacketSummaryOptions): Metrics {
@@ -43,8 +45,15 @@ export function summarizePackets(packets: readonly PacketSample[], opts: PacketS
     outage_ms: sent > 0 ? runLost * opts.intervalMs : null,
   };
   if (hasOneWay) {
-    m.jitter_up_ms = ipdv(bySeq.map((p) => (p.rttMs != null ? (p.upMs ?? null) : null)));
-    m.jitter_down_ms = ipdv(bySeq.map((p) => (p.rttMs != null ? (p.downMs ?? null) : null)));
+    const implausible = implausibleOneWay(bySeq);
+    if (implausible === null) {
+      m.jitter_up_ms = ipdv(bySeq.map((p) => (p.rttMs != null ? (p.upMs ?? null) : null)));
+      m.jitter_down_ms = ipdv(bySeq.map((p) => (p.rttMs != null ? (p.downMs ?? null) : null)));
+    } else {
+      m.jitter_up_ms = null;
+      m.jitter_down_ms = null;
+      opts.notes?.push(`jitter_up_ms and jitter_down_ms are null: ${implausible}`);
+    }
   }
   if (opts.reflectorReceived != null && sent > 0) {
     // Each direction's loss over what entered that direction: up over sent, down over
@@ -58,4 +67,40 @@ export function summarizePackets(packets: readonly PacketSample[], opts: PacketS
 
 function arrivalTime(p: PacketSample): number {
   return p.receivedAtMs ?? p.sentAtMs + (p.rttMs as number);
+}
+
+/** Slack on the one-way plausibility bound: timestamp resolution, plus clock drift (1000 ppm, 20× a poor crystal) over the gap. */
+const ONE_WAY_SLACK_MS = 2;
+const ONE_WAY_DRIFT = 1e-3;
+
+/**
+ * One-way delays carry the unknown clock offset, but between two consecutive packets the
+ * true one-way delay can change by at most the larger of their RTTs (each lies in [0, RTT]),
+ * plus drift. A larger step in u or d means the far end's timestamps are not a clock (a
+ * reflector that fills them with garbage) or a clock stepped mid-test: then no one-way jitter
+ * can be computed, and a number would be recorded as fact (1e12 ms was). Returns why, or null
+ * when every consecutive pair is plausible.
+ */
+export function implausibleOneWay(bySeq: readonly PacketSample[]): string | null {
+  for (let i = 1; i < bySeq.length; i++) {
+    const a = bySeq[i - 1]!;
+    const b = bySeq[i]!;
+    if (a.rttMs == null || b.rttMs == null || a.seq + 1 !== b.seq) continue;
+    const bound = Math.max(a.rttMs, b.rttMs) + ONE_WAY_SLACK_MS + ONE_WAY_DRIFT * Math.abs(b.sentAtMs - a.sentAtMs);
+    for (const [dir, x, y] of [
+      ['up', a.upMs, b.upMs],
+      ['down', a.downMs, b.downMs],
+    ] as const) {
+      if (x == null || y == null) continue;
+      const step = Math.abs(y - x);
+      if (!(step <= bound)) {
+        return `the reflector's timestamps are implausible (the ${dir} one-way delay changed by ${formatMs(step)} between packets ${a.seq} and ${b.seq}, more than their round trip allows, ${formatMs(bound)})`;
+      }
+    }
+  }
+  return null;
+}
+
+function formatMs(ms: number): string {
+  return Math.abs(ms) >= 1e6 || !Number.isFinite(ms) ? `${ms.toExponential(2)} ms` : `${ms.toFixed(3)} ms`;
 }
