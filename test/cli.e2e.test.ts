@@ -203,6 +203,10 @@ endpoints:
     expect(res.stdout).toBe('');
     expect(res.stderr).toMatch(/--count: expected an integer from 1 to 100000, found number 100000000/);
     expect(res.stderr).not.toMatch(/TimeoutOverflowWarning|option\./);
+    // Flags without a config field are bounded by what a timer can wait (2^31 ms), not silently fired at once.
+    const dl = await runCli(['run', '--deadline', '1e10']);
+    expect(dl.code).toBe(2);
+    expect(dl.stderr).toMatch(/--deadline <seconds>' argument '1e10' is invalid\. expected a number of seconds > 0 and ≤ 2147483/);
   });
 
   it('the same config gives the same test through run and through the ad hoc command (defaults: above the kind\'s own)', async () => {

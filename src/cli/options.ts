@@ -26,7 +26,7 @@ export function addOutputOptions(cmd: Command): Command {
     .option('-q, --quiet', 'no spinner or summary on stderr')
     .option('--no-host-info', 'do not record the network context (interface, gateway, Wi-Fi, cellular)')
     .option('--fail-on-error', 'exit 1 when any test did not end with status ok (for monitoring wrappers)')
-    .option('--deadline <seconds>', 'stop measuring after this many seconds; unfinished tests are recorded as partial', positiveNumber);
+    .option('--deadline <seconds>', 'stop measuring after this many seconds; unfinished tests are recorded as partial', positiveSeconds);
 }
 
 export function addProbeOptions(cmd: Command): Command {
@@ -51,6 +51,23 @@ export function nonNegativeNumber(v: string): number {
 export function positiveNumber(v: string): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number > 0, got "${v}"`);
+  return n;
+}
+
+/** The longest a Node timer can wait (2^31 - 1 ms, about 24.8 days), in whole seconds: beyond it setTimeout fires at once. */
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** A duration in seconds (--deadline, --push-deadline): > 0 and within what a timer can wait. */
+export function positiveSeconds(v: string): number {
+  const n = positiveNumber(v);
+  if (n > MAX_TIMER_SECONDS) throw new InvalidArgumentError(`expected a number of seconds > 0 and ≤ ${MAX_TIMER_SECONDS}, got "${v}"`);
+  return n;
+}
+
+/** A delay in seconds (--splay, --wait-lock): ≥ 0 and within what a timer can wait. */
+export function nonNegativeSeconds(v: string): number {
+  const n = nonNegativeNumber(v);
+  if (n > MAX_TIMER_SECONDS) throw new InvalidArgumentError(`expected a number of seconds from 0 to ${MAX_TIMER_SECONDS}, got "${v}"`);
   return n;
 }
 
