@@ -141,7 +141,16 @@ endpoints:
     for (const format of ['ndjson', 'json'] as const) {
       const res = await runCli(['run', '--format', format, '--out', `out.${format}`], {
         cwd: dir,
-        onSpawn: (kill) => setTimeout(() => kill('SIGINT'), 1500),
+        // Measuring starts once the output's lock is taken (start-up and host info take seconds on a loaded machine):
+        // interrupt 1 s after that, when a (60 ms) is done and b (20 s) is running.
+        onSpawn: (kill) => {
+          const t0 = Date.now();
+          const poll = setInterval(() => {
+            if (!existsSync(join(dir, `out.${format}.lock`)) && Date.now() - t0 < 15_000) return;
+            clearInterval(poll);
+            setTimeout(() => kill('SIGINT'), 1000);
+          }, 25);
+        },
       });
       expect(res.code).toBe(130);
       const text = readFileSync(join(dir, `out.${format}`), 'utf8');
@@ -186,6 +195,27 @@ endpoints:
     expect((await runCli(['frobnicate'])).code).toBe(2);
     expect((await runCli(['tcp', '127.0.0.1'])).code).toBe(2); // no port
     expect((await runCli(['ping', '127.0.0.1', '--count', 'zero'])).code).toBe(2);
+  });
+
+  it('every error reads "qosprobe: ...", commander\'s too; a malformed --location is a usage error with no YAML hint', async () => {
+    for (const args of [['frobnicate'], ['ping', '127.0.0.1', '--count', 'zero'], ['run', '--format', 'xml']]) {
+      const res = await runCli(args);
+      expect(res.code).toBe(2);
+      expect(res.stderr).toMatch(/^qosprobe: /);
+      expect(res.stderr).not.toMatch(/^error:/m);
+    }
+    const loc = await runCli(['tcp', `127.0.0.1:${listener.port}`, '-l', '32.7', '-c', '1']);
+    expect(loc.code).toBe(2);
+    expect(loc.stderr).toMatch(/^qosprobe: --location: location code "32.7" is malformed/);
+    expect(loc.stderr).not.toMatch(/YAML/);
+  });
+
+  it('-s is the packet size (ping, stamp); download and upload take --streams only; --help lists exit code 70', async () => {
+    expect((await runCli(['download', 'http://127.0.0.1:1/', '-s', '3'])).stderr).toMatch(/unknown option '-s'/);
+    const h = await runCli(['download', '--help']);
+    expect(h.stdout).toMatch(/^\s+--streams <n>/m);
+    expect((await runCli(['stamp', '--help'])).stdout).toMatch(/-s, --size <bytes>/);
+    expect((await runCli(['--help'])).stdout).toMatch(/70 internal error/);
   });
 
   it('a relative output.path lands next to the config, whatever the working directory (cron runs in $HOME)', async () => {

@@ -46,6 +46,44 @@ describe('the documented config shape', () => {
   });
 });
 
+describe('location.code: a YAML number is refused with the quoted form to write', () => {
+  const message = (doc: unknown) => {
+    try {
+      validateConfig(doc, 'f.yaml');
+    } catch (err) {
+      return (err as QosError).message;
+    }
+    return 'accepted';
+  };
+  it.each([
+    ['code: 32.10', '32.1', '"32.10"'],
+    ['code: 32.730', '32.73', '"32.73"'],
+    ['code: 1.1e1', '11', '"11"'],
+    ['code: 32', '32', '"32"'],
+  ])('%s (read as %s) is refused, suggesting %s', (yaml, read, meant) => {
+    const m = message(parseYaml(`location: { ${yaml} }`));
+    expect(m).toBe(
+      `f.yaml: location.code: expected a region code in quotes; found the number ${read} (YAML reads an unquoted code as a number and drops trailing zeros): write code: ${meant} if that is the code`,
+    );
+  });
+
+  it('a quoted malformed code says what is wrong once, with no YAML hint', () => {
+    const m = message(parseYaml('location: { code: "32.7" }'));
+    expect(m).toBe('f.yaml: location.code: expected a region code: 2 digits, then .2, .2 and .4 digits (32, 32.73, 32.73.01 or 32.73.01.1001); found "32.7"');
+    expect(message(parseYaml('location: { code: " 32.73 " }'))).toBe('accepted');
+  });
+});
+
+describe('YAML syntax errors', () => {
+  it('give the position once, then the snippet with its caret', async () => {
+    const err = await parseDocument('probe:\n  id: x\nlocation: { code: "32.73"\nendpoints: [\n', 'f.yaml').catch((e: unknown) => e as QosError);
+    const lines = (err as QosError).message.split('\n');
+    expect(lines[0]).toBe('f.yaml: not valid YAML at line 4, column 1: Flow map in block collection must be sufficiently indented and end with a }');
+    expect((err as QosError).message.match(/line \d+, column/g)).toHaveLength(1);
+    expect(lines.slice(1)).toEqual(['    location: { code: "32.73"', '    endpoints: [', '    ^']);
+  });
+});
+
 describe('relative paths in a config resolve against the config file, not the working directory', () => {
   it('output.path and ca_file; absolute paths and "-" are kept', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qosprobe-cfg-'));
@@ -81,7 +119,7 @@ describe('invalid configs: each message names file, field path, expectation and 
     ['duplicate endpoint names', { endpoints: [{ name: 'x', host: 'a', tests: ['icmp'] }, { name: 'x', host: 'b', tests: ['icmp'] }] }, /endpoints\[1\]\.name: expected a name not used by another endpoint, found "x"/],
     ['bad output format', { output: { format: 'xml' } }, /output\.format: expected one of csv, ndjson, json(, [a-z]+)*, found "xml"/],
     ['latitude out of range', { location: { lat: 91 } }, /location\.lat: expected a number from -90 to 90, found number 91/],
-    ['malformed location code', { location: { code: '32-73' } }, /location\.code: expected a region code like 32, 32\.73.*found "32-73"/],
+    ['malformed location code', { location: { code: '32-73' } }, /location\.code: expected a region code: 2 digits.*found "32-73" \(did you mean "32.73"\?\)$/],
     ['unknown top-level key', { endpoint: [] }, /^bad\.yaml: endpoint: unknown field \(did you mean "endpoints"\?\)/],
     ['top level is a list', [1, 2], /^bad\.yaml: \(top level\): expected a mapping \(key: value\), found a list/],
   ])('%s', (_name, doc, message) => {

@@ -27,7 +27,7 @@ describe('parseLocationCode', () => {
     ['32 73 01 1001', 'did you mean "32.73.01.1001"?'],
     ['32/73', 'did you mean "32.73"?'],
     ['32,73', 'did you mean "32.73"?'], // a spreadsheet's decimal comma
-    ['32.7', 'a YAML number loses trailing zeros: quote the code, e.g. "32.70"'], // location: 32.70 unquoted
+    ['32.7', 'found "32.7"'], // no YAML hint here: a quoted "32.7" or -l 32.7 was not a YAML number (config/validate.ts refuses those)
     ['32.73.', 'found "32.73."'],
     ['32..73', 'found "32..73"'],
     ['3.273', 'found "3.273"'],

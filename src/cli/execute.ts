@@ -53,7 +53,8 @@ export async function resolveLocation(code: string | null, unchecked: boolean, s
   const { parseLocationCode, lookupLocation } = await import('../config/locations.js');
   const parsed = parseLocationCode(code);
   // The format is checked even with --location-unchecked: a malformed code can't be aggregated.
-  if (!parsed.ok) throw new QosError('LOCATION_UNKNOWN', `${source}: location code "${code}" is malformed: ${parsed.reason}`);
+  // A malformed --location is a bad flag value (usage, exit 2); from the file or the environment it is a config error.
+  if (!parsed.ok) throw new QosError(source === '--location' ? 'USAGE' : 'LOCATION_UNKNOWN', `${source}: location code "${code}" is malformed: ${parsed.reason}`);
   const found = await lookupLocation(parsed.code);
   if (found.found) return { code: parsed.code, name: found.name };
   if (unchecked) return { code: parsed.code, name: null };

@@ -15,6 +15,9 @@ export interface OutputFlags {
   hostInfo?: boolean;
 }
 
+/** The streaming formats of output/formats.ts (a test checks they agree): a file of them can be appended to. */
+export const APPENDABLE_FORMATS: readonly FormatName[] = ['csv', 'ndjson', 'influx'];
+
 export function addOutputOptions(cmd: Command): Command {
   // No commander defaults here: the config file must be able to set these (defaults < file < env < flags).
   return cmd
@@ -22,7 +25,7 @@ export function addOutputOptions(cmd: Command): Command {
     .option('--location-unchecked', 'accept a location code that is not in the bundled region table')
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMAT_NAMES))
     .option('-o, --out <file>', 'write records to this file instead of stdout ("-": stdout, even when the config names a file)')
-    .option('-a, --append', 'append to --out (csv, ndjson): no second header; a different header is refused')
+    .option('-a, --append', `append to --out (${APPENDABLE_FORMATS.join(', ')}): no second header; a file of another header or format is refused`)
     .option('-q, --quiet', 'no spinner or summary on stderr')
     .option('--no-host-info', 'do not record the network context (interface, gateway, Wi-Fi, cellular)')
     .option('--fail-on-error', 'exit 1 when any test did not end with status ok (for monitoring wrappers)')

@@ -36,7 +36,7 @@ export function createProgram(io: CliIo): Command {
         'qosprobe init && qosprobe run                  # write an example config, then run it',
         'qosprobe run --format ndjson | jq -c .',
         'qosprobe ping 127.0.0.1 --count 10',
-      ) + '\nDocs: README.md, docs/schema.md (fields), docs/metrics.md (definitions). Exit codes: 0 ok, 1 test failed (--fail-on-error), 2 usage, 3 config, 4 output, 5 locked, 6 push pending, 130 interrupted.\n',
+      ) + '\nDocs: README.md, docs/schema.md (fields), docs/metrics.md (definitions). Exit codes: 0 ok, 1 test failed (--fail-on-error), 2 usage, 3 config, 4 output, 5 locked, 6 push pending, 70 internal error (a bug: please report it), 130 interrupted.\n',
     );
   program.addCommand(makeRunCommand(io));
   program.addCommand(makePingCommand(io));
@@ -66,6 +66,8 @@ function applyToAll(cmd: Command, io: CliIo): void {
   cmd.configureOutput({
     writeOut: (s) => io.stdout.write(s),
     writeErr: (s) => io.stderr.write(s),
+    // One style for every error: commander's "error: ..." reads like ours, "qosprobe: ...".
+    outputError: (s, write) => write(s.replace(/^error: /, 'qosprobe: ')),
   });
   for (const sub of cmd.commands) applyToAll(sub, io);
 }

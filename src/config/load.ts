@@ -67,15 +67,23 @@ export async function parseDocument(text: string, path: string): Promise<unknown
   const YAML = await import('yaml');
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const first = doc.errors[0];
-  if (first) {
-    const pos = first.linePos?.[0];
-    const where = pos ? `line ${pos.line}, column ${pos.col}` : 'somewhere';
-    throw new QosError('CONFIG_INVALID', `${path}: not valid YAML at ${where}: ${first.message.split('\n')[0]}`);
-  }
+  if (first) throw new QosError('CONFIG_INVALID', yamlErrorMessage(path, first.message, first.linePos?.[0]));
   try {
     return doc.toJS() as unknown;
   } catch (err) {
     // Some faults only show when the document is built: an alias to an anchor never set (`*x`), too many alias expansions.
     throw new QosError('CONFIG_INVALID', `${path}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
+}
+
+/**
+ * One position and the snippet: yaml's pretty message is "<what> at line L, column C:\n\n<lines>\n<caret>"; the
+ * position is said once, at the front, and the snippet (with its caret) is kept, indented under the message.
+ */
+export function yamlErrorMessage(path: string, message: string, pos: { line: number; col: number } | undefined): string {
+  const [head = '', ...rest] = message.split('\n');
+  const what = head.replace(/ at line \d+, column \d+:?$/, '');
+  const snippet = rest.filter((l) => l.trim() !== '').map((l) => `    ${l}`);
+  const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+  return [`${path}: not valid YAML${where}: ${what}`, ...snippet].join('\n');
 }

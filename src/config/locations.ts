@@ -96,8 +96,7 @@ function formatHint(s: string): string | undefined {
   const c = dottedCandidate(s);
   if (c?.tps !== undefined) return `a 13-digit TPS id? its village is ${c.code}, TPS ${c.tps}; use the region code`;
   if (c) return `did you mean "${c.code}"?`;
-  // YAML reads `location: 32.70` as the number 32.7; the trailing zero is gone before we see it.
-  if (/^\d{2}\.\d$/.test(s)) return 'a YAML number loses trailing zeros: quote the code, e.g. "32.70"';
+  // A YAML number (code: 32.70 unquoted) is refused where the file is read (config/validate.ts), which knows it was one.
   return undefined;
 }
 

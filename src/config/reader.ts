@@ -18,6 +18,11 @@ export class ConfigReader {
     throw new QosError('CONFIG_INVALID', `${this.file}: ${path || '(top level)'}: expected ${expected}, found ${describe(found)}`);
   }
 
+  /** A failure whose detail already says what was expected and found (a domain parser's reason). */
+  invalid(path: string, detail: string): never {
+    throw new QosError('CONFIG_INVALID', `${this.file}: ${path || '(top level)'}: ${detail}`);
+  }
+
   obj(v: unknown, path: string): Obj {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, 'a mapping (key: value)', v);
     return v as Obj;

@@ -26,11 +26,7 @@ export function validateConfig(doc: unknown, file: string, baseDir: string | nul
 
   const loc = r.optObj(root.location, 'location') ?? {};
   r.onlyKeys(loc, 'location', ['code', 'site', 'lat', 'lon']);
-  const code = r.optStr(loc.code, 'location.code');
-  if (code !== undefined) {
-    const parsed = parseLocationCode(code);
-    if (!parsed.ok) r.fail('location.code', `a region code like 32, 32.73, 32.73.01 or 32.73.01.1001 (${parsed.reason})`, loc.code);
-  }
+  const code = loc.code === undefined || loc.code === null ? undefined : readLocationCode(r, loc.code);
 
   const fileDefaults = readDefaults(r, r.optObj(root.defaults, 'defaults') ?? {}, 'defaults');
 
@@ -57,7 +53,7 @@ export function validateConfig(doc: unknown, file: string, baseDir: string | nul
     file,
     probeId,
     location: {
-      code: code?.trim() ?? null,
+      code: code ?? null,
       site: r.optStr(loc.site, 'location.site') ?? null,
       lat: r.optNum(loc.lat, 'location.lat', { min: -90, max: 90 }) ?? null,
       lon: r.optNum(loc.lon, 'location.lon', { min: -180, max: 180 }) ?? null,
@@ -106,4 +102,21 @@ export function readTestEntry(r: ConfigReader, raw: unknown, path: string, fileD
 
 function pick(o: Obj, keys: readonly string[]): Obj {
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+}
+
+/**
+ * location.code must be a string. An unquoted YAML number has lost its text before we see it (32.10 is read as 32.1,
+ * 32.730 as 32.73, 1.1e1 as 11), so any number is refused with the quoted form to write instead.
+ */
+function readLocationCode(r: ConfigReader, v: unknown): string {
+  if (typeof v === 'number') {
+    const s = String(v);
+    // 32.1 was most likely written 32.10: every segment after the first has two digits or more.
+    const meant = /^\d{2}\.\d$/.test(s) ? `${s}0` : s;
+    r.invalid('location.code', `expected a region code in quotes; found the number ${s} (YAML reads an unquoted code as a number and drops trailing zeros): write code: "${meant}" if that is the code`);
+  }
+  const code = r.str(v, 'location.code');
+  const parsed = parseLocationCode(code);
+  if (!parsed.ok) r.invalid('location.code', parsed.reason);
+  return parsed.code;
 }

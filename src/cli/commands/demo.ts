@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CliIo } from '../io.js';
 import { addOutputOptions, examples, type OutputFlags } from '../options.js';
 
@@ -16,12 +18,24 @@ export function makeDemoCommand(io: CliIo): Command {
       import('../demo-targets.js'),
     ]);
     const base = await loadOptionalConfig(opts.config, io);
+    const flags = demoFlags(opts, Boolean((io.stdout as { isTTY?: boolean }).isTTY), tmpdir());
     const targets = await startDemoTargets();
     try {
-      await execute({ config: { ...base, endpoints: targets.endpoints(base) }, flags: opts, io, requireLocation: false });
+      await execute({ config: { ...base, endpoints: targets.endpoints(base) }, flags, io, requireLocation: false });
     } finally {
       await targets.close();
     }
+    if (flags.out !== opts.out && !flags.quiet) io.stderr.write(`records: ${flags.out} (pipe the demo to get them on stdout: qosprobe demo -f ndjson | jq .)\n`);
   });
   return cmd;
+}
+
+/**
+ * On a terminal, records between the spinner lines are a wall of wrapped CSV: the demo shows its summary table and
+ * writes the records to a file in the temp directory instead (named on stderr). Piped, or with --out, as asked.
+ */
+export function demoFlags<F extends OutputFlags>(flags: F, stdoutIsTty: boolean, tmp: string): F {
+  if (!stdoutIsTty || flags.out !== undefined) return flags;
+  const format = flags.format ?? 'csv';
+  return { ...flags, format, out: join(tmp, `qosprobe-demo.${format}`), append: false };
 }

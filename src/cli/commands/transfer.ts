@@ -15,7 +15,8 @@ function makeTransferCommand(kind: 'download' | 'upload', description: string, e
       options: (cmd) =>
         cmd
           .option('-d, --duration <seconds>', 'how long to transfer (default 10)', positiveNumber)
-          .option('-s, --streams <n>', 'parallel connections (default 4)', positiveInt)
+          // No -s: it means the packet size in ping and stamp.
+          .option('--streams <n>', 'parallel connections (default 4)', positiveInt)
           .option('-w, --warmup <seconds>', 'excluded from the steady-state figures (default min(20% of the test, 2 s))', nonNegativeNumber)
           .option('--bytes <n>', 'bytes per request ({bytes} in the URL; default 100000000)', positiveInt)
           .option('--ping-url <url>', 'where RTT under load is sampled (default /ping on the same origin)')
