@@ -134,3 +134,53 @@ describe.skipIf(!built)('serve survives hostile STAMP datagrams', () => {
     await expectHealthy();
   });
 });
+
+describe.skipIf(!built)('serve survives many sources and slow senders', () => {
+  it('STAMP from 200 loopback sources, each cycling SSIDs and sending junk', async () => {
+    const { createSocket } = await import('node:dgram');
+    const { randomBytes } = await import('node:crypto');
+    const { encodeSenderPacket } = await import('../src/stamp/packet.js');
+    const socks = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => {
+        const sock = createSocket('udp4');
+        sock.on('error', () => {});
+        return new Promise<typeof sock>((r) => sock.bind(0, `127.3.0.${i + 1}`, () => r(sock)));
+      }),
+    );
+    for (let round = 0; round < 20; round++) {
+      for (const sock of socks) {
+        const ssid = randomBytes(2).readUInt16BE(0);
+        sock.send(encodeSenderPacket({ seq: round, timestamp: { seconds: 1, fraction: 2 }, errorEstimate: { synchronized: false, ptpFormat: false, scale: 0, multiplier: 1 }, ssid }), s.stampPort, '127.0.0.1');
+        sock.send(randomBytes(round + 1), s.stampPort, '127.0.0.1');
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await expectHealthy();
+    for (const sock of socks) sock.close();
+  });
+
+  it('30 slowloris connections and 10 trickling uploads, while a legitimate client is served', async () => {
+    const { connect } = await import('node:net');
+    const socks = Array.from({ length: 40 }, (_, i) => {
+      const sock = connect(s.httpPort, '127.0.0.1');
+      sock.on('error', () => {});
+      sock.on('data', () => {});
+      const head = i < 30 ? 'GET /ping HTTP/1.1\r\nHost: x\r\nX-Slow: ' : 'POST /up HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer hostile-test-token\r\nContent-Length: 1000000\r\n\r\n';
+      sock.write(head);
+      return sock;
+    });
+    const drip = setInterval(() => {
+      for (const sock of socks) if (!sock.destroyed) sock.write('a');
+    }, 100);
+    try {
+      for (let i = 0; i < 3; i++) {
+        await expectHealthy();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      clearInterval(drip);
+      for (const sock of socks) sock.destroy();
+    }
+    await expectHealthy();
+  });
+});
