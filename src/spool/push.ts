@@ -165,7 +165,7 @@ export async function pushSpool(opts: PushOptions): Promise<PushResult> {
     }
   };
   const authHeaders: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
-  const baseline: number | null = opts.rowCheck ? await opts.rowCheck.read(opts.signal) : null;
+  const baseline: number | null = opts.rowCheck && batches.length > 0 ? await opts.rowCheck.read(opts.signal) : null;
   const sentNow: BatchInfo[] = [];
 
   for (const b of batches) {
