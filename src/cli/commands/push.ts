@@ -25,7 +25,7 @@ export function makePushCommand(io: CliIo): Command {
     .option('--token <token>', 'bearer token (prefer $QOSPROBE_PUSH_TOKEN: argv is visible to other users)')
     .option('--deadline <seconds>', 'give up after SECONDS, retries included (default 120)', positiveNumber)
     .option('--no-gzip', 'send bodies uncompressed (for receivers without Content-Encoding: gzip)')
-    .option('--no-verify', "do not ask VictoriaMetrics after each batch whether it dropped rows (one GET of its /metrics per batch)")
+    .option('--no-verify', "do not ask VictoriaMetrics whether it dropped rows (three GETs of its /metrics per push, 2.5 s after the last batch)")
     .option('--allow-push-time', 'push records measured more than 5 minutes ago to a receiver that stamps them with the push time (Pushgateway)')
     .option('-q, --quiet', 'no summary line on stderr (problems are still reported)');
   cmd.addHelpText(

@@ -14,7 +14,7 @@ function makeRequeueCommand(io: CliIo): Command {
     .argument('[batch...]', 'batch names or ids, as `qosprobe spool` lists them under rejected')
     .option('--all', 'every rejected batch')
     .option('--spool <dir>', 'spool directory (default: the user state dir)');
-  cmd.addHelpText('after', examples('qosprobe spool requeue --all', 'qosprobe spool requeue 20261124T080012.345Z-6f1c…-….ndjson'));
+  cmd.addHelpText('after', examples('qosprobe spool requeue --all', 'qosprobe spool requeue 20261124T080012.345Z-3b0f6a52-1c1e-4f7e-9d55-0c8a1f6f2e11.ndjson'));
   cmd.action(async (batches: string[], opts: { all?: boolean; spool?: string }) => {
     if (Boolean(opts.all) === batches.length > 0) throw new QosError('USAGE', 'spool requeue: name the batches to requeue, or give --all (not both)');
     const { requeueBatches } = await import('../../spool/spool.js');
