@@ -73,8 +73,11 @@ interface Attempt {
   cut: boolean;
 }
 
-/** `inFlight` holds a cut function per attempt not yet finished; the probe's abort listener calls them. */
-function attempt(host: string, port: number, timeoutMs: number, inFlight: Set<() => void>): Promise<Attempt> {
+/**
+ * One TCP handshake (also the latency sample of download/upload). `inFlight` holds a cut function per
+ * attempt not yet finished; the caller's one abort listener calls them.
+ */
+export function attempt(host: string, port: number, timeoutMs: number, inFlight: Set<() => void>): Promise<Attempt> {
   return new Promise((resolve) => {
     const sock = new Socket();
     let done = false;

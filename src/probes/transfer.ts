@@ -1,8 +1,8 @@
 /**
  * The engine shared by download and upload: N streams over separate connections for a fixed
  * duration (each restarts its request when it finishes), bytes counted as they pass the
- * application layer into fixed intervals, and RTT sampled on another connection before
- * (idle) and during (loaded) the transfer. It returns raw samples; stats/throughput.ts
+ * application layer into fixed intervals, and RTT sampled by TCP handshakes (new connections to the
+ * ping_url's host:port) before (idle) and during (loaded) the transfer. It returns raw samples; stats/throughput.ts
  * applies the warm-up rule and computes every figure.
  *
  * Uploads are counted where the bytes arrive when the server can tell: each /up carries an upload id
@@ -18,7 +18,9 @@ import type { MeasurementErrorCode } from '../errors.js';
 import { IntervalBins, THROUGHPUT_INTERVAL_MS, defaultWarmupS, keptIntervals } from '../stats/throughput.js';
 import type { ProbeDef } from './probe.js';
 import { authHeaders, readUrlFields, resolveTestUrl } from './http.js';
+import { resolveHost } from '../net/resolve.js';
 import { sleep } from './schedule.js';
+import { attempt } from './tcp.js';
 import type { BaseSpec, Endpoint, ProbeOutcome } from './types.js';
 
 export interface TransferSpec extends BaseSpec {
@@ -159,6 +161,32 @@ async function* uploadBody(n: number, onSent: (bytes: number) => void): AsyncGen
   }
 }
 
+/**
+ * A function timing one TCP handshake to the URL's host:port (resolved once): the RTT in ms, or null
+ * when it failed, timed out or was cut by the signal.
+ */
+async function handshakeSampler(url: string, timeoutMs: number): Promise<(signal: AbortSignal) => Promise<number | null>> {
+  const u = new URL(url);
+  const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+  let address: string | null = null;
+  try {
+    address = (await resolveHost(u.hostname)).address;
+  } catch {
+    address = null;
+  }
+  return async (signal) => {
+    if (address === null || signal.aborted) return null;
+    const inFlight = new Set<() => void>();
+    const cut = () => inFlight.forEach((c) => c());
+    signal.addEventListener('abort', cut, { once: true });
+    try {
+      return (await attempt(address, port, timeoutMs, inFlight)).rttMs;
+    } finally {
+      signal.removeEventListener('abort', cut);
+    }
+  };
+}
+
 export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal: AbortSignal, measuring?: () => void): Promise<ProbeOutcome> {
   const url = resolveTestUrl(endpoint, spec.url, spec.port);
   const target = url.replaceAll('{bytes}', String(spec.bytes));
@@ -182,11 +210,14 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
   let receiverBins: number[] | null = null;
   measuring?.();
   try {
-    // Idle RTT: one request to open the connection (not counted: it includes the handshake), then warm samples.
-    await pinger.request(pingUrl, { timeoutMs: spec.timeoutMs, signal });
+    // Idle and loaded latency by the same method, a TCP handshake to the ping_url's host:port: the far end's
+    // kernel answers, so no server or HTTP-client time is in it, and loaded − idle is the queue (issue 9).
+    const handshakeRtt = await handshakeSampler(pingUrl, spec.timeoutMs);
+    // One handshake first, not counted (ARP or a cold route on the way).
+    await handshakeRtt(signal);
     for (let i = 0; i < IDLE_PINGS && !signal.aborted; i++) {
-      const r = await pinger.request(pingUrl, { timeoutMs: spec.timeoutMs, signal });
-      if (!(r.error?.code === 'ABORTED' && signal.aborted)) idleRttMs.push(r.error || r.cold ? null : r.ttfbMs);
+      const rtt = await handshakeRtt(signal);
+      if (!signal.aborted) idleRttMs.push(rtt);
       await sleep(50, signal);
     }
 
@@ -245,9 +276,9 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
     const loaded = (async () => {
       while (!stop.signal.aborted) {
         const atMs = performance.now() - t0;
-        const r = await pinger.request(pingUrl, { timeoutMs: spec.timeoutMs, signal: stop.signal });
-        if (stop.signal.aborted && r.error) return;
-        loadedRtt.push({ atMs, rttMs: r.error || r.cold ? null : r.ttfbMs });
+        const rtt = await handshakeRtt(stop.signal);
+        if (stop.signal.aborted && rtt === null) return;
+        loadedRtt.push({ atMs, rttMs: rtt });
         const next = atMs + THROUGHPUT_INTERVAL_MS - (performance.now() - t0);
         if (next > 0 && !(await sleep(next, stop.signal))) return;
       }
