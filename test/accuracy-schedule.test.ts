@@ -82,7 +82,7 @@ describe('tcp at 1 ms', () => {
     const packets = out.samples?.type === 'packets' ? out.samples.packets : [];
     expect(packets.filter((p) => p.rttMs !== null)).toHaveLength(1000);
     // Loaded CI: generous, but the old schedule took 2.1 s (SYNs dropped while nothing accepted).
-    expect(elapsed).toBeLessThan(1_700);
+    expect(elapsed).toBeLessThan(1_900);
     expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
   }, 10_000);
 

@@ -148,10 +148,14 @@ export async function runStamp(endpoint: { host: string }, spec: StampSpec, { si
     startMs = start;
     const sentTs = timestampFrom(wallClockMs(), 'ntp');
     const buf = encodeSenderPacket({ seq, timestamp: sentTs, errorEstimate: OUR_ERROR_ESTIMATE, ssid }, spec.sizeBytes);
-    const sentMono = performance.now();
-    sent[seq] = { sentMono, sentTs, rttMs: null, receivedAtMs: null, upMs: null, downMs: null, late: false, duplicates: 0, reflectorSeqs: new Set() };
+    const s: Sent = { sentMono: 0, sentTs, rttMs: null, receivedAtMs: null, upMs: null, downMs: null, late: false, duplicates: 0, reflectorSeqs: new Set() };
+    sent[seq] = s;
     outstanding++;
     sock.send(buf);
+    // After the send: on a connected socket Node and libuv make the sendmsg() call synchronously inside
+    // send(), so its JavaScript and system-call time is not counted in the RTT (a reply is read in a
+    // later loop turn, never before this line).
+    s.sentMono = performance.now();
     return Promise.resolve();
   });
   startMs = sched.startMs;

@@ -1,0 +1,277 @@
+#!/usr/bin/env node
+/**
+ * Benchmark, not a test (root only): RTT of qosprobe's ping, tcp, stamp and http against iputils ping,
+ * fping and irtt on one veth link between two network namespaces, from one run, each against the
+ * on-wire truth captured with tcpdump on both ends of the link.
+ *
+ *   npm run build && sudo node bench/latency-truth.mjs [--runs 6] [--count 20] [--interval 100] [--idx 40] [--write]
+ *
+ * Every tool runs `--runs` times in alternation (so all see the same machine load); each cell is the
+ * median over runs of the tool's own median RTT. "wire" is the median over the same packets of the
+ * round trip seen by tcpdump on the client's veth (request out → reply in) less the far end's hold time
+ * (request in → reply out, tcpdump on the server's veth): the network's round trip, the truth every
+ * tool should report. --write replaces the "RTT against the wire" section of docs/benchmarks.md.
+ *
+ * This kernel has no netem and the delay lab (../shared/lab/delaylab) is not there, so only the
+ * 0 ms veth case is measured. Addresses: 10.77.IDX.1 (server) and .2 (client) inside the namespaces.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '6' },
+    count: { type: 'string', default: '20' },
+    interval: { type: 'string', default: '100' },
+    idx: { type: 'string', default: '40' },
+    write: { type: 'boolean', default: false },
+  },
+});
+const runs = Number(args.runs);
+const count = Number(args.count);
+const intervalMs = Number(args.interval);
+const idx = Number(args.idx);
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin', 'qosprobe.js');
+const S = `htruth${idx}-s`;
+const C = `htruth${idx}-c`;
+const SDEV = `ht${idx}s`;
+const CDEV = `ht${idx}c`;
+const SIP = `10.77.${idx}.1`;
+const CIP = `10.77.${idx}.2`;
+const STAMP_PORT = 8862;
+const HTTP_PORT = 8080;
+const IRTT_PORT = 2112;
+
+const sh = (cmd, a, o = {}) => execFileSync(cmd, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...o });
+const inNs = (ns, cmd, a, o) => sh('ip', ['netns', 'exec', ns, cmd, ...a], o);
+const median = (xs) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const h = (v.length - 1) / 2;
+  return (v[Math.floor(h)] + v[Math.ceil(h)]) / 2;
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function labDown() {
+  for (const ns of [S, C]) {
+    try {
+      sh('ip', ['netns', 'pids', ns])
+        .split('\n')
+        .filter(Boolean)
+        .forEach((pid) => process.kill(Number(pid), 'SIGKILL'));
+      sh('ip', ['netns', 'del', ns]);
+    } catch {
+      /* not there */
+    }
+  }
+}
+
+function labUp() {
+  labDown();
+  sh('ip', ['netns', 'add', S]);
+  sh('ip', ['netns', 'add', C]);
+  sh('ip', ['link', 'add', SDEV, 'type', 'veth', 'peer', 'name', CDEV]);
+  sh('ip', ['link', 'set', SDEV, 'netns', S]);
+  sh('ip', ['link', 'set', CDEV, 'netns', C]);
+  for (const [ns, dev, ip] of [
+    [S, SDEV, SIP],
+    [C, CDEV, CIP],
+  ]) {
+    sh('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', dev]);
+    sh('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+    sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+  }
+  // ping as non-root needs this inside a fresh namespace; we are root anyway, but qosprobe's ping may run unprivileged.
+  inNs(C, 'sysctl', ['-q', '-w', 'net.ipv4.ping_group_range=0 2147483647']);
+}
+
+function startIn(ns, cmd, a) {
+  return spawn('ip', ['netns', 'exec', ns, cmd, ...a], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** tcpdump on both ends; stop() returns the parsed lines of each (time in ms, text). */
+async function capture(dir, name) {
+  const files = { client: join(dir, `${name}-c.pcap`), server: join(dir, `${name}-s.pcap`) };
+  const procs = [startIn(C, 'tcpdump', ['-i', CDEV, '-n', '-U', '-s', '128', '-w', files.client]), startIn(S, 'tcpdump', ['-i', SDEV, '-n', '-U', '-s', '128', '-w', files.server])];
+  await sleep(800); // tcpdump needs a moment before it captures
+  return async () => {
+    await sleep(200);
+    for (const p of procs) p.kill('SIGINT');
+    await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r() : p.on('exit', r)))));
+    const read = (f) =>
+      sh('tcpdump', ['-r', f, '-n', '-tt', '-nn', '-v'], { maxBuffer: 64 << 20 })
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => ({ t: /^\d+\.\d+ /.test(l) ? Number(l.slice(0, l.indexOf(' '))) * 1000 : null, l }));
+    return { client: read(files.client), server: read(files.server) };
+  };
+}
+
+/**
+ * Pairs request → reply in one capture: `isReq`/`isRep` give a key (or null); a reply answers the
+ * earliest unanswered request with its key. Returns the round trip of each pair, in ms.
+ */
+function pairs(lines, isReq, isRep) {
+  const open = new Map();
+  const out = [];
+  for (const { t, l } of lines) {
+    const kq = isReq(l);
+    if (kq != null) {
+      if (!open.has(kq)) open.set(kq, []);
+      open.get(kq).push(t);
+      continue;
+    }
+    const kr = isRep(l);
+    if (kr != null && open.get(kr)?.length) out.push(t - open.get(kr).shift());
+  }
+  return out;
+}
+
+// Per method: request and reply matchers on tcpdump's text (-tt -nn -v, one line per packet after the header line).
+const icmpReq = (l) => /ICMP echo request, id (\d+), seq (\d+)/.exec(l)?.slice(1).join('/') ?? null;
+const icmpRep = (l) => /ICMP echo reply, id (\d+), seq (\d+)/.exec(l)?.slice(1).join('/') ?? null;
+const synReq = (l) => (/ Flags \[S\],/.test(l) ? (new RegExp(`${CIP.replaceAll('.', '\\.')}\\.(\\d+) >`).exec(l)?.[1] ?? null) : null);
+const synRep = (l) => (/ Flags \[S\.\],/.test(l) ? (new RegExp(`> ${CIP.replaceAll('.', '\\.')}\\.(\\d+):`).exec(l)?.[1] ?? null) : null);
+const udpReq = (port) => (l) => (l.includes(`> ${SIP}.${port}: UDP`) ? 'u' : null);
+const udpRep = (port) => (l) => (l.includes(`${SIP}.${port} > ${CIP}`) && l.includes('UDP') ? 'u' : null);
+// HTTP: a client segment carrying data (the request) → the server's first segment carrying data (the response).
+const httpReq = (l) => (new RegExp(`> ${SIP.replaceAll('.', '\\.')}\\.${HTTP_PORT}: Flags \\[P\\.\\]`).test(l) ? 'h' : null);
+const httpRep = (l) => (new RegExp(`${SIP.replaceAll('.', '\\.')}\\.${HTTP_PORT} > .*Flags \\[P\\.\\]`).test(l) ? 'h' : null);
+
+/** tcpdump -v prints the IP header on one line and the transport on the next: join them. */
+function joined(lines) {
+  const out = [];
+  for (const x of lines) {
+    if (/^\d+\.\d+ IP /.test(x.l)) out.push({ ...x });
+    else if (out.length) out[out.length - 1].l += ` ${x.l.trim()}`;
+  }
+  return out;
+}
+
+function qp(a) {
+  const out = inNs(C, process.execPath, [BIN, ...a, '-q', '-f', 'ndjson', '--no-host-info'], { timeout: 120_000 });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+const methods = [
+  {
+    name: 'qosprobe ping',
+    run: () => qp(['ping', SIP, '-c', String(count), '-i', String(intervalMs)]).rtt_median_ms,
+    req: icmpReq,
+    rep: icmpRep,
+  },
+  {
+    name: 'qosprobe tcp',
+    run: () => qp(['tcp', `${SIP}:${HTTP_PORT}`, '-c', String(count), '-i', String(intervalMs)]).rtt_median_ms,
+    req: synReq,
+    rep: synRep,
+  },
+  {
+    name: 'qosprobe stamp',
+    run: () => qp(['stamp', `${SIP}:${STAMP_PORT}`, '-c', String(count), '-i', String(intervalMs)]).rtt_median_ms,
+    req: udpReq(STAMP_PORT),
+    rep: udpRep(STAMP_PORT),
+  },
+  {
+    name: 'qosprobe http /ping (warm)',
+    run: () => qp(['http', `http://${SIP}:${HTTP_PORT}/ping`, '-c', String(count), '-i', String(intervalMs)]).warm_ttfb_ms,
+    req: httpReq,
+    rep: httpRep,
+  },
+  {
+    name: 'iputils ping',
+    run: () => {
+      const o = inNs(C, 'ping', ['-n', '-c', String(count), '-i', String(intervalMs / 1000), SIP]);
+      return median([...o.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1])));
+    },
+    req: icmpReq,
+    rep: icmpRep,
+  },
+  {
+    name: 'fping',
+    run: () => {
+      // fping -C prints its per-packet times on stderr: "10.77.40.1 : 0.05 0.04 ...".
+      const o = spawnSync('ip', ['netns', 'exec', C, 'fping', '-C', String(count), '-p', String(intervalMs), '-q', SIP], { encoding: 'utf8' });
+      return median(o.stderr.split(':').pop().trim().split(/\s+/).map(Number));
+    },
+    req: icmpReq,
+    rep: icmpRep,
+  },
+  {
+    name: 'irtt',
+    run: (dir) => {
+      const f = join(dir, `irtt-${Date.now()}.json`);
+      inNs(C, 'irtt', ['client', '-Q', '-i', `${intervalMs}ms`, '-d', `${count * intervalMs}ms`, '-l', '44', '-o', f, `${SIP}:${IRTT_PORT}`]);
+      return JSON.parse(readFileSync(f, 'utf8')).stats.rtt.median / 1e6;
+    },
+    req: udpReq(IRTT_PORT),
+    rep: udpRep(IRTT_PORT),
+  },
+];
+
+if (process.getuid?.() !== 0) {
+  console.error('latency-truth: needs root (network namespaces, tcpdump)');
+  process.exit(2);
+}
+const dir = mkdtempSync(join(tmpdir(), 'qosprobe-truth-'));
+labUp();
+const servers = [
+  startIn(S, process.execPath, [BIN, 'serve', '--host', SIP, '--stamp-port', String(STAMP_PORT), '--http-port', String(HTTP_PORT), '-q']),
+  startIn(S, 'irtt', ['server', '-b', `${SIP}:${IRTT_PORT}`]),
+];
+const results = new Map(methods.map((m) => [m.name, { tool: [], wire: [], hold: [], clientWire: [] }]));
+try {
+  await sleep(1500);
+  for (let r = 0; r < runs; r++) {
+    for (const m of methods) {
+      const stop = await capture(dir, `${r}-${m.name.replace(/\W+/g, '_')}`);
+      const tool = m.run(dir);
+      const cap = await stop();
+      const client = pairs(joined(cap.client), m.req, m.rep);
+      // On the server's veth the request comes in and the reply goes out: the far end's hold time.
+      const hold = pairs(joined(cap.server), m.req, m.rep);
+      const res = results.get(m.name);
+      res.tool.push(tool);
+      res.clientWire.push(median(client));
+      res.hold.push(median(hold));
+      res.wire.push(median(client) - median(hold));
+      process.stderr.write(`run ${r + 1}/${runs} ${m.name}: tool ${tool?.toFixed(3)} ms, wire ${(median(client) - median(hold)).toFixed(3)} ms (client ${median(client)?.toFixed(3)}, far-end hold ${median(hold)?.toFixed(3)}; ${client.length} pairs)\n`);
+    }
+  }
+} finally {
+  for (const p of servers) p.kill('SIGTERM');
+  await sleep(300);
+  labDown();
+}
+
+const fmt = (x) => (x == null ? 'n/a' : x.toFixed(3));
+const rows = [...results].map(([name, r]) => {
+  const tool = median(r.tool);
+  const wire = median(r.wire);
+  return `| ${name} | ${fmt(tool)} | ${fmt(median(r.clientWire))} | ${fmt(median(r.hold))} | ${fmt(wire)} | ${fmt(tool - wire)} |`;
+});
+const today = new Date().toISOString().slice(0, 10);
+const section = `## RTT against the wire
+
+veth between two network namespaces (no added delay), ${count} packets every ${intervalMs} ms per run, median over ${runs} alternating runs of each tool's median RTT, ${cpus().length} CPUs, Node ${process.version}.
+Measured ${today} with \`npm run build && sudo node bench/latency-truth.mjs --runs ${runs} --count ${count} --interval ${intervalMs} --write\`.
+
+| method | tool reports (ms) | client wire RTT (ms) | far-end hold (ms) | network RTT, truth (ms) | bias (ms) |
+| --- | ---: | ---: | ---: | ---: | ---: |
+${rows.join('\n')}
+
+Client wire RTT: tcpdump on the client's veth, request out → reply in. Far-end hold: tcpdump on the server's veth, request in →
+reply out (the kernel for ICMP and the SYN-ACK; \`qosprobe serve\` or the irtt server for UDP; the HTTP server for /ping).
+Truth = client wire RTT − far-end hold. iputils ping and fping print 0.001 ms here (veth RTTs are below 1 ms).
+`;
+console.log(section);
+if (args.write) {
+  const p = join(ROOT, 'docs', 'benchmarks.md');
+  const doc = readFileSync(p, 'utf8');
+  const re = /## RTT against the wire\n[\s\S]*?(?=\n## |$)/;
+  writeFileSync(p, re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}`);
+}
