@@ -20,7 +20,7 @@ const ROOT = join(import.meta.dirname, '..');
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 if (!CHROMIUM) console.warn('report-html.test.ts: skipped, no headless Chromium at /usr/bin/chromium (apt-get install -y chromium)');
 
-function dumpDom(file: string): Promise<string> {
+function dumpDom(file: string, extra: string[] = []): Promise<string> {
   const profile = mkdtempSync(join(tmpdir(), 'qp-chromium-'));
   const args = [
     '--headless',
@@ -33,6 +33,7 @@ function dumpDom(file: string): Promise<string> {
     '--disable-sync',
     `--user-data-dir=${profile}`,
     '--virtual-time-budget=2000',
+    ...extra,
     '--dump-dom',
     `file://${file}`,
   ];
@@ -94,6 +95,36 @@ describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
     const dom = await dumpDom(file);
     expect(dom).toMatch(/id="qp-errors" data-count="1"/);
     expect(dom).toContain('undefinedFunction');
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe.skipIf(!CHROMIUM)('HTML report: map, width, honesty in a real browser (issue 14)', () => {
+  it('one point per site with coordinates over the outline, no errors, no horizontal scroll at 1400 px', { timeout: 60_000 }, async () => {
+    const { loadOutline } = await import('../src/report/map.js');
+    const { LABELS } = await import('../src/report/labels.js');
+    const table = await loadRegionTable();
+    // the widest table we make: two --by keys, long region names, every profile column, completeness
+    const sources = await expandInputs(['fixtures/report-honesty/sites.ndjson', 'fixtures/report/jakarta.json'], ROOT, () => Readable.from([]));
+    const data = await buildReport(sources, { by: ['location', 'endpoint'], profile: await loadProfile('tiphon', ROOT), series: true, sites: true, regionName: (c) => table.get(c) });
+    const dir = mkdtempSync(join(tmpdir(), 'qp-html-'));
+    const file = join(dir, 'map.html');
+    const html = renderHtml(data, { outline: await loadOutline(), labels: LABELS.id });
+    expect(html.length).toBeLessThan(200_000); // the inlined outline keeps the page small
+    // measure the page's width after layout, in the DOM the test reads back
+    writeFileSync(file, html.replace('</body>', '<script>document.body.setAttribute("data-scroll-width", String(document.documentElement.scrollWidth));</script></body>'));
+    const dom = await dumpDom(file, ['--window-size=1400,1000']);
+    expect(dom).toMatch(/id="qp-errors" data-count="0"/);
+    expect(dom).toMatch(/<body[^>]*data-qp-ready="1"/);
+    expect(Number(/data-scroll-width="(\d+)"/.exec(dom)?.[1])).toBeLessThanOrEqual(1400);
+    // honesty sites with coordinates: 32.73, 91.71, 33.74, 35.78, 36.71 (96.71 has none); jakarta.json's two records have none
+    const circles = [...dom.matchAll(/<circle class="qp-site (\w+)[^"]*"[^>]*data-lat="([^"]+)" data-lon="([^"]+)"/g)].map((m) => [m[1], +m[2]!, +m[3]!]);
+    expect(circles).toHaveLength(5);
+    expect(circles).toContainEqual(['fail', -2.5337, 140.7181]); // 91.71, unreachable: red
+    expect(circles).toContainEqual(['pass', -6.9147, 107.6098]); // 32.73
+    expect(dom).toMatch(/id="qp-map-note" data-points="5" data-without="\d+"/);
+    expect(dom).toMatch(/<path id="qp-outline" class="land" d="M[\d.]+,[\d.]+L/);
+    expect(dom).toContain('<html lang="id"');
     rmSync(dir, { recursive: true, force: true });
   });
 });

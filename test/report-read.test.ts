@@ -45,7 +45,7 @@ async function read(text: string, cuts: number[] = []) {
   }
   const rows: ReportRow[] = [];
   const stats = newReadStats();
-  await readSource({ name: 'x', open: () => Readable.from(chunks) }, (r) => rows.push(r), stats);
+  await readSource({ name: 'x', open: () => Readable.from(chunks) }, (r) => rows.push(r), stats, { sites: true });
   return { rows, stats };
 }
 

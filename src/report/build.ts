@@ -63,10 +63,11 @@ export interface ReportData {
 
 /** Read every source in order into one aggregation. */
 export async function buildReport(sources: readonly InputSource[], opts: ReportOptions): Promise<ReportData> {
-  const agg = new Aggregator({ by: opts.by, sinceMs: opts.sinceMs, untilMs: opts.untilMs, series: opts.series, sites: opts.sites === true || opts.expected !== undefined });
+  const sites = opts.sites === true || opts.expected !== undefined;
+  const agg = new Aggregator({ by: opts.by, sinceMs: opts.sinceMs, untilMs: opts.untilMs, series: opts.series, sites });
   const stats = newReadStats();
   const add = agg.add.bind(agg);
-  for (const src of sources) await readSource(src, add, stats);
+  for (const src of sources) await readSource(src, add, stats, { sites });
   return finishReport(agg.result(), stats, opts);
 }
 

@@ -28,6 +28,7 @@ export interface ReportRow {
   locationName: string | null;
   endpoint: string | null;
   test: string | null;
+  /** site, lat and lon are read only with ReadOptions.sites (map, --expect); null otherwise. */
   site: string | null;
   /** WGS 84 degrees; null when the record has none. */
   lat: number | null;
@@ -103,11 +104,17 @@ const CSV_HEADER = FIELD_NAMES.join(',');
  * Format: the first non-blank character `{` with a first line that is a whole JSON object
  * without a `results` array → NDJSON; any other `{` or `[` → one JSON document; else CSV.
  */
-export async function readSource(src: InputSource, onRow: (row: ReportRow) => void, stats: ReadStats): Promise<void> {
+export interface ReadOptions {
+  /** Read site, lat and lon too (they cost time on every row, and only the map and --expect use them). */
+  sites?: boolean;
+}
+
+export async function readSource(src: InputSource, onRow: (row: ReportRow) => void, stats: ReadStats, opts: ReadOptions = {}): Promise<void> {
   const file = { name: src.name, format: 'empty' as ReadStats['files'][number]['format'], rows: 0, issues: 0 };
   stats.files.push(file);
   const ctx: Ctx = {
     file: src.name,
+    sites: opts.sites === true,
     stats,
     onRow: (r) => {
       file.rows++;
@@ -164,6 +171,7 @@ function sniff(trimmed: string): InputFormat {
 
 interface Ctx {
   file: string;
+  sites: boolean;
   stats: ReadStats;
   onRow(r: ReportRow): void;
   issue(line: number | null, where: string, kind: IssueKind, reason: string): void;
@@ -340,7 +348,7 @@ function csvLineHandler(ctx: Ctx): LineHandler {
         return v === '' ? null : v;
       };
     }
-    const row = toRow(get, (i) => FIELD_NAMES[i] as string, true);
+    const row = toRow(get, fieldName, true, ctx.sites);
     if (typeof row === 'string') ctx.issue(lineNo, `line ${lineNo}`, row.startsWith('schema_version ') ? 'unknown_schema' : 'malformed', row);
     else ctx.onRow(row);
   };
@@ -392,7 +400,7 @@ export function parseCsvRecord(text: string): string[] | string {
  * Build a row from cell text and check what the report relies on; a string is the reason it is
  * unusable. `csv`: text cells carry the formula-neutralising prefix (csv-cell.ts) to remove.
  */
-function toRow(get: (i: number) => string | null, name: (i: number) => string, csv: boolean): ReportRow | string {
+function toRow(get: (i: number) => string | null, name: (i: number) => string, csv: boolean, sites: boolean): ReportRow | string {
   const sv = get(C.schema_version);
   if (sv !== String(SCHEMA_VERSION)) {
     if (sv === null) return 'schema_version is empty';
@@ -419,12 +427,7 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
     if (!(Math.abs(v) <= limit) || s.trim() !== s) bad ??= `${name(i)} is not a number of degrees within ±${limit}: ${clip(s)}`;
     return v;
   };
-  const text = csv
-    ? (i: number): string | null => {
-        const s = get(i);
-        return s === null ? null : csvOriginalText(s);
-      }
-    : get;
+  const text = csv ? (i: number): string | null => unprefix(get(i)) : get;
   const row: ReportRow = {
     startedAtMs,
     probeId: text(C.probe_id),
@@ -432,9 +435,9 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
     locationName: text(C.location_name),
     endpoint: text(C.endpoint),
     test: text(C.test),
-    site: text(C.site),
-    lat: degrees(C.lat, 90),
-    lon: degrees(C.lon, 180),
+    site: sites ? text(C.site) : null,
+    lat: sites ? degrees(C.lat, 90) : null,
+    lon: sites ? degrees(C.lon, 180) : null,
     status: status as RowStatus,
     rttMedianMs: num(C.rtt_median_ms),
     jitterMs: num(C.jitter_ms),
@@ -446,12 +449,16 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   return row;
 }
 
+const fieldName = (i: number): string => FIELD_NAMES[i] as string;
+/** A CSV text cell without the formula prefix; the char test first keeps the common case cheap. */
+const unprefix = (s: string | null): string | null => (s !== null && s.charCodeAt(0) === 39 ? csvOriginalText(s) : s);
+
 function clip(s: string): string {
   return JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s);
 }
 
 /** A JSON object (record) to a row, with the same checks as CSV cells. */
-function objectToRow(v: unknown): ReportRow | string {
+function objectToRow(v: unknown, sites: boolean): ReportRow | string {
   if (!isObject(v)) return 'not a JSON object';
   let bad: string | undefined;
   const get = (i: number): string | null => {
@@ -468,7 +475,7 @@ function objectToRow(v: unknown): ReportRow | string {
   };
   if (v.schema_version === undefined) return 'schema_version is missing';
   if (typeof v.schema_version !== 'number') return `schema_version must be a number; found ${clip(JSON.stringify(v.schema_version))}`;
-  const row = toRow(get, (i) => FIELD_NAMES[i] as string, false);
+  const row = toRow(get, fieldName, false, sites);
   return bad ?? row;
 }
 const NUMERIC: ReadonlySet<number> = new Set([C.schema_version, C.loss_percent, C.rtt_median_ms, C.jitter_ms, C.throughput_bps, C.lat, C.lon]);
@@ -483,7 +490,7 @@ function ndjsonLineHandler(ctx: Ctx): LineHandler {
       ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `not JSON: ${(err as Error).message}`);
       return;
     }
-    const row = objectToRow(v);
+    const row = objectToRow(v, ctx.sites);
     if (typeof row === 'string') ctx.issue(lineNo, `line ${lineNo}`, row.startsWith('schema_version ') && row.includes('not supported') ? 'unknown_schema' : 'malformed', row);
     else ctx.onRow(row);
   };
@@ -515,7 +522,7 @@ async function readJsonDocument(head: string, it: AsyncIterator<string>, ctx: Ct
     return;
   }
   results.forEach((v: unknown, i) => {
-    const row = objectToRow(v);
+    const row = objectToRow(v, ctx.sites);
     if (typeof row === 'string') ctx.issue(null, `results[${i}]`, row.includes('not supported') ? 'unknown_schema' : 'malformed', row);
     else ctx.onRow(row);
   });

@@ -8,6 +8,7 @@ import { METRICS } from './aggregate.js';
 import { AVAILABILITY_PASS_PERCENT } from './profiles.js';
 import type { ReportData, ReportGroup } from './build.js';
 import { LABELS, type Labels } from './labels.js';
+import { mapSvg, type Outline } from './map.js';
 import { fmt, fmtMbps, issueLines, notRatedLines, verdictCounts } from './render-table.js';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -103,7 +104,7 @@ function clip(s: string, n: number): string {
   return s.length > n ? s.slice(0, n - 1) + '…' : s;
 }
 
-export function renderHtml(data: ReportData, opts: { title?: string; generatedAt?: string; labels?: Labels } = {}): string {
+export function renderHtml(data: ReportData, opts: { title?: string; generatedAt?: string; labels?: Labels; outline?: Outline } = {}): string {
   const t = opts.labels ?? LABELS.en;
   const title = opts.title ?? t.title(data.by.join(', '));
   const label = (g: ReportGroup) => g.key.join(' · ') + (g.name ? ` ${g.name}` : '');
@@ -179,6 +180,12 @@ export function renderHtml(data: ReportData, opts: { title?: string; generatedAt
     : [];
   const issues = issueLines(data, t).slice(1);
   const notRated = notRatedLines(data, t);
+  const map = opts.outline ? mapSvg(data, opts.outline, t) : null;
+  const mapHtml = map
+    ? `<h2>${esc(t.map)}</h2>
+<p class="muted" id="qp-map-note" data-points="${map.points}" data-without="${map.withoutCoordinates}">${esc(t.mapNote(map.points, map.withoutCoordinates))} <span class="key"><i class="pass"></i>pass <i class="fail"></i>fail <i class="none"></i>–</span></p>
+${map.svg}`
+    : '';
   const e = data.expected;
   const expectedHtml = e
     ? `<h2>${esc(t.expectedSilent)}</h2><p id="qp-silent-summary" data-silent="${e.silent.length}">${esc(t.silentSummary(e.silent.length, e.sites - e.unknown.length))}</p>` +
@@ -217,6 +224,9 @@ svg { max-width: ${W}px; width: 100%; height: auto; font-size: 11px; } .ax { str
 .bar { fill: #1f6fb2; } .bar.fail { fill: #c9372c; } .ts { fill: none; stroke: #1f6fb2; stroke-width: 1.5; } .lbl { fill: #555; }
 .charts { display: flex; flex-wrap: wrap; gap: 1.5em; } .charts section { flex: 1 1 420px; }
 #qp-errors { color: #c9372c; white-space: pre-wrap; }
+svg#qp-map { max-width: 960px; background: #f4f8fb; } .land { fill: #e9ecdf; stroke: #7a8595; stroke-width: 0.6; }
+.qp-site { stroke: #fff; stroke-width: 1; } .qp-site.pass, .key .pass { fill: #2e8b3a; background: #2e8b3a; } .qp-site.fail, .key .fail { fill: #c9372c; background: #c9372c; } .qp-site.none, .key .none { fill: #8a8a8a; background: #8a8a8a; }
+.qp-site.silent { fill: #fff; stroke: #111; stroke-width: 1.5; } .key i { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 50%; margin: 0 0.2em 0 0.8em; }
 </style>
 </head>
 <body>
@@ -228,6 +238,7 @@ ${p ? `<span id="qp-verdicts" data-pass="${pass}" data-fail="${fail}" data-none=
 ${data.filteredOut ? `<span>${esc(t.outsideRange(data.filteredOut))}</span>` : ''}
 </div>
 ${expectedHtml}
+${mapHtml}
 ${issues.length ? `<h2>${esc(t.inputProblems)}</h2><pre id="qp-issues">${esc(issues.join('\n'))}</pre>` : ''}
 <h2>${esc(t.worstTitle)}</h2>
 ${worstChart(data.groups, label, t)}

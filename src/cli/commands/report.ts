@@ -10,7 +10,7 @@ import type { ReportOptions } from '../../report/build.js';
 
 const BY_KEYS = ['location', 'province', 'regency', 'district', 'village', 'endpoint', 'test', 'probe'] as const;
 type ByKey = (typeof BY_KEYS)[number];
-const REPORT_FORMATS = ['table', 'csv', 'json', 'html'] as const;
+const REPORT_FORMATS = ['table', 'csv', 'json', 'html', 'geojson'] as const;
 
 export interface ReportFlags {
   by?: ByKey[];
@@ -97,7 +97,7 @@ export function makeReportCommand(io: CliIo): Command {
         untilMs,
         profile,
         series: format === 'html',
-        sites: format === 'html',
+        sites: format === 'html' || format === 'geojson',
         expected,
         regionName: table ? (code) => table.get(code) : undefined,
       });
@@ -134,8 +134,13 @@ export function makeReportCommand(io: CliIo): Command {
         case 'json':
           text = (await import('../../report/render-data.js')).renderJson(data);
           break;
-        case 'html':
-          text = (await import('../../report/render-html.js')).renderHtml(data, { generatedAt: new Date().toISOString(), labels });
+        case 'html': {
+          const [{ renderHtml }, { loadOutline }] = await Promise.all([import('../../report/render-html.js'), import('../../report/map.js')]);
+          text = renderHtml(data, { generatedAt: new Date().toISOString(), labels, outline: await loadOutline() });
+          break;
+        }
+        case 'geojson':
+          text = (await import('../../report/map.js')).renderGeoJson(data);
           break;
       }
       if (flags.out !== undefined) {

@@ -1,0 +1,127 @@
+/**
+ * Sites on a map: an offline SVG for the HTML report (the country outline is inlined, no tiles,
+ * no network at view time) and a GeoJSON FeatureCollection for GIS tools (QGIS, kepler.gl).
+ *
+ * A site is a (location_code, site) pair seen in the records, at the last coordinates its
+ * records gave; each carries its group's statistics and rating. Sites without coordinates are
+ * counted, not drawn. Expected sites that sent nothing (--expect) are drawn hollow.
+ */
+import { readFile } from 'node:fs/promises';
+import type { ReportData, ReportGroup } from './build.js';
+import type { Labels } from './labels.js';
+
+/** data/map/indonesia-50m.json: outer rings of [lon, lat] (scripts/build-map-outline.mjs). */
+export interface Outline {
+  source: string;
+  bbox: [number, number, number, number];
+  rings: [number, number][][];
+}
+
+const OUTLINE_URL = new URL('../../data/map/indonesia-50m.json', import.meta.url);
+
+export async function loadOutline(): Promise<Outline> {
+  return JSON.parse(await readFile(OUTLINE_URL, 'utf8')) as Outline;
+}
+
+export interface MapSite {
+  group: ReportGroup;
+  code: string | null;
+  site: string | null;
+  lat: number;
+  lon: number;
+  records: number;
+  /** An expected site that sent no record. */
+  silent: boolean;
+}
+
+/** Every site with coordinates, and how many sites have none. */
+export function mapSites(data: ReportData): { sites: MapSite[]; withoutCoordinates: number } {
+  const sites: MapSite[] = [];
+  let without = 0;
+  for (const g of data.groups) {
+    for (const s of g.sites) {
+      if (s.lat === null || s.lon === null) without++;
+      else sites.push({ group: g, code: s.code, site: s.site, lat: s.lat, lon: s.lon, records: s.records, silent: false });
+    }
+    for (const s of g.expected?.silent ?? []) {
+      if (s.lat === null || s.lon === null) without++;
+      else sites.push({ group: g, code: s.code, site: s.site, lat: s.lat, lon: s.lon, records: 0, silent: true });
+    }
+  }
+  return { sites, withoutCoordinates: without };
+}
+
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+const verdict = (g: ReportGroup): 'pass' | 'fail' | 'none' => (g.rating?.overall.pass === true ? 'pass' : g.rating?.overall.pass === false ? 'fail' : 'none');
+
+/**
+ * The map as inline SVG: equirectangular (Indonesia straddles the equator, where it is close to
+ * true shape), the view fitted to the outline and every site.
+ */
+export function mapSvg(data: ReportData, outline: Outline, t: Labels, widthPx = 960): { svg: string; points: number; withoutCoordinates: number } {
+  const { sites, withoutCoordinates } = mapSites(data);
+  let [w, s, e, n] = outline.bbox;
+  for (const p of sites) {
+    w = Math.min(w, p.lon - 0.5);
+    e = Math.max(e, p.lon + 0.5);
+    s = Math.min(s, p.lat - 0.5);
+    n = Math.max(n, p.lat + 0.5);
+  }
+  const k = widthPx / (e - w);
+  const h = Math.ceil((n - s) * k);
+  const x = (lon: number) => ((lon - w) * k).toFixed(1);
+  const y = (lat: number) => ((n - lat) * k).toFixed(1);
+  const d = outline.rings.map((r) => 'M' + r.map(([lon, lat]) => `${x(lon)},${y(lat)}`).join('L') + 'Z').join('');
+  const dots = sites
+    .map((p) => {
+      const g = p.group;
+      const label = `${p.site ?? ''} (${p.code ?? ''}) · ${g.key.join(' · ')}: ${g.rating?.overall.label ?? '-'}${p.silent ? ` · ${t.expectedSilent}` : ` · ${p.records} ${t.records}`}`;
+      return `<circle class="qp-site ${verdict(g)}${p.silent ? ' silent' : ''}" cx="${x(p.lon)}" cy="${y(p.lat)}" r="4" data-lat="${p.lat}" data-lon="${p.lon}"><title>${esc(label)}</title></circle>`;
+    })
+    .join('');
+  const svg = `<svg id="qp-map" viewBox="0 0 ${widthPx} ${h}" role="img" aria-label="${esc(t.map)}"><path id="qp-outline" class="land" d="${d}"/>${dots}</svg>`;
+  return { svg, points: sites.length, withoutCoordinates };
+}
+
+const round = (v: number | null, digits = 3): number | null => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
+
+/**
+ * GeoJSON (RFC 7946): one Point feature per site with coordinates, [lon, lat]; properties are the
+ * site, its group's key, statistics and rating. Sites without coordinates are left out (counted
+ * in the collection's `sites_without_coordinates`, a foreign member GIS tools ignore).
+ */
+export function renderGeoJson(data: ReportData): string {
+  const { sites, withoutCoordinates } = mapSites(data);
+  const features = sites.map((p) => {
+    const g = p.group;
+    const m = g.metrics;
+    return {
+      type: 'Feature',
+      geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
+      properties: {
+        site: p.site,
+        location_code: p.code,
+        site_records: p.records,
+        silent: p.silent,
+        ...Object.fromEntries(data.by.map((k, i) => [k, g.key[i]])),
+        name: g.name,
+        records: g.records,
+        ok: g.ok,
+        error: g.error,
+        availability_percent: round(g.availabilityPercent),
+        latency_median_ms: round(m.latency_ms.median),
+        latency_p95_ms: round(m.latency_ms.tail),
+        latency_mean_ms: round(m.latency_ms.mean),
+        jitter_mean_ms: round(m.jitter_ms.mean),
+        loss_mean_percent: round(m.loss_percent.mean),
+        download_median_bps: round(m.download_bps.median, 0),
+        upload_median_bps: round(m.upload_bps.median, 0),
+        completeness_percent: round(g.expected?.completenessPercent ?? null),
+        rating: g.rating?.overall.label ?? null,
+        rating_pass: g.rating?.overall.pass ?? null,
+        failing: g.rating ? g.rating.failing.join('; ') : null,
+      },
+    };
+  });
+  return JSON.stringify({ type: 'FeatureCollection', sites_without_coordinates: withoutCoordinates, features }, null, 1) + '\n';
+}
