@@ -420,30 +420,35 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
     if (!Number.isFinite(v) || v < 0 || s.trim() !== s) bad ??= `${name(i)} is not a number ≥ 0: ${clip(s)}`;
     return v;
   };
-  const degrees = (i: number, limit: number): number | null => {
-    const s = get(i);
-    if (s === null) return null;
-    const v = Number(s);
-    if (!(Math.abs(v) <= limit) || s.trim() !== s) bad ??= `${name(i)} is not a number of degrees within ±${limit}: ${clip(s)}`;
-    return v;
-  };
-  const text = csv ? (i: number): string | null => unprefix(get(i)) : get;
+  // No per-row closures beyond `num`: this runs for every row of a million-row file.
   const row: ReportRow = {
     startedAtMs,
-    probeId: text(C.probe_id),
-    locationCode: text(C.location_code),
-    locationName: text(C.location_name),
-    endpoint: text(C.endpoint),
-    test: text(C.test),
-    site: sites ? text(C.site) : null,
-    lat: sites ? degrees(C.lat, 90) : null,
-    lon: sites ? degrees(C.lon, 180) : null,
+    probeId: csv ? unprefix(get(C.probe_id)) : get(C.probe_id),
+    locationCode: csv ? unprefix(get(C.location_code)) : get(C.location_code),
+    locationName: csv ? unprefix(get(C.location_name)) : get(C.location_name),
+    endpoint: csv ? unprefix(get(C.endpoint)) : get(C.endpoint),
+    test: csv ? unprefix(get(C.test)) : get(C.test),
+    site: null,
+    lat: null,
+    lon: null,
     status: status as RowStatus,
     rttMedianMs: num(C.rtt_median_ms),
     jitterMs: num(C.jitter_ms),
     lossPercent: num(C.loss_percent),
     throughputBps: num(C.throughput_bps),
   };
+  if (sites) {
+    row.site = csv ? unprefix(get(C.site)) : get(C.site);
+    const degrees = (i: number, limit: number): number | null => {
+      const s = get(i);
+      if (s === null) return null;
+      const v = Number(s);
+      if (!(Math.abs(v) <= limit) || s.trim() !== s) bad ??= `${name(i)} is not a number of degrees within ±${limit}: ${clip(s)}`;
+      return v;
+    };
+    row.lat = degrees(C.lat, 90);
+    row.lon = degrees(C.lon, 180);
+  }
   if (bad !== undefined) return bad;
   if (row.lossPercent !== null && row.lossPercent > 100) return `loss_percent is above 100: ${row.lossPercent}`;
   return row;
