@@ -12,27 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config/validate.js';
 import { applyFlags, execute, whereWritten } from '../src/cli/execute.js';
 import type { CliIo } from '../src/cli/io.js';
-import type { RunInfo } from '../src/output/formats.js';
 import { isDevice, isStdout, openSink } from '../src/output/sink.js';
 import { FIELD_NAMES } from '../src/records/schema.js';
 import { BIN, builtCliAvailable, ndjson, runCli } from './helpers/cli.js';
-import { sampleRecords } from './helpers/records.js';
+import { runInfo, sampleRecords } from './helpers/records.js';
 import { startTcpListener } from './helpers/servers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-dest-'));
-const run: RunInfo = {
-  run_id: 'r',
-  probe_id: 'p',
-  location_code: null,
-  location_name: null,
-  site: null,
-  lat: null,
-  lon: null,
-  started_at: '2026-11-24T08:00:00.000Z',
-  finished_at: null,
-  status: 'completed',
-  tool_version: '0',
-};
+const run = runInfo;
 /** The output section `qosprobe init` writes. */
 const initOutput = { format: 'csv', path: 'results.csv', append: true };
 

@@ -10,28 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formats, type RunInfo } from '../src/output/formats.js';
+import { formats } from '../src/output/formats.js';
 import { openSink } from '../src/output/sink.js';
 import type { WriteFn } from '../src/output/write-all.js';
 import { FIELD_NAMES } from '../src/records/schema.js';
 import { builtCliAvailable, runCli } from './helpers/cli.js';
-import { sampleRecords } from './helpers/records.js';
+import { runInfo, sampleRecords } from './helpers/records.js';
 import { startTcpListener } from './helpers/servers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-integrity-'));
-const run: RunInfo = {
-  run_id: '00000000-0000-4000-8000-000000000001',
-  probe_id: 'p',
-  location_code: null,
-  location_name: null,
-  site: null,
-  lat: null,
-  lon: null,
-  started_at: '2026-11-24T08:00:00.000Z',
-  finished_at: null,
-  status: 'completed',
-  tool_version: '0.0.0-test',
-};
+const run = runInfo;
 
 /** A disk with `capacity` bytes left: the write that crosses it is short, the next one fails ENOSPC (as Linux does). */
 function diskOf(capacity: number): WriteFn {

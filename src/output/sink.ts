@@ -221,9 +221,6 @@ function checkExisting(fd: number, size: number, path: string, fmt: StreamingFor
 }
 
 function documentFileSink(path: string, format: FormatName, lock: Lock): RecordSink {
-  const fmt = formats[format];
-  if (fmt.streaming) throw new Error('unreachable');
-  const records: ResultRecord[] = [];
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   // Fail before measuring, not after, when the directory is not writable.
   try {
@@ -233,34 +230,39 @@ function documentFileSink(path: string, format: FormatName, lock: Lock): RecordS
     lock.release();
     throw ioError(`cannot write in ${dirname(path)}`, err);
   }
-  return {
-    get count() {
-      return records.length;
-    },
-    write(r) {
-      records.push(r);
-    },
-    close(run) {
-      try {
-        writeFileAtomic(path, fmt.document(run, records));
-      } finally {
-        lock.release();
-      }
-    },
-  };
+  return documentSink(format, (text) => {
+    try {
+      writeFileAtomic(path, text);
+    } finally {
+      lock.release();
+    }
+  });
 }
 
 /** A document to a device (`--out /dev/stdout --format json | jq`): one write at the end, no temp file beside it. */
 function deviceDocumentSink(path: string, format: FormatName): RecordSink {
-  const fmt = formats[format];
-  if (fmt.streaming) throw new Error('unreachable');
-  const records: ResultRecord[] = [];
   let fd: number;
   try {
     fd = openSync(path, 'a'); // opened now: a device that cannot be written fails before measuring
   } catch (err) {
     throw ioError(`cannot open ${path} for writing`, err);
   }
+  return documentSink(format, (text) => {
+    try {
+      writeAll(fd, text);
+    } catch (err) {
+      throw ioError(`cannot write to ${path}`, err);
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+/** Keeps the records; at close the whole document goes to `put` (a document format is written at once). */
+function documentSink(format: FormatName, put: (text: string) => void): RecordSink {
+  const fmt = formats[format];
+  if (fmt.streaming) throw new Error('unreachable');
+  const records: ResultRecord[] = [];
   return {
     get count() {
       return records.length;
@@ -269,13 +271,7 @@ function deviceDocumentSink(path: string, format: FormatName): RecordSink {
       records.push(r);
     },
     close(run) {
-      try {
-        writeAll(fd, fmt.document(run, records));
-      } catch (err) {
-        throw ioError(`cannot write to ${path}`, err);
-      } finally {
-        closeSync(fd);
-      }
+      put(fmt.document(run, records));
     },
   };
 }

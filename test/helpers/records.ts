@@ -1,4 +1,5 @@
-import { buildRecord, type RunContext } from '../../src/records/build.js';
+import type { RunInfo } from '../../src/output/formats.js';
+import { buildRecord, identityOf, type RunContext } from '../../src/records/build.js';
 import type { ResultRecord } from '../../src/records/schema.js';
 
 /** Fixed records for golden-file tests: built by the real record builder from known samples. */
@@ -45,3 +46,11 @@ export function sampleRecords(): ResultRecord[] {
   );
   return [ok, refused];
 }
+
+/** The run a sink is closed with, for tests that do not look at the document's run fields. */
+export const runInfo: RunInfo = {
+  ...identityOf(ctx),
+  started_at: '2026-11-24T08:00:00.000Z',
+  finished_at: null,
+  status: 'completed',
+};
