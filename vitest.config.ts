@@ -23,6 +23,8 @@ export default defineConfig({
       XDG_STATE_HOME: join(home, '.local/state'),
       QOSPROBE_CONFIG: '',
       QOSPROBE_LOCATION: '',
+      // Traffic only to loopback and the tests' own namespaces: never ping this machine's real gateway.
+      QOSPROBE_GATEWAY_PING: '0',
     },
   },
 });

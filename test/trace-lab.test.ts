@@ -4,7 +4,7 @@
  * on r1 alone. Delay ordering would need ../shared/lab/delaylab, which this checkout lacks
  * (and this kernel has no netem): the delay verdict is tested on fixtures (trace.test.ts).
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, builtCliAvailable, ndjson } from './helpers/cli.js';
 import { isRoot } from './helpers/netns.js';
@@ -13,11 +13,16 @@ import { counterPackets, createTraceLab, labTools, type TraceLab } from './helpe
 const missing = !isRoot ? 'not root (network namespaces and nft need it)' : (labTools() ?? (builtCliAvailable() ? null : 'dist/ is missing: run npm run build'));
 
 function traceInClient(lab: TraceLab, args: string[]): Promise<Record<string, unknown>[]> {
+  return qosprobeIn(lab.ns.client, ['trace', ...args, '--no-host-info']);
+}
+
+function qosprobeIn(ns: string, args: string[]): Promise<Record<string, unknown>[]> {
   return new Promise((resolve, reject) => {
     execFile(
       'ip',
-      ['netns', 'exec', lab.ns.client, process.execPath, BIN, 'trace', ...args, '-f', 'ndjson', '-q', '--no-host-info'],
-      { timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } },
+      ['netns', 'exec', ns, process.execPath, BIN, ...args, '-f', 'ndjson', '-q'],
+      // The gateway inside these namespaces is the lab's r1: pinging it is allowed here.
+      { timeout: 20_000, env: { ...process.env, NO_COLOR: '1', QOSPROBE_GATEWAY_PING: '1' } },
       (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(ndjson(stdout))),
     );
   });
@@ -99,5 +104,41 @@ describe.skipIf(missing !== null)(`trace through a chain of three routers (netns
     expect((hops[0]!.sent as number) - (hops[0]!.received as number)).toBe(limited);
     expect(hops.slice(1).map((h) => h.loss_percent)).toEqual([0, 0, 0]);
     expect(trace).toMatchObject({ trace_loss_hop: null, loss_percent: 0, status: 'ok' });
+  });
+
+  it('the first hop on every record: gateway RTT and loss, the loss equal to what nft dropped on r1', async () => {
+    lab.nft(
+      lab.ns.r1,
+      [
+        'table ip tracelab {',
+        '  counter gw {}',
+        '  chain in {',
+        '    type filter hook input priority 0; policy accept;',
+        `    ip daddr ${lab.gatewayIp} icmp type echo-request numgen random mod 100 < 40 counter name "gw" drop`,
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const [rec] = await qosprobeIn(lab.ns.client, ['ping', lab.serverIp, '--count', '3', '--interval', '200']);
+    const dropped = counterPackets(lab, lab.ns.r1, 'tracelab', 'gw');
+    expect(rec).toMatchObject({ test: 'icmp', status: 'ok', gateway: lab.gatewayIp, gateway_loss_percent: (100 * dropped) / 5, loss_percent: 0 });
+    if (dropped < 5) expect(rec!.gateway_rtt_ms).toEqual(expect.any(Number));
+  });
+
+  it('no gateway known (a namespace with only loopback): gateway columns null, never 0', async () => {
+    const ns = 'trace-x';
+    try {
+      lab.exec(ns, 'true', []);
+    } catch {
+      execFileSync('ip', ['netns', 'add', ns]);
+    }
+    try {
+      execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      const [rec] = await qosprobeIn(ns, ['ping', '127.0.0.1', '--count', '2', '--interval', '200']);
+      expect(rec).toMatchObject({ status: 'ok', gateway: null, gateway_rtt_ms: null, gateway_loss_percent: null });
+    } finally {
+      execFileSync('ip', ['netns', 'del', ns]);
+    }
   });
 });

@@ -97,6 +97,10 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
     // Network context on every record, read once, after any splay and just before measuring.
     extra: flags.hostInfo === false ? undefined : await (await import('../host/host-info.js')).gatherHostInfo({ timeoutMs: 3000 }),
   };
+  // The first hop on every record: the gateway pinged alongside each test, where one is known.
+  // QOSPROBE_GATEWAY_PING=0 turns it off for every command (the test suite: no packet to a real gateway).
+  const gateway = flags.gatewayPing === false || io.env.QOSPROBE_GATEWAY_PING === '0' ? null : (ctx.extra?.gateway ?? null);
+  const alongside = gateway ? (await import('../host/gateway.js')).alongsideGateway(gateway) : undefined;
   const startedAt = new Date();
   // --wait-lock queues behind another writer of the same output file too, not only the same config.
   const sink = await openSinkWaiting(
@@ -115,6 +119,7 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
     result = await runPlan(plan, ctx, {
       signal: io.signal,
       deadlineMs: flags.deadline != null ? flags.deadline * 1000 : null,
+      alongside,
       onTestStart: (t, i, n) => ui.testStarted(`${t.endpoint.name} ${t.spec.kind} ${t.probe.targetOf(t.endpoint, t.spec)}`, i, n),
       onRecord: (r) => {
         field?.onRecord(r);

@@ -13,6 +13,8 @@ export interface OutputFlags {
   deadline?: number;
   /** false with --no-host-info. */
   hostInfo?: boolean;
+  /** false with --no-gateway-ping. */
+  gatewayPing?: boolean;
 }
 
 /** The streaming formats of output/formats.ts (a test checks they agree): a file of them can be appended to. */
@@ -28,6 +30,7 @@ export function addOutputOptions(cmd: Command): Command {
     .option('-a, --append', `append to --out (${APPENDABLE_FORMATS.join(', ')}): no second header; a file of another header or format is refused`)
     .option('-q, --quiet', 'no spinner or summary on stderr')
     .option('--no-host-info', 'do not record the network context (interface, gateway, Wi-Fi, cellular)')
+    .option('--no-gateway-ping', 'do not ping the default gateway alongside each test (gateway_rtt_ms, gateway_loss_percent)')
     .option('--fail-on-error', 'exit 1 when any test did not end with status ok (for monitoring wrappers)')
     .option('--deadline <seconds>', 'stop measuring after this many seconds; unfinished tests are recorded as partial', positiveSeconds);
 }

@@ -120,6 +120,9 @@ export const FIELDS = [
   f('trace_hops', 'integer', '', 'trace record: hops to the target (its TTL); null when the target was not reached.'),
   f('trace_tool', 'string', '', 'trace: the tool that sent the probes: mtr, traceroute or tracert.'),
   f('trace_protocol', 'string', '', 'trace: probe protocol: icmp, udp or tcp.'),
+  // the first hop, measured alongside every test
+  f('gateway_rtt_ms', 'number', 'ms', 'Median RTT to the default gateway over 5 pings sent while the test ran (the site\'s own link); null when no gateway is known, host info is off (--no-host-info, --no-gateway-ping) or ping could not run.'),
+  f('gateway_loss_percent', 'number', '%', 'Loss of those gateway pings (100 when the gateway answered none); null when gateway_rtt_ms could not be measured at all.'),
 ] as const satisfies readonly FieldDef[];
 
 export type FieldName = (typeof FIELDS)[number]['name'];

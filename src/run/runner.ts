@@ -9,7 +9,7 @@ import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../
 import type { ProbeDef } from '../probes/probe.js';
 import type { BaseSpec, Endpoint, ProbeOutcome } from '../probes/types.js';
 import { buildRecord, type RunContext } from '../records/build.js';
-import type { ResultRecord } from '../records/schema.js';
+import type { Metrics, ResultRecord } from '../records/schema.js';
 
 export interface PlannedTest {
   endpoint: Endpoint;
@@ -29,6 +29,11 @@ export interface RunOptions {
    * runs to its own end (last send + timeout) is never cut short by timer lateness on a loaded machine.
    */
   endMarginMs?: number;
+  /**
+   * Measured alongside each test (the gateway's RTT and loss): started with the test, stopped at
+   * most ALONGSIDE_WAIT_MS after it; its fields go on the test's record. Must not throw.
+   */
+  alongside?(signal: AbortSignal): Promise<Metrics>;
   onTestStart?(t: PlannedTest, index: number, total: number): void;
   /** Called with each record as soon as its test finishes (streaming outputs write here). */
   onRecord(r: ResultRecord): void;
@@ -43,6 +48,8 @@ export interface RunResult {
 
 /** Timer lateness on a loaded 2-core machine reaches hundreds of ms; a second keeps completed tests `ok`. */
 const END_MARGIN_MS = 1000;
+/** How long a measurement alongside a test may go on after the test ended (a short tcp test still gets a few gateway pings). */
+export const ALONGSIDE_WAIT_MS = 1000;
 
 class Reason extends Error {
   constructor(readonly code: MeasurementErrorCode) {
@@ -74,7 +81,7 @@ export async function runPlan(plan: readonly PlannedTest[], ctx: RunContext, opt
         continue;
       }
       opts.onTestStart?.(t, i, plan.length);
-      for (const r of await runOne(t, ctx, runCtl.signal, grace, margin)) emit(r);
+      for (const r of await runOne(t, ctx, runCtl.signal, grace, margin, opts.alongside)) emit(r);
     }
   } finally {
     clearTimeout(runTimer);
@@ -85,8 +92,17 @@ export async function runPlan(plan: readonly PlannedTest[], ctx: RunContext, opt
 }
 
 /** The test's record, then any rows its probe derives from it (trace: one per hop). */
-async function runOne(t: PlannedTest, ctx: RunContext, runSignal: AbortSignal, graceMs: number, marginMs: number): Promise<ResultRecord[]> {
+async function runOne(
+  t: PlannedTest,
+  ctx: RunContext,
+  runSignal: AbortSignal,
+  graceMs: number,
+  marginMs: number,
+  alongside: RunOptions['alongside'],
+): Promise<ResultRecord[]> {
   const testCtl = new AbortController();
+  const sideCtl = new AbortController();
+  const side = alongside?.(sideCtl.signal).catch((): Metrics => ({}));
   const forward = () => testCtl.abort(runSignal.reason);
   runSignal.addEventListener('abort', forward, { once: true });
   const budget = t.probe.deadlineMs(t.spec) + marginMs;
@@ -130,13 +146,21 @@ async function runOne(t: PlannedTest, ctx: RunContext, runSignal: AbortSignal, g
     clearTimeout(hardTimer);
     runSignal.removeEventListener('abort', forward);
   }
+  const durationMs = performance.now() - t0;
+  let sideFields: Metrics = {};
+  if (side) {
+    if (runSignal.aborted) sideCtl.abort();
+    const stop = setTimeout(() => sideCtl.abort(), ALONGSIDE_WAIT_MS);
+    sideFields = await side;
+    clearTimeout(stop);
+  }
   const record = buildRecord(
-    ctx,
+    side ? { ...ctx, extra: { ...ctx.extra, ...sideFields } } : ctx,
     {
       endpoint: t.endpoint.name,
       test: t.spec.kind,
       startedAt,
-      durationMs: performance.now() - t0,
+      durationMs,
       intervalMs: t.spec.intervalMs,
       timeoutMs: t.spec.timeoutMs,
     },
