@@ -126,3 +126,43 @@ describe('honesty rules: an unreachable site never passes (issue 14)', () => {
     ]);
   });
 });
+
+describe('presentation (issue 14)', () => {
+  it('"no nominal rate in the profile" is said once, not on every row (table and html)', async () => {
+    // fixtures/report: 32.73 and 32.04 have downloads, TIPHON has no nominal rate; the profile's own note says so once too
+    const sources = await expandInputs(['fixtures/report'], ROOT, () => Readable.from([]));
+    const d = await buildReport(sources, { by: ['location'], profile: await loadProfile('tiphon', ROOT) });
+    const { renderTable } = await import('../src/report/render-table.js');
+    expect(renderTable(d).match(/not rated \(no nominal rate in the profile\)/g)).toHaveLength(1);
+    const html = renderHtml(d);
+    expect(html.match(/no nominal rate in the profile/g)).toHaveLength(1);
+    expect(html).not.toMatch(/<th [^>]*>Throughput/); // no group could be rated on it: no column
+  });
+
+  it('report CSV numbers carry at most 3 decimals (no float noise such as 3.1826999999999988)', async () => {
+    const { roundCsv } = await import('../src/report/render-data.js');
+    expect([roundCsv(3.1826999999999988), roundCsv(100 / 3), roundCsv(1200000), roundCsv(0.0004)]).toEqual([3.183, 33.333, 1200000, 0]);
+    const csv = await run(['--format', 'csv']);
+    const numbers = csv.split('\n').slice(1).join(',').split(',').filter((c) => /^-?\d+(\.\d+)?(e[-+]?\d+)?$/.test(c));
+    expect(numbers.length).toBeGreaterThan(100);
+    expect(numbers.filter((c) => /\.\d{4,}|e/.test(c))).toEqual([]);
+  });
+
+  it('--lang id|en, default from LC_ALL / LC_MESSAGES / LANG', async () => {
+    const { langFromEnv } = await import('../src/report/labels.js');
+    expect([langFromEnv({ LANG: 'id_ID.UTF-8' }), langFromEnv({ LC_ALL: 'id' }), langFromEnv({ LANG: 'en_US.UTF-8' }), langFromEnv({}), langFromEnv({ LANG: 'idk' }), langFromEnv({ LC_ALL: 'C', LANG: 'id_ID' })]).toEqual([
+      'id',
+      'id',
+      'en',
+      'en',
+      'en',
+      'en', // LC_ALL wins over LANG
+    ]);
+    const id = await run(['--lang', 'id']);
+    expect(id).toContain('profil tiphon: 2 lulus, 3 gagal, 1 tanpa putusan');
+    expect(id).toMatch(/^location +nama +rekaman +tersedia%/m);
+    expect(id).not.toContain('group(s)');
+    const en = await run(['--lang', 'en']);
+    expect(en).toContain('2 pass, 3 fail, 1 without a verdict');
+  });
+});

@@ -277,13 +277,12 @@ export function rateGroup(profile: Profile, g: Pick<GroupResult, 'metrics' | 'ke
     let value = rule.metric === 'availability_percent' ? (g.records ? g.availabilityPercent : null) : statValue(g.metrics[rule.metric], rule.statistic);
     const none = (missing: NonNullable<MetricRating['missing']>, band: string): MetricRating => ({ id: rule.id, label: rule.label, value: null, index: null, band, pass: null, missing, n, gate });
     if (value === null || n === 0) return none('no data', 'no data');
+    // Without a nominal rate the metric can never be rated, however many values there are.
+    const nominal = rule.nominal_bps === undefined ? undefined : (rule.nominal_bps.by_group?.[groupKey] ?? rule.nominal_bps.default ?? null);
+    if (nominal === null || (nominal !== undefined && nominal <= 0)) return none('no nominal rate', 'no nominal rate in the profile');
     if (n < minSamples) return none('insufficient data', `insufficient data (n = ${n} < ${minSamples})`);
     if (rule.scale !== undefined) value *= rule.scale;
-    if (rule.nominal_bps !== undefined) {
-      const nominal = rule.nominal_bps.by_group?.[groupKey] ?? rule.nominal_bps.default ?? null;
-      if (nominal === null || nominal <= 0) return none('no nominal rate', 'no nominal rate in the profile');
-      value = (100 * value) / nominal;
-    }
+    if (nominal !== undefined) value = (100 * value) / nominal;
     const v = value;
     const band = rule.bands.find((b) => holds(b, v));
     if (band === undefined) return { id: rule.id, label: rule.label, value, index: null, band: 'outside every band', pass: false, n, gate };

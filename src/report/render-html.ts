@@ -111,7 +111,10 @@ export function renderHtml(data: ReportData, opts: { title?: string; generatedAt
   const { pass, fail, none } = verdictCounts(data);
   const p = data.profile;
   // A profile metric no group could be rated on for want of a nominal rate gets no column: said once below the table.
-  const ratedCols = (p?.metrics ?? []).map((_, i) => data.groups.some((g) => g.rating?.metrics[i]?.missing !== 'no nominal rate'));
+  const ratedCols = (p?.metrics ?? []).map((_, i) => {
+    const why = data.groups.map((g) => g.rating?.metrics[i]?.missing);
+    return !(why.includes('no nominal rate') && why.every((w) => w === 'no nominal rate' || w === 'no data'));
+  });
 
   const cols: { h: string; num: boolean }[] = [
     ...data.by.map((k) => ({ h: k, num: false })),
