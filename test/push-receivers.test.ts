@@ -13,10 +13,11 @@ import type { ResultRecord } from '../src/records/schema.js';
 import { pushSpool } from '../src/spool/push.js';
 import { listSpool, readBatch, writeBatch } from '../src/spool/spool.js';
 import { vmRowCheck } from '../src/spool/verify.js';
-import { BIN, builtCliAvailable, runCli } from './helpers/cli.js';
+import { BIN, builtCliAvailable, ndjson, runCli } from './helpers/cli.js';
 import { PUSHGATEWAY, VICTORIA_METRICS, startPushgateway, startVictoriaMetrics, vmExport, type Daemon } from './helpers/daemons.js';
 import { monitoringRecord } from './helpers/field-records.js';
 import { startReceiver } from './helpers/receiver.js';
+import { startTcpListener } from './helpers/servers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-pushrx-'));
 const built = builtCliAvailable();
@@ -104,6 +105,28 @@ describe.skipIf(!VICTORIA_METRICS || !built)(`push to VictoriaMetrics${VICTORIA_
     });
   }
 
+  it('run --push from cron: measured, spooled, pushed to /api/v1/import/prometheus, stored at the time it was measured', async () => {
+    const listener = await startTcpListener();
+    try {
+      const dir = tmp();
+      writeFileSync(
+        join(dir, 'qosprobe.yaml'),
+        `probe: { id: cron-vm }\nlocation: { code: "32.73" }\ndefaults: { count: 2, interval_ms: 20, timeout_ms: 300 }\nendpoints:\n  - { name: up, host: 127.0.0.1, tests: [{ kind: tcp, port: ${listener.port} }] }\n`,
+      );
+      const res = await runCli(['run', '--no-host-info', '--quiet', '--format', 'ndjson', '--push', `${vm.url}/api/v1/import/prometheus`], { cwd: dir, env: { XDG_STATE_HOME: join(dir, 'state') } });
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stderr).toBe(''); // not a terminal: no summary
+      const rec = ndjson(res.stdout)[0]!;
+      const series = await vmExport(vm, 'qosprobe_status_ok{probe_id="cron-vm"}');
+      expect(series).toHaveLength(1);
+      expect(series[0]!.timestamps).toEqual([Date.parse(rec.started_at as string)]);
+      expect(series[0]!.values).toEqual([1]);
+      expect(listSpool(join(dir, 'state', 'qosprobe', 'spool')).sent).toHaveLength(1);
+    } finally {
+      await listener.close();
+    }
+  });
+
   it('a 204 for rows VictoriaMetrics dropped is not "sent": the row check sets the batch aside', async () => {
     // Influx lines to the JSON-line import (what a format mismatch does): 204, rows dropped and counted.
     const s = spool('dropped', 2);
@@ -178,6 +201,20 @@ describe.skipIf(!built)('push to an NDJSON receiver: nothing set aside silently'
       expect(again.code, again.stderr).toBe(0);
       expect(rx.stored.map((r) => r.key)).toEqual([s.ids[1], s.ids[0]]);
       expect(again.stderr).toMatch(/^qosprobe: push: sent 1 batch\(es\), 2 records, to http:\/\/127\.0\.0\.1:\d+\/ingest as ndjson\n$/);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('a 200 whose body reports errors is not "sent": set aside once the receiver accepts another batch, exit 6', async () => {
+    const s = spool('errbody', 2);
+    const rx = await startReceiver({ behave: (r) => (r.key === s.ids[0] ? 'ok-with-errors' : 'ok') });
+    try {
+      const res = await runCli(['push', '--spool', s.dir, '--to', rx.url, '--format', 'ndjson']);
+      expect(res.code).toBe(6);
+      expect(res.stderr).toMatch(/HTTP 200, but the response lists errors \(this receiver accepts other batches\); moved to rejected\//);
+      expect(listSpool(s.dir).rejected.map((b) => b.id)).toEqual([s.ids[0]]);
+      expect(listSpool(s.dir).sent.map((b) => b.id)).toEqual([s.ids[1]]);
     } finally {
       await rx.close();
     }

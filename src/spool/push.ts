@@ -20,7 +20,7 @@
  * records go. A spool that cannot be updated (read-only file system) does not stop the push:
  * every batch is sent, reported as unmarked, and sent again by the next push under the same key.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { errorMessage } from '../errors.js';
 import { influxLines } from '../monitoring/influx.js';
@@ -251,6 +251,13 @@ export async function pushSpool(opts: PushOptions): Promise<PushResult> {
           done.add(b.name);
           opts.onEvent?.({ type: 'sent', batch: b, status: outcome.status, attempts: attempt, records: parsed.records.length });
         } catch (err) {
+          if (!existsSync(b.path)) {
+            // Another push moved it meanwhile (both sent it, under the same key): it is recorded as sent.
+            res.sent.push(b.name);
+            res.sentRecords += parsed.records.length;
+            done.add(b.name);
+            continue;
+          }
           // The receiver has it but we cannot record that: resent next time under the same key. Go on with the rest.
           res.unmarked.push(b.name);
           res.sentRecords += parsed.records.length;

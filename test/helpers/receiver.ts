@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
-export type Behaviour = 'ok' | 'status-500' | 'status-400' | 'hang' | 'destroy' | 'store-then-hang';
+export type Behaviour = 'ok' | 'status-500' | 'status-400' | 'ok-with-errors' | 'hang' | 'destroy' | 'store-then-hang';
 
 export interface Received {
   key: string | null;
@@ -61,6 +61,10 @@ export async function startReceiver(opts: { port?: number; behave?: Receiver['be
           return;
         case 'status-500':
           res.writeHead(500, { 'content-type': 'text/plain' }).end('storage unavailable');
+          return;
+        case 'ok-with-errors':
+          // 200 with a body that says it failed (Elasticsearch bulk style): not stored.
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"took":1,"errors":true,"items":[]}');
           return;
         case 'status-400':
           res.writeHead(400, { 'content-type': 'text/plain' }).end('bad body');
