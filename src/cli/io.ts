@@ -1,4 +1,6 @@
 /** What the CLI layer needs from the process, injectable so commands can be driven from tests. */
+import type { Lang } from '../report/labels.js';
+
 export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -6,6 +8,8 @@ export interface CliIo {
   cwd: string;
   /** Fires on the first SIGINT/SIGTERM. */
   signal: AbortSignal;
+  /** Language of human output (--lang, else the locale); absent: from env. Records are never translated. */
+  lang?: Lang;
   /** Set the process exit code (never process.exit: streams must flush). */
   setExitCode(code: number): void;
 }

@@ -4,10 +4,12 @@
 import { CommanderError } from 'commander';
 import { EXIT, QosError, exitCodeFor } from '../errors.js';
 import type { CliIo } from './io.js';
+import { MESSAGES, langOf } from './i18n.js';
 import { createProgram } from './program.js';
 
 export async function main(argv: string[]): Promise<void> {
   const ctl = new AbortController();
+  const lang = langOf(argv.slice(2), process.env);
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {
     signals++;
@@ -17,7 +19,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     // Second signal: the user means it. Records already written are whole.
-    process.stderr.write(`qosprobe: ${name} again, exiting now\n`);
+    process.stderr.write(`qosprobe: ${MESSAGES[lang].signalAgain(name)}\n`);
     process.exit(EXIT.INTERRUPTED);
   };
   process.on('SIGINT', onSignal);
@@ -34,6 +36,7 @@ export async function main(argv: string[]): Promise<void> {
     env: process.env,
     cwd: process.cwd(),
     signal: ctl.signal,
+    lang,
     setExitCode: (code) => {
       process.exitCode = code;
     },
@@ -61,6 +64,6 @@ export function reportError(err: unknown, io: CliIo): number {
     io.stderr.write(`qosprobe: ${err.message}\n`);
     return exitCodeFor(err);
   }
-  io.stderr.write(`qosprobe: internal error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  io.stderr.write(`qosprobe: ${MESSAGES[io.lang ?? 'en'].internalError}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return EXIT.INTERNAL;
 }

@@ -3,7 +3,7 @@
  * imports its implementation when it runs, so `qosprobe --version` and `--help` stay
  * fast (no undici, no systeminformation, no region table).
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { toolVersion } from '../version.js';
 import type { CliIo } from './io.js';
 import { makeDemoCommand } from './commands/demo.js';
@@ -23,12 +23,16 @@ import { makeScheduleCommand } from './commands/schedule.js';
 import { makeMonitorCommand, makeRulesCommand } from './commands/monitor.js';
 import { makeTraceCommand } from './commands/trace.js';
 import { examples } from './options.js';
+import { LANGS, messagesFor, usageLine, type Messages } from './i18n.js';
 
 export function createProgram(io: CliIo): Command {
+  const m = messagesFor(io);
   const program = new Command('qosprobe')
-    .description('Field QoS probe: latency, jitter, packet loss and throughput, tagged with a location code, as CSV, JSON or NDJSON.')
+    .description(m.programDescription ?? 'Field QoS probe: latency, jitter, packet loss and throughput, tagged with a location code, as CSV, JSON or NDJSON.')
     .version(toolVersion(), '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
+    // Root options only before the command name: `report --lang` stays the report's own option.
+    .enablePositionalOptions()
+    .showHelpAfterError(m.helpAfterError)
     .addHelpText(
       'after',
       examples(
@@ -36,7 +40,7 @@ export function createProgram(io: CliIo): Command {
         'qosprobe init && qosprobe run                  # write an example config, then run it',
         'qosprobe run --format ndjson | jq -c .',
         'qosprobe ping 127.0.0.1 --count 10',
-      ) + '\nDocs: README.md, docs/schema.md (fields), docs/metrics.md (definitions). Exit codes: 0 ok, 1 test failed (--fail-on-error), 2 usage, 3 config, 4 output, 5 locked, 6 push pending, 70 internal error (a bug: please report it), 130 interrupted.\n',
+      ) + `\nDocs: README.md, docs/schema.md (fields), docs/metrics.md (definitions). ${m.exitCodes}\n`,
     );
   program.addCommand(makeRunCommand(io));
   program.addCommand(makePingCommand(io));
@@ -56,18 +60,22 @@ export function createProgram(io: CliIo): Command {
   program.addCommand(makeRulesCommand(io));
   program.addCommand(makeInitCommand(io));
   program.addCommand(makeDemoCommand(io));
-  applyToAll(program, io);
+  applyToAll(program, io, m);
   return program;
 }
 
 /** exitOverride and output routing are per command in commander: set them on the whole tree. */
-function applyToAll(cmd: Command, io: CliIo): void {
+function applyToAll(cmd: Command, io: CliIo, m: Messages): void {
   cmd.exitOverride();
+  const described = m.commands[cmd.name()];
+  if (described && cmd.parent) cmd.description(described);
+  // --lang is read from argv before commander runs (help is built in that language); declared so it is accepted.
+  if (!cmd.options.some((o) => o.long === '--lang')) cmd.addOption(new Option('--lang <lang>', m.langOption).choices(LANGS));
   cmd.configureOutput({
     writeOut: (s) => io.stdout.write(s),
     writeErr: (s) => io.stderr.write(s),
     // One style for every error: commander's "error: ..." reads like ours, "qosprobe: ...".
-    outputError: (s, write) => write(s.replace(/^error: /, 'qosprobe: ')),
+    outputError: (s, write) => write(usageLine(s, m)),
   });
-  for (const sub of cmd.commands) applyToAll(sub, io);
+  for (const sub of cmd.commands) applyToAll(sub, io, m);
 }

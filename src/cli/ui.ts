@@ -4,6 +4,7 @@
  * imported only when there is a terminal to draw on.
  */
 import type { ResultRecord } from '../records/schema.js';
+import { MESSAGES, messagesFor, type Messages } from './i18n.js';
 import { colorAllowed, type CliIo } from './io.js';
 
 export interface Ui {
@@ -20,6 +21,7 @@ export async function createUi(io: CliIo, opts: { quiet: boolean }): Promise<Ui>
   const [{ Chalk }, { default: ora }] = await Promise.all([import('chalk'), import('ora')]);
   const color = colorAllowed(io);
   const c = new Chalk({ level: color ? 1 : 0 });
+  const m = messagesFor(io);
   // A terminal that reports 0 columns (a serial console, `script`, some ssh sessions) sends
   // ora 9's line counting into an endless loop: no spinner there, the lines and table still print.
   const spinner = ora({ stream: io.stderr as NodeJS.WriteStream, color: 'cyan', isEnabled: true, isSilent: !((io.stderr.columns ?? 0) > 0), discardStdin: false });
@@ -29,15 +31,15 @@ export async function createUi(io: CliIo, opts: { quiet: boolean }): Promise<Ui>
     },
     testFinished(r) {
       spinner.stop();
-      const mark = r.status === 'ok' ? c.green('ok') : r.status === 'partial' ? c.yellow('partial') : c.red('error');
+      const mark = r.status === 'ok' ? c.green(m.status.ok) : r.status === 'partial' ? c.yellow(m.status.partial) : c.red(m.status.error);
       io.stderr.write(`${mark} ${r.endpoint} ${r.test} ${r.target}${r.error_code ? c.dim(` ${r.error_code}`) : ''}\n`);
     },
     stop() {
       spinner.stop();
     },
     summary(records, status) {
-      io.stderr.write('\n' + formatTable(records, c) + '\n');
-      if (status !== 'completed') io.stderr.write(c.yellow(`run ${status}: ${records.length} record(s) written\n`));
+      io.stderr.write('\n' + formatTable(records, c, m) + '\n');
+      if (status !== 'completed') io.stderr.write(c.yellow(`${m.runEnded(status, records.length)}\n`));
     },
   };
 }
@@ -45,12 +47,13 @@ export async function createUi(io: CliIo, opts: { quiet: boolean }): Promise<Ui>
 type Paint = { bold(s: string): string; red(s: string): string; green(s: string): string; yellow(s: string): string; dim(s: string): string };
 
 /** A plain text table of the key metrics; exported for tests. */
-export function formatTable(records: readonly ResultRecord[], c: Paint): string {
-  const head = ['endpoint', 'test', 'status', 'sent', 'recv', 'loss %', 'rtt med', 'rtt p95', 'jitter', 'throughput'];
+export function formatTable(records: readonly ResultRecord[], c: Paint, m: Messages = MESSAGES.en): string {
+  const head = [...m.tableHead];
+  const shown = (s: string) => m.status[s as keyof Messages['status']] ?? s;
   const rows = records.map((r) => [
     r.endpoint ?? '',
     r.test ?? '',
-    r.status ?? '',
+    shown(r.status ?? ''),
     cell(r.sent),
     cell(r.received),
     cell(r.loss_percent, 1),
@@ -60,12 +63,11 @@ export function formatTable(records: readonly ResultRecord[], c: Paint): string 
     r.throughput_bps != null ? `${(r.throughput_bps / 1e6).toFixed(1)} Mbit/s` : '-',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((s, i) => s.padEnd(widths[i] ?? 0)).join('  ');
-  const paintStatus = (s: string) => (s === 'ok' ? c.green(s) : s === 'partial' ? c.yellow(s) : c.red(s));
-  return [
-    c.bold(line(head)),
-    ...rows.map((row) => line(row).replace(/\b(ok|partial|error)\b/, (m) => paintStatus(m))),
-  ].join('\n');
+  // The status cell is painted by the record's status, whatever word shows it (and never a match in an endpoint name).
+  const paint = (status: string | null | undefined) => (status === 'ok' ? c.green : status === 'partial' ? c.yellow : c.red);
+  const line = (cells: string[], status?: string | null) =>
+    cells.map((s, i) => (i === 2 && status !== undefined ? paint(status)(s.padEnd(widths[i] ?? 0)) : s.padEnd(widths[i] ?? 0))).join('  ');
+  return [c.bold(line(head)), ...rows.map((row, i) => line(row, records[i]?.status ?? null))].join('\n');
 }
 
 function cell(v: number | null | undefined, digits = 0, unit = ''): string {

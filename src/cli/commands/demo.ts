@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from '../io.js';
+import { messagesFor } from '../i18n.js';
 import { addOutputOptions, examples, type OutputFlags } from '../options.js';
 
 export function makeDemoCommand(io: CliIo): Command {
@@ -25,7 +26,7 @@ export function makeDemoCommand(io: CliIo): Command {
     } finally {
       await targets.close();
     }
-    if (flags.out !== opts.out && !flags.quiet) io.stderr.write(`records: ${flags.out} (pipe the demo to get them on stdout: qosprobe demo -f ndjson | jq .)\n`);
+    if (flags.out !== opts.out && !flags.quiet) io.stderr.write(`${messagesFor(io).demoRecords(flags.out ?? '')}\n`);
   });
   return cmd;
 }

@@ -1,0 +1,119 @@
+/**
+ * Human output in English or Indonesian (field technicians at polling stations read Indonesian): the summary table,
+ * progress lines, top-level error prefixes, the commonest messages and the command descriptions in --help.
+ * Machine output (records, their field names, status and error codes) is never translated.
+ *
+ * The language: `--lang id|en`, else the environment's locale (LC_ALL, LC_MESSAGES, LANG: id* → Indonesian), the
+ * same rule as the report's labels (report/labels.ts owns it).
+ */
+import { langFromEnv, type Lang } from '../report/labels.js';
+
+export type { Lang };
+export const LANGS: readonly Lang[] = ['en', 'id'];
+
+export interface Messages {
+  /** Summary table headers, in column order. */
+  tableHead: readonly string[];
+  /** A record's status as shown to a person (the record keeps ok / partial / error). */
+  status: Record<'ok' | 'partial' | 'error', string>;
+  runEnded: (status: string, n: number) => string;
+  runStatus: Record<string, string>;
+  internalError: string;
+  signalAgain: (name: string) => string;
+  helpAfterError: string;
+  /** commander's usage messages, matched by their English start. */
+  usage: readonly [RegExp, string][];
+  demoRecords: (path: string) => string;
+  exitCodes: string;
+  /** Command descriptions for --help (English ones live with each command). */
+  commands: Record<string, string>;
+  programDescription: string | null;
+  langOption: string;
+}
+
+const en: Messages = {
+  tableHead: ['endpoint', 'test', 'status', 'sent', 'recv', 'loss %', 'rtt med', 'rtt p95', 'jitter', 'throughput'],
+  status: { ok: 'ok', partial: 'partial', error: 'error' },
+  runEnded: (status, n) => `run ${status}: ${n} record(s) written`,
+  runStatus: {},
+  internalError: 'internal error (please report it)',
+  signalAgain: (name) => `${name} again, exiting now`,
+  helpAfterError: '(run with --help for usage)',
+  usage: [],
+  demoRecords: (path) => `records: ${path} (pipe the demo to get them on stdout: qosprobe demo -f ndjson | jq .)`,
+  exitCodes:
+    'Exit codes: 0 ok, 1 test failed (--fail-on-error), 2 usage, 3 config, 4 output, 5 locked, 6 push pending, 70 internal error (a bug: please report it), 130 interrupted.',
+  commands: {},
+  programDescription: null,
+  langOption: 'language of human output: en or id (default from LC_ALL / LC_MESSAGES / LANG: id* → Indonesian); records are never translated',
+};
+
+const id: Messages = {
+  tableHead: ['endpoint', 'uji', 'status', 'kirim', 'terima', 'hilang %', 'rtt median', 'rtt p95', 'jitter', 'throughput'],
+  status: { ok: 'ok', partial: 'sebagian', error: 'gagal' },
+  runEnded: (status, n) => `pengukuran ${id.runStatus[status] ?? status}: ${n} rekaman ditulis`,
+  runStatus: { interrupted: 'dihentikan', deadline: 'melewati batas waktu', completed: 'selesai' },
+  internalError: 'galat internal (mohon laporkan)',
+  signalAgain: (name) => `${name} lagi, keluar sekarang`,
+  helpAfterError: '(jalankan dengan --help untuk cara pakai)',
+  usage: [
+    [/^unknown command '(.*)'/, "perintah tidak dikenal '$1'"],
+    [/^unknown option '(.*)'/, "opsi tidak dikenal '$1'"],
+    [/^option '(.*)' argument '(.*)' is invalid\. (.*)$/, "nilai '$2' untuk opsi '$1' tidak sah. $3"],
+    [/^option '(.*)' argument missing/, "opsi '$1' perlu nilai"],
+    [/^missing required argument '(.*)'/, "argumen '$1' wajib diisi"],
+    [/^too many arguments(.*)/, 'terlalu banyak argumen$1'],
+  ],
+  demoRecords: (path) => `rekaman: ${path} (salurkan demo untuk mendapatkannya di stdout: qosprobe demo -f ndjson | jq .)`,
+  exitCodes:
+    'Kode keluar: 0 ok, 1 ada uji gagal (--fail-on-error), 2 cara pakai salah, 3 konfigurasi, 4 keluaran, 5 terkunci, 6 kiriman tertunda, 70 galat internal (bug: mohon laporkan), 130 dihentikan.',
+  commands: {
+    run: 'jalankan setiap uji yang dikonfigurasi ke setiap endpoint; satu rekaman per (endpoint, uji)',
+    ping: 'latensi, jitter dan kehilangan paket ICMP echo ke HOST melalui ping sistem',
+    tcp: 'waktu jabat tangan TCP, jitter dan kehilangan ke HOST:PORT',
+    http: 'fase permintaan HTTP (DNS, koneksi, TLS, byte pertama, total) ke URL: satu sampel dingin, lalu sampel hangat',
+    dns: 'waktu resolusi DNS untuk NAME melalui resolver sistem atau --server',
+    download: 'throughput unduhan dari URL melalui beberapa aliran paralel, dengan latensi saat terbebani',
+    upload: 'throughput unggahan ke URL melalui beberapa aliran paralel, dengan latensi saat terbebani',
+    stamp: 'STAMP/TWAMP-Light (RFC 8762): waktu pulang-pergi, jitter dan kehilangan per arah ke reflektor',
+    report: 'agregasikan berkas hasil per lokasi dan nilai terhadap profil mutu (tabel, CSV, JSON, HTML)',
+    serve: 'server pengukuran: reflektor STAMP (UDP) dan endpoint HTTP /ping, /down, /up, /health',
+    push: 'kirim setiap batch spool yang belum terkirim, yang terlama lebih dulu',
+    spool: 'daftar batch di spool (tertunda, terkirim, ditolak); hapus yang lama',
+    schedule: 'cetak (tanpa memasang) baris crontab, timer systemd dan perintah schtasks Windows',
+    init: 'tulis contoh konfigurasi berkomentar ke ./qosprobe.yaml (tidak pernah menimpa)',
+    demo: 'jalankan semua uji ke target loopback yang dimulai sendiri: uji coba tanpa jaringan',
+  },
+  programDescription:
+    'Probe QoS lapangan: latensi, jitter, kehilangan paket dan throughput, ditandai kode lokasi, sebagai CSV, JSON atau NDJSON.',
+  langOption: 'bahasa keluaran untuk manusia: en atau id (bawaan dari LC_ALL / LC_MESSAGES / LANG: id* → Indonesia); rekaman tidak diterjemahkan',
+};
+
+export const MESSAGES: Record<Lang, Messages> = { en, id };
+
+/** `--lang X` / `--lang=X` anywhere in argv (the last wins), else the environment. Read before commander builds --help. */
+export function langOf(argv: readonly string[], env: Record<string, string | undefined>): Lang {
+  let found: string | undefined;
+  argv.forEach((a, i) => {
+    if (a === '--lang') found = argv[i + 1];
+    else if (a.startsWith('--lang=')) found = a.slice('--lang='.length);
+  });
+  return found === 'en' || found === 'id' ? found : langFromEnv(env);
+}
+
+/** commander's English usage message ("error: unknown option '-x'\n") in our style and language. */
+export function usageLine(s: string, m: Messages): string {
+  let line = s.replace(/^error: /, '').replace(/\n$/, '');
+  for (const [re, to] of m.usage) {
+    if (re.test(line)) {
+      line = line.replace(re, to);
+      break;
+    }
+  }
+  return `qosprobe: ${line}\n`;
+}
+
+/** The messages for a command's io: its --lang, else its environment's locale. */
+export function messagesFor(io: { lang?: Lang; env: Record<string, string | undefined> }): Messages {
+  return MESSAGES[io.lang ?? langFromEnv(io.env)];
+}
