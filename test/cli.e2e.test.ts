@@ -305,14 +305,7 @@ endpoints:
     expect(again.stderr).toMatch(/already exists; not overwriting/);
   });
 
-  it('demo runs the suite against loopback targets it starts itself', async () => {
-    const res = await runCli(['demo', '--format', 'ndjson'], { cwd: tmp(), timeoutMs: 60_000 });
-    expect(res.code).toBe(0);
-    const recs = ndjson(res.stdout);
-    const byTest = Object.fromEntries(recs.map((r) => [r.test, r]));
-    expect(byTest.tcp).toMatchObject({ status: 'ok', loss_percent: 0 });
-    expect(byTest.icmp).toBeDefined();
-  });
+  // The demo is run by test/readme.e2e.test.ts, as the README's quick start says.
 
   it('--version and --help', async () => {
     const v = await runCli(['--version']);
