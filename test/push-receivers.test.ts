@@ -266,6 +266,26 @@ describe.skipIf(!built)('push to an NDJSON receiver: nothing set aside silently'
       execFileSync('umount', [s.dir]);
     }
   });
+
+  it.skipIf(!canMount)(`run --spool below a read-only mount says "read-only file system", not "no such directory"${canMount ? '' : ' (SKIPPED: needs root)'}`, async (ctx) => {
+    const dir = tmp();
+    const ro = join(dir, 'ro');
+    mkdirSync(ro);
+    try {
+      execFileSync('mount', ['--bind', ro, ro]);
+      execFileSync('mount', ['-o', 'remount,bind,ro', ro]);
+    } catch {
+      ctx.skip();
+    }
+    try {
+      writeFileSync(join(dir, 'qosprobe.yaml'), `probe: { id: ro }\nlocation: { code: "32.73" }\nendpoints:\n  - { name: x, host: 127.0.0.1, tests: [{ kind: tcp, port: 9, count: 1 }] }\n`);
+      const res = await runCli(['run', '--no-host-info', '--spool', join(ro, 'new', 'spool')], { cwd: dir });
+      expect(res.code).toBe(4);
+      expect(res.stderr).toMatch(/cannot write to the spool .*: read-only file system/);
+    } finally {
+      execFileSync('umount', [ro]);
+    }
+  });
 });
 
 describe.skipIf(!built)('run --push and schedule --push: the format is settled before anything runs', () => {

@@ -13,8 +13,8 @@
  * Durability: write the temp file, fsync it, rename it into place, fsync the directory.
  * After a crash or power cut there is either a whole batch or none.
  */
-import { accessSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { QosError, ioError } from '../errors.js';
 import { writeAll } from '../output/write-all.js';
 import type { ResultRecord } from '../records/schema.js';
@@ -78,7 +78,7 @@ export function openSpoolWriter(dir: string, id: string, createdAt: Date = new D
     mkdirSync(dir, { recursive: true });
     fd = openSync(tmp, 'w');
   } catch (err) {
-    throw ioError(`cannot write to the spool ${dir}`, err);
+    throw ioError(`cannot write to the spool ${dir}`, trueCause(err, dir));
   }
   let count = 0;
   let open = true;
@@ -337,17 +337,23 @@ export function pruneSpool(dir: string, keepDays: number, now: Date = new Date()
 }
 
 /**
- * Node's recursive mkdir reports ENOENT where the directory exists but cannot be written
- * (a read-only file system): ask the directory itself what is wrong, so the message is true.
+ * Node's recursive mkdir reports ENOENT where a directory cannot be created because its
+ * nearest existing ancestor is not writable (a read-only file system): ask that ancestor what
+ * is wrong, so the message is true.
  */
 function trueCause(err: unknown, dir: string): unknown {
   if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return err;
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? err : e;
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(d)) {
+      try {
+        accessSync(d, constants.W_OK);
+      } catch (e) {
+        return e;
+      }
+      return err;
+    }
+    if (dirname(d) === d) return err;
   }
-  return err;
 }
 
 /** Make a rename durable: the directory entry itself must reach the disk. Not possible on Windows (EISDIR/EPERM): skipped there. */
