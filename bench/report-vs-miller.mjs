@@ -10,6 +10,9 @@
  * location_code (its p50/p95 are non-interpolated; qosprobe's are type 7 and it also computes
  * jitter, loss, throughput, availability and the TIPHON rating). A second Miller run with `-i`
  * (interpolated percentiles, the same type 7 definition) is used to check the numbers agree.
+ * DuckDB's CSV reader (@duckdb/node-api, a dev dependency, bench/report-duckdb.mjs) runs in the
+ * same alternating rounds computing the same per-location count, mean and type 7 median/p95
+ * (quantile_cont); skipped with a message when the package is not installed.
  * --write replaces the "Report vs Miller" section of docs/benchmarks.md.
  * Then the HTML report of the same file is screenshotted with headless Chromium (bench/out/report.png).
  */
@@ -129,12 +132,26 @@ function timed(cmd, args, outFile) {
 }
 const qArgs = [join(ROOT, 'bin/qosprobe.js'), 'report', csvPath, '--by', 'location', '--format', 'csv'];
 const mArgs = ['--icsv', '--opprint', 'stats1', '-a', 'count,mean,p50,p95', '-f', 'rtt_median_ms', '-g', 'location_code', csvPath];
+let duckVersion = null;
+try {
+  const { createRequire } = await import('node:module');
+  const req = createRequire(import.meta.url);
+  duckVersion = JSON.parse(readFileSync(req.resolve('@duckdb/node-api/package.json'), 'utf8')).version;
+} catch {
+  console.error('DuckDB comparison skipped: @duckdb/node-api is not installed (npm install)');
+}
+const dArgs = [join(ROOT, 'bench/report-duckdb.mjs'), csvPath];
 const q = [];
 const m = [];
+const dk = [];
 for (let i = 0; i < ROUNDS; i++) {
   q.push(timed(process.execPath, qArgs, join(OUT, 'report-qosprobe.csv')));
   m.push(timed('mlr', mArgs, join(OUT, 'report-miller.txt')));
-  console.error(`round ${i + 1}: qosprobe ${q.at(-1).seconds.toFixed(2)} s ${q.at(-1).rssMb.toFixed(0)} MB; mlr ${m.at(-1).seconds.toFixed(2)} s ${m.at(-1).rssMb.toFixed(0)} MB`);
+  if (duckVersion) dk.push(timed(process.execPath, dArgs, join(OUT, 'report-duckdb.json')));
+  console.error(
+    `round ${i + 1}: qosprobe ${q.at(-1).seconds.toFixed(2)} s ${q.at(-1).rssMb.toFixed(0)} MB; mlr ${m.at(-1).seconds.toFixed(2)} s ${m.at(-1).rssMb.toFixed(0)} MB` +
+      (duckVersion ? `; duckdb ${dk.at(-1).seconds.toFixed(2)} s ${dk.at(-1).rssMb.toFixed(0)} MB` : ''),
+  );
 }
 const med = (xs, f) => xs.map(f).sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const qs = med(q, (r) => r.seconds);
@@ -167,6 +184,33 @@ for (const line of ours.slice(1)) {
 }
 const groups = ours.length - 1;
 
+// --- agreement with DuckDB (quantile_cont is type 7 too) ---------------------------------------
+let duckLine = 'DuckDB: skipped (@duckdb/node-api not installed).';
+let duckRows = '';
+if (duckVersion) {
+  const duck = new Map(JSON.parse(readFileSync(join(OUT, 'report-duckdb.json'), 'utf8')).map((r) => [r.location_code, r]));
+  const rel = { mean: 0, p50: 0, p95: 0 };
+  let dm = 0;
+  let dMatched = 0;
+  for (const line of ours.slice(1)) {
+    const c = line.split(',');
+    const r = duck.get(c[0]);
+    if (!r) continue;
+    dMatched++;
+    const get = (n) => Number(c[c.length - (head.length - col(n))]);
+    if (get('latency_n') !== r.n) dm++;
+    rel.mean = Math.max(rel.mean, Math.abs(get('latency_mean_ms') - r.mean) / r.mean);
+    rel.p50 = Math.max(rel.p50, Math.abs(get('latency_median_ms') - r.p50) / r.p50);
+    rel.p95 = Math.max(rel.p95, Math.abs(get('latency_p95_ms') - r.p95) / r.p95);
+  }
+  const ds = med(dk, (r) => r.seconds);
+  const dr = med(dk, (r) => r.rssMb);
+  duckRows = `| \`node bench/report-duckdb.mjs FILE\` (DuckDB ${duckVersion}: \`read_csv\` + \`count, avg, quantile_cont(0.5, 0.95)\` by location_code) | ${ds.toFixed(2)} | ${dr.toFixed(0)} |
+| ratio (DuckDB / qosprobe) | ${(ds / qs).toFixed(2)}× | ${(dr / qr).toFixed(2)}× |
+`;
+  duckLine = `Agreement with DuckDB's \`quantile_cont\` (type 7): ${dMatched} of ${groups} locations matched, count mismatches ${dm}; largest relative difference: mean ${rel.mean.toExponential(1)}, median ${rel.p50.toExponential(1)}, p95 ${rel.p95.toExponential(1)}. DuckDB uses every CPU (${cpus().length} here) and reads the whole column for exact quantiles.`;
+}
+
 // --- screenshot of the HTML report ---------------------------------------------------------
 let shot = 'skipped';
 if (SHOT) {
@@ -198,10 +242,12 @@ Measured ${new Date().toISOString().slice(0, 10)} with \`npm run build && node b
 | \`qosprobe report FILE --by location --format csv\` | ${qs.toFixed(2)} | ${qr.toFixed(0)} |
 | \`mlr --icsv --opprint stats1 -a count,mean,p50,p95 -f rtt_median_ms -g location_code FILE\` | ${ms.toFixed(2)} | ${mr.toFixed(0)} |
 | ratio (Miller / qosprobe) | ${(ms / qs).toFixed(2)}× | ${(mr / qr).toFixed(2)}× |
-
+${duckRows}
 qosprobe computes more than Miller here: per location the count, availability, mean/median/p95 of latency, jitter and loss, median/p10 of throughput, the TIPHON rating, and names from the region table. Memory is bounded by the number of groups (${groups} × 5 metrics × at most ${1024} exact values, then 0.5 %-error log buckets), not by the ${ROWS.toLocaleString('en')} rows; Miller keeps every value per group for its percentiles.
 
 Agreement with \`mlr stats1 -i\` (interpolated percentiles, the same type 7 definition), ${matched} of ${groups} locations matched, latency count mismatches ${countMismatch}; largest relative difference: mean ${maxRel.mean.toExponential(1)}, median ${maxRel.p50.toExponential(1)}, p95 ${maxRel.p95.toExponential(1)} (the quantiles come from the log-bucket sketch once a group passes 1,024 values: documented bound 5e-3).
+
+${duckLine}
 
 Screenshot of the HTML report of the same file: ${shot}.
 `;
