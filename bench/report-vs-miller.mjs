@@ -18,7 +18,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -130,6 +130,8 @@ function timed(cmd, args, outFile) {
   const seconds = (Number(wall?.[1] ?? 0) * 3600 + Number(wall?.[2]) * 60 + Number(wall?.[3]));
   return { seconds, rssMb: Number(rss?.[1]) / 1024, stdout: r.stdout };
 }
+// Other work on the machine inflates every tool's wall time: say how busy it was.
+const load = loadavg()[0];
 const qArgs = [join(ROOT, 'bin/qosprobe.js'), 'report', csvPath, '--by', 'location', '--format', 'csv'];
 const mArgs = ['--icsv', '--opprint', 'stats1', '-a', 'count,mean,p50,p95', '-f', 'rtt_median_ms', '-g', 'location_code', csvPath];
 let duckVersion = null;
@@ -234,7 +236,7 @@ if (SHOT) {
 const mlrVersion = mlr.stdout.trim();
 const section = `## Report vs Miller
 
-${ROWS.toLocaleString('en')} result rows (schema v1 CSV, ${sizeMb.toFixed(0)} MB, ${FIELDS.length} columns) over ${groups} locations (every regency/city code of the region table), aggregated by location. ${cpus().length} CPUs, Node ${process.version}, ${mlrVersion}. Median of ${ROUNDS} alternating rounds, wall time and peak RSS from \`/usr/bin/time -v\`.
+${ROWS.toLocaleString('en')} result rows (schema v1 CSV, ${sizeMb.toFixed(0)} MB, ${FIELDS.length} columns) over ${groups} locations (every regency/city code of the region table), aggregated by location. ${cpus().length} CPUs, Node ${process.version}, ${mlrVersion}. Median of ${ROUNDS} alternating rounds, wall time and peak RSS from \`/usr/bin/time -v\`. Load average when the rounds started: ${load.toFixed(1)}${load > cpus().length ? ' (a busy machine: every wall time is inflated; compare the ratios)' : ''}.
 Measured ${new Date().toISOString().slice(0, 10)} with \`npm run build && node bench/report-vs-miller.mjs --rounds ${ROUNDS} --write\`.
 
 | | wall time (s) | peak RSS (MB) |
@@ -245,7 +247,7 @@ Measured ${new Date().toISOString().slice(0, 10)} with \`npm run build && node b
 ${duckRows}
 qosprobe computes more than Miller here: per location the count, availability, mean/median/p95 of latency, jitter and loss, median/p10 of throughput, the TIPHON rating, and names from the region table. Memory is bounded by the number of groups (${groups} × 5 metrics × at most ${1024} exact values, then 0.5 %-error log buckets), not by the ${ROWS.toLocaleString('en')} rows; Miller keeps every value per group for its percentiles.
 
-Agreement with \`mlr stats1 -i\` (interpolated percentiles, the same type 7 definition), ${matched} of ${groups} locations matched, latency count mismatches ${countMismatch}; largest relative difference: mean ${maxRel.mean.toExponential(1)}, median ${maxRel.p50.toExponential(1)}, p95 ${maxRel.p95.toExponential(1)} (the quantiles come from the log-bucket sketch once a group passes 1,024 values: documented bound 5e-3).
+Agreement with \`mlr stats1 -i\` (interpolated percentiles, the same type 7 definition), ${matched} of ${groups} locations matched, latency count mismatches ${countMismatch}; largest relative difference (qosprobe's CSV has 3 decimals): mean ${maxRel.mean.toExponential(1)}, median ${maxRel.p50.toExponential(1)}, p95 ${maxRel.p95.toExponential(1)} (the quantiles come from the log-bucket sketch once a group passes 1,024 values: documented bound 5e-3).
 
 ${duckLine}
 
