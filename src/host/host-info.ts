@@ -10,7 +10,7 @@
 import { execFile } from 'node:child_process';
 import type { Systeminformation } from 'systeminformation';
 import type { Metrics } from '../records/schema.js';
-import { cellInfoFromMmcli, type CellInfo } from './mmcli.js';
+import { cellIdentityFromMmcli, cellInfoFromMmcli, type CellInfo } from './mmcli.js';
 import type * as Si from 'systeminformation';
 
 export type HostInfo = Pick<
@@ -29,6 +29,12 @@ export type HostInfo = Pick<
   | 'cell_rsrp_dbm'
   | 'cell_rsrq_db'
   | 'cell_sinr_db'
+  | 'cell_mcc_mnc'
+  | 'cell_band'
+  | 'cell_channel'
+  | 'cell_id'
+  | 'cell_tac'
+  | 'cell_lac'
 >;
 
 export interface SiSnapshot {
@@ -69,6 +75,7 @@ export function hostInfoFrom(si: SiSnapshot, cell: CellInfo | null): HostInfo {
     info.cell_rsrp_dbm = cell.cell_rsrp_dbm;
     info.cell_rsrq_db = cell.cell_rsrq_db;
     info.cell_sinr_db = cell.cell_sinr_db;
+    if (cell.identity) Object.assign(info, cell.identity);
   }
   return info;
 }
@@ -128,8 +135,17 @@ async function gather(opts: GatherOptions, timeoutMs: number): Promise<HostInfo>
 async function readCell(mmcli: NonNullable<GatherOptions['mmcli']>, timeoutMs: number): Promise<CellInfo | null> {
   try {
     // Signal figures need `mmcli -m any --signal-setup=N` once (an admin choice); without it they are "--".
+    const t0 = Date.now();
     const [modem, signal] = await Promise.all([mmcli(['-m', 'any', '-K'], timeoutMs), mmcli(['-m', 'any', '--signal-get', '-K'], timeoutMs).catch(() => '')]);
-    return cellInfoFromMmcli(modem, signal);
+    const cell = cellInfoFromMmcli(modem, signal);
+    if (cell.state === null) return cell; // no modem: nothing more to ask
+    // Which network and cell: 3GPP location (needs --location-enable-3gpp once) and the serving cell; within what is left of the budget.
+    const left = Math.max(100, timeoutMs - (Date.now() - t0));
+    const [location, cellInfo] = await Promise.all([
+      mmcli(['-m', 'any', '--location-get', '-K'], left).catch(() => ''),
+      mmcli(['-m', 'any', '--get-cell-info', '-K'], left).catch(() => ''),
+    ]);
+    return { ...cell, identity: cellIdentityFromMmcli(modem, location, cellInfo) };
   } catch {
     return null; // no mmcli, no ModemManager, no modem: not cellular as far as we can tell
   }

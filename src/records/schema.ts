@@ -123,6 +123,13 @@ export const FIELDS = [
   // the first hop, measured alongside every test
   f('gateway_rtt_ms', 'number', 'ms', 'Median RTT to the default gateway over 5 pings sent while the test ran (the site\'s own link); null when no gateway is known, host info is off (--no-host-info, --no-gateway-ping) or ping could not run.'),
   f('gateway_loss_percent', 'number', '%', 'Loss of those gateway pings (100 when the gateway answered none); null when gateway_rtt_ms could not be measured at all.'),
+  // which network and cell the modem is on (ModemManager), next to its radio figures
+  f('cell_mcc_mnc', 'string', '', 'Mobile country and network code of the serving network, e.g. 510-10 (ModemManager).'),
+  f('cell_band', 'string', '', 'Band of the serving cell, from its channel: B3 (LTE), n1 (NR, only when one band holds the channel; in EN-DC the NR leg); null when unknown.'),
+  f('cell_channel', 'integer', '', 'Serving cell channel: EARFCN (LTE), NR-ARFCN (NR) or UARFCN (UMTS).'),
+  f('cell_id', 'string', '', 'Serving cell identity, upper-case hex without leading zeros (28-bit E-UTRAN CI, 36-bit NR CI, 16/28-bit UMTS/GSM CI); in EN-DC (5G NSA) the LTE anchor\'s.'),
+  f('cell_tac', 'string', '', 'Tracking area code (LTE/NR), upper-case hex without leading zeros.'),
+  f('cell_lac', 'string', '', 'Location area code (GSM/UMTS), upper-case hex without leading zeros; null on LTE/NR, where the network sends none.'),
 ] as const satisfies readonly FieldDef[];
 
 export type FieldName = (typeof FIELDS)[number]['name'];
