@@ -53,7 +53,7 @@ describe('stamp with the last packet lost, through the impairment relay', () => 
   });
 
   it('is ok in every run, with the loss exactly as dropped (12 runs)', async () => {
-    const spec: StampSpec = { kind: 'stamp', count: 50, intervalMs: 1, timeoutMs: 150, port: relay.port, sizeBytes: 44, stateful: true };
+    const spec: StampSpec = { kind: 'stamp', count: 50, intervalMs: 1, timeoutMs: 500, port: relay.port, sizeBytes: 44, stateful: true };
     const plan = Array.from({ length: 12 }, (_, i) => ({ endpoint: { name: `r${i}`, host: '127.0.0.1' }, spec, probe: stamp as unknown as ProbeDef<BaseSpec> }));
     const res = await runPlan(plan, ctx, { onRecord: () => {} });
     const summary = res.records.map((r) => `${r.status}/${r.error_code}/${r.sent}/${r.received}/${r.loss_up_percent}`);

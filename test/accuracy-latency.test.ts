@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { runProbe } from './helpers/probe-run.js';
 
-const PING_HOLD_MS = 40;
+const PING_HOLD_MS = 200;
 let server: Server;
 let port: number;
 let pingRequests = 0;
@@ -31,7 +31,7 @@ describe('download latency under load', () => {
   it('idle and loaded RTT are TCP handshakes: a slow /ping handler is not in them', async () => {
     const { record: r } = await runProbe('download', { url: `http://127.0.0.1:${port}/down?bytes={bytes}`, duration_s: 1, streams: 1, bytes: 200_000 });
     expect(r.status).toBe('ok');
-    // The old method (GET /ping timed to the headers) gave ≥ 40 ms here.
+    // The old method (GET /ping timed to the headers) gave ≥ 200 ms here.
     expect(r.idle_rtt_ms as number).toBeLessThan(PING_HOLD_MS / 4);
     expect(r.loaded_rtt_median_ms as number).toBeLessThan(PING_HOLD_MS / 4);
     expect(pingRequests).toBe(0);

@@ -81,8 +81,8 @@ describe('tcp at 1 ms', () => {
     process.off('warning', onWarning);
     const packets = out.samples?.type === 'packets' ? out.samples.packets : [];
     expect(packets.filter((p) => p.rttMs !== null)).toHaveLength(1000);
-    // Loaded CI: generous, but the old schedule took 2.1 s (SYNs dropped while nothing accepted).
-    expect(elapsed).toBeLessThan(1_900);
+    // Loaded CI: generous, but the old schedule took at least 2.1 s (SYNs dropped while nothing accepted, resent after 1 s).
+    expect(elapsed).toBeLessThan(2_000);
     expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
   }, 10_000);
 

@@ -8,6 +8,7 @@ import { OUR_ERROR_ESTIMATE, STAMP_MAX_BYTES, STAMP_MIN_BYTES, decodeReflectorPa
 import { dominantError, readFamily } from './common.js';
 import type { ProbeDef } from './probe.js';
 import { runSchedule, sleep } from './schedule.js';
+import { MAX_SEND_CALL_MS } from './tcp.js';
 import type { BaseSpec, PacketSample, ProbeContext, ProbeOutcome } from './types.js';
 
 export interface StampSpec extends BaseSpec {
@@ -151,11 +152,14 @@ export async function runStamp(endpoint: { host: string }, spec: StampSpec, { si
     const s: Sent = { sentMono: 0, sentTs, rttMs: null, receivedAtMs: null, upMs: null, downMs: null, late: false, duplicates: 0, reflectorSeqs: new Set() };
     sent[seq] = s;
     outstanding++;
+    const before = performance.now();
     sock.send(buf);
     // After the send: on a connected socket Node and libuv make the sendmsg() call synchronously inside
     // send(), so its JavaScript and system-call time is not counted in the RTT (a reply is read in a
-    // later loop turn, never before this line).
-    s.sentMono = performance.now();
+    // later loop turn, never before this line). A longer gap than a send takes means the process lost
+    // the CPU around it: the earlier time then, which never makes the RTT too short.
+    const after = performance.now();
+    s.sentMono = after - before < MAX_SEND_CALL_MS ? after : before;
     return Promise.resolve();
   });
   startMs = sched.startMs;

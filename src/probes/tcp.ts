@@ -7,6 +7,9 @@ import { runSchedule } from './schedule.js';
 import type { BaseSpec, PacketSample } from './types.js';
 import { dominantError, readFamily } from './common.js';
 
+/** A send system call takes well under this; a longer gap means the process was descheduled around it. */
+export const MAX_SEND_CALL_MS = 1;
+
 export interface TcpSpec extends BaseSpec {
   kind: 'tcp';
   port: number;
@@ -105,10 +108,14 @@ export function attempt(host: string, port: number, timeoutMs: number, inFlight:
       finish({ rttMs, cut: false });
     });
     sock.once('error', (err) => finish({ rttMs: null, errorCode: measurementCodeFor(err), errorMessage: errorMessage(err), cut: false }));
-    sentAt = performance.now();
+    const before = performance.now();
+    sentAt = before;
     sock.connect({ host, port, noDelay: true });
     process.nextTick(() => {
-      if (!done) sentAt = performance.now();
+      const after = performance.now();
+      // Longer than a connect() call takes: the process lost the CPU in between, and whether before or after
+      // the SYN left is unknown; the earlier time never makes the RTT shorter than it was.
+      if (!done && after - before < MAX_SEND_CALL_MS) sentAt = after;
     });
   });
 }

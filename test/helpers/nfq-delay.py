@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""
+Test-only delay emulator (root): holds every packet that iptables sends to NFQUEUE `--queue-num N` for a
+delay (constant + uniform jitter, seeded) and then accepts it, and logs what it did, one JSON line per
+packet: {"q": queue, "id": packet id, "proto": IP protocol, "len": bytes, "in": arrival (ms, monotonic),
+"out": release (ms), "applied": out - in}. The log, not the nominal setting, is the ground truth.
+
+This kernel has no netem and nftables here has no `queue` statement, so the NFQUEUE target of iptables is
+used, spoken to over a raw netlink socket (no libnetfilter_queue binding needed: Debian has none for Python).
+Packets leave in arrival order (a FIFO: jitter alone never reorders, as in a real queue).
+
+  nfq-delay.py QUEUE DELAY_MS [JITTER_MS] [SEED]     # runs until SIGTERM; log on stdout
+"""
+import heapq
+import json
+import os
+import random
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+
+NETLINK_NETFILTER = 12
+NFNL_SUBSYS_QUEUE = 3
+NFQNL_MSG_PACKET, NFQNL_MSG_VERDICT, NFQNL_MSG_CONFIG = 0, 1, 2
+NFQA_CFG_CMD, NFQA_CFG_PARAMS = 1, 2
+NFQA_PACKET_HDR, NFQA_VERDICT_HDR, NFQA_PAYLOAD = 1, 2, 10
+NFQNL_CFG_CMD_BIND = 1
+NFQNL_COPY_PACKET = 2
+NLM_F_REQUEST = 1
+NLMSG_ERROR = 2
+NF_ACCEPT = 1
+
+
+def attr(kind, data):
+    length = 4 + len(data)
+    return struct.pack('=HH', length, kind) + data + b'\0' * ((4 - length % 4) % 4)
+
+
+def message(msg_type, queue, attrs, seq=0):
+    body = struct.pack('=BBH', socket.AF_UNSPEC, 0, socket.htons(queue)) + b''.join(attrs)
+    return struct.pack('=IHHII', 16 + len(body), (NFNL_SUBSYS_QUEUE << 8) | msg_type, NLM_F_REQUEST, seq, 0) + body
+
+
+def attrs_of(buf, off, end):
+    out = {}
+    while off + 4 <= end:
+        length, kind = struct.unpack_from('=HH', buf, off)
+        if length < 4:
+            break
+        out[kind & 0x7FFF] = buf[off + 4 : off + length]
+        off += (length + 3) & ~3
+    return out
+
+
+def main():
+    queue = int(sys.argv[1])
+    delay_ms = float(sys.argv[2])
+    jitter_ms = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+    rnd = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 1)
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    sock.bind((0, 0))
+    sock.send(message(NFQNL_MSG_CONFIG, queue, [attr(NFQA_CFG_CMD, struct.pack('!BxH', NFQNL_CFG_CMD_BIND, 0))]))
+    sock.send(message(NFQNL_MSG_CONFIG, queue, [attr(NFQA_CFG_PARAMS, struct.pack('!IB', 128, NFQNL_COPY_PACKET))]))
+    held = []  # heap of (release_ns, order, id, arrival_ns, proto, length)
+    order = 0
+    fifo_tail = 0
+    out = sys.stdout
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    print(json.dumps({'ready': True, 'queue': queue}), flush=True)
+    while not stop:
+        now = time.monotonic_ns()
+        while held and held[0][0] <= now:
+            _, _, pid, arrival, proto, length = heapq.heappop(held)
+            sock.send(message(NFQNL_MSG_VERDICT, queue, [attr(NFQA_VERDICT_HDR, struct.pack('!II', NF_ACCEPT, pid))]))
+            released = time.monotonic_ns()
+            out.write(json.dumps({'q': queue, 'id': pid, 'proto': proto, 'len': length, 'in': arrival / 1e6, 'out': released / 1e6, 'applied': (released - arrival) / 1e6}) + '\n')
+            now = released
+        out.flush()
+        # Sleep until the next release, but never past a packet's arrival; spin the last 0.2 ms.
+        wait = 0.05 if not held else max(0.0, (held[0][0] - time.monotonic_ns()) / 1e9 - 0.0002)
+        try:
+            ready, _, _ = select.select([sock], [], [], wait)
+        except InterruptedError:
+            continue
+        if not ready:
+            continue
+        while True:
+            try:
+                buf = sock.recv(65536, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                break
+            arrival = time.monotonic_ns()
+            off = 0
+            while off + 16 <= len(buf):
+                length, msg_type, _flags, _seq, _pid = struct.unpack_from('=IHHII', buf, off)
+                if length < 16:
+                    break
+                if msg_type == NLMSG_ERROR:
+                    (err,) = struct.unpack_from('=i', buf, off + 16)
+                    if err != 0:
+                        print(json.dumps({'netlink_error': err}), file=sys.stderr, flush=True)
+                elif msg_type & 0xFF == NFQNL_MSG_PACKET:
+                    a = attrs_of(buf, off + 20, off + length)
+                    pid = struct.unpack('!I', a[NFQA_PACKET_HDR][:4])[0]
+                    payload = a.get(NFQA_PAYLOAD, b'')
+                    proto = payload[9] if len(payload) > 9 else -1
+                    total = struct.unpack('!H', payload[2:4])[0] if len(payload) > 3 else len(payload)
+                    due = arrival + int((delay_ms + rnd.random() * jitter_ms) * 1e6)
+                    due = max(due, fifo_tail)
+                    fifo_tail = due
+                    order += 1
+                    heapq.heappush(held, (due, order, pid, arrival, proto, total))
+                off += (length + 3) & ~3
+    # Let what is held through, so the peers are not left with lost packets.
+    for _, _, pid, *_ in held:
+        sock.send(message(NFQNL_MSG_VERDICT, queue, [attr(NFQA_VERDICT_HDR, struct.pack('!II', NF_ACCEPT, pid))]))
+    out.flush()
+
+
+if __name__ == '__main__':
+    main()
