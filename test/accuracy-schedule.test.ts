@@ -81,8 +81,11 @@ describe('tcp at 1 ms', () => {
     process.off('warning', onWarning);
     const packets = out.samples?.type === 'packets' ? out.samples.packets : [];
     expect(packets.filter((p) => p.rttMs !== null)).toHaveLength(1000);
-    // Loaded CI: generous, but the old schedule took at least 2.1 s (SYNs dropped while nothing accepted, resent after 1 s).
-    expect(elapsed).toBeLessThan(2_000);
+    // The old schedule read no 'connect' event until its last send: median handshake ~500 ms, 2.1 s in all.
+    // A median is robust to a loaded host; the duration bound is loose for the same reason.
+    const rtts = packets.map((p) => p.rttMs as number).sort((a, b) => a - b);
+    expect(rtts[500]).toBeLessThan(100);
+    expect(elapsed).toBeLessThan(3_000);
     expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
   }, 10_000);
 
