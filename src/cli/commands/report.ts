@@ -56,6 +56,8 @@ export function makeReportCommand(io: CliIo): Command {
         'qosprobe report results/ --by location,endpoint --since 2026-11-01 --until 2026-12-01 --format csv -o nov.csv',
         'qosprobe report results/ --format html -o report.html     # one self-contained page with charts',
         'cat a.ndjson | qosprobe report - --profile ./my-profile.json --strict',
+        'qosprobe report results/ --by district --expect tps.csv   # silent polling stations per district',
+        'qosprobe report results/ --format geojson -o sites.geojson # for QGIS or kepler.gl',
       ) + '\nSamples are per record (latency = each test\'s rtt_median_ms); see docs/report.md. Exit 3 with --strict when input rows are unusable.\n',
     )
     .action(async (inputs: string[], flags: ReportFlags) => {
