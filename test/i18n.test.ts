@@ -1,6 +1,7 @@
 /** Human output in English and Indonesian; records never change with the language. */
 import { describe, expect, it } from 'vitest';
 import { MESSAGES, langOf, usageLine } from '../src/cli/i18n.js';
+import { whereWritten } from '../src/cli/execute.js';
 import { formatTable } from '../src/cli/ui.js';
 import type { ResultRecord } from '../src/records/schema.js';
 import { sampleRecords } from './helpers/records.js';
@@ -39,6 +40,19 @@ describe('summary table', () => {
   it('every language has every message', () => {
     expect(Object.keys(MESSAGES.id).sort()).toEqual(Object.keys(MESSAGES.en).sort());
     expect(MESSAGES.id.tableHead).toHaveLength(MESSAGES.en.tableHead.length);
+  });
+});
+
+describe('the line a run on a terminal ends with', () => {
+  const out = { format: 'csv' as const, path: 'r.csv', append: true };
+  it('English and Indonesian', () => {
+    expect(whereWritten(3, out, { code: '32.73', name: 'Jawa Barat / Kota Bandung' }, '/w', MESSAGES.en)).toBe(
+      'qosprobe: 3 records appended to /w/r.csv (csv); location 32.73 Jawa Barat / Kota Bandung',
+    );
+    expect(whereWritten(3, out, { code: '32.73', name: 'Jawa Barat / Kota Bandung' }, '/w', MESSAGES.id)).toBe(
+      'qosprobe: 3 rekaman ditambahkan ke /w/r.csv (csv); lokasi 32.73 Jawa Barat / Kota Bandung',
+    );
+    expect(whereWritten(1, { ...out, path: null }, { code: null, name: null }, '/w', MESSAGES.id)).toBe('qosprobe: 1 rekaman ditulis ke stdout (csv); tanpa kode lokasi');
   });
 });
 

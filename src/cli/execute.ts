@@ -16,6 +16,7 @@ import { toolVersion } from '../version.js';
 import type { CliIo } from './io.js';
 import type { FieldFlags } from './field-ops.js';
 import type { OutputFlags } from './options.js';
+import { MESSAGES, messagesFor, type Messages } from './i18n.js';
 import { createUi } from './ui.js';
 
 export interface ExecuteOptions {
@@ -153,7 +154,7 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
   sink.close(run);
   ui.summary(result.records, result.status);
   // A person at a terminal is told where the records went (a config's output.path is easy to forget) and for which site.
-  if (io.stderr.isTTY && !flags.quiet) io.stderr.write(whereWritten(sink.count, config.output, location, io.cwd) + '\n');
+  if (io.stderr.isTTY && !flags.quiet) io.stderr.write(whereWritten(sink.count, config.output, location, io.cwd, messagesFor(io)) + '\n');
 
   if (result.status === 'interrupted') io.setExitCode(EXIT.INTERRUPTED);
   else if (flags.failOnError && result.records.some((r) => r.status !== 'ok')) io.setExitCode(EXIT.TEST_FAILED);
@@ -161,8 +162,15 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
 }
 
 /** "qosprobe: 3 records appended to /home/t/results.csv (csv); location 32.73 Jawa Barat / Kota Bandung" */
-export function whereWritten(count: number, output: Config['output'], location: { code: string | null; name: string | null }, cwd: string): string {
-  const where = output.path === null || output.path === '-' ? 'written to stdout' : `${output.append ? 'appended to' : 'written to'} ${resolvePath(cwd, output.path)}`;
-  const loc = location.code === null ? 'no location code' : `location ${location.code}${location.name ? ` ${location.name}` : ' (not in the region table)'}`;
-  return `qosprobe: ${count} record${count === 1 ? '' : 's'} ${where} (${output.format}); ${loc}`;
+export function whereWritten(
+  count: number,
+  output: Config['output'],
+  location: { code: string | null; name: string | null },
+  cwd: string,
+  m: Messages = MESSAGES.en,
+): string {
+  const w = m.written;
+  const where = output.path === null || output.path === '-' ? w.stdout : (output.append ? w.appendedTo : w.writtenTo)(resolvePath(cwd, output.path));
+  const loc = location.code === null ? w.noLocation : w.location(location.code, location.name);
+  return `qosprobe: ${w.records(count)} ${where} (${output.format}); ${loc}`;
 }

@@ -23,12 +23,23 @@ export interface Messages {
   helpAfterError: string;
   /** commander's usage messages, matched by their English start. */
   usage: readonly [RegExp, string][];
-  demoRecords: (path: string) => string;
+  demoRecords: string;
   exitCodes: string;
   /** Command descriptions for --help (English ones live with each command). */
   commands: Record<string, string>;
   programDescription: string | null;
   langOption: string;
+  helpOption: string | null;
+  versionOption: string | null;
+  /** The line a run on a terminal ends with: how many records went where, for which location. */
+  written: {
+    records: (n: number) => string;
+    stdout: string;
+    appendedTo: (path: string) => string;
+    writtenTo: (path: string) => string;
+    noLocation: string;
+    location: (code: string, name: string | null) => string;
+  };
 }
 
 const en: Messages = {
@@ -40,12 +51,22 @@ const en: Messages = {
   signalAgain: (name) => `${name} again, exiting now`,
   helpAfterError: '(run with --help for usage)',
   usage: [],
-  demoRecords: (path) => `records: ${path} (pipe the demo to get them on stdout: qosprobe demo -f ndjson | jq .)`,
+  demoRecords: 'pipe the demo to get the records on stdout: qosprobe demo -f ndjson | jq .',
   exitCodes:
     'Exit codes: 0 ok, 1 test failed (--fail-on-error), 2 usage, 3 config, 4 output, 5 locked, 6 push pending, 70 internal error (a bug: please report it), 130 interrupted.',
   commands: {},
   programDescription: null,
   langOption: 'language of human output: en or id (default from LC_ALL / LC_MESSAGES / LANG: id* → Indonesian); records are never translated',
+  helpOption: null,
+  versionOption: null,
+  written: {
+    records: (n) => `${n} record${n === 1 ? '' : 's'}`,
+    stdout: 'written to stdout',
+    appendedTo: (p) => `appended to ${p}`,
+    writtenTo: (p) => `written to ${p}`,
+    noLocation: 'no location code',
+    location: (code, name) => `location ${code}${name ? ` ${name}` : ' (not in the region table)'}`,
+  },
 };
 
 const id: Messages = {
@@ -64,7 +85,7 @@ const id: Messages = {
     [/^missing required argument '(.*)'/, "argumen '$1' wajib diisi"],
     [/^too many arguments(.*)/, 'terlalu banyak argumen$1'],
   ],
-  demoRecords: (path) => `rekaman: ${path} (salurkan demo untuk mendapatkannya di stdout: qosprobe demo -f ndjson | jq .)`,
+  demoRecords: 'salurkan (pipe) demo untuk mendapatkan rekaman di stdout: qosprobe demo -f ndjson | jq .',
   exitCodes:
     'Kode keluar: 0 ok, 1 ada uji gagal (--fail-on-error), 2 cara pakai salah, 3 konfigurasi, 4 keluaran, 5 terkunci, 6 kiriman tertunda, 70 galat internal (bug: mohon laporkan), 130 dihentikan.',
   commands: {
@@ -87,6 +108,16 @@ const id: Messages = {
   programDescription:
     'Probe QoS lapangan: latensi, jitter, kehilangan paket dan throughput, ditandai kode lokasi, sebagai CSV, JSON atau NDJSON.',
   langOption: 'bahasa keluaran untuk manusia: en atau id (bawaan dari LC_ALL / LC_MESSAGES / LANG: id* → Indonesia); rekaman tidak diterjemahkan',
+  helpOption: 'tampilkan bantuan perintah',
+  versionOption: 'tampilkan nomor versi',
+  written: {
+    records: (n) => `${n} rekaman`,
+    stdout: 'ditulis ke stdout',
+    appendedTo: (p) => `ditambahkan ke ${p}`,
+    writtenTo: (p) => `ditulis ke ${p}`,
+    noLocation: 'tanpa kode lokasi',
+    location: (code, name) => `lokasi ${code}${name ? ` ${name}` : ' (tidak ada di tabel wilayah)'}`,
+  },
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, id };

@@ -29,7 +29,7 @@ export function createProgram(io: CliIo): Command {
   const m = messagesFor(io);
   const program = new Command('qosprobe')
     .description(m.programDescription ?? 'Field QoS probe: latency, jitter, packet loss and throughput, tagged with a location code, as CSV, JSON or NDJSON.')
-    .version(toolVersion(), '-V, --version')
+    .version(toolVersion(), '-V, --version', m.versionOption ?? undefined)
     // Root options only before the command name: `report --lang` stays the report's own option.
     .enablePositionalOptions()
     .showHelpAfterError(m.helpAfterError)
@@ -67,6 +67,7 @@ export function createProgram(io: CliIo): Command {
 /** exitOverride and output routing are per command in commander: set them on the whole tree. */
 function applyToAll(cmd: Command, io: CliIo, m: Messages): void {
   cmd.exitOverride();
+  if (m.helpOption) cmd.helpOption('-h, --help', m.helpOption);
   const described = m.commands[cmd.name()];
   if (described && cmd.parent) cmd.description(described);
   // --lang is read from argv before commander runs (help is built in that language); declared so it is accepted.

@@ -26,7 +26,7 @@ export function makeDemoCommand(io: CliIo): Command {
     } finally {
       await targets.close();
     }
-    if (flags.out !== opts.out && !flags.quiet) io.stderr.write(`${messagesFor(io).demoRecords(flags.out ?? '')}\n`);
+    if (flags.out !== opts.out && !flags.quiet) io.stderr.write(`qosprobe: ${messagesFor(io).demoRecords}\n`);
   });
   return cmd;
 }
