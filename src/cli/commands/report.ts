@@ -58,7 +58,7 @@ export function makeReportCommand(io: CliIo): Command {
         'cat a.ndjson | qosprobe report - --profile ./my-profile.json --strict',
         'qosprobe report results/ --by district --expect tps.csv   # silent polling stations per district',
         'qosprobe report results/ --format geojson -o sites.geojson # for QGIS or kepler.gl',
-      ) + '\nSamples are per record (latency = each test\'s rtt_median_ms); see docs/report.md. Exit 3 with --strict when input rows are unusable.\n',
+      ) + '\nSamples are per record (latency = each test\'s rtt_median_ms); see docs/report.md. Exit 3 when the input holds no record, or with --strict when any row is unusable.\n',
     )
     .action(async (inputs: string[], flags: ReportFlags) => {
       const [{ expandInputs }, { buildReport }, { parseTimeBound, isRegionKey }, { loadProfile }, { QosError }, { loadRegionTable }, { LABELS, langFromEnv }] = await Promise.all([
