@@ -5,7 +5,7 @@
  * read-only spool (issue 15 items 2 and 3, issue 10 item 9). Built CLI, as cron runs it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,11 +191,14 @@ describe.skipIf(!built)('push to an NDJSON receiver: nothing set aside silently'
       expect(first.stderr).toMatch(/HTTP 400: bad body \(this receiver accepts other batches\); moved to rejected\//);
       expect(first.stderr).toMatch(/1 set aside in .*rejected; once fixed: qosprobe spool requeue --all; exit 6/);
       expect(listSpool(s.dir).rejected.map((b) => b.id)).toEqual([s.ids[0]]);
-      expect((await runCli(['spool', '--spool', s.dir])).stdout).toMatch(/rejected .*requeue.*: 1/);
+      expect((await runCli(['spool', '--spool', s.dir])).stdout).toMatch(/rejected .*requeue.*: 1\n {2}\S+-rq-b0\.ndjson {2}\(HTTP 400: bad body \(this receiver accepts other batches\)\)/);
+      const listed = JSON.parse((await runCli(['spool', '--spool', s.dir, '--json'])).stdout) as { rejected: { id: string; reason: string }[] };
+      expect(listed.rejected).toMatchObject([{ id: s.ids[0], reason: 'HTTP 400: bad body (this receiver accepts other batches)' }]);
 
       const rq = await runCli(['spool', 'requeue', '--all', '--spool', s.dir]);
       expect(rq.code, rq.stderr).toBe(0);
       expect(listSpool(s.dir).pending.map((b) => b.id)).toEqual([s.ids[0]]);
+      expect(readdirSync(join(s.dir, 'rejected'))).toEqual([]); // its reason went with it
       refuse = false;
       const again = await runCli(['push', '--spool', s.dir, '--to', rx.url, '--format', 'ndjson']);
       expect(again.code, again.stderr).toBe(0);
@@ -239,6 +242,7 @@ describe.skipIf(!built)('push to an NDJSON receiver: nothing set aside silently'
       expect(readBatch(l.sent[0]!.path)).toHaveLength(40);
       expect(l.rejected).toHaveLength(1);
       expect(readFileSync(l.rejected[0]!.path, 'utf8')).toBe('{"truncated": \n');
+      expect(l.rejected[0]!.reason).toMatch(/^line 8 is not JSON \(from \S+-badline-b0\.ndjson\)$/);
     } finally {
       await rx.close();
     }

@@ -156,7 +156,7 @@ export async function pushSpool(opts: PushOptions): Promise<PushResult> {
   };
   const reject = (b: BatchInfo, reason: string) => {
     try {
-      moveBatch(opts.dir, b, 'rejected');
+      moveBatch(opts.dir, b, 'rejected', new Date(), reason);
       res.rejected.push(b.name);
       done.add(b.name);
       opts.onEvent?.({ type: 'rejected', batch: b, reason });

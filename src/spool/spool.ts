@@ -6,6 +6,7 @@
  *   sent/<name>.ndjson     sent (a 2xx was received); mtime = when it was sent; pruned by keep-days
  *   rejected/<name>.ndjson refused by a receiver that accepts other batches (4xx), or lines of a
  *                          batch that are not records: kept for a human; `spool requeue` puts them back
+ *   rejected/<name>.why    why it was set aside, one line
  *   .<name>.<pid>.tmp      being written; never a batch (a crash leaves only these behind)
  * <name> is `<UTC time>-<batch id>`, so name order is creation order and the batch id
  * (the run id) doubles as the Idempotency-Key.
@@ -13,7 +14,7 @@
  * Durability: write the temp file, fsync it, rename it into place, fsync the directory.
  * After a crash or power cut there is either a whole batch or none.
  */
-import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { QosError, ioError } from '../errors.js';
 import { writeAll } from '../output/write-all.js';
@@ -33,6 +34,8 @@ export interface BatchInfo {
   sizeBytes: number;
   /** Modification time: for sent batches, when they were sent. */
   mtime: Date;
+  /** Rejected batches: why they were set aside (rejected/<name>.why), when known. */
+  reason?: string;
 }
 
 export interface SpoolListing {
@@ -42,6 +45,9 @@ export interface SpoolListing {
   /** Leftover temp files of crashed writers (not batches). */
   temps: string[];
 }
+
+/** rejected/<name>.why: one line saying why the batch was set aside (not a batch: NAME_RE ignores it). */
+const WHY = '.why';
 
 const NAME_RE = /^(\d{8}T\d{6}\.\d{3}Z)-([A-Za-z0-9_-]{1,128})\.ndjson$/;
 
@@ -173,6 +179,13 @@ export function listSpool(dir: string): SpoolListing {
       }
       if (!st.isFile()) continue;
       const info: BatchInfo = { id: parsed.id, name, path: join(d, name), state, createdAt: parsed.createdAt, sizeBytes: st.size, mtime: st.mtime };
+      if (state === 'rejected') {
+        try {
+          info.reason = readFileSync(join(d, name + WHY), 'utf8').trim();
+        } catch {
+          // no reason kept (set aside by an older version, or by hand)
+        }
+      }
       (state === 'pending' ? out.pending : state === 'sent' ? out.sent : out.rejected).push(info);
     }
   };
@@ -232,6 +245,7 @@ export function setAsideLines(dir: string, b: BatchInfo, parsed: ParsedBatch): s
   try {
     const rej = join(dir, 'rejected');
     mkdirSync(rej, { recursive: true });
+    writeFileSync(join(rej, name + WHY), `${parsed.bad.map((x) => `line ${x.line} ${x.reason}`).join('; ')} (from ${b.name})\n`);
     writeFileDurable(rej, name, parsed.bad.map((x) => x.text + '\n').join(''));
     writeFileDurable(dir, b.name, parsed.goodLines.map((l) => l + '\n').join(''));
   } catch (err) {
@@ -275,6 +289,7 @@ export function requeueBatches(dir: string, which: { all: true } | { names: read
     if (l.pending.some((p) => p.name === b.name)) throw new QosError('USAGE', `${b.name} is also pending in ${dir}: not overwriting it`);
     try {
       renameSync(b.path, join(dir, b.name));
+      rmSync(b.path + WHY, { force: true });
     } catch (err) {
       throw ioError(`cannot move ${b.name} back from ${join(dir, 'rejected')}`, err);
     }
@@ -285,11 +300,13 @@ export function requeueBatches(dir: string, which: { all: true } | { names: read
 }
 
 /** Move a batch into sent/ (or rejected/); its mtime becomes the time of the move, for pruning. */
-export function moveBatch(dir: string, b: BatchInfo, to: 'sent' | 'rejected', now: Date = new Date()): BatchInfo {
+export function moveBatch(dir: string, b: BatchInfo, to: 'sent' | 'rejected', now: Date = new Date(), reason?: string): BatchInfo {
   const d = join(dir, to);
   const path = join(d, b.name);
   try {
     mkdirSync(d, { recursive: true });
+    // The reason first: a batch in rejected/ without it is only less explained, never lost.
+    if (to === 'rejected' && reason) writeFileSync(join(d, b.name + WHY), reason + '\n');
     renameSync(b.path, path);
     utimesSync(path, now, now);
   } catch (err) {

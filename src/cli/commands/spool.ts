@@ -40,7 +40,15 @@ export function makeSpoolCommand(io: CliIo): Command {
     const pruned = pruneSpool(dir, opts.keepDays ?? 14);
     const l = listSpool(dir);
     if (opts.json) {
-      const row = (b: (typeof l.pending)[number]) => ({ id: b.id, name: b.name, state: b.state, created_at: b.createdAt.toISOString(), size_bytes: b.sizeBytes, mtime: b.mtime.toISOString() });
+      const row = (b: (typeof l.pending)[number]) => ({
+        id: b.id,
+        name: b.name,
+        state: b.state,
+        created_at: b.createdAt.toISOString(),
+        size_bytes: b.sizeBytes,
+        mtime: b.mtime.toISOString(),
+        ...(b.state === 'rejected' ? { reason: b.reason ?? null } : {}),
+      });
       io.stdout.write(
         JSON.stringify({ spool: dir, pending: l.pending.map(row), sent: l.sent.map(row), rejected: l.rejected.map(row), pruned_sent: pruned.removedSent, temps: l.temps }, null, 2) + '\n',
       );
@@ -49,7 +57,7 @@ export function makeSpoolCommand(io: CliIo): Command {
       lines.push(`sent: ${l.sent.length}${pruned.removedSent.length ? ` (pruned ${pruned.removedSent.length} older than ${opts.keepDays ?? 14} days)` : ''}`);
       for (const b of l.sent) lines.push(`  ${b.name}  sent ${b.mtime.toISOString()}`);
       if (l.rejected.length) {
-        lines.push(`rejected (set aside, never retried on their own; send again with: qosprobe spool requeue --all): ${l.rejected.length}`, ...l.rejected.map((b) => `  ${b.name}`));
+        lines.push(`rejected (set aside, never retried on their own; send again with: qosprobe spool requeue --all): ${l.rejected.length}`, ...l.rejected.map((b) => `  ${b.name}${b.reason ? `  (${b.reason})` : ''}`));
       }
       io.stdout.write(lines.join('\n') + '\n');
     }
