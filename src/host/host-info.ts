@@ -10,6 +10,7 @@
 import { execFile } from 'node:child_process';
 import type { Systeminformation } from 'systeminformation';
 import type { Metrics } from '../records/schema.js';
+import { gatherClock, type ClockInfo } from './clock.js';
 import { cellIdentityFromMmcli, cellInfoFromMmcli, type CellInfo } from './mmcli.js';
 import type * as Si from 'systeminformation';
 
@@ -35,6 +36,9 @@ export type HostInfo = Pick<
   | 'cell_id'
   | 'cell_tac'
   | 'cell_lac'
+  | 'clock_synced'
+  | 'clock_offset_ms'
+  | 'clock_source'
 >;
 
 export interface SiSnapshot {
@@ -88,6 +92,8 @@ export interface GatherOptions {
   mmcli?(args: string[], timeoutMs: number): Promise<string>;
   /** Loads systeminformation (injectable for tests). */
   loadSi?(): Promise<SiLike>;
+  /** Reads the clock's synchronisation state (injectable for tests; default clock.ts's gatherClock). */
+  clock?(timeoutMs: number): Promise<ClockInfo>;
 }
 
 export type SiLike = Pick<typeof Si, 'networkInterfaceDefault' | 'networkInterfaces' | 'networkGatewayDefault' | 'wifiConnections'>;
@@ -109,6 +115,16 @@ export async function gatherHostInfo(opts: GatherOptions = {}): Promise<HostInfo
 
 async function gather(opts: GatherOptions, timeoutMs: number): Promise<HostInfo> {
   const platform = opts.platform ?? process.platform;
+  // The clock's state is asked in parallel with the network's (local tools only).
+  const clock = (opts.clock ?? ((t: number) => gatherClock({ platform, timeoutMs: t })))(Math.min(2000, timeoutMs)).catch(() => null);
+  const net = await gatherNetwork(opts, platform, timeoutMs).catch((): HostInfo => ({}));
+  const c = await clock;
+  // Only what is known: unknown columns stay empty (null) in the record.
+  if (c) for (const [k, v] of Object.entries(c) as [keyof ClockInfo, string | number | null][]) if (v !== null) Object.assign(net, { [k]: v });
+  return net;
+}
+
+async function gatherNetwork(opts: GatherOptions, platform: NodeJS.Platform, timeoutMs: number): Promise<HostInfo> {
   const si = await (opts.loadSi ?? loadSystemInformation)();
   const safe = <T>(p: () => Promise<T>, fallback: T) => p().then((v) => v ?? fallback, () => fallback);
   const [defaultIface, interfaces, gateway] = await Promise.all([

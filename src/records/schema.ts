@@ -130,6 +130,10 @@ export const FIELDS = [
   f('cell_id', 'string', '', 'Serving cell identity, upper-case hex without leading zeros (28-bit E-UTRAN CI, 36-bit NR CI, 16/28-bit UMTS/GSM CI); in EN-DC (5G NSA) the LTE anchor\'s.'),
   f('cell_tac', 'string', '', 'Tracking area code (LTE/NR), upper-case hex without leading zeros.'),
   f('cell_lac', 'string', '', 'Location area code (GSM/UMTS), upper-case hex without leading zeros; null on LTE/NR, where the network sends none.'),
+  // clock quality: can this record's timestamps be trusted
+  f('clock_synced', 'string', '', 'yes when the system clock was synchronised (NTP: chrony, systemd-timesyncd, w32tm) when the run started, no when not; null when unknown (no tool said).'),
+  f('clock_offset_ms', 'number', 'ms', 'Estimated offset of the system clock from its reference, positive when the local clock is ahead; null when unknown.'),
+  f('clock_source', 'string', '', 'Where clock_synced and clock_offset_ms come from: chrony, timesyncd, timedatectl, sntp or w32tm, and the reference server when known, e.g. "chrony 10.77.0.1".'),
 ] as const satisfies readonly FieldDef[];
 
 export type FieldName = (typeof FIELDS)[number]['name'];
