@@ -33,18 +33,26 @@ describe('STAMP one-way jitter: null with a reason when the reflector timestamps
     expect(m.jitter_down_ms).toBe(0);
   });
 
+  // u + d is the round trip less the residence whatever the far clock says, so a reflector that sets
+  // its receive and send times to the same junk (or whose clock steps) keeps the sum and moves u and d.
+  const sameJunk = (ups: number[]) => good.map((p, i) => ({ ...p, upMs: ups[i]!, downMs: 0.9 - ups[i]! }));
   it.each([
-    ['random reflector timestamps', [0.3e12, -0.7e12, 0.2e12, 0.9e12]],
-    ['a clock step of 1 s mid-test', [0.4, 0.4, 1000.4, 1000.4]],
-  ])('%s → null, with the reason in error_message, status still ok', (_label, ups) => {
-    const packets = good.map((p, i) => ({ ...p, upMs: ups[i]! }));
+    ['random reflector timestamps (receive = send time)', sameJunk([0.3e12, -0.7e12, 0.2e12, 0.9e12]), /up one-way delay changed by/],
+    ['a reflector clock step of 1 s mid-test', sameJunk([0.4, 0.4, 1000.4, 1000.4]), /up one-way delay changed by 1000\.000 ms between packets 1 and 2/],
+    ['independent random receive and send times', good.map((p, i) => ({ ...p, upMs: [3e11, -2e11, 5e11, 1e11][i]! })), /for packet 0, up \+ down one-way delay is/],
+  ])('%s → null, with the reason in error_message, status still ok', (_label, packets, why) => {
     const notes: string[] = [];
     const m = summarizePackets(packets, { intervalMs: 10, notes });
     expect(m).toMatchObject({ jitter_up_ms: null, jitter_down_ms: null, received: 4, rtt_median_ms: 1 });
-    expect(notes[0]).toMatch(/implausible.*up one-way delay changed by/);
+    expect(notes[0]).toMatch(why);
     const r = buildRecord(ctx, identity('stamp'), { target: 't', samples: { type: 'packets', intervalMs: 10, packets } });
     expect(r).toMatchObject({ status: 'ok', error_code: null, jitter_up_ms: null, jitter_down_ms: null });
     expect(r.error_message).toMatch(/^jitter_up_ms and jitter_down_ms are null: the reflector's timestamps are implausible/);
+  });
+
+  it('a loaded probe host: 15 ms between our timestamp and the send widens u and u + d alike, and is plausible', () => {
+    const packets = good.map((p, i) => (i === 2 ? { ...p, upMs: p.upMs! + 15 } : p));
+    expect(implausibleOneWay(packets)).toBeNull();
   });
 
   it('a change up to the larger RTT of the pair is plausible (the path really can do that)', () => {

@@ -69,24 +69,40 @@ function arrivalTime(p: PacketSample): number {
   return p.receivedAtMs ?? p.sentAtMs + (p.rttMs as number);
 }
 
-/** Slack on the one-way plausibility bound: timestamp resolution, plus clock drift (1000 ppm, 20× a poor crystal) over the gap. */
+/** Slack on the one-way plausibility bounds: timestamp resolution, plus clock drift (1000 ppm, 20× a poor crystal) over the gap. */
 const ONE_WAY_SLACK_MS = 2;
 const ONE_WAY_DRIFT = 1e-3;
+/**
+ * How far u + d (the round trip on our wall clock less the reflector's residence) may exceed the
+ * RTT: our wall timestamp is taken just before the send and the RTT's clock just after it, so a
+ * process descheduled in between (a loaded machine) widens the sum by that long; far below garbage.
+ */
+const LOCAL_DELAY_SLACK_MS = 1000;
 
 /**
- * One-way delays carry the unknown clock offset, but between two consecutive packets the
- * true one-way delay can change by at most the larger of their RTTs (each lies in [0, RTT]),
- * plus drift. A larger step in u or d means the far end's timestamps are not a clock (a
- * reflector that fills them with garbage) or a clock stepped mid-test: then no one-way jitter
- * can be computed, and a number would be recorded as fact (1e12 ms was). Returns why, or null
- * when every consecutive pair is plausible.
+ * Whether the far end's timestamps can be a clock. For each packet, u + d is free of the clock
+ * offset and must be its round trip (less the residence): between the RTT and the RTT plus our
+ * own send delay. Between two consecutive packets, each true one-way delay lies in [0, round
+ * trip], so u (and d) can change by at most the larger round trip of the pair, plus drift. A
+ * reflector that fills its timestamps with garbage (1.03e12 ms of "jitter" was recorded) or a
+ * clock that steps mid-test fails one of these; then no one-way jitter can be computed. Returns
+ * why, or null when every packet and consecutive pair is plausible.
  */
 export function implausibleOneWay(bySeq: readonly PacketSample[]): string | null {
+  const sumOf = (p: PacketSample) => (p.upMs ?? NaN) + (p.downMs ?? NaN);
+  for (const p of bySeq) {
+    if (p.rttMs == null || p.upMs == null || p.downMs == null) continue;
+    const sum = sumOf(p);
+    if (!(sum >= -ONE_WAY_SLACK_MS && sum <= p.rttMs + LOCAL_DELAY_SLACK_MS)) {
+      return `the reflector's timestamps are implausible (for packet ${p.seq}, up + down one-way delay is ${formatMs(sum)} against a round trip of ${formatMs(p.rttMs)})`;
+    }
+  }
   for (let i = 1; i < bySeq.length; i++) {
     const a = bySeq[i - 1]!;
     const b = bySeq[i]!;
     if (a.rttMs == null || b.rttMs == null || a.seq + 1 !== b.seq) continue;
-    const bound = Math.max(a.rttMs, b.rttMs) + ONE_WAY_SLACK_MS + ONE_WAY_DRIFT * Math.abs(b.sentAtMs - a.sentAtMs);
+    const roundTrip = Math.max(a.rttMs, b.rttMs, ...[sumOf(a), sumOf(b)].filter(Number.isFinite));
+    const bound = roundTrip + ONE_WAY_SLACK_MS + ONE_WAY_DRIFT * Math.abs(b.sentAtMs - a.sentAtMs);
     for (const [dir, x, y] of [
       ['up', a.upMs, b.upMs],
       ['down', a.downMs, b.downMs],
