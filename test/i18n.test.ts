@@ -1,4 +1,7 @@
 /** Human output in English and Indonesian; records never change with the language. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MESSAGES, langOf, usageLine } from '../src/cli/i18n.js';
 import { whereWritten } from '../src/cli/execute.js';
@@ -76,6 +79,11 @@ describe.skipIf(!builtCliAvailable())('the built CLI in each language', () => {
     const frob = await runCli(['--lang', 'id', 'frob']);
     expect(frob.stderr).toBe("qosprobe: perintah tidak dikenal 'frob'\n(jalankan dengan --help untuk cara pakai)\n");
     expect((await runCli(['--lang', 'xx', 'demo'])).code).toBe(2);
+    // The first message a new user meets, in a directory without a config.
+    const dir = mkdtempSync(join(tmpdir(), 'qosprobe-i18n-'));
+    const noConfig = await runCli(['run', '--lang', 'id'], { cwd: dir, env: { XDG_CONFIG_HOME: dir } });
+    expect(noConfig.code).toBe(3);
+    expect(noConfig.stderr).toMatch(/^qosprobe: berkas konfigurasi tidak ditemukan; sudah dicari di: .*Buat dengan "qosprobe init"/);
   });
 
   it('records are the same in both languages', async () => {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { QosError } from '../errors.js';
 import { configCandidates, findConfig, readConfigFile } from '../config/load.js';
 import type { Config } from '../config/types.js';
+import { messagesFor } from './i18n.js';
 import type { CliIo } from './io.js';
 
 export function emptyConfig(): Config {
@@ -22,8 +23,7 @@ export async function loadRequiredConfig(explicit: string | undefined, io: CliIo
   if (!path) {
     throw new QosError(
       'CONFIG_NOT_FOUND',
-      `no config file found; looked in: ${configCandidates(io.env, io.cwd).join(', ')}. ` +
-        `Create one with "qosprobe init", pass --config FILE, or try "qosprobe demo".`,
+      messagesFor(io).noConfig(configCandidates(io.env, io.cwd)),
     );
   }
   return readConfigFile(path);

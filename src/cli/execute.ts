@@ -72,7 +72,7 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
   if (requireLocation && config.location.code === null) {
     throw new QosError(
       'CONFIG_INVALID',
-      `${config.file ?? 'config'}: location.code: expected the region code of this site (e.g. "32.73"), found nothing; set it in the config, $QOSPROBE_LOCATION or --location`,
+      messagesFor(io).noLocation(config.file ?? 'config'),
     );
   }
   if (config.endpoints.length === 0) {

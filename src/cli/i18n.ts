@@ -30,6 +30,11 @@ export interface Messages {
   programDescription: string | null;
   langOption: string;
   helpOption: string | null;
+  /** The first messages a new user meets. */
+  noConfig: (looked: readonly string[]) => string;
+  noLocation: (file: string) => string;
+  initWrote: (path: string) => string;
+  initExists: (path: string) => string;
   versionOption: string | null;
   /** The line a run on a terminal ends with: how many records went where, for which location. */
   written: {
@@ -58,6 +63,12 @@ const en: Messages = {
   programDescription: null,
   langOption: 'language of human output: en or id (default from LC_ALL / LC_MESSAGES / LANG: id* → Indonesian); records are never translated',
   helpOption: null,
+  noConfig: (looked) =>
+    `no config file found; looked in: ${looked.join(', ')}. Create one with "qosprobe init", pass --config FILE, or try "qosprobe demo".`,
+  noLocation: (file) =>
+    `${file}: location.code: expected the region code of this site (e.g. "32.73"), found nothing; set it in the config, $QOSPROBE_LOCATION or --location`,
+  initWrote: (path) => `wrote ${path}: edit location.code and endpoints, then run "qosprobe run"`,
+  initExists: (path) => `${path} already exists; not overwriting it (remove it or use --out)`,
   versionOption: null,
   written: {
     records: (n) => `${n} record${n === 1 ? '' : 's'}`,
@@ -109,6 +120,12 @@ const id: Messages = {
     'Probe QoS lapangan: latensi, jitter, kehilangan paket dan throughput, ditandai kode lokasi, sebagai CSV, JSON atau NDJSON.',
   langOption: 'bahasa keluaran untuk manusia: en atau id (bawaan dari LC_ALL / LC_MESSAGES / LANG: id* → Indonesia); rekaman tidak diterjemahkan',
   helpOption: 'tampilkan bantuan perintah',
+  noConfig: (looked) =>
+    `berkas konfigurasi tidak ditemukan; sudah dicari di: ${looked.join(', ')}. Buat dengan "qosprobe init", berikan --config FILE, atau coba "qosprobe demo".`,
+  noLocation: (file) =>
+    `${file}: location.code: kode wilayah lokasi ini (mis. "32.73") belum diisi; isi di konfigurasi, $QOSPROBE_LOCATION atau --location`,
+  initWrote: (path) => `${path} ditulis: ubah location.code dan endpoints, lalu jalankan "qosprobe run"`,
+  initExists: (path) => `${path} sudah ada; tidak ditimpa (hapus dulu atau pakai --out)`,
   versionOption: 'tampilkan nomor versi',
   written: {
     records: (n) => `${n} rekaman`,

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { messagesFor } from '../i18n.js';
 import { examples } from '../options.js';
 
 export function makeInitCommand(io: CliIo): Command {
@@ -21,9 +22,9 @@ export function makeInitCommand(io: CliIo): Command {
         const code = (err as NodeJS.ErrnoException).code;
         throw new QosError(
           'OUTPUT_FAILED',
-          code === 'EEXIST' ? `${path} already exists; not overwriting it (remove it or use --out)` : `cannot write ${path}: ${(err as Error).message}`,
+          code === 'EEXIST' ? messagesFor(io).initExists(path) : `cannot write ${path}: ${(err as Error).message}`,
         );
       }
-      io.stderr.write(`wrote ${path}: edit location.code and endpoints, then run "qosprobe run"\n`);
+      io.stderr.write(`${messagesFor(io).initWrote(path)}\n`);
     });
 }
