@@ -5,7 +5,7 @@
  * bytes per hour it puts on the wire (IP + UDP headers included).
  *   node bench/monitor-cost.mjs [--endpoints 10] [--seconds 600] [--interval 1000]
  * Needs a build (npm run build). CPU from /proc/PID/stat (Linux): utime + stime over the run,
- * after a 10 s settle; RSS sampled every second, max reported. Goal (issue 12): < 1 % of a core, < 80 MB.
+ * after a 10 s settle; RSS sampled every second: median, last and max. Goal (issue 12): < 1 % of a core, < 80 MB.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,10 +61,17 @@ await new Promise((r) => setTimeout(r, 10_000));
 const t0 = ticks();
 const w0 = Date.now();
 let maxRss = 0;
-const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb())), 1000);
+const rssSamples = [];
+const sampler = setInterval(() => {
+  const r = rssMb();
+  rssSamples.push(r);
+  maxRss = Math.max(maxRss, r);
+}, 1000);
 await new Promise((r) => setTimeout(r, seconds * 1000));
 clearInterval(sampler);
 const cpuS = (ticks() - t0) / HZ;
+const rssEnd = rssMb();
+const rssMedian = [...rssSamples].sort((a, b) => a - b)[Math.floor(rssSamples.length / 2)] ?? rssEnd;
 const wallS = (Date.now() - w0) / 1000;
 mon.kill('SIGTERM');
 await new Promise((r) => mon.once('exit', r));
@@ -75,5 +82,5 @@ rmSync(dir, { recursive: true, force: true });
 // A STAMP packet is 44 bytes of UDP payload: 44 + 8 + 20 = 72 bytes on IPv4, a request and a reply.
 const bytesPerHour = endpoints * (3_600_000 / intervalMs) * 2 * 72;
 console.log(`monitor, ${endpoints} endpoints, one STAMP packet every ${intervalMs} ms each, ${Math.round(wallS)} s:`);
-console.log(`  CPU ${((100 * cpuS) / wallS).toFixed(2)} % of one core (${cpuS.toFixed(2)} s), max RSS ${maxRss.toFixed(1)} MB`);
+console.log(`  CPU ${((100 * cpuS) / wallS).toFixed(2)} % of one core (${cpuS.toFixed(2)} s), RSS median ${rssMedian.toFixed(1)} MB, at the end ${rssEnd.toFixed(1)} MB, max ${maxRss.toFixed(1)} MB (the region table is read at start and dropped: its memory goes back within ~30 s)`);
 console.log(`  on the wire ${(bytesPerHour / 1e6).toFixed(2)} MB/h (${(bytesPerHour / endpoints / 1e3).toFixed(0)} kB/h per endpoint); ${windows.length} window records, ${lossy} with loss`);
