@@ -116,3 +116,48 @@ export function schtasksCommand(input: ScheduleInput): { command: string; trLeng
   const tr = [input.node, input.bin, ...runArgs(input, true)].map(winQuote).join(' ');
   return { command: `schtasks /Create /F /TN "${name}" ${sc} /TR "${tr}"`, trLength: tr.replace(/\\"/g, '"').length };
 }
+
+/** `qosprobe monitor` as a service: it runs all the time, so a service that restarts it, not a timer. */
+export interface MonitorServiceInput {
+  node: string;
+  bin: string;
+  config: string | null;
+  extraArgs?: readonly string[];
+  name?: string;
+}
+
+function monitorArgs(input: MonitorServiceInput): string[] {
+  return ['monitor', ...(input.config ? ['--config', input.config] : []), ...(input.extraArgs ?? [])];
+}
+
+export function monitorSystemdService(input: MonitorServiceInput): { serviceName: string; service: string } {
+  const name = input.name ?? 'qosprobe-monitor';
+  const exec = [input.node, input.bin, ...monitorArgs(input)].map(sdQuote).join(' ');
+  const service = [
+    '[Unit]',
+    'Description=qosprobe continuous monitor (outages, degradations, alerts)',
+    'Wants=network-online.target',
+    'After=network-online.target',
+    '',
+    '[Service]',
+    `ExecStart=${exec}`,
+    // Window records go to the config's output or the spool; stdout would fill the journal.
+    'StandardOutput=null',
+    '# SIGTERM stops it cleanly (exit 0: last windows written, open incidents closed); 6: windows still wait in the spool.',
+    'SuccessExitStatus=6',
+    'Restart=always',
+    'RestartSec=10',
+    '',
+    '[Install]',
+    'WantedBy=default.target',
+    '',
+  ].join('\n');
+  return { serviceName: `${name}.service`, service };
+}
+
+/** Windows: a task that starts the monitor at boot and restarts it when it ends. */
+export function monitorSchtasksCommand(input: MonitorServiceInput): { command: string; trLength: number } {
+  const name = input.name ?? 'qosprobe-monitor';
+  const tr = [input.node, input.bin, ...monitorArgs(input)].map(winQuote).join(' ');
+  return { command: `schtasks /Create /F /TN "${name}" /SC ONSTART /RU SYSTEM /TR "${tr}"`, trLength: tr.replace(/\\"/g, '"').length };
+}
