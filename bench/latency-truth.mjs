@@ -12,8 +12,9 @@
  * (request in → reply out, tcpdump on the server's veth): the network's round trip, the truth every
  * tool should report. --write replaces the "RTT against the wire" section of docs/benchmarks.md.
  *
- * This kernel has no netem and the delay lab (../shared/lab/delaylab) is not there, so only the
- * 0 ms veth case is measured. Addresses: 10.77.IDX.1 (server) and .2 (client) inside the namespaces.
+ * --delay MS adds MS each way with the project's delay lab (iptables NFQUEUE and test/helpers/nfq-delay.py
+ * in a router namespace between the two; this kernel has no netem). Addresses: 10.77.IDX.x and
+ * 10.77.IDX+1.x inside the namespaces only.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({
     count: { type: 'string', default: '20' },
     interval: { type: 'string', default: '100' },
     idx: { type: 'string', default: '40' },
+    delay: { type: 'string', default: '0' },
     write: { type: 'boolean', default: false },
   },
 });
@@ -34,13 +36,17 @@ const runs = Number(args.runs);
 const count = Number(args.count);
 const intervalMs = Number(args.interval);
 const idx = Number(args.idx);
+/** One-way delay added by the delay lab, ms (0: a plain veth pair). */
+const delayMs = Number(args.delay);
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'qosprobe.js');
 const S = `htruth${idx}-s`;
 const C = `htruth${idx}-c`;
 const SDEV = `ht${idx}s`;
 const CDEV = `ht${idx}c`;
-const SIP = `10.77.${idx}.1`;
+const R = `htruth${idx}-r`;
+// With a delay: client 10.77.IDX.2 — router (IDX.1 | IDX+1.2) — server 10.77.IDX+1.1.
+const SIP = delayMs > 0 ? `10.77.${idx + 1}.1` : `10.77.${idx}.1`;
 const CIP = `10.77.${idx}.2`;
 const STAMP_PORT = 8862;
 const HTTP_PORT = 8080;
@@ -57,7 +63,7 @@ const median = (xs) => {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function labDown() {
-  for (const ns of [S, C]) {
+  for (const ns of [S, C, R]) {
     try {
       sh('ip', ['netns', 'pids', ns])
         .split('\n')
@@ -72,6 +78,7 @@ function labDown() {
 
 function labUp() {
   labDown();
+  if (delayMs > 0) return delayLabUp();
   sh('ip', ['netns', 'add', S]);
   sh('ip', ['netns', 'add', C]);
   sh('ip', ['link', 'add', SDEV, 'type', 'veth', 'peer', 'name', CDEV]);
@@ -87,6 +94,40 @@ function labUp() {
   }
   // ping as non-root needs this inside a fresh namespace; we are root anyway, but qosprobe's ping may run unprivileged.
   inNs(C, 'sysctl', ['-q', '-w', 'net.ipv4.ping_group_range=0 2147483647']);
+}
+
+/**
+ * Three namespaces: the router forwards between client and server and holds every forwarded packet
+ * delayMs (iptables NFQUEUE → test/helpers/nfq-delay.py), so the client's wire sees the delay and the
+ * server's does not: truth = client wire RTT − server hold, as without delay.
+ */
+function delayLabUp() {
+  for (const ns of [S, C, R]) sh('ip', ['netns', 'add', ns]);
+  const links = [
+    [C, CDEV, CIP, `ht${idx}rc`, `10.77.${idx}.1`],
+    [S, SDEV, SIP, `ht${idx}rs`, `10.77.${idx + 1}.2`],
+  ];
+  for (const [ns, dev, ip, rdev, rip] of links) {
+    sh('ip', ['link', 'add', dev, 'type', 'veth', 'peer', 'name', rdev]);
+    sh('ip', ['link', 'set', dev, 'netns', ns]);
+    sh('ip', ['link', 'set', rdev, 'netns', R]);
+    sh('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', dev]);
+    sh('ip', ['-n', R, 'addr', 'add', `${rip}/24`, 'dev', rdev]);
+    for (const [n, d] of [
+      [ns, dev],
+      [R, rdev],
+      [ns, 'lo'],
+    ])
+      sh('ip', ['-n', n, 'link', 'set', d, 'up']);
+    sh('ip', ['-n', ns, 'route', 'add', 'default', 'via', rip]);
+  }
+  sh('ip', ['-n', R, 'link', 'set', 'lo', 'up']);
+  inNs(R, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+  inNs(C, 'sysctl', ['-q', '-w', 'net.ipv4.ping_group_range=0 2147483647']);
+  inNs(R, 'iptables', ['-A', 'FORWARD', '-i', `ht${idx}rc`, '-j', 'NFQUEUE', '--queue-num', '0', '--queue-bypass']);
+  inNs(R, 'iptables', ['-A', 'FORWARD', '-i', `ht${idx}rs`, '-j', 'NFQUEUE', '--queue-num', '1', '--queue-bypass']);
+  const delayer = join(ROOT, 'test', 'helpers', 'nfq-delay.py');
+  return [startIn(R, 'python3', [delayer, '0', String(delayMs), '0', '1']), startIn(R, 'python3', [delayer, '1', String(delayMs), '0', '2'])];
 }
 
 function startIn(ns, cmd, a) {
@@ -218,8 +259,8 @@ if (process.getuid?.() !== 0) {
   process.exit(2);
 }
 const dir = mkdtempSync(join(tmpdir(), 'qosprobe-truth-'));
-labUp();
-const servers = [
+const delayers = labUp() ?? [];
+const servers = [...delayers,
   startIn(S, process.execPath, [BIN, 'serve', '--host', SIP, '--stamp-port', String(STAMP_PORT), '--http-port', String(HTTP_PORT), '-q']),
   startIn(S, 'irtt', ['server', '-b', `${SIP}:${IRTT_PORT}`]),
 ];
@@ -255,10 +296,11 @@ const rows = [...results].map(([name, r]) => {
   return `| ${name} | ${fmt(tool)} | ${fmt(median(r.clientWire))} | ${fmt(median(r.hold))} | ${fmt(wire)} | ${fmt(tool - wire)} |`;
 });
 const today = new Date().toISOString().slice(0, 10);
-const section = `## RTT against the wire
+const title = `## RTT against the wire${delayMs > 0 ? `, ${delayMs} ms each way` : ''}`;
+const section = `${title}
 
-veth between two network namespaces (no added delay), ${count} packets every ${intervalMs} ms per run, median over ${runs} alternating runs of each tool's median RTT, ${cpus().length} CPUs, Node ${process.version}.
-Measured ${today} with \`npm run build && sudo node bench/latency-truth.mjs --runs ${runs} --count ${count} --interval ${intervalMs} --write\`.
+${delayMs > 0 ? `${delayMs} ms each way added by the delay lab (a router namespace holding forwarded packets through NFQUEUE)` : 'veth between two network namespaces (no added delay)'}, ${count} packets every ${intervalMs} ms per run, median over ${runs} alternating runs of each tool's median RTT, ${cpus().length} CPUs, Node ${process.version}.
+Measured ${today} with \`npm run build && sudo node bench/latency-truth.mjs --runs ${runs} --count ${count} --interval ${intervalMs}${delayMs > 0 ? ` --delay ${delayMs}` : ''} --write\`.
 
 | method | tool reports (ms) | client wire RTT (ms) | far-end hold (ms) | network RTT, truth (ms) | bias (ms) |
 | --- | ---: | ---: | ---: | ---: | ---: |
@@ -272,6 +314,6 @@ console.log(section);
 if (args.write) {
   const p = join(ROOT, 'docs', 'benchmarks.md');
   const doc = readFileSync(p, 'utf8');
-  const re = /## RTT against the wire\n[\s\S]*?(?=\n## |$)/;
+  const re = new RegExp(`${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n[\\s\\S]*?(?=\n## |$)`);
   writeFileSync(p, re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}`);
 }
