@@ -74,6 +74,7 @@ describe('flags have the bounds of the config fields, and a bad one is a usage e
     ['download', { url: 'http://127.0.0.1/', duration_s: 1e9 }, {}, /^--duration: expected /],
     ['stamp', { size: 10 }, {}, /^--size: expected an integer from 44 to 65507, found number 10$/],
     ['http', { url: 'ftp://x/' }, {}, /^<url>: expected an http:\/\/ or https:\/\/ URL/],
+    ['http', { url: 'http://127.0.0.1/', max_redirects: 'x' }, {}, /^--max-redirects: expected an integer from 0 to 20, found "x"$/],
   ])('%s %j %j', (kind, fields, opts, message) => {
     const err = caught(() => adhocSpec({ kind, argument: '<url>' }, fields, opts, {}));
     expect(err.code).toBe('USAGE');

@@ -20,7 +20,7 @@ export function makeHttpCommand(io: CliIo) {
           .option('--ca-file <file>', 'trust this CA certificate (PEM) too')
           .option('-k, --insecure', 'accept any TLS certificate')
           .addOption(tokenOption())
-          .addOption(new Option('--max-redirects <n>', 'redirects to follow (0: report the 3xx)').argParser(Number)),
+          .addOption(new Option('--max-redirects <n>', 'redirects to follow (0: report the 3xx)').argParser(numberOrText)),
       toTest: (arg, o) => ({
         host: hostOf(arg),
         fields: { url: arg, expect_status: o.expectStatus, ca_file: o.caFile, insecure: o.insecure, token: o.token, max_redirects: o.maxRedirects },
@@ -42,4 +42,9 @@ export function hostOf(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** A number when it reads as one; otherwise the text, so the bounds check (the config field's) shows what was typed. */
+function numberOrText(v: string): number | string {
+  return v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
 }
