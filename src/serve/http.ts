@@ -40,9 +40,11 @@ export interface HttpServeLimits {
   uploadStats?: UploadStatsLimits;
   /** Slots: TRANSFER_LIMITS when absent. */
   transfers?: TransferLimits;
+  /** Open connections; beyond, a new one is closed at once (memory: docs/serve.md). Default 10 000. */
+  maxConnections?: number;
 }
 
-export const HTTP_SERVE_LIMITS: HttpServeLimits = { headersTimeoutMs: 10_000, idleTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 };
+export const HTTP_SERVE_LIMITS: HttpServeLimits = { headersTimeoutMs: 10_000, idleTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 10_000 };
 
 /**
  * What a transfer must do to keep its slot, so that connections trickling a byte now and then can't hold
@@ -206,6 +208,8 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
     },
   );
   server.setTimeout(limits.idleTimeoutMs, (sock) => sock.destroy());
+  // Each open connection costs memory: bound them, so the documented RSS bound holds.
+  server.maxConnections = limits.maxConnections ?? 10_000;
   // A malformed request line or headers: answer 400 (or just close a dead socket); never throw.
   server.on('clientError', (err: NodeJS.ErrnoException, sock) => {
     if (sock.writable && !sock.destroyed && err.code !== 'ECONNRESET') {

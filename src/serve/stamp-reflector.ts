@@ -13,7 +13,7 @@
  * Hot path (issue 9, hold time): receive time first, the reply built straight from the request's
  * bytes and sent before any bookkeeping but the bucket (and, stateful, the session counter).
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -130,7 +130,10 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
   const sock: Socket = createSocket({
     type: isIPv6(o.host) ? 'udp6' : 'udp4',
     ipv6Only: false,
-  });
+    // The destination is always the IP literal the request came from: send within the handler rather than
+    // after dns.lookup's next tick (the hold time counts every hop).
+    lookup: (address: string, _family: unknown, cb: (err: null, address: string, family: number) => void) => cb(null, address, isIPv6(address) ? 6 : 4),
+  } as SocketOptions);
   await new Promise<void>((resolve, reject) => {
     sock.once('error', reject);
     sock.bind(o.port, o.host, () => {
