@@ -78,9 +78,11 @@ export interface UploadStatsLimits {
   /** /up-stats requests per second per source (burst: statsBurst); beyond, 429. */
   statsPerSecond?: number;
   statsBurst?: number;
+  /** /up-stats requests per second from all sources together (burst: 2 s worth): a full row costs ~5 ms of CPU. */
+  statsTotalPerSecond?: number;
 }
 
-export const UPLOAD_STATS_LIMITS: UploadStatsLimits = { maxIds: 256, idleTtlMs: 120_000, maxBins: 36_000, statsPerSecond: 2, statsBurst: 10 };
+export const UPLOAD_STATS_LIMITS: UploadStatsLimits = { maxIds: 256, idleTtlMs: 120_000, maxBins: 36_000, statsPerSecond: 2, statsBurst: 10, statsTotalPerSecond: 50 };
 
 /** Interval of the receiver-side bins, ms: the transfer probes' (stats/throughput.ts THROUGHPUT_INTERVAL_MS). */
 export const UPLOAD_INTERVAL_MS = 100;
@@ -191,6 +193,8 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
   const usl = limits.uploadStats ?? UPLOAD_STATS_LIMITS;
   const statsRate = usl.statsPerSecond ?? UPLOAD_STATS_LIMITS.statsPerSecond ?? 2;
   const statsBuckets = new Buckets(statsRate, usl.statsBurst ?? UPLOAD_STATS_LIMITS.statsBurst ?? 10, 10_000);
+  const statsTotal = usl.statsTotalPerSecond ?? UPLOAD_STATS_LIMITS.statsTotalPerSecond ?? 50;
+  const statsAll = new Buckets(statsTotal, 2 * statsTotal, 1);
   const uploads = new UploadStats(usl);
 
   const server = createServer(
@@ -274,9 +278,10 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
       const id = url.searchParams.get('id');
       if (id === null || !UPLOAD_ID.test(id)) return reply(res, 400, { error: 'expected ?id=ID (8 to 64 characters of A-Z a-z 0-9 _ -)' });
       // Up to 36 000 bins (~72 KB) for a short request: rate-limited per source like the STAMP reflector.
-      if (!statsBuckets.take(sourceOf(req), performance.now())) {
+      const now = performance.now();
+      if (!statsBuckets.take(sourceOf(req), now) || !statsAll.take('all', now)) {
         res.setHeader('retry-after', '1');
-        return reply(res, 429, { error: `too many /up-stats requests from this source (${statsRate} per second)` });
+        return reply(res, 429, { error: `too many /up-stats requests (${statsRate} per second per source, ${statsTotal} in all)` });
       }
       const body = uploads.json(id);
       if (body === null) return reply(res, 404, { error: 'no upload bytes with this id (unknown, or expired)' });
