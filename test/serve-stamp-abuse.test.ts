@@ -90,20 +90,22 @@ describe('STAMP reflector under abuse: a legitimate sender keeps being answered'
     const flood = (async () => {
       while (performance.now() < end) {
         tick++;
-        // Each source alternates a valid packet with a random SSID (a new session each time) and a junk datagram:
-        // ~3000 datagrams/s in all, well within what one core reflects, so that what is tested is the tables.
-        for (const f of flooders) {
+        // Each source alternates a valid packet with a random SSID (a new session each time) and a junk datagram,
+        // 40 sources per tick: ~3000 datagrams/s in bursts of 40, well within what one core reflects and what the
+        // socket buffer holds, so that what is tested is the tables, not the CPU limit.
+        for (let k = 0; k < 40; k++) {
+          const f = flooders[(tick * 40 + k) % flooders.length] as (typeof flooders)[number];
           flooded++;
           if ((flooded + tick) % 2) f.sock.send(packet(flooded, randomBytes(2).readUInt16BE(0)), r.port, '127.0.0.1');
           else f.sock.send(randomBytes(1 + (flooded % 43)), r.port, '127.0.0.1');
         }
-        await sleep(60);
+        await sleep(12);
       }
     })();
     await sleep(300);
     const probe = await legit(r.port, '127.0.0.2', 20, end);
     await flood;
-    expect(flooded).toBeGreaterThan(2000);
+    expect(flooded).toBeGreaterThan(1500);
     expect(r.stats().evicted).toBeGreaterThan(500); // the table (500) turned over
     // The probe's own packets can only be lost in the kernel if the loop falls behind (the CPU limit, which a
     // loaded machine reaches in bursts); before the fix it got none at all.
