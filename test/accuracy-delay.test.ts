@@ -35,8 +35,16 @@ describe.skipIf(skip)('RTT under 10 ms each way of injected delay', () => {
   let lab: DelayLab;
   let server: ChildProcess;
   let dir: string;
+  /** Set when this kernel can't run the lab (no NFQUEUE target): the tests then skip, saying so. */
+  let labError: string | null = null;
   beforeAll(async () => {
-    lab = await createDelayLab(IDX, { delayMs: ONE_WAY_MS });
+    try {
+      lab = await createDelayLab(IDX, { delayMs: ONE_WAY_MS });
+    } catch (err) {
+      labError = err instanceof Error ? err.message : String(err);
+      console.warn(`accuracy-delay: skipped: the delay lab could not be built: ${labError}`);
+      return;
+    }
     dir = mkdtempSync(join(tmpdir(), 'qosprobe-delay-'));
     server = spawn('ip', ['netns', 'exec', lab.pair.server, process.execPath, BIN, 'serve', '--host', lab.pair.serverIp, '--stamp-port', '8862', '--http-port', '8080', '-q'], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 1500));
@@ -88,7 +96,8 @@ describe.skipIf(skip)('RTT under 10 ms each way of injected delay', () => {
     return { runs, truth: median(runs.map((m) => median(m.wire))), bias: median(runs.map((m) => (m.record.rtt_median_ms as number) - median(m.wire))) };
   }
 
-  it('tcp: handshake time within max(0.2 ms, 1%) of the wire, which the delayer log accounts for', async () => {
+  it('tcp: handshake time within max(0.2 ms, 1%) of the wire, which the delayer log accounts for', async (ctx) => {
+    if (labError) return ctx.skip();
     const ip = lab.pair.clientIp.replaceAll('.', '\\.');
     const { runs, truth, bias } = await biasOf(['tcp', `${lab.pair.serverIp}:8080`, '-c', '20', '-i', '60'], (l) => {
       const syn = new RegExp(`${ip}\\.(\\d+) > .*Flags \\[S\\],`).exec(l);
@@ -108,7 +117,8 @@ describe.skipIf(skip)('RTT under 10 ms each way of injected delay', () => {
     expect(Math.abs(bias)).toBeLessThanOrEqual(bar(truth));
   }, 45_000);
 
-  it('icmp (system ping): within max(0.2 ms, 1%) of the wire', async () => {
+  it('icmp (system ping): within max(0.2 ms, 1%) of the wire', async (ctx) => {
+    if (labError) return ctx.skip();
     const { runs, truth, bias } = await biasOf(['ping', lab.pair.serverIp, '-c', '20', '-i', '60'], (l) => {
       const q = /ICMP echo request, id (\d+), seq (\d+)/.exec(l);
       if (q) return { key: `${q[1]}/${q[2]}`, req: true };
@@ -120,7 +130,8 @@ describe.skipIf(skip)('RTT under 10 ms each way of injected delay', () => {
     expect(Math.abs(bias)).toBeLessThanOrEqual(bar(truth));
   }, 45_000);
 
-  it('stamp: not below the wire less the reflector, and within 1 ms of the wire (the reflector hold is documented)', async () => {
+  it('stamp: not below the wire less the reflector, and within 1 ms of the wire (the reflector hold is documented)', async (ctx) => {
+    if (labError) return ctx.skip();
     const { runs, truth, bias } = await biasOf(['stamp', `${lab.pair.serverIp}:8862`, '-c', '20', '-i', '60'], (l) => {
       if (l.includes(`> ${lab.pair.serverIp}.8862: UDP`)) return { key: 'u', req: true };
       if (l.includes(`${lab.pair.serverIp}.8862 > `)) return { key: 'u', req: false };

@@ -49,8 +49,9 @@ function startDelayer(ns: string, queue: number, delayMs: number, jitterMs: numb
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (l) => {
-      const j = JSON.parse(l) as { ready?: boolean; proto?: number; len?: number; applied?: number };
+      const j = JSON.parse(l) as { ready?: boolean; error?: string; proto?: number; len?: number; applied?: number };
       if (j.ready) return resolve(child);
+      if (j.error) return reject(new Error(j.error));
       into.push({ proto: j.proto!, len: j.len!, appliedMs: j.applied! });
     });
     child.once('exit', (code) => reject(new Error(`nfq-delay.py exited (${code})`)));

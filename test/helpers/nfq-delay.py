@@ -30,6 +30,7 @@ NFQA_PACKET_HDR, NFQA_VERDICT_HDR, NFQA_PAYLOAD = 1, 2, 10
 NFQNL_CFG_CMD_BIND = 1
 NFQNL_COPY_PACKET = 2
 NLM_F_REQUEST = 1
+NLM_F_ACK = 4
 NLMSG_ERROR = 2
 NF_ACCEPT = 1
 
@@ -39,9 +40,23 @@ def attr(kind, data):
     return struct.pack('=HH', length, kind) + data + b'\0' * ((4 - length % 4) % 4)
 
 
-def message(msg_type, queue, attrs, seq=0):
+def message(msg_type, queue, attrs, seq=0, flags=NLM_F_REQUEST):
     body = struct.pack('=BBH', socket.AF_UNSPEC, 0, socket.htons(queue)) + b''.join(attrs)
-    return struct.pack('=IHHII', 16 + len(body), (NFNL_SUBSYS_QUEUE << 8) | msg_type, NLM_F_REQUEST, seq, 0) + body
+    return struct.pack('=IHHII', 16 + len(body), (NFNL_SUBSYS_QUEUE << 8) | msg_type, flags, seq, 0) + body
+
+
+def configure(sock, queue, seq, attrs):
+    """Send a config message and wait for its acknowledgement; exit if the kernel refuses it."""
+    sock.send(message(NFQNL_MSG_CONFIG, queue, attrs, seq, NLM_F_REQUEST | NLM_F_ACK))
+    while True:
+        buf = sock.recv(65536)
+        _length, msg_type, _flags, got_seq, _pid = struct.unpack_from('=IHHII', buf, 0)
+        if msg_type == NLMSG_ERROR and got_seq == seq:
+            (err,) = struct.unpack_from('=i', buf, 16)
+            if err != 0:
+                print(json.dumps({'error': f'nfqueue config refused: errno {-err}'}), flush=True)
+                sys.exit(1)
+            return
 
 
 def attrs_of(buf, off, end):
@@ -63,8 +78,8 @@ def main():
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     sock.bind((0, 0))
-    sock.send(message(NFQNL_MSG_CONFIG, queue, [attr(NFQA_CFG_CMD, struct.pack('!BxH', NFQNL_CFG_CMD_BIND, 0))]))
-    sock.send(message(NFQNL_MSG_CONFIG, queue, [attr(NFQA_CFG_PARAMS, struct.pack('!IB', 128, NFQNL_COPY_PACKET))]))
+    configure(sock, queue, 1, [attr(NFQA_CFG_CMD, struct.pack('!BxH', NFQNL_CFG_CMD_BIND, 0))])
+    configure(sock, queue, 2, [attr(NFQA_CFG_PARAMS, struct.pack('!IB', 128, NFQNL_COPY_PACKET))])
     held = []  # heap of (release_ns, order, id, arrival_ns, proto, length)
     order = 0
     fifo_tail = 0
