@@ -1,12 +1,13 @@
 /**
  * `qosprobe trace` through a chain of namespaces, client → r1 → r2 → r3 → server (root only):
  * loss injected on r2 with nft, counted by named counters (the truth), and an ICMP rate limit
- * on r1 alone. Delay ordering would need ../shared/lab/delaylab, which this checkout lacks
- * (and this kernel has no netem): the delay verdict is tested on fixtures (trace.test.ts).
+ * on r1 alone, and delays at r2 and r3 through the project's NFQUEUE delayer (helpers/delaylab.ts:
+ * this kernel has no netem and ../shared/lab/delaylab is not in this checkout).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, builtCliAvailable, ndjson } from './helpers/cli.js';
+import { delayLabUnavailable, startDelayer, type Applied } from './helpers/delaylab.js';
 import { isRoot } from './helpers/netns.js';
 import { counterPackets, createTraceLab, labTools, type TraceLab } from './helpers/trace-lab.js';
 
@@ -124,6 +125,37 @@ describe.skipIf(missing !== null)(`trace through a chain of three routers (netns
     const dropped = counterPackets(lab, lab.ns.r1, 'tracelab', 'gw');
     expect(rec).toMatchObject({ test: 'icmp', status: 'ok', gateway: lab.gatewayIp, gateway_loss_percent: (100 * dropped) / 5, loss_percent: 0 });
     if (dropped < 5) expect(rec!.gateway_rtt_ms).toEqual(expect.any(Number));
+  });
+
+  it('delays injected at r2 (20 ms) and r3 (40 ms), logged as applied: hop RTTs ordered and stepped as injected, delay begins at hop 2', async () => {
+    const missingDelay = delayLabUnavailable();
+    if (missingDelay) return void console.warn(`skipped: ${missingDelay}`);
+    // Each router holds what arrives from the client side before routing (before the TTL expires), so
+    // hop 2's probes and everything beyond wait at r2, hop 3's and beyond at r3 too.
+    const applied: { r2: Applied[]; r3: Applied[] } = { r2: [], r3: [] };
+    const delayers: ChildProcess[] = [];
+    const setups = [
+      [lab.ns.r2, lab.r2InDev, 20, applied.r2],
+      [lab.ns.r3, lab.r3InDev, 40, applied.r3],
+    ] as const;
+    try {
+      for (const [ns, dev, ms, log] of setups) {
+        lab.exec(ns, 'iptables', ['-t', 'mangle', '-A', 'PREROUTING', '-i', dev, '-j', 'NFQUEUE', '--queue-num', '0', '--queue-bypass']);
+        delayers.push(await startDelayer(ns, 0, ms, 0, 7, log));
+      }
+      const [trace, ...hops] = await traceInClient(lab, [lab.serverIp, '--count', '10', '--interval', '100', '--timeout', '1000']);
+      const med = hops.map((h) => h.rtt_median_ms as number);
+      const truth = (xs: Applied[]) => [...xs.map((a) => a.appliedMs)].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      expect(med[0]!).toBeLessThan(med[1]!);
+      expect(med[1]!).toBeLessThan(med[2]!);
+      // The steps between hops are the delays the routers applied (their logs), within a few ms of host time.
+      expect(Math.abs(med[1]! - med[0]! - truth(applied.r2))).toBeLessThan(8);
+      expect(Math.abs(med[2]! - med[1]! - truth(applied.r3))).toBeLessThan(8);
+      expect(trace).toMatchObject({ trace_delay_hop: 2, trace_loss_hop: null });
+    } finally {
+      for (const d of delayers) d.kill('SIGTERM');
+      for (const [ns] of setups) lab.exec(ns, 'iptables', ['-t', 'mangle', '-F']);
+    }
   });
 
   it('no gateway known (a namespace with only loopback): gateway columns null, never 0', async () => {

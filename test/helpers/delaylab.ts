@@ -42,7 +42,7 @@ export function delayLabUnavailable(): string | null {
   return null;
 }
 
-function startDelayer(ns: string, queue: number, delayMs: number, jitterMs: number, seed: number, into: Applied[]): Promise<ChildProcess> {
+export function startDelayer(ns: string, queue: number, delayMs: number, jitterMs: number, seed: number, into: Applied[]): Promise<ChildProcess> {
   const child = spawn('ip', ['netns', 'exec', ns, 'python3', join(import.meta.dirname, 'nfq-delay.py'), String(queue), String(delayMs), String(jitterMs), String(seed)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -19,8 +19,9 @@ export interface TraceLab {
   hopIps: string[];
   /** The client's gateway (r1). */
   gatewayIp: string;
-  /** Device names: r2's link towards r1 (where loss is injected on its way in). */
+  /** Device names: r2's link towards r1 (where loss is injected on its way in), r3's towards r2. */
   r2InDev: string;
+  r3InDev: string;
   exec(ns: string, cmd: string, args: string[]): string;
   nft(ns: string, script: string): void;
   teardown(): void;
@@ -95,6 +96,7 @@ export function createTraceLab(prefix = 'trace', base = 80): TraceLab {
     hopIps: [net(0, 1), net(1, 2), net(2, 2), net(3, 2)],
     gatewayIp: net(0, 1),
     r2InDev: `${prefix.slice(0, 5)}${base + 1}r`,
+    r3InDev: `${prefix.slice(0, 5)}${base + 2}r`,
     exec: (ns, cmd, args) => sh('ip', ['netns', 'exec', ns, cmd, ...args]),
     nft: (ns, script) => {
       sh('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], script);
