@@ -7,15 +7,35 @@ import type { CliIo } from './io.js';
 import { MESSAGES, langOf } from './i18n.js';
 import { createProgram } from './program.js';
 
+/** After the first signal, how long the command gets to write what it measured before the process exits anyway. */
+const SIGNAL_GRACE_MS = 5000;
+/** After the command finished, how long open handles may keep the process alive before that is treated as a bug. */
+const LINGER_MS = 1000;
+
 export async function main(argv: string[]): Promise<void> {
+  // A name lookup through the OS (getaddrinfo) cannot be cancelled, and the process cannot exit before it
+  // returns: with a dead DNS server glibc's default retries (5 s × 2 per server) held the process ~10 s after
+  // its records were written. Probes time out and count lookups themselves, so the OS gets one try, with no
+  // shorter wait than their 3 s default. A user's own RES_OPTIONS wins.
+  process.env.RES_OPTIONS ??= 'timeout:3 attempts:1';
   const ctl = new AbortController();
   const lang = langOf(argv.slice(2), process.env);
   let signals = 0;
+  let finished = false;
   const onSignal = (name: NodeJS.Signals) => {
     signals++;
+    if (finished) {
+      // The command is done and something still holds the process: nothing is left to write.
+      process.exit(EXIT.INTERRUPTED);
+    }
     if (signals === 1) {
-      // First signal: stop measuring, write what was measured, exit 130.
+      // First signal: stop measuring, write what was measured, exit 130. A command that does not
+      // stop in time must not outlive a cron wrapper's single SIGTERM (issue 15).
       ctl.abort(name);
+      setTimeout(() => {
+        process.stderr.write(`qosprobe: still running ${SIGNAL_GRACE_MS / 1000} s after ${name}, exiting now\n`);
+        process.exit(EXIT.INTERRUPTED);
+      }, SIGNAL_GRACE_MS).unref();
       return;
     }
     // Second signal: the user means it. Records already written are whole.
@@ -48,9 +68,28 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     process.exitCode = reportError(err, io);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    // The handlers stay: a signal from here on ends the process at once (see onSignal).
+    finished = true;
+    exitIfLingering();
   }
+}
+
+/**
+ * Backstop once the command is done: the process should end by itself now. If a handle is still open
+ * after LINGER_MS, that is a leak (a bug: exit 70 unless the command already failed), except a name
+ * lookup the OS cannot cancel (getaddrinfo against a dead resolver), which is waited for no longer.
+ */
+function exitIfLingering(): void {
+  setTimeout(() => {
+    // stdout/stderr still flushing to a slow reader are no leak: let them finish.
+    const open = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap' && r !== 'FSReqCallback' && r !== 'WriteWrap');
+    if (open.length === 0) return;
+    if (open.some((r) => r !== 'GetAddrInfoReqWrap')) {
+      process.stderr.write(`qosprobe: internal error (please report it): still running after the command finished (open: ${[...new Set(open)].join(', ')})\n`);
+      if (!process.exitCode) process.exitCode = EXIT.INTERNAL;
+    }
+    process.exit();
+  }, LINGER_MS).unref();
 }
 
 /** One line for user errors, never a stack trace; a stack only for our own bugs. */

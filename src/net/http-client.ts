@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
 import type { Dispatcher, buildConnector } from 'undici';
 import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import { systemResolverLabel } from './resolve.js';
 
 export interface HttpClientOptions {
   /** PEM file of a CA to trust (on top of the system store), e.g. a self-signed server's. */
@@ -99,6 +100,8 @@ export async function createHttpClient(o: HttpClientOptions = {}): Promise<HttpC
   const ca = o.caFile ? await readFile(o.caFile, 'utf8') : undefined;
   const connectTimeoutMs = o.connectTimeoutMs ?? 10_000;
   const opened: ConnectionPhases[] = [];
+  // Name lookups in progress: a request that times out while its connection is still being resolved failed at DNS.
+  let resolving = 0;
 
   // undici calls this for every new connection; it must call back with a connected socket.
   const connector = (
@@ -117,7 +120,13 @@ export async function createHttpClient(o: HttpClientOptions = {}): Promise<HttpC
       callback(err, s);
     };
     const timer = setTimeout(
-      () => finish(new QosError('TIMEOUT', `no connection to ${host}:${port} within ${connectTimeoutMs} ms`), null),
+      () =>
+        finish(
+          phases.remoteAddress === null && isIP(host) === 0
+            ? new QosError('DNS_FAILED', `cannot resolve ${host}: no answer from the ${systemResolverLabel()} within ${connectTimeoutMs} ms`)
+            : new QosError('TIMEOUT', `no connection to ${host}:${port} within ${connectTimeoutMs} ms`),
+          null,
+        ),
       connectTimeoutMs,
     );
     const phases: ConnectionPhases = { dnsMs: null, connectMs: null, tlsMs: null, remoteAddress: null };
@@ -125,10 +134,13 @@ export async function createHttpClient(o: HttpClientOptions = {}): Promise<HttpC
       let address = host;
       if (isIP(host) === 0) {
         const t = performance.now();
+        resolving++;
         try {
           address = (await lookup(host, { verbatim: true })).address;
         } catch (err) {
-          return finish(phaseError('DNS_FAILED', `cannot resolve ${host}`, err), null);
+          return finish(phaseError('DNS_FAILED', `cannot resolve ${host} (${systemResolverLabel()})`, err), null);
+        } finally {
+          resolving--;
         }
         phases.dnsMs = performance.now() - t;
       }
@@ -219,7 +231,14 @@ export async function createHttpClient(o: HttpClientOptions = {}): Promise<HttpC
         res.totalMs = performance.now() - t0;
         if (r.readText) res.text = Buffer.concat(textParts).toString('utf8');
       } catch (err) {
-        const cause = timedOut ? ctl.signal.reason : r.signal?.aborted ? new QosError('ABORTED', 'aborted') : err;
+        const host = new URL(url).hostname;
+        const cause = timedOut
+          ? resolving > 0 && opened.length === before
+            ? new QosError('DNS_FAILED', `cannot resolve ${host}: no answer from the ${systemResolverLabel()} within ${r.timeoutMs} ms`)
+            : ctl.signal.reason
+          : r.signal?.aborted
+            ? new QosError('ABORTED', 'aborted')
+            : err;
         res.error = { code: measurementCodeFor(cause), message: errorMessage(cause) };
       } finally {
         clearTimeout(timer);

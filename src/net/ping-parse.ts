@@ -142,6 +142,22 @@ function classify(line: string): PingFailureKind | 'ignore' {
   return 'unknown';
 }
 
+/**
+ * Why ping refused to start, from what it printed before giving up ("ping: connect: Network is
+ * unreachable" with no route or a downed interface; "Cannot assign requested address" when the
+ * source address is gone), so such a test reads like every other probe's (docs/failures.md).
+ * Null: some other failure (bad option, permission), which stays PING_FAILED.
+ */
+export function pingStartFailureCode(text: string): 'NETWORK_UNREACHABLE' | 'HOST_UNREACHABLE' | null {
+  if (/network is unreachable|cannot assign requested address|network is down/i.test(text)) return 'NETWORK_UNREACHABLE';
+  for (const line of text.split(/\r?\n/)) {
+    const kind = classify(line);
+    if (kind === 'net-unreachable') return 'NETWORK_UNREACHABLE';
+    if (kind === 'unreachable') return 'HOST_UNREACHABLE';
+  }
+  return null;
+}
+
 /** `0,045` → 0.045. */
 function num(s: string): number {
   return Number(s.replace(',', '.'));

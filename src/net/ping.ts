@@ -24,7 +24,7 @@ import { platform as osPlatform } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { PingConfig } from 'ping';
 import { QosError, errorMessage } from '../errors.js';
-import { parsePingOutput } from './ping-parse.js';
+import { parsePingOutput, pingStartFailureCode } from './ping-parse.js';
 
 export interface PingOptions {
   /** An IP address: resolve names before (DNS time stays out of the RTT, and ping would resolve again). */
@@ -139,6 +139,7 @@ export function pingDurationMs(o: Pick<PingOptions, 'count' | 'intervalMs' | 'ti
  * Run one ping test. Resolves with whatever ping printed, also when it was stopped early
  * (`stoppedBy`). Rejects with QosError:
  * - PING_UNAVAILABLE: no ping binary (ENOENT), not executable, or an unsupported platform;
+ * - NETWORK_UNREACHABLE / HOST_UNREACHABLE: ping refused to start for want of a route or address;
  * - PING_FAILED: ping ended by itself, unsuccessfully, before printing a usable result (bad
  *   option, an interval below what a non-root user may use, unknown host, sendto failing): the
  *   message is its stderr;
@@ -240,7 +241,9 @@ function failedOnItsOwn(run: PingRun): QosError | null {
   if (parsed.status === 'parsed' && (parsed.complete || parsed.flavour === 'windows')) return null;
   const how = run.exitCode !== null ? `exit code ${run.exitCode}` : `signal ${run.exitSignal ?? '?'}`;
   const said = excerpt(run.stderr) || excerpt(run.stdout);
-  return new QosError('PING_FAILED', `ping failed (${how})${said ? `: ${said}` : ' and printed nothing'}`);
+  // Refused for want of a route or an address: the same failure, and code, as in every other probe.
+  const code = pingStartFailureCode(run.stderr) ?? 'PING_FAILED';
+  return new QosError(code, `ping failed (${how})${said ? `: ${said}` : ' and printed nothing'}`);
 }
 
 /** The first lines of what ping said, for an error message. */

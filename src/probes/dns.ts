@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import { routeError, splitHostPort, systemResolverLabel } from '../net/resolve.js';
 import type { ProbeDef } from './probe.js';
 import { runSchedule } from './schedule.js';
 import type { BaseSpec, PacketSample } from './types.js';
@@ -59,6 +60,11 @@ export const dns: ProbeDef<DnsSpec> = {
   },
 };
 
+/** Which resolver a message is about: a failure must name the server it was asked of (issue 15). */
+function resolverLabel(spec: DnsSpec): string {
+  return spec.server ? `server ${spec.server}` : systemResolverLabel();
+}
+
 /** 12 random base-32 characters: a label no cache has seen. */
 function randomLabel(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -79,7 +85,7 @@ const NEGATIVE_ANSWERS = new Set(['ENOTFOUND', 'ENODATA']);
 
 async function query(name: string, spec: DnsSpec, signal: AbortSignal): Promise<Query> {
   const { Resolver } = await import('node:dns/promises');
-  const { lookup } = await import('node:dns/promises');
+  const { lookup, getServers } = await import('node:dns/promises');
   const sentAt = performance.now();
   let resolver: InstanceType<typeof Resolver> | null = null;
   let timer: NodeJS.Timeout | undefined;
@@ -87,7 +93,7 @@ async function query(name: string, spec: DnsSpec, signal: AbortSignal): Promise<
   const guard = new Promise<Query>((resolve) => {
     timer = setTimeout(() => {
       resolver?.cancel();
-      resolve({ sentAt, rttMs: null, errorCode: 'TIMEOUT', errorMessage: `no answer within ${spec.timeoutMs} ms`, cut: false });
+      resolve({ sentAt, rttMs: null, errorCode: 'TIMEOUT', errorMessage: `${name}: no answer from ${resolverLabel(spec)} within ${spec.timeoutMs} ms`, cut: false });
     }, spec.timeoutMs);
     onAbort = () => {
       resolver?.cancel();
@@ -115,7 +121,12 @@ async function query(name: string, spec: DnsSpec, signal: AbortSignal): Promise<
       if (spec.nocache && NEGATIVE_ANSWERS.has(code)) return { sentAt, rttMs, cut: false };
       if (code === 'ECANCELLED') return { sentAt, rttMs: null, cut: true };
       const mapped = measurementCodeFor(err);
-      return { sentAt, rttMs: null, errorCode: mapped === 'SOCKET_ERROR' || mapped === 'CONNECT_REFUSED' ? 'DNS_FAILED' : mapped, errorMessage: `${name}: ${errorMessage(err)}`, cut: false };
+      // c-ares reports a send the kernel refused as ECONNREFUSED: ask the kernel whether the server has a route at all.
+      const server = spec.server ?? getServers()[0];
+      const noRoute = server && mapped !== 'TIMEOUT' ? await routeError(splitHostPort(server).host) : null;
+      if (noRoute) return { sentAt, rttMs: null, errorCode: noRoute.code, errorMessage: `${name}: ${resolverLabel(spec)}: ${noRoute.message}`, cut: false };
+      const failed = mapped === 'SOCKET_ERROR' || mapped === 'CONNECT_REFUSED' ? 'DNS_FAILED' : mapped;
+      return { sentAt, rttMs: null, errorCode: failed, errorMessage: `${name}: ${resolverLabel(spec)}: ${errorMessage(err)}`, cut: false };
     }
   })();
   const q = await Promise.race([work, guard]);

@@ -49,7 +49,7 @@ export function makeIcmpProbe(runner: PingRunner = runPing): ProbeDef<IcmpSpec> 
       let address: string;
       let family: 4 | 6;
       try {
-        ({ address, family } = await resolveHost(endpoint.host, { family: spec.family, signal }));
+        ({ address, family } = await resolveHost(endpoint.host, { family: spec.family, signal, timeoutMs: spec.timeoutMs }));
       } catch (err) {
         const code = measurementCodeFor(err);
         return { target, fields, error: { code, message: errorMessage(err) }, interrupted: code === 'ABORTED' };

@@ -3,6 +3,7 @@
  * and the docs all read it, so they can't drift. Probe modules import heavy libraries
  * (undici, ping) inside run(), so loading the registry stays cheap.
  */
+import { settleOutcome } from './failures.js';
 import type { ProbeDef } from './probe.js';
 import type { BaseSpec } from './types.js';
 import { icmp } from './icmp.js';
@@ -29,6 +30,9 @@ export const probes = {
 export type ProbeKind = keyof typeof probes;
 export const PROBE_KINDS = Object.keys(probes) as ProbeKind[];
 
+/** The probe of a kind, its outcomes counted by the one failure rule (failures.ts) whatever the probe. */
 export function probeFor(kind: string): ProbeDef<BaseSpec> | undefined {
-  return Object.hasOwn(probes, kind) ? (probes[kind as ProbeKind] as unknown as ProbeDef<BaseSpec>) : undefined;
+  if (!Object.hasOwn(probes, kind)) return undefined;
+  const def = probes[kind as ProbeKind] as unknown as ProbeDef<BaseSpec>;
+  return { ...def, run: async (e, s, ctx) => settleOutcome(kind, await def.run(e, s, ctx)) };
 }

@@ -72,6 +72,8 @@ interface Sent {
   duplicates: number;
   /** Reflector sequence numbers seen in replies to this packet (stateful split). */
   reflectorSeqs: Set<number>;
+  /** The kernel refused to send it (no route, address gone): lost, with this cause. */
+  sendError?: { code: MeasurementErrorCode; message: string };
 }
 
 export async function runStamp(endpoint: { host: string }, spec: StampSpec, { signal, measuring }: ProbeContext): Promise<StampOutcome> {
@@ -79,29 +81,52 @@ export async function runStamp(endpoint: { host: string }, spec: StampSpec, { si
   let address: string;
   let family: 4 | 6;
   try {
-    ({ address, family } = await resolveHost(endpoint.host, { family: spec.family, signal }));
+    ({ address, family } = await resolveHost(endpoint.host, { family: spec.family, signal, timeoutMs: spec.timeoutMs }));
   } catch (err) {
     const code = err instanceof QosError ? measurementCodeFor(err) : 'DNS_FAILED';
     return { target, error: { code, message: errorMessage(err) }, interrupted: code === 'ABORTED', foreignPackets: 0 };
   }
 
   const sock: Socket = createSocket(family === 6 ? 'udp6' : 'udp4');
-  // connect(): the kernel then delivers only the reflector's datagrams, and ICMP errors (port unreachable) surface.
+  // Errors after connect (an ICMP port unreachable, a send the kernel refused) are per-packet data.
   let socketError: { code: MeasurementErrorCode; message: string } | null = null;
   sock.on('error', (err) => {
     socketError = { code: measurementCodeFor(err), message: errorMessage(err) };
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.connect(spec.port, address, () => {
-        sock.off('error', reject);
-        resolve();
-      });
+    return await measure(sock, target, address, spec, signal, () => socketError, measuring);
+  } finally {
+    // Always: an open UDP socket keeps the process alive after the record is written (issue 15).
+    sock.removeAllListeners('message');
+    try {
+      sock.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+async function measure(
+  sock: Socket,
+  target: string,
+  address: string,
+  spec: StampSpec,
+  signal: AbortSignal,
+  lastSocketError: () => { code: MeasurementErrorCode; message: string } | null,
+  measuring: (() => void) | undefined,
+): Promise<StampOutcome> {
+  // connect(): the kernel then delivers only the reflector's datagrams, and ICMP errors (port unreachable) surface.
+  // Node hands a failed connect (no route, interface down) to the callback, not to 'error'; a failed bind emits 'error'.
+  const connectError = await new Promise<Error | null>((resolve) => {
+    const onError = (err: Error) => resolve(err);
+    sock.once('error', onError);
+    sock.connect(spec.port, address, (err?: Error) => {
+      sock.off('error', onError);
+      resolve(err ?? null);
     });
-  } catch (err) {
-    sock.close();
-    return { target, targetIp: address, error: { code: measurementCodeFor(err), message: errorMessage(err) }, foreignPackets: 0 };
+  });
+  if (connectError) {
+    return { target, targetIp: address, error: { code: measurementCodeFor(connectError), message: errorMessage(connectError) }, foreignPackets: 0 };
   }
 
   // A random SSID (RFC 8972) keeps a stateful reflector from continuing an older session's counter on a reused port.
@@ -152,8 +177,21 @@ export async function runStamp(endpoint: { host: string }, spec: StampSpec, { si
     const s: Sent = { sentMono: 0, sentTs, rttMs: null, receivedAtMs: null, upMs: null, downMs: null, late: false, duplicates: 0, reflectorSeqs: new Set() };
     sent[seq] = s;
     outstanding++;
+    const refused = (err: Error) => {
+      if (s.rttMs === null && !s.sendError) {
+        s.sendError = { code: measurementCodeFor(err), message: errorMessage(err) };
+        outstanding--;
+        if (outstanding === 0) allBack?.();
+      }
+    };
     const before = performance.now();
-    sock.send(buf);
+    try {
+      // With a callback, a send the kernel refuses (no route, address gone) is reported instead of dropped.
+      sock.send(buf, (err) => err && refused(err));
+    } catch (err) {
+      // A synchronous throw (socket already closed, bad state) is this packet's failure, not the test's.
+      refused(err as Error);
+    }
     // After the send: on a connected socket Node and libuv make the sendmsg() call synchronously inside
     // send(), so its JavaScript and system-call time is not counted in the RTT (a reply is read in a
     // later loop turn, never before this line). A longer gap than a send takes means the process lost
@@ -177,16 +215,15 @@ export async function runStamp(endpoint: { host: string }, spec: StampSpec, { si
     signal.removeEventListener('abort', onAbort);
   }
   const endMono = performance.now();
-  sock.close();
 
-  const lostError = socketError ?? null;
+  const lostError = lastSocketError();
   const packets: PacketSample[] = [];
   sent.forEach((s, seq) => {
     if (!s) return;
     const answered = s.rttMs !== null;
     // Cut by the abort before its threshold passed: neither received nor lost.
-    if (!answered && !s.late && signal.aborted && endMono - s.sentMono < spec.timeoutMs) return;
-    const lost = lostError ?? { code: 'TIMEOUT' as const, message: `no reply within ${spec.timeoutMs} ms` };
+    if (!answered && !s.late && !s.sendError && signal.aborted && endMono - s.sentMono < spec.timeoutMs) return;
+    const lost = s.sendError ?? lostError ?? { code: 'TIMEOUT' as const, message: `no reply within ${spec.timeoutMs} ms` };
     packets.push({
       seq,
       sentAtMs: s.sentMono - startMs,

@@ -40,7 +40,7 @@ export const tcp: ProbeDef<TcpSpec> = {
     const target = formatHostPort(endpoint.host, spec.port);
     let address: string;
     try {
-      address = (await resolveHost(endpoint.host, { family: spec.family, signal })).address;
+      address = (await resolveHost(endpoint.host, { family: spec.family, signal, timeoutMs: spec.timeoutMs })).address;
     } catch (err) {
       const code = err instanceof QosError ? measurementCodeFor(err) : 'DNS_FAILED';
       return { target, error: { code, message: errorMessage(err) }, interrupted: code === 'ABORTED' };

@@ -187,6 +187,12 @@ async function handshakeSampler(url: string, timeoutMs: number): Promise<(signal
   };
 }
 
+/** Connection-level failures: the host was never reached. */
+const CANNOT_CONNECT = new Set<MeasurementErrorCode>(['DNS_FAILED', 'NETWORK_UNREACHABLE', 'HOST_UNREACHABLE', 'CONNECT_REFUSED', 'TIMEOUT']);
+
+/** Ends the measuring block early when the host cannot be reached; the clients are still closed. */
+class TransferSkipped extends Error {}
+
 export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal: AbortSignal, measuring?: () => void): Promise<ProbeOutcome> {
   const url = resolveTestUrl(endpoint, spec.url, spec.port);
   const target = url.replaceAll('{bytes}', String(spec.bytes));
@@ -212,6 +218,14 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
   try {
     // Idle and loaded latency by the same method, a TCP handshake to the ping_url's host:port: the far end's
     // kernel answers, so no server or HTTP-client time is in it, and loaded − idle is the queue (issue 9).
+    // The server's host cannot be reached at all (no route, no name, nothing answers): a transfer to it would only
+    // spend its whole duration failing, and the handshake sampler would wait on the name. Same origin only.
+    const opening = await pinger.request(pingUrl, { timeoutMs: spec.timeoutMs, signal });
+    const unreachable = opening.error !== null && !signal.aborted && pinger.connectionsOpened === 0 && CANNOT_CONNECT.has(opening.error.code);
+    if (unreachable && new URL(pingUrl).origin === new URL(target).origin) {
+      firstError = opening.error;
+      throw new TransferSkipped();
+    }
     const handshakeRtt = await handshakeSampler(pingUrl, spec.timeoutMs);
     // One handshake first, not counted (ARP or a cold route on the way).
     await handshakeRtt(signal);
@@ -302,6 +316,8 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
         (ms) => new Promise((res) => setTimeout(res, ms)),
       );
     }
+  } catch (err) {
+    if (!(err instanceof TransferSkipped)) throw err;
   } finally {
     await Promise.all([pinger.close(), mover.close()]);
   }
