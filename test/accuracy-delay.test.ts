@@ -31,6 +31,21 @@ const median = (xs: number[]): number => {
   return ((v[Math.floor(h)] as number) + (v[Math.ceil(h)] as number)) / 2;
 };
 
+/** tcpdump writing `pcap`, once it says it is listening (so no packet of the test is missed). */
+async function startCapture(ns: string, dev: string, pcap: string): Promise<ChildProcess> {
+  const cap = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-i', dev, '-n', '-U', '-s', '96', '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, 5_000);
+    cap.stderr!.on('data', (d: Buffer) => {
+      if (d.toString().includes('listening on')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  });
+  return cap;
+}
+
 describe.skipIf(skip)('RTT under 10 ms each way of injected delay', () => {
   let lab: DelayLab;
   let server: ChildProcess;
@@ -58,8 +73,7 @@ describe.skipIf(skip)('RTT under 10 ms each way of injected delay', () => {
   /** Run a qosprobe command in the client namespace under tcpdump; its record and the wire's round trips. */
   async function measure(args: string[], pairOf: (line: string) => { key: string; req: boolean } | null) {
     const pcap = join(dir, `${args[0]}.pcap`);
-    const cap = spawn('ip', ['netns', 'exec', lab.pair.client, 'tcpdump', '-i', `qp${IDX}c`, '-n', '-U', '-s', '96', '-w', pcap], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 800));
+    const cap = await startCapture(lab.pair.client, `qp${IDX}c`, pcap);
     const before = lab.log();
     const out = execFileSync('ip', ['netns', 'exec', lab.pair.client, process.execPath, BIN, ...args, '-q', '-f', 'ndjson', '--no-host-info'], { encoding: 'utf8', timeout: 30_000 });
     await new Promise((r) => setTimeout(r, 300));
@@ -112,8 +126,9 @@ describe.skipIf(skip)('RTT under 10 ms each way of injected delay', () => {
     // wire saw that (its log does not count the time before it reads a packet, so the wire is a bit more).
     const held = median(m.up.filter((a) => a.proto === 6 && a.len === 60).map((a) => a.appliedMs)) + median(m.down.filter((a) => a.proto === 6 && a.len === 60).map((a) => a.appliedMs));
     expect(held).toBeGreaterThanOrEqual(2 * ONE_WAY_MS);
-    expect(median(m.wire)).toBeGreaterThanOrEqual(held);
-    expect(median(m.wire) - held).toBeLessThan(busy ? 5 : 1);
+    // Its log is no finer than that: it reads a packet after a wake-up and stamps the release after the verdict
+    // call, which re-injects the packet, returns.
+    expect(Math.abs(median(m.wire) - held)).toBeLessThan(busy ? 5 : 1);
     expect(Math.abs(bias)).toBeLessThanOrEqual(bar(truth));
   }, 45_000);
 
