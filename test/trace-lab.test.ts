@@ -107,6 +107,17 @@ describe.skipIf(missing !== null)(`trace through a chain of three routers (netns
     expect(trace).toMatchObject({ trace_loss_hop: null, loss_percent: 0, status: 'ok' });
   });
 
+  it('--trace-on-failure: a ping that loses packets carries where the trace taken then says loss begins (hop 2)', async () => {
+    lab.nft(
+      lab.ns.r2,
+      ['table ip tracelab {', '  chain pre {', '    type filter hook prerouting priority 0; policy accept;', `    iifname "${lab.r2InDev}" numgen random mod 100 < 50 drop`, '  }', '}', ''].join('\n'),
+    );
+    const [rec] = await qosprobeIn(lab.ns.client, ['ping', lab.serverIp, '--count', '10', '--interval', '100', '--trace-on-failure', '20', '--no-host-info']);
+    // 50% on every hop from 2 on: 20 rounds without a loss at some hop has odds 3 × 0.5^20.
+    expect(rec).toMatchObject({ test: 'icmp', trace_loss_hop: 2, trace_hops: 4, trace_tool: 'mtr' });
+    expect(rec!.loss_percent as number).toBeGreaterThan(0);
+  });
+
   it('the first hop on every record: gateway RTT and loss, the loss equal to what nft dropped on r1', async () => {
     lab.nft(
       lab.ns.r1,

@@ -5,7 +5,8 @@ import { ConfigReader } from '../src/config/reader.js';
 import { QosError } from '../src/errors.js';
 import type { TraceOptions, TraceRun } from '../src/net/trace-run.js';
 import { traceCommand } from '../src/net/trace-run.js';
-import { makeTraceProbe, type TraceSpec } from '../src/probes/trace.js';
+import { makeTraceProbe, traceVerdict, type TraceSpec } from '../src/probes/trace.js';
+import type { ProbeDef } from '../src/probes/probe.js';
 import type { BaseSpec } from '../src/probes/types.js';
 import type { ResultRecord } from '../src/records/schema.js';
 import { runPlan } from '../src/run/runner.js';
@@ -169,5 +170,50 @@ describe('localise (where loss and delay begin)', () => {
     ['gradual delay', Array.from({ length: 10 }, (_, i) => h(i + 1, 5, 5, 5 * (i + 1))), true, { lossHop: null, delayHop: null, rateLimited: [] }],
   ])('%s', (_name, hops, reached, verdict) => {
     expect(localise(hops, reached)).toEqual(verdict);
+  });
+});
+
+describe('fault localisation (--trace-on-failure)', () => {
+  const fake = (outputs: string[]) =>
+    makeTraceProbe(async (opts) => ({ tool: 'mtr', outputs, stderr: '', stoppedBy: null, intervalMs: opts.intervalMs, durationMs: 1, command: ['mtr'] }));
+
+  it('traceVerdict: the trace\'s verdict only, for the failed test\'s record', async () => {
+    const v = await traceVerdict('10.77.83.2', 50, new AbortController().signal, fake([fx('mtr-raw-lab-loss-at-hop2.txt')]));
+    expect(v).toEqual({ trace_loss_hop: 2, trace_delay_hop: null, trace_hops: 4, trace_tool: 'mtr', trace_protocol: 'icmp' });
+  });
+
+  it('traceVerdict: no tool, no fields', async () => {
+    const none = makeTraceProbe(() => Promise.reject(new QosError('TRACE_UNAVAILABLE', 'none')));
+    expect(await traceVerdict('10.77.83.2', 5, new AbortController().signal, none)).toEqual({});
+  });
+
+  it('the runner asks only after a test that failed or lost packets, never after a trace, and merges the fields', async () => {
+    const probe = (packets: { seq: number; sentAtMs: number; rttMs: number | null }[], kind = 'fake'): ProbeDef<BaseSpec> => ({
+      kind,
+      summary: '',
+      fields: [],
+      parse: (_r, b) => b,
+      deadlineMs: () => 5000,
+      targetOf: (e) => e.host,
+      run: async () => ({ target: 't', samples: { type: 'packets', intervalMs: 100, packets } }),
+    });
+    const ok = [{ seq: 0, sentAtMs: 0, rttMs: 1 }];
+    const lossy = [...ok, { seq: 1, sentAtMs: 100, rttMs: null }];
+    const asked: string[] = [];
+    const plan = [
+      ['clean', probe(ok)],
+      ['lossy', probe(lossy)],
+      ['dead', probe([{ seq: 0, sentAtMs: 0, rttMs: null }])],
+      ['tr', probe(lossy, 'trace')],
+    ].map(([name, p]) => ({ endpoint: { name: name as string, host: `${name as string}.lab` }, spec: { kind: (p as ProbeDef<BaseSpec>).kind, count: 1, intervalMs: 100, timeoutMs: 100 }, probe: p as ProbeDef<BaseSpec> }));
+    const res = await runPlan(plan, ctx, {
+      onRecord: () => {},
+      onFailure: async (t) => {
+        asked.push(t.endpoint.host);
+        return { trace_loss_hop: 3 };
+      },
+    });
+    expect(asked).toEqual(['lossy.lab', 'dead.lab']);
+    expect(res.records.map((r) => r.trace_loss_hop)).toEqual([null, 3, 3, null]);
   });
 });

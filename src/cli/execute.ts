@@ -121,6 +121,12 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
       signal: io.signal,
       deadlineMs: flags.deadline != null ? flags.deadline * 1000 : null,
       alongside,
+      onFailure: flags.traceOnFailure
+        ? async (t, _r, signal) => {
+            const { traceVerdict, FAILURE_TRACE_ROUNDS } = await import('../probes/trace.js');
+            return traceVerdict(t.endpoint.host, flags.traceOnFailure === true ? FAILURE_TRACE_ROUNDS : (flags.traceOnFailure ?? FAILURE_TRACE_ROUNDS), signal);
+          }
+        : undefined,
       onTestStart: (t, i, n) => ui.testStarted(`${t.endpoint.name} ${t.spec.kind} ${t.probe.targetOf(t.endpoint, t.spec)}`, i, n),
       onRecord: (r) => {
         field?.onRecord(r);

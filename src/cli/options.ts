@@ -15,6 +15,8 @@ export interface OutputFlags {
   hostInfo?: boolean;
   /** false with --no-gateway-ping. */
   gatewayPing?: boolean;
+  /** --trace-on-failure [rounds]: true without a number. */
+  traceOnFailure?: number | true;
 }
 
 /** The streaming formats of output/formats.ts (a test checks they agree): a file of them can be appended to. */
@@ -31,6 +33,7 @@ export function addOutputOptions(cmd: Command): Command {
     .option('-q, --quiet', 'no spinner or summary on stderr')
     .option('--no-host-info', 'do not record the network context (interface, gateway, Wi-Fi, cellular)')
     .option('--no-gateway-ping', 'do not ping the default gateway alongside each test (gateway_rtt_ms, gateway_loss_percent)')
+    .option('--trace-on-failure [rounds]', 'after a test that fails or loses packets, trace the path to its host (default 10 rounds) and put where loss begins on its record (trace_loss_hop)', positiveInt)
     .option('--fail-on-error', 'exit 1 when any test did not end with status ok (for monitoring wrappers)')
     .option('--deadline <seconds>', 'stop measuring after this many seconds; unfinished tests are recorded as partial', positiveSeconds);
 }

@@ -249,3 +249,26 @@ function findLastIndex<T>(xs: readonly T[], f: (x: T) => boolean): number {
   for (let i = xs.length - 1; i >= 0; i--) if (f(xs[i]!)) return i;
   return -1;
 }
+
+/** Rounds of the trace taken after a failed test when --trace-on-failure gives no number. */
+export const FAILURE_TRACE_ROUNDS = 10;
+
+/**
+ * Fault localisation: a trace to `host` taken right after a test failed or lost packets, reduced
+ * to its verdict for that test's record (trace_loss_hop, trace_delay_hop, trace_hops, and which
+ * tool). Rounds 200 ms apart (1 s for non-root mtr), bounded by the trace's own deadline; nothing
+ * (no fields) when no tool could trace.
+ */
+export async function traceVerdict(host: string, rounds: number, signal: AbortSignal, probe: ProbeDef<TraceSpec> = trace): Promise<Metrics> {
+  const spec: TraceSpec = { kind: 'trace', count: rounds, intervalMs: 200, timeoutMs: 1000, protocol: 'icmp', tool: 'auto', maxHops: TRACE_DEFAULT_MAX_HOPS };
+  const out = await probe.run({ name: host, host }, spec, { signal: AbortSignal.any([signal, AbortSignal.timeout(traceDurationMs(spec))]) });
+  if (!out.hops) return {};
+  const f = out.fields ?? {};
+  return {
+    trace_loss_hop: f.trace_loss_hop ?? null,
+    trace_delay_hop: f.trace_delay_hop ?? null,
+    trace_hops: f.trace_hops ?? null,
+    trace_tool: f.trace_tool ?? null,
+    trace_protocol: f.trace_protocol ?? null,
+  };
+}

@@ -115,7 +115,7 @@ export const FIELDS = [
   f('hop', 'integer', '', 'trace: TTL of this hop row (1 = first router); null on the trace\'s own record and on other tests.'),
   f('hop_address', 'string', '', 'trace: the address that answered at this hop (the most frequent one when several did); null when none did.'),
   f('hop_note', 'string', '', 'trace: icmp_rate_limit_suspected (the hop loses more than the hops after it: its own answers are limited, not the path), no_reply, host_unreachable, net_unreachable, protocol_unreachable, prohibited or unreachable.'),
-  f('trace_loss_hop', 'integer', '', 'trace record: first hop from which every later hop and the target lose probes (where loss begins); null when the path loses nothing.'),
+  f('trace_loss_hop', 'integer', '', 'trace record (and, with --trace-on-failure, the record of a test that failed or lost packets): first hop from which every later hop and the target lose probes (where loss begins); null when the path loses nothing.'),
   f('trace_delay_hop', 'integer', '', 'trace record: first hop from which every later hop is slower by at least 10 ms and a quarter of the target\'s median RTT (where delay begins); null when no such step.'),
   f('trace_hops', 'integer', '', 'trace record: hops to the target (its TTL); null when the target was not reached.'),
   f('trace_tool', 'string', '', 'trace: the tool that sent the probes: mtr, traceroute or tracert.'),

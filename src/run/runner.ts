@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
 import type { ProbeDef } from '../probes/probe.js';
 import type { BaseSpec, Endpoint, ProbeOutcome } from '../probes/types.js';
-import { buildRecord, type RunContext } from '../records/build.js';
+import { buildRecord, tidy, type RunContext } from '../records/build.js';
 import type { Metrics, ResultRecord } from '../records/schema.js';
 
 export interface PlannedTest {
@@ -34,6 +34,12 @@ export interface RunOptions {
    * most ALONGSIDE_WAIT_MS after it; its fields go on the test's record. Must not throw.
    */
   alongside?(signal: AbortSignal): Promise<Metrics>;
+  /**
+   * After a test that failed or lost packets (status not ok, or loss_percent > 0; not a trace
+   * itself): fields to add to its record, e.g. where a trace taken at that moment says loss
+   * begins (--trace-on-failure). Stops when the run is interrupted; must not throw.
+   */
+  onFailure?(t: PlannedTest, record: ResultRecord, signal: AbortSignal): Promise<Metrics>;
   onTestStart?(t: PlannedTest, index: number, total: number): void;
   /** Called with each record as soon as its test finishes (streaming outputs write here). */
   onRecord(r: ResultRecord): void;
@@ -81,7 +87,7 @@ export async function runPlan(plan: readonly PlannedTest[], ctx: RunContext, opt
         continue;
       }
       opts.onTestStart?.(t, i, plan.length);
-      for (const r of await runOne(t, ctx, runCtl.signal, grace, margin, opts.alongside)) emit(r);
+      for (const r of await runOne(t, ctx, runCtl.signal, grace, margin, opts)) emit(r);
     }
   } finally {
     clearTimeout(runTimer);
@@ -98,7 +104,7 @@ async function runOne(
   runSignal: AbortSignal,
   graceMs: number,
   marginMs: number,
-  alongside: RunOptions['alongside'],
+  { alongside, onFailure }: Pick<RunOptions, 'alongside' | 'onFailure'>,
 ): Promise<ResultRecord[]> {
   const testCtl = new AbortController();
   const sideCtl = new AbortController();
@@ -167,6 +173,11 @@ async function runOne(
     outcome,
     testCtl.signal.aborted ? reasonOf(testCtl.signal) : 'ABORTED',
   );
+  const failed = record.status !== 'ok' || (record.loss_percent ?? 0) > 0;
+  if (onFailure && failed && t.spec.kind !== 'trace' && !runSignal.aborted) {
+    const extra = await onFailure(t, record, runSignal).catch((): Metrics => ({}));
+    Object.assign(record, tidy({ ...record, ...extra }));
+  }
   return [record, ...(t.probe.rowsOf?.(record, outcome) ?? [])];
 }
 
