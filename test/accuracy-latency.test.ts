@@ -34,6 +34,7 @@ describe('download latency under load', () => {
     // The old method (GET /ping timed to the headers) gave ≥ 200 ms here.
     expect(r.idle_rtt_ms as number).toBeLessThan(PING_HOLD_MS / 4);
     expect(r.loaded_rtt_median_ms as number).toBeLessThan(PING_HOLD_MS / 4);
-    expect(pingRequests).toBe(0);
+    // One GET /ping checks the server can be reached before the transfer; it is not a latency sample.
+    expect(pingRequests).toBeLessThanOrEqual(1);
   }, 15_000);
 });
