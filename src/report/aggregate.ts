@@ -19,7 +19,7 @@ import { parseLocationCode } from '../config/locations.js';
 import { quantileSorted } from '../stats/summary.js';
 import type { ReportRow } from './read.js';
 
-export const GROUP_KEYS = ['location', 'province', 'regency', 'district', 'village', 'endpoint', 'test', 'probe'] as const;
+export const GROUP_KEYS = ['location', 'province', 'regency', 'district', 'village', 'endpoint', 'test', 'probe', 'hop'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
 
 /** Region levels of --by: the location code's prefix of this many characters (32 / 32.73 / 32.73.01 / 32.73.01.1001). */
@@ -295,6 +295,8 @@ export class Aggregator {
   readonly #groups = new Map<string, GroupAcc>();
   #rows = 0;
   #filtered = 0;
+  /** A trace's hop rows detail its own record: counted only when grouping by hop, else they would count the trace twice. */
+  readonly #withHops: boolean;
   #first = Infinity;
   #last = -Infinity;
   readonly #overall = { latency: new QuantileAccumulator(), download: new QuantileAccumulator(), upload: new QuantileAccumulator() };
@@ -325,12 +327,16 @@ export class Aggregator {
           return (r) => r.test ?? NONE;
         case 'probe':
           return (r) => r.probeId ?? NONE;
+        case 'hop':
+          return (r) => (r.hop === null ? NONE : String(r.hop));
       }
     });
+    this.#withHops = opts.by.includes('hop');
     this.#keyOf = (r) => parts.map((f) => f(r));
   }
 
   add(r: ReportRow): void {
+    if (r.hop !== null && !this.#withHops) return;
     const t = r.startedAtMs;
     if ((this.#opts.sinceMs !== undefined && t < this.#opts.sinceMs) || (this.#opts.untilMs !== undefined && t >= this.#opts.untilMs)) {
       this.#filtered++;

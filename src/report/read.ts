@@ -38,6 +38,8 @@ export interface ReportRow {
   jitterMs: number | null;
   lossPercent: number | null;
   throughputBps: number | null;
+  /** trace hop rows: the hop (TTL); null on every other record, the trace's own included. */
+  hop: number | null;
 }
 
 export type InputFormat = 'csv' | 'ndjson' | 'json';
@@ -95,6 +97,7 @@ const C = {
   rtt_median_ms: col('rtt_median_ms'),
   jitter_ms: col('jitter_ms'),
   throughput_bps: col('throughput_bps'),
+  hop: col('hop'),
 } as const;
 const NCOLS = FIELD_NAMES.length;
 const CSV_HEADER = FIELD_NAMES.join(',');
@@ -436,6 +439,7 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
     jitterMs: num(C.jitter_ms),
     lossPercent: num(C.loss_percent),
     throughputBps: num(C.throughput_bps),
+    hop: num(C.hop),
   };
   if (sites) {
     row.site = csv ? unprefix(get(C.site)) : get(C.site);

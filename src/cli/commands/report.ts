@@ -8,7 +8,7 @@ import type { CliIo } from '../io.js';
 import { examples } from '../options.js';
 import type { ReportOptions } from '../../report/build.js';
 
-const BY_KEYS = ['location', 'province', 'regency', 'district', 'village', 'endpoint', 'test', 'probe'] as const;
+const BY_KEYS = ['location', 'province', 'regency', 'district', 'village', 'endpoint', 'test', 'probe', 'hop'] as const;
 type ByKey = (typeof BY_KEYS)[number];
 const REPORT_FORMATS = ['table', 'csv', 'json', 'html', 'geojson'] as const;
 
