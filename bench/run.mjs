@@ -13,6 +13,7 @@ const benches = [
   { name: 'startup', file: 'startup.mjs', args: ['--runs', '30'] },
   { name: 'stamp', file: 'stamp-vs-irtt.mjs', args: ['--count', '500', '--interval', '10', '--rounds', '3', ...(write ? ['--write'] : [])] },
   { name: 'throughput', file: 'throughput-loopback.mjs', args: ['--seconds', '5', '--rounds', '2', ...(write ? ['--write'] : [])] },
+  { name: 'monitor', file: 'monitor-cost.mjs', args: ['--endpoints', '10', '--seconds', '120'] },
   { name: 'report', file: 'report-vs-miller.mjs', args: ['--rounds', '3', ...(write ? ['--write'] : [])] },
 ];
 
