@@ -37,3 +37,26 @@ describe('report over trace records', () => {
     expect(data.groups[0]!.metrics.loss_percent.mean).toBe(18);
   });
 });
+
+describe('monitoring formats over trace records', () => {
+  it('influx, openmetrics and vmimport carry the trace\'s own record only: hop rows would overwrite it (same labels, same time)', async () => {
+    const { influxLines } = await import('../src/monitoring/influx.js');
+    const { openMetricsText } = await import('../src/monitoring/openmetrics.js');
+    const { vmImportLines } = await import('../src/monitoring/vmimport.js');
+    const records = (await traceNdjson())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ResultRecord);
+    expect(records).toHaveLength(5);
+    const lp = influxLines(records).trim().split('\n');
+    expect(lp).toHaveLength(1);
+    expect(lp[0]).toMatch(/trace_loss_hop=2i/);
+    expect(lp[0]).toMatch(/loss_percent=18[ ,]/);
+    expect(lp[0]).not.toMatch(/\bhop=/);
+    const om = openMetricsText(records);
+    expect(om).toMatch(/^qosprobe_trace_loss_hop\{.*\} 2$/m);
+    expect(om).toMatch(/^qosprobe_loss_percent\{.*test="trace"\} 18$/m);
+    expect(om).not.toMatch(/^qosprobe_hop\{/m);
+    expect(vmImportLines(records, 0).trim().split('\n').every((l) => !l.includes('"hop"'))).toBe(true);
+  });
+});

@@ -6,7 +6,7 @@
  * one type across writes (InfluxDB refuses a float into an integer field). Time: started_at in ns.
  */
 import type { ResultRecord } from '../records/schema.js';
-import { LABEL_FIELDS, MEASUREMENT, METRIC_FIELDS, statusOk } from './metrics.js';
+import { LABEL_FIELDS, MEASUREMENT, METRIC_FIELDS, statusOk, isMonitored } from './metrics.js';
 
 /** Measurement names escape commas and spaces. */
 export function escapeMeasurement(s: string): string {
@@ -44,7 +44,10 @@ export function influxLine(r: ResultRecord): string {
 }
 
 export function influxLines(records: readonly ResultRecord[]): string {
-  return records.map((r) => influxLine(r) + '\n').join('');
+  return records
+    .filter(isMonitored)
+    .map((r) => influxLine(r) + '\n')
+    .join('');
 }
 
 /** Plain decimal, never exponent notation for the magnitudes we produce; -0 is 0. */

@@ -13,11 +13,20 @@ export const LABEL_FIELDS = ['probe_id', 'location_code', 'endpoint', 'test'] as
  * Numeric fields that are not measurements: identity, coordinates and test parameters.
  * They stay in the record files; as series they would only add cardinality.
  */
-const NOT_METRICS = new Set<string>(['schema_version', 'lat', 'lon', 'interval_ms', 'timeout_ms', 'size_bytes']);
+const NOT_METRICS = new Set<string>(['schema_version', 'lat', 'lon', 'interval_ms', 'timeout_ms', 'size_bytes', 'hop']);
 
 export const METRIC_FIELDS = FIELDS.filter((f) => (f.type === 'number' || f.type === 'integer') && !NOT_METRICS.has(f.name));
 
 export const MEASUREMENT = 'qosprobe';
+
+/**
+ * A trace's hop rows stay in record files: with the same labels and time as the trace's own
+ * record they would overwrite it (one series, one timestamp), and the trace's record already
+ * carries the target's figures and where loss and delay begin.
+ */
+export function isMonitored(r: ResultRecord): boolean {
+  return r.hop === null;
+}
 
 /** 1 when the test ended ok, 0 for partial or error: alert on it (a failed test has no rtt to alert on). */
 export function statusOk(r: ResultRecord): number {

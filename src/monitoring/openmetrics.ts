@@ -9,7 +9,7 @@
  * the 0.0.4 convention, and keeps every record's sample. `# UNIT` and `# EOF` are comments to a 0.0.4 parser.
  */
 import type { ResultRecord } from '../records/schema.js';
-import { LABEL_FIELDS, MEASUREMENT, METRIC_FIELDS, statusOk } from './metrics.js';
+import { LABEL_FIELDS, MEASUREMENT, METRIC_FIELDS, statusOk, isMonitored } from './metrics.js';
 
 /** The content type to send with this text to a Pushgateway (it speaks 0.0.4, not application/openmetrics-text). */
 export const PROMETHEUS_TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -81,6 +81,7 @@ export function openMetricsText(records: readonly ResultRecord[], opts: { eof?: 
   for (const fam of families) {
     const samples = new Map<string, string>();
     for (const r of records) {
+      if (!isMonitored(r)) continue;
       const v = fam.value(r);
       if (v === null) continue;
       const t = opts.timestamps ? startedAtMs(r) : null;

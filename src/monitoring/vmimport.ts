@@ -6,13 +6,14 @@
  * A record without a readable started_at (qosprobe never writes one) takes `nowMs`.
  */
 import type { ResultRecord } from '../records/schema.js';
-import { LABEL_FIELDS } from './metrics.js';
+import { LABEL_FIELDS, isMonitored } from './metrics.js';
 import { families, startedAtMs } from './openmetrics.js';
 
 export function vmImportLines(records: readonly ResultRecord[], nowMs: number = Date.now()): string {
   const series = new Map<string, { metric: Record<string, string>; values: number[]; timestamps: number[] }>();
   for (const fam of families) {
     for (const r of records) {
+      if (!isMonitored(r)) continue;
       const v = fam.value(r);
       if (v === null) continue;
       const metric: Record<string, string> = { __name__: fam.name };

@@ -7,7 +7,7 @@ import { csvSafeText } from './csv-cell.js';
 import { FORMAT_NAMES, isFormatName, type FormatName } from './format-names.js';
 import { FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from '../records/schema.js';
 import { influxLine } from '../monitoring/influx.js';
-import { MEASUREMENT } from '../monitoring/metrics.js';
+import { MEASUREMENT, isMonitored } from '../monitoring/metrics.js';
 import { openMetricsText } from '../monitoring/openmetrics.js';
 
 /** What the JSON document says about the run as a whole. */
@@ -79,7 +79,7 @@ export const formats = {
     streaming: true,
     extension: 'lp',
     header: () => '',
-    record: (r) => influxLine(r) + '\n',
+    record: (r) => (isMonitored(r) ? influxLine(r) + '\n' : ''),
     firstLineOk: (line) => line.startsWith(MEASUREMENT + ',') || line.startsWith(MEASUREMENT + ' '),
     looksLike: `line protocol of the ${MEASUREMENT} measurement`,
   },
