@@ -22,6 +22,8 @@ const { values: args } = parseArgs({
     interval: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
     idx: { type: 'string', default: '10' },
+    // Another checkout's build of qosprobe to measure instead of this one (e.g. the commit before a change).
+    'serve-root': { type: 'string' },
     write: { type: 'boolean', default: false },
   },
 });
@@ -180,7 +182,7 @@ try {
       ...(await captureRound(
         'qosprobe',
         process.execPath,
-        [join(root, 'bin', 'qosprobe.js'), 'serve', '--host', SERVER_IP, '--stamp-port', String(STAMP_PORT), '--http-port', '0', '--rate-limit', '100000', '-q'],
+        [join(args['serve-root'] ?? root, 'bin', 'qosprobe.js'), 'serve', '--host', SERVER_IP, '--stamp-port', String(STAMP_PORT), '--http-port', '0', '--rate-limit', '100000', '-q'],
         STAMP_PORT,
         process.execPath,
         ['--input-type=module', '-e', SENDER, SERVER_IP, String(STAMP_PORT), String(count), String(intervalMs)],

@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { request } from 'node:http';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeSenderPacket } from '../dist/stamp/packet.js';
@@ -108,43 +108,27 @@ async function load(stampPort, httpPort, secs) {
       }
     })(),
   );
-  // 200 slowloris connections, re-opened as the server closes them (headers timeout).
-  const slowloris = (from) =>
+  // A connection that sends `head`, then one byte a second, re-opened `pauseMs` after the server closes it.
+  const drip = (from, head, pauseMs) =>
     (async () => {
       while (performance.now() < end) {
         await new Promise((resolve) => {
           const s = connect({ port: httpPort, host: '127.0.0.1', localAddress: from });
           s.on('error', () => {});
           s.on('data', () => {});
-          s.write('GET /ping HTTP/1.1\r\nHost: x\r\nX-Slow: ');
-          const t = setInterval(() => (performance.now() < end ? s.write('a') : s.destroy()), 1000);
-          s.on('close', () => {
-            clearInterval(t);
-            resolve();
-          });
-        });
-      }
-    })();
-  for (let i = 0; i < 200; i++) tasks.push(slowloris(`127.6.0.${1 + (i % 250)}`));
-  // 20 trickling uploads from 20 addresses (a byte a second), re-opened when cut.
-  const trickle = (from) =>
-    (async () => {
-      while (performance.now() < end) {
-        await new Promise((resolve) => {
-          const s = connect({ port: httpPort, host: '127.0.0.1', localAddress: from });
-          s.on('error', () => {});
-          s.on('data', () => {});
-          s.write('POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n');
+          s.write(head);
           const t = setInterval(() => (performance.now() < end ? s.write('x') : s.destroy()), 1000);
           s.on('close', () => {
             clearInterval(t);
             resolve();
           });
         });
-        await sleep(200);
+        await sleep(pauseMs);
       }
     })();
-  for (let i = 0; i < 20; i++) tasks.push(trickle(`127.7.0.${1 + i}`));
+  // 200 slowloris connections (closed by the headers timeout) and 20 trickling uploads (cut by the minimum rate).
+  for (let i = 0; i < 200; i++) tasks.push(drip(`127.6.0.${1 + (i % 250)}`, 'GET /ping HTTP/1.1\r\nHost: x\r\nX-Slow: ', 50));
+  for (let i = 0; i < 20; i++) tasks.push(drip(`127.7.0.${1 + i}`, 'POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n', 200));
   // /up-stats filling: new ids with a byte at the end of the hour, read back from rotating addresses.
   tasks.push(
     (async () => {
@@ -204,6 +188,8 @@ async function main() {
   const httpPort = Number(/HTTP tcp\/(\d+)/.exec(log)[1]);
   const rssMB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
   const rss0 = rssMB();
+  // CPU seconds the server used (utime + stime, clock ticks of 1/100 s): tells its own limit from a starved machine.
+  const cpuS = () => readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0) / 100;
 
   // Baseline: the legitimate client alone for a few seconds, then under load.
   const base = await measure(stampPort, httpPort, 5, null);
@@ -213,11 +199,14 @@ async function main() {
   let genOut = '';
   gen.stdout.on('data', (d) => (genOut += d));
   let peak = rss0;
+  const cpu0 = cpuS();
+  const wall0 = performance.now();
   const rssTimer = setInterval(() => (peak = Math.max(peak, rssMB())), 1000);
   const loaded = await measure(stampPort, httpPort, seconds, () => peak);
   await new Promise((r) => gen.on('exit', r));
   clearInterval(rssTimer);
   peak = Math.max(peak, rssMB());
+  const cpuShare = (cpuS() - cpu0) / ((performance.now() - wall0) / 1000);
   const alive = server.exitCode === null;
   server.kill('SIGTERM');
   await new Promise((r) => server.on('exit', r));
@@ -241,7 +230,7 @@ Measured ${new Date().toISOString().slice(0, 10)} with \`npm run build && node b
 
 ${table}
 
-Server RSS: ${f(rss0, 0)} MB at start, peak ${f(peak, 0)} MB; documented bound ${SERVE_RSS_BOUND_MB} MB (docs/serve.md): ${peak <= SERVE_RSS_BOUND_MB ? 'held' : '**exceeded**'}. Server ${alive ? 'still running at the end' : '**died**'}; its log: ${f(logBytes / 1024, 0)} KB.
+Server CPU under load: ${f(cpuShare * 100, 0)}% of one core (the machine's load average: ${loadavg().map((x) => x.toFixed(1)).join(', ')}). Server RSS: ${f(rss0, 0)} MB at start, peak ${f(peak, 0)} MB; documented bound ${SERVE_RSS_BOUND_MB} MB (docs/serve.md): ${peak <= SERVE_RSS_BOUND_MB ? 'held' : '**exceeded**'}. Server ${alive ? 'still running at the end' : '**died**'}; its log: ${f(logBytes / 1024, 0)} KB.
 `;
   console.log(section);
   if (args.write) {

@@ -314,7 +314,8 @@ function ownAddresses(bound: string): SelfCheck {
 
 function norm(a: string): string {
   const bare = a.startsWith('::ffff:') ? a.slice(7) : a;
-  return bare.split('%')[0] as string;
+  const zone = bare.indexOf('%');
+  return zone < 0 ? bare : bare.slice(0, zone);
 }
 
 /**
