@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigReader } from '../src/config/reader.js';
+import { validateConfig } from '../src/config/validate.js';
 import { QosError } from '../src/errors.js';
 import type { TraceOptions, TraceRun } from '../src/net/trace-run.js';
 import { traceCommand } from '../src/net/trace-run.js';
@@ -116,6 +117,13 @@ describe('trace records from recorded tool output', () => {
 describe('config', () => {
   const parse = (raw: Record<string, unknown>) =>
     makeTraceProbe().parse(raw, { kind: 'trace', count: 10, intervalMs: 1000, timeoutMs: 2000 }, new ConfigReader('f.yaml'), 'endpoints[0].tests[0]');
+
+  it('a config file entry: the kind\'s own defaults (10 rounds, 1 s) under the file\'s, the entry over both; unknown fields refused', () => {
+    const c = validateConfig({ endpoints: [{ host: '10.77.83.2', tests: ['trace', { kind: 'trace', protocol: 'udp', port: 33434, max_hops: 5, count: 3 }] }] }, 'f.yaml');
+    expect(c.endpoints[0]!.tests[0]).toMatchObject({ kind: 'trace', count: 10, intervalMs: 1000, protocol: 'icmp', maxHops: 30 });
+    expect(c.endpoints[0]!.tests[1]).toMatchObject({ kind: 'trace', count: 3, protocol: 'udp', port: 33434, maxHops: 5 });
+    expect(() => validateConfig({ endpoints: [{ host: 'h', tests: [{ kind: 'trace', hops: 5 }] }] }, 'f.yaml')).toThrow(/hops/);
+  });
 
   it('defaults: icmp, auto tool, 30 hops', () => {
     expect(parse({})).toMatchObject<Partial<TraceSpec>>({ protocol: 'icmp', tool: 'auto', maxHops: 30, family: undefined });
