@@ -31,6 +31,18 @@ describe('radio identity from mmcli', () => {
     });
   });
 
+  it('5G SA (RM500Q, Telkomsel n40): 36-bit NR cell identity, 24-bit TAC, band from the NR-ARFCN', () => {
+    expect(cellIdentityFromMmcli(fx('rm500q-5g-sa-modem.txt'), fx('rm500q-5g-sa-location.txt'), fx('rm500q-5g-sa-cellinfo.txt'))).toEqual({
+      cell_mcc_mnc: '510-10',
+      cell_band: 'n40', // 470208 is in 460000–480000
+      cell_channel: 470208,
+      cell_id: '123ABC45',
+      cell_tac: 'A2C4',
+      cell_lac: null,
+    });
+    expect(cellInfoFromMmcli(fx('rm500q-5g-sa-modem.txt'), '')).toMatchObject({ cell_tech: '5gnr', cell_operator: 'TELKOMSEL' });
+  });
+
   it('UMTS, location but no cell info: LAC and CI, no TAC, no channel', () => {
     expect(cellIdentityFromMmcli(fx('em12-umts-registered-modem.txt'), fx('em12-umts-registered-location.txt'), '')).toEqual({
       cell_mcc_mnc: '510-89',
