@@ -91,3 +91,30 @@ describe('serve: throughput slots against slow senders', () => {
     expect(answer).toMatch(/"bytes":100000/);
   });
 });
+
+describe('serve: connections and malformed requests', () => {
+  it('closes a connection beyond maxConnections at once, and takes new ones when others leave', async () => {
+    const s = await startHttpServerWith(
+      { host: '127.0.0.1', port: 0, maxBytes: 1000, maxConcurrent: 2, token: null, log: () => {} },
+      { ...HTTP_SERVE_LIMITS, maxConnections: 2 },
+    );
+    closers.push(() => s.close());
+    const idle = [connect(s.port, '127.0.0.1'), connect(s.port, '127.0.0.1')];
+    for (const c of idle) {
+      c.on('error', () => {});
+      closers.push(() => c.destroy());
+    }
+    await sleep(200);
+    // The third is accepted by the kernel and closed by the server without an answer.
+    expect(await rawHttp(s.port, 'GET /ping HTTP/1.1\r\nHost: x\r\n\r\n', 1000)).toBe('');
+    for (const c of idle) c.destroy();
+    await sleep(200);
+    expect(status(await rawHttp(s.port, 'GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'))).toBe(200);
+  });
+
+  it('answers 431 to oversized headers and 400 to a malformed request line', async () => {
+    const s = await serve(2);
+    expect(status(await rawHttp(s.port, `GET /ping HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`))).toBe(431);
+    expect(status(await rawHttp(s.port, 'GET /ping HTTP/9.9 x\r\n\r\n'))).toBe(400);
+  });
+});
