@@ -15,6 +15,8 @@ const benches = [
   { name: 'throughput', file: 'throughput-loopback.mjs', args: ['--seconds', '5', '--rounds', '2', ...(write ? ['--write'] : [])] },
   { name: 'monitor', file: 'monitor-cost.mjs', args: ['--endpoints', '10', '--seconds', '120'] },
   { name: 'report', file: 'report-vs-miller.mjs', args: ['--rounds', '3', ...(write ? ['--write'] : [])] },
+  // Root only (network namespaces): left out otherwise.
+  ...(process.getuid?.() === 0 ? [{ name: 'trace', file: 'trace-vs-mtr.mjs', args: ['--rounds', '3', '--count', '10', '--interval', '1000', ...(write ? ['--write'] : [])] }] : []),
 ];
 
 let failed = 0;
