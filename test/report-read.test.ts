@@ -100,6 +100,7 @@ function expected(r: ResultRecord): Omit<ReportRow, 'startedAtMs'> {
     jitterMs: r.jitter_ms,
     lossPercent: r.loss_percent,
     throughputBps: r.throughput_bps,
+    hop: r.hop,
   };
 }
 
