@@ -72,7 +72,8 @@ describe.skipIf(missing !== null)('throughput through a tc tbf rate limit (netns
     return rec;
   }
 
-  for (const mbit of [20, 100]) {
+  // 100 Mbit/s as well with QOSPROBE_ACCURACY=full (47 s more; figures in docs/benchmarks.md): npm test stays within its budget.
+  for (const mbit of process.env.QOSPROBE_ACCURACY === 'full' ? [20, 100] : [20]) {
     it(`download and upload at ${mbit} Mbit/s: within 7% of the rate and 3% of iperf3`, () => {
       net.setRate(mbit);
       const rate = mbit * 1e6;
