@@ -174,4 +174,63 @@ describe.skipIf(skipReason !== null)('monitor against a cut link, with Alertmana
     );
     expect(silent.labels).toMatchObject({ location_code: '32.73', probe_id: 'e2e-probe' });
   }, 120_000);
+  it('5 % loss for 20 s against Y.1541 is one degradation, firing in Alertmanager, not a flapping series', async () => {
+    const cfg = join(dir, 'degrade.yaml');
+    const incPath = join(dir, 'incidents-degrade.ndjson');
+    writeFileSync(
+      cfg,
+      [
+        'probe: { id: e2e-degrade }',
+        'location: { code: "32.73", site: TPS-018 }',
+        'endpoints:',
+        `  - { name: srv, host: ${SERVE_IP}, tests: [{ kind: stamp, port: 8862 }] }`,
+        'monitor:',
+        // 10 packets a second (the fastest the config allows), so a 10 s window holds 100 and a lossy period fits the suite's time.
+        '  interval_ms: 100',
+        '  timeout_ms: 1000',
+        '  window_s: 5',
+        // 6 in a row at 5 % loss: about 1 in 60 million; an outage here would be a bug, not chance.
+        '  outage: { loss_count: 6, recover_count: 3 }',
+        '  degradation: { profile: itu-y1541, window_s: 10, min_samples: 80, hold_down_s: 60 }',
+        `  alertmanager: ${am.url}`,
+        `  incidents: ${incPath}`,
+        '',
+      ].join('\n'),
+    );
+    const read = (): IncidentRecord[] =>
+      existsSync(incPath)
+        ? readFileSync(incPath, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as IncidentRecord)
+        : [];
+    let err = '';
+    const mon = spawn(process.execPath, [BIN, 'monitor', '--config', cfg, '--no-host-info', '--out', join(dir, 'degrade.ndjson'), '-f', 'ndjson'], {
+      env: { ...process.env, XDG_STATE_HOME: join(dir, 'state-degrade') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    mon.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    try {
+      await new Promise((r) => setTimeout(r, 9000));
+      expect(read(), err).toEqual([]);
+      sh('ip', ['netns', 'exec', NS, 'nft', 'add', 'table', 'inet', 'loss']);
+      sh('ip', ['netns', 'exec', NS, 'nft', 'add', 'chain', 'inet', 'loss', 'in', '{ type filter hook input priority 0; }']);
+      sh('ip', ['netns', 'exec', NS, 'nft', 'add', 'rule', 'inet', 'loss', 'in', 'udp', 'dport', '8862', 'numgen', 'random', 'mod', '100', '<', '5', 'drop']);
+      await new Promise((r) => setTimeout(r, 20_000));
+      sh('ip', ['netns', 'exec', NS, 'nft', 'delete', 'table', 'inet', 'loss']);
+      const opened = read().filter((i) => i.state === 'open');
+      expect(opened.map((i) => `${i.incident_kind} ${i.metric}`), err).toEqual(['degradation loss_percent']);
+      expect(opened[0]!.worst_value).toBeGreaterThan(0.1);
+      const firing = await until('Alertmanager to show the degradation', 10_000, async () =>
+        (await activeAlerts(am)).find((a) => a.labels.alertname === 'QosprobeDegradation' && a.labels.incident_id === opened[0]!.incident_id),
+      );
+      expect(firing.labels).toMatchObject({ location_code: '32.73', site: 'TPS-018', metric: 'loss_percent' });
+      mon.kill('SIGTERM');
+      expect(await new Promise<number | null>((r) => mon.once('exit', (c) => r(c)))).toBe(0);
+      // Held open through the lossy period (hold-down 60 s), closed once when the monitor stopped.
+      expect(read().map((i) => `${i.state} ${i.incident_kind} ${i.end_reason}`)).toEqual(['open degradation null', 'closed degradation monitor_stopped']);
+    } finally {
+      mon.kill('SIGKILL');
+    }
+  }, 90_000);
 });
