@@ -5,21 +5,12 @@ import { thresholdsOf, windowMetrics } from '../src/monitor/thresholds.js';
 import { validateProfile, type Profile } from '../src/report/profiles.js';
 import type { ResultRecord } from '../src/records/schema.js';
 import { readFileSync } from 'node:fs';
+// A seeded PRNG (mulberry32): the same scripted network every run.
+import { prng as rng } from './helpers/impairment-relay.js';
 
 const y1541 = validateProfile(JSON.parse(readFileSync(new URL('../profiles/itu-y1541.json', import.meta.url), 'utf8')), 'y1541') as Profile;
 const tiphon = validateProfile(JSON.parse(readFileSync(new URL('../profiles/tiphon.json', import.meta.url), 'utf8')), 'tiphon') as Profile;
 
-/** Deterministic PRNG (mulberry32): the same scripted network every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T0 = Date.UTC(2026, 10, 30, 8, 0, 0);
 const res = (seq: number, rttMs: number | null, intervalMs = 1000): ProbeResult => ({ seq, sentMono: seq * intervalMs, sentWall: T0 + seq * intervalMs, rttMs });

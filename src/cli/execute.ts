@@ -66,6 +66,21 @@ export async function resolveLocation(code: string | null, unchecked: boolean, s
   );
 }
 
+/** Who and where every record of a run (or a monitor's windows) says it was measured, with the host's network context. */
+export async function runContextOf(config: Config, location: { code: string | null; name: string | null }, runId: string, hostInfo: boolean): Promise<RunContext> {
+  return {
+    runId,
+    probeId: config.probeId,
+    locationCode: location.code,
+    locationName: location.name,
+    site: config.location.site,
+    lat: config.location.lat,
+    lon: config.location.lon,
+    toolVersion: toolVersion(),
+    extra: hostInfo ? await (await import('../host/host-info.js')).gatherHostInfo({ timeoutMs: 3000 }) : undefined,
+  };
+}
+
 export async function execute({ config: fileConfig, flags, io, requireLocation, field: fieldFlags }: ExecuteOptions): Promise<void> {
   const config = applyFlags(fileConfig, flags, io.env);
   const source = flags.location ? '--location' : io.env.QOSPROBE_LOCATION ? '$QOSPROBE_LOCATION' : (config.file ?? 'config');
@@ -86,18 +101,8 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
   const runId = randomUUID();
   // After validation (a bad config fails at once, not after a splay); before measuring.
   const field = fieldFlags ? await (await import('./field-ops.js')).prepareFieldRun(fieldFlags, config, io, runId) : null;
-  const ctx: RunContext = {
-    runId,
-    probeId: config.probeId,
-    locationCode: location.code,
-    locationName: location.name,
-    site: config.location.site,
-    lat: config.location.lat,
-    lon: config.location.lon,
-    toolVersion: toolVersion(),
-    // Network context on every record, read once, after any splay and just before measuring.
-    extra: flags.hostInfo === false ? undefined : await (await import('../host/host-info.js')).gatherHostInfo({ timeoutMs: 3000 }),
-  };
+  // Network context on every record, read once, after any splay and just before measuring.
+  const ctx = await runContextOf(config, location, runId, flags.hostInfo !== false);
   // The first hop on every record: the gateway pinged alongside each test, where one is known.
   // QOSPROBE_GATEWAY_PING=0 turns it off for every command (the test suite: no packet to a real gateway).
   const gateway = flags.gatewayPing === false || io.env.QOSPROBE_GATEWAY_PING === '0' ? null : (ctx.extra?.gateway ?? null);

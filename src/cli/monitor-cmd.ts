@@ -10,14 +10,13 @@ import { MONITOR_DEFAULTS, type MonitorConfig } from '../config/monitor.js';
 import { openSink } from '../output/sink.js';
 import { formats } from '../output/formats.js';
 import type { ResultRecord } from '../records/schema.js';
-import { identityOf, type RunContext } from '../records/build.js';
-import { toolVersion } from '../version.js';
+import { identityOf } from '../records/build.js';
 import { alertmanagerReceiver, webhookReceiver, type AlertReceiver } from '../monitor/alerts.js';
 import { runMonitorSession, type SessionEndpoint } from '../monitor/session.js';
 import { thresholdsOf, type ThresholdRule } from '../monitor/thresholds.js';
 import { wireBytesPerAttempt, type MonitorMethod } from '../monitor/prober.js';
 import { loadRequiredConfig } from './context.js';
-import { resolveLocation } from './execute.js';
+import { resolveLocation, runContextOf } from './execute.js';
 import type { CliIo } from './io.js';
 import type { MonitorFlags } from './commands/monitor.js';
 
@@ -73,17 +72,7 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
     throw new QosError('USAGE', `--alertmanager/--webhook: ${errorMessage(err)}`);
   }
 
-  const ctx: RunContext = {
-    runId: randomUUID(),
-    probeId: config.probeId,
-    locationCode: location.code,
-    locationName: location.name,
-    site: config.location.site,
-    lat: config.location.lat,
-    lon: config.location.lon,
-    toolVersion: toolVersion(),
-    extra: flags.hostInfo === false ? undefined : await (await import('../host/host-info.js')).gatherHostInfo({ timeoutMs: 3000 }),
-  };
+  const ctx = await runContextOf(config, location, randomUUID(), flags.hostInfo !== false);
 
   // Store and forward: every round of windows becomes a spool batch; --push sends the spool after each.
   const spoolDir = flags.spool === false ? null : typeof flags.spool === 'string' ? resolve(io.cwd, flags.spool) : flags.push ? defaultSpoolDir(io.env) : null;

@@ -71,7 +71,10 @@ export function startProber(o: ProberOptions, onResult: (r: ProbeResult) => void
     await resolving;
     return resolved as unknown as Resolved;
   };
-  const attempt: Attempt = o.method === 'stamp' ? stampAttempts(ensureResolved, o.port as number, () => stopped) : o.method === 'tcp' ? tcpAttempt(ensureResolved, o.port as number) : icmpAttempt(ensureResolved);
+  // Stopping aborts what is in flight: no timer, socket or ping process may keep the process alive after the monitor ends.
+  const ctl = new AbortController();
+  const attempt: Attempt =
+    o.method === 'stamp' ? stampAttempts(ensureResolved, o.port as number, ctl.signal) : o.method === 'tcp' ? tcpAttempt(ensureResolved, o.port as number, ctl.signal) : icmpAttempt(ensureResolved, ctl.signal);
 
   // In-order delivery: results wait here until every earlier packet has one.
   const done = new Map<number, ProbeResult>();
@@ -113,6 +116,7 @@ export function startProber(o: ProberOptions, onResult: (r: ProbeResult) => void
     stop() {
       stopped = true;
       clearTimeout(timer);
+      ctl.abort();
     },
   };
 }
@@ -137,7 +141,7 @@ function lost(err: unknown): Outcome {
  * address changes; a connected one would need re-connecting). RTT = (r − s) − (b − a), the
  * reflector's residence removed, as the stamp probe computes it.
  */
-function stampAttempts(ensure: () => Promise<Resolved>, port: number, isStopped: () => boolean): Attempt {
+function stampAttempts(ensure: () => Promise<Resolved>, port: number, signal: AbortSignal): Attempt {
   const ssid = randomInt(1, 0x10000);
   const waiting = new Map<number, { sentMono: number; sentTs: WireTimestamp; done: (o: Outcome) => void; timer: NodeJS.Timeout }>();
   let sock: Socket | null = null;
@@ -173,10 +177,23 @@ function stampAttempts(ensure: () => Promise<Resolved>, port: number, isStopped:
     sockFamily = family;
     return s;
   };
+  signal.addEventListener(
+    'abort',
+    () => {
+      for (const w of waiting.values()) {
+        clearTimeout(w.timer);
+        w.done({ rttMs: null, errorCode: 'ABORTED', message: 'stopped' });
+      }
+      waiting.clear();
+      sock?.close();
+      sock = null;
+    },
+    { once: true },
+  );
   return (seq, timeoutMs) =>
     withAddress(ensure, (r) =>
       new Promise<Outcome>((done) => {
-        if (isStopped()) return done({ rttMs: null, errorCode: 'ABORTED', message: 'stopped' });
+        if (signal.aborted) return done({ rttMs: null, errorCode: 'ABORTED', message: 'stopped' });
         const sentTs = timestampFrom(wallClockMs(), 'ntp');
         // The wire carries 32 bits of sequence number: a monitor running for years wraps, harmlessly.
         const wireSeq = seq % 0x1_0000_0000;
@@ -206,17 +223,21 @@ function stampAttempts(ensure: () => Promise<Resolved>, port: number, isStopped:
     );
 }
 
-function tcpAttempt(ensure: () => Promise<Resolved>, port: number): Attempt {
+function tcpAttempt(ensure: () => Promise<Resolved>, port: number, signal: AbortSignal): Attempt {
   return (_seq, timeoutMs) =>
     withAddress(ensure, (r) =>
       new Promise<Outcome>((done) => {
+        if (signal.aborted) return done({ rttMs: null, errorCode: 'ABORTED', message: 'stopped' });
         const s = new TcpSocket();
         const t0 = performance.now();
+        const onAbort = () => finish({ rttMs: null, errorCode: 'ABORTED', message: 'stopped' });
         const finish = (o: Outcome) => {
           clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
           s.destroy();
           done(o);
         };
+        signal.addEventListener('abort', onAbort, { once: true });
         const timer = setTimeout(() => finish({ rttMs: null, errorCode: 'TIMEOUT', message: `no handshake within ${timeoutMs} ms` }), timeoutMs);
         s.once('connect', () => finish({ rttMs: performance.now() - t0 }));
         s.once('error', (err) => finish(lost(err)));
@@ -226,12 +247,12 @@ function tcpAttempt(ensure: () => Promise<Resolved>, port: number): Attempt {
 }
 
 /** One system ping per attempt: a process each time (about 2 ms of CPU; STAMP is the cheap method). */
-function icmpAttempt(ensure: () => Promise<Resolved>): Attempt {
+function icmpAttempt(ensure: () => Promise<Resolved>, signal: AbortSignal): Attempt {
   return (_seq, timeoutMs) =>
     withAddress(ensure, async (r) => {
       const [{ runPing }, { parsePingOutput }] = await Promise.all([import('../net/ping.js'), import('../net/ping-parse.js')]);
       try {
-        const run = await runPing({ address: r.address, family: r.family, count: 1, intervalMs: 1000, timeoutMs, sizeBytes: 56 });
+        const run = await runPing({ address: r.address, family: r.family, count: 1, intervalMs: 1000, timeoutMs, sizeBytes: 56, signal });
         const parsed = parsePingOutput(run.stdout, { platform: run.platform });
         const reply = 'replies' in parsed ? parsed.replies[0] : undefined;
         if (reply) return { rttMs: reply.rttMs };
