@@ -46,7 +46,7 @@ mkdirSync(OUT, { recursive: true });
 
 // --- the input: deterministic, realistic icmp records -----------------------------------------
 const csvPath = join(OUT, `report-${ROWS}.csv`);
-const FIELDS = (await import(join(ROOT, 'dist/records/schema.js'))).FIELD_NAMES;
+const FIELDS = (await import(join(ROOT, 'dist/core/schema.js'))).FIELD_NAMES;
 if (!existsSync(csvPath)) {
   const regions = readFileSync(join(ROOT, 'data/regions-id/regions.tsv'), 'utf8')
     .split('\n')

@@ -1,6 +1,6 @@
-// Prints the field table of docs/schema.md from src/records/schema.ts (run: npx tsx scripts/schema-table.ts).
+// Prints the field table of docs/schema.md from src/core/schema.ts (run: npx tsx scripts/schema-table.ts).
 // test/records.test.ts checks that the doc lists every field with its unit.
-import { FIELDS } from '../src/records/schema.js';
+import { FIELDS } from '../src/core/schema.js';
 
 const esc = (s: string) => s.replace(/\|/g, '\\|');
 console.log('| field | type | unit | meaning |');

@@ -1,10 +1,10 @@
 /** Library entry: the measurement core without the CLI. */
-export { QosError, EXIT, MEASUREMENT_ERROR_CODES, type ErrorCode, type MeasurementErrorCode } from './errors.js';
-export { FIELDS, FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from './records/schema.js';
+export { QosError, EXIT, MEASUREMENT_ERROR_CODES, type ErrorCode, type MeasurementErrorCode } from './core/errors.js';
+export { FIELDS, FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from './core/schema.js';
 export { buildRecord, type RunContext } from './records/build.js';
 export { probes, PROBE_KINDS, type ProbeKind } from './probes/index.js';
 export type { ProbeDef } from './probes/probe.js';
-export type { PacketSample, ProbeOutcome, Samples, BaseSpec, Endpoint } from './probes/types.js';
+export type { PacketSample, ProbeOutcome, Samples, BaseSpec, Endpoint } from './core/samples.js';
 export { runPlan, type PlannedTest, type RunResult } from './run/runner.js';
 export { formats, type FormatName } from './output/formats.js';
 export { validateConfig } from './config/validate.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeDef } from '../src/probes/probe.js';
 import { stamp, type StampSpec } from '../src/probes/stamp.js';
-import type { BaseSpec } from '../src/probes/types.js';
+import type { BaseSpec } from '../src/core/samples.js';
 import { runPlan } from '../src/run/runner.js';
 import { startStampReflector, type StampReflector } from '../src/serve/stamp-reflector.js';
 import { startRelay, type Relay, type Schedule } from './helpers/impairment-relay.js';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { adhocSpec, flagFor } from '../src/cli/adhoc-spec.js';
 import { validateConfig } from '../src/config/validate.js';
-import { QosError } from '../src/errors.js';
+import { QosError } from '../src/core/errors.js';
 
 const caught = (f: () => unknown): QosError => {
   try {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { demoFlags } from '../src/cli/commands/demo.js';
 import { APPENDABLE_FORMATS } from '../src/cli/options.js';
 import { formats } from '../src/output/formats.js';
-import { FORMAT_NAMES } from '../src/output/format-names.js';
+import { FORMAT_NAMES } from '../src/core/format-names.js';
 
 describe('--append help', () => {
   it('names exactly the streaming formats of the registry (influx was missing)', () => {

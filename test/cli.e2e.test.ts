@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIELD_NAMES } from '../src/records/schema.js';
+import { FIELD_NAMES } from '../src/core/schema.js';
 import { BIN, builtCliAvailable, ndjson, runCli } from './helpers/cli.js';
 import { refusedPort, startBlackholeListener, startTcpListener } from './helpers/servers.js';
 

@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { EXAMPLE_CONFIG } from '../src/config/example.js';
 import { findConfig, parseDocument, readConfigFile } from '../src/config/load.js';
 import { validateConfig } from '../src/config/validate.js';
-import { QosError } from '../src/errors.js';
+import { QosError } from '../src/core/errors.js';
 
 const fixture = (name: string) => join(import.meta.dirname, '..', 'fixtures', 'config', name);
 

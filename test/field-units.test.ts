@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splayDelay } from '../src/cli/field-ops.js';
-import { QosError } from '../src/errors.js';
+import { QosError } from '../src/core/errors.js';
 import { gatherHostInfo, hostInfoFrom, type SiLike, type SiSnapshot } from '../src/host/host-info.js';
 import { cellInfoFromMmcli, parseMmcliKeyValues } from '../src/host/mmcli.js';
 import { escapeTag, influxLine } from '../src/monitoring/influx.js';

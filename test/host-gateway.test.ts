@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { QosError } from '../src/errors.js';
+import { QosError } from '../src/core/errors.js';
 import { GATEWAY_PINGS, measureGateway } from '../src/host/gateway.js';
 import type { PingOptions, PingRun } from '../src/net/ping.js';
 import type { ProbeDef } from '../src/probes/probe.js';
-import type { BaseSpec } from '../src/probes/types.js';
+import type { BaseSpec } from '../src/core/samples.js';
 import { ALONGSIDE_WAIT_MS, runPlan } from '../src/run/runner.js';
 import { ctx } from './helpers/records.js';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MESSAGES, langOf, usageLine } from '../src/cli/i18n.js';
 import { whereWritten } from '../src/cli/execute.js';
 import { formatTable } from '../src/cli/ui.js';
-import type { ResultRecord } from '../src/records/schema.js';
+import type { ResultRecord } from '../src/core/schema.js';
 import { sampleRecords } from './helpers/records.js';
 import { builtCliAvailable, ndjson, runCli } from './helpers/cli.js';
 import { startTcpListener } from './helpers/servers.js';

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigReader } from '../src/config/reader.js';
-import { QosError } from '../src/errors.js';
+import { ConfigReader } from '../src/core/config-reader.js';
+import { QosError } from '../src/core/errors.js';
 import { pingCommand, runPing, type PingOptions, type PingRun } from '../src/net/ping.js';
 import { buildIcmpOutcome, icmp, makeIcmpProbe, type IcmpSpec } from '../src/probes/icmp.js';
-import type { PacketSample, ProbeOutcome } from '../src/probes/types.js';
+import type { PacketSample, ProbeOutcome } from '../src/core/samples.js';
 import { summarizePackets } from '../src/stats/packets.js';
 
 // Network rule: traffic goes to 127.0.0.1 and ::1 only (and to the private loopback of a

@@ -219,7 +219,7 @@ describe('loading', () => {
       };
     });
     const fresh = await import('../src/config/locations.js');
-    const freshErrors = await import('../src/errors.js'); // the module instance locations.js sees after resetModules
+    const freshErrors = await import('../src/core/errors.js'); // the module instance locations.js sees after resetModules
     const err: unknown = await fresh.lookupLocation('32').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(freshErrors.QosError);
     expect(err).toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/cannot read the region table .*regions\.tsv/) });

@@ -3,7 +3,7 @@ import { DEFAULT_DETECTION, Detector, type DetectionConfig, type IncidentEvent, 
 import { MonitorCore, type IncidentRecord } from '../src/monitor/core.js';
 import { thresholdsOf, windowMetrics } from '../src/monitor/thresholds.js';
 import { validateProfile, type Profile } from '../src/report/profiles.js';
-import type { ResultRecord } from '../src/records/schema.js';
+import type { ResultRecord } from '../src/core/schema.js';
 import { readFileSync } from 'node:fs';
 // A seeded PRNG (mulberry32): the same scripted network every run.
 import { prng as rng } from './helpers/impairment-relay.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_FIELDS } from '../src/monitoring/metrics.js';
-import type { ResultRecord } from '../src/records/schema.js';
+import type { ResultRecord } from '../src/core/schema.js';
 import { pushSpool } from '../src/spool/push.js';
 import { listSpool, writeBatch } from '../src/spool/spool.js';
 import { builtCliAvailable, runCli } from './helpers/cli.js';

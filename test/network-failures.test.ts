@@ -15,7 +15,7 @@ import { EXPECTED, FAILURES, KINDS, cellOf, renderFailureTable, tableIn, withTab
 import { createNetnsPair, isRoot, type NetnsPair } from './helpers/netns.js';
 import { pingStartFailureCode } from '../src/net/ping-parse.js';
 import { settleOutcome } from '../src/probes/failures.js';
-import type { ProbeOutcome } from '../src/probes/types.js';
+import type { ProbeOutcome } from '../src/core/samples.js';
 import { metricsOf } from '../src/records/build.js';
 
 const DOC = join(ROOT, 'docs', 'failures.md');

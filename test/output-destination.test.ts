@@ -13,7 +13,7 @@ import { validateConfig } from '../src/config/validate.js';
 import { applyFlags, execute, whereWritten } from '../src/cli/execute.js';
 import type { CliIo } from '../src/cli/io.js';
 import { isDevice, isStdout, openSink } from '../src/output/sink.js';
-import { FIELD_NAMES } from '../src/records/schema.js';
+import { FIELD_NAMES } from '../src/core/schema.js';
 import { BIN, builtCliAvailable, ndjson, runCli } from './helpers/cli.js';
 import { runInfo, sampleRecords } from './helpers/records.js';
 import { startTcpListener } from './helpers/servers.js';

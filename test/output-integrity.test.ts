@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formats } from '../src/output/formats.js';
 import { openSink } from '../src/output/sink.js';
 import type { WriteFn } from '../src/output/write-all.js';
-import { FIELD_NAMES } from '../src/records/schema.js';
+import { FIELD_NAMES } from '../src/core/schema.js';
 import { builtCliAvailable, runCli } from './helpers/cli.js';
 import { runInfo, sampleRecords } from './helpers/records.js';
 import { startTcpListener } from './helpers/servers.js';

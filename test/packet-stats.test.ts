@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PacketSample } from '../src/probes/types.js';
+import type { PacketSample } from '../src/core/samples.js';
 import { summarizePackets } from '../src/stats/packets.js';
 
 const pkt = (seq: number, rttMs: number | null, extra: Partial<PacketSample> = {}): PacketSample => ({ seq, sentAtMs: seq * 100, rttMs, ...extra });

@@ -9,14 +9,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from '../src/config/load.js';
 import { validateConfig } from '../src/config/validate.js';
-import { QosError } from '../src/errors.js';
+import { QosError } from '../src/core/errors.js';
 import { cellInfoFromMmcli, parseMmcliKeyValues } from '../src/host/mmcli.js';
 import { influxLine } from '../src/monitoring/influx.js';
 import { openMetricsText } from '../src/monitoring/openmetrics.js';
 import { parsePingOutput } from '../src/net/ping-parse.js';
 import { formats } from '../src/output/formats.js';
 import { openSink } from '../src/output/sink.js';
-import { emptyRecord, type ResultRecord } from '../src/records/schema.js';
+import { emptyRecord, type ResultRecord } from '../src/core/schema.js';
 import { STAMP_MIN_BYTES, decodeReflectorPacket, decodeSenderPacket } from '../src/stamp/packet.js';
 import { monitoringRecord } from './helpers/field-records.js';
 

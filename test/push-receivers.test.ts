@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResultRecord } from '../src/records/schema.js';
+import type { ResultRecord } from '../src/core/schema.js';
 import { pushSpool } from '../src/spool/push.js';
 import { listSpool, readBatch, writeBatch } from '../src/spool/spool.js';
 import { vmRowCheck } from '../src/spool/verify.js';

@@ -7,11 +7,11 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QosError } from '../src/errors.js';
+import { QosError } from '../src/core/errors.js';
 import { validateConfig } from '../src/config/validate.js';
 import { http as httpProbe } from '../src/probes/http.js';
 import { runStamp } from '../src/probes/stamp.js';
-import type { PacketSample } from '../src/probes/types.js';
+import type { PacketSample } from '../src/core/samples.js';
 import { buildRecord } from '../src/records/build.js';
 import { startStampReflector } from '../src/serve/stamp-reflector.js';
 import { decodeSenderPacket, encodeReflectorPacket } from '../src/stamp/packet.js';
@@ -169,7 +169,7 @@ describe('transfers and http against misbehaving loopback servers', () => {
   });
 
   it('an http test cut by the deadline counts the request it sent (sent=1, loss unknown)', async () => {
-    const spec = httpProbe.parse({ url: `${base}/slow` }, { kind: 'http', count: 3, intervalMs: 100, timeoutMs: 5000 }, new (await import('../src/config/reader.js')).ConfigReader('t'), 't');
+    const spec = httpProbe.parse({ url: `${base}/slow` }, { kind: 'http', count: 3, intervalMs: 100, timeoutMs: 5000 }, new (await import('../src/core/config-reader.js')).ConfigReader('t'), 't');
     const deadline = AbortSignal.timeout(300);
     const out = await httpProbe.run({ name: 'e', host: '127.0.0.1' }, spec, { signal: deadline });
     const r = buildRecord(ctx, identity('http'), out, 'DEADLINE');

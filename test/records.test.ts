@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIELD_NAMES, FIELDS } from '../src/records/schema.js';
+import { FIELD_NAMES, FIELDS } from '../src/core/schema.js';
 import { buildRecord } from '../src/records/build.js';
 import { ctx, sampleRecords } from './helpers/records.js';
 

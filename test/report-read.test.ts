@@ -9,7 +9,7 @@ import { createProgram } from '../src/cli/program.js';
 import type { CliIo } from '../src/cli/io.js';
 import { csvOriginalText, csvSafeText } from '../src/output/csv-cell.js';
 import { formats, type RunInfo } from '../src/output/formats.js';
-import { emptyRecord, type ResultRecord } from '../src/records/schema.js';
+import { emptyRecord, type ResultRecord } from '../src/core/schema.js';
 import { newReadStats, readSource, type ReportRow } from '../src/report/read.js';
 
 const RUN: RunInfo = {

@@ -12,7 +12,7 @@ import { createProgram } from '../src/cli/program.js';
 import type { CliIo } from '../src/cli/io.js';
 import { loadRegionTable, type RegionTable } from '../src/config/locations.js';
 import { formats } from '../src/output/formats.js';
-import { emptyRecord, type ResultRecord } from '../src/records/schema.js';
+import { emptyRecord, type ResultRecord } from '../src/core/schema.js';
 import { parseExpected } from '../src/report/expect.js';
 
 let table: RegionTable;

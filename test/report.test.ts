@@ -368,7 +368,7 @@ describe('qosprobe report (CLI)', () => {
     const r = await run(['fixtures/report/malformed.csv', '--strict']);
     expect(r.error).toMatchObject({ code: 'REPORT_INPUT_INVALID' });
     expect(String((r.error as Error).message)).toContain('fixtures/report/malformed.csv:3');
-    const { exitCodeFor } = await import('../src/errors.js');
+    const { exitCodeFor } = await import('../src/core/errors.js');
     expect(exitCodeFor(r.error)).toBe(3);
   });
 
@@ -384,7 +384,7 @@ describe('qosprobe report (CLI)', () => {
 
 describe('CSV headers', () => {
   it('reads a v1 file written before a column was added (bandung.csv has no foreign_packets) and refuses unknown columns', async () => {
-    const { FIELD_NAMES } = await import('../src/records/schema.js');
+    const { FIELD_NAMES } = await import('../src/core/schema.js');
     const head = readFileSync(join(FIX, 'bandung.csv'), 'utf8').split('\n')[0]!.split(',');
     expect(head.length).toBeLessThanOrEqual(FIELD_NAMES.length);
     const dir = mkdtempSync(join(tmpdir(), 'qp-report-hdr-'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeDef } from '../src/probes/probe.js';
-import type { BaseSpec, ProbeOutcome } from '../src/probes/types.js';
+import type { BaseSpec, ProbeOutcome } from '../src/core/samples.js';
 import { runPlan, type PlannedTest } from '../src/run/runner.js';
 import { ctx } from './helpers/records.js';
 

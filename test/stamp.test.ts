@@ -6,8 +6,8 @@ import { summarizePackets } from '../src/stats/packets.js';
 import { ipdv, quantile } from '../src/stats/index.js';
 import { decodeSenderPacket, encodeReflectorPacket } from '../src/stamp/packet.js';
 import { NO_IMPAIRMENT, makeSchedule, startRelay } from './helpers/impairment-relay.js';
-import type { Metrics } from '../src/records/schema.js';
-import type { PacketSample, Samples } from '../src/probes/types.js';
+import type { Metrics } from '../src/core/schema.js';
+import type { PacketSample, Samples } from '../src/core/samples.js';
 
 const never = new AbortController().signal;
 const spec = (o: Partial<StampSpec> & { port: number }): StampSpec => ({ kind: 'stamp', count: 20, intervalMs: 10, timeoutMs: 500, sizeBytes: 44, ...o });
@@ -92,7 +92,7 @@ describe('stamp probe against the reflector on loopback', () => {
   });
 
   it('parses its config entry with defaults and path-aware errors', async () => {
-    const { ConfigReader } = await import('../src/config/reader.js');
+    const { ConfigReader } = await import('../src/core/config-reader.js');
     const r = new ConfigReader('test.yaml');
     const base = { kind: 'stamp', count: 10, intervalMs: 100, timeoutMs: 3000 };
     expect(stamp.defaults).toEqual({ timeoutMs: 3000 });

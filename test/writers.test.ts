@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { formats, type RunInfo } from '../src/output/formats.js';
 import { openSink } from '../src/output/sink.js';
 import { acquireLock } from '../src/output/lock.js';
-import { FIELD_NAMES } from '../src/records/schema.js';
+import { FIELD_NAMES } from '../src/core/schema.js';
 import { sampleRecords } from './helpers/records.js';
 
 const golden = (name: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'golden', name), 'utf8');

@@ -1,8 +1,8 @@
 /** The test spec of an ad hoc command (loaded by its action: it pulls in config validation and the probe registry). */
-import { FlagReader, type Obj } from '../config/reader.js';
+import { FlagReader, type Obj } from '../core/config-reader.js';
 import type { Defaults } from '../config/types.js';
 import { readTestEntry } from '../config/validate.js';
-import type { BaseSpec } from '../probes/types.js';
+import type { BaseSpec } from '../core/samples.js';
 import type { AdhocDef, AdhocOptions } from './adhoc.js';
 
 /** Fields that come from the command's argument rather than a flag. */

@@ -4,7 +4,7 @@
  * describing how its argument and options become a test entry.
  */
 import { Command } from 'commander';
-import type { Obj } from '../config/reader.js';
+import type { Obj } from '../core/config-reader.js';
 import type { CliIo } from './io.js';
 import { addOutputOptions, addProbeOptions, examples, type OutputFlags } from './options.js';
 

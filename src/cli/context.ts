@@ -1,6 +1,6 @@
 /** Loading the config a command runs with (lazy-imported by actions only). */
 import { hostname } from 'node:os';
-import { QosError } from '../errors.js';
+import { QosError } from '../core/errors.js';
 import { configCandidates, findConfig, readConfigFile } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { messagesFor } from './i18n.js';

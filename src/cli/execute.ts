@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
-import { EXIT, QosError } from '../errors.js';
+import { EXIT, QosError } from '../core/errors.js';
 import type { Config } from '../config/types.js';
 import { openSinkWaiting } from '../output/sink.js';
 import type { RunInfo } from '../output/formats.js';

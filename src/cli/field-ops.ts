@@ -7,11 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { EXIT, QosError, errorMessage } from '../errors.js';
+import { EXIT, QosError, errorMessage } from '../core/errors.js';
 import type { Config } from '../config/types.js';
 import type { RunInfo } from '../output/formats.js';
 import type { Lock } from '../output/lock.js';
-import type { ResultRecord } from '../records/schema.js';
+import type { ResultRecord } from '../core/schema.js';
 import type { SpoolWriter } from '../spool/spool.js';
 import type { PushFormat } from '../spool/push-formats.js';
 import type { PushTarget } from '../spool/receiver.js';

@@ -2,7 +2,7 @@
  * The process edge: argv, signals, exit codes. Everything below receives what it needs.
  */
 import { CommanderError } from 'commander';
-import { EXIT, QosError, exitCodeFor } from '../errors.js';
+import { EXIT, QosError, exitCodeFor } from '../core/errors.js';
 import type { CliIo } from './io.js';
 import { MESSAGES, langOf } from './i18n.js';
 import { createProgram } from './program.js';

@@ -4,12 +4,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { EXIT, QosError, errorMessage } from '../errors.js';
+import { EXIT, QosError, errorMessage } from '../core/errors.js';
 import type { Config } from '../config/types.js';
 import { MONITOR_DEFAULTS, type MonitorConfig } from '../config/monitor.js';
 import { openSink } from '../output/sink.js';
 import { formats } from '../output/formats.js';
-import type { ResultRecord } from '../records/schema.js';
+import type { ResultRecord } from '../core/schema.js';
 import { identityOf } from '../records/build.js';
 import { alertmanagerReceiver, webhookReceiver, type AlertReceiver } from '../monitor/alerts.js';
 import { runMonitorSession, type SessionEndpoint } from '../monitor/session.js';

@@ -1,6 +1,6 @@
 /** Options shared by `run`, `demo` and every ad hoc command, and their value parsers. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { FORMAT_NAMES, type FormatName } from '../output/format-names.js';
+import { FORMAT_NAMES, type FormatName } from '../core/format-names.js';
 
 export interface OutputFlags {
   location?: string;

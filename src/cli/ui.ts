@@ -3,7 +3,7 @@
  * only on a TTY (cron mail and pipes get nothing); NO_COLOR honoured. chalk and ora are
  * imported only when there is a terminal to draw on.
  */
-import type { ResultRecord } from '../records/schema.js';
+import type { ResultRecord } from '../core/schema.js';
 import { MESSAGES, messagesFor, type Messages } from './i18n.js';
 import { colorAllowed, type CliIo } from './io.js';
 

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
-import { QosError } from '../errors.js';
+import { QosError } from '../core/errors.js';
 import type { Config } from './types.js';
 import { validateConfig } from './validate.js';
 

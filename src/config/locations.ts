@@ -6,8 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { QosError } from '../errors.js';
-import { editDistance } from './reader.js';
+import { QosError } from '../core/errors.js';
+import { editDistance } from '../core/config-reader.js';
 
 /** 1 province, 2 regency/city (kabupaten/kota), 3 district (kecamatan), 4 village (desa/kelurahan). */
 export type LocationLevel = 1 | 2 | 3 | 4;

@@ -3,7 +3,7 @@
  * when it opens and closes incidents, and where it sends them. Every key is optional; the
  * defaults are a regulator fleet's (one small packet a second, lost after 2 s).
  */
-import type { ConfigReader } from './reader.js';
+import type { ConfigReader } from '../core/config-reader.js';
 
 export type MonitorMethodSetting = 'auto' | 'stamp' | 'tcp' | 'icmp';
 

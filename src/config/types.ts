@@ -1,5 +1,5 @@
-import type { FormatName } from '../output/format-names.js';
-import type { BaseSpec, Endpoint } from '../probes/types.js';
+import type { FormatName } from '../core/format-names.js';
+import type { BaseSpec, Endpoint } from '../core/samples.js';
 import type { MonitorConfig } from './monitor.js';
 
 export interface Defaults {

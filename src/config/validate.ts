@@ -3,10 +3,10 @@
  * access. Every error names the file, the field path, what was expected and what was found.
  */
 import { hostname } from 'node:os';
-import { FORMAT_NAMES, type FormatName } from '../output/format-names.js';
+import { FORMAT_NAMES, type FormatName } from '../core/format-names.js';
 import { PROBE_KINDS, probeFor } from '../probes/index.js';
-import type { BaseSpec } from '../probes/types.js';
-import { ConfigReader, join, type Obj } from './reader.js';
+import type { BaseSpec } from '../core/samples.js';
+import { ConfigReader, join, type Obj } from '../core/config-reader.js';
 import { BUILTIN_DEFAULTS, type Config, type Defaults, type EndpointConfig } from './types.js';
 import { parseLocationCode } from './locations.js';
 import { readMonitorConfig } from './monitor.js';

@@ -11,7 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import type { Metrics } from '../records/schema.js';
+import type { Metrics } from '../core/schema.js';
 
 export type ClockInfo = Required<Pick<Metrics, 'clock_synced' | 'clock_offset_ms' | 'clock_source'>>;
 

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import { runPing, type PingOptions, type PingRun } from '../net/ping.js';
 import { buildIcmpOutcome } from '../probes/icmp.js';
-import type { Metrics } from '../records/schema.js';
+import type { Metrics } from '../core/schema.js';
 import { summarizePackets } from '../stats/packets.js';
 
 export type GatewayMetrics = Pick<Metrics, 'gateway_rtt_ms' | 'gateway_loss_percent'>;

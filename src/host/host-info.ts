@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import type { Systeminformation } from 'systeminformation';
-import type { Metrics } from '../records/schema.js';
+import type { Metrics } from '../core/schema.js';
 import { gatherClock, type ClockInfo } from './clock.js';
 import { cellIdentityFromMmcli, cellInfoFromMmcli, type CellInfo } from './mmcli.js';
 import type * as Si from 'systeminformation';

@@ -3,11 +3,11 @@
  * from a scripted network in tests), window records and incident records out. One instance
  * serves every endpoint of a config.
  */
-import type { Metrics, ResultRecord } from '../records/schema.js';
-import { SCHEMA_VERSION } from '../records/schema.js';
+import type { Metrics, ResultRecord } from '../core/schema.js';
+import { SCHEMA_VERSION } from '../core/schema.js';
 import { buildRecord, identityOf, type RunContext } from '../records/build.js';
 import { dominantError } from '../probes/common.js';
-import type { PacketSample } from '../probes/types.js';
+import type { PacketSample } from '../core/samples.js';
 import { Detector, type DetectionConfig, type Incident, type IncidentEvent, type ProbeResult } from './detector.js';
 import type { MonitorMethod } from './prober.js';
 import type { ThresholdRule } from './thresholds.js';

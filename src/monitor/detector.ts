@@ -14,7 +14,7 @@
  *   (anti-flapping); ended_at = when they started holding again. A loss threshold needs at
  *   least MIN_LOST_FOR_LOSS_RULE lost packets in the window (a single loss never opens one).
  */
-import type { MeasurementErrorCode } from '../errors.js';
+import type { MeasurementErrorCode } from '../core/errors.js';
 import type { ThresholdRule } from './thresholds.js';
 import { windowMetrics, type WindowMetrics } from './thresholds.js';
 

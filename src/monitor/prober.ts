@@ -11,7 +11,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { Socket as TcpSocket } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import { resolveHost, type Resolved } from '../net/resolve.js';
 import { timestampDiffMs, timestampFrom, wallClockMs, type WireTimestamp } from '../stamp/ntp.js';
 import { OUR_ERROR_ESTIMATE, STAMP_MIN_BYTES, decodeReflectorPacket, encodeSenderPacket, formatOf } from '../stamp/packet.js';

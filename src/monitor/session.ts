@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RunContext } from '../records/build.js';
-import type { ResultRecord } from '../records/schema.js';
+import type { ResultRecord } from '../core/schema.js';
 import { writeFileAtomic } from '../output/sink.js';
 import { Outbox, type AlertReceiver } from './alerts.js';
 import { MonitorCore, type IncidentRecord, type MonitoredEndpoint } from './core.js';

@@ -5,7 +5,7 @@
  * Fields: every numeric metric that is not null; integers with the `i` suffix so a field keeps
  * one type across writes (InfluxDB refuses a float into an integer field). Time: started_at in ns.
  */
-import type { ResultRecord } from '../records/schema.js';
+import type { ResultRecord } from '../core/schema.js';
 import { LABEL_FIELDS, MEASUREMENT, METRIC_FIELDS, statusOk, isMonitored } from './metrics.js';
 
 /** Measurement names escape commas and spaces. */

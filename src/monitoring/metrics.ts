@@ -4,7 +4,7 @@
  * renaming anything: `rtt_median_ms` is `qosprobe_rtt_median_ms` in both (VictoriaMetrics
  * names an Influx field `<measurement>_<field>`, i.e. the same).
  */
-import { FIELDS, type FieldName, type ResultRecord } from '../records/schema.js';
+import { FIELDS, type FieldName, type ResultRecord } from '../core/schema.js';
 
 /** Labels (Prometheus) / tags (Influx): who measured, where, what. Low cardinality by design. */
 export const LABEL_FIELDS = ['probe_id', 'location_code', 'endpoint', 'test'] as const satisfies readonly FieldName[];

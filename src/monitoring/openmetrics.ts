@@ -8,7 +8,7 @@
  * /api/v1/import/prometheus, store and forward) adds each record's started_at in milliseconds,
  * the 0.0.4 convention, and keeps every record's sample. `# UNIT` and `# EOF` are comments to a 0.0.4 parser.
  */
-import type { ResultRecord } from '../records/schema.js';
+import type { ResultRecord } from '../core/schema.js';
 import { LABEL_FIELDS, MEASUREMENT, METRIC_FIELDS, statusOk, isMonitored } from './metrics.js';
 
 /** The content type to send with this text to a Pushgateway (it speaks 0.0.4, not application/openmetrics-text). */

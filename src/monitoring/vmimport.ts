@@ -5,7 +5,7 @@
  * record's started_at in milliseconds, so batches sent hours later land at the right time.
  * A record without a readable started_at (qosprobe never writes one) takes `nowMs`.
  */
-import type { ResultRecord } from '../records/schema.js';
+import type { ResultRecord } from '../core/schema.js';
 import { LABEL_FIELDS, isMonitored } from './metrics.js';
 import { families, startedAtMs } from './openmetrics.js';
 

@@ -17,7 +17,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
 import type { Dispatcher, buildConnector } from 'undici';
-import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import { systemResolverLabel } from './resolve.js';
 
 export interface HttpClientOptions {

@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 import { platform as osPlatform } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { PingConfig } from 'ping';
-import { QosError, errorMessage } from '../errors.js';
+import { QosError, errorMessage } from '../core/errors.js';
 import { parsePingOutput, pingStartFailureCode } from './ping-parse.js';
 
 export interface PingOptions {

@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { getServers, lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { QosError, measurementCodeFor, errorMessage, type MeasurementErrorCode } from '../errors.js';
+import { QosError, measurementCodeFor, errorMessage, type MeasurementErrorCode } from '../core/errors.js';
 
 export interface Resolved {
   address: string;

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { platform as osPlatform, userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { QosError } from '../errors.js';
+import { QosError } from '../core/errors.js';
 import type { TraceTool } from './trace-parse.js';
 
 export type TraceProtocol = 'icmp' | 'udp' | 'tcp';

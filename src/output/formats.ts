@@ -4,8 +4,8 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { csvSafeText } from './csv-cell.js';
-import { FORMAT_NAMES, isFormatName, type FormatName } from './format-names.js';
-import { FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from '../records/schema.js';
+import { FORMAT_NAMES, isFormatName, type FormatName } from '../core/format-names.js';
+import { FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from '../core/schema.js';
 import { influxLine } from '../monitoring/influx.js';
 import { MEASUREMENT, isMonitored } from '../monitoring/metrics.js';
 import { openMetricsText } from '../monitoring/openmetrics.js';

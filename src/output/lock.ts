@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { QosError, ioError } from '../errors.js';
+import { QosError, ioError } from '../core/errors.js';
 
 export interface Lock {
   readonly path: string;

@@ -10,9 +10,9 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { QosError, ioError } from '../errors.js';
+import { QosError, ioError } from '../core/errors.js';
 import { writeAll, type WriteFn } from './write-all.js';
-import type { ResultRecord } from '../records/schema.js';
+import type { ResultRecord } from '../core/schema.js';
 import { formats, type FormatName, type RunInfo, type StreamingFormat } from './formats.js';
 import { acquireLock, acquireLockWaiting, type Lock } from './lock.js';
 

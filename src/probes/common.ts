@@ -1,6 +1,6 @@
-import type { ConfigReader } from '../config/reader.js';
-import type { MeasurementErrorCode } from '../errors.js';
-import type { PacketSample } from './types.js';
+import type { ConfigReader } from '../core/config-reader.js';
+import type { MeasurementErrorCode } from '../core/errors.js';
+import type { PacketSample } from '../core/samples.js';
 
 /**
  * The most frequent failure cause among attempts, with one example message, so a record

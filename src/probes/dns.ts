@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import { routeError, splitHostPort, systemResolverLabel } from '../net/resolve.js';
 import type { ProbeDef } from './probe.js';
 import { runSchedule } from './schedule.js';
-import type { BaseSpec, PacketSample } from './types.js';
+import type { BaseSpec, PacketSample } from '../core/samples.js';
 import { dominantError } from './common.js';
 
 export interface DnsSpec extends BaseSpec {

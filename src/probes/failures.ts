@@ -14,8 +14,8 @@
  *   and for output that could not be read (PING_UNPARSEABLE): not measured, as opposed to zero.
  * Transfers (download, upload) count bytes, not attempts: bytes = 0 when nothing arrived.
  */
-import type { MeasurementErrorCode } from '../errors.js';
-import type { PacketSample, ProbeOutcome, Samples } from './types.js';
+import type { MeasurementErrorCode } from '../core/errors.js';
+import type { PacketSample, ProbeOutcome, Samples } from '../core/samples.js';
 
 /** Codes that, on an outcome without samples, mean the probe gave up before its first attempt. */
 const BEFORE_FIRST_ATTEMPT = new Set<MeasurementErrorCode>([

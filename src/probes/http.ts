@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ConfigReader, Obj } from '../config/reader.js';
+import type { ConfigReader, Obj } from '../core/config-reader.js';
 import type { ProbeDef } from './probe.js';
 import { sleep } from './schedule.js';
-import type { BaseSpec, Endpoint, HttpAttempt } from './types.js';
+import type { BaseSpec, Endpoint, HttpAttempt } from '../core/samples.js';
 import { dominantError } from './common.js';
 
 /** Port of `qosprobe serve`'s HTTP endpoints, used when a test's url is a bare path. */

@@ -1,10 +1,10 @@
-import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import { pingDurationMs, runPing, type PingOptions, type PingRun } from '../net/ping.js';
 import { parsePingOutput, type PingFailureKind } from '../net/ping-parse.js';
 import { resolveHost } from '../net/resolve.js';
 import { dominantError, readFamily } from './common.js';
 import type { ProbeDef } from './probe.js';
-import type { BaseSpec, PacketSample, ProbeOutcome } from './types.js';
+import type { BaseSpec, PacketSample, ProbeOutcome } from '../core/samples.js';
 
 export interface IcmpSpec extends BaseSpec {
   kind: 'icmp';

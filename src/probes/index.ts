@@ -5,7 +5,7 @@
  */
 import { settleOutcome } from './failures.js';
 import type { ProbeDef } from './probe.js';
-import type { BaseSpec } from './types.js';
+import type { BaseSpec } from '../core/samples.js';
 import { icmp } from './icmp.js';
 import { tcp } from './tcp.js';
 import { http } from './http.js';

@@ -1,6 +1,6 @@
-import type { ConfigReader, Obj } from '../config/reader.js';
-import type { BaseSpec, Endpoint, ProbeContext, ProbeOutcome } from './types.js';
-import type { ResultRecord } from '../records/schema.js';
+import type { ConfigReader, Obj } from '../core/config-reader.js';
+import type { BaseSpec, Endpoint, ProbeContext, ProbeOutcome } from '../core/samples.js';
+import type { ResultRecord } from '../core/schema.js';
 
 /**
  * What every probe kind provides. The registry (probes/index.ts) maps kind → ProbeDef, so

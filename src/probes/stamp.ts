@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import { formatHostPort, resolveHost } from '../net/resolve.js';
 import { timestampDiffMs, timestampFrom, unixMsFrom, unixMsFromNtp, wallClockMs, type WireTimestamp } from '../stamp/ntp.js';
 import { OUR_ERROR_ESTIMATE, STAMP_MAX_BYTES, STAMP_MIN_BYTES, decodeReflectorPacket, encodeSenderPacket, formatOf } from '../stamp/packet.js';
@@ -9,7 +9,7 @@ import { dominantError, readFamily } from './common.js';
 import type { ProbeDef } from './probe.js';
 import { runSchedule, sleep } from './schedule.js';
 import { MAX_SEND_CALL_MS } from './tcp.js';
-import type { BaseSpec, PacketSample, ProbeContext, ProbeOutcome } from './types.js';
+import type { BaseSpec, PacketSample, ProbeContext, ProbeOutcome } from '../core/samples.js';
 
 export interface StampSpec extends BaseSpec {
   kind: 'stamp';

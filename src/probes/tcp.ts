@@ -1,10 +1,10 @@
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import { formatHostPort, resolveHost } from '../net/resolve.js';
 import type { ProbeDef } from './probe.js';
 import { runSchedule } from './schedule.js';
-import type { BaseSpec, PacketSample } from './types.js';
+import type { BaseSpec, PacketSample } from '../core/samples.js';
 import { dominantError, readFamily } from './common.js';
 
 /** A send system call takes well under this; a longer gap means the process was descheduled around it. */

@@ -1,14 +1,14 @@
-import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import { parseMtrRaw, parseTraceroute, parseTracert, type TraceHop, type TraceParsed, type TraceTool, type UnreachableKind } from '../net/trace-parse.js';
 import { runTrace, traceDurationMs, type TraceProtocol, type TraceRun } from '../net/trace-run.js';
 import { resolveHost } from '../net/resolve.js';
-import { tidy } from '../records/build.js';
-import type { Metrics, ResultRecord } from '../records/schema.js';
+import { tidy } from '../core/schema.js';
+import type { Metrics, ResultRecord } from '../core/schema.js';
 import { summarizePackets } from '../stats/packets.js';
 import { localise } from '../stats/path.js';
 import { readFamily } from './common.js';
 import type { ProbeDef } from './probe.js';
-import type { BaseSpec, PacketSample, ProbeOutcome, TraceHopSamples } from './types.js';
+import type { BaseSpec, PacketSample, ProbeOutcome, TraceHopSamples } from '../core/samples.js';
 
 export interface TraceSpec extends BaseSpec {
   kind: 'trace';

@@ -13,15 +13,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { ConfigReader, Obj } from '../config/reader.js';
-import type { MeasurementErrorCode } from '../errors.js';
+import type { ConfigReader, Obj } from '../core/config-reader.js';
+import type { MeasurementErrorCode } from '../core/errors.js';
 import { IntervalBins, THROUGHPUT_INTERVAL_MS, defaultWarmupS, keptIntervals } from '../stats/throughput.js';
 import type { ProbeDef } from './probe.js';
 import { authHeaders, readUrlFields, resolveTestUrl } from './http.js';
 import { resolveHost } from '../net/resolve.js';
 import { sleep } from './schedule.js';
 import { attempt } from './tcp.js';
-import type { BaseSpec, Endpoint, ProbeOutcome } from './types.js';
+import type { BaseSpec, Endpoint, ProbeOutcome } from '../core/samples.js';
 
 export interface TransferSpec extends BaseSpec {
   kind: 'download' | 'upload';

@@ -2,12 +2,12 @@
  * Build a schema v1 record from a probe's outcome plus the run's context. The status
  * rule lives here, once, for every probe.
  */
-import type { MeasurementErrorCode } from '../errors.js';
-import type { ProbeOutcome } from '../probes/types.js';
+import type { MeasurementErrorCode } from '../core/errors.js';
+import type { ProbeOutcome } from '../core/samples.js';
 import { summarizePackets } from '../stats/packets.js';
 import { summarizeHttp } from '../stats/http.js';
 import { summarizeTransfer } from '../stats/throughput.js';
-import { FIELDS, SCHEMA_VERSION, emptyRecord, type Metrics, type ResultRecord } from './schema.js';
+import { SCHEMA_VERSION, emptyRecord, tidy, type Metrics, type ResultRecord } from '../core/schema.js';
 
 /** Who and where: the same for every record of a run. */
 export interface RunContext {
@@ -116,22 +116,6 @@ export function buildRecord(ctx: RunContext, id: TestIdentity, outcome: ProbeOut
   });
 }
 
-/**
- * Numbers as files carry them: integer fields as integers, measured quantities to 1 µs
- * (3 decimals of ms; finer is below what a timer here can resolve), coordinates untouched.
- * A non-finite number is a bug upstream; it becomes null rather than NaN in a file.
- */
-export function tidy(r: ResultRecord): ResultRecord {
-  const out = r as Record<string, string | number | null>;
-  for (const f of FIELDS) {
-    const v = out[f.name];
-    if (typeof v !== 'number') continue;
-    if (!Number.isFinite(v)) out[f.name] = null;
-    else if (f.type === 'integer') out[f.name] = Math.round(v);
-    else if (f.name !== 'lat' && f.name !== 'lon') out[f.name] = Math.round(v * 1000) / 1000;
-  }
-  return r;
-}
 
 function measuredSomething(outcome: ProbeOutcome, m: Metrics): boolean {
   const t = outcome.samples?.type;

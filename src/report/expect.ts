@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseLocationCode } from '../config/locations.js';
-import { QosError } from '../errors.js';
+import { QosError } from '../core/errors.js';
 import { parseCsvRecord } from './read.js';
 
 export interface ExpectedSite {

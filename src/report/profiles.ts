@@ -17,7 +17,7 @@
  * 100 × statistic / nominal rate (percent of the subscribed rate).
  */
 import { readFile } from 'node:fs/promises';
-import { QosError } from '../errors.js';
+import { QosError } from '../core/errors.js';
 import { METRIC_IDS, METRICS, type GroupResult, type MetricId, type MetricStats } from './aggregate.js';
 
 export type Statistic = 'mean' | 'median' | 'p95' | 'p10' | 'min' | 'max' | 'value';

@@ -13,9 +13,9 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { QosError } from '../errors.js';
+import { QosError } from '../core/errors.js';
 import { csvOriginalText } from '../output/csv-cell.js';
-import { FIELD_NAMES, SCHEMA_VERSION, type FieldName } from '../records/schema.js';
+import { FIELD_NAMES, SCHEMA_VERSION, type FieldName } from '../core/schema.js';
 
 export type RowStatus = 'ok' | 'partial' | 'error';
 

@@ -5,11 +5,12 @@
  * plus a grace period and reported as such.
  */
 import { performance } from 'node:perf_hooks';
-import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../errors.js';
+import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import type { ProbeDef } from '../probes/probe.js';
-import type { BaseSpec, Endpoint, ProbeOutcome } from '../probes/types.js';
-import { buildRecord, tidy, type RunContext } from '../records/build.js';
-import type { Metrics, ResultRecord } from '../records/schema.js';
+import type { BaseSpec, Endpoint, ProbeOutcome } from '../core/samples.js';
+import { buildRecord, type RunContext } from '../records/build.js';
+import { tidy } from '../core/schema.js';
+import type { Metrics, ResultRecord } from '../core/schema.js';
 
 export interface PlannedTest {
   endpoint: Endpoint;

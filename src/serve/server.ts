@@ -3,7 +3,7 @@
  * to deploy at a data centre or regional office. Library code: no `process` here; the CLI
  * passes a log function and calls close() on SIGTERM.
  */
-import { QosError, errorMessage } from '../errors.js';
+import { QosError, errorMessage } from '../core/errors.js';
 import { startHttpServer } from './http.js';
 import { startStampReflector, type StampReflector } from './stamp-reflector.js';
 

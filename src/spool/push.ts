@@ -22,11 +22,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import { influxLines } from '../monitoring/influx.js';
 import { openMetricsText, PROMETHEUS_TEXT_CONTENT_TYPE } from '../monitoring/openmetrics.js';
 import { vmImportLines } from '../monitoring/vmimport.js';
-import type { ResultRecord } from '../records/schema.js';
+import type { ResultRecord } from '../core/schema.js';
 import { postOnce, type PostResult } from './http-post.js';
 import { listSpool, moveBatch, parseBatchText, setAsideLines, type BatchInfo, type ParsedBatch } from './spool.js';
 import type { RowCheck } from './verify.js';

@@ -5,7 +5,7 @@
  * format that contradicts it is a usage error, and a path that says nothing needs an explicit
  * format (no silent default). Pure: URL in, decision out.
  */
-import { QosError } from '../errors.js';
+import { QosError } from '../core/errors.js';
 import type { PushFormat } from './push-formats.js';
 
 export type ReceiverKind = 'influx' | 'vm-import' | 'vm-prometheus' | 'pushgateway' | 'unknown';

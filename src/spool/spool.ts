@@ -16,9 +16,9 @@
  */
 import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { QosError, ioError } from '../errors.js';
+import { QosError, ioError } from '../core/errors.js';
 import { writeAll } from '../output/write-all.js';
-import type { ResultRecord } from '../records/schema.js';
+import type { ResultRecord } from '../core/schema.js';
 
 export type BatchState = 'pending' | 'sent' | 'rejected';
 

@@ -3,8 +3,8 @@
  * request time of every answered attempt, jitter), the phases of the cold sample and the
  * medians of the warm ones. Pure.
  */
-import type { HttpAttempt } from '../probes/types.js';
-import type { Metrics } from '../records/schema.js';
+import type { HttpAttempt } from '../core/samples.js';
+import type { Metrics } from '../core/schema.js';
 import { summarizePackets } from './packets.js';
 import { quantile } from './summary.js';
 

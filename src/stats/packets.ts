@@ -2,8 +2,8 @@
  * From per-packet samples to the record's packet metrics. Every packet probe (icmp, tcp,
  * stamp) goes through here, so loss, RTT and jitter mean the same whatever measured them.
  */
-import type { PacketSample } from '../probes/types.js';
-import type { Metrics } from '../records/schema.js';
+import type { PacketSample } from '../core/samples.js';
+import type { Metrics } from '../core/schema.js';
 import { ipdv, pdv, rfc3550Jitter } from './jitter.js';
 import { longestLossRun, lossPercent, reorderedCount } from './loss.js';
 import { summarizeDelays } from './summary.js';

@@ -4,8 +4,8 @@
  * interval percentiles and responsiveness (RPM). Pure: the same rule for download and
  * upload, whatever engine produced the arrivals.
  */
-import type { TransferSamples } from '../probes/types.js';
-import type { Metrics } from '../records/schema.js';
+import type { TransferSamples } from '../core/samples.js';
+import type { Metrics } from '../core/schema.js';
 import { quantile, quantileSorted, sortNumbers, trimmedMean } from './summary.js';
 
 /** Interval length used by the transfer probes, ms. 100 ms: short enough to see dips, long enough to hold several RTTs' worth of bytes on a LAN. */

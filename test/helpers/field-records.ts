@@ -1,4 +1,4 @@
-import { emptyRecord, type ResultRecord } from '../../src/records/schema.js';
+import { emptyRecord, type ResultRecord } from '../../src/core/schema.js';
 
 /** A record with known values for monitoring round trips; `i` varies every number so series differ. */
 export function monitoringRecord(i: number, over: Partial<ResultRecord> = {}): ResultRecord {

@@ -1,8 +1,8 @@
-import { ConfigReader, type Obj } from '../../src/config/reader.js';
+import { ConfigReader, type Obj } from '../../src/core/config-reader.js';
 import { probeFor } from '../../src/probes/index.js';
-import type { ProbeOutcome } from '../../src/probes/types.js';
+import type { ProbeOutcome } from '../../src/core/samples.js';
 import { buildRecord } from '../../src/records/build.js';
-import type { ResultRecord } from '../../src/records/schema.js';
+import type { ResultRecord } from '../../src/core/schema.js';
 import { ctx } from './records.js';
 
 /** Parse a config-style test entry, run the probe, and build the record as the runner would. */

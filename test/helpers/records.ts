@@ -1,6 +1,6 @@
 import type { RunInfo } from '../../src/output/formats.js';
 import { buildRecord, identityOf, type RunContext } from '../../src/records/build.js';
-import type { ResultRecord } from '../../src/records/schema.js';
+import type { ResultRecord } from '../../src/core/schema.js';
 
 /** Fixed records for golden-file tests: built by the real record builder from known samples. */
 export const ctx: RunContext = {

@@ -13,7 +13,7 @@ export function makeInitCommand(io: CliIo): Command {
         import('node:fs'),
         import('node:path'),
         import('../../config/example.js'),
-        import('../../errors.js'),
+        import('../../core/errors.js'),
       ]);
       const path = resolve(io.cwd, opts.out);
       try {

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { PUSH_FORMATS } from '../../spool/push-formats.js';
 import type { CliIo } from '../io.js';
 import { examples, positiveNumber } from '../options.js';
-import { FORMAT_NAMES } from '../../output/format-names.js';
+import { FORMAT_NAMES } from '../../core/format-names.js';
 
 export interface MonitorFlags {
   config?: string;

@@ -66,7 +66,7 @@ export function makeReportCommand(io: CliIo): Command {
         import('../../report/build.js'),
         import('../../report/aggregate.js'),
         import('../../report/profiles.js'),
-        import('../../errors.js'),
+        import('../../core/errors.js'),
         import('../../config/locations.js'),
         import('../../report/labels.js'),
       ]);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { QosError } from '../../errors.js';
+import { QosError } from '../../core/errors.js';
 import { PUSH_FORMATS, type PushFormat } from '../../spool/push-formats.js';
 import type { CliIo } from '../io.js';
 import { examples } from '../options.js';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { EXIT, QosError } from '../../errors.js';
+import { EXIT, QosError } from '../../core/errors.js';
 import type { CliIo } from '../io.js';
 import { examples, nonNegativeNumber } from '../options.js';
 

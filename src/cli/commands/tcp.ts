@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { QosError } from '../../errors.js';
+import { QosError } from '../../core/errors.js';
 import { makeAdhocCommand } from '../adhoc.js';
 import type { CliIo } from '../io.js';
 import { splitHostPort } from '../../net/resolve.js';

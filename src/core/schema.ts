@@ -151,3 +151,20 @@ export type Metrics = Partial<ResultRecord>;
 export function emptyRecord(): ResultRecord {
   return Object.fromEntries(FIELD_NAMES.map((n) => [n, null])) as ResultRecord;
 }
+
+/**
+ * Numbers as files carry them: integer fields as integers, measured quantities to 1 µs
+ * (3 decimals of ms; finer is below what a timer here can resolve), coordinates untouched.
+ * A non-finite number is a bug upstream; it becomes null rather than NaN in a file.
+ */
+export function tidy(r: ResultRecord): ResultRecord {
+  const out = r as Record<string, string | number | null>;
+  for (const f of FIELDS) {
+    const v = out[f.name];
+    if (typeof v !== 'number') continue;
+    if (!Number.isFinite(v)) out[f.name] = null;
+    else if (f.type === 'integer') out[f.name] = Math.round(v);
+    else if (f.name !== 'lat' && f.name !== 'lon') out[f.name] = Math.round(v * 1000) / 1000;
+  }
+  return r;
+}

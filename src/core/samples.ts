@@ -1,5 +1,5 @@
-import type { MeasurementErrorCode } from '../errors.js';
-import type { Metrics } from '../records/schema.js';
+import type { MeasurementErrorCode } from './errors.js';
+import type { Metrics } from './schema.js';
 
 /** One test packet or attempt, as a probe saw it. Times are from the monotonic clock, ms since the test started. */
 export interface PacketSample {

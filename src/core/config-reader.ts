@@ -3,7 +3,7 @@
  * path (endpoints[1].tests[0].port), what was expected and what was found.
  */
 import { resolve } from 'node:path';
-import { QosError } from '../errors.js';
+import { QosError } from './errors.js';
 
 export type Obj = Record<string, unknown>;
 
