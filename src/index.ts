@@ -1,7 +1,7 @@
 /** Library entry: the measurement core without the CLI. */
 export { QosError, EXIT, MEASUREMENT_ERROR_CODES, type ErrorCode, type MeasurementErrorCode } from './core/errors.js';
 export { FIELDS, FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from './core/schema.js';
-export { buildRecord, type RunContext } from './records/build.js';
+export { buildRecord, type RunContext } from './records/assemble.js';
 export { probes, PROBE_KINDS, type ProbeKind } from './probes/index.js';
 export type { ProbeDef } from './probes/probe.js';
 export type { PacketSample, ProbeOutcome, Samples, BaseSpec, Endpoint } from './core/samples.js';

@@ -16,7 +16,7 @@ import { createNetnsPair, isRoot, type NetnsPair } from './helpers/netns.js';
 import { pingStartFailureCode } from '../src/net/ping-parse.js';
 import { settleOutcome } from '../src/probes/failures.js';
 import type { ProbeOutcome } from '../src/core/samples.js';
-import { metricsOf } from '../src/records/build.js';
+import { metricsOf } from '../src/records/assemble.js';
 
 const DOC = join(ROOT, 'docs', 'failures.md');
 

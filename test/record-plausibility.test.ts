@@ -12,7 +12,7 @@ import { validateConfig } from '../src/config/validate.js';
 import { http as httpProbe } from '../src/probes/http.js';
 import { runStamp } from '../src/probes/stamp.js';
 import type { PacketSample } from '../src/core/samples.js';
-import { buildRecord } from '../src/records/build.js';
+import { buildRecord } from '../src/records/assemble.js';
 import { startStampReflector } from '../src/serve/stamp-reflector.js';
 import { decodeSenderPacket, encodeReflectorPacket } from '../src/stamp/packet.js';
 import { implausibleOneWay, summarizePackets } from '../src/stats/packets.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIELD_NAMES, FIELDS } from '../src/core/schema.js';
-import { buildRecord } from '../src/records/build.js';
+import { buildRecord } from '../src/records/assemble.js';
 import { ctx, sampleRecords } from './helpers/records.js';
 
 describe('record building', () => {

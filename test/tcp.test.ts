@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcp, type TcpSpec } from '../src/probes/tcp.js';
-import { buildRecord } from '../src/records/build.js';
+import { buildRecord } from '../src/records/assemble.js';
 import { ctx } from './helpers/records.js';
 import { refusedPort, startBlackholeListener, startTcpListener } from './helpers/servers.js';
 

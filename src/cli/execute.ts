@@ -10,7 +10,7 @@ import type { Config } from '../config/types.js';
 import { openSinkWaiting } from '../output/sink.js';
 import type { RunInfo } from '../output/formats.js';
 import { probeFor } from '../probes/index.js';
-import { identityOf, type RunContext } from '../records/build.js';
+import { identityOf, type RunContext } from '../records/assemble.js';
 import { runPlan, type PlannedTest } from '../run/runner.js';
 import { toolVersion } from '../version.js';
 import type { CliIo } from './io.js';

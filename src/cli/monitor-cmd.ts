@@ -10,7 +10,7 @@ import { MONITOR_DEFAULTS, type MonitorConfig } from '../config/monitor.js';
 import { openSink } from '../output/sink.js';
 import { formats } from '../output/formats.js';
 import type { ResultRecord } from '../core/schema.js';
-import { identityOf } from '../records/build.js';
+import { identityOf } from '../records/assemble.js';
 import { alertmanagerReceiver, webhookReceiver, type AlertReceiver } from '../monitor/alerts.js';
 import { runMonitorSession, type SessionEndpoint } from '../monitor/session.js';
 import { thresholdsOf, type ThresholdRule } from '../monitor/thresholds.js';

@@ -5,7 +5,7 @@
  */
 import type { Metrics, ResultRecord } from '../core/schema.js';
 import { SCHEMA_VERSION } from '../core/schema.js';
-import { buildRecord, identityOf, type RunContext } from '../records/build.js';
+import { buildRecord, identityOf, type RunContext } from '../records/assemble.js';
 import { dominantError } from '../probes/common.js';
 import type { PacketSample } from '../core/samples.js';
 import { Detector, type DetectionConfig, type Incident, type IncidentEvent, type ProbeResult } from './detector.js';

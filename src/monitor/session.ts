@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { RunContext } from '../records/build.js';
+import type { RunContext } from '../records/assemble.js';
 import type { ResultRecord } from '../core/schema.js';
 import { writeFileAtomic } from '../output/sink.js';
 import { Outbox, type AlertReceiver } from './alerts.js';

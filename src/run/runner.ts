@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import type { ProbeDef } from '../probes/probe.js';
 import type { BaseSpec, Endpoint, ProbeOutcome } from '../core/samples.js';
-import { buildRecord, type RunContext } from '../records/build.js';
+import { buildRecord, type RunContext } from '../records/assemble.js';
 import { tidy } from '../core/schema.js';
 import type { Metrics, ResultRecord } from '../core/schema.js';
 

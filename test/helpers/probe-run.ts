@@ -1,7 +1,7 @@
 import { ConfigReader, type Obj } from '../../src/core/config-reader.js';
 import { probeFor } from '../../src/probes/index.js';
 import type { ProbeOutcome } from '../../src/core/samples.js';
-import { buildRecord } from '../../src/records/build.js';
+import { buildRecord } from '../../src/records/assemble.js';
 import type { ResultRecord } from '../../src/core/schema.js';
 import { ctx } from './records.js';
 

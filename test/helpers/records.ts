@@ -1,5 +1,5 @@
 import type { RunInfo } from '../../src/output/formats.js';
-import { buildRecord, identityOf, type RunContext } from '../../src/records/build.js';
+import { buildRecord, identityOf, type RunContext } from '../../src/records/assemble.js';
 import type { ResultRecord } from '../../src/core/schema.js';
 
 /** Fixed records for golden-file tests: built by the real record builder from known samples. */
