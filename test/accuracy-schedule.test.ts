@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { runSchedule } from '../src/probes/schedule.js';
+import { runSchedule } from '../src/probes/pacing.js';
 import { runStamp, type StampSpec } from '../src/probes/stamp.js';
 import { tcp, type TcpSpec } from '../src/probes/tcp.js';
 import { builtCliAvailable, ndjson, runCli } from './helpers/cli.js';

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ConfigReader, Obj } from '../core/config-reader.js';
 import type { ProbeDef } from './probe.js';
-import { sleep } from './schedule.js';
+import { sleep } from './pacing.js';
 import type { BaseSpec, Endpoint, HttpAttempt } from '../core/samples.js';
 import { dominantError } from './common.js';
 

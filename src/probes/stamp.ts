@@ -7,7 +7,7 @@ import { timestampDiffMs, timestampFrom, unixMsFrom, unixMsFromNtp, wallClockMs,
 import { OUR_ERROR_ESTIMATE, STAMP_MAX_BYTES, STAMP_MIN_BYTES, decodeReflectorPacket, encodeSenderPacket, formatOf } from '../stamp/packet.js';
 import { dominantError, readFamily } from './common.js';
 import type { ProbeDef } from './probe.js';
-import { runSchedule, sleep } from './schedule.js';
+import { runSchedule, sleep } from './pacing.js';
 import { MAX_SEND_CALL_MS } from './tcp.js';
 import type { BaseSpec, PacketSample, ProbeContext, ProbeOutcome } from '../core/samples.js';
 

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import { formatHostPort, resolveHost } from '../net/resolve.js';
 import type { ProbeDef } from './probe.js';
-import { runSchedule } from './schedule.js';
+import { runSchedule } from './pacing.js';
 import type { BaseSpec, PacketSample } from '../core/samples.js';
 import { dominantError, readFamily } from './common.js';
 

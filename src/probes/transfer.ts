@@ -19,7 +19,7 @@ import { IntervalBins, THROUGHPUT_INTERVAL_MS, defaultWarmupS, keptIntervals } f
 import type { ProbeDef } from './probe.js';
 import { authHeaders, readUrlFields, resolveTestUrl } from './http.js';
 import { resolveHost } from '../net/resolve.js';
-import { sleep } from './schedule.js';
+import { sleep } from './pacing.js';
 import { attempt } from './tcp.js';
 import type { BaseSpec, Endpoint, ProbeOutcome } from '../core/samples.js';
 
