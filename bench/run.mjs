@@ -16,7 +16,12 @@ const benches = [
   { name: 'monitor', file: 'monitor-cost.mjs', args: ['--endpoints', '10', '--seconds', '120'] },
   { name: 'report', file: 'report-vs-miller.mjs', args: ['--rounds', '3', ...(write ? ['--write'] : [])] },
   // Root only (network namespaces): left out otherwise.
-  ...(process.getuid?.() === 0 ? [{ name: 'trace', file: 'trace-vs-mtr.mjs', args: ['--rounds', '3', '--count', '10', '--interval', '1000', ...(write ? ['--write'] : [])] }] : []),
+  ...(process.getuid?.() === 0
+    ? [
+        { name: 'trace', file: 'trace-vs-mtr.mjs', args: ['--rounds', '3', '--count', '10', '--interval', '1000', ...(write ? ['--write'] : [])] },
+        { name: 'throughput-netns', file: 'throughput-netns.mjs', args: ['--mbit', '20,100', '--seconds', '10', '--rounds', '2', ...(write ? ['--write'] : [])] },
+      ]
+    : []),
 ];
 
 let failed = 0;

@@ -1,7 +1,10 @@
 /**
  * Throughput accuracy on a rate-limited link (root only): two namespaces joined by a veth
  * pair with `tc tbf` on both ends. `qosprobe serve` runs in one, the built CLI in the other,
- * and iperf3 measures the same link in the same run. Needs `npm run build` first.
+ * and (with QOSPROBE_ACCURACY=full) iperf3 measures the same link in the same run. Needs `npm run build` first.
+ * The default suite checks against the shaped rate only, with 6 s transfers; the iperf3 comparison (4 × 10 s
+ * more) runs with QOSPROBE_ACCURACY=full and in `npm run bench` (bench/throughput-netns.mjs), so npm test stays
+ * within its time budget.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +17,8 @@ if (missing) console.warn(`throughput-netns: skipped: ${missing}`);
 // 10 s with the probe's default 2 s warm-up (iperf3 omits 2 s too). Uploads to `qosprobe serve` are counted
 // where they arrive (its /up-stats); 5 s tests at 20 Mbit/s still vary by ~1% (a loss at the start of the
 // window holds bytes back until they are resent), 10 s keep the comparison well inside 3%.
-const SECONDS = 10;
+const FULL = process.env.QOSPROBE_ACCURACY === 'full';
+const SECONDS = FULL ? 10 : 6;
 const OMIT = 2;
 const HTTP_PORT = 18080;
 
@@ -28,7 +32,7 @@ describe.skipIf(missing !== null)('throughput through a tc tbf rate limit (netns
   beforeAll(async () => {
     net = createNetnsPair(idx);
     serve = spawn('ip', ['netns', 'exec', net.server, process.execPath, BIN, 'serve', '--host', net.serverIp, '--http-port', String(HTTP_PORT), '--stamp-port', '0', '--quiet'], { stdio: 'ignore' });
-    iperf = spawn('ip', ['netns', 'exec', net.server, 'iperf3', '--server', '--json', '--bind', net.serverIp], { stdio: 'ignore' });
+    if (FULL) iperf = spawn('ip', ['netns', 'exec', net.server, 'iperf3', '--server', '--json', '--bind', net.serverIp], { stdio: 'ignore' });
     // Wait until both answer.
     for (let i = 0; i < 50; i++) {
       const r = spawnSync('ip', ['netns', 'exec', net.client, process.execPath, '-e', `fetch("http://${net.serverIp}:${HTTP_PORT}/health").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`]);
@@ -73,15 +77,15 @@ describe.skipIf(missing !== null)('throughput through a tc tbf rate limit (netns
   }
 
   // 100 Mbit/s as well with QOSPROBE_ACCURACY=full (47 s more; figures in docs/benchmarks.md): npm test stays within its budget.
-  for (const mbit of process.env.QOSPROBE_ACCURACY === 'full' ? [20, 100] : [20]) {
-    it(`download and upload at ${mbit} Mbit/s: within 7% of the rate and 3% of iperf3`, () => {
+  for (const mbit of FULL ? [20, 100] : [20]) {
+    it(`download and upload at ${mbit} Mbit/s: within 7% of the rate${FULL ? ' and 3% of iperf3' : ''}`, () => {
       net.setRate(mbit);
       const rate = mbit * 1e6;
       const down = probe('download');
       const up = probe('upload');
-      const iperfDown = iperf3(true);
-      const iperfUp = iperf3(false);
-      const fig = (x: number) => (x / 1e6).toFixed(2);
+      const iperfDown = FULL ? iperf3(true) : null;
+      const iperfUp = FULL ? iperf3(false) : null;
+      const fig = (x: number | null) => (x === null ? '-' : (x / 1e6).toFixed(2));
       console.log(
         `netns ${mbit} Mbit/s: download ${fig(down.throughput_bps as number)} (iperf3 ${fig(iperfDown)}), upload ${fig(up.throughput_bps as number)} (iperf3 ${fig(iperfUp)}) Mbit/s; ` +
           `idle RTT ${String(down.idle_rtt_ms)} ms, loaded RTT ${String(down.loaded_rtt_median_ms)} / ${String(up.loaded_rtt_median_ms)} ms, rpm ${String(down.rpm)} / ${String(up.rpm)}`,
@@ -93,7 +97,7 @@ describe.skipIf(missing !== null)('throughput through a tc tbf rate limit (netns
         expect(rec.status).toBe('ok');
         const bps = rec.throughput_bps as number;
         expect(Math.abs(bps - rate) / rate).toBeLessThan(0.07);
-        expect(Math.abs(bps - ref) / ref).toBeLessThan(0.03);
+        if (ref !== null) expect(Math.abs(bps - ref) / ref).toBeLessThan(0.03);
         // a rate-limited queue builds up under load: the loaded RTT is measured and above the idle one
         expect(rec.loaded_rtt_median_ms as number).toBeGreaterThan(rec.idle_rtt_ms as number);
       }
