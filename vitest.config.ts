@@ -7,10 +7,24 @@ import { join } from 'node:path';
 const home = mkdtempSync(join(tmpdir(), 'qosprobe-test-home-'));
 
 /**
- * Files whose assertions depend on time on this machine (accuracy against the wire, rate-limited links, deadlines,
- * signals at a moment, counts of packets in a window): they run one at a time, after everything else, so no other
- * test's load shares the 2 CPUs with them. The rest run two files at a time first.
+ * Three groups, one after the other:
+ * - most files, two at a time;
+ * - WAITING: end-to-end files that mostly wait on real daemons, timers and deadlines of seconds (receivers, a monitor
+ *   against a cut link, unreachable networks): three at a time, since they leave the CPUs idle and their bounds are
+ *   in seconds;
+ * - TIMING: files whose assertions depend on time on this machine at a finer grain (accuracy against the wire,
+ *   rate-limited links, signals at a moment, counts of packets in a window): one at a time, last, so no other
+ *   test's load shares the 2 CPUs with them.
  */
+const WAITING = [
+  'test/cli.e2e.test.ts',
+  'test/field-ops.e2e.test.ts',
+  'test/push-faults.test.ts',
+  'test/push-receivers.test.ts',
+  'test/network-failures.test.ts',
+  'test/monitor-e2e.test.ts',
+  'test/trace-lab.test.ts',
+];
 const TIMING = [
   'test/accuracy-*.test.ts',
   'test/throughput.test.ts',
@@ -24,13 +38,7 @@ const TIMING = [
   'test/runner.test.ts',
   'test/locations.test.ts',
   'test/startup.test.ts',
-  'test/cli.e2e.test.ts',
-  'test/field-ops.e2e.test.ts',
-  'test/push-faults.test.ts',
-  'test/push-receivers.test.ts',
-  'test/network-failures.test.ts',
-  'test/monitor-e2e.test.ts',
-  'test/trace-lab.test.ts',
+  'test/cli-signals.e2e.test.ts',
   'test/trace-loopback.test.ts',
   'test/serve-stamp-abuse.test.ts',
   'test/serve-slots.test.ts',
@@ -40,8 +48,9 @@ const TIMING = [
 export default defineConfig({
   test: {
     projects: [
-      { extends: true, test: { name: 'parallel', include: ['test/**/*.test.ts'], exclude: TIMING, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'timing', include: TIMING, fileParallelism: false, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'parallel', include: ['test/**/*.test.ts'], exclude: [...WAITING, ...TIMING], maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'waiting', include: WAITING, maxWorkers: 3, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'timing', include: TIMING, fileParallelism: false, sequence: { groupOrder: 2 } } },
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
