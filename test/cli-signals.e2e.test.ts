@@ -3,21 +3,14 @@
  * tests (one file at a time, vitest.config.ts) because "a moment" means something only on an unloaded machine;
  * the rest of the CLI e2e tests are in cli.e2e.test.ts.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtCliAvailable, ndjson, runCli } from './helpers/cli.js';
+import { builtCliAvailable, e2eDir, ndjson, runCli, writeConfig } from './helpers/cli.js';
 import { startTcpListener } from './helpers/servers.js';
 
 const hasBuild = builtCliAvailable();
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-e2e-'));
-
-function writeConfig(dir: string, body: string): string {
-  const p = join(dir, 'qosprobe.yaml');
-  writeFileSync(p, body);
-  return p;
-}
+const tmp = e2eDir;
 
 describe.skipIf(!hasBuild)('qosprobe CLI (built): signals', () => {
   let listener: Awaited<ReturnType<typeof startTcpListener>>;

@@ -3,22 +3,15 @@
  * a technician or a cron job would, and check exit codes and output.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIELD_NAMES } from '../src/core/schema.js';
-import { BIN, builtCliAvailable, ndjson, runCli } from './helpers/cli.js';
+import { BIN, builtCliAvailable, e2eDir, ndjson, runCli, writeConfig } from './helpers/cli.js';
 import { refusedPort, startBlackholeListener, startTcpListener } from './helpers/servers.js';
 
 const hasBuild = builtCliAvailable();
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-e2e-'));
-
-function writeConfig(dir: string, body: string): string {
-  const p = join(dir, 'qosprobe.yaml');
-  writeFileSync(p, body);
-  return p;
-}
+const tmp = e2eDir;
 
 describe.skipIf(!hasBuild)('qosprobe CLI (built)', () => {
   let listener: Awaited<ReturnType<typeof startTcpListener>>;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -50,4 +51,14 @@ export function ndjson(text: string): Record<string, unknown>[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** A fresh temporary directory for one e2e case. */
+export const e2eDir = (): string => mkdtempSync(join(tmpdir(), 'qosprobe-e2e-'));
+
+/** Write `body` as dir/qosprobe.yaml (where `run` finds it from that working directory); its path. */
+export function writeConfig(dir: string, body: string): string {
+  const p = join(dir, 'qosprobe.yaml');
+  writeFileSync(p, body);
+  return p;
 }
