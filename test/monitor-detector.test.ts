@@ -138,7 +138,7 @@ describe('a simulated week on a scripted network (deterministic clock, no sleepi
     const records: IncidentRecord[] = [];
     const windows: ResultRecord[] = [];
     const core = new MonitorCore({
-      ctx: { runId: 'sim', probeId: 'sim', locationCode: '32.73', locationName: null, site: null, lat: null, lon: null, toolVersion: 'test' },
+      ctx: { runId: 'sim', probeId: 'sim', location: { code: '32.73', name: null, site: null, lat: null, lon: null, source: 'config' }, toolVersion: 'test' },
       endpoints: [{ name: 'srv', method: 'stamp', target: '10.77.0.1:862' }],
       intervalMs,
       timeoutMs: 2000,

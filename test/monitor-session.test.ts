@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../src/config/validate.js';
 import { Outbox, alertOf, alertmanagerReceiver, webhookReceiver } from '../src/monitor/alerts.js';
 import type { IncidentRecord } from '../src/monitor/core.js';
+import type { RunContext } from '../src/records/assemble.js';
 import { DEFAULT_DETECTION } from '../src/monitor/detector.js';
 import { runMonitorSession } from '../src/monitor/session.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
@@ -34,7 +35,12 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const ctx = { runId: 'r', probeId: 'p1', locationCode: '32.73', locationName: 'Jawa Barat / Kota Bandung', site: 'TPS-017', lat: null, lon: null, toolVersion: 'test' };
+const ctx: RunContext = {
+  runId: 'r',
+  probeId: 'p1',
+  location: { code: '32.73', name: 'Jawa Barat / Kota Bandung', site: 'TPS-017', lat: null, lon: null, source: 'config' },
+  toolVersion: 'test',
+};
 
 function incident(over: Partial<IncidentRecord> = {}): IncidentRecord {
   return {

@@ -33,7 +33,7 @@ describe('where records go (units)', () => {
     [{ out: 'x.csv' }, 'x.csv', false],
     [{ format: 'ndjson' as const }, null, false], // another format than the config's file: stdout
   ])('flags %o → path %s, append %s', (flags, path, append) => {
-    expect(applyFlags(config, flags, {}).output).toMatchObject({ path, append });
+    expect(applyFlags(config, flags).output).toMatchObject({ path, append });
   });
 
   it('a sink on `-` writes to stdout and creates no file named "-"', () => {

@@ -1,12 +1,14 @@
 /**
  * The shared path of every measuring command (run, demo, the ad hoc ones): apply flags
- * over the config, check the location, open the output before measuring (so a bad
+ * over the config, resolve the location, open the output before measuring (so a bad
  * --out fails in a second, not after ten minutes), run, write, pick the exit code.
  */
 import { randomUUID } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
 import { EXIT, QosError } from '../core/errors.js';
 import type { Config } from '../config/types.js';
+import { resolveLocation } from '../config/resolve-location.js';
+import type { Location } from '../core/location.js';
 import { openSinkWaiting } from '../output/sink.js';
 import type { RunInfo } from '../output/formats.js';
 import { probeFor } from '../probes/index.js';
@@ -15,13 +17,13 @@ import { runPlan, type PlannedTest } from '../run/runner.js';
 import { toolVersion } from '../version.js';
 import type { CliIo } from './io.js';
 import type { FieldFlags } from './field-ops.js';
-import type { OutputFlags } from './options.js';
+import type { MeasureFlags } from './options.js';
 import { MESSAGES, messagesFor, type Messages } from './i18n.js';
 import { createUi } from './ui.js';
 
 export interface ExecuteOptions {
   config: Config;
-  flags: OutputFlags;
+  flags: MeasureFlags;
   io: CliIo;
   /** `run` needs a location; ad hoc commands and the demo may go without. */
   requireLocation: boolean;
@@ -29,9 +31,8 @@ export interface ExecuteOptions {
   field?: FieldFlags;
 }
 
-/** Flags over environment over file: the effective config of this invocation. */
-export function applyFlags(config: Config, flags: OutputFlags, env: NodeJS.ProcessEnv): Config {
-  const code = flags.location ?? (env.QOSPROBE_LOCATION || undefined) ?? config.location.code;
+/** Output flags over the file's output block (the location has its own resolver: config/resolve-location.ts). */
+export function applyFlags(config: Config, flags: MeasureFlags): Config {
   // The config's output file belongs to the config's format: `run --format ndjson | jq` means
   // stdout, not ndjson appended to results.csv. Another format without --out goes to stdout.
   const format = flags.format ?? config.output.format;
@@ -40,7 +41,6 @@ export function applyFlags(config: Config, flags: OutputFlags, env: NodeJS.Proce
   const stdout = flags.out === '-';
   return {
     ...config,
-    location: { ...config.location, code: code?.trim() || null },
     output: {
       format,
       path: stdout ? null : (flags.out ?? (keepFile ? config.output.path : null)),
@@ -49,42 +49,21 @@ export function applyFlags(config: Config, flags: OutputFlags, env: NodeJS.Proce
   };
 }
 
-export async function resolveLocation(code: string | null, unchecked: boolean, source: string): Promise<{ code: string | null; name: string | null }> {
-  if (code === null) return { code: null, name: null };
-  const { parseLocationCode, lookupLocation } = await import('../config/locations.js');
-  const parsed = parseLocationCode(code);
-  // The format is checked even with --location-unchecked: a malformed code can't be aggregated.
-  // A malformed --location is a bad flag value (usage, exit 2); from the file or the environment it is a config error.
-  if (!parsed.ok) throw new QosError(source === '--location' ? 'USAGE' : 'LOCATION_UNKNOWN', `${source}: location code "${code}" is malformed: ${parsed.reason}`);
-  const found = await lookupLocation(parsed.code);
-  if (found.found) return { code: parsed.code, name: found.name };
-  if (unchecked) return { code: parsed.code, name: null };
-  const near = found.suggestions.map((s) => `${s.code} (${s.name})`).join(', ');
-  throw new QosError(
-    'LOCATION_UNKNOWN',
-    `${source}: location code "${parsed.code}" is not in the region table (Kepmendagri 2025)${near ? `; nearest known: ${near}` : ''}. Use --location-unchecked to accept it anyway.`,
-  );
-}
-
 /** Who and where every record of a run (or a monitor's windows) says it was measured, with the host's network context. */
-export async function runContextOf(config: Config, location: { code: string | null; name: string | null }, runId: string, hostInfo: boolean): Promise<RunContext> {
+export async function runContextOf(config: Config, location: Location, runId: string, hostInfo: boolean): Promise<RunContext> {
   return {
     runId,
     probeId: config.probeId,
-    locationCode: location.code,
-    locationName: location.name,
-    site: config.location.site,
-    lat: config.location.lat,
-    lon: config.location.lon,
+    location,
     toolVersion: toolVersion(),
     extra: hostInfo ? await (await import('../host/host-info.js')).gatherHostInfo({ timeoutMs: 3000 }) : undefined,
   };
 }
 
 export async function execute({ config: fileConfig, flags, io, requireLocation, field: fieldFlags }: ExecuteOptions): Promise<void> {
-  const config = applyFlags(fileConfig, flags, io.env);
-  const source = flags.location ? '--location' : io.env.QOSPROBE_LOCATION ? '$QOSPROBE_LOCATION' : (config.file ?? 'config');
-  if (requireLocation && config.location.code === null) {
+  const config = applyFlags(fileConfig, flags);
+  const location = await resolveLocation({ flag: flags.location, unchecked: Boolean(flags.locationUnchecked), env: io.env, config });
+  if (requireLocation && location.code === null) {
     throw new QosError(
       'CONFIG_INVALID',
       messagesFor(io).noLocation(config.file ?? 'config'),
@@ -93,7 +72,6 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
   if (config.endpoints.length === 0) {
     throw new QosError('CONFIG_INVALID', `${config.file ?? 'config'}: endpoints: expected at least one endpoint with tests, found none`);
   }
-  const location = await resolveLocation(config.location.code, Boolean(flags.locationUnchecked), source);
 
   const plan: PlannedTest[] = config.endpoints.flatMap((e) =>
     e.tests.map((spec) => ({ endpoint: { name: e.name, host: e.host }, spec, probe: probeFor(spec.kind)! })),
@@ -176,7 +154,7 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
 export function whereWritten(
   count: number,
   output: Config['output'],
-  location: { code: string | null; name: string | null },
+  location: Pick<Location, 'code' | 'name'>,
   cwd: string,
   m: Messages = MESSAGES.en,
 ): string {

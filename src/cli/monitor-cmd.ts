@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { EXIT, QosError, errorMessage } from '../core/errors.js';
 import type { Config } from '../config/types.js';
 import { MONITOR_DEFAULTS, type MonitorConfig } from '../config/monitor.js';
+import { resolveLocation } from '../config/resolve-location.js';
 import { openSink } from '../output/sink.js';
 import { formats } from '../output/formats.js';
 import type { ResultRecord } from '../core/schema.js';
@@ -16,7 +17,8 @@ import { runMonitorSession, type SessionEndpoint } from '../monitor/session.js';
 import { thresholdsOf, type ThresholdRule } from '../monitor/thresholds.js';
 import { wireBytesPerAttempt, type MonitorMethod } from '../monitor/prober.js';
 import { loadRequiredConfig } from './context.js';
-import { resolveLocation, runContextOf } from './execute.js';
+import { runContextOf } from './execute.js';
+import { messagesFor } from './i18n.js';
 import type { CliIo } from './io.js';
 import type { MonitorFlags } from './commands/monitor.js';
 
@@ -43,10 +45,8 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
     ...(flags.webhook ? { webhook: flags.webhook } : {}),
   };
   if (config.endpoints.length === 0) throw new QosError('CONFIG_INVALID', `${config.file}: endpoints: expected at least one endpoint to monitor, found none`);
-  const code = (flags.location ?? (io.env.QOSPROBE_LOCATION || undefined) ?? config.location.code)?.trim() || null;
-  const source = flags.location ? '--location' : io.env.QOSPROBE_LOCATION ? '$QOSPROBE_LOCATION' : (config.file ?? 'config');
-  if (code === null) throw new QosError('CONFIG_INVALID', `${config.file}: location.code: expected the region code of this site (e.g. "32.73"), found nothing`);
-  const location = await resolveLocation(code, Boolean(flags.locationUnchecked), source);
+  const location = await resolveLocation({ flag: flags.location, unchecked: Boolean(flags.locationUnchecked), env: io.env, config });
+  if (location.code === null) throw new QosError('CONFIG_INVALID', messagesFor(io).noLocation(config.file ?? 'config'));
   (await import('../config/locations.js')).releaseRegionTable();
 
   const endpoints = monitoredEndpoints(config, m);

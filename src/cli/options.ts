@@ -2,9 +2,14 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { FORMAT_NAMES, type FormatName } from '../core/format-names.js';
 
-export interface OutputFlags {
+/** Where the probe is (run, demo, ad hoc commands, monitor): read once, by config/resolve-location.ts. */
+export interface LocationFlags {
   location?: string;
   locationUnchecked?: boolean;
+}
+
+/** The flags of every measuring command (run, demo, ad hoc): where it is, where records go, how it runs. */
+export interface MeasureFlags extends LocationFlags {
   format?: FormatName;
   out?: string;
   append?: boolean;
@@ -19,14 +24,15 @@ export interface OutputFlags {
   traceOnFailure?: number | true;
 }
 
+/** @deprecated the old name of MeasureFlags, while parallel branches move to it. */
+export type OutputFlags = MeasureFlags;
+
 /** The streaming formats of output/formats.ts (a test checks they agree): a file of them can be appended to. */
 export const APPENDABLE_FORMATS: readonly FormatName[] = ['csv', 'ndjson', 'influx'];
 
 export function addOutputOptions(cmd: Command): Command {
   // No commander defaults here: the config file must be able to set these (defaults < file < env < flags).
-  return cmd
-    .option('-l, --location <code>', 'region code of this site, e.g. 32.73 (overrides the config and $QOSPROBE_LOCATION)')
-    .option('--location-unchecked', 'accept a location code that is not in the bundled region table')
+  return addLocationOptions(cmd)
     .addOption(new Option('-f, --format <format>', 'output format').choices(FORMAT_NAMES))
     .option('-o, --out <file>', 'write records to this file instead of stdout ("-": stdout, even when the config names a file)')
     .option('-a, --append', `append to --out (${APPENDABLE_FORMATS.join(', ')}): no second header; a file of another header or format is refused`)
@@ -36,6 +42,12 @@ export function addOutputOptions(cmd: Command): Command {
     .option('--trace-on-failure [rounds]', 'after a test that fails or loses packets, trace the path to its host (default 10 rounds) and put where loss begins on its record (trace_loss_hop)', positiveInt)
     .option('--fail-on-error', 'exit 1 when any test did not end with status ok (for monitoring wrappers)')
     .option('--deadline <seconds>', 'stop measuring after this many seconds; unfinished tests are recorded as partial', positiveSeconds);
+}
+
+export function addLocationOptions(cmd: Command): Command {
+  return cmd
+    .option('-l, --location <code>', 'region code of this site, e.g. 32.73 (overrides the config and $QOSPROBE_LOCATION)')
+    .option('--location-unchecked', 'accept a location code that is not in the bundled region table');
 }
 
 export function addProbeOptions(cmd: Command): Command {

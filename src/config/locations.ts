@@ -216,6 +216,11 @@ export async function lookupLocation(code: string): Promise<LocationLookup> {
     const suggestions = name !== undefined ? [{ code: candidate, name }] : suggest(table, candidate);
     return { found: false, reason: parsed.reason, suggestions };
   }
+  return lookupParsedCode(parsed);
+}
+
+/** lookupLocation for a code parseLocationCode has accepted (the location resolver parses it once, itself). */
+export async function lookupParsedCode(parsed: { code: string; level: LocationLevel }): Promise<LocationLookup> {
   const table = await loadTable();
   const names = table.names(parsed.code);
   if (names) return { found: true, code: parsed.code, level: parsed.level, name: names.join(' / '), names };

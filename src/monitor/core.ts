@@ -5,6 +5,7 @@
  */
 import type { Metrics, ResultRecord } from '../core/schema.js';
 import { SCHEMA_VERSION } from '../core/schema.js';
+import { locationColumns, type LocationColumns } from '../core/location.js';
 import { buildRecord, identityOf, type RunContext } from '../records/assemble.js';
 import { dominantError } from '../probes/common.js';
 import type { PacketSample } from '../core/samples.js';
@@ -35,18 +36,13 @@ export interface CoreOptions {
 }
 
 /** An incident as written (NDJSON) and delivered (alerts): flat, one state per line. Fields in docs/monitor.md. */
-export interface IncidentRecord {
+export interface IncidentRecord extends LocationColumns {
   schema_version: number;
   record_type: 'incident';
   incident_id: string;
   incident_kind: 'outage' | 'degradation';
   state: 'open' | 'closed';
   probe_id: string;
-  location_code: string | null;
-  location_name: string | null;
-  site: string | null;
-  lat: number | null;
-  lon: number | null;
   endpoint: string;
   target: string;
   target_ip: string | null;
@@ -127,11 +123,7 @@ export class MonitorCore {
       incident_kind: i.kind,
       state,
       probe_id: id.probe_id,
-      location_code: id.location_code,
-      location_name: id.location_name,
-      site: id.site,
-      lat: id.lat,
-      lon: id.lon,
+      ...locationColumns(this.o.ctx.location),
       endpoint: s.ep.name,
       target: s.ep.target,
       target_ip: s.targetIp,

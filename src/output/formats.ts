@@ -9,21 +9,14 @@ import { FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from '../core/schema.j
 import { influxLine } from '../monitoring/influx.js';
 import { MEASUREMENT, isMonitored } from '../monitoring/metrics.js';
 import { openMetricsText } from '../monitoring/openmetrics.js';
+import type { RunIdentity } from '../records/assemble.js';
 
-/** What the JSON document says about the run as a whole. */
-export interface RunInfo {
-  run_id: string;
-  probe_id: string;
-  location_code: string | null;
-  location_name: string | null;
-  site: string | null;
-  lat: number | null;
-  lon: number | null;
+/** What the JSON document says about the run as a whole: its records' run-level columns, and how it went. */
+export interface RunInfo extends RunIdentity {
   started_at: string;
   finished_at: string | null;
   /** completed, or interrupted (signal) / deadline (the run's --deadline passed). */
   status: 'completed' | 'interrupted' | 'deadline';
-  tool_version: string;
 }
 
 export interface StreamingFormat {

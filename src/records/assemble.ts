@@ -3,6 +3,7 @@
  * rule lives here, once, for every probe.
  */
 import type { MeasurementErrorCode } from '../core/errors.js';
+import { locationColumns, type Location } from '../core/location.js';
 import type { ProbeOutcome } from '../core/samples.js';
 import { summarizePackets } from '../stats/packets.js';
 import { summarizeHttp } from '../stats/http.js';
@@ -13,11 +14,8 @@ import { SCHEMA_VERSION, emptyRecord, tidy, type Metrics, type ResultRecord } fr
 export interface RunContext {
   runId: string;
   probeId: string;
-  locationCode: string | null;
-  locationName: string | null;
-  site: string | null;
-  lat: number | null;
-  lon: number | null;
+  /** Resolved once per run (config/resolve-location.ts); its columns come from locationColumns. */
+  location: Location;
   toolVersion: string;
   /** Extra fields every record of the run carries (host network context). */
   extra?: Metrics;
@@ -32,19 +30,18 @@ export interface TestIdentity {
   timeoutMs: number | null;
 }
 
-/** The run-level fields, as both records and the JSON document's `run` carry them. */
+/** The run-level fields, as records, incidents and the JSON document's `run` carry them (in this order). */
 export function identityOf(ctx: RunContext) {
   return {
     run_id: ctx.runId,
     probe_id: ctx.probeId,
-    location_code: ctx.locationCode,
-    location_name: ctx.locationName,
-    site: ctx.site,
-    lat: ctx.lat,
-    lon: ctx.lon,
+    ...locationColumns(ctx.location),
     tool_version: ctx.toolVersion,
   };
 }
+
+/** The run-level columns of every record of a run. */
+export type RunIdentity = ReturnType<typeof identityOf>;
 
 /** Metrics derived from the raw samples, by sample type (not by probe kind). */
 export function metricsOf(outcome: ProbeOutcome, notes?: string[]): Metrics {

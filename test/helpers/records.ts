@@ -6,11 +6,14 @@ import type { ResultRecord } from '../../src/core/schema.js';
 export const ctx: RunContext = {
   runId: '00000000-0000-4000-8000-000000000001',
   probeId: 'bdg-tps-017',
-  locationCode: '32.73',
-  locationName: 'Jawa Barat / Kota Bandung',
-  site: 'TPS-017, "north" gate', // a comma and quotes: CSV must quote this cell
-  lat: -6.9147,
-  lon: 107.6098,
+  location: {
+    code: '32.73',
+    name: 'Jawa Barat / Kota Bandung',
+    site: 'TPS-017, "north" gate', // a comma and quotes: CSV must quote this cell
+    lat: -6.9147,
+    lon: 107.6098,
+    source: 'config',
+  },
   toolVersion: '0.0.0-test',
 };
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from '../io.js';
 import { messagesFor } from '../i18n.js';
-import { addOutputOptions, examples, type OutputFlags } from '../options.js';
+import { addOutputOptions, examples, type MeasureFlags } from '../options.js';
 
 export function makeDemoCommand(io: CliIo): Command {
   const cmd = new Command('demo').description(
@@ -12,7 +12,7 @@ export function makeDemoCommand(io: CliIo): Command {
   addOutputOptions(cmd);
   cmd.option('-C, --config <file>', 'take probe id, location and defaults from this config');
   cmd.addHelpText('after', examples('qosprobe demo', 'qosprobe demo --format ndjson | jq -c "{test, rtt_median_ms, loss_percent}"'));
-  cmd.action(async (opts: OutputFlags & { config?: string }) => {
+  cmd.action(async (opts: MeasureFlags & { config?: string }) => {
     const [{ loadOptionalConfig }, { execute }, { startDemoTargets }] = await Promise.all([
       import('../context.js'),
       import('../execute.js'),
@@ -35,7 +35,7 @@ export function makeDemoCommand(io: CliIo): Command {
  * On a terminal, records between the spinner lines are a wall of wrapped CSV: the demo shows its summary table and
  * writes the records to a file in the temp directory instead (named on stderr). Piped, or with --out, as asked.
  */
-export function demoFlags<F extends OutputFlags>(flags: F, stdoutIsTty: boolean, tmp: string): F {
+export function demoFlags<F extends MeasureFlags>(flags: F, stdoutIsTty: boolean, tmp: string): F {
   if (!stdoutIsTty || flags.out !== undefined) return flags;
   const format = flags.format ?? 'csv';
   return { ...flags, format, out: join(tmp, `qosprobe-demo.${format}`), append: false };

@@ -1,13 +1,11 @@
 import { Command, Option } from 'commander';
 import { PUSH_FORMATS } from '../../spool/push-formats.js';
 import type { CliIo } from '../io.js';
-import { examples, positiveNumber } from '../options.js';
+import { addLocationOptions, examples, positiveNumber, type LocationFlags } from '../options.js';
 import { FORMAT_NAMES } from '../../core/format-names.js';
 
-export interface MonitorFlags {
+export interface MonitorFlags extends LocationFlags {
   config?: string;
-  location?: string;
-  locationUnchecked?: boolean;
   format?: (typeof FORMAT_NAMES)[number];
   out?: string;
   spool?: string | false;
@@ -23,11 +21,11 @@ export interface MonitorFlags {
 }
 
 export function makeMonitorCommand(io: CliIo): Command {
-  const cmd = new Command('monitor')
-    .description('continuous availability: a small packet a second to every endpoint, a window record a minute, outage and degradation incidents, alerts')
-    .option('-C, --config <file>', 'config file (endpoints, location, and its monitor: section)')
-    .option('-l, --location <code>', 'region code of this site (overrides the config and $QOSPROBE_LOCATION)')
-    .option('--location-unchecked', 'accept a location code that is not in the bundled region table')
+  const cmd = addLocationOptions(
+    new Command('monitor')
+      .description('continuous availability: a small packet a second to every endpoint, a window record a minute, outage and degradation incidents, alerts')
+      .option('-C, --config <file>', 'config file (endpoints, location, and its monitor: section)'),
+  )
     .addOption(new Option('-f, --format <format>', 'format of the window records').choices(FORMAT_NAMES))
     .option('-o, --out <file>', 'append window records to this file (default: the config output, else stdout)')
     .option('--spool <dir>', 'keep window records in this spool for `qosprobe push` (default with --push: the user state dir)')

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { FieldFlags } from '../field-ops.js';
 import type { CliIo } from '../io.js';
-import { addOutputOptions, examples, type OutputFlags } from '../options.js';
+import { addOutputOptions, examples, type MeasureFlags } from '../options.js';
 import { addFieldOptions } from './field-options.js';
 
 export function makeRunCommand(io: CliIo): Command {
@@ -21,7 +21,7 @@ export function makeRunCommand(io: CliIo): Command {
       'qosprobe run --textfile-dir /var/lib/prometheus/node-exporter',
     ),
   );
-  cmd.action(async (opts: OutputFlags & FieldFlags & { config?: string }) => {
+  cmd.action(async (opts: MeasureFlags & FieldFlags & { config?: string }) => {
     const [{ loadRequiredConfig }, { execute }] = await Promise.all([import('../context.js'), import('../execute.js')]);
     const config = await loadRequiredConfig(opts.config, io);
     await execute({ config, flags: opts, io, requireLocation: true, field: opts });
