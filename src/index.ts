@@ -14,6 +14,6 @@ export { startServe, type ServeOptions, type RunningServe } from './serve/server
 export { pushSpool, type PushOptions, type PushResult } from './spool/push.js';
 export { influxLine, influxLines } from './monitoring/influx.js';
 export { openMetricsText } from './monitoring/openmetrics.js';
-export { buildReport, type ReportData, type ReportOptions } from './report/build.js';
+export { buildReport, type ReportData, type ReportOptions } from './report/pipeline.js';
 export { locationColumns, type Location, type LocationSource } from './core/location.js';
 export { resolveLocation, type LocationRequest } from './config/resolve-location.js';

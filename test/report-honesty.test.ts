@@ -20,9 +20,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../src/cli/program.js';
 import type { CliIo } from '../src/cli/io.js';
-import { buildReport } from '../src/report/build.js';
+import { buildReport } from '../src/report/pipeline.js';
 import { BUNDLED_PROFILES, loadProfile } from '../src/report/profiles.js';
-import { expandInputs, parseCsvRecord } from '../src/report/read.js';
+import { parseCsvRecord } from '../src/report/csv-tokens.js';
+import { expandInputs } from '../src/report/inputs.js';
 import { renderHtml, worstGroups } from '../src/report/render-html.js';
 
 const ROOT = join(import.meta.dirname, '..');

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadRegionTable } from '../src/config/locations.js';
-import { buildReport } from '../src/report/build.js';
+import { buildReport } from '../src/report/pipeline.js';
 import { loadProfile } from '../src/report/profiles.js';
-import { expandInputs } from '../src/report/read.js';
+import { expandInputs } from '../src/report/inputs.js';
 import { renderHtml } from '../src/report/render-html.js';
 
 const ROOT = join(import.meta.dirname, '..');

@@ -173,7 +173,7 @@ describe('CSV formula neutralisation (issue 10 item 8)', () => {
     expect([rows[0]?.site, rows[0]?.probeId, rows[0]?.lat]).toEqual(['=cmd|"/c calc"!A1', '+probe', -6.9]);
   });
   it('report CSV: a hostile group key is neutralised; its numbers stay numbers', async () => {
-    const { buildReport } = await import('../src/report/build.js');
+    const { buildReport } = await import('../src/report/pipeline.js');
     const { renderCsv } = await import('../src/report/render-data.js');
     const csv = write('csv', [record({ probe_id: '=1+1', rtt_median_ms: 12.5 }), record({ probe_id: '-x', rtt_median_ms: 3 })]);
     const data = await buildReport([{ name: 'x', open: () => Readable.from([csv]) }], { by: ['probe'], profile: null });

@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { createProgram } from '../src/cli/program.js';
 import type { CliIo } from '../src/cli/io.js';
 import { loadRegionTable } from '../src/config/locations.js';
-import { EXACT_LIMIT, QuantileAccumulator, SKETCH_RELATIVE_ERROR, parseTimeBound, type MetricStats } from '../src/report/aggregate.js';
-import { buildReport, type ReportData } from '../src/report/build.js';
+import { parseTimeBound, type MetricStats } from '../src/report/aggregate.js';
+import { buildReport, type ReportData } from '../src/report/pipeline.js';
 import { loadProfile, rateGroup, validateProfile, type Profile } from '../src/report/profiles.js';
-import { expandInputs, parseCsvRecord, type InputSource } from '../src/report/read.js';
+import { parseCsvRecord } from '../src/report/csv-tokens.js';
+import { expandInputs, type InputSource } from '../src/report/inputs.js';
 import { renderCsv, renderJson } from '../src/report/render-data.js';
-import { quantile } from '../src/stats/summary.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const FIX = join(ROOT, 'fixtures/report');
@@ -181,35 +181,6 @@ describe('malformed rows, unknown schema versions, empty input', () => {
     ['a"b', 'a quote inside unquoted cell 1'],
   ])('parseCsvRecord(%j)', (text, expected) => {
     expect(parseCsvRecord(text)).toEqual(expected);
-  });
-});
-
-describe('quantile accumulator', () => {
-  it('is exact (type 7, as stats/summary.quantile) up to EXACT_LIMIT values', () => {
-    const acc = new QuantileAccumulator();
-    const xs = Array.from({ length: EXACT_LIMIT }, (_, i) => ((i * 7919) % 1000) / 10);
-    xs.forEach((x) => acc.add(x));
-    expect(acc.exact).toBe(true);
-    expect(acc.quantiles([0.5, 0.95, 0.1])).toEqual([quantile(xs, 0.5), quantile(xs, 0.95), quantile(xs, 0.1)]);
-  });
-
-  it('past EXACT_LIMIT stays within the documented relative error; count, mean, min, max exact', () => {
-    const acc = new QuantileAccumulator();
-    // a deterministic skewed sample: 20 000 values from 0.5 to ~2000 ms, plus zeros
-    const xs: number[] = [];
-    let s = 1;
-    for (let i = 0; i < 20_000; i++) {
-      s = (s * 48271) % 2147483647;
-      xs.push(i % 50 === 0 ? 0 : 0.5 + (s / 2147483647) ** 3 * 2000);
-    }
-    xs.forEach((x) => acc.add(x));
-    expect(acc.exact).toBe(false);
-    for (const p of [0.1, 0.5, 0.95, 0.99]) {
-      const want = quantile(xs, p)!;
-      expect(Math.abs(acc.quantiles([p])[0]! - want) / want).toBeLessThanOrEqual(SKETCH_RELATIVE_ERROR);
-    }
-    expect([acc.n, acc.min, acc.max]).toEqual([20_000, 0, Math.max(...xs)]);
-    expect(acc.mean()).toBeCloseTo(xs.reduce((a, b) => a + b, 0) / xs.length, 9);
   });
 });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigReader } from '../src/core/config-reader.js';
 import { makeTraceProbe } from '../src/probes/trace.js';
 import type { ResultRecord } from '../src/core/schema.js';
-import { buildReport } from '../src/report/build.js';
+import { buildReport } from '../src/report/pipeline.js';
 import { runPlan } from '../src/run/runner.js';
 import { ctx } from './helpers/records.js';
 

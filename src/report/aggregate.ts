@@ -11,12 +11,11 @@
  *   against availability, and an error record's loss_percent (100: every packet sent was lost)
  *   is a loss sample, so a site that lost everything shows it as loss too (docs/report.md,
  *   "Honesty rules"). ok and partial records contribute whatever values they have.
- * - quantiles are type 7 (docs/metrics.md). Each metric keeps its first EXACT_LIMIT values
- *   exactly; past that, the group switches to a log-bucket histogram whose quantiles are
- *   within SKETCH_RELATIVE_ERROR (0.5%) of the exact ones. Means, counts, min and max stay exact.
+ * - quantiles are type 7 (docs/metrics.md), from stats/sketch.ts: exact for a metric's first
+ *   EXACT_LIMIT values, then within SKETCH_RELATIVE_ERROR (0.5%). Means, counts, min and max stay exact.
  */
 import { parseLocationCode } from '../config/locations.js';
-import { quantileSorted } from '../stats/summary.js';
+import { QuantileAccumulator } from '../stats/sketch.js';
 import type { ReportRow } from './read.js';
 
 export const GROUP_KEYS = ['location', 'province', 'regency', 'district', 'village', 'endpoint', 'test', 'probe', 'hop'] as const;
@@ -63,112 +62,6 @@ export const METRICS: Record<MetricId, MetricDef> = {
   download_bps: { id: 'download_bps', label: 'Download', unit: 'bit/s', source: 'throughput_bps (test download)', tail: 'p10', higherIsWorse: false },
   upload_bps: { id: 'upload_bps', label: 'Upload', unit: 'bit/s', source: 'throughput_bps (test upload)', tail: 'p10', higherIsWorse: false },
 };
-
-/** Values kept exactly per metric and group before switching to the histogram. */
-export const EXACT_LIMIT = 1024;
-/** Relative error bound of a histogram quantile (DDSketch-style log buckets). */
-export const SKETCH_RELATIVE_ERROR = 0.005;
-const GAMMA = (1 + SKETCH_RELATIVE_ERROR) / (1 - SKETCH_RELATIVE_ERROR);
-const LOG_GAMMA = Math.log(GAMMA);
-
-/**
- * A stream of non-negative numbers: exact count, sum, min and max; type 7 quantiles exact up to
- * EXACT_LIMIT values, then from log buckets (bucket k holds (γ^(k−1), γ^k], represented by
- * 2γ^k/(γ+1), within ±α of every value in it; zeros are counted exactly).
- */
-export class QuantileAccumulator {
-  n = 0;
-  sum = 0;
-  min = Infinity;
-  max = -Infinity;
-  #exact: Float64Array | null = new Float64Array(16);
-  #zeros = 0;
-  #buckets: Map<number, number> | null = null;
-
-  add(x: number): void {
-    this.n++;
-    this.sum += x;
-    if (x < this.min) this.min = x;
-    if (x > this.max) this.max = x;
-    const ex = this.#exact;
-    if (ex !== null) {
-      if (this.n <= ex.length) {
-        ex[this.n - 1] = x;
-        return;
-      }
-      if (this.n <= EXACT_LIMIT) {
-        const grown = new Float64Array(Math.min(ex.length * 2, EXACT_LIMIT));
-        grown.set(ex);
-        grown[this.n - 1] = x;
-        this.#exact = grown;
-        return;
-      }
-      // Past the limit: move the exact values into buckets and continue there.
-      this.#buckets = new Map();
-      for (let i = 0; i < ex.length; i++) this.#bucket(ex[i] as number);
-      this.#exact = null;
-    }
-    this.#bucket(x);
-  }
-
-  #bucket(x: number): void {
-    if (x <= 0) {
-      this.#zeros++;
-      return;
-    }
-    const k = Math.ceil(Math.log(x) / LOG_GAMMA);
-    const m = this.#buckets as Map<number, number>;
-    m.set(k, (m.get(k) ?? 0) + 1);
-  }
-
-  /** True while every value is held exactly (quantiles are exact). */
-  get exact(): boolean {
-    return this.#exact !== null;
-  }
-
-  mean(): number | null {
-    return this.n === 0 ? null : this.sum / this.n;
-  }
-
-  /** Type 7 quantiles for each p (one pass over the buckets for all of them). */
-  quantiles(ps: readonly number[]): (number | null)[] {
-    if (this.n === 0) return ps.map(() => null);
-    if (this.#exact !== null) {
-      const sorted = Array.from(this.#exact.subarray(0, this.n)).sort((a, b) => a - b);
-      return ps.map((p) => quantileSorted(sorted, p));
-    }
-    // Order statistics by 0-based rank from the buckets; type 7 interpolates between two of them.
-    const keys = [...(this.#buckets as Map<number, number>).keys()].sort((a, b) => a - b);
-    const counts = keys.map((k) => (this.#buckets as Map<number, number>).get(k) as number);
-    const orderStat = (rank: number): number => {
-      if (rank <= 0) return this.min;
-      if (rank >= this.n - 1) return this.max;
-      if (rank < this.#zeros) return 0;
-      let seen = this.#zeros;
-      for (let i = 0; i < keys.length; i++) {
-        seen += counts[i] as number;
-        if (rank < seen) {
-          const v = (2 * GAMMA ** (keys[i] as number)) / (GAMMA + 1);
-          return Math.min(Math.max(v, this.min), this.max);
-        }
-      }
-      return this.max;
-    };
-    return ps.map((p) => {
-      const h = (this.n - 1) * p;
-      const lo = Math.floor(h);
-      const a = orderStat(lo);
-      return h === lo ? a : a + (h - lo) * (orderStat(lo + 1) - a);
-    });
-  }
-
-  /** Points of the empirical CDF, for charts: `points` + 1 quantiles from p = 0 to 1. */
-  cdf(points = 100): { p: number; value: number }[] {
-    if (this.n === 0) return [];
-    const ps = Array.from({ length: points + 1 }, (_, i) => i / points);
-    return this.quantiles(ps).map((v, i) => ({ p: ps[i] as number, value: v as number }));
-  }
-}
 
 /** One site (location code + site label) seen in the records of a group, for the map and --expect. */
 export interface SiteSeen {

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseLocationCode } from '../config/locations.js';
 import { QosError } from '../core/errors.js';
-import { parseCsvRecord } from './read.js';
+import { parseCsvRecord } from './csv-tokens.js';
 
 export interface ExpectedSite {
   /** 1-based line in the file. */

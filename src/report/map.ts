@@ -7,7 +7,7 @@
  * counted, not drawn. Expected sites that sent nothing (--expect) are drawn hollow.
  */
 import { readFile } from 'node:fs/promises';
-import type { ReportData, ReportGroup } from './build.js';
+import type { ReportData, ReportGroup } from './pipeline.js';
 import type { Labels } from './labels.js';
 
 /** data/map/indonesia-50m.json: outer rings of [lon, lat] (scripts/build-map-outline.mjs). */

@@ -9,13 +9,10 @@
  * Rows that cannot be used are never dropped silently: each becomes an InputIssue (file,
  * line, reason), counted in ReadStats.
  */
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
-import { QosError } from '../core/errors.js';
 import { csvOriginalText } from '../output/csv-cell.js';
 import { FIELD_NAMES, SCHEMA_VERSION, type FieldName } from '../core/schema.js';
+import { parseCsvRecord, readLines } from './csv-tokens.js';
+import { sniffFormat, type InputFormat, type InputSource } from './inputs.js';
 
 export type RowStatus = 'ok' | 'partial' | 'error';
 
@@ -42,8 +39,6 @@ export interface ReportRow {
   hop: number | null;
 }
 
-export type InputFormat = 'csv' | 'ndjson' | 'json';
-
 export type IssueKind = 'malformed' | 'unknown_schema';
 
 /** One unusable row (or file). `line` is 1-based; for a JSON document it is null and `where` names the element. */
@@ -65,12 +60,6 @@ export interface ReadStats {
   issues: InputIssue[];
   /** Issues counted but not listed in `issues` (the list is capped). */
   issuesNotListed: number;
-}
-
-export interface InputSource {
-  /** Shown in issues: a path relative to the working directory, or "-" for stdin. */
-  name: string;
-  open(): Readable;
 }
 
 export function newReadStats(): ReadStats {
@@ -102,16 +91,12 @@ const C = {
 const NCOLS = FIELD_NAMES.length;
 const CSV_HEADER = FIELD_NAMES.join(',');
 
-/**
- * Read one source: sniff its format from the content, then stream its rows into `onRow`.
- * Format: the first non-blank character `{` with a first line that is a whole JSON object
- * without a `results` array → NDJSON; any other `{` or `[` → one JSON document; else CSV.
- */
 export interface ReadOptions {
   /** Read site, lat and lon too (they cost time on every row, and only the map and --expect use them). */
   sites?: boolean;
 }
 
+/** Read one source: sniff its format from the content (inputs.ts), then stream its rows into `onRow`. */
 export async function readSource(src: InputSource, onRow: (row: ReportRow) => void, stats: ReadStats, opts: ReadOptions = {}): Promise<void> {
   const file = { name: src.name, format: 'empty' as ReadStats['files'][number]['format'], rows: 0, issues: 0 };
   stats.files.push(file);
@@ -149,27 +134,12 @@ export async function readSource(src: InputSource, onRow: (row: ReportRow) => vo
     await drain(it);
     return; // an empty file: no rows, not an error
   }
-  const format = sniff(trimmed);
+  const format = sniffFormat(trimmed);
   file.format = format;
   if (format === 'json') return readJsonDocument(head, it, ctx);
   // Only CSV has quoted cells that span lines: an NDJSON line is one record whatever quotes its strings hold.
-  return format === 'csv' ? readLines(head, it, ctx, csvLineHandler(ctx), true) : readLines(head, it, ctx, ndjsonLineHandler(ctx), false);
-}
-
-function sniff(trimmed: string): InputFormat {
-  const c = trimmed[0];
-  if (c === '[') return 'json';
-  if (c !== '{') return 'csv';
-  const nl = trimmed.indexOf('\n');
-  const first = (nl === -1 ? trimmed : trimmed.slice(0, nl)).trim();
-  try {
-    const v: unknown = JSON.parse(first);
-    if (isObject(v) && !Array.isArray(v.results)) return 'ndjson';
-    return 'json';
-  } catch {
-    // a first line that is not a whole object: a pretty-printed document, or a broken one
-    return nl === -1 ? 'ndjson' : 'json';
-  }
+  const unterminated = (line: number) => ctx.issue(line, `line ${line}`, 'malformed', 'unterminated quoted cell at the end of the file');
+  return format === 'csv' ? readLines(head, it, csvLineHandler(ctx), true, unterminated) : readLines(head, it, ndjsonLineHandler(ctx), false, unterminated);
 }
 
 interface Ctx {
@@ -184,71 +154,6 @@ type LineHandler = (line: string, lineNo: number) => void;
 
 async function drain(it: AsyncIterator<string>): Promise<void> {
   for (;;) if ((await it.next()).done) return;
-}
-
-/**
- * Split text into lines across chunk boundaries. With `csvQuotes`, a record may span lines when
- * a quoted cell holds a newline: a line with an odd number of quotes is joined with the next ones
- * until the quotes balance (the record keeps the number of its first line), and a CR before a
- * newline inside the quotes belongs to the cell. Without it (NDJSON) a line is a record.
- */
-async function readLines(head: string, it: AsyncIterator<string>, ctx: Ctx, handle: LineHandler, csvQuotes: boolean): Promise<void> {
-  let rest = '';
-  let lineNo = 0;
-  let pending: string | null = null;
-  let pendingLine = 0;
-  let pendingQuotes = 0;
-  const feed = (text: string, final: boolean): void => {
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl === -1) break;
-      const cr = nl > start && text.charCodeAt(nl - 1) === 13;
-      one(text.slice(start, cr ? nl - 1 : nl), cr);
-      start = nl + 1;
-    }
-    rest = text.slice(start);
-    if (final) {
-      if (rest !== '') one(rest.endsWith('\r') ? rest.slice(0, -1) : rest, rest.endsWith('\r'));
-      rest = '';
-      if (pending !== null) ctx.issue(pendingLine, `line ${pendingLine}`, 'malformed', 'unterminated quoted cell at the end of the file');
-    }
-  };
-  const one = (line: string, cr: boolean): void => {
-    lineNo++;
-    if (pending !== null) {
-      pendingQuotes += countQuotes(line);
-      if (pendingQuotes % 2 === 0) {
-        const rec = pending + '\n' + line;
-        pending = null;
-        handle(rec, pendingLine);
-      } else pending += '\n' + line + (cr ? '\r' : ''); // still inside the quotes: the CR is the cell's
-      return;
-    }
-    if (csvQuotes && line.indexOf('"') !== -1) {
-      const q = countQuotes(line);
-      if (q % 2 === 1) {
-        pending = line + (cr ? '\r' : '');
-        pendingLine = lineNo;
-        pendingQuotes = q;
-        return;
-      }
-    }
-    handle(line, lineNo);
-  };
-  feed(head, false);
-  for (;;) {
-    const r = await it.next();
-    if (r.done) break;
-    feed(rest + r.value, false);
-  }
-  feed(rest, true);
-}
-
-function countQuotes(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('"'); i !== -1; i = s.indexOf('"', i + 1)) n++;
-  return n;
 }
 
 /**
@@ -357,47 +262,6 @@ function csvLineHandler(ctx: Ctx): LineHandler {
   };
 }
 const IDENTITY = Int32Array.from(FIELD_NAMES, (_, i) => i);
-
-/**
- * One CSV record (RFC 4180: cells separated by commas; a cell in double quotes may hold commas,
- * newlines and doubled quotes). Returns the cells, or a reason when the quoting is broken.
- * Unquoted empty cells and quoted empty cells both read as ''.
- */
-export function parseCsvRecord(text: string): string[] | string {
-  const out: string[] = [];
-  let i = 0;
-  const n = text.length;
-  for (;;) {
-    if (text.charCodeAt(i) === 34 /* " */) {
-      let cell = '';
-      let j = i + 1;
-      for (;;) {
-        const q = text.indexOf('"', j);
-        if (q === -1) return `unterminated quoted cell ${out.length + 1}`;
-        cell += text.slice(j, q);
-        if (text.charCodeAt(q + 1) === 34) {
-          cell += '"';
-          j = q + 2;
-          continue;
-        }
-        i = q + 1;
-        break;
-      }
-      out.push(cell);
-      if (i === n) return out;
-      if (text.charCodeAt(i) !== 44 /* , */) return `text after the closing quote of cell ${out.length}`;
-      i++;
-    } else {
-      const c = text.indexOf(',', i);
-      const end = c === -1 ? n : c;
-      const cell = text.slice(i, end);
-      if (cell.indexOf('"') !== -1) return `a quote inside unquoted cell ${out.length + 1}`;
-      out.push(cell);
-      if (c === -1) return out;
-      i = c + 1;
-    }
-  }
-}
 
 /**
  * Build a row from cell text and check what the report relies on; a string is the reason it is
@@ -541,102 +405,3 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Inputs: files, directories, globs, stdin
-
-const RESULT_EXT = /\.(csv|ndjson|jsonl|json)$/i;
-
-/**
- * Turn command-line inputs into sources, in the order given (each directory and glob sorted):
- * `-` is stdin; a directory contributes every *.csv, *.ndjson, *.jsonl and *.json under it;
- * a pattern with `*`, `?` or `**` is expanded here (Node 20 has no fs.glob, and a quoted
- * pattern reaches us unexpanded). A path or pattern that matches nothing is a usage error.
- */
-export async function expandInputs(args: readonly string[], cwd: string, stdin: () => Readable): Promise<InputSource[]> {
-  const out: InputSource[] = [];
-  const seen = new Set<string>();
-  const addFile = (abs: string): void => {
-    if (seen.has(abs)) return;
-    seen.add(abs);
-    const rel = relative(cwd, abs);
-    out.push({ name: rel === '' || rel.startsWith('..') ? abs : rel, open: () => createReadStream(abs, { highWaterMark: 1 << 20 }) });
-  };
-  for (const arg of args) {
-    if (arg === '-') {
-      out.push({ name: '-', open: stdin });
-      continue;
-    }
-    if (/[*?]/.test(arg)) {
-      const matches = await globFiles(arg, cwd);
-      if (matches.length === 0) throw new QosError('USAGE', `no file matches ${arg}`);
-      matches.forEach(addFile);
-      continue;
-    }
-    const abs = resolve(cwd, arg);
-    let st;
-    try {
-      st = await stat(abs);
-    } catch {
-      throw new QosError('USAGE', `no such file or directory: ${arg}`);
-    }
-    if (st.isDirectory()) {
-      const files = (await walk(abs)).filter((f) => RESULT_EXT.test(f));
-      if (files.length === 0) throw new QosError('USAGE', `no result files (*.csv, *.ndjson, *.json) under ${arg}`);
-      files.forEach(addFile);
-    } else addFile(abs);
-  }
-  return out;
-}
-
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
-
-/** `*` and `?` within one path segment, `**` for any number of directories. Files only, sorted. */
-export async function globFiles(pattern: string, cwd: string): Promise<string[]> {
-  const abs = resolve(cwd, pattern);
-  const segs = abs.split(sep);
-  // The fixed prefix (no wildcard) is where the walk starts.
-  let i = 0;
-  while (i < segs.length && !/[*?]/.test(segs[i] as string)) i++;
-  const base = segs.slice(0, i).join(sep) || sep;
-  const rest = segs.slice(i);
-  const res = rest.map((s) => (s === '**' ? null : new RegExp('^' + s.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$')));
-  const out: string[] = [];
-  const step = async (dir: string, k: number): Promise<void> => {
-    if (k === res.length) return;
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    const re = res[k];
-    if (re === null) {
-      if (k === res.length - 1) {
-        for (const f of await walk(dir)) out.push(f); // a trailing ** : every file below
-        return;
-      }
-      await step(dir, k + 1); // ** matching zero directories
-      for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) await step(join(dir, e.name), k);
-      return;
-    }
-    for (const e of entries) {
-      if (!re!.test(e.name)) continue;
-      const p = join(dir, e.name);
-      if (k === res.length - 1) {
-        if (e.isFile()) out.push(p);
-      } else if (e.isDirectory()) await step(p, k + 1);
-    }
-  };
-  await step(base, 0);
-  return [...new Set(out)].sort();
-}

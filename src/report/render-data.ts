@@ -6,7 +6,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { csvSafeText } from '../output/csv-cell.js';
 import { METRIC_IDS, METRICS, type MetricId } from './aggregate.js';
-import type { ReportData } from './build.js';
+import type { ReportData } from './pipeline.js';
 
 export const REPORT_VERSION = 1;
 

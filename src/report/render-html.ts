@@ -6,7 +6,7 @@
  */
 import { METRICS } from './aggregate.js';
 import { AVAILABILITY_PASS_PERCENT } from './profiles.js';
-import type { ReportData, ReportGroup } from './build.js';
+import type { ReportData, ReportGroup } from './pipeline.js';
 import { LABELS, type Labels } from './labels.js';
 import { mapSvg, type Outline } from './map.js';
 import { fmt, fmtMbps, issueLines, notRatedLines, verdictCounts } from './render-table.js';

@@ -2,7 +2,7 @@
  * The human-readable report: a fixed-width text table, one line per group, with the rating
  * per metric and what fails; then input problems and the profile's notes.
  */
-import type { ReportData } from './build.js';
+import type { ReportData } from './pipeline.js';
 import { LABELS, type Labels } from './labels.js';
 
 export function fmt(v: number | null, digits = 1): string {

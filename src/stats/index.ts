@@ -4,3 +4,4 @@ export * from './loss.js';
 export * from './packets.js';
 export * from './throughput.js';
 export * from './http.js';
+export * from './sketch.js';

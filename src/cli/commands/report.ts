@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { examples } from '../options.js';
-import type { ReportOptions } from '../../report/build.js';
+import type { ReportOptions } from '../../report/pipeline.js';
 
 const BY_KEYS = ['location', 'province', 'regency', 'district', 'village', 'endpoint', 'test', 'probe', 'hop'] as const;
 type ByKey = (typeof BY_KEYS)[number];
@@ -62,8 +62,8 @@ export function makeReportCommand(io: CliIo): Command {
     )
     .action(async (inputs: string[], flags: ReportFlags) => {
       const [{ expandInputs }, { buildReport }, { parseTimeBound, isRegionKey }, { loadProfile }, { QosError }, { loadRegionTable }, { LABELS, langFromEnv }] = await Promise.all([
-        import('../../report/read.js'),
-        import('../../report/build.js'),
+        import('../../report/inputs.js'),
+        import('../../report/pipeline.js'),
         import('../../report/aggregate.js'),
         import('../../report/profiles.js'),
         import('../../core/errors.js'),

@@ -5,7 +5,8 @@
 import { Aggregator, emptyGroup, isRegionKey, regionKeyOf, compareKeys, NONE, type AggregateResult, type GroupKey, type GroupResult } from './aggregate.js';
 import type { ExpectedSite } from './expect.js';
 import { AVAILABILITY_PASS_PERCENT, rateGroup, type GroupRating, type Profile } from './profiles.js';
-import { newReadStats, readSource, type InputSource, type ReadStats } from './read.js';
+import type { InputSource } from './inputs.js';
+import { newReadStats, readSource, type ReadStats } from './read.js';
 
 export interface ReportOptions {
   by: GroupKey[];
