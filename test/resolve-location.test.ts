@@ -10,7 +10,7 @@ import { locationColumns, locationOfColumns, type Location } from '../src/core/l
 import { loadRegionTable } from '../src/config/locations.js';
 import { formats } from '../src/output/formats.js';
 import { buildRecord, identityOf, type RunContext } from '../src/records/assemble.js';
-import { buildReport } from '../src/report/build.js';
+import { buildReport } from '../src/report/pipeline.js';
 import { validateConfig } from '../src/config/validate.js';
 
 const FILE = { file: 'site.yaml', location: { code: '32.73', site: 'TPS-017', lat: -6.9147, lon: 107.6098 } };
