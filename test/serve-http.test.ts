@@ -2,6 +2,8 @@ import { request as httpRequest } from 'node:http';
 import { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHttpServer, startHttpServerWith, HTTP_SERVE_LIMITS, type HttpServeOptions } from '../src/serve/http.js';
+import { parseUploadStats } from '../src/probes/transfer.js';
+import { THROUGHPUT_INTERVAL_MS } from '../src/stats/throughput.js';
 
 const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -201,6 +203,8 @@ describe('qosprobe serve: receiver-side upload counting (/up-stats)', () => {
     expect(a.status).toBe(200);
     expect(a.body!.intervalMs).toBe(100);
     expect(a.body!.bins).toEqual([0, 0, 8000, 0, 0, 0, 0, 0, 0, 0, 700]);
+    // One interval for the server's bins and the probe's statistics (issue 11): the probe takes the answer as is.
+    expect(parseUploadStats((await get(s.port, '/up-stats?id=test-id-0001')).text, THROUGHPUT_INTERVAL_MS)).toEqual(a.body!.bins);
     expect((await stats(s.port, 'test-id-0002')).body!.bins).toEqual([11]);
     // An upload without the headers is served as before and binned nowhere.
     expect((await get(s.port, '/up', { method: 'POST', body: Buffer.alloc(10) })).status).toBe(200);

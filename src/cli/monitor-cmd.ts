@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { EXIT, QosError, errorMessage } from '../core/errors.js';
+import { SERVE_DEFAULTS } from '../core/serve-defaults.js';
 import type { Config } from '../config/types.js';
 import { MONITOR_DEFAULTS, type MonitorConfig } from '../config/monitor.js';
 import { resolveLocation } from '../config/resolve-location.js';
@@ -29,7 +30,7 @@ export function monitoredEndpoints(config: Config, m: MonitorConfig): SessionEnd
     let method: MonitorMethod;
     if (m.method !== 'auto') method = m.method;
     else method = port('stamp') !== null ? 'stamp' : port('tcp') !== null ? 'tcp' : 'icmp';
-    const p = method === 'icmp' ? null : (port(method) ?? (method === 'stamp' ? 862 : null));
+    const p = method === 'icmp' ? null : (port(method) ?? (method === 'stamp' ? SERVE_DEFAULTS.stampPort : null));
     if (method === 'tcp' && p === null) {
       throw new QosError('CONFIG_INVALID', `${config.file}: monitor.method: tcp needs a port, but endpoint "${e.name}" has no tcp test with one`);
     }

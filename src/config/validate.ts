@@ -90,7 +90,7 @@ export function readTestEntry(r: ConfigReader, raw: unknown, path: string, fileD
   const kindPath = typeof raw === 'string' ? path : join(path, 'kind');
   const kind = r.oneOf(o.kind, kindPath, PROBE_KINDS);
   const probe = probeFor(kind)!;
-  r.onlyKeys(o, path, [...COMMON_TEST_FIELDS, ...probe.fields]);
+  r.onlyKeys(o, path, [...COMMON_TEST_FIELDS, ...probe.configKeys]);
   const base: Defaults = {
     ...BUILTIN_DEFAULTS,
     ...(probe.defaults ?? {}),

@@ -1,6 +1,7 @@
 import type { ConfigReader } from '../core/config-reader.js';
-import type { MeasurementErrorCode } from '../core/errors.js';
-import type { PacketSample } from '../core/samples.js';
+import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
+import type { PacketSample, ProbeOutcome } from '../core/samples.js';
+import { resolveHost, type Resolved } from '../net/resolve.js';
 
 /**
  * The most frequent failure cause among attempts, with one example message, so a record
@@ -27,4 +28,40 @@ export function readFamily(v: unknown, r: ConfigReader, path: string): 4 | 6 | u
   if (v === undefined || v === null) return undefined;
   if (v !== 4 && v !== 6) r.fail(path, '4 or 6', v);
   return v;
+}
+
+/**
+ * The target's address, resolved once before the first attempt so that name resolution is not in the measured times;
+ * or, when it does not resolve (or the run was stopped meanwhile), the outcome of a test that made no attempt
+ * (DNS_FAILED, ABORTED; failures.ts counts it as sent = 0). One rule for every probe that resolves its endpoint
+ * (icmp, tcp, stamp, trace).
+ */
+export async function resolveTarget(
+  host: string,
+  target: string,
+  opts: { family?: 4 | 6; signal: AbortSignal; timeoutMs?: number },
+  resolve: typeof resolveHost = resolveHost,
+): Promise<({ ok: true } & Resolved) | { ok: false; failed: Pick<ProbeOutcome, 'target' | 'error' | 'interrupted'> }> {
+  try {
+    return { ok: true, ...(await resolve(host, opts)) };
+  } catch (err) {
+    const code = err instanceof QosError ? measurementCodeFor(err) : 'DNS_FAILED';
+    return { ok: false, failed: { target, error: { code, message: errorMessage(err) }, interrupted: code === 'ABORTED' } };
+  }
+}
+
+/** An attempt of a paced test (tcp handshakes, dns queries), with its place on the test's timeline. */
+export interface PacedAttempt {
+  seq: number;
+  sentAtMs: number;
+  rttMs: number | null;
+  errorCode?: MeasurementErrorCode;
+  errorMessage?: string;
+  /** Cut short by the abort signal before its own timeout: neither answered nor lost. */
+  cut: boolean;
+}
+
+/** The samples of a paced test: every attempt but those the abort cut short (tcp, dns). */
+export function keptAttempts(results: readonly PacedAttempt[]): PacketSample[] {
+  return results.filter((a) => !a.cut).map(({ seq, sentAtMs, rttMs, errorCode, errorMessage: msg }) => ({ seq, sentAtMs, rttMs, errorCode, errorMessage: msg }));
 }

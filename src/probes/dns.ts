@@ -4,8 +4,8 @@ import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../
 import { routeError, splitHostPort, systemResolverLabel } from '../net/resolve.js';
 import type { ProbeDef } from './probe.js';
 import { runSchedule } from './pacing.js';
-import type { BaseSpec, PacketSample } from '../core/samples.js';
-import { dominantError } from './common.js';
+import type { BaseSpec } from '../core/samples.js';
+import { dominantError, keptAttempts } from './common.js';
 
 export interface DnsSpec extends BaseSpec {
   kind: 'dns';
@@ -27,7 +27,7 @@ export interface DnsSpec extends BaseSpec {
 export const dns: ProbeDef<DnsSpec> = {
   kind: 'dns',
   summary: 'DNS resolution time (system resolver or a given server), optionally cache-defeating',
-  fields: ['name', 'server', 'record', 'nocache'],
+  configKeys: ['name', 'server', 'record', 'nocache'],
   defaults: { count: 5, intervalMs: 500, timeoutMs: 3_000 },
   parse(raw, base, r, path) {
     return {
@@ -47,9 +47,7 @@ export const dns: ProbeDef<DnsSpec> = {
     const { results } = await runSchedule(spec.count, spec.intervalMs, signal, (seq, startMs) =>
       query(spec.nocache ? `${randomLabel()}.${name}` : name, spec, signal).then((q) => ({ ...q, seq, sentAtMs: q.sentAt - startMs })),
     );
-    const queries: PacketSample[] = results
-      .filter((q) => !q.cut)
-      .map(({ seq, sentAtMs, rttMs, errorCode, errorMessage: msg }) => ({ seq, sentAtMs, rttMs, errorCode, errorMessage: msg }));
+    const queries = keptAttempts(results);
     return {
       target,
       targetIp: results.find((q) => q.address)?.address ?? null,

@@ -16,6 +16,7 @@
  */
 import type { MeasurementErrorCode } from '../core/errors.js';
 import type { PacketSample, ProbeOutcome, Samples } from '../core/samples.js';
+import { attemptAsPacket } from '../stats/http.js';
 
 /** Codes that, on an outcome without samples, mean the probe gave up before its first attempt. */
 const BEFORE_FIRST_ATTEMPT = new Set<MeasurementErrorCode>([
@@ -60,7 +61,7 @@ function attemptsOf(s: Samples): Pick<PacketSample, 'rttMs' | 'errorCode' | 'err
     case 'dns':
       return s.queries;
     case 'http':
-      return s.attempts.map((a) => ({ rttMs: a.ok ? a.totalMs : null, errorCode: a.errorCode, errorMessage: a.errorMessage }));
+      return s.attempts.map(attemptAsPacket);
     case 'transfer':
       return null;
   }

@@ -2,12 +2,14 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ConfigReader, Obj } from '../core/config-reader.js';
 import type { ProbeDef } from './probe.js';
+import { SERVE_DEFAULTS } from '../core/serve-defaults.js';
 import { sleep } from './pacing.js';
 import type { BaseSpec, Endpoint, HttpAttempt } from '../core/samples.js';
 import { dominantError } from './common.js';
+import { attemptAsPacket } from '../stats/http.js';
 
 /** Port of `qosprobe serve`'s HTTP endpoints, used when a test's url is a bare path. */
-export const SERVE_HTTP_PORT = 8080;
+export const SERVE_HTTP_PORT = SERVE_DEFAULTS.httpPort;
 
 export interface HttpSpec extends BaseSpec {
   kind: 'http';
@@ -31,7 +33,7 @@ export interface HttpSpec extends BaseSpec {
 export const http: ProbeDef<HttpSpec> = {
   kind: 'http',
   summary: 'HTTP request phases (DNS, connect, TLS, TTFB, total), cold and warm',
-  fields: ['url', 'port', 'expect_status', 'ca_file', 'insecure', 'token', 'max_redirects'],
+  configKeys: ['url', 'port', 'expect_status', 'ca_file', 'insecure', 'token', 'max_redirects'],
   defaults: { count: 5, intervalMs: 1000, timeoutMs: 10_000 },
   parse(raw, base, r, path) {
     return {
@@ -100,7 +102,7 @@ export const http: ProbeDef<HttpSpec> = {
       target,
       targetIp,
       samples: { type: 'http', intervalMs: spec.intervalMs, attempts },
-      error: dominantError(attempts.filter((a) => !a.cut).map((a) => ({ seq: a.seq, sentAtMs: a.sentAtMs, rttMs: a.ok ? a.totalMs : null, errorCode: a.errorCode, errorMessage: a.errorMessage }))),
+      error: dominantError(attempts.filter((a) => !a.cut).map(attemptAsPacket)),
       interrupted: signal.aborted,
     };
   },

@@ -1,8 +1,7 @@
 import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import { pingDurationMs, runPing, type PingOptions, type PingRun } from '../net/ping.js';
 import { parsePingOutput, type PingFailureKind } from '../net/ping-parse.js';
-import { resolveHost } from '../net/resolve.js';
-import { dominantError, readFamily } from './common.js';
+import { dominantError, readFamily, resolveTarget } from './common.js';
 import type { ProbeDef } from './probe.js';
 import type { BaseSpec, PacketSample, ProbeOutcome } from '../core/samples.js';
 
@@ -32,7 +31,7 @@ export function makeIcmpProbe(runner: PingRunner = runPing): ProbeDef<IcmpSpec> 
   return {
     kind: 'icmp',
     summary: 'ICMP echo (system ping): round-trip time, loss and jitter to a host',
-    fields: ['size', 'family'],
+    configKeys: ['size', 'family'],
     parse(raw, base, r, path) {
       return {
         ...base,
@@ -46,14 +45,9 @@ export function makeIcmpProbe(runner: PingRunner = runPing): ProbeDef<IcmpSpec> 
     async run(endpoint, spec, { signal, measuring }) {
       const target = endpoint.host;
       const fields = { size_bytes: spec.size };
-      let address: string;
-      let family: 4 | 6;
-      try {
-        ({ address, family } = await resolveHost(endpoint.host, { family: spec.family, signal, timeoutMs: spec.timeoutMs }));
-      } catch (err) {
-        const code = measurementCodeFor(err);
-        return { target, fields, error: { code, message: errorMessage(err) }, interrupted: code === 'ABORTED' };
-      }
+      const resolved = await resolveTarget(endpoint.host, target, { family: spec.family, signal, timeoutMs: spec.timeoutMs });
+      if (!resolved.ok) return { ...resolved.failed, fields };
+      const { address, family } = resolved;
       measuring?.();
       let run: PingRun;
       try {

@@ -10,8 +10,8 @@ export interface ProbeDef<S extends BaseSpec = BaseSpec> {
   readonly kind: string;
   /** One line for --help and docs. */
   readonly summary: string;
-  /** Config fields this kind accepts beyond kind, count, interval_ms and timeout_ms. */
-  readonly fields: readonly string[];
+  /** Config keys this kind accepts beyond kind, count, interval_ms and timeout_ms (not the record columns of ProbeOutcome.fields). */
+  readonly configKeys: readonly string[];
   /** Defaults that differ from the config's `defaults` block for this kind (e.g. a longer STAMP timeout). */
   readonly defaults?: Partial<Pick<BaseSpec, 'count' | 'intervalMs' | 'timeoutMs'>>;
   /** Validate the kind-specific fields of one config entry (path-aware errors through `r`). */

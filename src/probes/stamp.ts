@@ -1,12 +1,13 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
-import { formatHostPort, resolveHost } from '../net/resolve.js';
+import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
+import { formatHostPort } from '../net/resolve.js';
 import { timestampDiffMs, timestampFrom, unixMsFrom, unixMsFromNtp, wallClockMs, type WireTimestamp } from '../stamp/ntp.js';
 import { OUR_ERROR_ESTIMATE, STAMP_MAX_BYTES, STAMP_MIN_BYTES, decodeReflectorPacket, encodeSenderPacket, formatOf } from '../stamp/packet.js';
-import { dominantError, readFamily } from './common.js';
+import { dominantError, readFamily, resolveTarget } from './common.js';
 import type { ProbeDef } from './probe.js';
+import { SERVE_DEFAULTS } from '../core/serve-defaults.js';
 import { runSchedule, sleep } from './pacing.js';
 import { MAX_SEND_CALL_MS } from './tcp.js';
 import type { BaseSpec, PacketSample, ProbeContext, ProbeOutcome } from '../core/samples.js';
@@ -31,7 +32,8 @@ export interface StampOutcome extends ProbeOutcome {
   foreignPackets: number;
 }
 
-export const STAMP_DEFAULT_PORT = 862;
+/** The reflector's port when a test gives none: `qosprobe serve`'s (IANA's). */
+export const STAMP_DEFAULT_PORT = SERVE_DEFAULTS.stampPort;
 
 /**
  * STAMP session-sender (RFC 8762, unauthenticated): `count` packets on the isochronous
@@ -42,7 +44,7 @@ export const STAMP_DEFAULT_PORT = 862;
 export const stamp: ProbeDef<StampSpec> = {
   kind: 'stamp',
   summary: 'STAMP/TWAMP-Light (RFC 8762) round trip, one-way jitter and up/down loss to host:port',
-  fields: ['port', 'size', 'stateful', 'family'],
+  configKeys: ['port', 'size', 'stateful', 'family'],
   // ITU-T Y.1540's 3 s loss threshold: a packet later than this is lost (and counted late).
   defaults: { timeoutMs: 3000 },
   parse(raw, base, r, path) {
@@ -78,14 +80,9 @@ interface Sent {
 
 export async function runStamp(endpoint: { host: string }, spec: StampSpec, { signal, measuring }: ProbeContext): Promise<StampOutcome> {
   const target = formatHostPort(endpoint.host, spec.port);
-  let address: string;
-  let family: 4 | 6;
-  try {
-    ({ address, family } = await resolveHost(endpoint.host, { family: spec.family, signal, timeoutMs: spec.timeoutMs }));
-  } catch (err) {
-    const code = err instanceof QosError ? measurementCodeFor(err) : 'DNS_FAILED';
-    return { target, error: { code, message: errorMessage(err) }, interrupted: code === 'ABORTED', foreignPackets: 0 };
-  }
+  const resolved = await resolveTarget(endpoint.host, target, { family: spec.family, signal, timeoutMs: spec.timeoutMs });
+  if (!resolved.ok) return { ...resolved.failed, foreignPackets: 0 };
+  const { address, family } = resolved;
 
   const sock: Socket = createSocket(family === 6 ? 'udp6' : 'udp4');
   // Errors after connect (an ICMP port unreachable, a send the kernel refused) are per-packet data.

@@ -1,11 +1,11 @@
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
-import { formatHostPort, resolveHost } from '../net/resolve.js';
+import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
+import { formatHostPort } from '../net/resolve.js';
 import type { ProbeDef } from './probe.js';
 import { runSchedule } from './pacing.js';
-import type { BaseSpec, PacketSample } from '../core/samples.js';
-import { dominantError, readFamily } from './common.js';
+import type { BaseSpec } from '../core/samples.js';
+import { dominantError, keptAttempts, readFamily, resolveTarget } from './common.js';
 
 /** A send system call takes well under this; a longer gap means the process was descheduled around it. */
 export const MAX_SEND_CALL_MS = 1;
@@ -25,7 +25,7 @@ export interface TcpSpec extends BaseSpec {
 export const tcp: ProbeDef<TcpSpec> = {
   kind: 'tcp',
   summary: 'TCP handshake time to host:port',
-  fields: ['port', 'family'],
+  configKeys: ['port', 'family'],
   parse(raw, base, r, path) {
     return {
       ...base,
@@ -38,13 +38,9 @@ export const tcp: ProbeDef<TcpSpec> = {
   targetOf: (e, s) => formatHostPort(e.host, s.port),
   async run(endpoint, spec, { signal, measuring }) {
     const target = formatHostPort(endpoint.host, spec.port);
-    let address: string;
-    try {
-      address = (await resolveHost(endpoint.host, { family: spec.family, signal, timeoutMs: spec.timeoutMs })).address;
-    } catch (err) {
-      const code = err instanceof QosError ? measurementCodeFor(err) : 'DNS_FAILED';
-      return { target, error: { code, message: errorMessage(err) }, interrupted: code === 'ABORTED' };
-    }
+    const resolved = await resolveTarget(endpoint.host, target, { family: spec.family, signal, timeoutMs: spec.timeoutMs });
+    if (!resolved.ok) return resolved.failed;
+    const { address } = resolved;
     // One abort listener for the whole test, not one per attempt: thousands overlap at short intervals.
     const inFlight = new Set<() => void>();
     const cutAll = () => inFlight.forEach((cut) => cut());
@@ -54,9 +50,7 @@ export const tcp: ProbeDef<TcpSpec> = {
       attempt(address, spec.port, spec.timeoutMs, inFlight).then((a) => ({ ...a, seq, sentAtMs: a.sentAt - startMs })),
     );
     signal.removeEventListener('abort', cutAll);
-    const packets: PacketSample[] = results
-      .filter((a) => !a.cut)
-      .map(({ seq, sentAtMs, rttMs, errorCode, errorMessage: msg }) => ({ seq, sentAtMs, rttMs, errorCode, errorMessage: msg }));
+    const packets = keptAttempts(results);
     return {
       target,
       targetIp: address,

@@ -1,12 +1,11 @@
 import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import { parseMtrRaw, parseTraceroute, parseTracert, type TraceHop, type TraceParsed, type TraceTool, type UnreachableKind } from '../net/trace-parse.js';
 import { runTrace, traceDurationMs, type TraceProtocol, type TraceRun } from '../net/trace-run.js';
-import { resolveHost } from '../net/resolve.js';
 import { tidy } from '../core/schema.js';
 import type { Metrics, ResultRecord } from '../core/schema.js';
 import { summarizePackets } from '../stats/packets.js';
 import { localise } from '../stats/path.js';
-import { readFamily } from './common.js';
+import { readFamily, resolveTarget } from './common.js';
 import type { ProbeDef } from './probe.js';
 import type { BaseSpec, PacketSample, ProbeOutcome, TraceHopSamples } from '../core/samples.js';
 
@@ -39,7 +38,7 @@ export function makeTraceProbe(runner: TraceRunner = runTrace): ProbeDef<TraceSp
   return {
     kind: 'trace',
     summary: 'per-hop path trace (mtr, traceroute or tracert): loss and RTT at every hop, where loss and delay begin',
-    fields: ['protocol', 'port', 'family', 'max_hops', 'tool', 'size'],
+    configKeys: ['protocol', 'port', 'family', 'max_hops', 'tool', 'size'],
     defaults: { count: 10, intervalMs: 1000 },
     parse(raw, base, r, path) {
       const protocol = raw.protocol ?? 'icmp';
@@ -62,14 +61,9 @@ export function makeTraceProbe(runner: TraceRunner = runTrace): ProbeDef<TraceSp
     targetOf: (e) => e.host,
     async run(endpoint, spec, { signal, measuring }) {
       const target = endpoint.host;
-      let address: string;
-      let family: 4 | 6;
-      try {
-        ({ address, family } = await resolveHost(endpoint.host, { family: spec.family, signal }));
-      } catch (err) {
-        const code = measurementCodeFor(err);
-        return { target, error: { code, message: errorMessage(err) }, interrupted: code === 'ABORTED' };
-      }
+      const resolved = await resolveTarget(endpoint.host, target, { family: spec.family, signal });
+      if (!resolved.ok) return resolved.failed;
+      const { address, family } = resolved;
       measuring?.();
       let run: TraceRun;
       try {

@@ -19,6 +19,7 @@ import { IntervalBins, THROUGHPUT_INTERVAL_MS, defaultWarmupS, keptIntervals } f
 import type { ProbeDef } from './probe.js';
 import { authHeaders, readUrlFields, resolveTestUrl } from './http.js';
 import { resolveHost } from '../net/resolve.js';
+import { randomSlices } from '../net/random-payload.js';
 import { sleep } from './pacing.js';
 import { attempt } from './tcp.js';
 import type { BaseSpec, Endpoint, ProbeOutcome } from '../core/samples.js';
@@ -47,7 +48,7 @@ export const DEFAULT_REQUEST_BYTES = 100_000_000;
 export const MAX_REQUEST_BYTES = 1e12;
 const IDLE_PINGS = 5;
 
-export function transferFields(): readonly string[] {
+export function transferConfigKeys(): readonly string[] {
   return ['url', 'port', 'duration_s', 'streams', 'warmup_s', 'bytes', 'ping_url', 'ca_file', 'insecure', 'token'];
 }
 
@@ -72,7 +73,7 @@ export function makeTransferProbe(kind: 'download' | 'upload', summary: string):
   return {
     kind,
     summary,
-    fields: transferFields(),
+    configKeys: transferConfigKeys(),
     defaults: { count: 1, timeoutMs: 5_000 },
     parse: (raw, base, r, path) => parseTransfer(kind, raw, base, r, path),
     // Idle pings, the transfer itself, then one timeout for the last responses.
@@ -82,17 +83,9 @@ export function makeTransferProbe(kind: 'download' | 'upload', summary: string):
   };
 }
 
-let uploadPool: Buffer | null = null;
-const POOL_BYTES = 8 * 1024 * 1024;
 // Upload bytes are counted per chunk taken by the socket: small chunks keep the count fine-grained
 // (at 20 Mbit/s one 32 KiB chunk is 13 ms), large enough not to cost CPU at several Gbit/s.
 const CHUNK_BYTES = 32 * 1024;
-
-/** Random bytes for upload bodies, made once: incompressible, and no generation cost per request. */
-function uploadData(): Buffer {
-  uploadPool ??= randomBytes(POOL_BYTES + CHUNK_BYTES);
-  return uploadPool;
-}
 
 /** Receiver bins from a /up-stats answer (`{"intervalMs":100,"bins":[...]}`); null when it is not one (another server, or an error). */
 export function parseUploadStats(text: string | undefined, intervalMs: number = THROUGHPUT_INTERVAL_MS): number[] | null {
@@ -148,12 +141,11 @@ export async function settledUploadStats(
 }
 
 async function* uploadBody(n: number, onSent: (bytes: number) => void): AsyncGenerator<Uint8Array> {
-  const data = uploadData();
-  let offset = Math.floor(Math.random() * POOL_BYTES);
+  // Incompressible, and no generation cost per request (net/random-payload.ts).
+  const slice = randomSlices();
   for (let sent = 0; sent < n; ) {
     const len = Math.min(CHUNK_BYTES, n - sent);
-    const chunk = data.subarray(offset, offset + len);
-    offset = (offset + len) % POOL_BYTES;
+    const chunk = slice(len);
     sent += len;
     // Counted when undici asks for the next chunk, i.e. once the previous one was taken by the socket (backpressure).
     onSent(len);

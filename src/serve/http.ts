@@ -14,10 +14,13 @@
  * logs); at most maxConcurrent transfers (503 beyond); timeouts against slow or idle clients;
  * nothing is read from disk. Library code: no `process`; the caller passes a log function.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { rateLimitKey } from './stamp-reflector.js';
+import { MAX_SLICE_BYTES, randomSlices } from '../net/random-payload.js';
+// The receiver-side bins are the throughput statistics' intervals: the probe reads them as its own (/up-stats).
+import { THROUGHPUT_INTERVAL_MS } from '../stats/throughput.js';
 
 export interface HttpServeOptions {
   host: string;
@@ -84,8 +87,6 @@ export interface UploadStatsLimits {
 
 export const UPLOAD_STATS_LIMITS: UploadStatsLimits = { maxIds: 256, idleTtlMs: 120_000, maxBins: 36_000, statsPerSecond: 2, statsBurst: 10, statsTotalPerSecond: 50 };
 
-/** Interval of the receiver-side bins, ms: the transfer probes' (stats/throughput.ts THROUGHPUT_INTERVAL_MS). */
-export const UPLOAD_INTERVAL_MS = 100;
 /** Random, URL-safe, bounded: it is a map key and appears in a query string. */
 const UPLOAD_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
@@ -113,7 +114,7 @@ class UploadStats {
 
   add(id: string, atMs: number, bytes: number): void {
     const now = performance.now();
-    const i = Math.floor(atMs / UPLOAD_INTERVAL_MS);
+    const i = Math.floor(atMs / THROUGHPUT_INTERVAL_MS);
     if (this.gone.has(id)) return;
     let e = this.ids.get(id);
     if (e) this.ids.delete(id);
@@ -141,7 +142,7 @@ class UploadStats {
     if (!e) return null;
     const start = e.slot * this.l.maxBins;
     const bins = this.slab === null ? '' : this.slab.subarray(start, start + e.used).join(',');
-    return `{"intervalMs":${UPLOAD_INTERVAL_MS},"bins":[${bins}]}\n`;
+    return `{"intervalMs":${THROUGHPUT_INTERVAL_MS},"bins":[${bins}]}\n`;
   }
 
   private sweep(now: number): void {
@@ -164,26 +165,16 @@ class UploadStats {
   }
 }
 
-/**
- * Random bytes generated once and sent from a random offset: incompressible (a compressor
- * finds nothing to squeeze in random data, and 8 MiB is beyond gzip's and most brotli
- * windows, so repeats across slices don't help it), and no per-request generation cost,
- * which is what lets /down run at several Gbit/s.
- */
-const POOL_BYTES = 8 * 1024 * 1024;
-const CHUNK_BYTES = 256 * 1024;
-let pool: Buffer | null = null;
-function randomPool(): Buffer {
-  pool ??= randomBytes(POOL_BYTES + CHUNK_BYTES);
-  return pool;
-}
+/** /down writes in chunks this large (the largest slice of the random pool, net/random-payload.ts). */
+const CHUNK_BYTES = MAX_SLICE_BYTES;
 
 export async function startHttpServer(o: HttpServeOptions): Promise<{ port: number; close(): Promise<void> }> {
   return startHttpServerWith(o, HTTP_SERVE_LIMITS);
 }
 
 export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServeLimits): Promise<{ port: number; close(): Promise<void> }> {
-  const data = randomPool();
+  // The random pool is made now, not on the first /down.
+  randomSlices();
   const tokenBuf = o.token !== null ? Buffer.from(`Bearer ${o.token}`) : null;
   let active = 0;
   const tl = limits.transfers ?? TRANSFER_LIMITS;
@@ -252,7 +243,7 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
       const n = raw === null ? NaN : Number(raw);
       if (raw === null || !/^\d+$/.test(raw) || !Number.isSafeInteger(n)) return reply(res, 400, { error: 'expected ?bytes=N (an integer ≥ 0)' });
       if (n > o.maxBytes) return reply(res, 413, { error: `bytes above this server's limit of ${o.maxBytes}` });
-      return transfer(req, res, 'down', () => sendDown(res, n, data));
+      return transfer(req, res, 'down', () => sendDown(res, n, randomSlices()));
     }
     if (path === '/up') {
       if (req.method !== 'POST' && req.method !== 'PUT') return methodNotAllowed(res, 'POST');
@@ -440,7 +431,7 @@ function methodNotAllowed(res: ServerResponse, allow: string): void {
 }
 
 /** Stream n bytes with backpressure (wait for 'drain'), memory bounded to the socket buffer. Resolves with the bytes written. */
-function sendDown(res: ServerResponse, n: number, data: Buffer): Promise<number> {
+function sendDown(res: ServerResponse, n: number, slice: (len: number) => Buffer): Promise<number> {
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
     'content-length': String(n),
@@ -449,7 +440,6 @@ function sendDown(res: ServerResponse, n: number, data: Buffer): Promise<number>
   });
   return new Promise((resolve) => {
     let sent = 0;
-    let offset = Math.floor(Math.random() * POOL_BYTES);
     const done = () => {
       res.off('drain', pump);
       res.off('close', done);
@@ -458,10 +448,8 @@ function sendDown(res: ServerResponse, n: number, data: Buffer): Promise<number>
     const pump = () => {
       while (sent < n) {
         const len = Math.min(CHUNK_BYTES, n - sent);
-        const chunk = data.subarray(offset, offset + len);
-        offset = (offset + len) % POOL_BYTES;
         sent += len;
-        if (!res.write(chunk)) return; // 'drain' calls pump again
+        if (!res.write(slice(len))) return; // 'drain' calls pump again
       }
       res.off('drain', pump);
       res.end();

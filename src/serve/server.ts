@@ -34,13 +34,7 @@ export interface RunningServe {
   close(): Promise<void>;
 }
 
-export const SERVE_DEFAULTS = {
-  stampPort: 862,
-  httpPort: 8080,
-  rateLimitPps: 1000,
-  maxBytes: 1_000_000_000,
-  maxConcurrent: 8,
-} as const;
+export { SERVE_DEFAULTS } from '../core/serve-defaults.js';
 
 export async function startServe(o: ServeOptions): Promise<RunningServe> {
   const { reflector, host } = await bindReflector(o);

@@ -3,18 +3,23 @@
  * request time of every answered attempt, jitter), the phases of the cold sample and the
  * medians of the warm ones. Pure.
  */
-import type { HttpAttempt } from '../core/samples.js';
+import type { HttpAttempt, PacketSample } from '../core/samples.js';
 import type { Metrics } from '../core/schema.js';
 import { summarizePackets } from './packets.js';
 import { quantile } from './summary.js';
 
+/**
+ * An HTTP attempt as a packet: answered when it succeeded (its total time is the round trip), else lost with its
+ * cause. The one mapping, read by the statistics below, the probe's dominant error and the failure rule.
+ */
+export function attemptAsPacket(a: HttpAttempt): PacketSample {
+  return { seq: a.seq, sentAtMs: a.sentAtMs, rttMs: a.ok ? a.totalMs : null, errorCode: a.errorCode, errorMessage: a.errorMessage };
+}
+
 export function summarizeHttp(attempts: readonly HttpAttempt[], intervalMs: number): Metrics {
   // Loss is over the attempts whose fate is known; one cut in flight still counts as sent.
   const decided = attempts.filter((a) => !a.cut);
-  const m = summarizePackets(
-    decided.map((a) => ({ seq: a.seq, sentAtMs: a.sentAtMs, rttMs: a.ok ? a.totalMs : null, errorCode: a.errorCode, errorMessage: a.errorMessage })),
-    { intervalMs },
-  );
+  const m = summarizePackets(decided.map(attemptAsPacket), { intervalMs });
   // The cold sample: the first request that opened a connection and got an answer.
   const cold = attempts.find((a) => a.cold && a.ttfbMs !== null) ?? null;
   const warm = attempts.filter((a) => !a.cold && a.ok);

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { examples, port, positiveInt } from '../options.js';
+import { SERVE_DEFAULTS } from '../../core/serve-defaults.js';
 
 interface ServeFlags {
   host?: string;
@@ -26,13 +27,13 @@ export function makeServeCommand(io: CliIo): Command {
   // serve reads no config file, so defaults can live in commander here.
   cmd
     .option('--host <address>', 'bind address (default: all, IPv6 and IPv4)')
-    .option('--stamp-port <port>', 'UDP port of the STAMP reflector (ports < 1024 need root or CAP_NET_BIND_SERVICE)', portOrZero, 862)
-    .option('--http-port <port>', 'TCP port of the HTTP endpoints', portOrZero, 8080)
+    .option('--stamp-port <port>', 'UDP port of the STAMP reflector (ports < 1024 need root or CAP_NET_BIND_SERVICE)', portOrZero, SERVE_DEFAULTS.stampPort)
+    .option('--http-port <port>', 'TCP port of the HTTP endpoints', portOrZero, SERVE_DEFAULTS.httpPort)
     .option('--stateful', 'keep a per-session reflector counter so senders can tell upstream from downstream loss')
-    .option('--max-bytes <n>', 'largest /down or /up transfer, bytes', positiveInt, 1_000_000_000)
-    .option('--max-concurrent <n>', 'concurrent HTTP transfers', positiveInt, 8)
+    .option('--max-bytes <n>', 'largest /down or /up transfer, bytes', positiveInt, SERVE_DEFAULTS.maxBytes)
+    .option('--max-concurrent <n>', 'concurrent HTTP transfers', positiveInt, SERVE_DEFAULTS.maxConcurrent)
     .option('--token <token>', 'require "Authorization: Bearer <token>" on the HTTP endpoints (default: $QOSPROBE_SERVE_TOKEN)')
-    .option('--rate-limit <pps>', 'STAMP packets per second accepted from one source address', positiveInt, 1000)
+    .option('--rate-limit <pps>', 'STAMP packets per second accepted from one source address', positiveInt, SERVE_DEFAULTS.rateLimitPps)
     .option('-q, --quiet', 'no log lines on stderr')
     .addHelpText(
       'after',
