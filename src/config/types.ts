@@ -1,5 +1,6 @@
 import type { FormatName } from '../core/format-names.js';
 import type { BaseSpec, Endpoint } from '../core/samples.js';
+import type { Location } from '../core/location.js';
 import type { MonitorConfig } from './monitor.js';
 
 export interface Defaults {
@@ -11,12 +12,8 @@ export interface Defaults {
 /** Built-in defaults: the lowest layer (defaults < file < environment < flags). */
 export const BUILTIN_DEFAULTS: Defaults = { count: 20, intervalMs: 200, timeoutMs: 2000 };
 
-export interface LocationConfig {
-  code: string | null;
-  site: string | null;
-  lat: number | null;
-  lon: number | null;
-}
+/** The file's location block: its code format-checked by validateConfig, not yet looked up (config/resolve-location.ts does, once per run). */
+export type LocationConfig = Pick<Location, 'code' | 'site' | 'lat' | 'lon'>;
 
 export interface EndpointConfig extends Endpoint {
   tests: BaseSpec[];
