@@ -117,7 +117,7 @@ describe('files', () => {
   });
 
   it('json with --append is a usage error', () => {
-    expect(() => openSink({ format: 'json', path: join(tmp(), 'x.json'), append: true })).toThrow(/--append works with csv and ndjson/);
+    expect(() => openSink({ format: 'json', path: join(tmp(), 'x.json'), append: true })).toThrow('--append works with csv, ndjson and influx; json is one document per run');
   });
 
   it('an unwritable path is OUTPUT_FAILED', () => {

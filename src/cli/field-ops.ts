@@ -13,7 +13,7 @@ import type { RunInfo } from '../output/formats.js';
 import type { Lock } from '../output/lock.js';
 import type { ResultRecord } from '../core/schema.js';
 import type { SpoolWriter } from '../spool/spool.js';
-import type { PushFormat } from '../spool/push-formats.js';
+import type { PushFormat } from '../core/format-names.js';
 import type { PushTarget } from '../spool/receiver.js';
 import type { CliIo } from './io.js';
 

@@ -11,6 +11,7 @@ import { MONITOR_DEFAULTS, type MonitorConfig } from '../config/monitor.js';
 import { resolveLocation } from '../config/resolve-location.js';
 import { openSink } from '../output/sink.js';
 import { formats } from '../output/formats.js';
+import { APPENDABLE_FORMATS, formatList } from '../core/format-names.js';
 import type { ResultRecord } from '../core/schema.js';
 import { identityOf } from '../records/assemble.js';
 import { alertmanagerReceiver, webhookReceiver, type AlertReceiver } from '../monitor/alerts.js';
@@ -58,7 +59,7 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
   }
   const format = flags.format ?? config.output.format;
   const fmt = formats[format];
-  if (!fmt.streaming) throw new QosError('USAGE', `monitor writes a record a window for as long as it runs: use a streaming format (csv, ndjson, influx), not ${format}`);
+  if (!fmt.streaming) throw new QosError('USAGE', `monitor writes a record a window for as long as it runs: use a streaming format (${formatList(APPENDABLE_FORMATS)}), not ${format}`);
   const path = flags.out ?? config.output.path;
   const sink = openSink({ format, path: path ? resolve(io.cwd, path) : null, append: path !== null, stdout: io.stdout });
 

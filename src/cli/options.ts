@@ -1,6 +1,6 @@
 /** Options shared by `run`, `demo` and every ad hoc command, and their value parsers. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { FORMAT_NAMES, type FormatName } from '../core/format-names.js';
+import { APPENDABLE_FORMATS, FORMAT_NAMES, type FormatName } from '../core/format-names.js';
 
 /** Where the probe is (run, demo, ad hoc commands, monitor): read once, by config/resolve-location.ts. */
 export interface LocationFlags {
@@ -27,8 +27,8 @@ export interface MeasureFlags extends LocationFlags {
 /** @deprecated the old name of MeasureFlags, while parallel branches move to it. */
 export type OutputFlags = MeasureFlags;
 
-/** The streaming formats of output/formats.ts (a test checks they agree): a file of them can be appended to. */
-export const APPENDABLE_FORMATS: readonly FormatName[] = ['csv', 'ndjson', 'influx'];
+/** The registry's streaming output formats: a file of them can be appended to. */
+export { APPENDABLE_FORMATS };
 
 export function addOutputOptions(cmd: Command): Command {
   // No commander defaults here: the config file must be able to set these (defaults < file < env < flags).

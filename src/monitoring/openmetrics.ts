@@ -11,9 +11,6 @@
 import type { ResultRecord } from '../core/schema.js';
 import { LABEL_FIELDS, MEASUREMENT, METRIC_FIELDS, statusOk, isMonitored } from './metrics.js';
 
-/** The content type to send with this text to a Pushgateway (it speaks 0.0.4, not application/openmetrics-text). */
-export const PROMETHEUS_TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-
 /** OpenMetrics unit suffixes we use; a `# UNIT` line is only valid when the name ends in `_<unit>`. */
 const UNIT_SUFFIXES = new Set(['ms', 'percent', 'bps', 'bytes', 'dbm', 'db', 'seconds']);
 

@@ -1,15 +1,18 @@
 /**
- * Output formats: a registry of pure serialisers. Files, appends and locks are the
- * sink's business (sink.ts); a format only turns records into text.
+ * Output formats: the registry's serialisers (src/core/format-names.ts describes each format;
+ * src/output/formats/<name>.ts turns records into its text). Files, appends and locks are the
+ * sink's business (sink.ts), request bodies the pusher's (spool/push.ts); a format only turns
+ * records into text. Loaded only by commands that write or push: --help reads the registry.
  */
-import { stringify } from 'csv-stringify/sync';
-import { csvSafeText } from './csv-cell.js';
-import { FORMAT_NAMES, isFormatName, type FormatName } from '../core/format-names.js';
-import { FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from '../core/schema.js';
-import { influxLine } from '../monitoring/influx.js';
-import { MEASUREMENT, isMonitored } from '../monitoring/metrics.js';
-import { openMetricsText } from '../monitoring/openmetrics.js';
+import { ALL_FORMAT_NAMES, FORMATS, FORMAT_NAMES, isFormatName, type AnyFormatName, type FormatInfo, type FormatName } from '../core/format-names.js';
+import type { ResultRecord } from '../core/schema.js';
 import type { RunIdentity } from '../records/assemble.js';
+import { csv } from './formats/csv.js';
+import { influx } from './formats/influx.js';
+import { json } from './formats/json.js';
+import { ndjson } from './formats/ndjson.js';
+import { openmetrics } from './formats/openmetrics.js';
+import { vmimport } from './formats/vmimport.js';
 
 /** What the JSON document says about the run as a whole: its records' run-level columns, and how it went. */
 export interface RunInfo extends RunIdentity {
@@ -19,9 +22,8 @@ export interface RunInfo extends RunIdentity {
   status: 'completed' | 'interrupted' | 'deadline';
 }
 
-export interface StreamingFormat {
-  readonly streaming: true;
-  readonly extension: string;
+/** A streaming format's serialiser: a header once, then whole records. */
+export interface StreamingWriter {
   /** Written once at the top of a new file (CSV header), '' if none. */
   header(): string;
   /** One whole record, newline included: written with a single write so a crash never splits it. */
@@ -32,56 +34,39 @@ export interface StreamingFormat {
   readonly looksLike: string;
 }
 
-interface DocumentFormat {
-  readonly streaming: false;
-  readonly extension: string;
+/** A document format's serialiser: the whole run at once. */
+export interface DocumentWriter {
   document(run: RunInfo, records: readonly ResultRecord[]): string;
 }
 
-export type Format = StreamingFormat | DocumentFormat;
+/** A spool batch as the pusher has it: its records, and their lines as stored. */
+export interface BatchText {
+  records: readonly ResultRecord[];
+  /** The lines of `records`, byte for byte. */
+  lines: readonly string[];
+}
 
-// Text cells: neutralised against spreadsheet formulas, reversibly (csv-cell.ts); numbers stay numbers.
-// A cell holding a CR is quoted, so a reader splitting lines can never take it for a line end.
-const csvOptions = { eof: true, record_delimiter: 'unix', quoted_match: /\r/, cast: { number: (n: number) => String(n), string: csvSafeText } } as const;
+/** A pushable format's request body. */
+export interface PushBody {
+  body(batch: BatchText, opts: { timestamps: boolean; nowMs: number }): string;
+}
 
-export const formats = {
-  csv: {
-    streaming: true,
-    extension: 'csv',
-    header: () => stringify([FIELD_NAMES as string[]], csvOptions),
-    record: (r) => stringify([FIELD_NAMES.map((n) => r[n])], csvOptions),
-    // The exact header: a CSV with other columns would take our records in the wrong columns.
-    firstLineOk: (line) => line + '\n' === stringify([FIELD_NAMES as string[]], csvOptions),
-    looksLike: "qosprobe's schema v1 CSV header",
-  },
-  ndjson: {
-    streaming: true,
-    extension: 'ndjson',
-    header: () => '',
-    record: (r) => JSON.stringify(r) + '\n',
-    firstLineOk: (line) => line.startsWith('{'),
-    looksLike: 'a JSON object per line',
-  },
-  json: {
-    streaming: false,
-    extension: 'json',
-    document: (run, records) => JSON.stringify({ schema_version: SCHEMA_VERSION, run, results: records }, null, 2) + '\n',
-  },
-  // Monitoring formats (docs/monitoring.md): numeric metrics only, for InfluxDB/VictoriaMetrics and Prometheus.
-  influx: {
-    streaming: true,
-    extension: 'lp',
-    header: () => '',
-    record: (r) => (isMonitored(r) ? influxLine(r) + '\n' : ''),
-    firstLineOk: (line) => line.startsWith(MEASUREMENT + ',') || line.startsWith(MEASUREMENT + ' '),
-    looksLike: `line protocol of the ${MEASUREMENT} measurement`,
-  },
-  // A document, so --out goes through temp + rename: node_exporter's textfile collector never reads half a file.
-  openmetrics: {
-    streaming: false,
-    extension: 'prom',
-    document: (_run, records) => openMetricsText(records),
-  },
-} satisfies Record<FormatName, Format>;
+type Registry = typeof FORMATS;
+/** What a format's serialiser must provide, from its registry entry. */
+type WriterOf<N extends AnyFormatName> = (Registry[N]['output'] extends true ? (Registry[N]['streaming'] extends true ? StreamingWriter : DocumentWriter) : unknown) &
+  (Registry[N]['pushable'] extends true ? PushBody : unknown);
+type Entry<N extends AnyFormatName> = Registry[N] & WriterOf<N>;
 
-export { FORMAT_NAMES, isFormatName, type FormatName };
+export type StreamingFormat = FormatInfo & StreamingWriter & { readonly streaming: true };
+export type Format = { [N in FormatName]: Entry<N> }[FormatName];
+
+export const formats: { readonly [N in AnyFormatName]: Entry<N> } = {
+  csv: { ...FORMATS.csv, ...csv },
+  ndjson: { ...FORMATS.ndjson, ...ndjson },
+  json: { ...FORMATS.json, ...json },
+  influx: { ...FORMATS.influx, ...influx },
+  openmetrics: { ...FORMATS.openmetrics, ...openmetrics },
+  vmimport: { ...FORMATS.vmimport, ...vmimport },
+};
+
+export { ALL_FORMAT_NAMES, FORMAT_NAMES, isFormatName, type FormatName };

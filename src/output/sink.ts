@@ -1,9 +1,9 @@
 /**
  * Where records go: stdout or a file. Files are never left half-written:
- * - streaming formats (csv, ndjson, influx) append whole records, one write() each, O_APPEND;
+ * - streaming formats (the registry's, src/core/format-names.ts) append whole records, one write() each, O_APPEND;
  *   a write the disk cannot take whole (ENOSPC) is cut back off the file (ftruncate to the size
  *   before that record), so a full disk leaves the last whole record, never part of one;
- * - the json document is written to a temp file, fsynced, then renamed over the target;
+ * - a document (json, openmetrics) is written to a temp file, fsynced, then renamed over the target;
  * - a lock file keeps two overlapping runs from interleaving in one file;
  * - `-` is stdout; a device, pipe or /dev/stdout is written straight through: no lock, no
  *   temp file, no fsync (fsync on a pipe fails EINVAL), since no other run shares it.
@@ -13,6 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { QosError, ioError } from '../core/errors.js';
 import { writeAll, type WriteFn } from './write-all.js';
 import type { ResultRecord } from '../core/schema.js';
+import { APPENDABLE_FORMATS, formatList } from '../core/format-names.js';
 import { formats, type FormatName, type RunInfo, type StreamingFormat } from './formats.js';
 import { acquireLock, acquireLockWaiting, type Lock } from './lock.js';
 
@@ -38,7 +39,7 @@ export interface RecordSink {
 export function openSink(opts: SinkOptions, held?: Lock): RecordSink {
   const fmt = formats[opts.format];
   if (!fmt.streaming && opts.append) {
-    throw new QosError('USAGE', `--append works with csv and ndjson; json is one document per run (use ndjson to accumulate records)`);
+    throw new QosError('USAGE', `--append works with ${formatList(APPENDABLE_FORMATS, 'and')}; ${opts.format} is one document per run (use ndjson to accumulate records)`);
   }
   if (opts.path === null || isStdout(opts.path)) return stdoutSink(opts);
   const device = isDevice(opts.path);

@@ -23,16 +23,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { errorMessage } from '../core/errors.js';
-import { influxLines } from '../monitoring/influx.js';
-import { openMetricsText, PROMETHEUS_TEXT_CONTENT_TYPE } from '../monitoring/openmetrics.js';
-import { vmImportLines } from '../monitoring/vmimport.js';
+import { FORMATS, type PushFormat } from '../core/format-names.js';
+import { formats } from '../output/formats.js';
 import type { ResultRecord } from '../core/schema.js';
 import { postOnce, type PostResult } from './http-post.js';
 import { listSpool, moveBatch, parseBatchText, setAsideLines, type BatchInfo, type ParsedBatch } from './spool.js';
 import type { RowCheck } from './verify.js';
 
-import type { PushFormat } from './push-formats.js';
-export { PUSH_FORMATS, type PushFormat } from './push-formats.js';
+export { PUSH_FORMATS, type PushFormat } from '../core/format-names.js';
 
 export interface PushOptions {
   dir: string;
@@ -92,32 +90,6 @@ export interface PushResult {
 const REFUSED = new Set([400, 413, 415, 422]);
 /** Statuses that say "wrong receiver, URL or credentials": no batch can fix them. */
 const WRONG_RECEIVER = new Set([401, 403, 404, 405, 410, 501]);
-
-export function contentTypeFor(format: PushFormat): string {
-  switch (format) {
-    case 'ndjson':
-    case 'vmimport':
-      return 'application/x-ndjson';
-    case 'influx':
-      return 'text/plain; charset=utf-8';
-    case 'openmetrics':
-      return PROMETHEUS_TEXT_CONTENT_TYPE;
-  }
-}
-
-/** The request body of a batch's records in a push format. ndjson is the batch's lines as stored. */
-export function bodyOf(p: ParsedBatch, format: PushFormat, opts: { timestamps?: boolean; nowMs?: number } = {}): Buffer {
-  switch (format) {
-    case 'ndjson':
-      return Buffer.from(p.goodLines.map((l) => l + '\n').join(''));
-    case 'influx':
-      return Buffer.from(influxLines(p.records));
-    case 'openmetrics':
-      return Buffer.from(openMetricsText(p.records, { timestamps: opts.timestamps ?? false }));
-    case 'vmimport':
-      return Buffer.from(vmImportLines(p.records, opts.nowMs));
-  }
-}
 
 /** A JSON 2xx body that reports errors (Elasticsearch-style `"errors": true`, or an `error` message). */
 function errorInBody(body: string): string | null {
@@ -192,14 +164,15 @@ export async function pushSpool(opts: PushOptions): Promise<PushResult> {
       }
     }
     const headers: Record<string, string> = {
-      'content-type': contentTypeFor(opts.format),
+      'content-type': FORMATS[opts.format].contentType,
       // A header, not a query parameter: the receiver can dedupe on it without parsing the body.
       'idempotency-key': b.id,
       'user-agent': 'qosprobe',
       ...authHeaders,
     };
     if (gzip) headers['content-encoding'] = 'gzip';
-    const body = bodyOf(parsed, opts.format, { timestamps: opts.timestamps, nowMs: now() });
+    // The registry's serialiser: the same text a file of this format holds (ndjson: the batch's lines as stored).
+    const body = Buffer.from(formats[opts.format].body({ records: parsed.records, lines: parsed.goodLines }, { timestamps: opts.timestamps ?? false, nowMs: now() }));
     const payload = gzip ? gzipSync(body) : body;
 
     let attempt = 0;

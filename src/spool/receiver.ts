@@ -6,7 +6,7 @@
  * format (no silent default). Pure: URL in, decision out.
  */
 import { QosError } from '../core/errors.js';
-import type { PushFormat } from './push-formats.js';
+import { PUSH_FORMATS, type PushFormat } from '../core/format-names.js';
 
 export type ReceiverKind = 'influx' | 'vm-import' | 'vm-prometheus' | 'pushgateway' | 'unknown';
 
@@ -57,7 +57,7 @@ const UNSUPPORTED: readonly { match(path: string): boolean; speaks: string }[] =
   { match: (p) => /\/api\/v1\/(write|push)$/.test(p), speaks: 'Prometheus remote write (protobuf)' },
 ];
 
-export const FORMAT_HINT = 'ndjson | influx | openmetrics | vmimport';
+export const FORMAT_HINT = PUSH_FORMATS.join(' | ');
 
 /**
  * The format to push to `url`. `flag` names the option in messages (--format for push,

@@ -12,7 +12,7 @@
  * nothing is lost); where /metrics is not reachable or has no such counter (InfluxDB,
  * Telegraf, a proxy that hides it), the check is skipped and only the status and the body decide.
  */
-import type { PushFormat } from './push-formats.js';
+import type { PushFormat } from '../core/format-names.js';
 import { postOnce } from './http-post.js';
 
 /** The vm_rows_invalid_total type that counts lines of each body format. */

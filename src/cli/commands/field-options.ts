@@ -1,6 +1,6 @@
 /** The unattended-run options of `run` (docs/field-operations.md). */
 import { Option, type Command } from 'commander';
-import { PUSH_FORMATS } from '../../spool/push-formats.js';
+import { PUSH_FORMATS } from '../../core/format-names.js';
 import { nonNegativeSeconds, positiveSeconds } from '../options.js';
 
 export function addFieldOptions(cmd: Command): Command {

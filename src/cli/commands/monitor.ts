@@ -1,8 +1,7 @@
 import { Command, Option } from 'commander';
-import { PUSH_FORMATS } from '../../spool/push-formats.js';
+import { FORMAT_NAMES, PUSH_FORMATS } from '../../core/format-names.js';
 import type { CliIo } from '../io.js';
 import { addLocationOptions, examples, positiveNumber, type LocationFlags } from '../options.js';
-import { FORMAT_NAMES } from '../../core/format-names.js';
 
 export interface MonitorFlags extends LocationFlags {
   config?: string;

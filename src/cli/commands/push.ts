@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { EXIT } from '../../core/errors.js';
-import { PUSH_FORMATS, type PushFormat } from '../../spool/push-formats.js';
+import { PUSH_FORMATS, type PushFormat } from '../../core/format-names.js';
 import type { CliIo } from '../io.js';
 import { examples, positiveNumber } from '../options.js';
 

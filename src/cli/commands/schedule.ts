@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { QosError } from '../../core/errors.js';
-import { PUSH_FORMATS, type PushFormat } from '../../spool/push-formats.js';
+import { PUSH_FORMATS, type PushFormat } from '../../core/format-names.js';
 import type { CliIo } from '../io.js';
 import { examples } from '../options.js';
 

@@ -1,0 +1,7 @@
+/** VictoriaMetrics JSON-line import (monitoring/vmimport.ts): push only, series grouped over the batch. */
+import { vmImportLines } from '../../monitoring/vmimport.js';
+import type { PushBody } from '../formats.js';
+
+export const vmimport: PushBody = {
+  body: (batch, opts) => vmImportLines(batch.records, opts.nowMs),
+};
