@@ -18,7 +18,7 @@ const home = mkdtempSync(join(tmpdir(), 'qosprobe-test-home-'));
  */
 const WAITING = [
   'test/cli.e2e.test.ts',
-  'test/field-ops.e2e.test.ts',
+  'test/unattended.e2e.test.ts',
   'test/push-faults.test.ts',
   'test/push-receivers.test.ts',
   'test/network-failures.test.ts',

@@ -10,13 +10,14 @@ import type { Config } from '../config/types.js';
 import { resolveLocation } from '../config/resolve-location.js';
 import type { Location } from '../core/location.js';
 import { openSinkWaiting } from '../output/sink.js';
+import { sinkList } from '../output/record-sink.js';
 import type { RunInfo } from '../output/formats.js';
 import { probeFor } from '../probes/index.js';
 import { identityOf, type RunContext } from '../records/assemble.js';
 import { runPlan, type PlannedTest } from '../run/runner.js';
 import { toolVersion } from '../version.js';
 import type { CliIo } from './io.js';
-import type { FieldFlags } from './field-ops.js';
+import type { UnattendedFlags } from './unattended.js';
 import type { MeasureFlags } from './options.js';
 import { MESSAGES, messagesFor, type Messages } from './i18n.js';
 import { createUi } from './ui.js';
@@ -27,8 +28,8 @@ export interface ExecuteOptions {
   io: CliIo;
   /** `run` needs a location; ad hoc commands and the demo may go without. */
   requireLocation: boolean;
-  /** Unattended-run features (`run` only): splay, run lock, host info, spool, textfile, push. */
-  field?: FieldFlags;
+  /** Unattended-run features (`run` only): splay, run lock, spool, textfile, push. */
+  unattended?: UnattendedFlags;
 }
 
 /** Output flags over the file's output block (the location has its own resolver: config/resolve-location.ts). */
@@ -60,7 +61,7 @@ export async function runContextOf(config: Config, location: Location, runId: st
   };
 }
 
-export async function execute({ config: fileConfig, flags, io, requireLocation, field: fieldFlags }: ExecuteOptions): Promise<void> {
+export async function execute({ config: fileConfig, flags, io, requireLocation, unattended: unattendedFlags }: ExecuteOptions): Promise<void> {
   const config = applyFlags(fileConfig, flags);
   const location = await resolveLocation({ flag: flags.location, unchecked: Boolean(flags.locationUnchecked), env: io.env, config });
   if (requireLocation && location.code === null) {
@@ -78,7 +79,7 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
   );
   const runId = randomUUID();
   // After validation (a bad config fails at once, not after a splay); before measuring.
-  const field = fieldFlags ? await (await import('./field-ops.js')).prepareFieldRun(fieldFlags, config, io, runId) : null;
+  const unattended = unattendedFlags ? await (await import('./unattended.js')).prepareUnattendedRun(unattendedFlags, config, io, runId) : null;
   // Network context on every record, read once, after any splay and just before measuring.
   const ctx = await runContextOf(config, location, runId, flags.hostInfo !== false);
   // The first hop on every record: the gateway pinged alongside each test, where one is known.
@@ -89,15 +90,26 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
   // --wait-lock queues behind another writer of the same output file too, not only the same config.
   const sink = await openSinkWaiting(
     { format: config.output.format, path: config.output.path, append: config.output.append, stdout: io.stdout },
-    { waitMs: (fieldFlags?.waitLock ?? 0) * 1000, signal: io.signal },
+    { waitMs: (unattendedFlags?.waitLock ?? 0) * 1000, signal: io.signal },
   ).catch((err: unknown) => {
-    field?.release();
+    for (const e of unattended?.sinks ?? []) e.sink.abort();
+    unattended?.release();
     throw err;
   });
   const ui = await createUi(io, { quiet: Boolean(flags.quiet) });
-  // An --out that fails mid-run (disk full) must not stop the spool from keeping the records:
-  // remember the error, stop writing there, report it (exit 4) once the run is over.
+  // Every record to every sink: the spool and the textfile first, then the output. A sink that
+  // fails mid-run (disk full) gets no more records and the others keep theirs; a failed --out is
+  // reported (exit 4) once the run is over.
   let outError: unknown = null;
+  const sinks = sinkList([
+    ...(unattended?.sinks ?? []),
+    {
+      sink,
+      onError: (err) => {
+        outError = err;
+      },
+    },
+  ]);
   let result;
   try {
     result = await runPlan(plan, ctx, {
@@ -112,42 +124,29 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
         : undefined,
       onTestStart: (t, i, n) => ui.testStarted(`${t.endpoint.name} ${t.spec.kind} ${t.probe.targetOf(t.endpoint, t.spec)}`, i, n),
       onRecord: (r) => {
-        field?.onRecord(r);
-        if (outError === null) {
-          try {
-            sink.write(r);
-          } catch (err) {
-            outError = err;
-          }
-        }
+        sinks.write(r);
         ui.testFinished(r);
       },
     });
   } catch (err) {
-    field?.release();
+    sinks.abort();
+    unattended?.release();
     throw err;
   } finally {
     ui.stop();
   }
   const run: RunInfo = { ...identityOf(ctx), started_at: startedAt.toISOString(), finished_at: new Date().toISOString(), status: result.status };
-  // Spool, textfile and push before closing --out, so a failing --out cannot lose the spooled copy.
-  const fieldCode = field ? await field.finish(run, result.records).finally(() => field.release()) : null;
-  if (outError !== null) {
-    try {
-      sink.close(run); // releases the output's lock; its own error is the same failure again
-    } catch {
-      // reported below
-    }
-    throw outError;
-  }
-  sink.close(run);
+  sinks.close(run);
+  // The spool's batch is committed: push it (nothing is reported sent that the receiver did not take).
+  const unattendedCode = unattended ? await unattended.finish().finally(() => unattended.release()) : null;
+  if (outError !== null) throw outError;
   ui.summary(result.records, result.status);
   // A person at a terminal is told where the records went (a config's output.path is easy to forget) and for which site.
   if (io.stderr.isTTY && !flags.quiet) io.stderr.write(whereWritten(sink.count, config.output, location, io.cwd, messagesFor(io)) + '\n');
 
   if (result.status === 'interrupted') io.setExitCode(EXIT.INTERRUPTED);
   else if (flags.failOnError && result.records.some((r) => r.status !== 'ok')) io.setExitCode(EXIT.TEST_FAILED);
-  else io.setExitCode(fieldCode ?? EXIT.OK);
+  else io.setExitCode(unattendedCode ?? EXIT.OK);
 }
 
 /** "qosprobe: 3 records appended to /home/t/results.csv (csv); location 32.73 Jawa Barat / Kota Bandung" */

@@ -78,7 +78,7 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
 
   // Store and forward: every round of windows becomes a spool batch; --push sends the spool after each.
   const spoolDir = flags.spool === false ? null : typeof flags.spool === 'string' ? resolve(io.cwd, flags.spool) : flags.push ? defaultSpoolDir(io.env) : null;
-  const pushUrl = flags.push ? (await import('./field-ops.js')).parsePushUrl(flags.push) : null;
+  const pushUrl = flags.push ? (await import('./unattended.js')).parsePushUrl(flags.push) : null;
   // The receiver decides the format (docs/field-operations.md): settled now, a usage error before monitoring.
   const pushTarget = pushUrl ? (await import('../spool/receiver.js')).resolvePushTarget(pushUrl, flags.pushFormat, '--push-format') : null;
   let batch: ResultRecord[] = [];
@@ -94,7 +94,7 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
       log(`spool: ${errorMessage(err)}`);
     }
     if (pushUrl && pushTarget) {
-      const { pushAndReport } = await import('./field-ops.js');
+      const { pushAndReport } = await import('./unattended.js');
       // The last push, after SIGTERM, gets its own bounded time: stopping the service must not drop the last windows.
       const pushIo = io.signal.aborted ? { ...io, signal: AbortSignal.timeout(10_000) } : io;
       const res = await pushAndReport(pushIo, {

@@ -7,6 +7,7 @@
  * - a lock file keeps two overlapping runs from interleaving in one file;
  * - `-` is stdout; a device, pipe or /dev/stdout is written straight through: no lock, no
  *   temp file, no fsync (fsync on a pipe fails EINVAL), since no other run shares it.
+ * Each is a RecordSink (record-sink.ts), as are the spool and the textfile (textfileSink).
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -14,8 +15,9 @@ import { QosError, ioError } from '../core/errors.js';
 import { writeAll, type WriteFn } from './write-all.js';
 import type { ResultRecord } from '../core/schema.js';
 import { APPENDABLE_FORMATS, formatList } from '../core/format-names.js';
-import { formats, type FormatName, type RunInfo, type StreamingFormat } from './formats.js';
+import { formats, type FormatName, type StreamingFormat } from './formats.js';
 import { acquireLock, acquireLockWaiting, type Lock } from './lock.js';
+import type { RecordSink } from './record-sink.js';
 
 export interface SinkOptions {
   format: FormatName;
@@ -28,13 +30,7 @@ export interface SinkOptions {
   writeFn?: WriteFn;
 }
 
-export interface RecordSink {
-  write(r: ResultRecord): void;
-  /** Finish the output (the json document is written here). */
-  close(run: RunInfo): void;
-  /** Records written so far. */
-  readonly count: number;
-}
+export type { RecordSink };
 
 export function openSink(opts: SinkOptions, held?: Lock): RecordSink {
   const fmt = formats[opts.format];
@@ -124,6 +120,7 @@ function stdoutSink(opts: SinkOptions): RecordSink {
     close(run) {
       if (!fmt.streaming) out.write(fmt.document(run, records));
     },
+    abort() {},
   };
 }
 
@@ -199,6 +196,20 @@ function streamingFileSink(path: string, format: FormatName, append: boolean, lo
         lock.release();
       }
     },
+    abort() {
+      // The whole records before a failure stay, durably (fsync), as at a normal close; the failure itself is reported already.
+      try {
+        if (regular) fsyncSync(fd);
+      } catch {
+        // best effort: the write that failed is the error reported
+      }
+      try {
+        closeSync(fd);
+      } catch {
+        // closed already
+      }
+      lock.release();
+    },
   };
 }
 
@@ -231,13 +242,26 @@ function documentFileSink(path: string, format: FormatName, lock: Lock): RecordS
     lock.release();
     throw ioError(`cannot write in ${dirname(path)}`, err);
   }
-  return documentSink(format, (text) => {
-    try {
-      writeFileAtomic(path, text);
-    } finally {
-      lock.release();
-    }
-  });
+  return documentSink(
+    format,
+    (text) => {
+      try {
+        writeFileAtomic(path, text);
+      } finally {
+        lock.release();
+      }
+    },
+    () => lock.release(),
+  );
+}
+
+/**
+ * node_exporter's textfile collector (--textfile-dir): DIR/qosprobe.prom, the run's records as
+ * OpenMetrics, written whole at the end. It reads *.prom only, so the temp file beside it
+ * (".qosprobe.prom.PID.tmp") is never half-read. No lock: each run replaces the file.
+ */
+export function textfileSink(dir: string): RecordSink {
+  return documentSink('openmetrics', (text) => writeFileAtomic(join(dir, 'qosprobe.prom'), text), () => {});
 }
 
 /** A document to a device (`--out /dev/stdout --format json | jq`): one write at the end, no temp file beside it. */
@@ -248,19 +272,29 @@ function deviceDocumentSink(path: string, format: FormatName): RecordSink {
   } catch (err) {
     throw ioError(`cannot open ${path} for writing`, err);
   }
-  return documentSink(format, (text) => {
-    try {
-      writeAll(fd, text);
-    } catch (err) {
-      throw ioError(`cannot write to ${path}`, err);
-    } finally {
-      closeSync(fd);
-    }
-  });
+  return documentSink(
+    format,
+    (text) => {
+      try {
+        writeAll(fd, text);
+      } catch (err) {
+        throw ioError(`cannot write to ${path}`, err);
+      } finally {
+        closeSync(fd);
+      }
+    },
+    () => {
+      try {
+        closeSync(fd);
+      } catch {
+        // closed already
+      }
+    },
+  );
 }
 
-/** Keeps the records; at close the whole document goes to `put` (a document format is written at once). */
-function documentSink(format: FormatName, put: (text: string) => void): RecordSink {
+/** Keeps the records; at close the whole document goes to `put` (a document format is written at once); abort puts nothing. */
+function documentSink(format: FormatName, put: (text: string) => void, drop: () => void): RecordSink {
   const fmt = formats[format];
   if (fmt.streaming) throw new Error('unreachable');
   const records: ResultRecord[] = [];
@@ -274,6 +308,7 @@ function documentSink(format: FormatName, put: (text: string) => void): RecordSi
     close(run) {
       put(fmt.document(run, records));
     },
+    abort: drop,
   };
 }
 

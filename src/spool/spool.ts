@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { QosError, ioError } from '../core/errors.js';
 import { writeAll } from '../output/write-all.js';
 import type { ResultRecord } from '../core/schema.js';
+import type { RecordSink } from '../output/record-sink.js';
 
 export type BatchState = 'pending' | 'sent' | 'rejected';
 
@@ -65,11 +66,13 @@ export function parseBatchName(name: string): { id: string; createdAt: Date } | 
   return Number.isNaN(createdAt.getTime()) ? null : { id: m[2]!, createdAt };
 }
 
-/** Writes one batch incrementally to a temp file; commit() makes it a batch atomically. */
-export interface SpoolWriter {
+/**
+ * Writes one batch incrementally to a temp file; commit() makes it a batch atomically. A
+ * RecordSink (output/record-sink.ts): the measuring path writes to it beside the output, and
+ * its close is the commit.
+ */
+export interface SpoolWriter extends RecordSink {
   readonly id: string;
-  readonly count: number;
-  write(r: ResultRecord): void;
   /** fsync, rename into place, fsync the directory. Returns null (and leaves nothing) when no record was written. */
   commit(): BatchInfo | null;
   /** Drop the temp file. */
@@ -93,7 +96,7 @@ export function openSpoolWriter(dir: string, id: string, createdAt: Date = new D
     open = false;
     closeSync(fd);
   };
-  return {
+  const writer: SpoolWriter = {
     id,
     get count() {
       return count;
@@ -105,6 +108,9 @@ export function openSpoolWriter(dir: string, id: string, createdAt: Date = new D
       } catch (err) {
         throw ioError(`cannot write to the spool ${dir}`, err);
       }
+    },
+    close() {
+      writer.commit();
     },
     commit() {
       try {
@@ -139,6 +145,7 @@ export function openSpoolWriter(dir: string, id: string, createdAt: Date = new D
       }
     },
   };
+  return writer;
 }
 
 /** Write a whole batch at once (library use, tests). */

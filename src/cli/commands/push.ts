@@ -42,7 +42,7 @@ export function makePushCommand(io: CliIo): Command {
   cmd.action(async (opts: PushFlags) => {
     const [{ defaultSpoolDir }, { parsePushUrl, pushAndReport }, { resolvePushTarget }, { resolve }] = await Promise.all([
       import('../../spool/paths.js'),
-      import('../field-ops.js'),
+      import('../unattended.js'),
       import('../../spool/receiver.js'),
       import('node:path'),
     ]);

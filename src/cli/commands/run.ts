@@ -1,15 +1,15 @@
 import { Command } from 'commander';
-import type { FieldFlags } from '../field-ops.js';
+import type { UnattendedFlags } from '../unattended.js';
 import type { CliIo } from '../io.js';
 import { addOutputOptions, examples, type MeasureFlags } from '../options.js';
-import { addFieldOptions } from './field-options.js';
+import { addUnattendedOptions } from './unattended-options.js';
 
 export function makeRunCommand(io: CliIo): Command {
   const cmd = new Command('run')
     .description('run every configured test against every configured endpoint; one record per (endpoint, test)')
     .option('-C, --config <file>', 'config file (default: $QOSPROBE_CONFIG, ./qosprobe.yaml, then the user config dir)');
   addOutputOptions(cmd);
-  addFieldOptions(cmd);
+  addUnattendedOptions(cmd);
   cmd.addHelpText(
     'after',
     examples(
@@ -21,10 +21,10 @@ export function makeRunCommand(io: CliIo): Command {
       'qosprobe run --textfile-dir /var/lib/prometheus/node-exporter',
     ),
   );
-  cmd.action(async (opts: MeasureFlags & FieldFlags & { config?: string }) => {
+  cmd.action(async (opts: MeasureFlags & UnattendedFlags & { config?: string }) => {
     const [{ loadRequiredConfig }, { execute }] = await Promise.all([import('../context.js'), import('../execute.js')]);
     const config = await loadRequiredConfig(opts.config, io);
-    await execute({ config, flags: opts, io, requireLocation: true, field: opts });
+    await execute({ config, flags: opts, io, requireLocation: true, unattended: opts });
   });
   return cmd;
 }

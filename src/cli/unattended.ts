@@ -1,24 +1,22 @@
 /**
  * What `run` does around the measurement when nobody is watching (docs/field-operations.md):
- * random start delay (--splay), one run per config at a time (run lock, --wait-lock), host
- * network context on every record, a durable spool copy of the records, an atomic
- * node_exporter textfile, and pushing the spool (--push). execute.ts calls in here at three
- * points; everything heavy is imported lazily by the steps that need it.
+ * random start delay (--splay), one run per config at a time (run lock, --wait-lock), a durable
+ * spool copy of the records, an atomic node_exporter textfile, and pushing the spool (--push).
+ * The spool and the textfile are RecordSinks that execute.ts writes to beside the output;
+ * everything heavy is imported lazily by the steps that need it.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXIT, QosError, errorMessage } from '../core/errors.js';
 import type { Config } from '../config/types.js';
-import type { RunInfo } from '../output/formats.js';
 import type { Lock } from '../output/lock.js';
-import type { ResultRecord } from '../core/schema.js';
-import type { SpoolWriter } from '../spool/spool.js';
+import type { SinkEntry } from '../output/record-sink.js';
 import type { PushFormat } from '../core/format-names.js';
 import type { PushTarget } from '../spool/receiver.js';
 import type { CliIo } from './io.js';
 
-/** The field-operation flags of `run` (commander camel-cases them). */
-export interface FieldFlags {
+/** The unattended-run flags of `run` (commander camel-cases them). */
+export interface UnattendedFlags {
   /** --spool DIR; --no-spool sets false. */
   spool?: string | false;
   push?: string;
@@ -32,10 +30,11 @@ export interface FieldFlags {
   quiet?: boolean;
 }
 
-export interface FieldRun {
-  onRecord(r: ResultRecord): void;
-  /** After the sink closed: commit the spool, write the textfile, push. Returns the exit code to use instead of OK, if any. */
-  finish(run: RunInfo, records: readonly ResultRecord[]): Promise<number | null>;
+export interface UnattendedRun {
+  /** The spool and the textfile, for the measuring path's list of sinks (before the output: a failing --out must not cost the spooled copy). */
+  readonly sinks: readonly SinkEntry[];
+  /** After the sinks closed: push the spool. Returns the exit code to use instead of OK, if any. */
+  finish(): Promise<number | null>;
   release(): void;
 }
 
@@ -55,7 +54,7 @@ export function splayDelay(seconds: number, signal: AbortSignal, random: () => n
   });
 }
 
-export async function prepareFieldRun(flags: FieldFlags, config: Config, io: CliIo, runId: string): Promise<FieldRun> {
+export async function prepareUnattendedRun(flags: UnattendedFlags, config: Config, io: CliIo, runId: string): Promise<UnattendedRun> {
   const { defaultSpoolDir, runLockPath } = await import('../spool/paths.js');
   if (flags.push && flags.spool === false) throw new QosError('USAGE', '--push sends the spool: it cannot be combined with --no-spool');
   let pushUrl: URL | null = null;
@@ -102,57 +101,40 @@ export async function prepareFieldRun(flags: FieldFlags, config: Config, io: Cli
   try {
     const spoolExplicit = typeof flags.spool === 'string';
     const spoolDir = flags.spool === false ? null : spoolExplicit ? resolve(io.cwd, flags.spool as string) : defaultSpoolDir(io.env);
-    let writer: SpoolWriter | null = null;
-    let spoolBroken = false;
+    const sinks: SinkEntry[] = [];
+    // Exit 4 for a spool that failed only where keeping the data was asked for (--spool DIR, or --push, which needs it).
+    let code: number | null = null;
     if (spoolDir) {
       const { openSpoolWriter } = await import('../spool/spool.js');
       try {
-        writer = openSpoolWriter(spoolDir, runId.replace(/[^A-Za-z0-9_-]/g, '-'));
+        const spool = openSpoolWriter(spoolDir, runId.replace(/[^A-Za-z0-9_-]/g, '-'));
+        sinks.push({
+          sink: spool,
+          onError(err) {
+            warn(errorMessage(err));
+            if (spoolExplicit || pushUrl) code = EXIT.OUTPUT;
+          },
+        });
       } catch (err) {
         // An explicit --spool (or --push, which needs it) is a promise to keep the data: fail before measuring.
         if (spoolExplicit || pushUrl) throw err;
         warn(`${errorMessage(err)}; records are not spooled this run`);
       }
     }
+    if (flags.textfileDir) {
+      const { textfileSink } = await import('../output/sink.js');
+      sinks.push({
+        sink: textfileSink(resolve(io.cwd, flags.textfileDir)),
+        onError(err) {
+          warn(errorMessage(err));
+          code ??= EXIT.OUTPUT;
+        },
+      });
+    }
 
     return {
-      onRecord(r) {
-        if (!writer || spoolBroken) return;
-        try {
-          writer.write(r);
-        } catch (err) {
-          spoolBroken = true;
-          warn(errorMessage(err));
-        }
-      },
-      async finish(_run, records) {
-        let code: number | null = null;
-        if (writer) {
-          if (spoolBroken) writer.abort();
-          else {
-            try {
-              writer.commit();
-            } catch (err) {
-              spoolBroken = true;
-              warn(errorMessage(err));
-            }
-          }
-          if (spoolBroken && (spoolExplicit || pushUrl)) code = EXIT.OUTPUT;
-        }
-        if (flags.textfileDir) {
-          const [{ writeFileAtomic }, { openMetricsText }, { join }] = await Promise.all([
-            import('../output/sink.js'),
-            import('../monitoring/openmetrics.js'),
-            import('node:path'),
-          ]);
-          try {
-            // node_exporter reads *.prom only, so the sink's ".qosprobe.prom.PID.tmp" is never half-read.
-            writeFileAtomic(join(resolve(io.cwd, flags.textfileDir), 'qosprobe.prom'), openMetricsText(records));
-          } catch (err) {
-            warn(errorMessage(err));
-            code ??= EXIT.OUTPUT;
-          }
-        }
+      sinks,
+      async finish() {
         if (pushUrl && pushTarget && spoolDir && !io.signal.aborted) {
           const pushed = await pushAndReport(io, {
             dir: spoolDir,

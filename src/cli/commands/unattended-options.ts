@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { PUSH_FORMATS } from '../../core/format-names.js';
 import { nonNegativeSeconds, positiveSeconds } from '../options.js';
 
-export function addFieldOptions(cmd: Command): Command {
+export function addUnattendedOptions(cmd: Command): Command {
   return cmd
     .option('--splay <seconds>', 'wait a random 0..SECONDS before starting, so a fleet on one cron minute does not hit a server at once', nonNegativeSeconds)
     .option('--wait-lock <seconds>', 'if another run of this config (or writer of the same output file) is still going, wait up to SECONDS for it (default: exit 5 at once)', nonNegativeSeconds)

@@ -16,7 +16,7 @@ import { startTcpListener } from './helpers/servers.js';
 const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-field-'));
 const HOST_FIELDS = ['net_iface', 'net_type', 'net_ip', 'gateway', 'wifi_ssid', 'wifi_bssid', 'wifi_signal_dbm', 'wifi_quality', 'wifi_channel', 'cell_operator', 'cell_tech', 'cell_rsrp_dbm', 'cell_rsrq_db', 'cell_sinr_db'];
 
-describe.skipIf(!builtCliAvailable())('field operations (built CLI)', () => {
+describe.skipIf(!builtCliAvailable())('unattended runs (built CLI)', () => {
   let listener: Awaited<ReturnType<typeof startTcpListener>>;
   beforeAll(async () => {
     listener = await startTcpListener();
