@@ -50,7 +50,7 @@ describe('icmp probe against the real system ping', () => {
     expect(o.error).toBeNull();
     expect(o.interrupted).toBe(false);
     expect(o.targetIp).toBe('127.0.0.1');
-    expect(o.fields).toEqual({ size_bytes: 56, rtt_resolution_ms: 0.001 }); // iputils prints 3 decimals
+    expect(o.fields).toEqual({ size_bytes: 56, rtt_resolution_ms: 0.001, rtt_timestamping: 'kernel' }); // iputils prints 3 decimals, timed by the kernel
     const packets = packetsOf(o);
     expect(seqs(packets)).toEqual([0, 1, 2, 3, 4]);
     expect(packets.map((p) => p.sentAtMs)).toEqual([0, 200, 400, 600, 800]);

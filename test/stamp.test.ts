@@ -30,7 +30,7 @@ describe('stamp probe against the reflector on loopback', () => {
     const out = await runStamp({ host: '127.0.0.1' }, spec({ port: stateless.port, count: 30 }), { signal: never });
     const m = metricsOf(out.samples);
     expect(out.error).toBeNull();
-    expect(out.fields).toEqual({ size_bytes: 44, foreign_packets: 0 });
+    expect(out.fields).toEqual({ size_bytes: 44, foreign_packets: 0, rtt_timestamping: 'event_loop' });
     expect(m).toMatchObject({ sent: 30, received: 30, loss_percent: 0, late: 0, duplicates: 0, reordered: 0 });
     expect(m.rtt_median_ms).toBeGreaterThan(0);
     expect(m.rtt_median_ms).toBeLessThan(20);

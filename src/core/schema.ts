@@ -134,6 +134,8 @@ export const FIELDS = [
   f('clock_synced', 'string', '', 'yes when the system clock was synchronised (NTP: chrony, systemd-timesyncd, w32tm) when the run started, no when not; null when unknown (no tool said).'),
   f('clock_offset_ms', 'number', 'ms', 'Estimated offset of the system clock from its reference, positive when the local clock is ahead; null when unknown.'),
   f('clock_source', 'string', '', 'Where clock_synced and clock_offset_ms come from: chrony, timesyncd, timedatectl, sntp or w32tm, and the reference server when known, e.g. "chrony 10.77.0.1".'),
+  // how the RTTs were timed (issue 9: each record says how it was measured)
+  f('rtt_timestamping', 'string', '', 'Who timed the RTTs: kernel (the network stack stamped send and reply: iputils/BSD ping, tcp read from the kernel with ss), event_loop (the probe in JavaScript: tcp where the kernel cannot be read, stamp, download/upload without ss), mixed (tcp: some of each), tool (another system ping\'s own timing); null with no RTT. See docs/metrics.md "RTT accuracy".'),
 ] as const satisfies readonly FieldDef[];
 
 export type FieldName = (typeof FIELDS)[number]['name'];

@@ -149,7 +149,12 @@ export function buildIcmpOutcome({ target, targetIp, spec, run }: IcmpOutcomeInp
   return {
     ...head,
     // Windows prints whole milliseconds (and `<1ms`): the record says how coarse its RTTs are.
-    fields: { ...head.fields, rtt_resolution_ms: parsed.resolutionMs },
+    fields: {
+      ...head.fields,
+      rtt_resolution_ms: parsed.resolutionMs,
+      // iputils and BSD ping take the reply's time from the kernel (SO_TIMESTAMP); busybox and Windows time it themselves.
+      rtt_timestamping: parsed.resolutionMs === null ? null : parsed.flavour === 'iputils' || parsed.flavour === 'bsd' ? 'kernel' : 'tool',
+    },
     samples: { type: 'packets', intervalMs: run.intervalMs, packets },
     error: error ?? stopError,
     interrupted,

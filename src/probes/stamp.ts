@@ -238,7 +238,8 @@ async function measure(
     target,
     targetIp: address,
     samples: { type: 'packets', intervalMs: spec.intervalMs, packets, reflectorReceived: reflectorReceived(sent, packets, spec.stateful) },
-    fields: { size_bytes: spec.sizeBytes, foreign_packets: foreign },
+    // Both ends of the RTT are taken in JavaScript (Node cannot read a datagram's kernel timestamp).
+    fields: { size_bytes: spec.sizeBytes, foreign_packets: foreign, rtt_timestamping: packets.some((p) => p.rttMs !== null) ? 'event_loop' : null },
     error: dominantError(packets),
     interrupted: signal.aborted,
     foreignPackets: foreign,

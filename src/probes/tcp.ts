@@ -6,6 +6,7 @@ import type { ProbeDef } from './probe.js';
 import { runSchedule } from './pacing.js';
 import type { BaseSpec } from '../core/samples.js';
 import { dominantError, keptAttempts, readFamily, resolveTarget } from './common.js';
+import { createKernelRttReader, type KernelRttReader } from './kernel-rtt.js';
 
 /** A send system call takes well under this; a longer gap means the process was descheduled around it. */
 export const MAX_SEND_CALL_MS = 1;
@@ -18,9 +19,9 @@ export interface TcpSpec extends BaseSpec {
 }
 
 /**
- * TCP handshake time: from connect() to the 'connect' event (SYN → SYN-ACK, plus the
- * kernel's ACK), measured on the monotonic clock. The name is resolved once before the
- * first attempt, so DNS time is not in the RTT.
+ * TCP handshake time, SYN → SYN-ACK: the kernel's own timing where it can be read (kernel-rtt.ts), else from
+ * connect() to the 'connect' event on the monotonic clock. The name is resolved once before the first attempt,
+ * so DNS time is not in the RTT. `rtt_timestamping` says which timing the record's RTTs are.
  */
 export const tcp: ProbeDef<TcpSpec> = {
   kind: 'tcp',
@@ -45,25 +46,40 @@ export const tcp: ProbeDef<TcpSpec> = {
     const inFlight = new Set<() => void>();
     const cutAll = () => inFlight.forEach((cut) => cut());
     signal.addEventListener('abort', cutAll, { once: true });
+    const kernel = createKernelRttReader({ remotePort: spec.port });
     measuring?.();
     const { results } = await runSchedule(spec.count, spec.intervalMs, signal, (seq, startMs) =>
-      attempt(address, spec.port, spec.timeoutMs, inFlight).then((a) => ({ ...a, seq, sentAtMs: a.sentAt - startMs })),
+      attempt(address, spec.port, spec.timeoutMs, inFlight, kernel).then((a) => ({ ...a, seq, sentAtMs: a.sentAt - startMs })),
     );
+    await kernel.close();
     signal.removeEventListener('abort', cutAll);
     const packets = keptAttempts(results);
     return {
       target,
       targetIp: address,
       samples: { type: 'packets', intervalMs: spec.intervalMs, packets },
+      fields: { rtt_timestamping: timestampingOf(results.filter((a) => !a.cut)) },
       error: dominantError(packets),
       interrupted: signal.aborted,
     };
   },
 };
 
+/** How the RTTs of a record were timed: `kernel` (all of them), `event_loop` (all), `mixed`; null with none. */
+export type RttTimestamping = 'kernel' | 'event_loop' | 'mixed';
+
+export function timestampingOf(attempts: readonly { rttMs: number | null; kernelTimed?: boolean }[]): RttTimestamping | null {
+  const timed = attempts.filter((a) => a.rttMs !== null);
+  if (timed.length === 0) return null;
+  const kernel = timed.filter((a) => a.kernelTimed).length;
+  return kernel === timed.length ? 'kernel' : kernel === 0 ? 'event_loop' : 'mixed';
+}
+
 interface Attempt {
   sentAt: number;
   rttMs: number | null;
+  /** rttMs is the kernel's SYN → SYN-ACK time, not the event loop's. */
+  kernelTimed?: boolean;
   errorCode?: MeasurementErrorCode;
   errorMessage?: string;
   /** Cut short by the abort signal before its own timeout: not a valid attempt either way. */
@@ -72,12 +88,24 @@ interface Attempt {
 
 /**
  * One TCP handshake (also the latency sample of download/upload). `inFlight` holds a cut function per
- * attempt not yet finished; the caller's one abort listener calls them.
+ * attempt not yet finished; the caller's one abort listener calls them. With `kernel`, an established
+ * connection is handed to it and the kernel's timing replaces the event loop's when it has one.
  */
-export function attempt(host: string, port: number, timeoutMs: number, inFlight: Set<() => void>): Promise<Attempt> {
+export function attempt(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  inFlight: Set<() => void>,
+  kernel?: KernelRttReader,
+  /** Called when the handshake is over (established or failed), before the kernel's figure is read. */
+  onSettled?: () => void,
+): Promise<Attempt> {
   return new Promise((resolve) => {
-    const sock = new Socket();
+    // Half-open allowed: a far end that closes at once (FIN) leaves our side in CLOSE-WAIT, still listed by ss with
+    // its timing, instead of Node closing it before the kernel's figure is read.
+    const sock = new Socket({ allowHalfOpen: true });
     let done = false;
+    let connected = false;
     let sentAt = 0;
     const finish = (a: Omit<Attempt, 'sentAt'>) => {
       if (done) return;
@@ -85,6 +113,7 @@ export function attempt(host: string, port: number, timeoutMs: number, inFlight:
       clearTimeout(timer);
       inFlight.delete(onAbort);
       sock.destroy();
+      if (!connected) onSettled?.();
       resolve({ sentAt, ...a });
     };
     const onAbort = () => finish({ rttMs: null, cut: true });
@@ -99,9 +128,23 @@ export function attempt(host: string, port: number, timeoutMs: number, inFlight:
     // in the 'connect' handler. Before the nextTick has run nothing can have been received.
     sock.once('connect', () => {
       const rttMs = performance.now() - sentAt;
-      finish({ rttMs, cut: false });
+      connected = true;
+      onSettled?.();
+      if (!kernel) return finish({ rttMs, cut: false });
+      // Established: the handshake counts whatever happens next (an abort no longer cuts it).
+      clearTimeout(timer);
+      inFlight.delete(onAbort);
+      void kernel.read(sock).then((k) => {
+        // The kernel stamps the SYN after our send time at most by a connect() call (MAX_SEND_CALL_MS): a larger
+        // figure is not this handshake's.
+        const ok = k !== null && k <= rttMs + MAX_SEND_CALL_MS;
+        finish({ rttMs: ok ? k : rttMs, kernelTimed: ok, cut: false });
+      });
     });
-    sock.once('error', (err) => finish({ rttMs: null, errorCode: measurementCodeFor(err), errorMessage: errorMessage(err), cut: false }));
+    // `on`, not `once`: a held connection the far end resets must not throw; after the handshake, errors don't count.
+    sock.on('error', (err) => {
+      if (!connected) finish({ rttMs: null, errorCode: measurementCodeFor(err), errorMessage: errorMessage(err), cut: false });
+    });
     const before = performance.now();
     sentAt = before;
     sock.connect({ host, port, noDelay: true });

@@ -21,8 +21,9 @@ import { authHeaders, readUrlFields, resolveTestUrl } from './http.js';
 import { resolveHost } from '../net/resolve.js';
 import { randomSlices } from '../net/random-payload.js';
 import { sleep } from './pacing.js';
-import { attempt } from './tcp.js';
+import { attempt, timestampingOf, type RttTimestamping } from './tcp.js';
 import type { BaseSpec, Endpoint, ProbeOutcome } from '../core/samples.js';
+import { createKernelRttReader } from './kernel-rtt.js';
 
 export interface TransferSpec extends BaseSpec {
   kind: 'download' | 'upload';
@@ -153,11 +154,18 @@ async function* uploadBody(n: number, onSent: (bytes: number) => void): AsyncGen
   }
 }
 
+/** One handshake sample: `settled` once the handshake is over, `rtt` once its time is known (kernel-rtt.ts reads it later). */
+interface HandshakeSample {
+  settled: Promise<void>;
+  rtt: Promise<{ rttMs: number | null; kernelTimed?: boolean }>;
+}
+
 /**
- * A function timing one TCP handshake to the URL's host:port (resolved once): the RTT in ms, or null
- * when it failed, timed out or was cut by the signal.
+ * Times TCP handshakes to the URL's host:port (resolved once): the RTT in ms, or null when it failed, timed out
+ * or was cut by the signal. The kernel's timing is read in batches (`close()` reads the last), so the samplers
+ * don't wait for it between samples.
  */
-async function handshakeSampler(url: string, timeoutMs: number): Promise<(signal: AbortSignal) => Promise<number | null>> {
+async function handshakeSampler(url: string, timeoutMs: number): Promise<{ sample: (signal: AbortSignal) => HandshakeSample; close: () => Promise<void> }> {
   const u = new URL(url);
   const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
   let address: string | null = null;
@@ -166,17 +174,21 @@ async function handshakeSampler(url: string, timeoutMs: number): Promise<(signal
   } catch {
     address = null;
   }
-  return async (signal) => {
-    if (address === null || signal.aborted) return null;
+  const kernel = createKernelRttReader({ remotePort: port, flushAfterMs: 2_000, maxBatch: 32 });
+  const sample = (signal: AbortSignal): HandshakeSample => {
+    if (address === null || signal.aborted) return { settled: Promise.resolve(), rtt: Promise.resolve({ rttMs: null }) };
     const inFlight = new Set<() => void>();
     const cut = () => inFlight.forEach((c) => c());
     signal.addEventListener('abort', cut, { once: true });
-    try {
-      return (await attempt(address, port, timeoutMs, inFlight)).rttMs;
-    } finally {
+    let settle = () => {};
+    const settled = new Promise<void>((r) => (settle = r));
+    const rtt = attempt(address, port, timeoutMs, inFlight, kernel, () => {
       signal.removeEventListener('abort', cut);
-    }
+      settle();
+    });
+    return { settled, rtt };
   };
+  return { sample, close: () => kernel.close() };
 }
 
 /** Connection-level failures: the host was never reached. */
@@ -197,6 +209,9 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
   const bins = new IntervalBins(THROUGHPUT_INTERVAL_MS);
   const idleRttMs: (number | null)[] = [];
   const loadedRtt: { atMs: number; rttMs: number | null }[] = [];
+  const idle: Promise<{ rttMs: number | null; kernelTimed?: boolean }>[] = [];
+  const loaded: Promise<{ atMs: number; rttMs: number | null; kernelTimed?: boolean } | null>[] = [];
+  let handshakes: Awaited<ReturnType<typeof handshakeSampler>> | null = null;
   let firstError: { code: MeasurementErrorCode; message: string } | null = null;
   // The status the record shows: the refused request's when one was refused, else the last answer's.
   let failedStatus: number | null = null;
@@ -218,12 +233,14 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
       firstError = opening.error;
       throw new TransferSkipped();
     }
-    const handshakeRtt = await handshakeSampler(pingUrl, spec.timeoutMs);
+    handshakes = await handshakeSampler(pingUrl, spec.timeoutMs);
+    const handshake = handshakes.sample;
     // One handshake first, not counted (ARP or a cold route on the way).
-    await handshakeRtt(signal);
+    await handshake(signal).settled;
     for (let i = 0; i < IDLE_PINGS && !signal.aborted; i++) {
-      const rtt = await handshakeRtt(signal);
-      if (!signal.aborted) idleRttMs.push(rtt);
+      const h = handshake(signal);
+      await h.settled;
+      if (!signal.aborted) idle.push(h.rtt);
       await sleep(50, signal);
     }
 
@@ -279,18 +296,18 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
       }
     };
 
-    const loaded = (async () => {
+    const loader = (async () => {
       while (!stop.signal.aborted) {
         const atMs = performance.now() - t0;
-        const rtt = await handshakeRtt(stop.signal);
-        if (stop.signal.aborted && rtt === null) return;
-        loadedRtt.push({ atMs, rttMs: rtt });
+        const h = handshake(stop.signal);
+        await h.settled;
+        loaded.push(h.rtt.then((a) => (stop.signal.aborted && a.rttMs === null ? null : { atMs, ...a })));
         const next = atMs + THROUGHPUT_INTERVAL_MS - (performance.now() - t0);
         if (next > 0 && !(await sleep(next, stop.signal))) return;
       }
     })();
 
-    await Promise.all([...Array.from({ length: spec.streams }, stream), loaded]);
+    await Promise.all([...Array.from({ length: spec.streams }, stream), loader]);
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
     elapsedMs = ranFullDuration ? spec.durationS * 1000 : Math.min(performance.now() - t0, spec.durationS * 1000);
@@ -311,8 +328,14 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
   } catch (err) {
     if (!(err instanceof TransferSkipped)) throw err;
   } finally {
-    await Promise.all([pinger.close(), mover.close()]);
+    await Promise.all([pinger.close(), mover.close(), handshakes?.close()]);
   }
+  // Idle and loaded RTTs by the same timing (kernel where it could be read), so loaded − idle is the queue.
+  const idleTimed = await Promise.all(idle);
+  const loadedTimed = (await Promise.all(loaded)).filter((x) => x !== null);
+  idleRttMs.push(...idleTimed.map((a) => a.rttMs));
+  loadedRtt.push(...loadedTimed.map(({ atMs, rttMs }) => ({ atMs, rttMs })));
+  const rttTimestamping: RttTimestamping | null = timestampingOf([...idleTimed, ...loadedTimed]);
   const interrupted = signal.aborted;
   const intervalBytes = spec.kind === 'upload' ? uploadBins(bins.bytes, receiverBins).bins : bins.bytes;
   const totalBytes = intervalBytes.reduce((a, b) => a + b, 0);
@@ -330,7 +353,7 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
       idleRttMs,
       loadedRtt,
     },
-    fields: { http_status: failedStatus ?? lastStatus },
+    fields: { http_status: failedStatus ?? lastStatus, rtt_timestamping: rttTimestamping },
     // A stream's failure is kept even when bytes came: if the measurement window saw none, it is the cause.
     error: firstError ?? (totalBytes > 0 || interrupted ? null : { code: 'ALL_LOST', message: 'no bytes were transferred' }),
     interrupted,
