@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { Socket, createServer } from 'node:net';
 import { createKernelRttReader, parseSsRtts } from '../src/probes/kernel-rtt.js';
 import { tcp } from '../src/probes/tcp.js';
-import { buildRecord } from '../src/records/build.js';
+import { buildRecord } from '../src/records/assemble.js';
 import { ctx } from './helpers/records.js';
 import { startTcpListener } from './helpers/servers.js';
 
