@@ -2,8 +2,19 @@
  * One owner for the per-test rules: `run` reads a config's test entries and an ad hoc command reads its flags with the
  * same function, so the same config gives the same spec both ways (issue 11), and flags have the config's bounds (issue 15).
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { adhocDefOf, makeAdhocCommand } from '../src/cli/adhoc.js';
 import { adhocSpec, flagFor } from '../src/cli/adhoc-spec.js';
+import { loadRequiredConfig } from '../src/cli/context.js';
+import { createProgram } from '../src/cli/program.js';
+import type { CliIo } from '../src/cli/io.js';
+import type { Config } from '../src/config/types.js';
+import { probes } from '../src/probes/index.js';
+import { PROBE_INFO, PROBE_KINDS, type ProbeInfo } from '../src/probes/kinds.js';
 import { validateConfig } from '../src/config/validate.js';
 import { QosError } from '../src/core/errors.js';
 
@@ -94,5 +105,92 @@ describe('flags have the bounds of the config fields, and a bad one is a usage e
       '-4/-6',
       '<url>',
     ]);
+  });
+});
+
+describe('the same config through `qosprobe run` and through each ad hoc command (argv, flags, --config) gives the same spec', () => {
+  // Per kind: a config test entry and the ad hoc command line that says the same. Every kind must be here.
+  const CASES: Record<string, { entry: Record<string, unknown>; argv: string[] }> = {
+    icmp: { entry: { size: 100, family: 6 }, argv: ['localhost', '-s', '100', '-6'] },
+    tcp: { entry: { port: 8080, family: 4 }, argv: ['localhost:8080', '-4'] },
+    http: { entry: { url: 'http://localhost:8080/ping', expect_status: '204', max_redirects: 2, insecure: true }, argv: ['http://localhost:8080/ping', '--expect-status', '204', '--max-redirects', '2', '-k'] },
+    dns: { entry: { name: 'localhost', server: '127.0.0.1:5353', record: 'AAAA', nocache: true }, argv: ['localhost', '--server', '127.0.0.1:5353', '--record', 'AAAA', '--nocache'] },
+    download: {
+      entry: { url: 'http://localhost:8080/down?bytes={bytes}', duration_s: 3, streams: 2, warmup_s: 1, bytes: 1000 },
+      argv: ['http://localhost:8080/down?bytes={bytes}', '-d', '3', '--streams', '2', '-w', '1', '--bytes', '1000'],
+    },
+    upload: { entry: { url: 'http://localhost:8080/up', duration_s: 2, ca_file: 'ca.pem', ping_url: '/ping' }, argv: ['http://localhost:8080/up', '-d', '2', '--ca-file', 'ca.pem', '--ping-url', '/ping'] },
+    stamp: { entry: { port: 8862, size: 100, stateful: true, family: 6 }, argv: ['localhost:8862', '--size', '100', '--stateful', '-6'] },
+    trace: { entry: { protocol: 'udp', port: 33434, max_hops: 12, tool: 'mtr', family: 4 }, argv: ['localhost', '--protocol', 'udp', '--port', '33434', '--max-hops', '12', '--tool', 'mtr', '-4'] },
+  };
+
+  const dir = mkdtempSync(join(tmpdir(), 'qosprobe-adhoc-'));
+  const io = (): CliIo => ({ stdout: new PassThrough(), stderr: new PassThrough(), env: {}, cwd: dir, signal: new AbortController().signal, setExitCode: () => {} });
+  /** A config file with `defaults: { timeout_ms: 1000 }` (below stamp's own 3000 ms) and this test; YAML is a superset of JSON. */
+  const configFile = (kind: string, entry: Record<string, unknown>) => {
+    const file = join(dir, `${kind}.yaml`);
+    writeFileSync(file, JSON.stringify({ defaults: { timeout_ms: 1000 }, endpoints: [{ host: 'localhost', tests: [{ kind, count: 3, ...entry }] }] }));
+    return file;
+  };
+  /** The config the ad hoc command would measure, captured instead of measured. */
+  const viaAdhoc = async (kind: string, argv: string[]): Promise<Config> => {
+    let got: Config | null = null;
+    const cmd = makeAdhocCommand(kind, io(), async (c) => void (got = c)).exitOverride();
+    await cmd.parseAsync(argv, { from: 'user' });
+    return got as unknown as Config;
+  };
+
+  it('covers every probe kind', () => {
+    expect(Object.keys(CASES).sort()).toEqual([...PROBE_KINDS].sort());
+  });
+
+  it.each(Object.entries(CASES))('%s', async (kind, { entry, argv }) => {
+    const file = configFile(kind, entry);
+    const run = (await loadRequiredConfig(file, io())).endpoints[0]!;
+    const adhoc = (await viaAdhoc(kind, [...argv, '--count', '3', '--config', file])).endpoints[0]!;
+    expect(adhoc.tests).toEqual(run.tests);
+    expect(adhoc.host).toBe(run.host);
+    // The file's defaults block wins over the kind's own defaults, both ways (README).
+    expect(run.tests[0]).toMatchObject({ count: 3, timeoutMs: 1000 });
+  });
+
+  it.each(PROBE_KINDS.filter((k) => probes[k].configKeys.includes('family')))('%s: family 5 is refused both ways by the one reader', async (kind) => {
+    const file = configFile(kind, { ...CASES[kind]!.entry, family: 5 });
+    await expect(loadRequiredConfig(file, io())).rejects.toThrow(/tests\[0\]\.family: expected 4 or 6, found number 5$/);
+    const err = caught(() => adhocSpec(adhocDefOf(kind), { ...CASES[kind]!.entry, family: 5 }, {}, {}));
+    expect([err.code, err.message]).toEqual(['USAGE', '-4/-6: expected 4 or 6, found number 5']);
+  });
+
+  it('a command has -4/-6 exactly when its kind takes family, and each flag sets a config key of its kind', () => {
+    for (const kind of PROBE_KINDS) {
+      const { command } = PROBE_INFO[kind] as ProbeInfo;
+      expect(Boolean(command.family), kind).toBe(probes[kind].configKeys.includes('family'));
+      for (const f of command.flags) expect(probes[kind].configKeys, `${kind} ${f.flags}`).toContain(f.key);
+    }
+  });
+
+  it('tcp without a port is a usage error naming the form', async () => {
+    await expect(viaAdhoc('tcp', ['localhost'])).rejects.toThrow('tcp: expected HOST:PORT (e.g. 127.0.0.1:80 or [::1]:443), got "localhost"');
+  });
+});
+
+describe('--help lists the probe kinds from the registry', () => {
+  const help = async (argv: string[]): Promise<string> => {
+    let out = '';
+    const stdout = new PassThrough().on('data', (c: Buffer) => void (out += c.toString()));
+    const io: CliIo = { stdout, stderr: new PassThrough(), env: {}, cwd: tmpdir(), signal: new AbortController().signal, setExitCode: () => {} };
+    await expect(createProgram(io).parseAsync(argv, { from: 'user' })).rejects.toMatchObject({ code: 'commander.helpDisplayed' });
+    return out;
+  };
+
+  it('`run --help`: every kind with its summary; `--help`: every kind and its ad hoc command', async () => {
+    const run = await help(['run', '--help']);
+    const main = await help(['--help']);
+    for (const kind of PROBE_KINDS) {
+      const { summary, command } = PROBE_INFO[kind] as ProbeInfo;
+      expect(run).toMatch(new RegExp(`^  ${kind} +${summary.replace(/[()/]/g, '\\$&')}`, 'm'));
+      expect(main).toMatch(new RegExp(`^  ${command.name} \\[options\\] <`, 'm'));
+    }
+    expect(main).toContain(`Probe kinds (a config test's kind; \`qosprobe run --help\` describes each): ${PROBE_KINDS.join(', ')}`);
   });
 });

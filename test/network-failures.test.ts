@@ -15,6 +15,7 @@ import { EXPECTED, FAILURES, KINDS, cellOf, renderFailureTable, tableIn, withTab
 import { createNetnsPair, isRoot, type NetnsPair } from './helpers/netns.js';
 import { pingStartFailureCode } from '../src/net/ping-parse.js';
 import { settleOutcome } from '../src/probes/failures.js';
+import { probes } from '../src/probes/index.js';
 import type { ProbeOutcome } from '../src/core/samples.js';
 import { metricsOf } from '../src/records/assemble.js';
 
@@ -414,19 +415,20 @@ describe('docs/failures.md', () => {
 describe('one failure mapping for every probe (src/probes/failures.ts)', () => {
   const lost = (code: 'NETWORK_UNREACHABLE' | 'DNS_FAILED' | 'TIMEOUT') => ({ seq: 0, sentAtMs: 0, rttMs: null, errorCode: code, errorMessage: code });
 
-  it.each(['tcp', 'stamp', 'icmp'])('%s: failing before the first attempt counts sent 0, loss null', (kind) => {
-    const o = settleOutcome(kind, { target: 't', error: { code: 'DNS_FAILED', message: 'cannot resolve t' } });
+  it.each(['tcp', 'stamp', 'icmp'] as const)('%s: failing before the first attempt counts sent 0, loss null', (kind) => {
+    expect(probes[kind].attempts).toBe('packets');
+    const o = settleOutcome(probes[kind].attempts ?? null, { target: 't', error: { code: 'DNS_FAILED', message: 'cannot resolve t' } });
     expect(summarizeCounts(o)).toEqual({ sent: 0, received: 0, loss_percent: null });
   });
 
   it('every attempt refused by this host (no route) is a test that could not start', () => {
-    const o = settleOutcome('tcp', { target: 't', samples: { type: 'packets', intervalMs: 200, packets: [lost('NETWORK_UNREACHABLE'), { ...lost('NETWORK_UNREACHABLE'), seq: 1 }] } });
+    const o = settleOutcome('packets', { target: 't', samples: { type: 'packets', intervalMs: 200, packets: [lost('NETWORK_UNREACHABLE'), { ...lost('NETWORK_UNREACHABLE'), seq: 1 }] } });
     expect(summarizeCounts(o)).toEqual({ sent: 0, received: 0, loss_percent: null });
     expect(o.error?.code).toBe('NETWORK_UNREACHABLE');
   });
 
   it('attempts that left count, also when later ones were refused (an outage mid-test is loss)', () => {
-    const o = settleOutcome('tcp', {
+    const o = settleOutcome('packets', {
       target: 't',
       samples: { type: 'packets', intervalMs: 200, packets: [{ seq: 0, sentAtMs: 0, rttMs: 1 }, { ...lost('NETWORK_UNREACHABLE'), seq: 1 }] },
     });
@@ -448,8 +450,8 @@ describe('one failure mapping for every probe (src/probes/failures.ts)', () => {
   });
 
   it('leaves unreadable output and tests that never ran without counts', () => {
-    expect(settleOutcome('icmp', { target: 't', error: { code: 'PING_UNPARSEABLE', message: 'x' } }).samples).toBeUndefined();
-    expect(settleOutcome('tcp', { target: 't', interrupted: true, error: null }).samples).toBeUndefined();
+    expect(settleOutcome('packets', { target: 't', error: { code: 'PING_UNPARSEABLE', message: 'x' } }).samples).toBeUndefined();
+    expect(settleOutcome('packets', { target: 't', interrupted: true, error: null }).samples).toBeUndefined();
   });
 
   it.each([

@@ -8,20 +8,15 @@ import { toolVersion } from '../version.js';
 import type { CliIo } from './io.js';
 import { makeDemoCommand } from './commands/demo.js';
 import { makeInitCommand } from './commands/init.js';
-import { makePingCommand } from './commands/ping.js';
 import { makeRunCommand } from './commands/run.js';
-import { makeTcpCommand } from './commands/tcp.js';
-import { makeHttpCommand } from './commands/http.js';
-import { makeDnsCommand } from './commands/dns.js';
-import { makeDownloadCommand, makeUploadCommand } from './commands/transfer.js';
 import { makeReportCommand } from './commands/report.js';
-import { makeStampCommand } from './commands/stamp.js';
 import { makeServeCommand } from './commands/serve.js';
 import { makePushCommand } from './commands/push.js';
 import { makeSpoolCommand } from './commands/spool.js';
 import { makeScheduleCommand } from './commands/schedule.js';
 import { makeMonitorCommand, makeRulesCommand } from './commands/monitor.js';
-import { makeTraceCommand } from './commands/trace.js';
+import { makeProbeCommands } from './adhoc.js';
+import { PROBE_KINDS } from '../probes/kinds.js';
 import { examples } from './options.js';
 import { LANGS, messagesFor, usageLine, type Messages } from './i18n.js';
 
@@ -40,18 +35,14 @@ export function createProgram(io: CliIo): Command {
         'qosprobe init && qosprobe run                  # write an example config, then run it',
         'qosprobe run --format ndjson | jq -c .',
         'qosprobe ping 127.0.0.1 --count 10',
-      ) + `\nDocs: README.md, docs/schema.md (fields), docs/metrics.md (definitions). ${m.exitCodes}\n`,
+      ) +
+        `\nProbe kinds (a config test's kind; \`qosprobe run --help\` describes each): ${PROBE_KINDS.join(', ')}` +
+        `\nDocs: README.md, docs/schema.md (fields), docs/metrics.md (definitions). ${m.exitCodes}\n`,
     );
   program.addCommand(makeRunCommand(io));
-  program.addCommand(makePingCommand(io));
-  program.addCommand(makeTcpCommand(io));
-  program.addCommand(makeHttpCommand(io));
-  program.addCommand(makeDnsCommand(io));
-  program.addCommand(makeDownloadCommand(io));
-  program.addCommand(makeUploadCommand(io));
+  // One ad hoc command per probe kind, generated from the registry's descriptors (probes/kinds.ts).
+  for (const cmd of makeProbeCommands(io)) program.addCommand(cmd);
   program.addCommand(makeReportCommand(io));
-  program.addCommand(makeStampCommand(io));
-  program.addCommand(makeTraceCommand(io));
   program.addCommand(makeServeCommand(io));
   program.addCommand(makePushCommand(io));
   program.addCommand(makeSpoolCommand(io));

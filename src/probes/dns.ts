@@ -26,7 +26,7 @@ export interface DnsSpec extends BaseSpec {
  */
 export const dns: ProbeDef<DnsSpec> = {
   kind: 'dns',
-  summary: 'DNS resolution time (system resolver or a given server), optionally cache-defeating',
+  attempts: 'dns',
   configKeys: ['name', 'server', 'record', 'nocache'],
   defaults: { count: 5, intervalMs: 500, timeoutMs: 3_000 },
   parse(raw, base, r, path) {

@@ -1,4 +1,4 @@
 import { makeTransferProbe } from './transfer.js';
 
 /** Download throughput: GET `url` (template with `{bytes}`) on parallel streams; body bytes counted as they arrive. */
-export const download = makeTransferProbe('download', 'download throughput over parallel HTTP streams, with latency under load');
+export const download = makeTransferProbe('download');

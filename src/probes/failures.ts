@@ -29,26 +29,27 @@ const BEFORE_FIRST_ATTEMPT = new Set<MeasurementErrorCode>([
   'SOCKET_ERROR',
 ]);
 
+/** The samples whose entries are attempts (packets, queries, requests), as a probe declares in ProbeDef.attempts. */
+export type AttemptSamples = 'packets' | 'dns' | 'http';
+
 /**
  * Attempts that never left this host: the kernel had no route or no source address, or (except for the dns
  * probe, whose attempts are the lookups themselves) the target's name did not resolve.
  */
-function neverLeft(kind: string, code: MeasurementErrorCode | undefined): boolean {
-  return code === 'NETWORK_UNREACHABLE' || (code === 'DNS_FAILED' && kind !== 'dns');
+function neverLeft(type: AttemptSamples, code: MeasurementErrorCode | undefined): boolean {
+  return code === 'NETWORK_UNREACHABLE' || (code === 'DNS_FAILED' && type !== 'dns');
 }
 
-/** The samples of a test that made no attempt, by the kind of samples the probe produces. */
-function noAttempts(kind: string): Samples | null {
-  switch (kind) {
-    case 'icmp':
-    case 'tcp':
-    case 'stamp':
+/** The samples of a test that made no attempt. */
+function noAttempts(type: AttemptSamples | null): Samples | null {
+  switch (type) {
+    case 'packets':
       return { type: 'packets', intervalMs: 0, packets: [] };
     case 'dns':
       return { type: 'dns', intervalMs: 0, queries: [] };
     case 'http':
       return { type: 'http', intervalMs: 0, attempts: [] };
-    default:
+    case null:
       return null;
   }
 }
@@ -67,20 +68,20 @@ function attemptsOf(s: Samples): Pick<PacketSample, 'rttMs' | 'errorCode' | 'err
   }
 }
 
-/** Apply the counting rule above to a probe's outcome. Pure. */
-export function settleOutcome(kind: string, outcome: ProbeOutcome): ProbeOutcome {
+/** Apply the counting rule above to the outcome of a probe whose samples are `attempts` (null: not counted in attempts). Pure. */
+export function settleOutcome(attempts: AttemptSamples | null, outcome: ProbeOutcome): ProbeOutcome {
   const code = outcome.error?.code;
   if (!outcome.samples) {
-    const empty = noAttempts(kind);
+    const empty = noAttempts(attempts);
     if (empty && code && BEFORE_FIRST_ATTEMPT.has(code)) return { ...outcome, samples: empty };
     return outcome;
   }
-  const attempts = attemptsOf(outcome.samples);
-  const empty = noAttempts(kind);
-  if (!attempts || !empty || attempts.length === 0) return outcome;
+  const made = attemptsOf(outcome.samples);
+  const empty = noAttempts(attempts);
+  if (!made || !empty || attempts === null || made.length === 0) return outcome;
   // Every attempt was refused by this host: none left it, the test could not start.
-  const first = attempts[0];
-  if (first?.errorCode && neverLeft(kind, first.errorCode) && attempts.every((a) => a.rttMs == null && a.errorCode === first.errorCode)) {
+  const first = made[0];
+  if (first?.errorCode && neverLeft(attempts, first.errorCode) && made.every((a) => a.rttMs == null && a.errorCode === first.errorCode)) {
     return { ...outcome, samples: { ...empty, intervalMs: outcome.samples.intervalMs } as Samples, error: { code: first.errorCode, message: first.errorMessage ?? first.errorCode } };
   }
   return outcome;

@@ -32,7 +32,7 @@ export interface HttpSpec extends BaseSpec {
  */
 export const http: ProbeDef<HttpSpec> = {
   kind: 'http',
-  summary: 'HTTP request phases (DNS, connect, TLS, TTFB, total), cold and warm',
+  attempts: 'http',
   configKeys: ['url', 'port', 'expect_status', 'ca_file', 'insecure', 'token', 'max_redirects'],
   defaults: { count: 5, intervalMs: 1000, timeoutMs: 10_000 },
   parse(raw, base, r, path) {

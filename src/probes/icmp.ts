@@ -30,7 +30,7 @@ export type PingRunner = (o: PingOptions) => Promise<PingRun>;
 export function makeIcmpProbe(runner: PingRunner = runPing): ProbeDef<IcmpSpec> {
   return {
     kind: 'icmp',
-    summary: 'ICMP echo (system ping): round-trip time, loss and jitter to a host',
+    attempts: 'packets',
     configKeys: ['size', 'family'],
     parse(raw, base, r, path) {
       return {

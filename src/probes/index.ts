@@ -1,10 +1,11 @@
 /**
- * The probe registry, keyed by kind. Config validation, the runner, the ad hoc commands
- * and the docs all read it, so they can't drift. Probe modules import heavy libraries
- * (undici, ping) inside run(), so loading the registry stays cheap.
+ * The probe registry, keyed by kind: the implementations that config validation and the runner read. Each kind's
+ * summary and ad hoc command are in kinds.ts (cheap, for --help); `satisfies` makes this hold exactly those kinds.
+ * Probe modules import heavy libraries (undici, ping) inside run(), so loading the registry stays cheap.
  */
 import { settleOutcome } from './failures.js';
 import type { ProbeDef } from './probe.js';
+import type { ProbeKind } from './kinds.js';
 import type { BaseSpec } from '../core/samples.js';
 import { icmp } from './icmp.js';
 import { tcp } from './tcp.js';
@@ -25,14 +26,13 @@ export const probes = {
   stamp,
   trace,
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry has its own spec type
-} satisfies Record<string, ProbeDef<any>>;
+} satisfies Record<ProbeKind, ProbeDef<any>>;
 
-export type ProbeKind = keyof typeof probes;
-export const PROBE_KINDS = Object.keys(probes) as ProbeKind[];
+export { PROBE_KINDS, type ProbeKind } from './kinds.js';
 
 /** The probe of a kind, its outcomes counted by the one failure rule (failures.ts) whatever the probe. */
 export function probeFor(kind: string): ProbeDef<BaseSpec> | undefined {
   if (!Object.hasOwn(probes, kind)) return undefined;
   const def = probes[kind as ProbeKind] as unknown as ProbeDef<BaseSpec>;
-  return { ...def, run: async (e, s, ctx) => settleOutcome(kind, await def.run(e, s, ctx)) };
+  return { ...def, run: async (e, s, ctx) => settleOutcome(def.attempts ?? null, await def.run(e, s, ctx)) };
 }

@@ -1,15 +1,19 @@
 import type { ConfigReader, Obj } from '../core/config-reader.js';
 import type { BaseSpec, Endpoint, ProbeContext, ProbeOutcome } from '../core/samples.js';
+import type { AttemptSamples } from './failures.js';
 import type { ResultRecord } from '../core/schema.js';
 
 /**
- * What every probe kind provides. The registry (probes/index.ts) maps kind → ProbeDef, so
- * config validation, the runner, the ad hoc commands and the docs can't drift apart.
+ * What every probe kind's implementation provides. The registry (probes/index.ts) maps kind → ProbeDef, so config
+ * validation and the runner can't drift apart; its summary and ad hoc command are in probes/kinds.ts (cheap, for --help).
  */
 export interface ProbeDef<S extends BaseSpec = BaseSpec> {
   readonly kind: string;
-  /** One line for --help and docs. */
-  readonly summary: string;
+  /**
+   * What the attempts of its samples are, for the failure rule (failures.ts): a test that could make none gets empty
+   * samples of this type (sent = 0). Unset for probes that count otherwise (transfers count bytes; trace, hops).
+   */
+  readonly attempts?: AttemptSamples;
   /** Config keys this kind accepts beyond kind, count, interval_ms and timeout_ms (not the record columns of ProbeOutcome.fields). */
   readonly configKeys: readonly string[];
   /** Defaults that differ from the config's `defaults` block for this kind (e.g. a longer STAMP timeout). */

@@ -43,7 +43,7 @@ export const STAMP_DEFAULT_PORT = SERVE_DEFAULTS.stampPort;
  */
 export const stamp: ProbeDef<StampSpec> = {
   kind: 'stamp',
-  summary: 'STAMP/TWAMP-Light (RFC 8762) round trip, one-way jitter and up/down loss to host:port',
+  attempts: 'packets',
   configKeys: ['port', 'size', 'stateful', 'family'],
   // ITU-T Y.1540's 3 s loss threshold: a packet later than this is lost (and counted late).
   defaults: { timeoutMs: 3000 },

@@ -25,7 +25,7 @@ export interface TcpSpec extends BaseSpec {
  */
 export const tcp: ProbeDef<TcpSpec> = {
   kind: 'tcp',
-  summary: 'TCP handshake time to host:port',
+  attempts: 'packets',
   configKeys: ['port', 'family'],
   parse(raw, base, r, path) {
     return {

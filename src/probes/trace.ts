@@ -37,7 +37,6 @@ export type TraceRunner = typeof runTrace;
 export function makeTraceProbe(runner: TraceRunner = runTrace): ProbeDef<TraceSpec> {
   return {
     kind: 'trace',
-    summary: 'per-hop path trace (mtr, traceroute or tracert): loss and RTT at every hop, where loss and delay begin',
     configKeys: ['protocol', 'port', 'family', 'max_hops', 'tool', 'size'],
     defaults: { count: 10, intervalMs: 1000 },
     parse(raw, base, r, path) {

@@ -70,10 +70,9 @@ export function parseTransfer(kind: 'download' | 'upload', raw: Obj, base: BaseS
   };
 }
 
-export function makeTransferProbe(kind: 'download' | 'upload', summary: string): ProbeDef<TransferSpec> {
+export function makeTransferProbe(kind: 'download' | 'upload'): ProbeDef<TransferSpec> {
   return {
     kind,
-    summary,
     configKeys: transferConfigKeys(),
     defaults: { count: 1, timeoutMs: 5_000 },
     parse: (raw, base, r, path) => parseTransfer(kind, raw, base, r, path),

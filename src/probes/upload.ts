@@ -1,4 +1,4 @@
 import { makeTransferProbe } from './transfer.js';
 
 /** Upload throughput: POST generated incompressible bytes to `url` on parallel streams. */
-export const upload = makeTransferProbe('upload', 'upload throughput over parallel HTTP streams, with latency under load');
+export const upload = makeTransferProbe('upload');
