@@ -124,13 +124,24 @@ export function pingCommand(o: PingOptions, platform: NodeJS.Platform = o.platfo
 }
 
 /**
- * An upper bound of how long ping runs when nothing goes wrong. Linux/macOS: the last request
- * leaves (count − 1) intervals after the first, then ping waits at most its -W for replies, plus
- * a second to start. Windows: each request waits up to the timeout, then about a second.
+ * iputils ping, with its next send due within a clock tick (10 ms) and a reply outstanding, sleeps
+ * 10 ms (its MININTERVAL) waiting for the reply instead: at intervals up to 10 ms each lost packet
+ * stretches the schedule by up to 10 ms (measured through 100 % loss: 10.6 ms a packet at -i 0.001,
+ * 16 ms at -i 0.01). 11 ms: that, plus the wake-up.
+ */
+const IPUTILS_LOSS_WAIT_MS = 11;
+const IPUTILS_TICK_MS = 10;
+
+/**
+ * An upper bound of how long ping runs (loss included). Linux/macOS: the last request leaves
+ * (count − 1) intervals after the first (each stretched by iputils' wait for a lost reply at
+ * intervals up to 10 ms), then ping waits at most its -W for replies, plus a second to start.
+ * Windows: each request waits up to the timeout, then about a second.
  */
 export function pingDurationMs(o: Pick<PingOptions, 'count' | 'intervalMs' | 'timeoutMs'>, platform: NodeJS.Platform = osPlatform()): number {
   if (platform === 'win32') return o.count * (o.timeoutMs + 1000) + 1000;
-  return (o.count - 1) * o.intervalMs + Math.max(1, Math.ceil(o.timeoutMs / 1000)) * 1000 + 1000;
+  const perPacketMs = o.intervalMs <= IPUTILS_TICK_MS ? o.intervalMs + IPUTILS_LOSS_WAIT_MS : o.intervalMs;
+  return (o.count - 1) * perPacketMs + Math.max(1, Math.ceil(o.timeoutMs / 1000)) * 1000 + 1000;
 }
 
 // ---- running ------------------------------------------------------------------------------------

@@ -4,6 +4,11 @@
  * each packet. That log is the ground truth accuracy tests compare with (this kernel has no netem, and
  * ../shared/lab/delaylab is not in every checkout). Queue 0 holds what reaches the server (up), queue 1
  * what it sends (down).
+ *
+ * Loss (optional): an nftables `netdev` table on the server's veth drops `numgen random mod 100 < N` of
+ * what comes in (ingress: up) and of what goes out (egress: down, after the delayer), each through a named
+ * counter: the exact drop count is the truth loss tests compare with. Dropping at the device, not in the
+ * INPUT/OUTPUT hooks, is a wire loss: a sender is never told (an OUTPUT drop fails its sendmsg with EPERM).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -16,12 +21,45 @@ export interface Applied {
   len: number;
   /** Delay held, ms (release − arrival in the delayer). */
   appliedMs: number;
+  /** Arrival in and release from the delayer, ms on its monotonic clock (CLOCK_MONOTONIC). */
+  inMs: number;
+  outMs: number;
+  /** UDP only: ports, and payload words 0 and 6 (a STAMP sender packet's sequence number; the reflector's copy of it). */
+  sport?: number;
+  dport?: number;
+  w0?: number;
+  w6?: number;
+}
+
+/**
+ * Loss to apply: percent of packets dropped each way. `up`/`down`: nft match expressions narrowing what is
+ * counted as seen and may be dropped; `upDropMatch`/`downDropMatch`: narrowing further what may be dropped.
+ */
+export interface LossSpec {
+  upPercent: number;
+  downPercent: number;
+  up?: string;
+  down?: string;
+  upDropMatch?: string;
+  downDropMatch?: string;
+}
+
+/** nft counters (packets) since the lab was built: seen at the veth and dropped there, each way. */
+export interface LossCounters {
+  upSeen: number;
+  upDropped: number;
+  downSeen: number;
+  downDropped: number;
 }
 
 export interface DelayLab {
   pair: NetnsPair;
   /** Everything logged so far per direction; slice between two calls to get one test's packets. */
   log(): { up: Applied[]; down: Applied[] };
+  /** Replace the loss rules (the counters go on counting); `{ upPercent: 0, downPercent: 0 }` drops nothing. */
+  setLoss(loss: LossSpec): void;
+  /** The nft counters now; diff two snapshots to get one test's drops. */
+  lossCounters(): LossCounters;
   close(): Promise<void>;
 }
 
@@ -31,46 +69,97 @@ export function delayLabUnavailable(): string | null {
   for (const [cmd, args] of [
     ['ip', ['-V']],
     ['iptables', ['--version']],
+    ['nft', ['--version']],
     ['python3', ['--version']],
   ] as const) {
     try {
       execFileSync(cmd, [...args], { stdio: 'ignore' });
     } catch {
-      return `${cmd} is not installed (apt-get install iptables python3)`;
+      return `${cmd} is not installed (apt-get install iptables nftables python3)`;
     }
   }
   return null;
 }
 
-export function startDelayer(ns: string, queue: number, delayMs: number, jitterMs: number, seed: number, into: Applied[]): Promise<ChildProcess> {
-  const child = spawn('ip', ['netns', 'exec', ns, 'python3', join(import.meta.dirname, 'nfq-delay.py'), String(queue), String(delayMs), String(jitterMs), String(seed)], {
+export function startDelayer(ns: string, queue: number, delayMs: number, jitterMs: number, seed: number, into: Applied[], reorder = false): Promise<ChildProcess> {
+  const args = [String(queue), String(delayMs), String(jitterMs), String(seed), ...(reorder ? ['reorder'] : [])];
+  const child = spawn('ip', ['netns', 'exec', ns, 'python3', join(import.meta.dirname, 'nfq-delay.py'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (l) => {
-      const j = JSON.parse(l) as { ready?: boolean; error?: string; proto?: number; len?: number; applied?: number };
+      const j = JSON.parse(l) as { ready?: boolean; error?: string; proto?: number; len?: number; applied?: number; in?: number; out?: number; sport?: number; dport?: number; w0?: number; w6?: number };
       if (j.ready) return resolve(child);
       if (j.error) return reject(new Error(j.error));
-      into.push({ proto: j.proto!, len: j.len!, appliedMs: j.applied! });
+      const a: Applied = { proto: j.proto!, len: j.len!, appliedMs: j.applied!, inMs: j.in!, outMs: j.out! };
+      if (j.sport !== undefined) Object.assign(a, { sport: j.sport, dport: j.dport, w0: j.w0, w6: j.w6 });
+      into.push(a);
     });
     child.once('exit', (code) => reject(new Error(`nfq-delay.py exited (${code})`)));
   });
 }
 
+export interface DelayLabOptions {
+  /** One-way delay, ms, each way. */
+  delayMs: number;
+  /** Plus uniform [0, jitterMs) per packet. */
+  jitterMs?: number;
+  seed?: number;
+  /** Hold each packet independently (jitter larger than the spacing then reorders); default: FIFO, never reorders. */
+  reorder?: boolean;
+  /** false: no delayer at all (no NFQUEUE, nothing logged), e.g. for a loss test that needs only the nft counters. */
+  delayer?: boolean;
+  /** nft loss rules from the start (see setLoss); the counters exist whether or not this is given. */
+  loss?: LossSpec;
+}
+
+const LOSS_TABLE = 'qplab';
+
+/** The nft script for the loss table on `dev`: named counters, then the rules (seen, maybe dropped) per direction. */
+export function lossRuleset(dev: string, loss: LossSpec): string {
+  const rule = (dir: 'up' | 'down', percent: number, match: string | undefined, dropMatch: string | undefined) => {
+    // A percent of 0 drops nothing (no rule); 100 drops all (mod 100 < 100 always holds).
+    const drop = percent > 0 ? ` ${dropMatch ?? ''} numgen random mod 100 < ${Math.round(percent)} counter name "${dir}_drop" drop` : '';
+    return `meta protocol ip ${match ?? ''} counter name "${dir}_seen"${drop}`;
+  };
+  return [
+    `flush chain netdev ${LOSS_TABLE} up`,
+    `flush chain netdev ${LOSS_TABLE} down`,
+    `add rule netdev ${LOSS_TABLE} up ${rule('up', loss.upPercent, loss.up, loss.upDropMatch)}`,
+    `add rule netdev ${LOSS_TABLE} down ${rule('down', loss.downPercent, loss.down, loss.downDropMatch)}`,
+    '',
+  ].join('\n');
+}
+
 /** One-way delay `delayMs` + uniform [0, jitterMs) each way, on the server's end of pair `idx`. */
-export async function createDelayLab(idx: number, o: { delayMs: number; jitterMs?: number; seed?: number }): Promise<DelayLab> {
+export async function createDelayLab(idx: number, o: DelayLabOptions): Promise<DelayLab> {
   const pair = createNetnsPair(idx);
   const dev = `qp${idx}s`;
   const up: Applied[] = [];
   const down: Applied[] = [];
   const delayers: ChildProcess[] = [];
+  const nft = (script: string) => execFileSync('ip', ['netns', 'exec', pair.server, 'nft', '-f', '-'], { input: script, stdio: ['pipe', 'ignore', 'pipe'] });
+  const setLoss = (loss: LossSpec) => nft(lossRuleset(dev, loss));
   try {
-    // --queue-bypass: if the delayer is gone, packets pass instead of being dropped.
-    execFileSync('ip', ['netns', 'exec', pair.server, 'iptables', '-A', 'INPUT', '-i', dev, '-j', 'NFQUEUE', '--queue-num', '0', '--queue-bypass']);
-    execFileSync('ip', ['netns', 'exec', pair.server, 'iptables', '-A', 'OUTPUT', '-o', dev, '-j', 'NFQUEUE', '--queue-num', '1', '--queue-bypass']);
-    delayers.push(await startDelayer(pair.server, 0, o.delayMs, o.jitterMs ?? 0, o.seed ?? 1, up));
-    delayers.push(await startDelayer(pair.server, 1, o.delayMs, o.jitterMs ?? 0, (o.seed ?? 1) + 1, down));
+    nft(
+      [
+        `table netdev ${LOSS_TABLE} {`,
+        ...['up_seen', 'up_drop', 'down_seen', 'down_drop'].map((c) => `  counter ${c} {}`),
+        `  chain up { type filter hook ingress device "${dev}" priority 0; }`,
+        `  chain down { type filter hook egress device "${dev}" priority 0; }`,
+        '}',
+        '',
+      ].join('\n'),
+    );
+    setLoss(o.loss ?? { upPercent: 0, downPercent: 0 });
+    if (o.delayer !== false) {
+      // --queue-bypass: if the delayer is gone, packets pass instead of being dropped.
+      execFileSync('ip', ['netns', 'exec', pair.server, 'iptables', '-A', 'INPUT', '-i', dev, '-j', 'NFQUEUE', '--queue-num', '0', '--queue-bypass']);
+      execFileSync('ip', ['netns', 'exec', pair.server, 'iptables', '-A', 'OUTPUT', '-o', dev, '-j', 'NFQUEUE', '--queue-num', '1', '--queue-bypass']);
+      delayers.push(await startDelayer(pair.server, 0, o.delayMs, o.jitterMs ?? 0, o.seed ?? 1, up, o.reorder));
+      delayers.push(await startDelayer(pair.server, 1, o.delayMs, o.jitterMs ?? 0, (o.seed ?? 1) + 1, down, o.reorder));
+    }
   } catch (err) {
     for (const d of delayers) d.kill('SIGKILL');
     pair.teardown();
@@ -79,6 +168,16 @@ export async function createDelayLab(idx: number, o: { delayMs: number; jitterMs
   return {
     pair,
     log: () => ({ up: [...up], down: [...down] }),
+    setLoss,
+    lossCounters() {
+      const out = execFileSync('ip', ['netns', 'exec', pair.server, 'nft', '-j', 'list', 'counters', 'table', 'netdev', LOSS_TABLE], { encoding: 'utf8' });
+      const packets = new Map<string, number>();
+      for (const o of (JSON.parse(out) as { nftables: { counter?: { name: string; packets: number } }[] }).nftables) {
+        if (o.counter) packets.set(o.counter.name, o.counter.packets);
+      }
+      const get = (name: string) => packets.get(name) ?? 0;
+      return { upSeen: get('up_seen'), upDropped: get('up_drop'), downSeen: get('down_seen'), downDropped: get('down_drop') };
+    },
     close: async () => {
       await Promise.all(
         delayers.map(

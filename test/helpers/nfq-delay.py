@@ -3,13 +3,18 @@
 Test-only delay emulator (root): holds every packet that iptables sends to NFQUEUE `--queue-num N` for a
 delay (constant + uniform jitter, seeded) and then accepts it, and logs what it did, one JSON line per
 packet: {"q": queue, "id": packet id, "proto": IP protocol, "len": bytes, "in": arrival (ms, monotonic),
-"out": release (ms), "applied": out - in}. The log, not the nominal setting, is the ground truth.
+"out": release (ms), "applied": out - in}, and for UDP "sport", "dport" and the first and seventh 32-bit
+words of its payload, "w0" and "w6" (a STAMP sender packet's sequence number is w0, a reflector packet's
+copy of the sender's number is w6), so each packet of a probe can be joined to its delay. The log, not the
+nominal setting, is the ground truth.
 
 This kernel has no netem and nftables here has no `queue` statement, so the NFQUEUE target of iptables is
 used, spoken to over a raw netlink socket (no libnetfilter_queue binding needed: Debian has none for Python).
-Packets leave in arrival order (a FIFO: jitter alone never reorders, as in a real queue).
+Packets leave in arrival order (a FIFO: jitter alone never reorders, as in a real queue), unless REORDER is
+"reorder": then each packet is held for its own delay, independently, and a packet held less than the one
+before it overtakes it (jitter larger than the spacing reorders, as on parallel paths).
 
-  nfq-delay.py QUEUE DELAY_MS [JITTER_MS] [SEED]     # runs until SIGTERM; log on stdout
+  nfq-delay.py QUEUE DELAY_MS [JITTER_MS] [SEED] [REORDER]     # runs until SIGTERM; log on stdout
 """
 import heapq
 import json
@@ -70,17 +75,33 @@ def attrs_of(buf, off, end):
     return out
 
 
+def udp_fields(payload, proto):
+    """Ports and payload words 0 and 6 of a UDP packet (what joins it to a STAMP sequence number), else {}."""
+    if proto != 17 or len(payload) < 20:
+        return {}
+    ihl = (payload[0] & 0x0F) * 4
+    out = {}
+    if len(payload) >= ihl + 4:
+        out['sport'], out['dport'] = struct.unpack_from('!HH', payload, ihl)
+    for name, word in (('w0', 0), ('w6', 6)):
+        at = ihl + 8 + 4 * word
+        if len(payload) >= at + 4:
+            out[name] = struct.unpack_from('!I', payload, at)[0]
+    return out
+
+
 def main():
     queue = int(sys.argv[1])
     delay_ms = float(sys.argv[2])
     jitter_ms = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
     rnd = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 1)
+    fifo = not (len(sys.argv) > 5 and sys.argv[5] == 'reorder')
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     sock.bind((0, 0))
     configure(sock, queue, 1, [attr(NFQA_CFG_CMD, struct.pack('!BxH', NFQNL_CFG_CMD_BIND, 0))])
     configure(sock, queue, 2, [attr(NFQA_CFG_PARAMS, struct.pack('!IB', 128, NFQNL_COPY_PACKET))])
-    held = []  # heap of (release_ns, order, id, arrival_ns, proto, length)
+    held = []  # heap of (release_ns, order, id, arrival_ns, proto, length, udp fields)
     order = 0
     fifo_tail = 0
     out = sys.stdout
@@ -90,10 +111,12 @@ def main():
     while not stop:
         now = time.monotonic_ns()
         while held and held[0][0] <= now:
-            _, _, pid, arrival, proto, length = heapq.heappop(held)
+            _, _, pid, arrival, proto, length, udp = heapq.heappop(held)
             sock.send(message(NFQNL_MSG_VERDICT, queue, [attr(NFQA_VERDICT_HDR, struct.pack('!II', NF_ACCEPT, pid))]))
             released = time.monotonic_ns()
-            out.write(json.dumps({'q': queue, 'id': pid, 'proto': proto, 'len': length, 'in': arrival / 1e6, 'out': released / 1e6, 'applied': (released - arrival) / 1e6}) + '\n')
+            line = {'q': queue, 'id': pid, 'proto': proto, 'len': length, 'in': arrival / 1e6, 'out': released / 1e6, 'applied': (released - arrival) / 1e6}
+            line.update(udp)
+            out.write(json.dumps(line) + '\n')
             now = released
         out.flush()
         # Sleep until the next release, but never past a packet's arrival; spin the last 0.2 ms.
@@ -126,10 +149,11 @@ def main():
                     proto = payload[9] if len(payload) > 9 else -1
                     total = struct.unpack('!H', payload[2:4])[0] if len(payload) > 3 else len(payload)
                     due = arrival + int((delay_ms + rnd.random() * jitter_ms) * 1e6)
-                    due = max(due, fifo_tail)
-                    fifo_tail = due
+                    if fifo:
+                        due = max(due, fifo_tail)
+                        fifo_tail = due
                     order += 1
-                    heapq.heappush(held, (due, order, pid, arrival, proto, total))
+                    heapq.heappush(held, (due, order, pid, arrival, proto, total, udp_fields(payload, proto)))
                 off += (length + 3) & ~3
     # Let what is held through, so the peers are not left with lost packets.
     for _, _, pid, *_ in held:
