@@ -121,3 +121,76 @@ describe('tcp at 1 ms', () => {
     expect(rec!.received as number).toBeGreaterThan(100);
   }, 20_000);
 });
+
+/**
+ * --deadline and SIGINT/SIGTERM for the other packet kinds at -i 1 with a count that would run for
+ * minutes: each ends within a second of it, with its samples (issue 9, item 1).
+ */
+describe.skipIf(!builtCliAvailable())('stamp and icmp at 1 ms: --deadline and signals', () => {
+  let refl: ReflectorProcess;
+  beforeAll(async () => {
+    refl = await startReflectorProcess();
+  }, 20_000);
+  afterAll(() => refl.stop());
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const common = ['-c', '100000', '-i', '1', '-q', '-f', 'ndjson', '--no-host-info', '--no-gateway-ping'];
+  const stampArgs = () => ['stamp', `127.0.0.1:${refl.port}`, '--stateful', ...common];
+  // ping below 2 ms needs root (iputils refuses a shorter interval to others).
+  const pingArgs = () => ['ping', '127.0.0.1', ...common];
+
+  async function withDeadline(args: string[]) {
+    const t0 = performance.now();
+    const r = await runCli([...args, '--deadline', '2'], { timeoutMs: 15_000 });
+    const wallMs = performance.now() - t0;
+    const [rec] = ndjson(r.stdout);
+    expect(rec).toMatchObject({ status: 'partial', error_code: 'DEADLINE' });
+    expect(rec!.received as number).toBeGreaterThan(500);
+    expect(rec!.duration_ms as number).toBeLessThan(3_000);
+    // Node start-up (up to ~1 s on a loaded machine) comes on top of the deadline.
+    expect(wallMs).toBeLessThan(5_000);
+    return rec!;
+  }
+
+  async function withSignal(args: string[], signal: NodeJS.Signals) {
+    let killedAt = 0;
+    const r = await runCli(args, {
+      timeoutMs: 15_000,
+      onSpawn: (kill) =>
+        setTimeout(() => {
+          killedAt = performance.now();
+          kill(signal);
+        }, 2_000),
+    });
+    const stopMs = performance.now() - killedAt;
+    expect(r.code).toBe(130);
+    expect(stopMs).toBeLessThan(1_000);
+    const [rec] = ndjson(r.stdout);
+    expect(rec).toMatchObject({ status: 'partial', error_code: 'ABORTED' });
+    expect(rec!.received as number).toBeGreaterThan(100);
+    return rec!;
+  }
+
+  it('stamp: --deadline 2 ends it with its samples, none of them counted lost', async () => {
+    const rec = await withDeadline(stampArgs());
+    // Packets still in flight at the deadline are neither received nor lost.
+    expect(rec.received).toBe(rec.sent);
+  }, 20_000);
+
+  it('stamp: SIGTERM ends it within a second, keeping the samples', async () => {
+    await withSignal(stampArgs(), 'SIGTERM');
+  }, 20_000);
+
+  it('stamp: SIGINT ends it within a second, keeping the samples', async () => {
+    await withSignal(stampArgs(), 'SIGINT');
+  }, 20_000);
+
+  it.skipIf(!isRoot)('icmp (system ping, root for -i 1): --deadline 2 ends it with its samples', async () => {
+    const rec = await withDeadline(pingArgs());
+    expect(rec.loss_percent as number).toBeLessThan(1);
+  }, 20_000);
+
+  it.skipIf(!isRoot)('icmp (system ping, root for -i 1): SIGINT and SIGTERM end it within a second, keeping the samples', async () => {
+    await withSignal(pingArgs(), 'SIGINT');
+    await withSignal(pingArgs(), 'SIGTERM');
+  }, 30_000);
+});
