@@ -16,6 +16,7 @@ before it overtakes it (jitter larger than the spacing reorders, as on parallel 
 
   nfq-delay.py QUEUE DELAY_MS [JITTER_MS] [SEED] [REORDER]     # runs until SIGTERM; log on stdout
 """
+import fcntl
 import heapq
 import json
 import os
@@ -105,6 +106,12 @@ def main():
     order = 0
     fifo_tail = 0
     out = sys.stdout
+    # A reader that is busy for a while (a test blocked in a synchronous call) must not stall the delayer on a
+    # full pipe: that held every packet until the reader came back (seen: 3.5 s). 1 MiB is ~5,000 log lines.
+    try:
+        fcntl.fcntl(out.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ
+    except OSError:
+        pass
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     print(json.dumps({'ready': True, 'queue': queue}), flush=True)
