@@ -247,18 +247,27 @@ describe.skipIf(why !== null)('loss against the nft counters of the delay lab', 
     await Promise.all(stations.map((s) => closeStation(s)));
   });
 
-  /** Cases over `n` labs side by side (each lab runs its share one after another), checked as they end. */
+  /**
+   * Cases over `n` labs side by side (each lab runs its share one after another), checked as they end. Every
+   * case runs even when one fails (a lab is never left running into the next test); the first failure is thrown.
+   */
   async function runAll(cases: Case[], n: number): Promise<void> {
     const queue = [...cases];
+    const failures: unknown[] = [];
     await Promise.all(
       stations.slice(0, n).map(async (s) => {
         for (let c = queue.shift(); c; c = queue.shift()) {
-          const r = await runCase(s, c);
-          results.push(r);
-          check(r);
+          try {
+            const r = await runCase(s, c);
+            results.push(r);
+            check(r);
+          } catch (err) {
+            failures.push(err);
+          }
         }
       }),
     );
+    if (failures.length > 0) throw failures[0];
   }
 
   if (!FULL) {
