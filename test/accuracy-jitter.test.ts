@@ -184,7 +184,7 @@ describe.skipIf(why !== null)('jitter against the delayer log: 10 ms + [0, 10) m
   };
 
   for (const [name, count, intervalMs, runs] of [
-    ['in order (interval 20 ms > jitter range)', 250, 20, 2],
+    ['in order (interval 20 ms > jitter range)', 150, 20, 2],
     ['with reordering (interval 2 ms < jitter range)', 1000, 2, 3],
   ] as const) {
     it(`${name}: every variation metric within ${BAR_MS} ms of the log (pdv_ms ${PDV_BAR_MS} ms), reordering exact`, async (ctx) => {

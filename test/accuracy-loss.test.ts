@@ -172,8 +172,8 @@ function check(r: Result): void {
       down: round3((100 * d.downDropped) / (c.count - d.upDropped)),
     });
   }
-  // Sanity of the lab: some drops at 10 % or more (2,000 packets: the chance of none is nil).
-  if (c.count >= 300) {
+  // Sanity of the lab: some drops at 10 % or more (200 packets or more: the chance of none is below 1e-9).
+  if (c.count >= 200) {
     if (c.upPercent > 0) expect(d.upDropped, label).toBeGreaterThan(0);
     if (c.downPercent > 0) expect(d.downDropped, label).toBeGreaterThan(0);
   }
@@ -201,16 +201,16 @@ function row(r: Result): string {
 
 const HEADER = '| kind | interval ms | count | loss up/down % | nft up drops | nft down drops | sent | received | loss_percent | loss_up_percent | loss_down_percent | status | duration_ms |';
 
-/** The default suite's subset: every kind, 1 to 100 ms, up to 30 % both ways; about 30 s. */
+/** The default suite's subset: every kind, 1 to 100 ms, up to 30 % each way and both ways; about 30 s. */
 const SUBSET: Case[] = [
   { kind: 'stamp', count: 2000, intervalMs: 1, upPercent: 10, downPercent: 10 },
   { kind: 'stamp', count: 2000, intervalMs: 1, upPercent: 30, downPercent: 30 },
-  { kind: 'stamp', count: 2000, intervalMs: 3, upPercent: 30, downPercent: 0 },
+  { kind: 'stamp', count: 1000, intervalMs: 3, upPercent: 30, downPercent: 0 },
   { kind: 'stamp', count: 300, intervalMs: 10, upPercent: 0, downPercent: 30 },
-  { kind: 'stamp', count: 50, intervalMs: 100, upPercent: 30, downPercent: 30 },
-  { kind: 'icmp', count: 2000, intervalMs: 1, upPercent: 10, downPercent: 10 },
+  { kind: 'stamp', count: 30, intervalMs: 100, upPercent: 30, downPercent: 30 },
+  { kind: 'icmp', count: 1000, intervalMs: 1, upPercent: 10, downPercent: 10 },
   { kind: 'tcp', count: 1000, intervalMs: 1, upPercent: 30, downPercent: 30 },
-  { kind: 'tcp', count: 300, intervalMs: 10, upPercent: 10, downPercent: 0 },
+  { kind: 'tcp', count: 200, intervalMs: 10, upPercent: 10, downPercent: 0 },
 ];
 
 /** The full matrix: 0/10/30 % one way (up, and for stamp also down) and both ways. */
