@@ -12,8 +12,9 @@ describe('pingDurationMs', () => {
     // interval + -W + 1 s, was 2.3 s and 2.0 s: a -c 2000 -i 1 test at 30 % loss each way was cut at 801 sent.
     expect(pingDurationMs({ count: 300, intervalMs: 1, timeoutMs: 1000 }, 'linux')).toBeGreaterThanOrEqual(4_200);
     expect(pingDurationMs({ count: 100, intervalMs: 10, timeoutMs: 1000 }, 'linux')).toBeGreaterThanOrEqual(2_600);
-    // Above a tick, iputils keeps its schedule: the bound stays the schedule's length.
-    expect(pingDurationMs({ count: 100, intervalMs: 200, timeoutMs: 1000 }, 'linux')).toBe(99 * 200 + 2_000);
+    // Above a tick it drifts on a busy host (it never catches up a late send): 2,000 packets at -i 0.1 and
+    // load 8 on 2 CPUs had sent 1,922 when the old bound, 201.9 s, cut the test (partial, not ok).
+    expect(pingDurationMs({ count: 2000, intervalMs: 100, timeoutMs: 500 }, 'linux')).toBeGreaterThanOrEqual(2000 * 105.6 + 1_000);
     expect(pingDurationMs({ count: 4, intervalMs: 1000, timeoutMs: 2500 }, 'win32')).toBe(4 * 3500 + 1000);
   });
 });

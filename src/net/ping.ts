@@ -131,16 +131,22 @@ export function pingCommand(o: PingOptions, platform: NodeJS.Platform = o.platfo
  */
 const IPUTILS_LOSS_WAIT_MS = 11;
 const IPUTILS_TICK_MS = 10;
+/**
+ * Longer intervals drift too: iputils never catches up a late send, so on a busy host each late wake-up adds up
+ * (measured: 2,000 packets at -i 0.1 sent at 105.6 ms each with the load average at 8 on 2 CPUs).
+ */
+const IPUTILS_DRIFT = 1.25;
 
 /**
- * An upper bound of how long ping runs (loss included). Linux/macOS: the last request leaves
- * (count − 1) intervals after the first (each stretched by iputils' wait for a lost reply at
- * intervals up to 10 ms), then ping waits at most its -W for replies, plus a second to start.
+ * An upper bound of how long ping runs (loss and a busy host included). Linux/macOS: the last
+ * request leaves (count − 1) intervals after the first (each stretched by iputils' wait for a lost
+ * reply at intervals up to 10 ms, or by its drift above), then ping waits at most its -W for
+ * replies, plus a second to start.
  * Windows: each request waits up to the timeout, then about a second.
  */
 export function pingDurationMs(o: Pick<PingOptions, 'count' | 'intervalMs' | 'timeoutMs'>, platform: NodeJS.Platform = osPlatform()): number {
   if (platform === 'win32') return o.count * (o.timeoutMs + 1000) + 1000;
-  const perPacketMs = o.intervalMs <= IPUTILS_TICK_MS ? o.intervalMs + IPUTILS_LOSS_WAIT_MS : o.intervalMs;
+  const perPacketMs = o.intervalMs <= IPUTILS_TICK_MS ? o.intervalMs + IPUTILS_LOSS_WAIT_MS : o.intervalMs * IPUTILS_DRIFT;
   return (o.count - 1) * perPacketMs + Math.max(1, Math.ceil(o.timeoutMs / 1000)) * 1000 + 1000;
 }
 
