@@ -125,7 +125,8 @@ describe.skipIf(!canMount)(`full disk, real tmpfs, built CLI${canMount ? '' : ':
       `probe: { id: disk-full }\nlocation: { code: "32.73", site: 'Dish 5" antenna, north' }\ndefaults: { count: 1, interval_ms: 10, timeout_ms: 500 }\nendpoints:\n  - name: up\n    host: 127.0.0.1\n    tests:\n${tests}\n`,
     );
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
+      // Room for a run of TESTS records after the filler is gone (an ndjson record is about 2 KiB).
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]);
       mounted = true;
     } catch {
       mounted = false; // no CAP_SYS_ADMIN in this container: the tests check it and skip

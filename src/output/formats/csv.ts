@@ -10,7 +10,7 @@ const csvOptions = { eof: true, record_delimiter: 'unix', quoted_match: /\r/, ca
 
 const header = stringify([FIELD_NAMES as string[]], csvOptions);
 
-export const csv: StreamingWriter = {
+export const serialiser: StreamingWriter = {
   header: () => header,
   record: (r) => stringify([FIELD_NAMES.map((n) => r[n])], csvOptions),
   // The exact header: a CSV with other columns would take our records in the wrong columns.

@@ -3,7 +3,7 @@ import { influxLine, influxLines } from '../../monitoring/influx.js';
 import { MEASUREMENT, isMonitored } from '../../monitoring/metrics.js';
 import type { PushBody, StreamingWriter } from '../formats.js';
 
-export const influx: StreamingWriter & PushBody = {
+export const serialiser: StreamingWriter & PushBody = {
   header: () => '',
   record: (r) => (isMonitored(r) ? influxLine(r) + '\n' : ''),
   firstLineOk: (line) => line.startsWith(MEASUREMENT + ',') || line.startsWith(MEASUREMENT + ' '),

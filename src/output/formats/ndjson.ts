@@ -1,7 +1,7 @@
 /** NDJSON: a JSON object per record per line. Pushed as the spool batch's lines, byte for byte. */
 import type { PushBody, StreamingWriter } from '../formats.js';
 
-export const ndjson: StreamingWriter & PushBody = {
+export const serialiser: StreamingWriter & PushBody = {
   header: () => '',
   record: (r) => JSON.stringify(r) + '\n',
   firstLineOk: (line) => line.startsWith('{'),

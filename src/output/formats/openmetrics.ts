@@ -6,7 +6,7 @@
 import { openMetricsText } from '../../monitoring/openmetrics.js';
 import type { DocumentWriter, PushBody } from '../formats.js';
 
-export const openmetrics: DocumentWriter & PushBody = {
+export const serialiser: DocumentWriter & PushBody = {
   document: (_run, records) => openMetricsText(records),
   body: (batch, opts) => openMetricsText(batch.records, { timestamps: opts.timestamps }),
 };

@@ -2,6 +2,6 @@
 import { vmImportLines } from '../../monitoring/vmimport.js';
 import type { PushBody } from '../formats.js';
 
-export const vmimport: PushBody = {
+export const serialiser: PushBody = {
   body: (batch, opts) => vmImportLines(batch.records, opts.nowMs),
 };
