@@ -10,6 +10,7 @@ import type { CliIo } from '../src/cli/io.js';
 import { csvOriginalText, csvSafeText } from '../src/output/csv-cell.js';
 import { formats, type RunInfo } from '../src/output/formats.js';
 import { emptyRecord, type ResultRecord } from '../src/core/schema.js';
+import { REPORT_METRICS, sampleFields } from '../src/report/metrics.js';
 import { newReadStats, readSource, type ReportRow } from '../src/report/read.js';
 
 const RUN: RunInfo = {
@@ -96,10 +97,7 @@ function expected(r: ResultRecord): Omit<ReportRow, 'startedAtMs'> {
     lat: r.lat,
     lon: r.lon,
     status: r.status as ReportRow['status'],
-    rttMedianMs: r.rtt_median_ms,
-    jitterMs: r.jitter_ms,
-    lossPercent: r.loss_percent,
-    throughputBps: r.throughput_bps,
+    values: sampleFields(REPORT_METRICS).map((f) => r[f] as number | null),
     hop: r.hop,
   };
 }

@@ -2,20 +2,16 @@
  * Aggregation of result rows per group, for `qosprobe report`: pure, streaming, memory bounded
  * by the number of groups (and the range of values), never by the number of rows.
  *
- * What is aggregated (docs/report.md):
- * - the sample for each metric is one value per record: latency = the record's rtt_median_ms,
- *   jitter = jitter_ms, loss = loss_percent, download/upload = throughput_bps of download/upload
- *   tests. So "latency p95" is the 95th percentile of per-test medians: how bad the worst tests at
- *   a place were, not of individual packets (those are not in the files).
- * - records with status error carry no latency, jitter or throughput (schema v1); they count
- *   against availability, and an error record's loss_percent (100: every packet sent was lost)
- *   is a loss sample, so a site that lost everything shows it as loss too (docs/report.md,
- *   "Honesty rules"). ok and partial records contribute whatever values they have.
+ * What is aggregated (docs/report.md): the metric table (metrics.ts) says, per metric, which
+ * record field gives its one sample per record, for which test, and whether error records count
+ * (loss does: a site that lost everything shows it as loss too, docs/report.md "Honesty rules").
+ * Every record counts for availability.
  * - quantiles are type 7 (docs/metrics.md), from stats/sketch.ts: exact for a metric's first
  *   EXACT_LIMIT values, then within SKETCH_RELATIVE_ERROR (0.5%). Means, counts, min and max stay exact.
  */
 import { parseLocationCode } from '../config/locations.js';
 import { QuantileAccumulator } from '../stats/sketch.js';
+import { REPORT_METRICS, sampleFields, tailP, type MetricId, type ReportMetric } from './metrics.js';
 import type { ReportRow } from './read.js';
 
 export const GROUP_KEYS = ['location', 'province', 'regency', 'district', 'village', 'endpoint', 'test', 'probe', 'hop'] as const;
@@ -41,28 +37,6 @@ export function regionKeyOf(code: string | null, level: RegionLevel): string {
 /** The group of a record without the key's value. */
 export const NONE = '(none)';
 
-export const METRIC_IDS = ['latency_ms', 'jitter_ms', 'loss_percent', 'download_bps', 'upload_bps'] as const;
-export type MetricId = (typeof METRIC_IDS)[number];
-
-export interface MetricDef {
-  id: MetricId;
-  label: string;
-  unit: string;
-  /** The record field that supplies the per-record sample. */
-  source: string;
-  /** The tail quantile reported: p95 for "higher is worse", p10 for throughput ("lower is worse"). */
-  tail: 'p95' | 'p10';
-  higherIsWorse: boolean;
-}
-
-export const METRICS: Record<MetricId, MetricDef> = {
-  latency_ms: { id: 'latency_ms', label: 'Latency (RTT)', unit: 'ms', source: 'rtt_median_ms', tail: 'p95', higherIsWorse: true },
-  jitter_ms: { id: 'jitter_ms', label: 'Jitter (IPDV)', unit: 'ms', source: 'jitter_ms', tail: 'p95', higherIsWorse: true },
-  loss_percent: { id: 'loss_percent', label: 'Packet loss', unit: '%', source: 'loss_percent', tail: 'p95', higherIsWorse: true },
-  download_bps: { id: 'download_bps', label: 'Download', unit: 'bit/s', source: 'throughput_bps (test download)', tail: 'p10', higherIsWorse: false },
-  upload_bps: { id: 'upload_bps', label: 'Upload', unit: 'bit/s', source: 'throughput_bps (test upload)', tail: 'p10', higherIsWorse: false },
-};
-
 /** One site (location code + site label) seen in the records of a group, for the map and --expect. */
 export interface SiteSeen {
   code: string | null;
@@ -79,7 +53,7 @@ export interface MetricStats {
   n: number;
   mean: number | null;
   median: number | null;
-  /** p95 for latency, jitter and loss; p10 for throughput (see MetricDef.tail). */
+  /** p95 for latency, jitter and loss; p10 for throughput (see ReportMetric.tail). */
   tail: number | null;
   min: number | null;
   max: number | null;
@@ -87,11 +61,11 @@ export interface MetricStats {
   exact: boolean;
 }
 
-/** One point of a time series: the mean of a metric over the records that started in [t, t + widthMs). */
+/** One point of a time series: over the records that started in [t, t + widthMs). */
 export interface SeriesPoint {
   t: number;
-  latencyMs: number | null;
-  downloadBps: number | null;
+  /** The mean of each metric with `series` in the table; null when no record gave a value. */
+  means: Partial<Record<MetricId, number | null>>;
   availabilityPercent: number;
   records: number;
 }
@@ -99,8 +73,8 @@ export interface SeriesPoint {
 export interface GroupResult {
   /** The group's value for each --by key, in --by order; "(none)" when the record has no value. */
   key: string[];
-  /** Region name for a location or province group (from the region table, else the records). */
-  name: string | null;
+  /** The first location_name among the group's records (group-name.ts decides whether it names the group). */
+  recordName: string | null;
   records: number;
   ok: number;
   partial: number;
@@ -125,6 +99,8 @@ export interface AggregateOptions {
   series?: boolean;
   /** Collect the sites of each group (map, geojson, --expect): memory grows with sites, never rows. */
   sites?: boolean;
+  /** The metric table (default REPORT_METRICS). */
+  metrics?: readonly ReportMetric[];
 }
 
 export interface AggregateResult {
@@ -136,8 +112,8 @@ export interface AggregateResult {
   filteredOut: number;
   firstStartedAt: string | null;
   lastStartedAt: string | null;
-  /** Distributions over all kept rows, for CDF charts. */
-  overall: { latency: QuantileAccumulator; download: QuantileAccumulator; upload: QuantileAccumulator };
+  /** Distributions over all kept rows of each metric with `cdf` in the table, for CDF charts. */
+  overall: Partial<Record<MetricId, QuantileAccumulator>>;
 }
 
 const SERIES_MAX_POINTS = 240;
@@ -145,12 +121,24 @@ const SERIES_START_WIDTH_MS = 60_000;
 
 interface SeriesAcc {
   t: number;
-  latSum: number;
-  latN: number;
-  dlSum: number;
-  dlN: number;
+  /** Per series metric (in table order): sum and count of its values. */
+  sum: number[];
+  n: number[];
   ok: number;
   records: number;
+}
+
+/** One metric of the table, ready for the per-row loop. */
+interface MetricPlan {
+  id: MetricId;
+  /** Index of the metric's field in ReportRow.values. */
+  at: number;
+  test: string | undefined;
+  fromErrors: boolean;
+  /** The distribution over all rows (cdf in the table), else null. */
+  overall: QuantileAccumulator | null;
+  /** Index into SeriesAcc.sum/n, or -1. */
+  seriesSlot: number;
 }
 
 class GroupAcc {
@@ -160,23 +148,20 @@ class GroupAcc {
   error = 0;
   first = Infinity;
   last = -Infinity;
-  name: string | null = null;
-  m: Record<MetricId, QuantileAccumulator> = {
-    latency_ms: new QuantileAccumulator(),
-    jitter_ms: new QuantileAccumulator(),
-    loss_percent: new QuantileAccumulator(),
-    download_bps: new QuantileAccumulator(),
-    upload_bps: new QuantileAccumulator(),
-  };
+  recordName: string | null = null;
+  /** One accumulator per metric, in table order. */
+  readonly m: QuantileAccumulator[];
   sites: Map<string, SiteSeen> | null = null;
   /** Time buckets; when there are too many, the width doubles and neighbours merge: bounded per group. */
   series: Map<number, SeriesAcc> | null = null;
   widthMs = SERIES_START_WIDTH_MS;
   constructor(
     readonly key: string[],
+    metrics: number,
     withSeries: boolean,
     withSites: boolean,
   ) {
+    this.m = Array.from({ length: metrics }, () => new QuantileAccumulator());
     if (withSeries) this.series = new Map();
     if (withSites) this.sites = new Map();
   }
@@ -192,8 +177,10 @@ export class Aggregator {
   readonly #withHops: boolean;
   #first = Infinity;
   #last = -Infinity;
-  readonly #overall = { latency: new QuantileAccumulator(), download: new QuantileAccumulator(), upload: new QuantileAccumulator() };
+  readonly #overall: Partial<Record<MetricId, QuantileAccumulator>> = {};
   readonly #keyOf: (r: ReportRow) => string[];
+  readonly #plan: MetricPlan[];
+  readonly #seriesMetrics: number;
 
   constructor(opts: AggregateOptions) {
     if (opts.by.length === 0) throw new RangeError('at least one group key');
@@ -225,6 +212,15 @@ export class Aggregator {
       }
     });
     this.#withHops = opts.by.includes('hop');
+    let slots = 0;
+    const table = opts.metrics ?? REPORT_METRICS;
+    const fields = sampleFields(table);
+    this.#plan = table.map((m): MetricPlan => {
+      const overall = m.cdf === undefined ? null : new QuantileAccumulator();
+      if (overall !== null) this.#overall[m.id as MetricId] = overall;
+      return { id: m.id as MetricId, at: fields.indexOf(m.field), test: m.test, fromErrors: m.fromErrors, overall, seriesSlot: m.series === true ? slots++ : -1 };
+    });
+    this.#seriesMetrics = slots;
     this.#keyOf = (r) => parts.map((f) => f(r));
   }
 
@@ -242,13 +238,13 @@ export class Aggregator {
     const id = key.length === 1 ? (key[0] as string) : key.join('\u0001');
     let g = this.#groups.get(id);
     if (g === undefined) {
-      g = new GroupAcc(key, this.#opts.series === true, this.#opts.sites === true);
+      g = new GroupAcc(key, this.#plan.length, this.#opts.series === true, this.#opts.sites === true);
       this.#groups.set(id, g);
     }
     g.records++;
     if (t < g.first) g.first = t;
     if (t > g.last) g.last = t;
-    if (g.name === null && r.locationName !== null && this.#opts.by[0] === 'location') g.name = r.locationName;
+    if (g.recordName === null && r.locationName !== null) g.recordName = r.locationName;
     if (r.status === 'ok') g.ok++;
     else if (r.status === 'partial') g.partial++;
     else g.error++;
@@ -262,44 +258,30 @@ export class Aggregator {
         site.lon = r.lon;
       }
     }
-    const measured = r.status !== 'error';
-    // Loss counts every test that sent packets, including those that lost them all (status error).
-    if (r.lossPercent !== null) g.m.loss_percent.add(r.lossPercent);
-    let dl: number | null = null;
-    if (measured) {
-      if (r.rttMedianMs !== null) {
-        g.m.latency_ms.add(r.rttMedianMs);
-        this.#overall.latency.add(r.rttMedianMs);
-      }
-      if (r.jitterMs !== null) g.m.jitter_ms.add(r.jitterMs);
-      if (r.throughputBps !== null) {
-        if (r.test === 'download') {
-          g.m.download_bps.add(r.throughputBps);
-          this.#overall.download.add(r.throughputBps);
-          dl = r.throughputBps;
-        } else if (r.test === 'upload') {
-          g.m.upload_bps.add(r.throughputBps);
-          this.#overall.upload.add(r.throughputBps);
-        }
-      }
-    }
+    let s: SeriesAcc | undefined;
     if (g.series !== null) {
-      let s = g.series.get(Math.floor(t / g.widthMs));
+      s = g.series.get(Math.floor(t / g.widthMs));
       if (s === undefined) {
         if (g.series.size >= SERIES_MAX_POINTS) coarsen(g);
         const k = Math.floor(t / g.widthMs);
         s = g.series.get(k);
-        if (s === undefined) g.series.set(k, (s = { t: k * g.widthMs, latSum: 0, latN: 0, dlSum: 0, dlN: 0, ok: 0, records: 0 }));
+        if (s === undefined) g.series.set(k, (s = { t: k * g.widthMs, sum: new Array<number>(this.#seriesMetrics).fill(0), n: new Array<number>(this.#seriesMetrics).fill(0), ok: 0, records: 0 }));
       }
       s.records++;
       if (r.status === 'ok') s.ok++;
-      if (measured && r.rttMedianMs !== null) {
-        s.latSum += r.rttMedianMs;
-        s.latN++;
-      }
-      if (dl !== null) {
-        s.dlSum += dl;
-        s.dlN++;
+    }
+    const measured = r.status !== 'error';
+    const plan = this.#plan;
+    for (let i = 0; i < plan.length; i++) {
+      const p = plan[i] as MetricPlan;
+      if (!measured && !p.fromErrors) continue;
+      const v = r.values[p.at];
+      if (v === null || v === undefined || (p.test !== undefined && r.test !== p.test)) continue;
+      (g.m[i] as QuantileAccumulator).add(v);
+      if (p.overall !== null) p.overall.add(v);
+      if (s !== undefined && p.seriesSlot !== -1) {
+        (s.sum[p.seriesSlot] as number) += v;
+        (s.n[p.seriesSlot] as number)++;
       }
     }
   }
@@ -308,10 +290,10 @@ export class Aggregator {
     const groups: GroupResult[] = [];
     for (const g of this.#groups.values()) {
       const metrics = {} as Record<MetricId, MetricStats>;
-      for (const id of METRIC_IDS) {
-        const acc = g.m[id];
-        const [median, tail] = acc.quantiles([0.5, METRICS[id].tail === 'p95' ? 0.95 : 0.1]);
-        metrics[id] = {
+      this.#plan.forEach((p, i) => {
+        const acc = g.m[i] as QuantileAccumulator;
+        const [median, tail] = acc.quantiles([0.5, tailP(metricOf(this.#opts, p.id))]);
+        metrics[p.id] = {
           n: acc.n,
           mean: acc.mean(),
           median: median ?? null,
@@ -320,10 +302,10 @@ export class Aggregator {
           max: acc.n ? acc.max : null,
           exact: acc.exact,
         };
-      }
+      });
       groups.push({
         key: g.key,
-        name: g.name,
+        recordName: g.recordName,
         records: g.records,
         ok: g.ok,
         partial: g.partial,
@@ -332,7 +314,7 @@ export class Aggregator {
         firstStartedAt: new Date(g.first).toISOString(),
         lastStartedAt: new Date(g.last).toISOString(),
         metrics,
-        series: g.series === null ? null : { widthMs: g.widthMs, points: seriesPoints(g.series) },
+        series: g.series === null ? null : { widthMs: g.widthMs, points: seriesPoints(g.series, this.#plan) },
         sites: g.sites === null ? [] : [...g.sites.values()],
       });
     }
@@ -349,11 +331,13 @@ export class Aggregator {
   }
 }
 
+const metricOf = (opts: AggregateOptions, id: MetricId): ReportMetric => (opts.metrics ?? REPORT_METRICS).find((m) => m.id === id) as ReportMetric;
+
 /** A group with no records (every expected site in it was silent). */
-export function emptyGroup(key: string[]): GroupResult {
+export function emptyGroup(key: string[], table: readonly ReportMetric[] = REPORT_METRICS): GroupResult {
   const metrics = {} as Record<MetricId, MetricStats>;
-  for (const id of METRIC_IDS) metrics[id] = { n: 0, mean: null, median: null, tail: null, min: null, max: null, exact: true };
-  return { key, name: null, records: 0, ok: 0, partial: 0, error: 0, availabilityPercent: null, firstStartedAt: null, lastStartedAt: null, metrics, series: null, sites: [] };
+  for (const m of table) metrics[m.id as MetricId] = { n: 0, mean: null, median: null, tail: null, min: null, max: null, exact: true };
+  return { key, recordName: null, records: 0, ok: 0, partial: 0, error: 0, availabilityPercent: null, firstStartedAt: null, lastStartedAt: null, metrics, series: null, sites: [] };
 }
 
 function coarsen(g: GroupAcc): void {
@@ -365,10 +349,8 @@ function coarsen(g: GroupAcc): void {
     const m = next.get(k);
     if (m === undefined) next.set(k, { ...s, t: k * g.widthMs });
     else {
-      m.latSum += s.latSum;
-      m.latN += s.latN;
-      m.dlSum += s.dlSum;
-      m.dlN += s.dlN;
+      s.sum.forEach((x, i) => ((m.sum[i] as number) += x));
+      s.n.forEach((x, i) => ((m.n[i] as number) += x));
       m.ok += s.ok;
       m.records += s.records;
     }
@@ -376,13 +358,13 @@ function coarsen(g: GroupAcc): void {
   g.series = next;
 }
 
-function seriesPoints(m: Map<number, SeriesAcc>): SeriesPoint[] {
+function seriesPoints(m: Map<number, SeriesAcc>, plan: readonly MetricPlan[]): SeriesPoint[] {
+  const inSeries = plan.filter((p) => p.seriesSlot !== -1);
   return [...m.values()]
     .sort((a, b) => a.t - b.t)
     .map((s) => ({
       t: s.t,
-      latencyMs: s.latN ? s.latSum / s.latN : null,
-      downloadBps: s.dlN ? s.dlSum / s.dlN : null,
+      means: Object.fromEntries(inSeries.map((p) => [p.id, s.n[p.seriesSlot] ? (s.sum[p.seriesSlot] as number) / (s.n[p.seriesSlot] as number) : null])),
       availabilityPercent: (100 * s.ok) / s.records,
       records: s.records,
     }));

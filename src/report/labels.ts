@@ -13,17 +13,10 @@ export interface Labels {
   records: string;
   availPct: string;
   availability: string;
-  rttCol: string;
-  jitterCol: string;
-  lossCol: string;
-  downCol: string;
-  upCol: string;
   fails: string;
   completePct: string;
-  /** Words inside the HTML column heads. */
+  /** Words inside the metric column heads (a metric's own name per language is in its row of metrics.ts). */
   mean: string;
-  down: string;
-  up: string;
   groupsBy(n: number, by: string, rows: number, files: number): string;
   noRecords: string;
   outsideRange(n: number): string;
@@ -36,8 +29,6 @@ export interface Labels {
   worstTitle: string;
   noLatency: string;
   distributions: string;
-  cdfRtt: string;
-  cdfDown: string;
   overTime: string;
   group: string;
   groups: string;
@@ -57,16 +48,9 @@ const en: Labels = {
   records: 'records',
   availPct: 'avail%',
   availability: 'availability',
-  rttCol: 'rtt med/p95/mean ms',
-  jitterCol: 'jitter med/p95 ms',
-  lossCol: 'loss mean/p95 %',
-  downCol: 'down med/p10 Mbit/s',
-  upCol: 'up med/p10 Mbit/s',
   fails: 'fails',
   completePct: 'complete% (sites)',
   mean: 'mean',
-  down: 'down',
-  up: 'up',
   groupsBy: (n, by, rows, files) => `${n} group(s) by ${by} from ${rows} record(s) in ${files} file(s)`,
   noRecords: 'no records',
   outsideRange: (n) => `${n} record(s) outside --since/--until left out`,
@@ -79,8 +63,6 @@ const en: Labels = {
   worstTitle: 'Worst groups: unreachable first (by availability), then by median latency',
   noLatency: 'No latency values.',
   distributions: 'Distributions (all records)',
-  cdfRtt: 'CDF of per-test median RTT',
-  cdfDown: 'CDF of download throughput',
   overTime: 'Over time',
   group: 'Group',
   groups: 'Groups',
@@ -100,16 +82,9 @@ const id: Labels = {
   records: 'rekaman',
   availPct: 'tersedia%',
   availability: 'ketersediaan',
-  rttCol: 'rtt med/p95/rerata ms',
-  jitterCol: 'jitter med/p95 ms',
-  lossCol: 'loss rerata/p95 %',
-  downCol: 'unduh med/p10 Mbit/s',
-  upCol: 'unggah med/p10 Mbit/s',
   fails: 'gagal pada',
   completePct: 'lengkap% (lokasi)',
   mean: 'rerata',
-  down: 'unduh',
-  up: 'unggah',
   groupsBy: (n, by, rows, files) => `${n} kelompok menurut ${by} dari ${rows} rekaman dalam ${files} berkas`,
   noRecords: 'tidak ada rekaman',
   outsideRange: (n) => `${n} rekaman di luar --since/--until tidak dihitung`,
@@ -122,8 +97,6 @@ const id: Labels = {
   worstTitle: 'Kelompok terburuk: yang tak terjangkau dulu (menurut ketersediaan), lalu menurut median latensi',
   noLatency: 'Tidak ada nilai latensi.',
   distributions: 'Distribusi (semua rekaman)',
-  cdfRtt: 'CDF median RTT per uji',
-  cdfDown: 'CDF throughput unduh',
   overTime: 'Menurut waktu',
   group: 'Kelompok',
   groups: 'Kelompok',

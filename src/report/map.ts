@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ReportData, ReportGroup } from './pipeline.js';
 import type { Labels } from './labels.js';
+import { idParts, shown, statsOf } from './metrics.js';
 
 /** data/map/indonesia-50m.json: outer rings of [lon, lat] (scripts/build-map-outline.mjs). */
 export interface Outline {
@@ -94,7 +95,6 @@ export function renderGeoJson(data: ReportData): string {
   const { sites, withoutCoordinates } = mapSites(data);
   const features = sites.map((p) => {
     const g = p.group;
-    const m = g.metrics;
     return {
       type: 'Feature',
       geometry: { type: 'Point', coordinates: [p.lon, p.lat] },
@@ -109,13 +109,12 @@ export function renderGeoJson(data: ReportData): string {
         ok: g.ok,
         error: g.error,
         availability_percent: round(g.availabilityPercent),
-        latency_median_ms: round(m.latency_ms.median),
-        latency_p95_ms: round(m.latency_ms.tail),
-        latency_mean_ms: round(m.latency_ms.mean),
-        jitter_mean_ms: round(m.jitter_ms.mean),
-        loss_mean_percent: round(m.loss_percent.mean),
-        download_median_bps: round(m.download_bps.median, 0),
-        upload_median_bps: round(m.upload_bps.median, 0),
+        ...Object.fromEntries(
+          data.metrics.flatMap((m) => {
+            const { name, unit } = idParts(m.id);
+            return m.geojson.stats.map((st) => [`${name}_${st === 'tail' ? m.tail : st}_${unit}`, round(shown(statsOf(g.metrics, m), st), m.geojson.digits)]);
+          }),
+        ),
         completeness_percent: round(g.expected?.completenessPercent ?? null),
         rating: g.rating?.overall.label ?? null,
         rating_pass: g.rating?.overall.pass ?? null,

@@ -4,8 +4,10 @@
  */
 import { Aggregator, emptyGroup, isRegionKey, regionKeyOf, compareKeys, NONE, type AggregateResult, type GroupKey, type GroupResult } from './aggregate.js';
 import type { ExpectedSite } from './expect.js';
+import { groupName } from './group-name.js';
 import { AVAILABILITY_PASS_PERCENT, rateGroup, type GroupRating, type Profile } from './profiles.js';
 import type { InputSource } from './inputs.js';
+import { REPORT_METRICS, type MetricId, type ReportMetric } from './metrics.js';
 import { newReadStats, readSource, type ReadStats } from './read.js';
 
 export interface ReportOptions {
@@ -21,6 +23,8 @@ export interface ReportOptions {
   regionName?(code: string): string | undefined;
   /** Sites that should have sent records (--expect), with codes already checked against the region table. */
   expected?: { file: string; sites: ExpectedSite[] };
+  /** The metric table (default REPORT_METRICS, metrics.ts): what is read, aggregated and rendered. */
+  metrics?: readonly ReportMetric[];
 }
 
 /** An expected site without any record in the period. */
@@ -32,12 +36,16 @@ export interface SilentSite {
 }
 
 export interface ReportGroup extends GroupResult {
+  /** The region's name (group-name.ts); null when the group has none. */
+  name: string | null;
   rating: GroupRating | null;
   /** With --expect (and only region keys in --by): expected sites in this group, the silent ones, and 100 × (expected − silent) / expected. */
   expected: { sites: number; silent: SilentSite[]; completenessPercent: number } | null;
 }
 
 export interface ReportData {
+  /** The metric table the groups were aggregated with: renderers take their metric columns from it. */
+  metrics: readonly ReportMetric[];
   by: GroupKey[];
   since: string | null;
   until: string | null;
@@ -49,8 +57,8 @@ export interface ReportData {
   filteredOut: number;
   firstStartedAt: string | null;
   lastStartedAt: string | null;
-  /** Empirical CDFs over all kept rows (101 points), empty when there is no value. */
-  cdf: { latencyMs: { p: number; value: number }[]; downloadBps: { p: number; value: number }[]; uploadBps: { p: number; value: number }[] };
+  /** Empirical CDFs over all kept rows (101 points) of the metrics with `cdf` in the table, empty when there is no value. */
+  cdf: Partial<Record<MetricId, { p: number; value: number }[]>>;
   /** --expect: the file, how many sites it lists, the silent ones (also per group), and lines with unknown or malformed codes. */
   expected: {
     file: string;
@@ -65,10 +73,10 @@ export interface ReportData {
 /** Read every source in order into one aggregation. */
 export async function buildReport(sources: readonly InputSource[], opts: ReportOptions): Promise<ReportData> {
   const sites = opts.sites === true || opts.expected !== undefined;
-  const agg = new Aggregator({ by: opts.by, sinceMs: opts.sinceMs, untilMs: opts.untilMs, series: opts.series, sites });
+  const agg = new Aggregator({ by: opts.by, sinceMs: opts.sinceMs, untilMs: opts.untilMs, series: opts.series, sites, metrics: opts.metrics });
   const stats = newReadStats();
   const add = agg.add.bind(agg);
-  for (const src of sources) await readSource(src, add, stats, { sites });
+  for (const src of sources) await readSource(src, add, stats, { sites, metrics: opts.metrics });
   return finishReport(agg.result(), stats, opts);
 }
 
@@ -80,8 +88,7 @@ function expectedKey(code: string, k: GroupKey): string | null {
 }
 
 export function finishReport(res: AggregateResult, input: ReadStats, opts: ReportOptions): ReportData {
-  const nameKey = opts.by.findIndex(isRegionKey);
-  const groups = res.groups.map((g): ReportGroup => ({ ...g, rating: null, expected: null }));
+  const groups = res.groups.map((g): ReportGroup => ({ ...g, name: null, rating: null, expected: null }));
 
   let expected: ReportData['expected'] = null;
   if (opts.expected) {
@@ -98,7 +105,7 @@ export function finishReport(res: AggregateResult, input: ReadStats, opts: Repor
         const key = keyOf(s.code);
         const id = key.join('\u0001');
         let g = byId.get(id);
-        if (g === undefined) byId.set(id, (g = { ...emptyGroup(key), rating: null, expected: null }));
+        if (g === undefined) byId.set(id, (g = { ...emptyGroup(key, opts.metrics), name: null, rating: null, expected: null }));
         g.expected ??= { sites: 0, silent: [], completenessPercent: 100 };
         g.expected.sites++;
       }
@@ -113,11 +120,7 @@ export function finishReport(res: AggregateResult, input: ReadStats, opts: Repor
   }
 
   for (const g of groups) {
-    if (nameKey !== -1) {
-      const code = g.key[nameKey] as string;
-      const fromTable = opts.regionName?.(code);
-      g.name = fromTable ?? (opts.by[nameKey] === 'location' ? g.name : null);
-    } else g.name = null;
+    g.name = groupName(opts.by, g.key, g.recordName, opts.regionName);
     g.rating = opts.profile ? rateGroup(opts.profile, g) : null;
     // Completeness is a gate like availability: a group where expected sites were silent cannot pass.
     if (g.rating && g.expected && g.expected.completenessPercent < AVAILABILITY_PASS_PERCENT) {
@@ -131,6 +134,7 @@ export function finishReport(res: AggregateResult, input: ReadStats, opts: Repor
   }
   const p = opts.profile;
   return {
+    metrics: opts.metrics ?? REPORT_METRICS,
     by: res.by,
     since: opts.sinceMs === undefined ? null : new Date(opts.sinceMs).toISOString(),
     until: opts.untilMs === undefined ? null : new Date(opts.untilMs).toISOString(),
@@ -141,7 +145,7 @@ export function finishReport(res: AggregateResult, input: ReadStats, opts: Repor
     filteredOut: res.filteredOut,
     firstStartedAt: res.firstStartedAt,
     lastStartedAt: res.lastStartedAt,
-    cdf: { latencyMs: res.overall.latency.cdf(), downloadBps: res.overall.download.cdf(), uploadBps: res.overall.upload.cdf() },
+    cdf: Object.fromEntries(Object.entries(res.overall).map(([id, acc]) => [id, acc.cdf()])),
     expected,
   };
 }

@@ -18,7 +18,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { QosError } from '../core/errors.js';
-import { METRIC_IDS, METRICS, type GroupResult, type MetricId, type MetricStats } from './aggregate.js';
+import type { GroupResult, MetricStats } from './aggregate.js';
+import { METRIC_IDS, metricById, type MetricId } from './metrics.js';
 
 export type Statistic = 'mean' | 'median' | 'p95' | 'p10' | 'min' | 'max' | 'value';
 
@@ -181,7 +182,7 @@ export function validateProfile(data: unknown, where: string): Profile {
     const metric = o.metric as RatedMetric;
     if (metric !== 'availability_percent' && !(METRIC_IDS as readonly string[]).includes(metric)) fail(`${p}.metric`, `one of ${METRIC_IDS.join(', ')}, availability_percent`);
     const statistic = o.statistic as Statistic;
-    const allowed: Statistic[] = metric === 'availability_percent' ? ['value'] : ['mean', 'median', 'min', 'max', METRICS[metric].tail];
+    const allowed: Statistic[] = metric === 'availability_percent' ? ['value'] : ['mean', 'median', 'min', 'max', metricById(metric).tail];
     if (!allowed.includes(statistic)) fail(`${p}.statistic`, `one of ${allowed.join(', ')} for ${metric}`);
     const rule: MetricRule = {
       id: str(o.id, `${p}.id`),

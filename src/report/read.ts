@@ -13,6 +13,7 @@ import { csvOriginalText } from '../output/csv-cell.js';
 import { FIELD_NAMES, SCHEMA_VERSION, type FieldName } from '../core/schema.js';
 import { parseCsvRecord, readLines } from './csv-tokens.js';
 import { sniffFormat, type InputFormat, type InputSource } from './inputs.js';
+import { REPORT_METRICS, sampleFields, type ReportMetric } from './metrics.js';
 
 export type RowStatus = 'ok' | 'partial' | 'error';
 
@@ -31,10 +32,12 @@ export interface ReportRow {
   lat: number | null;
   lon: number | null;
   status: RowStatus;
-  rttMedianMs: number | null;
-  jitterMs: number | null;
-  lossPercent: number | null;
-  throughputBps: number | null;
+  /**
+   * The record fields the metric table reads, in the order of sampleFields(table) (metrics.ts):
+   * rtt_median_ms, jitter_ms, loss_percent, throughput_bps for the bundled table. An array, not an
+   * object by field name: this is built for every row of a million-row file.
+   */
+  values: (number | null)[];
   /** trace hop rows: the hop (TTL); null on every other record, the trace's own included. */
   hop: number | null;
 }
@@ -82,10 +85,6 @@ const C = {
   lat: col('lat'),
   lon: col('lon'),
   status: col('status'),
-  loss_percent: col('loss_percent'),
-  rtt_median_ms: col('rtt_median_ms'),
-  jitter_ms: col('jitter_ms'),
-  throughput_bps: col('throughput_bps'),
   hop: col('hop'),
 } as const;
 const NCOLS = FIELD_NAMES.length;
@@ -94,7 +93,25 @@ const CSV_HEADER = FIELD_NAMES.join(',');
 export interface ReadOptions {
   /** Read site, lat and lon too (they cost time on every row, and only the map and --expect use them). */
   sites?: boolean;
+  /** The metric table whose fields are read (default REPORT_METRICS). */
+  metrics?: readonly ReportMetric[];
 }
+
+/** What the readers take from a record for a metric table: the fields, their columns, and which columns must hold numbers. */
+interface SampleColumns {
+  cols: readonly number[];
+  numeric: ReadonlySet<number>;
+  /** Where loss_percent is in `values` (it must not exceed 100), or -1. */
+  lossAt: number;
+}
+
+function sampleColumns(metrics: readonly ReportMetric[]): SampleColumns {
+  const fields = sampleFields(metrics);
+  const cols = fields.map(col);
+  // A JSON string where a number belongs is an error, not a number in disguise.
+  return { cols, numeric: new Set([C.schema_version, C.lat, C.lon, ...cols]), lossAt: fields.indexOf('loss_percent') };
+}
+const DEFAULT_SAMPLES = sampleColumns(REPORT_METRICS);
 
 /** Read one source: sniff its format from the content (inputs.ts), then stream its rows into `onRow`. */
 export async function readSource(src: InputSource, onRow: (row: ReportRow) => void, stats: ReadStats, opts: ReadOptions = {}): Promise<void> {
@@ -103,6 +120,7 @@ export async function readSource(src: InputSource, onRow: (row: ReportRow) => vo
   const ctx: Ctx = {
     file: src.name,
     sites: opts.sites === true,
+    samples: opts.metrics === undefined ? DEFAULT_SAMPLES : sampleColumns(opts.metrics),
     stats,
     onRow: (r) => {
       file.rows++;
@@ -145,6 +163,7 @@ export async function readSource(src: InputSource, onRow: (row: ReportRow) => vo
 interface Ctx {
   file: string;
   sites: boolean;
+  samples: SampleColumns;
   stats: ReadStats;
   onRow(r: ReportRow): void;
   issue(line: number | null, where: string, kind: IssueKind, reason: string): void;
@@ -256,7 +275,7 @@ function csvLineHandler(ctx: Ctx): LineHandler {
         return v === '' ? null : v;
       };
     }
-    const row = toRow(get, fieldName, true, ctx.sites);
+    const row = toRow(get, fieldName, true, ctx.sites, ctx.samples);
     if (typeof row === 'string') ctx.issue(lineNo, `line ${lineNo}`, row.startsWith('schema_version ') ? 'unknown_schema' : 'malformed', row);
     else ctx.onRow(row);
   };
@@ -267,7 +286,7 @@ const IDENTITY = Int32Array.from(FIELD_NAMES, (_, i) => i);
  * Build a row from cell text and check what the report relies on; a string is the reason it is
  * unusable. `csv`: text cells carry the formula-neutralising prefix (csv-cell.ts) to remove.
  */
-function toRow(get: (i: number) => string | null, name: (i: number) => string, csv: boolean, sites: boolean): ReportRow | string {
+function toRow(get: (i: number) => string | null, name: (i: number) => string, csv: boolean, sites: boolean, samples: SampleColumns): ReportRow | string {
   const sv = get(C.schema_version);
   if (sv !== String(SCHEMA_VERSION)) {
     if (sv === null) return 'schema_version is empty';
@@ -288,23 +307,16 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
     return v;
   };
   // No per-row closures beyond `num`: this runs for every row of a million-row file.
-  const row: ReportRow = {
-    startedAtMs,
-    probeId: csv ? unprefix(get(C.probe_id)) : get(C.probe_id),
-    locationCode: csv ? unprefix(get(C.location_code)) : get(C.location_code),
-    locationName: csv ? unprefix(get(C.location_name)) : get(C.location_name),
-    endpoint: csv ? unprefix(get(C.endpoint)) : get(C.endpoint),
-    test: csv ? unprefix(get(C.test)) : get(C.test),
-    site: null,
-    lat: null,
-    lon: null,
-    status: status as RowStatus,
-    rttMedianMs: num(C.rtt_median_ms),
-    jitterMs: num(C.jitter_ms),
-    lossPercent: num(C.loss_percent),
-    throughputBps: num(C.throughput_bps),
-    hop: num(C.hop),
-  };
+  // Read in this order (text, samples, hop), so the first problem named is the same in every format.
+  const probeId = csv ? unprefix(get(C.probe_id)) : get(C.probe_id);
+  const locationCode = csv ? unprefix(get(C.location_code)) : get(C.location_code);
+  const locationName = csv ? unprefix(get(C.location_name)) : get(C.location_name);
+  const endpoint = csv ? unprefix(get(C.endpoint)) : get(C.endpoint);
+  const test = csv ? unprefix(get(C.test)) : get(C.test);
+  const cols = samples.cols;
+  const values = new Array<number | null>(cols.length);
+  for (let k = 0; k < cols.length; k++) values[k] = num(cols[k] as number);
+  const row: ReportRow = { startedAtMs, probeId, locationCode, locationName, endpoint, test, site: null, lat: null, lon: null, status: status as RowStatus, values, hop: num(C.hop) };
   if (sites) {
     row.site = csv ? unprefix(get(C.site)) : get(C.site);
     const degrees = (i: number, limit: number): number | null => {
@@ -318,7 +330,8 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
     row.lon = degrees(C.lon, 180);
   }
   if (bad !== undefined) return bad;
-  if (row.lossPercent !== null && row.lossPercent > 100) return `loss_percent is above 100: ${row.lossPercent}`;
+  const loss = samples.lossAt === -1 ? null : values[samples.lossAt];
+  if (loss !== undefined && loss !== null && loss > 100) return `loss_percent is above 100: ${loss}`;
   return row;
 }
 
@@ -331,7 +344,7 @@ function clip(s: string): string {
 }
 
 /** A JSON object (record) to a row, with the same checks as CSV cells. */
-function objectToRow(v: unknown, sites: boolean): ReportRow | string {
+function objectToRow(v: unknown, sites: boolean, samples: SampleColumns): ReportRow | string {
   if (!isObject(v)) return 'not a JSON object';
   let bad: string | undefined;
   const get = (i: number): string | null => {
@@ -340,7 +353,7 @@ function objectToRow(v: unknown, sites: boolean): ReportRow | string {
     if (x === null || x === undefined) return null;
     if (typeof x === 'number') return String(x);
     if (typeof x === 'string') {
-      if (NUMERIC.has(i)) bad ??= `${key} must be a number or null; found the string ${clip(x)}`;
+      if (samples.numeric.has(i)) bad ??= `${key} must be a number or null; found the string ${clip(x)}`;
       return x === '' ? null : x;
     }
     bad ??= `${key} has an unexpected type (${Array.isArray(x) ? 'array' : typeof x})`;
@@ -348,10 +361,9 @@ function objectToRow(v: unknown, sites: boolean): ReportRow | string {
   };
   if (v.schema_version === undefined) return 'schema_version is missing';
   if (typeof v.schema_version !== 'number') return `schema_version must be a number; found ${clip(JSON.stringify(v.schema_version))}`;
-  const row = toRow(get, fieldName, false, sites);
+  const row = toRow(get, fieldName, false, sites, samples);
   return bad ?? row;
 }
-const NUMERIC: ReadonlySet<number> = new Set([C.schema_version, C.loss_percent, C.rtt_median_ms, C.jitter_ms, C.throughput_bps, C.lat, C.lon]);
 
 function ndjsonLineHandler(ctx: Ctx): LineHandler {
   return (line, lineNo) => {
@@ -363,7 +375,7 @@ function ndjsonLineHandler(ctx: Ctx): LineHandler {
       ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `not JSON: ${(err as Error).message}`);
       return;
     }
-    const row = objectToRow(v, ctx.sites);
+    const row = objectToRow(v, ctx.sites, ctx.samples);
     if (typeof row === 'string') ctx.issue(lineNo, `line ${lineNo}`, row.startsWith('schema_version ') && row.includes('not supported') ? 'unknown_schema' : 'malformed', row);
     else ctx.onRow(row);
   };
@@ -395,7 +407,7 @@ async function readJsonDocument(head: string, it: AsyncIterator<string>, ctx: Ct
     return;
   }
   results.forEach((v: unknown, i) => {
-    const row = objectToRow(v, ctx.sites);
+    const row = objectToRow(v, ctx.sites, ctx.samples);
     if (typeof row === 'string') ctx.issue(null, `results[${i}]`, row.includes('not supported') ? 'unknown_schema' : 'malformed', row);
     else ctx.onRow(row);
   });

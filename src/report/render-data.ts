@@ -5,22 +5,16 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { csvSafeText } from '../output/csv-cell.js';
-import { METRIC_IDS, METRICS, type MetricId } from './aggregate.js';
+import { idParts, statsOf } from './metrics.js';
 import type { ReportData } from './pipeline.js';
 
 export const REPORT_VERSION = 1;
 
-/** "latency_ms" → prefix "latency", unit suffix "ms". */
-function parts(id: MetricId): { prefix: string; unit: string } {
-  const i = id.lastIndexOf('_');
-  return { prefix: id.slice(0, i), unit: id.slice(i + 1) };
-}
-
-export function csvColumns(data: Pick<ReportData, 'by' | 'profile' | 'expected'>): string[] {
+export function csvColumns(data: Pick<ReportData, 'metrics' | 'by' | 'profile' | 'expected'>): string[] {
   const cols: string[] = [...data.by, 'name', 'records', 'ok', 'partial', 'error', 'availability_percent', 'first_started_at', 'last_started_at'];
-  for (const id of METRIC_IDS) {
-    const { prefix, unit } = parts(id);
-    cols.push(`${prefix}_n`, `${prefix}_mean_${unit}`, `${prefix}_median_${unit}`, `${prefix}_${METRICS[id].tail}_${unit}`, `${prefix}_min_${unit}`, `${prefix}_max_${unit}`);
+  for (const m of data.metrics) {
+    const { name, unit } = idParts(m.id);
+    cols.push(`${name}_n`, `${name}_mean_${unit}`, `${name}_median_${unit}`, `${name}_${m.tail}_${unit}`, `${name}_min_${unit}`, `${name}_max_${unit}`);
   }
   if (data.profile) {
     for (const m of data.profile.metrics) cols.push(`rating_${m.id}_value`, `rating_${m.id}_index`, `rating_${m.id}`, `rating_${m.id}_pass`);
@@ -39,8 +33,8 @@ export function renderCsv(data: ReportData): string {
   const rows: unknown[][] = [csvColumns(data)];
   for (const g of data.groups) {
     const row: unknown[] = [...g.key, g.name, g.records, g.ok, g.partial, g.error, g.availabilityPercent, g.firstStartedAt, g.lastStartedAt];
-    for (const id of METRIC_IDS) {
-      const s = g.metrics[id];
+    for (const m of data.metrics) {
+      const s = statsOf(g.metrics, m);
       row.push(s.n, s.mean, s.median, s.tail, s.min, s.max);
     }
     if (g.rating) {
@@ -87,9 +81,9 @@ export function renderJson(data: ReportData): string {
       first_started_at: g.firstStartedAt,
       last_started_at: g.lastStartedAt,
       metrics: Object.fromEntries(
-        METRIC_IDS.map((id) => {
-          const s = g.metrics[id];
-          return [id, { n: s.n, mean: s.mean, median: s.median, [METRICS[id].tail]: s.tail, min: s.min, max: s.max, exact: s.exact }];
+        data.metrics.map((m) => {
+          const s = statsOf(g.metrics, m);
+          return [m.id, { n: s.n, mean: s.mean, median: s.median, [m.tail]: s.tail, min: s.min, max: s.max, exact: s.exact }];
         }),
       ),
       rating: g.rating,

@@ -4,12 +4,12 @@
  * draw the per-group time series. Errors on the page are written into #qp-errors so a
  * headless browser test can read them from the DOM.
  */
-import { METRICS } from './aggregate.js';
+import { idParts, shown, sourceText, statsOf, type MetricId } from './metrics.js';
 import { AVAILABILITY_PASS_PERCENT } from './profiles.js';
 import type { ReportData, ReportGroup } from './pipeline.js';
 import { LABELS, type Labels } from './labels.js';
 import { mapSvg, type Outline } from './map.js';
-import { fmt, fmtMbps, issueLines, notRatedLines, verdictCounts } from './render-table.js';
+import { fmt, fmtMetric, issueLines, notRatedLines, statName, verdictCounts } from './render-table.js';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 /** JSON inside <script>: no "</script>" or "<!--" can end it early. */
@@ -121,17 +121,7 @@ export function renderHtml(data: ReportData, opts: { title?: string; generatedAt
     { h: t.name, num: false },
     { h: t.records, num: true },
     { h: t.availPct, num: true },
-    { h: 'RTT median ms', num: true },
-    { h: 'RTT p95 ms', num: true },
-    { h: `RTT ${t.mean} ms`, num: true },
-    { h: 'jitter median ms', num: true },
-    { h: 'jitter p95 ms', num: true },
-    { h: `loss ${t.mean} %`, num: true },
-    { h: 'loss p95 %', num: true },
-    { h: `${t.down} median Mbit/s`, num: true },
-    { h: `${t.down} p10 Mbit/s`, num: true },
-    { h: `${t.up} median Mbit/s`, num: true },
-    { h: `${t.up} p10 Mbit/s`, num: true },
+    ...data.metrics.flatMap((m) => m.column.stats.map((st) => ({ h: `${m.column.name[t.lang]} ${statName(m, st, t, false)} ${m.column.unit}`, num: true }))),
   ];
   const grouped = data.expected?.grouped === true;
   if (grouped) cols.push({ h: t.completePct, num: true });
@@ -139,25 +129,20 @@ export function renderHtml(data: ReportData, opts: { title?: string; generatedAt
   const cell = (text: string, sortValue: number | string | null, cls = '') => `<td${cls ? ` class="${cls}"` : ''} data-v="${esc(sortValue === null ? '' : String(sortValue))}">${esc(text)}</td>`;
   const rows = data.groups
     .map((g) => {
-      const m = g.metrics;
       const num = (v: number | null, d = 1) => cell(fmt(v, d), v, 'n');
-      const mb = (v: number | null) => cell(fmtMbps(v), v, 'n');
       let r =
         g.key.map((k) => cell(k, k)).join('') +
         cell(g.name ?? '', g.name ?? '') +
         cell(String(g.records), g.records, 'n') +
         num(g.availabilityPercent) +
-        num(m.latency_ms.median) +
-        num(m.latency_ms.tail) +
-        num(m.latency_ms.mean) +
-        num(m.jitter_ms.median) +
-        num(m.jitter_ms.tail) +
-        num(m.loss_percent.mean, 2) +
-        num(m.loss_percent.tail, 2) +
-        mb(m.download_bps.median) +
-        mb(m.download_bps.tail) +
-        mb(m.upload_bps.median) +
-        mb(m.upload_bps.tail);
+        data.metrics
+          .flatMap((m) =>
+            m.column.stats.map((st) => {
+              const v = shown(statsOf(g.metrics, m), st);
+              return cell(fmtMetric(m, v), v, 'n');
+            }),
+          )
+          .join('');
       if (grouped) r += g.expected ? cell(`${fmt(g.expected.completenessPercent)} (${g.expected.sites - g.expected.silent.length}/${g.expected.sites})`, g.expected.completenessPercent, 'n') : cell('–', '');
       if (g.rating) {
         g.rating.metrics.forEach((mr, i) => {
@@ -179,7 +164,7 @@ export function renderHtml(data: ReportData, opts: { title?: string; generatedAt
   const series = spansTime
     ? data.groups
         .filter((g) => (g.series?.points.length ?? 0) > 1)
-        .map((g) => ({ label: label(g), points: (g.series?.points ?? []).filter((pt) => pt.latencyMs !== null).map((pt) => ({ t: pt.t, latencyMs: round(pt.latencyMs), records: pt.records })) }))
+        .map((g) => ({ label: label(g), points: (g.series?.points ?? []).filter((pt) => pt.means.latency_ms != null).map((pt) => ({ t: pt.t, latencyMs: round(pt.means.latency_ms ?? null), records: pt.records })) }))
     : [];
   const issues = issueLines(data, t).slice(1);
   const notRated = notRatedLines(data, t);
@@ -247,8 +232,10 @@ ${issues.length ? `<h2>${esc(t.inputProblems)}</h2><pre id="qp-issues">${esc(iss
 ${worstChart(data.groups, label, t)}
 <h2>${esc(t.distributions)}</h2>
 <div class="charts">
-${cdfChart('qp-cdf-latency', t.cdfRtt, data.cdf.latencyMs, 'RTT median (ms)', 1, '')}
-${cdfChart('qp-cdf-download', t.cdfDown, data.cdf.downloadBps, 'throughput (Mbit/s)', 1e6, '')}
+${data.metrics
+  .map((m) => (m.cdf ? cdfChart(`qp-cdf-${idParts(m.id).name}`, m.cdf.title[t.lang], data.cdf[m.id as MetricId] ?? [], m.cdf.axis, m.column.scale, '') : ''))
+  .filter((c) => c !== '')
+  .join('\n')}
 </div>
 ${
   spansTime
@@ -266,8 +253,8 @@ ${rows}
 </tbody></table>
 ${notRated.map((l) => `<p class="muted qp-not-rated">${esc(l)}</p>`).join('')}
 ${p ? `<h2>Profile: ${esc(p.title)}</h2><ul>${(p.notes ?? []).map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
-<p class="muted">Metrics: ${Object.values(METRICS)
-    .map((m) => `${esc(m.label)} from ${esc(m.source)}`)
+<p class="muted">Metrics: ${data.metrics
+    .map((m) => `${esc(m.label)} from ${esc(sourceText(m))}`)
     .join('; ')}.${opts.generatedAt ? ` ${esc(t.generated)} ${esc(opts.generatedAt)}.` : ''}</p>
 <div id="qp-errors" data-count="0" hidden></div>
 <script>

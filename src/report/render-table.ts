@@ -4,35 +4,37 @@
  */
 import type { ReportData } from './pipeline.js';
 import { LABELS, type Labels } from './labels.js';
+import { shown, statsOf, type ReportMetric, type ShownStat } from './metrics.js';
 
 export function fmt(v: number | null, digits = 1): string {
   if (v === null) return '-';
   return v.toFixed(digits);
 }
 
-/** Bits per second as Mbit/s text (display only: machine formats keep bit/s). */
-export function fmtMbps(v: number | null): string {
-  return v === null ? '-' : (v / 1e6).toFixed(2);
+/** A metric's value as the table and HTML show it: in its display unit (bit/s as Mbit/s; machine formats keep bit/s). */
+export function fmtMetric(m: ReportMetric, v: number | null): string {
+  return v === null ? '-' : (v / m.column.scale).toFixed(m.column.digits);
+}
+
+/** A metric's column heading: "rtt med/p95/mean ms" in the text table, "RTT median ms" per statistic in HTML. */
+export function statName(m: ReportMetric, stat: ShownStat, t: Labels, short: boolean): string {
+  return stat === 'median' ? (short ? 'med' : 'median') : stat === 'tail' ? m.tail : t.mean;
 }
 
 export function renderTable(data: ReportData, t: Labels = LABELS.en): string {
-  const head = [...data.by, t.name, t.records, t.availPct, t.rttCol, t.jitterCol, t.lossCol, t.downCol, t.upCol];
+  const metricHeads = data.metrics.map((m) => `${m.column.name[t.lang].toLowerCase()} ${m.column.stats.map((st) => statName(m, st, t, true)).join('/')} ${m.column.unit}`);
+  const head = [...data.by, t.name, t.records, t.availPct, ...metricHeads];
   const grouped = data.expected?.grouped === true;
   if (grouped) head.push(t.completePct);
   if (data.profile) head.push(data.profile.name, t.fails);
   const rows: string[][] = [head];
   for (const g of data.groups) {
-    const m = g.metrics;
     const row = [
       ...g.key,
       clip(g.name ?? '', 36),
       String(g.records),
       fmt(g.availabilityPercent),
-      `${fmt(m.latency_ms.median)}/${fmt(m.latency_ms.tail)}/${fmt(m.latency_ms.mean)}`,
-      `${fmt(m.jitter_ms.median)}/${fmt(m.jitter_ms.tail)}`,
-      `${fmt(m.loss_percent.mean, 2)}/${fmt(m.loss_percent.tail, 2)}`,
-      `${fmtMbps(m.download_bps.median)}/${fmtMbps(m.download_bps.tail)}`,
-      `${fmtMbps(m.upload_bps.median)}/${fmtMbps(m.upload_bps.tail)}`,
+      ...data.metrics.map((m) => m.column.stats.map((st) => fmtMetric(m, shown(statsOf(g.metrics, m), st))).join('/')),
     ];
     if (grouped) row.push(g.expected ? `${fmt(g.expected.completenessPercent)} (${g.expected.sites - g.expected.silent.length}/${g.expected.sites})` : '-');
     if (g.rating) row.push(g.rating.overall.label, g.rating.failing.join(', ') || '-');
@@ -40,7 +42,7 @@ export function renderTable(data: ReportData, t: Labels = LABELS.en): string {
   }
   const widths = head.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const firstNumeric = data.by.length + 1;
-  const numeric = new Set(head.map((_, i) => (i >= firstNumeric && i < firstNumeric + 7 ? i : -1)));
+  const numeric = new Set(head.map((_, i) => (i >= firstNumeric && i < firstNumeric + 2 + data.metrics.length ? i : -1)));
   const line = (r: string[]) =>
     r
       .map((c, i) => (numeric.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
