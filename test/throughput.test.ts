@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseUploadStats, settledUploadStats, uploadBins } from '../src/probes/transfer.js';
+import { settledUploadStats, uploadBins } from '../src/probes/transfer.js';
+import { parseUploadStats } from '../src/core/upload-protocol.js';
+import { THROUGHPUT_INTERVAL_MS } from '../src/stats/throughput.js';
 import { startHttpServer } from '../src/serve/http.js';
 import { runProbe } from './helpers/probe-run.js';
 
@@ -123,7 +125,7 @@ describe('download and upload against qosprobe serve on loopback', () => {
     ['<html>404</html>', null],
     ['null', null],
   ])('parseUploadStats(%s) → %j', (text, want) => {
-    expect(parseUploadStats(text)).toEqual(want);
+    expect(parseUploadStats(text, THROUGHPUT_INTERVAL_MS)).toEqual(want);
   });
 
   it('settledUploadStats reads the server bins again until the kept intervals stop changing', async () => {

@@ -24,6 +24,7 @@ import { sleep } from './pacing.js';
 import { attempt, timestampingOf, type RttTimestamping } from './tcp.js';
 import type { BaseSpec, Endpoint, ProbeOutcome } from '../core/samples.js';
 import { createKernelRttReader } from './kernel-rtt.js';
+import { UPLOAD_ID_HEADER, UPLOAD_OFFSET_HEADER, parseUploadStats, uploadStatsPath } from '../core/upload-protocol.js';
 
 export interface TransferSpec extends BaseSpec {
   kind: 'download' | 'upload';
@@ -87,21 +88,6 @@ export function makeTransferProbe(kind: 'download' | 'upload'): ProbeDef<Transfe
 // (at 20 Mbit/s one 32 KiB chunk is 13 ms), large enough not to cost CPU at several Gbit/s.
 const CHUNK_BYTES = 32 * 1024;
 
-/** Receiver bins from a /up-stats answer (`{"intervalMs":100,"bins":[...]}`); null when it is not one (another server, or an error). */
-export function parseUploadStats(text: string | undefined, intervalMs: number = THROUGHPUT_INTERVAL_MS): number[] | null {
-  if (text === undefined) return null;
-  let j: unknown;
-  try {
-    j = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof j !== 'object' || j === null) return null;
-  const { intervalMs: got, bins } = j as { intervalMs?: unknown; bins?: unknown };
-  if (got !== intervalMs || !Array.isArray(bins)) return null;
-  if (!bins.every((b): b is number => typeof b === 'number' && Number.isSafeInteger(b) && b >= 0)) return null;
-  return bins;
-}
 
 /**
  * The bins an upload is measured from: the receiver's when it answered and they are plausible (it can't have
@@ -274,8 +260,8 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
                 headers: {
                   'content-type': 'application/octet-stream',
                   'content-length': String(spec.bytes),
-                  'x-qosprobe-upload-id': uploadId,
-                  'x-qosprobe-offset-ms': (performance.now() - t0).toFixed(1),
+                  [UPLOAD_ID_HEADER]: uploadId,
+                  [UPLOAD_OFFSET_HEADER]: (performance.now() - t0).toFixed(1),
                 },
                 body: uploadBody(spec.bytes, onBytes),
               },
@@ -313,12 +299,12 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
     if (spec.kind === 'upload') {
       // Also after an abort (what was measured is still written); not cancellable, so bounded: the first read may
       // need a new connection through a full queue (a lost SYN is resent after 1 s), later ones reuse it.
-      const statsUrl = new URL(`/up-stats?id=${uploadId}`, target);
+      const statsUrl = new URL(uploadStatsPath(uploadId), target);
       const { first, end } = keptIntervals(THROUGHPUT_INTERVAL_MS, elapsedMs, spec.warmupS * 1000);
       receiverBins = await settledUploadStats(
         async (attempt) => {
           const r = await pinger.request(statsUrl, { timeoutMs: Math.min(spec.timeoutMs, attempt === 0 ? 3_000 : 1_000), readText: true });
-          return r.status === 200 ? parseUploadStats(r.text) : null;
+          return r.status === 200 ? parseUploadStats(r.text, THROUGHPUT_INTERVAL_MS) : null;
         },
         (b) => b.slice(first, end).reduce((a, x) => a + x, 0),
         (ms) => new Promise((res) => setTimeout(res, ms)),

@@ -21,6 +21,7 @@ import { rateLimitKey } from './stamp-reflector.js';
 import { MAX_SLICE_BYTES, randomSlices } from '../net/random-payload.js';
 // The receiver-side bins are the throughput statistics' intervals: the probe reads them as its own (/up-stats).
 import { THROUGHPUT_INTERVAL_MS } from '../stats/throughput.js';
+import { UPLOAD_ID_HEADER, UPLOAD_ID_PATTERN, UPLOAD_ID_RULE, UPLOAD_OFFSET_HEADER, UPLOAD_STATS_HEADER, UPLOAD_STATS_PATH, uploadStatsBody } from '../core/upload-protocol.js';
 
 export interface HttpServeOptions {
   host: string;
@@ -88,7 +89,6 @@ export interface UploadStatsLimits {
 export const UPLOAD_STATS_LIMITS: UploadStatsLimits = { maxIds: 256, idleTtlMs: 120_000, maxBins: 36_000, statsPerSecond: 2, statsBurst: 10, statsTotalPerSecond: 50 };
 
 /** Random, URL-safe, bounded: it is a map key and appears in a query string. */
-const UPLOAD_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
 /**
  * Receiver-side upload counting. A client sends `x-qosprobe-upload-id` (one random id per test, shared by its
@@ -142,7 +142,7 @@ class UploadStats {
     if (!e) return null;
     const start = e.slot * this.l.maxBins;
     const bins = this.slab === null ? '' : this.slab.subarray(start, start + e.used).join(',');
-    return `{"intervalMs":${THROUGHPUT_INTERVAL_MS},"bins":[${bins}]}\n`;
+    return uploadStatsBody(THROUGHPUT_INTERVAL_MS, bins);
   }
 
   private sweep(now: number): void {
@@ -253,21 +253,21 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
         return reply(res, 413, { error: `body above this server's limit of ${o.maxBytes}` });
       }
       const arrivedMs = performance.now();
-      const id = header(req, 'x-qosprobe-upload-id');
-      const offsetRaw = header(req, 'x-qosprobe-offset-ms');
+      const id = header(req, UPLOAD_ID_HEADER);
+      const offsetRaw = header(req, UPLOAD_OFFSET_HEADER);
       const offsetMs = Number(offsetRaw);
-      if (id !== undefined && !UPLOAD_ID.test(id)) return reply(res, 400, { error: 'x-qosprobe-upload-id: 8 to 64 characters of A-Z a-z 0-9 _ -' });
+      if (id !== undefined && !UPLOAD_ID_PATTERN.test(id)) return reply(res, 400, { error: `${UPLOAD_ID_HEADER}: ${UPLOAD_ID_RULE}` });
       if (id !== undefined && (offsetRaw === undefined || !/^\d+(\.\d+)?$/.test(offsetRaw) || !Number.isFinite(offsetMs))) {
-        return reply(res, 400, { error: 'x-qosprobe-offset-ms: ms (≥ 0) since the client\'s test start, required with x-qosprobe-upload-id' });
+        return reply(res, 400, { error: `${UPLOAD_OFFSET_HEADER}: ms (≥ 0) since the client's test start, required with ${UPLOAD_ID_HEADER}` });
       }
-      res.setHeader('x-qosprobe-upload-stats', '1');
+      res.setHeader(UPLOAD_STATS_HEADER, '1');
       const bin = id === undefined ? null : (bytes: number) => uploads.add(id, offsetMs + performance.now() - arrivedMs, bytes);
       return transfer(req, res, 'up', () => receiveUp(req, res, o.maxBytes, bin));
     }
-    if (path === '/up-stats') {
+    if (path === UPLOAD_STATS_PATH) {
       if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
       const id = url.searchParams.get('id');
-      if (id === null || !UPLOAD_ID.test(id)) return reply(res, 400, { error: 'expected ?id=ID (8 to 64 characters of A-Z a-z 0-9 _ -)' });
+      if (id === null || !UPLOAD_ID_PATTERN.test(id)) return reply(res, 400, { error: `expected ?id=ID (${UPLOAD_ID_RULE})` });
       // Up to 36 000 bins (~72 KB) for a short request: rate-limited per source like the STAMP reflector.
       const now = performance.now();
       if (!statsBuckets.take(sourceOf(req), now) || !statsAll.take('all', now)) {
