@@ -15,6 +15,7 @@ import { FIELD_NAMES, type ResultRecord } from '../src/core/schema.js';
 import { formats } from '../src/output/formats.js';
 import { openSink } from '../src/output/sink.js';
 import { pushSpool } from '../src/spool/push.js';
+import { RECOGNISED_PATHS } from '../src/spool/receiver.js';
 import { writeBatch } from '../src/spool/spool.js';
 import { builtCliAvailable, runCli } from './helpers/cli.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
@@ -129,6 +130,11 @@ describe.skipIf(!builtCliAvailable())('help texts and messages list the registry
     expect(optionHelp(stdout, '--format <format>')).toContain(choices(FORMAT_NAMES));
     expect(optionHelp(stdout, '--append')).toContain(`(${APPENDABLE_FORMATS.join(', ')})`);
     expect(optionHelp(stdout, '--push-format <format>')).toContain(choices(PUSH_FORMATS));
+  }, 15_000);
+
+  it("push --help names the receiver paths receiver.ts recognises, with each one's format", async () => {
+    const { stdout } = await runCli(['push', '--help'], { timeoutMs: 10_000 });
+    expect(optionHelp(stdout, '--to <url>')).toContain(`its path picks the format: ${RECOGNISED_PATHS}`);
   }, 15_000);
 
   it('push --help and schedule --help offer the pushable formats', async () => {

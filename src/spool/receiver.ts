@@ -29,6 +29,8 @@ interface PathRule {
   format: PushFormat;
   keepsTime: boolean;
   speaks: string;
+  /** The paths it matches, as help and messages show them. */
+  shows: readonly string[];
 }
 
 /** Checked in order: the more specific suffix first. */
@@ -39,6 +41,7 @@ const RULES: readonly PathRule[] = [
     format: 'openmetrics',
     keepsTime: false,
     speaks: 'a Pushgateway group (Prometheus text, stamped when pushed)',
+    shows: ['/metrics/job/...'],
   },
   {
     kind: 'vm-prometheus',
@@ -46,10 +49,26 @@ const RULES: readonly PathRule[] = [
     format: 'openmetrics',
     keepsTime: true,
     speaks: 'VictoriaMetrics Prometheus text import (with timestamps)',
+    shows: ['/api/v1/import/prometheus'],
   },
-  { kind: 'vm-import', match: (p) => p.endsWith('/api/v1/import'), format: 'vmimport', keepsTime: true, speaks: 'VictoriaMetrics JSON-line import' },
-  { kind: 'influx', match: (p) => p.endsWith('/write'), format: 'influx', keepsTime: true, speaks: 'InfluxDB line protocol (InfluxDB, Telegraf, VictoriaMetrics)' },
+  { kind: 'vm-import', match: (p) => p.endsWith('/api/v1/import'), format: 'vmimport', keepsTime: true, speaks: 'VictoriaMetrics JSON-line import', shows: ['/api/v1/import'] },
+  {
+    kind: 'influx',
+    match: (p) => p.endsWith('/write'),
+    format: 'influx',
+    keepsTime: true,
+    speaks: 'InfluxDB line protocol (InfluxDB, Telegraf, VictoriaMetrics)',
+    shows: ['/write', '/api/v2/write'],
+  },
 ];
+
+/**
+ * The recognised paths and the format each takes, from RULES: "/write, /api/v2/write (influx), ...".
+ * push --help says the same in its own words (it loads no module for --help); a test compares them.
+ */
+export const RECOGNISED_PATHS = [...new Set([...RULES].reverse().map((r) => r.format))]
+  .map((f) => `${[...RULES].reverse().filter((r) => r.format === f).flatMap((r) => r.shows).join(', ')} (${f})`)
+  .join(', ');
 
 /** Paths whose protocol we recognise but do not produce: a clear refusal beats a 2xx that stores nothing. */
 const UNSUPPORTED: readonly { match(path: string): boolean; speaks: string }[] = [
@@ -79,7 +98,7 @@ export function resolvePushTarget(url: URL, explicit: PushFormat | undefined, fl
     throw new QosError(
       'USAGE',
       `cannot tell from the path ${url.pathname || '/'} which format the receiver takes: give ${flag} ${FORMAT_HINT} ` +
-        `(a wrong guess is often answered 2xx and dropped). Recognised paths: /write, /api/v2/write (influx), /api/v1/import (vmimport), /api/v1/import/prometheus, /metrics/job/... (openmetrics)`,
+        `(a wrong guess is often answered 2xx and dropped). Recognised paths: ${RECOGNISED_PATHS}`,
     );
   }
   // Unknown receiver: Prometheus text goes without timestamps (Pushgateway and node_exporter refuse them).
