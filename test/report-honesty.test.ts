@@ -21,7 +21,8 @@ import { describe, expect, it } from 'vitest';
 import { createProgram } from '../src/cli/program.js';
 import type { CliIo } from '../src/cli/io.js';
 import { buildReport } from '../src/report/pipeline.js';
-import { BUNDLED_PROFILES, loadProfile } from '../src/report/profiles.js';
+import { bundledProfileNames } from '../src/report/profile-registry.js';
+import { loadProfile } from '../src/report/profiles.js';
 import { parseCsvRecord } from '../src/report/csv-tokens.js';
 import { expandInputs } from '../src/report/inputs.js';
 import { renderHtml, worstGroups } from '../src/report/render-html.js';
@@ -112,7 +113,7 @@ describe('honesty rules: an unreachable site never passes (issue 14)', () => {
     ]);
   });
 
-  it.each(BUNDLED_PROFILES)('%s: the unreachable sites fail, the two-record site has no verdict', async (name) => {
+  it.each(bundledProfileNames())('%s: the unreachable sites fail, the two-record site has no verdict', async (name) => {
     const d = await data(name);
     const by = (k: string) => d.groups.find((g) => g.key[0] === k)!.rating!.overall.pass;
     expect([by('91.71'), by('96.71'), by('35.78'), by('36.71')]).toEqual([false, false, false, null]);

@@ -1,11 +1,11 @@
 /**
  * Quality profiles as data: a generic engine rates each group's statistics against the bands
- * or classes of a profile file (profiles/*.json, or any file given with --profile). Boundary
+ * or classes of a profile file (bundled: profile-registry.ts, or any file given with --profile). Boundary
  * rules (< versus ≤) live in the data: every bound says whether it is inclusive.
  *
  * File format (docs/report.md "Profiles"):
  *   { name, title, source?, notes?: string[],
- *     metrics: [{ id, label, metric: latency_ms|jitter_ms|loss_percent|download_bps|upload_bps,
+ *     metrics: [{ id, label, metric: <a metric id of metrics.ts' table>|availability_percent,
  *                 statistic: mean|median|p95|p10|min|max, scale?: number,
  *                 nominal_bps?: { default?: number|null, by_group?: { "<group key>": number } },
  *                 bands: [{ index?, label, pass, min?, min_inclusive?, max?, max_inclusive? }] }],
@@ -17,9 +17,11 @@
  * 100 × statistic / nominal rate (percent of the subscribed rate).
  */
 import { readFile } from 'node:fs/promises';
+import { ConfigReader, type Obj } from '../core/config-reader.js';
 import { QosError } from '../core/errors.js';
 import type { GroupResult, MetricStats } from './aggregate.js';
 import { METRIC_IDS, metricById, type MetricId } from './metrics.js';
+import { bundledProfileNames, bundledProfileUrl } from './profile-registry.js';
 
 export type Statistic = 'mean' | 'median' | 'p95' | 'p10' | 'min' | 'max' | 'value';
 
@@ -121,13 +123,10 @@ export interface GroupRating {
   insufficient: string[];
 }
 
-export const BUNDLED_PROFILES = ['tiphon', 'itu-y1541', 'uso-2010', 'uso-2013', 'uso-2013-vsat'] as const;
-const PROFILE_DIR = new URL('../../profiles/', import.meta.url);
-
-/** A bundled profile by name, or a profile file by path (JSON, or YAML by extension). */
+/** A bundled profile by name (profile-registry.ts), or a profile file by path (JSON, or YAML by extension). */
 export async function loadProfile(nameOrPath: string, cwd: string): Promise<Profile> {
-  const bundled = (BUNDLED_PROFILES as readonly string[]).includes(nameOrPath);
-  const url = bundled ? new URL(`${nameOrPath}.json`, PROFILE_DIR) : null;
+  const url = bundledProfileUrl(nameOrPath);
+  const bundled = url !== null;
   const where = bundled ? `profile ${nameOrPath}` : nameOrPath;
   let text: string;
   try {
@@ -135,7 +134,7 @@ export async function loadProfile(nameOrPath: string, cwd: string): Promise<Prof
   } catch (err) {
     throw new QosError(
       bundled ? 'INTERNAL' : 'USAGE',
-      bundled ? `cannot read bundled ${where}: the installation is incomplete` : `--profile ${nameOrPath}: not a bundled profile (${BUNDLED_PROFILES.join(', ')}) and no such file`,
+      bundled ? `cannot read bundled ${where}: the installation is incomplete` : `--profile ${nameOrPath}: not a bundled profile (${bundledProfileNames().join(', ')}) and no such file`,
       { cause: err },
     );
   }
@@ -148,59 +147,60 @@ export async function loadProfile(nameOrPath: string, cwd: string): Promise<Prof
   return validateProfile(data, where);
 }
 
-/** Check a profile's shape once, naming the path of anything wrong. */
+const METHODS = ['mean-index', 'all-pass', 'first-class'] as const;
+
+/** Check a profile's shape once, through the config's reader: every failure names the file, the path, what was expected and what was found. */
 export function validateProfile(data: unknown, where: string): Profile {
-  const fail = (path: string, expected: string): never => {
-    throw new QosError('CONFIG_INVALID', `${where}: ${path}: expected ${expected}`);
+  const r = new ConfigReader(where);
+  const list = (v: unknown, path: string): unknown[] => {
+    const a = r.arr(v, path);
+    if (a.length === 0) r.fail(path, 'a non-empty list', v);
+    return a;
   };
-  const obj = (v: unknown, path: string): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(path, 'an object'));
-  const str = (v: unknown, path: string): string => (typeof v === 'string' && v !== '' ? v : fail(path, 'a non-empty string'));
-  const num = (v: unknown, path: string): number => (typeof v === 'number' && Number.isFinite(v) ? v : fail(path, 'a number'));
-  const bool = (v: unknown, path: string): boolean => (typeof v === 'boolean' ? v : fail(path, 'true or false'));
-  const arr = (v: unknown, path: string): unknown[] => (Array.isArray(v) && v.length > 0 ? v : fail(path, 'a non-empty array'));
-  const bound = (v: unknown, path: string): Bound => {
-    const o = obj(v, path);
+  const bound = (o: Obj, path: string): Bound => {
     const b: Bound = {};
-    if (o.min !== undefined) b.min = num(o.min, `${path}.min`);
-    if (o.max !== undefined) b.max = num(o.max, `${path}.max`);
-    if (o.min_inclusive !== undefined) b.min_inclusive = bool(o.min_inclusive, `${path}.min_inclusive`);
-    if (o.max_inclusive !== undefined) b.max_inclusive = bool(o.max_inclusive, `${path}.max_inclusive`);
+    const min = r.optNum(o.min, `${path}.min`);
+    const max = r.optNum(o.max, `${path}.max`);
+    const minInclusive = r.optBool(o.min_inclusive, `${path}.min_inclusive`);
+    const maxInclusive = r.optBool(o.max_inclusive, `${path}.max_inclusive`);
+    if (min !== undefined) b.min = min;
+    if (max !== undefined) b.max = max;
+    if (minInclusive !== undefined) b.min_inclusive = minInclusive;
+    if (maxInclusive !== undefined) b.max_inclusive = maxInclusive;
     return b;
   };
   const band = (v: unknown, path: string, needIndex: boolean): Band => {
-    const o = obj(v, path);
-    const b: Band = { ...bound(o, path), label: str(o.label, `${path}.label`), pass: bool(o.pass, `${path}.pass`) };
-    if (o.index !== undefined || needIndex) b.index = num(o.index, `${path}.index`);
+    const o = r.obj(v, path);
+    const b: Band = { ...bound(o, path), label: r.str(o.label, `${path}.label`), pass: r.bool(o.pass, `${path}.pass`) };
+    if (o.index !== undefined || needIndex) b.index = r.num(o.index, `${path}.index`);
     return b;
   };
-  const root = obj(data, '(top level)');
-  const overallObj = obj(root.overall, 'overall');
+  const root = r.obj(data, '');
+  const overallObj = r.obj(root.overall, 'overall');
   const method = overallObj.method;
-  const metrics = arr(root.metrics, 'metrics').map((v, i): MetricRule => {
+  const metrics = list(root.metrics, 'metrics').map((v, i): MetricRule => {
     const p = `metrics[${i}]`;
-    const o = obj(v, p);
-    const metric = o.metric as RatedMetric;
-    if (metric !== 'availability_percent' && !(METRIC_IDS as readonly string[]).includes(metric)) fail(`${p}.metric`, `one of ${METRIC_IDS.join(', ')}, availability_percent`);
-    const statistic = o.statistic as Statistic;
+    const o = r.obj(v, p);
+    const metric: RatedMetric = r.oneOf(o.metric, `${p}.metric`, [...METRIC_IDS, 'availability_percent'] as const);
     const allowed: Statistic[] = metric === 'availability_percent' ? ['value'] : ['mean', 'median', 'min', 'max', metricById(metric).tail];
-    if (!allowed.includes(statistic)) fail(`${p}.statistic`, `one of ${allowed.join(', ')} for ${metric}`);
     const rule: MetricRule = {
-      id: str(o.id, `${p}.id`),
-      label: str(o.label, `${p}.label`),
+      id: r.str(o.id, `${p}.id`),
+      label: r.str(o.label, `${p}.label`),
       metric,
-      statistic,
-      bands: arr(o.bands, `${p}.bands`).map((b, j) => band(b, `${p}.bands[${j}]`, method === 'mean-index')),
+      statistic: r.oneOf(o.statistic, `${p}.statistic`, allowed),
+      bands: list(o.bands, `${p}.bands`).map((b, j) => band(b, `${p}.bands[${j}]`, method === 'mean-index')),
     };
-    if (o.scale !== undefined) rule.scale = num(o.scale, `${p}.scale`);
-    if (o.gate !== undefined) rule.gate = bool(o.gate, `${p}.gate`);
+    const scale = r.optNum(o.scale, `${p}.scale`);
+    if (scale !== undefined) rule.scale = scale;
+    const gate = r.optBool(o.gate, `${p}.gate`);
+    if (gate !== undefined) rule.gate = gate;
     if (o.nominal_bps !== undefined) {
-      const n = obj(o.nominal_bps, `${p}.nominal_bps`);
+      const n = r.obj(o.nominal_bps, `${p}.nominal_bps`);
       rule.nominal_bps = {};
-      if (n.default !== undefined && n.default !== null) rule.nominal_bps.default = num(n.default, `${p}.nominal_bps.default`);
-      if (n.by_group !== undefined) {
-        const g = obj(n.by_group, `${p}.nominal_bps.by_group`);
-        rule.nominal_bps.by_group = Object.fromEntries(Object.entries(g).map(([k, x]) => [k, num(x, `${p}.nominal_bps.by_group.${k}`)]));
-      }
+      const dflt = r.optNum(n.default, `${p}.nominal_bps.default`);
+      if (dflt !== undefined) rule.nominal_bps.default = dflt;
+      const byGroup = r.optObj(n.by_group, `${p}.nominal_bps.by_group`);
+      if (byGroup !== undefined) rule.nominal_bps.by_group = Object.fromEntries(Object.entries(byGroup).map(([k, x]) => [k, r.num(x, `${p}.nominal_bps.by_group.${k}`)]));
     }
     return rule;
   });
@@ -208,32 +208,36 @@ export function validateProfile(data: unknown, where: string): Profile {
   if (!metrics.some((m) => m.metric === 'availability_percent')) metrics.push(DEFAULT_AVAILABILITY_RULE);
   const ids = new Set(metrics.map((m) => m.id));
   let overall: Overall;
-  if (method === 'mean-index') overall = { method, bands: arr(overallObj.bands, 'overall.bands').map((b, j) => band(b, `overall.bands[${j}]`, false)) };
-  else if (method === 'all-pass') overall = { method };
-  else if (method === 'first-class') {
-    overall = {
-      method,
-      classes: arr(overallObj.classes, 'overall.classes').map((v, j) => {
-        const p = `overall.classes[${j}]`;
-        const o = obj(v, p);
-        const bounds = obj(o.bounds ?? {}, `${p}.bounds`);
-        for (const k of Object.keys(bounds)) if (!ids.has(k)) fail(`${p}.bounds.${k}`, `the id of one of the profile's metrics (${[...ids].join(', ')})`);
-        return {
-          label: str(o.label, `${p}.label`),
-          pass: bool(o.pass, `${p}.pass`),
-          bounds: Object.fromEntries(Object.entries(bounds).map(([k, b]) => [k, bound(b, `${p}.bounds.${k}`)])),
-        };
-      }),
-    };
-  } else return fail('overall.method', 'mean-index, all-pass or first-class');
-  const profile: Profile = { name: str(root.name, 'name'), title: str(root.title, 'title'), metrics, overall };
-  if (root.source !== undefined) profile.source = str(root.source, 'source');
-  if (root.notes !== undefined) profile.notes = arr(root.notes, 'notes').map((n, i) => str(n, `notes[${i}]`));
-  if (root.min_samples !== undefined) {
-    const m = num(root.min_samples, 'min_samples');
-    if (!Number.isInteger(m) || m < 1) fail('min_samples', 'an integer ≥ 1');
-    profile.min_samples = m;
+  switch (r.oneOf(method, 'overall.method', METHODS)) {
+    case 'mean-index':
+      overall = { method: 'mean-index', bands: list(overallObj.bands, 'overall.bands').map((b, j) => band(b, `overall.bands[${j}]`, false)) };
+      break;
+    case 'all-pass':
+      overall = { method: 'all-pass' };
+      break;
+    case 'first-class':
+      overall = {
+        method: 'first-class',
+        classes: list(overallObj.classes, 'overall.classes').map((v, j) => {
+          const p = `overall.classes[${j}]`;
+          const o = r.obj(v, p);
+          const bounds = r.obj(o.bounds ?? {}, `${p}.bounds`);
+          for (const k of Object.keys(bounds)) if (!ids.has(k)) r.fail(`${p}.bounds.${k}`, `the id of one of the profile's metrics (${[...ids].join(', ')})`, k);
+          return {
+            label: r.str(o.label, `${p}.label`),
+            pass: r.bool(o.pass, `${p}.pass`),
+            bounds: Object.fromEntries(Object.entries(bounds).map(([k, b]) => [k, bound(r.obj(b, `${p}.bounds.${k}`), `${p}.bounds.${k}`)])),
+          };
+        }),
+      };
+      break;
   }
+  const profile: Profile = { name: r.str(root.name, 'name'), title: r.str(root.title, 'title'), metrics, overall };
+  const source = r.optStr(root.source, 'source');
+  if (source !== undefined) profile.source = source;
+  if (root.notes !== undefined) profile.notes = list(root.notes, 'notes').map((n, i) => r.str(n, `notes[${i}]`));
+  const minSamples = r.optNum(root.min_samples, 'min_samples', { integer: true, min: 1 });
+  if (minSamples !== undefined) profile.min_samples = minSamples;
   return profile;
 }
 

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { FORMAT_NAMES, PUSH_FORMATS } from '../../core/format-names.js';
 import type { CliIo } from '../io.js';
 import { addLocationOptions, examples, positiveNumber, type LocationFlags } from '../options.js';
+import { bundledProfilesHelp } from '../../report/profile-registry.js';
 
 export interface MonitorFlags extends LocationFlags {
   config?: string;
@@ -55,11 +56,11 @@ export function makeMonitorCommand(io: CliIo): Command {
 export function makeRulesCommand(io: CliIo): Command {
   const cmd = new Command('rules')
     .description('print Prometheus/vmalert alerting rules over the pushed metrics: a quality profile per location, and silent sites')
-    .option('--profile <name>', 'quality profile: tiphon, itu-y1541, uso-2010, uso-2013, uso-2013-vsat, or a file', 'itu-y1541')
+    .option('--profile <name>', 'quality profile: a bundled one (listed below) or a file', 'itu-y1541')
     .option('--silent-after <minutes>', 'a location that has not reported for this long is itself an alert', positiveNumber, 30)
     .option('--for <minutes>', 'how long a threshold must be broken before the alert fires', positiveNumber, 10)
     .option('--over <minutes>', 'averaging window of the quality rules', positiveNumber, 15);
-  cmd.addHelpText('after', examples('qosprobe rules --profile itu-y1541 > /etc/vmalert/qosprobe.yml', 'vmalert -rule=/etc/vmalert/qosprobe.yml -datasource.url=http://127.0.0.1:8428 -notifier.url=http://127.0.0.1:9093'));
+  cmd.addHelpText('after', () => examples('qosprobe rules --profile itu-y1541 > /etc/vmalert/qosprobe.yml', 'vmalert -rule=/etc/vmalert/qosprobe.yml -datasource.url=http://127.0.0.1:8428 -notifier.url=http://127.0.0.1:9093') + '\n' + bundledProfilesHelp());
   cmd.action(async (opts: { profile: string; silentAfter: number; for: number; over: number }) => {
     const [{ loadProfile }, { alertingRules }] = await Promise.all([import('../../report/profiles.js'), import('../../monitor/rules.js')]);
     const profile = await loadProfile(opts.profile, io.cwd);

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { examples } from '../options.js';
 import type { ReportOptions } from '../../report/pipeline.js';
+import { DEFAULT_PROFILE, bundledProfilesHelp } from '../../report/profile-registry.js';
 
 const BY_KEYS = ['location', 'province', 'regency', 'district', 'village', 'endpoint', 'test', 'probe', 'hop'] as const;
 type ByKey = (typeof BY_KEYS)[number];
@@ -42,7 +43,7 @@ export function makeReportCommand(io: CliIo): Command {
     .option('-b, --by <keys>', `group by ${BY_KEYS.join('|')} (region levels: the code's first 2, 5, 8, 13 characters); comma-separated or repeated for several keys (default location)`, byKeys)
     .option('--since <time>', 'only records that started at or after this ISO 8601 date or date-time (UTC unless an offset is given)')
     .option('--until <time>', 'only records that started before this ISO 8601 date or date-time')
-    .option('-p, --profile <name|file>', 'quality profile: tiphon, itu-y1541, uso-2010, uso-2013, uso-2013-vsat, a profile file (.json/.yaml), or none (default tiphon)')
+    .option('-p, --profile <name|file>', `quality profile: a bundled one (listed below), a profile file (.json/.yaml), or none (default ${DEFAULT_PROFILE})`)
     .addOption(new Option('-f, --format <format>', 'output format (default table)').choices(REPORT_FORMATS))
     .option('-o, --out <file>', 'write the report to this file (atomically) instead of stdout')
     .addOption(new Option('--lang <lang>', 'language of the table and HTML labels (default from LC_ALL/LANG: id* → Indonesian, else English)').choices(['en', 'id']))
@@ -50,7 +51,9 @@ export function makeReportCommand(io: CliIo): Command {
     .option('--strict', 'fail (exit 3) when any row is malformed or of an unknown schema version, instead of counting and listing them')
     .addHelpText(
       'after',
-      examples(
+      // A function: the profile list is read from the registry only when help is shown.
+      () =>
+        examples(
         'qosprobe report results/                                  # every result file under results/, by location',
         'qosprobe report "field/**/*.ndjson" day1.csv --by province --profile itu-y1541',
         'qosprobe report results/ --by location,endpoint --since 2026-11-01 --until 2026-12-01 --format csv -o nov.csv',
@@ -58,7 +61,9 @@ export function makeReportCommand(io: CliIo): Command {
         'cat a.ndjson | qosprobe report - --profile ./my-profile.json --strict',
         'qosprobe report results/ --by district --expect tps.csv   # silent polling stations per district',
         'qosprobe report results/ --format geojson -o sites.geojson # for QGIS or kepler.gl',
-      ) + '\nSamples are per record (latency = each test\'s rtt_median_ms); see docs/report.md. Exit 3 when the input holds no record, or with --strict when any row is unusable.\n',
+      ) +
+        '\nSamples are per record (latency = each test\'s rtt_median_ms); see docs/report.md. Exit 3 when the input holds no record, or with --strict when any row is unusable.\n\n' +
+        bundledProfilesHelp(),
     )
     .action(async (inputs: string[], flags: ReportFlags) => {
       const [{ expandInputs }, { buildReport }, { parseTimeBound, isRegionKey }, { loadProfile }, { QosError }, { loadRegionTable }, { LABELS, langFromEnv }] = await Promise.all([
@@ -82,7 +87,7 @@ export function makeReportCommand(io: CliIo): Command {
       if (sinceMs !== undefined && untilMs !== undefined && untilMs <= sinceMs) throw new QosError('USAGE', '--until must be later than --since');
       const by = flags.by ?? ['location'];
       const format = flags.format ?? 'table';
-      const profileName = flags.profile ?? 'tiphon';
+      const profileName = flags.profile ?? DEFAULT_PROFILE;
       const profile = profileName === 'none' ? null : await loadProfile(profileName, io.cwd);
       const sources = await expandInputs(inputs, io.cwd, () => process.stdin);
       if (inputs.filter((i) => i === '-').length > 1) throw new QosError('USAGE', 'stdin (-) can be read only once');
