@@ -89,13 +89,9 @@ function expected(r: ResultRecord): Omit<ReportRow, 'startedAtMs'> {
   const t = (v: string | null) => (v === '' ? null : v);
   return {
     probeId: t(r.probe_id),
-    locationCode: t(r.location_code),
-    locationName: t(r.location_name),
+    location: { code: t(r.location_code), name: t(r.location_name), site: t(r.site), lat: r.lat, lon: r.lon, source: 'record' },
     endpoint: t(r.endpoint),
     test: t(r.test),
-    site: t(r.site),
-    lat: r.lat,
-    lon: r.lon,
     status: r.status as ReportRow['status'],
     values: sampleFields(REPORT_METRICS).map((f) => r[f] as number | null),
     hop: r.hop,
@@ -119,15 +115,15 @@ describe('report readers round-trip what our writers write', () => {
     const recs = ['Dish 5" antenna', 'b', 'c', 'd', 'e'].map((site, i) => record({ site, location_code: '32.73', rtt_median_ms: i }));
     const { rows, stats } = await read(write('ndjson', recs));
     expect([rows.length, stats.malformed]).toEqual([5, 0]);
-    expect(rows[0]?.site).toBe('Dish 5" antenna');
+    expect(rows[0]?.location.site).toBe('Dish 5" antenna');
   });
 
   it('CSV: a CR before a newline inside a quoted cell belongs to the cell; CRLF line ends do not', async () => {
     const { rows } = await read(write('csv', [record({ site: 'a\r\nb\r', rtt_median_ms: 1 })]));
-    expect(rows[0]?.site).toBe('a\r\nb\r');
+    expect(rows[0]?.location.site).toBe('a\r\nb\r');
     const crlf = write('csv', [record({ site: 'x,y', rtt_median_ms: 2 }), record({ site: 'z', rtt_median_ms: 3 })]).replace(/\n/g, '\r\n');
     const r2 = await read(crlf);
-    expect(r2.rows.map((r) => r.site)).toEqual(['x,y', 'z']);
+    expect(r2.rows.map((r) => r.location.site)).toEqual(['x,y', 'z']);
   });
 
   it('a broken line is one malformed row; the records after it are kept', async () => {
@@ -168,7 +164,7 @@ describe('CSV formula neutralisation (issue 10 item 8)', () => {
     expect(cells).toContain(',-6.9,107.6,'); // lat, lon: numbers, unprefixed
     expect(cells.split(',').filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual(['-6.9']); // no cell a spreadsheet would run
     const { rows } = await read(csv);
-    expect([rows[0]?.site, rows[0]?.probeId, rows[0]?.lat]).toEqual(['=cmd|"/c calc"!A1', '+probe', -6.9]);
+    expect([rows[0]?.location.site, rows[0]?.probeId, rows[0]?.location.lat]).toEqual(['=cmd|"/c calc"!A1', '+probe', -6.9]);
   });
   it('report CSV: a hostile group key is neutralised; its numbers stay numbers', async () => {
     const { buildReport } = await import('../src/report/pipeline.js');

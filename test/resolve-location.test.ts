@@ -86,11 +86,13 @@ describe('one value from the flag to the record and back into the report', () =>
     if (!csv.streaming) throw new Error('csv streams');
     const text = csv.header() + csv.record(record);
     const table = await loadRegionTable();
-    for (const [by, key, name] of [
-      ['location', '32.73.01', location.name],
-      ['province', '32', 'Jawa Barat'],
+    for (const [by, key, name, regionName] of [
+      ['location', '32.73.01', location.name, (c: string) => table.get(c)],
+      ['province', '32', 'Jawa Barat', (c: string) => table.get(c)],
+      // Without the table, the name the record carried, read back from its columns into the location value.
+      ['location', '32.73.01', location.name, () => undefined],
     ] as const) {
-      const d = await buildReport([{ name: 'r.csv', open: () => Readable.from([text]) }], { by: [by], profile: null, regionName: (c) => table.get(c) });
+      const d = await buildReport([{ name: 'r.csv', open: () => Readable.from([text]) }], { by: [by], profile: null, regionName });
       expect(d.groups.map((g) => [g.key, g.name])).toEqual([[[key], name]]);
     }
   });

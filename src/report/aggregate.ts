@@ -10,6 +10,7 @@
  *   EXACT_LIMIT values, then within SKETCH_RELATIVE_ERROR (0.5%). Means, counts, min and max stay exact.
  */
 import { parseLocationCode } from '../config/locations.js';
+import type { Location } from '../core/location.js';
 import { QuantileAccumulator } from '../stats/sketch.js';
 import { REPORT_METRICS, sampleFields, tailP, type MetricId, type ReportMetric } from './metrics.js';
 import type { ReportRow } from './read.js';
@@ -73,8 +74,8 @@ export interface SeriesPoint {
 export interface GroupResult {
   /** The group's value for each --by key, in --by order; "(none)" when the record has no value. */
   key: string[];
-  /** The first location_name among the group's records (group-name.ts decides whether it names the group). */
-  recordName: string | null;
+  /** The first location among the group's records that carries a name (group-name.ts decides whether its name names the group). */
+  namedLocation: Location | null;
   records: number;
   ok: number;
   partial: number;
@@ -148,7 +149,7 @@ class GroupAcc {
   error = 0;
   first = Infinity;
   last = -Infinity;
-  recordName: string | null = null;
+  namedLocation: Location | null = null;
   /** One accumulator per metric, in table order. */
   readonly m: QuantileAccumulator[];
   sites: Map<string, SiteSeen> | null = null;
@@ -188,7 +189,7 @@ export class Aggregator {
     const parts = opts.by.map((k): ((r: ReportRow) => string) => {
       switch (k) {
         case 'location':
-          return (r) => r.locationCode ?? NONE;
+          return (r) => r.location.code ?? NONE;
         case 'province':
         case 'regency':
         case 'district':
@@ -196,8 +197,9 @@ export class Aggregator {
           // Few distinct codes, many rows: parse each code once.
           const cache = new Map<string | null, string>();
           return (r) => {
-            let v = cache.get(r.locationCode);
-            if (v === undefined) cache.set(r.locationCode, (v = regionKeyOf(r.locationCode, k)));
+            const code = r.location.code;
+            let v = cache.get(code);
+            if (v === undefined) cache.set(code, (v = regionKeyOf(code, k)));
             return v;
           };
         }
@@ -244,18 +246,19 @@ export class Aggregator {
     g.records++;
     if (t < g.first) g.first = t;
     if (t > g.last) g.last = t;
-    if (g.recordName === null && r.locationName !== null) g.recordName = r.locationName;
+    if (g.namedLocation === null && r.location.name !== null) g.namedLocation = r.location;
     if (r.status === 'ok') g.ok++;
     else if (r.status === 'partial') g.partial++;
     else g.error++;
     if (g.sites !== null) {
-      const sid = `${r.locationCode ?? ''}\u0001${r.site ?? ''}`;
+      const l = r.location;
+      const sid = `${l.code ?? ''}\u0001${l.site ?? ''}`;
       let site = g.sites.get(sid);
-      if (site === undefined) g.sites.set(sid, (site = { code: r.locationCode, site: r.site, lat: null, lon: null, records: 0 }));
+      if (site === undefined) g.sites.set(sid, (site = { code: l.code, site: l.site, lat: null, lon: null, records: 0 }));
       site.records++;
-      if (r.lat !== null && r.lon !== null) {
-        site.lat = r.lat;
-        site.lon = r.lon;
+      if (l.lat !== null && l.lon !== null) {
+        site.lat = l.lat;
+        site.lon = l.lon;
       }
     }
     let s: SeriesAcc | undefined;
@@ -305,7 +308,7 @@ export class Aggregator {
       });
       groups.push({
         key: g.key,
-        recordName: g.recordName,
+        namedLocation: g.namedLocation,
         records: g.records,
         ok: g.ok,
         partial: g.partial,
@@ -337,7 +340,7 @@ const metricOf = (opts: AggregateOptions, id: MetricId): ReportMetric => (opts.m
 export function emptyGroup(key: string[], table: readonly ReportMetric[] = REPORT_METRICS): GroupResult {
   const metrics = {} as Record<MetricId, MetricStats>;
   for (const m of table) metrics[m.id as MetricId] = { n: 0, mean: null, median: null, tail: null, min: null, max: null, exact: true };
-  return { key, recordName: null, records: 0, ok: 0, partial: 0, error: 0, availabilityPercent: null, firstStartedAt: null, lastStartedAt: null, metrics, series: null, sites: [] };
+  return { key, namedLocation: null, records: 0, ok: 0, partial: 0, error: 0, availabilityPercent: null, firstStartedAt: null, lastStartedAt: null, metrics, series: null, sites: [] };
 }
 
 function coarsen(g: GroupAcc): void {

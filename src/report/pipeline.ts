@@ -120,7 +120,7 @@ export function finishReport(res: AggregateResult, input: ReadStats, opts: Repor
   }
 
   for (const g of groups) {
-    g.name = groupName(opts.by, g.key, g.recordName, opts.regionName);
+    g.name = groupName(opts.by, g.key, g.namedLocation, opts.regionName);
     g.rating = opts.profile ? rateGroup(opts.profile, g) : null;
     // Completeness is a gate like availability: a group where expected sites were silent cannot pass.
     if (g.rating && g.expected && g.expected.completenessPercent < AVAILABILITY_PASS_PERCENT) {

@@ -11,6 +11,7 @@
  */
 import { csvOriginalText } from '../output/csv-cell.js';
 import { FIELD_NAMES, SCHEMA_VERSION, type FieldName } from '../core/schema.js';
+import { locationOfColumns, type Location } from '../core/location.js';
 import { parseCsvRecord, readLines } from './csv-tokens.js';
 import { sniffFormat, type InputFormat, type InputSource } from './inputs.js';
 import { REPORT_METRICS, sampleFields, type ReportMetric } from './metrics.js';
@@ -22,15 +23,13 @@ export interface ReportRow {
   /** started_at as ms since the epoch. */
   startedAtMs: number;
   probeId: string | null;
-  locationCode: string | null;
-  locationName: string | null;
+  /**
+   * The record's location columns read back into the value the run resolved (source 'record').
+   * Its site, lat and lon are read only with ReadOptions.sites (map, --expect); null otherwise.
+   */
+  location: Location;
   endpoint: string | null;
   test: string | null;
-  /** site, lat and lon are read only with ReadOptions.sites (map, --expect); null otherwise. */
-  site: string | null;
-  /** WGS 84 degrees; null when the record has none. */
-  lat: number | null;
-  lon: number | null;
   status: RowStatus;
   /**
    * The record fields the metric table reads, in the order of sampleFields(table) (metrics.ts):
@@ -316,9 +315,12 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   const cols = samples.cols;
   const values = new Array<number | null>(cols.length);
   for (let k = 0; k < cols.length; k++) values[k] = num(cols[k] as number);
-  const row: ReportRow = { startedAtMs, probeId, locationCode, locationName, endpoint, test, site: null, lat: null, lon: null, status: status as RowStatus, values, hop: num(C.hop) };
+  const hop = num(C.hop);
+  let site: string | null = null;
+  let lat: number | null = null;
+  let lon: number | null = null;
   if (sites) {
-    row.site = csv ? unprefix(get(C.site)) : get(C.site);
+    site = csv ? unprefix(get(C.site)) : get(C.site);
     const degrees = (i: number, limit: number): number | null => {
       const s = get(i);
       if (s === null) return null;
@@ -326,13 +328,14 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
       if (!(Math.abs(v) <= limit) || s.trim() !== s) bad ??= `${name(i)} is not a number of degrees within ±${limit}: ${clip(s)}`;
       return v;
     };
-    row.lat = degrees(C.lat, 90);
-    row.lon = degrees(C.lon, 180);
+    lat = degrees(C.lat, 90);
+    lon = degrees(C.lon, 180);
   }
   if (bad !== undefined) return bad;
   const loss = samples.lossAt === -1 ? null : values[samples.lossAt];
   if (loss !== undefined && loss !== null && loss > 100) return `loss_percent is above 100: ${loss}`;
-  return row;
+  const location = locationOfColumns({ location_code: locationCode, location_name: locationName, site, lat, lon });
+  return { startedAtMs, probeId, location, endpoint, test, status: status as RowStatus, values, hop };
 }
 
 const fieldName = (i: number): string => FIELD_NAMES[i] as string;
