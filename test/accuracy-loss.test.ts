@@ -55,6 +55,12 @@ interface Station {
 
 async function openStation(idx: number): Promise<Station> {
   const lab = await createDelayLab(idx, { delayMs: 0, delayer: false });
+  try {
+    lab.lossCounters(); // throws, saying why, where the lab has no loss table (no nft, no egress hook)
+  } catch (err) {
+    await lab.close();
+    throw err;
+  }
   execFileSync('ip', ['netns', 'exec', lab.pair.server, 'sysctl', '-q', '-w', 'net.ipv4.tcp_synack_retries=0']);
   // --rate-limit: the default 1,000 pps per source is the 1 ms test's own rate.
   const serve = spawn(

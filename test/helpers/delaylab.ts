@@ -69,13 +69,12 @@ export function delayLabUnavailable(): string | null {
   for (const [cmd, args] of [
     ['ip', ['-V']],
     ['iptables', ['--version']],
-    ['nft', ['--version']],
     ['python3', ['--version']],
   ] as const) {
     try {
       execFileSync(cmd, [...args], { stdio: 'ignore' });
     } catch {
-      return `${cmd} is not installed (apt-get install iptables nftables python3)`;
+      return `${cmd} is not installed (apt-get install iptables python3)`;
     }
   }
   return null;
@@ -159,7 +158,9 @@ export async function createDelayLab(idx: number, o: DelayLabOptions): Promise<D
   const down: Applied[] = [];
   const delayers: ChildProcess[] = [];
   const nft = (script: string) => execFileSync('ip', ['netns', 'exec', pair.server, 'nft', '-f', '-'], { input: script, stdio: ['pipe', 'ignore', 'pipe'] });
-  const setLoss = (loss: LossSpec) => nft(lossRuleset(dev, loss));
+  // The loss table needs nft and a kernel with netdev egress hooks (5.16+). A lab for delay alone works without
+  // them: then only setLoss/lossCounters fail, saying why.
+  let lossError: string | null = null;
   try {
     nft(
       [
@@ -171,7 +172,16 @@ export async function createDelayLab(idx: number, o: DelayLabOptions): Promise<D
         '',
       ].join('\n'),
     );
-    setLoss(o.loss ?? { upPercent: 0, downPercent: 0 });
+  } catch (err) {
+    lossError = `the nft loss table could not be made (nft installed? netdev egress hook in this kernel?): ${String((err as { stderr?: unknown }).stderr ?? err)}`;
+  }
+  const setLoss = (loss: LossSpec) => {
+    if (lossError) throw new Error(lossError);
+    nft(lossRuleset(dev, loss));
+  };
+  try {
+    if (o.loss) setLoss(o.loss);
+    else if (!lossError) setLoss({ upPercent: 0, downPercent: 0 });
     if (o.delayer !== false) {
       // --queue-bypass: if the delayer is gone, packets pass instead of being dropped.
       execFileSync('ip', ['netns', 'exec', pair.server, 'iptables', '-A', 'INPUT', '-i', dev, '-j', 'NFQUEUE', '--queue-num', '0', '--queue-bypass']);
@@ -189,6 +199,7 @@ export async function createDelayLab(idx: number, o: DelayLabOptions): Promise<D
     log: () => ({ up: [...up], down: [...down] }),
     setLoss,
     lossCounters() {
+      if (lossError) throw new Error(lossError);
       const out = execFileSync('ip', ['netns', 'exec', pair.server, 'nft', '-j', 'list', 'counters', 'table', 'netdev', LOSS_TABLE], { encoding: 'utf8' });
       const packets = new Map<string, number>();
       for (const o of (JSON.parse(out) as { nftables: { counter?: { name: string; packets: number } }[] }).nftables) {
