@@ -24,6 +24,8 @@ const { values: args } = parseArgs({
     idx: { type: 'string', default: '10' },
     // Another checkout's build of qosprobe to measure instead of this one (e.g. the commit before a change).
     'serve-root': { type: 'string' },
+    // Also measure the least a Node reflector can do (a bare dgram echo): the floor of Node's receive → send path.
+    floor: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
   },
 });
@@ -61,6 +63,15 @@ const t = setInterval(() => {
   s.send(buf, Number(port), host);
   if (++seq >= Number(count)) { clearInterval(t); setTimeout(() => s.close(), 500); }
 }, Number(interval));
+`;
+
+/** A bare Node UDP echo: no checks, no timestamps; what Node itself costs between wire in and wire out. */
+const ECHO = `
+import { createSocket } from 'node:dgram';
+const [host, port] = process.argv.slice(1);
+const s = createSocket({ type: 'udp4', lookup: (a, _f, cb) => cb(null, a, 4) });
+s.on('message', (m, r) => s.send(m, r.port, r.address));
+s.bind(Number(port), host);
 `;
 
 const sh = (cmd, a) => execFileSync(cmd, a, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
@@ -175,7 +186,8 @@ async function captureRound(name, serverCmd, serverArgs, serverPort, clientCmd, 
 
 const dir = mkdtempSync(join(tmpdir(), 'qosprobe-hold-'));
 setup();
-const all = { qosprobe: [], irtt: [] };
+const all = { qosprobe: [], irtt: [], ...(args.floor ? { echo: [] } : {}) };
+const perRound = { qosprobe: [], irtt: [], echo: [] };
 try {
   for (let r = 0; r < rounds; r++) {
     all.qosprobe.push(
@@ -200,6 +212,21 @@ try {
         dir,
       )),
     );
+    if (args.floor) {
+      all.echo.push(
+        ...(await captureRound(
+          'echo',
+          process.execPath,
+          ['--input-type=module', '-e', ECHO, SERVER_IP, String(STAMP_PORT)],
+          STAMP_PORT,
+          process.execPath,
+          ['--input-type=module', '-e', SENDER, SERVER_IP, String(STAMP_PORT), String(count), String(intervalMs)],
+          dir,
+        )),
+      );
+    }
+    for (const k of Object.keys(all)) perRound[k].push(q(all[k].slice(-count), 0.5));
+    process.stderr.write(`round ${r + 1}/${rounds}: medians (µs) ${Object.keys(all).map((k) => `${k} ${perRound[k].at(-1)?.toFixed(1)}`).join(', ')}\n`);
   }
 } finally {
   teardown();
@@ -213,11 +240,14 @@ const rows = [
   ['p99', 0.99],
   ['min', 0],
 ];
+const cols = Object.keys(all);
+const names = { qosprobe: 'qosprobe serve', irtt: 'irtt server', echo: 'bare Node dgram echo' };
 const table = [
-  `| hold time, wire in → wire out (µs) | qosprobe serve | irtt server |`,
-  `| --- | ---: | ---: |`,
-  ...rows.map(([n, p]) => `| ${n} | ${fmt(q(all.qosprobe, p))} | ${fmt(q(all.irtt, p))} |`),
-  `| packets | ${all.qosprobe.length} | ${all.irtt.length} |`,
+  `| hold time, wire in → wire out (µs) | ${cols.map((c) => names[c]).join(' | ')} |`,
+  `| --- |${cols.map(() => ' ---: |').join('')}`,
+  ...rows.map(([n, p]) => `| ${n} | ${cols.map((c) => fmt(q(all[c], p))).join(' | ')} |`),
+  `| median of the round medians | ${cols.map((c) => fmt(q(perRound[c], 0.5))).join(' | ')} |`,
+  `| packets | ${cols.map((c) => all[c].length).join(' | ')} |`,
 ].join('\n');
 const section = `## STAMP hold time (serve vs irtt server)
 
