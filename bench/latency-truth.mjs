@@ -1,20 +1,20 @@
 #!/usr/bin/env node
 /**
  * Benchmark, not a test (root only): RTT of qosprobe's ping, tcp, stamp and http against iputils ping,
- * fping and irtt on one veth link between two network namespaces, from one run, each against the
- * on-wire truth captured with tcpdump on both ends of the link.
+ * fping and irtt, at several injected round trips, from one run, each against the on-wire truth captured
+ * with tcpdump on both ends of the path (issue 9).
  *
- *   npm run build && sudo node bench/latency-truth.mjs [--runs 6] [--count 20] [--interval 100] [--idx 40] [--write]
+ *   npm run build && sudo node bench/latency-truth.mjs [--rtts 0,10,50,300] [--runs 3] [--count 20] [--interval 100] [--idx 40] [--write]
  *
- * Every tool runs `--runs` times in alternation (so all see the same machine load); each cell is the
- * median over runs of the tool's own median RTT. "wire" is the median over the same packets of the
- * round trip seen by tcpdump on the client's veth (request out → reply in) less the far end's hold time
- * (request in → reply out, tcpdump on the server's veth): the network's round trip, the truth every
- * tool should report. --write replaces the "RTT against the wire" section of docs/benchmarks.md.
- *
- * --delay MS adds MS each way with the project's delay lab (iptables NFQUEUE and test/helpers/nfq-delay.py
- * in a router namespace between the two; this kernel has no netem). Addresses: 10.77.IDX.x and
- * 10.77.IDX+1.x inside the namespaces only.
+ * Client — router — server, three network namespaces. For an injected round trip of X ms the router holds every
+ * forwarded packet X/2 ms each way (iptables NFQUEUE and test/helpers/nfq-delay.py; this kernel has no netem);
+ * at 0 it just forwards. Every tool runs `--runs` times in alternation (so all see the same machine load); a
+ * cell is the median over runs of the tool's own median RTT. Truth ("wire") is the median over the same packets
+ * of the round trip tcpdump sees on the client's veth (request out → reply in) less the far end's hold time
+ * (request in → reply out on the server's veth): the network's round trip, what every tool should report.
+ * Prints the bias table (tool − wire, per method and injected RTT) and one detail table per RTT; --write
+ * replaces the "RTT against the wire" section of docs/benchmarks.md. Addresses: 10.77.IDX.x and 10.77.IDX+1.x
+ * inside the namespaces only.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
     count: { type: 'string', default: '20' },
     interval: { type: 'string', default: '100' },
     idx: { type: 'string', default: '40' },
-    delay: { type: 'string', default: '0' },
+    rtts: { type: 'string', default: '0,10,50,300' },
     write: { type: 'boolean', default: false },
   },
 });
@@ -36,8 +36,8 @@ const runs = Number(args.runs);
 const count = Number(args.count);
 const intervalMs = Number(args.interval);
 const idx = Number(args.idx);
-/** One-way delay added by the delay lab, ms (0: a plain veth pair). */
-const delayMs = Number(args.delay);
+/** Injected round trips, ms: half each way. */
+const rtts = args.rtts.split(',').map(Number);
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'qosprobe.js');
 const S = `htruth${idx}-s`;
@@ -45,8 +45,8 @@ const C = `htruth${idx}-c`;
 const SDEV = `ht${idx}s`;
 const CDEV = `ht${idx}c`;
 const R = `htruth${idx}-r`;
-// With a delay: client 10.77.IDX.2 — router (IDX.1 | IDX+1.2) — server 10.77.IDX+1.1.
-const SIP = delayMs > 0 ? `10.77.${idx + 1}.1` : `10.77.${idx}.1`;
+// Client 10.77.IDX.2 — router (IDX.1 | IDX+1.2) — server 10.77.IDX+1.1.
+const SIP = `10.77.${idx + 1}.1`;
 const CIP = `10.77.${idx}.2`;
 const STAMP_PORT = 8862;
 const HTTP_PORT = 8080;
@@ -76,32 +76,13 @@ function labDown() {
   }
 }
 
-function labUp() {
-  labDown();
-  if (delayMs > 0) return delayLabUp();
-  sh('ip', ['netns', 'add', S]);
-  sh('ip', ['netns', 'add', C]);
-  sh('ip', ['link', 'add', SDEV, 'type', 'veth', 'peer', 'name', CDEV]);
-  sh('ip', ['link', 'set', SDEV, 'netns', S]);
-  sh('ip', ['link', 'set', CDEV, 'netns', C]);
-  for (const [ns, dev, ip] of [
-    [S, SDEV, SIP],
-    [C, CDEV, CIP],
-  ]) {
-    sh('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', dev]);
-    sh('ip', ['-n', ns, 'link', 'set', dev, 'up']);
-    sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-  }
-  // ping as non-root needs this inside a fresh namespace; we are root anyway, but qosprobe's ping may run unprivileged.
-  inNs(C, 'sysctl', ['-q', '-w', 'net.ipv4.ping_group_range=0 2147483647']);
-}
-
 /**
  * Three namespaces: the router forwards between client and server and holds every forwarded packet
- * delayMs (iptables NFQUEUE → test/helpers/nfq-delay.py), so the client's wire sees the delay and the
- * server's does not: truth = client wire RTT − server hold, as without delay.
+ * delayMs (iptables NFQUEUE → test/helpers/nfq-delay.py; none at 0), so the client's wire sees the delay and
+ * the server's does not: truth = client wire RTT − server hold. Returns the delayer processes.
  */
-function delayLabUp() {
+function labUp(delayMs) {
+  labDown();
   for (const ns of [S, C, R]) sh('ip', ['netns', 'add', ns]);
   const links = [
     [C, CDEV, CIP, `ht${idx}rc`, `10.77.${idx}.1`],
@@ -123,7 +104,9 @@ function delayLabUp() {
   }
   sh('ip', ['-n', R, 'link', 'set', 'lo', 'up']);
   inNs(R, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+  // ping as non-root needs this inside a fresh namespace; we are root anyway, but qosprobe's ping may run unprivileged.
   inNs(C, 'sysctl', ['-q', '-w', 'net.ipv4.ping_group_range=0 2147483647']);
+  if (delayMs === 0) return [];
   inNs(R, 'iptables', ['-A', 'FORWARD', '-i', `ht${idx}rc`, '-j', 'NFQUEUE', '--queue-num', '0', '--queue-bypass']);
   inNs(R, 'iptables', ['-A', 'FORWARD', '-i', `ht${idx}rs`, '-j', 'NFQUEUE', '--queue-num', '1', '--queue-bypass']);
   const delayer = join(ROOT, 'test', 'helpers', 'nfq-delay.py');
@@ -137,7 +120,7 @@ function startIn(ns, cmd, a) {
 /** tcpdump on both ends; stop() returns the parsed lines of each (time in ms, text). */
 async function capture(dir, name) {
   const files = { client: join(dir, `${name}-c.pcap`), server: join(dir, `${name}-s.pcap`) };
-  const procs = [startIn(C, 'tcpdump', ['-i', CDEV, '-n', '-U', '-s', '128', '-w', files.client]), startIn(S, 'tcpdump', ['-i', SDEV, '-n', '-U', '-s', '128', '-w', files.server])];
+  const procs = [startIn(C, 'tcpdump', ['-i', CDEV, '-n', '-U', '--immediate-mode', '-s', '128', '-w', files.client]), startIn(S, 'tcpdump', ['-i', SDEV, '-n', '-U', '--immediate-mode', '-s', '128', '-w', files.server])];
   await sleep(800); // tcpdump needs a moment before it captures
   return async () => {
     await sleep(200);
@@ -235,9 +218,11 @@ const methods = [
   {
     name: 'fping',
     run: () => {
-      // fping -C prints its per-packet times on stderr: "10.77.40.1 : 0.05 0.04 ...".
-      const o = spawnSync('ip', ['netns', 'exec', C, 'fping', '-C', String(count), '-p', String(intervalMs), '-q', SIP], { encoding: 'utf8' });
-      return median(o.stderr.split(':').pop().trim().split(/\s+/).map(Number));
+      // fping -C prints its per-packet times on stderr: "10.77.40.1 : 0.05 0.04 ..." ("-" for a lost one). Its default
+      // 500 ms timeout is raised so a 300 ms round trip is not lost.
+      const o = spawnSync('ip', ['netns', 'exec', C, 'fping', '-C', String(count), '-p', String(intervalMs), '-t', '2000', '-q', SIP], { encoding: 'utf8' });
+      const line = o.stderr.split('\n').find((l) => l.startsWith(`${SIP} `)) ?? '';
+      return median(line.slice(line.indexOf(':') + 1).trim().split(/\s+/).map(Number));
     },
     req: icmpReq,
     rep: icmpRep,
@@ -259,61 +244,94 @@ if (process.getuid?.() !== 0) {
   process.exit(2);
 }
 const dir = mkdtempSync(join(tmpdir(), 'qosprobe-truth-'));
-const delayers = labUp() ?? [];
-const servers = [...delayers,
-  startIn(S, process.execPath, [BIN, 'serve', '--host', SIP, '--stamp-port', String(STAMP_PORT), '--http-port', String(HTTP_PORT), '-q']),
-  startIn(S, 'irtt', ['server', '-b', `${SIP}:${IRTT_PORT}`]),
-];
-const results = new Map(methods.map((m) => [m.name, { tool: [], wire: [], hold: [], clientWire: [] }]));
-try {
-  await sleep(1500);
-  for (let r = 0; r < runs; r++) {
-    for (const m of methods) {
-      const stop = await capture(dir, `${r}-${m.name.replace(/\W+/g, '_')}`);
-      const tool = m.run(dir);
-      const cap = await stop();
-      const client = pairs(joined(cap.client), m.req, m.rep);
-      // On the server's veth the request comes in and the reply goes out: the far end's hold time.
-      const hold = pairs(joined(cap.server), m.req, m.rep);
-      const res = results.get(m.name);
-      res.tool.push(tool);
-      res.clientWire.push(median(client));
-      res.hold.push(median(hold));
-      res.wire.push(median(client) - median(hold));
-      process.stderr.write(`run ${r + 1}/${runs} ${m.name}: tool ${tool?.toFixed(3)} ms, wire ${(median(client) - median(hold)).toFixed(3)} ms (client ${median(client)?.toFixed(3)}, far-end hold ${median(hold)?.toFixed(3)}; ${client.length} pairs)\n`);
+/** results[rtt][method] = { tool, wire, hold, clientWire } arrays over runs. */
+const results = new Map();
+for (const rtt of rtts) {
+  const delayers = labUp(rtt / 2);
+  const servers = [
+    ...delayers,
+    startIn(S, process.execPath, [BIN, 'serve', '--host', SIP, '--stamp-port', String(STAMP_PORT), '--http-port', String(HTTP_PORT), '-q']),
+    startIn(S, 'irtt', ['server', '-b', `${SIP}:${IRTT_PORT}`]),
+  ];
+  const byMethod = new Map(methods.map((m) => [m.name, { tool: [], wire: [], hold: [], clientWire: [] }]));
+  results.set(rtt, byMethod);
+  try {
+    await sleep(1500);
+    for (let r = 0; r < runs; r++) {
+      for (const m of methods) {
+        const stop = await capture(dir, `${rtt}-${r}-${m.name.replace(/\W+/g, '_')}`);
+        const tool = m.run(dir);
+        const cap = await stop();
+        const client = pairs(joined(cap.client), m.req, m.rep);
+        // On the server's veth the request comes in and the reply goes out: the far end's hold time.
+        const hold = pairs(joined(cap.server), m.req, m.rep);
+        const res = byMethod.get(m.name);
+        res.tool.push(tool);
+        res.clientWire.push(median(client));
+        res.hold.push(median(hold));
+        res.wire.push(median(client) - median(hold));
+        process.stderr.write(
+          `rtt ${rtt} run ${r + 1}/${runs} ${m.name}: tool ${tool?.toFixed(3)} ms, wire ${(median(client) - median(hold)).toFixed(3)} ms (client ${median(client)?.toFixed(3)}, far-end hold ${median(hold)?.toFixed(3)}; ${client.length} pairs)\n`,
+        );
+      }
     }
+  } finally {
+    for (const p of servers) p.kill('SIGTERM');
+    await sleep(300);
+    labDown();
   }
-} finally {
-  for (const p of servers) p.kill('SIGTERM');
-  await sleep(300);
-  labDown();
 }
 
-const fmt = (x) => (x == null ? 'n/a' : x.toFixed(3));
-const rows = [...results].map(([name, r]) => {
-  const tool = median(r.tool);
-  const wire = median(r.wire);
-  return `| ${name} | ${fmt(tool)} | ${fmt(median(r.clientWire))} | ${fmt(median(r.hold))} | ${fmt(wire)} | ${fmt(tool - wire)} |`;
+const fmt = (x) => (x == null || !Number.isFinite(x) ? 'n/a' : x.toFixed(3));
+const signed = (x) => (x == null || !Number.isFinite(x) ? 'n/a' : `${x >= 0 ? '+' : ''}${x.toFixed(3)}`);
+const bar = (truth) => Math.max(0.2, truth * 0.01);
+const biasRows = methods.map((m) => {
+  const cells = rtts.map((rtt) => {
+    const r = results.get(rtt).get(m.name);
+    const b = median(r.tool) - median(r.wire);
+    return `${signed(b)}${Math.abs(b) <= bar(median(r.wire)) ? '' : ' ✗'}`;
+  });
+  return `| ${m.name} | ${cells.join(' | ')} |`;
 });
-const today = new Date().toISOString().slice(0, 10);
-const title = `## RTT against the wire${delayMs > 0 ? `, ${delayMs} ms each way` : ''}`;
-const section = `${title}
-
-${delayMs > 0 ? `${delayMs} ms each way added by the delay lab (a router namespace holding forwarded packets through NFQUEUE)` : 'veth between two network namespaces (no added delay)'}, ${count} packets every ${intervalMs} ms per run, median over ${runs} alternating runs of each tool's median RTT, ${cpus().length} CPUs, Node ${process.version}.
-Measured ${today} with \`npm run build && sudo node bench/latency-truth.mjs --runs ${runs} --count ${count} --interval ${intervalMs}${delayMs > 0 ? ` --delay ${delayMs}` : ''} --write\`.
+const detail = rtts.map((rtt) => {
+  const rows = [...results.get(rtt)].map(([name, r]) => {
+    const tool = median(r.tool);
+    const wire = median(r.wire);
+    return `| ${name} | ${fmt(tool)} | ${fmt(median(r.clientWire))} | ${fmt(median(r.hold))} | ${fmt(wire)} | ${signed(tool - wire)} |`;
+  });
+  return `Injected ${rtt} ms round trip:
 
 | method | tool reports (ms) | client wire RTT (ms) | far-end hold (ms) | network RTT, truth (ms) | bias (ms) |
 | --- | ---: | ---: | ---: | ---: | ---: |
-${rows.join('\n')}
+${rows.join('\n')}`;
+});
+const today = new Date().toISOString().slice(0, 10);
+const title = '## RTT against the wire';
+const section = `${title}
+
+Client — router — server namespaces; the router holds each forwarded packet half the injected round trip each way (NFQUEUE
+delayer; at 0 it only forwards). ${count} packets every ${intervalMs} ms per run, median over ${runs} alternating runs of each
+tool's median RTT, ${cpus().length} CPUs shared with other work (noisy), Node ${process.version}.
+Measured ${today} with \`npm run build && sudo node bench/latency-truth.mjs --rtts ${rtts.join(',')} --runs ${runs} --count ${count} --interval ${intervalMs} --write\`.
+
+Bias, tool − truth (ms); ✗ marks a cell outside the issue-9 bar max(0.2 ms, 1 %):
+
+| method | ${rtts.map((r) => `${r} ms`).join(' | ')} |
+| --- |${rtts.map(() => ' ---: |').join('')}
+${biasRows.join('\n')}
+
+${detail.join('\n\n')}
 
 Client wire RTT: tcpdump on the client's veth, request out → reply in. Far-end hold: tcpdump on the server's veth, request in →
 reply out (the kernel for ICMP and the SYN-ACK; \`qosprobe serve\` or the irtt server for UDP; the HTTP server for /ping).
-Truth = client wire RTT − far-end hold. iputils ping and fping print 0.001 ms here (veth RTTs are below 1 ms).
+Truth = client wire RTT − far-end hold. iputils ping and fping print 0.001 ms here (RTTs below 1 ms) and 0.01–0.1 ms above.
 `;
 console.log(section);
 if (args.write) {
   const p = join(ROOT, 'docs', 'benchmarks.md');
   const doc = readFileSync(p, 'utf8');
-  const re = new RegExp(`${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n[\\s\\S]*?(?=\n## |$)`);
-  writeFileSync(p, re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}`);
+  const re = new RegExp(`${title}(, [^\\n]*)?\n[\\s\\S]*?(?=\n## |$)`);
+  // One section for every RTT now: older per-delay sections ("…, 10 ms each way") go.
+  const rest = doc.replace(/\n## RTT against the wire, [^\n]*\n[\s\S]*?(?=\n## |$)/g, '');
+  writeFileSync(p, re.test(rest) ? rest.replace(re, section) : `${rest.trimEnd()}\n\n${section}`);
 }

@@ -1,9 +1,11 @@
 /**
- * RTT against ground truth under injected delay (issue 9): a delay lab (test/helpers/delaylab.ts: iptables
- * NFQUEUE + a delayer that logs what it held each packet) between the probe and the far end, 10 ms each way.
- * Truth is the round trip on the client's wire (tcpdump on its veth: request out → reply in), which contains
- * every delay as really applied; the delayer's log must agree with it. Root only; skips where the lab can't
- * be built (no iptables, not root, CLI not built).
+ * RTT against ground truth under injected delay (issue 9): a delay lab (test/helpers/delaylab.ts: iptables NFQUEUE
+ * + a delayer that logs what it held each packet) between the probe and `qosprobe serve`, at round trips of 0, 10,
+ * 50 and 300 ms (half each way). Truth is the round trip on the client's wire (tcpdump on its veth: request out →
+ * reply in), which contains every delay as really applied; the delayer's log must agree with it. Bar: the issue's
+ * max(0.2 ms, 1 %) for icmp and tcp (both timed by the kernel); stamp is held to what Node can do (below).
+ * QOSPROBE_ACCURACY=full runs 3 runs of 50 packets per case instead of 1 of 20 (the default keeps the file near 60 s).
+ * Root only; skips where the lab can't be built (no iptables, not root, CLI not built).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -11,10 +13,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, builtCliAvailable } from './helpers/cli.js';
-import { createDelayLab, delayLabUnavailable, type Applied, type DelayLab } from './helpers/delaylab.js';
+import { createDelayLab, delayLabUnavailable, realtimeUnavailable, type Applied, type DelayLab } from './helpers/delaylab.js';
 
-const IDX = 43;
-const ONE_WAY_MS = 10;
+const FULL = process.env.QOSPROBE_ACCURACY === 'full';
+const RUNS = FULL ? 3 : 1;
 const why = delayLabUnavailable() ?? (builtCliAvailable() ? null : 'dist/ is not built (npx tsc -p tsconfig.json)');
 let tcpdumpMissing = false;
 try {
@@ -31,9 +33,12 @@ const median = (xs: number[]): number => {
   return ((v[Math.floor(h)] as number) + (v[Math.ceil(h)] as number)) / 2;
 };
 
-/** tcpdump writing `pcap`, once it says it is listening (so no packet of the test is missed). */
+/**
+ * tcpdump writing `pcap`, once it says it is listening (so no packet of the test is missed). --immediate-mode: else
+ * libpcap hands packets over in blocks retired every second, and the last second's are lost when tcpdump is stopped.
+ */
 async function startCapture(ns: string, dev: string, pcap: string): Promise<ChildProcess> {
-  const cap = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-i', dev, '-n', '-U', '-s', '96', '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const cap = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-i', dev, '-n', '-U', '--immediate-mode', '-s', '96', '-w', pcap], { stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve) => {
     const t = setTimeout(resolve, 5_000);
     cap.stderr!.on('data', (d: Buffer) => {
@@ -46,120 +51,176 @@ async function startCapture(ns: string, dev: string, pcap: string): Promise<Chil
   return cap;
 }
 
-describe.skipIf(skip)('RTT under 10 ms each way of injected delay', () => {
-  let lab: DelayLab;
-  let server: ChildProcess;
-  let dir: string;
-  /** Set when this kernel can't run the lab (no NFQUEUE target): the tests then skip, saying so. */
-  let labError: string | null = null;
-  beforeAll(async () => {
-    try {
-      lab = await createDelayLab(IDX, { delayMs: ONE_WAY_MS });
-    } catch (err) {
-      labError = err instanceof Error ? err.message : String(err);
-      console.warn(`accuracy-delay: skipped: the delay lab could not be built: ${labError}`);
-      return;
+// A timing bar means something only on a host that is not oversubscribed: with more runnable processes than CPUs, a
+// process waits for a CPU between the wire and its clock, so the bar is then loosened to 1 ms (still catching a method
+// that is wrong, not just a busy host). The kernel-timed methods (icmp, tcp) don't need that, but the delayer and tcpdump
+// (whose timestamps are the truth) are processes too.
+const busy = loadavg()[0]! > cpus().length;
+if (busy) console.warn(`accuracy-delay: load ${loadavg()[0]} on ${cpus().length} CPUs: RTT bar loosened to 1 ms`);
+const bar = (truthMs: number) => Math.max(busy ? 1 : 0.2, truthMs * 0.01);
+// stamp is timed in JavaScript at both ends (Node cannot read a datagram's kernel timestamp), and the part of the
+// reflector's hold outside its own (b − a) stays in: through the lab it read 0.26–0.74 ms above the network round trip
+// (load 6 on 2 CPUs; docs/metrics.md "RTT accuracy"). The issue's 0.2 ms bar is not met; this bar says what is.
+const stampBar = (truthMs: number) => Math.max(busy ? 1.5 : 1, truthMs * 0.01);
+
+type PairOf = (line: string) => { key: string; req: boolean } | null;
+
+const CASES = [
+  { rttMs: 0, idx: 55, count: 20, intervalMs: 30 },
+  { rttMs: 10, idx: 56, count: 20, intervalMs: 40 },
+  { rttMs: 50, idx: 57, count: 20, intervalMs: 60 },
+  // Few packets at 300 ms: they overlap (interval < RTT), as a real ping's do.
+  { rttMs: 300, idx: 58, count: 8, intervalMs: 100 },
+] as const;
+
+for (const c of CASES) {
+  describe.skipIf(skip)(`RTT through the delay lab, ${c.rttMs} ms round trip`, () => {
+    let lab: DelayLab;
+    let server: ChildProcess;
+    let dir: string;
+    /** Set when this kernel can't run the lab (no NFQUEUE target): the tests then skip, saying so. */
+    let labError: string | null = null;
+    const count = FULL ? 50 : c.count;
+    beforeAll(async () => {
+      try {
+        lab = await createDelayLab(c.idx, { delayMs: c.rttMs / 2, realtime: realtimeUnavailable() === null });
+      } catch (err) {
+        labError = err instanceof Error ? err.message : String(err);
+        console.warn(`accuracy-delay: skipped: the delay lab could not be built: ${labError}`);
+        return;
+      }
+      dir = mkdtempSync(join(tmpdir(), 'qosprobe-delay-'));
+      server = spawn('ip', ['netns', 'exec', lab.pair.server, process.execPath, BIN, 'serve', '--host', lab.pair.serverIp, '--stamp-port', '8862', '--http-port', '8080', '-q'], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 1500));
+    }, 20_000);
+    afterAll(async () => {
+      server?.kill('SIGTERM');
+      await lab?.close();
+      if (dir && !process.env.KEEP_PCAP) rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** Run a qosprobe command in the client namespace under tcpdump; its record and the wire's round trips. */
+    async function measure(args: string[], pairOf: PairOf) {
+      const pcap = join(dir, `${args[0]}.pcap`);
+      if (process.env.KEEP_PCAP) console.info(`pcap ${pcap}`);
+      const cap = await startCapture(lab.pair.client, `qp${c.idx}c`, pcap);
+      const before = lab.log();
+      const out = execFileSync('ip', ['netns', 'exec', lab.pair.client, process.execPath, BIN, ...args, '-q', '-f', 'ndjson', '--no-host-info'], { encoding: 'utf8', timeout: 30_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      const after = lab.log();
+      await new Promise<void>((r) => {
+        cap.once('exit', () => r());
+        cap.kill('SIGINT');
+      });
+      const record = JSON.parse(out.trim()) as Record<string, number | string | null>;
+      const open = new Map<string, number[]>();
+      const wire: number[] = [];
+      for (const l of execFileSync('tcpdump', ['-r', pcap, '-n', '-tt', '-nn'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')) {
+        const p = pairOf(l);
+        if (!p) continue;
+        const t = Number(l.slice(0, l.indexOf(' '))) * 1000;
+        if (p.req) open.set(p.key, [...(open.get(p.key) ?? []), t]);
+        else {
+          const sent = open.get(p.key)?.shift();
+          if (sent !== undefined) wire.push(t - sent);
+        }
+      }
+      const slice = (a: Applied[], b: Applied[]) => b.slice(a.length);
+      return { record, wire, up: slice(before.up, after.up), down: slice(before.down, after.down) };
     }
-    dir = mkdtempSync(join(tmpdir(), 'qosprobe-delay-'));
-    server = spawn('ip', ['netns', 'exec', lab.pair.server, process.execPath, BIN, 'serve', '--host', lab.pair.serverIp, '--stamp-port', '8862', '--http-port', '8080', '-q'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 1500));
-  }, 20_000);
-  afterAll(async () => {
-    server?.kill('SIGTERM');
-    await lab?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+
+    /** RUNS runs: the median over runs of (tool's median − the wire's median), so one unlucky run is not the verdict. */
+    async function biasOf(args: string[], pairOf: PairOf) {
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await measure(args, pairOf));
+      const truth = median(runs.map((m) => median(m.wire)));
+      const bias = median(runs.map((m) => (m.record.rtt_median_ms as number) - median(m.wire)));
+      console.info(`accuracy-delay ${c.rttMs} ms ${args[0]}: client wire ${truth.toFixed(3)} ms, bias vs wire ${bias >= 0 ? '+' : ''}${bias.toFixed(3)} ms`);
+      return { runs, truth, bias };
+    }
+
+    const synPair = (clientIp: string): PairOf => {
+      const ip = clientIp.replaceAll('.', '\\.');
+      const syn = new RegExp(`${ip}\\.(\\d+) > .*Flags \\[S\\],`);
+      const ack = new RegExp(`> ${ip}\\.(\\d+): Flags \\[S\\.\\],`);
+      return (l) => {
+        const s = syn.exec(l);
+        if (s) return { key: s[1] as string, req: true };
+        const a = ack.exec(l);
+        return a ? { key: a[1] as string, req: false } : null;
+      };
+    };
+
+    it(`tcp: the kernel's handshake time, within max(0.2 ms, 1%) of the wire, which the delayer log accounts for`, async (ctx) => {
+      if (labError) return ctx.skip();
+      const { runs, truth, bias } = await biasOf(['tcp', `${lab.pair.serverIp}:8080`, '-c', String(count), '-i', String(c.intervalMs)], synPair(lab.pair.clientIp));
+      const m = runs[0]!;
+      expect(runs.map((r) => r.record.received)).toEqual(runs.map(() => count));
+      expect(runs.map((r) => r.record.rtt_timestamping)).toEqual(runs.map(() => 'kernel'));
+      expect(m.wire.length).toBe(count);
+      // The delayer held each SYN and SYN-ACK (IP length 60) half the round trip, give or take its own wake-up time; the
+      // wire saw that (its log does not count the time before it reads a packet, so the wire is a bit more).
+      const held = median(m.up.filter((a) => a.proto === 6 && a.len === 60).map((a) => a.appliedMs)) + median(m.down.filter((a) => a.proto === 6 && a.len === 60).map((a) => a.appliedMs));
+      expect(held).toBeGreaterThanOrEqual(c.rttMs);
+      // Its log is no finer than that: it reads a packet after a wake-up and stamps the release after the verdict
+      // call, which re-injects the packet, returns.
+      expect(Math.abs(median(m.wire) - held)).toBeLessThan(busy ? 5 : 1);
+      expect(Math.abs(bias)).toBeLessThanOrEqual(bar(truth));
+    }, 60_000);
+
+    it('icmp (system ping): within max(0.2 ms, 1%) of the wire', async (ctx) => {
+      if (labError) return ctx.skip();
+      const { runs, truth, bias } = await biasOf(['ping', lab.pair.serverIp, '-c', String(count), '-i', String(c.intervalMs)], (l) => {
+        const q = /ICMP echo request, id (\d+), seq (\d+)/.exec(l);
+        if (q) return { key: `${q[1]}/${q[2]}`, req: true };
+        const r = /ICMP echo reply, id (\d+), seq (\d+)/.exec(l);
+        return r ? { key: `${r[1]}/${r[2]}`, req: false } : null;
+      });
+      expect(runs.map((r) => r.record.received)).toEqual(runs.map(() => count));
+      expect(truth).toBeGreaterThanOrEqual(c.rttMs);
+      expect(Math.abs(bias)).toBeLessThanOrEqual(bar(truth));
+    }, 60_000);
+
+    it('stamp: within max(1 ms, 1%) of the network round trip (timed in JavaScript; what it cannot see is documented)', async (ctx) => {
+      if (labError) return ctx.skip();
+      const { runs } = await biasOf(['stamp', `${lab.pair.serverIp}:8862`, '-c', String(count), '-i', String(c.intervalMs)], (l) => {
+        const q = / > [\d.]+\.8862: UDP/.test(l);
+        if (q) return { key: 'u', req: true };
+        return /\.8862 > [\d.]+: UDP/.test(l) ? { key: 'u', req: false } : null;
+      });
+      expect(runs.map((r) => r.record.received)).toEqual(runs.map(() => count));
+      expect(runs.map((r) => r.record.rtt_timestamping)).toEqual(runs.map(() => 'event_loop'));
+      // The client's wire RTT holds qosprobe serve's hold (the delayer's release of a request → the reply reaching it,
+      // joined on the STAMP sequence number): the network's round trip is the wire's less that. The probe removes only
+      // what the reflector timestamped (b − a): the rest of the hold stays in, with the client's own wake-up.
+      const netOf = (m: (typeof runs)[number]) => {
+        const up = new Map(m.up.filter((a) => a.proto === 17 && a.dport === 8862 && a.w0 !== undefined).map((a) => [a.w0, a]));
+        const holds = m.down.flatMap((d) => {
+          const u = d.proto === 17 && d.sport === 8862 ? up.get(d.w6) : undefined;
+          return u ? [d.inMs - u.outMs] : [];
+        });
+        expect(holds.length).toBeGreaterThanOrEqual(count / 2);
+        return { net: median(m.wire) - median(holds), hold: median(holds) };
+      };
+      const truth = median(runs.map((m) => netOf(m).net));
+      const bias = median(runs.map((m) => (m.record.rtt_median_ms as number) - netOf(m).net));
+      console.info(`accuracy-delay ${c.rttMs} ms stamp: network ${truth.toFixed(3)} ms (serve hold ${netOf(runs[0]!).hold.toFixed(3)} ms), bias ${bias >= 0 ? '+' : ''}${bias.toFixed(3)} ms`);
+      expect(bias).toBeLessThanOrEqual(stampBar(truth));
+      expect(bias).toBeGreaterThanOrEqual(-stampBar(truth));
+    }, 60_000);
+
+    // Issue 9: loaded latency by a method whose unloaded bias meets the RTT bar. download's idle RTT is the same
+    // kernel-timed handshake as tcp's, so loaded − idle is the queue and nothing else. One RTT is enough for it.
+    it.runIf(c.rttMs === 10)("download: idle_rtt_ms is the kernel's handshake time, within max(0.2 ms, 1%) of the wire", async (ctx) => {
+      if (labError) return ctx.skip();
+      const m = await measure(['download', `http://${lab.pair.serverIp}:8080/down?bytes={bytes}`, '-d', '1', '--streams', '1', '--bytes', '200000'], synPair(lab.pair.clientIp));
+      expect(m.record.rtt_timestamping).toBe('kernel');
+      // In order on the wire: the /ping request's connection, one uncounted handshake, then the 5 idle ones.
+      const idle = m.wire.slice(2, 7);
+      expect(idle).toHaveLength(5);
+      const idleMs = m.record.idle_rtt_ms as number;
+      console.info(`accuracy-delay ${c.rttMs} ms download idle: truth ${median(idle).toFixed(3)} ms, idle_rtt_ms ${idleMs.toFixed(3)} ms`);
+      expect(Math.abs(idleMs - median(idle))).toBeLessThanOrEqual(bar(median(idle)));
+    }, 60_000);
   });
-
-  /** Run a qosprobe command in the client namespace under tcpdump; its record and the wire's round trips. */
-  async function measure(args: string[], pairOf: (line: string) => { key: string; req: boolean } | null) {
-    const pcap = join(dir, `${args[0]}.pcap`);
-    const cap = await startCapture(lab.pair.client, `qp${IDX}c`, pcap);
-    const before = lab.log();
-    const out = execFileSync('ip', ['netns', 'exec', lab.pair.client, process.execPath, BIN, ...args, '-q', '-f', 'ndjson', '--no-host-info'], { encoding: 'utf8', timeout: 30_000 });
-    await new Promise((r) => setTimeout(r, 300));
-    const after = lab.log();
-    await new Promise<void>((r) => {
-      cap.once('exit', () => r());
-      cap.kill('SIGINT');
-    });
-    const record = JSON.parse(out.trim()) as Record<string, number | string | null>;
-    const open = new Map<string, number>();
-    const wire: number[] = [];
-    for (const l of execFileSync('tcpdump', ['-r', pcap, '-n', '-tt', '-nn'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')) {
-      const p = pairOf(l);
-      if (!p) continue;
-      const t = Number(l.slice(0, l.indexOf(' '))) * 1000;
-      if (p.req) open.set(p.key, t);
-      else if (open.has(p.key)) wire.push(t - (open.get(p.key) as number));
-    }
-    const slice = (a: Applied[], b: Applied[]) => b.slice(a.length);
-    return { record, wire, up: slice(before.up, after.up), down: slice(before.down, after.down) };
-  }
-
-  // The issue's bar. A timing bar means something only on a host that is not oversubscribed: with more
-  // runnable processes than CPUs, a process waits for a CPU between the wire and its clock (ping too), so
-  // the bar is then loosened to 1 ms (still catching a method that is wrong, not just a busy host).
-  const busy = loadavg()[0]! > cpus().length;
-  if (busy) console.warn(`accuracy-delay: load ${loadavg()[0]} on ${cpus().length} CPUs: RTT bar loosened to 1 ms`);
-  const bar = (truthMs: number) => (busy ? 1 : Math.max(0.2, truthMs * 0.01));
-  // tcp through the delay lab read 0.35 ms high with the machine otherwise idle (the delayer, tcpdump and this test
-  // share its 2 CPUs; docs/metrics.md "RTT accuracy"): the issue's 0.2 ms bar is not met there, and this bar says so.
-  const tcpBar = (truthMs: number) => (busy ? 1 : Math.max(0.5, truthMs * 0.01));
-
-  /** 3 runs: the median over runs of (tool's median − the wire's median), so one unlucky run is not the verdict. */
-  async function biasOf(args: string[], pairOf: Parameters<typeof measure>[1]) {
-    const runs = [];
-    for (let i = 0; i < 3; i++) runs.push(await measure(args, pairOf));
-    return { runs, truth: median(runs.map((m) => median(m.wire))), bias: median(runs.map((m) => (m.record.rtt_median_ms as number) - median(m.wire))) };
-  }
-
-  it('tcp: handshake time within max(0.5 ms, 1%) of the wire, which the delayer log accounts for', async (ctx) => {
-    if (labError) return ctx.skip();
-    const ip = lab.pair.clientIp.replaceAll('.', '\\.');
-    const { runs, truth, bias } = await biasOf(['tcp', `${lab.pair.serverIp}:8080`, '-c', '20', '-i', '60'], (l) => {
-      const syn = new RegExp(`${ip}\\.(\\d+) > .*Flags \\[S\\],`).exec(l);
-      if (syn) return { key: syn[1] as string, req: true };
-      const ack = new RegExp(`> ${ip}\\.(\\d+): Flags \\[S\\.\\],`).exec(l);
-      return ack ? { key: ack[1] as string, req: false } : null;
-    });
-    const m = runs[0]!;
-    expect(runs.map((r) => r.record.received)).toEqual([20, 20, 20]);
-    expect(m.wire.length).toBeGreaterThanOrEqual(10); // tcpdump may miss the first ones while starting
-    // The delayer held each SYN and SYN-ACK (IP length 60) 10 ms, give or take its own wake-up time; the
-    // wire saw that (its log does not count the time before it reads a packet, so the wire is a bit more).
-    const held = median(m.up.filter((a) => a.proto === 6 && a.len === 60).map((a) => a.appliedMs)) + median(m.down.filter((a) => a.proto === 6 && a.len === 60).map((a) => a.appliedMs));
-    expect(held).toBeGreaterThanOrEqual(2 * ONE_WAY_MS);
-    // Its log is no finer than that: it reads a packet after a wake-up and stamps the release after the verdict
-    // call, which re-injects the packet, returns.
-    expect(Math.abs(median(m.wire) - held)).toBeLessThan(busy ? 5 : 1);
-    expect(Math.abs(bias)).toBeLessThanOrEqual(tcpBar(truth));
-  }, 45_000);
-
-  it('icmp (system ping): within max(0.2 ms, 1%) of the wire', async (ctx) => {
-    if (labError) return ctx.skip();
-    const { runs, truth, bias } = await biasOf(['ping', lab.pair.serverIp, '-c', '20', '-i', '60'], (l) => {
-      const q = /ICMP echo request, id (\d+), seq (\d+)/.exec(l);
-      if (q) return { key: `${q[1]}/${q[2]}`, req: true };
-      const r = /ICMP echo reply, id (\d+), seq (\d+)/.exec(l);
-      return r ? { key: `${r[1]}/${r[2]}`, req: false } : null;
-    });
-    expect(runs.map((r) => r.record.received)).toEqual([20, 20, 20]);
-    expect(truth).toBeGreaterThanOrEqual(2 * ONE_WAY_MS);
-    expect(Math.abs(bias)).toBeLessThanOrEqual(bar(truth));
-  }, 45_000);
-
-  it('stamp: not below the wire less the reflector, and within 1 ms of the wire (the reflector hold is documented)', async (ctx) => {
-    if (labError) return ctx.skip();
-    const { runs, bias } = await biasOf(['stamp', `${lab.pair.serverIp}:8862`, '-c', '20', '-i', '60'], (l) => {
-      if (l.includes(`> ${lab.pair.serverIp}.8862: UDP`)) return { key: 'u', req: true };
-      if (l.includes(`${lab.pair.serverIp}.8862 > `)) return { key: 'u', req: false };
-      return null;
-    });
-    expect(runs.map((r) => r.record.received)).toEqual([20, 20, 20]);
-    // The client wire RTT holds qosprobe serve's hold time, of which the probe removes what the reflector
-    // timestamped (b − a); what it cannot see (~0.3 ms, docs/metrics.md) stays in.
-    // Within 1 ms, as the title says: serve's hold outside (b − a) alone is 0.3–0.4 ms, the 0.2 ms bar is not met.
-    expect(bias).toBeLessThanOrEqual(1);
-    expect(bias).toBeGreaterThanOrEqual(-1);
-  }, 45_000);
-});
+}
