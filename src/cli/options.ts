@@ -24,9 +24,6 @@ export interface MeasureFlags extends LocationFlags {
   traceOnFailure?: number | true;
 }
 
-/** @deprecated the old name of MeasureFlags, while parallel branches move to it. */
-export type OutputFlags = MeasureFlags;
-
 /** The registry's streaming output formats: a file of them can be appended to. */
 export { APPENDABLE_FORMATS };
 
