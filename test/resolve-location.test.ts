@@ -3,6 +3,7 @@
  * --location-unchecked) and one mapping to record columns, read back by the report into its group names.
  */
 import { Readable } from 'node:stream';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resolveLocation, type LocationRequest } from '../src/config/resolve-location.js';
 import { QosError } from '../src/core/errors.js';
@@ -65,6 +66,32 @@ describe('resolveLocation: errors name where the code came from', () => {
     expect([flag.code, flag.message]).toEqual(['USAGE', expect.stringMatching(/^--location: location code "32\.7" is malformed: expected a region code/)]);
     const env = await failure(req({ env: { QOSPROBE_LOCATION: '3273' } }));
     expect([env.code, env.message]).toEqual(['LOCATION_UNKNOWN', expect.stringMatching(/^\$QOSPROBE_LOCATION: location code "3273" is malformed: .*did you mean "32\.73"\?/)]);
+  });
+});
+
+describe('resolveLocation: hostile input', () => {
+  it('any --location or $QOSPROBE_LOCATION text gives a canonical code, no code, or a QosError of the source\'s kind', async () => {
+    const codeLike = fc.oneof(fc.string({ maxLength: 20 }), fc.stringMatching(/^\s?\d{2}([.\-/ ]\d{1,4}){0,3}\s?$/));
+    await fc.assert(
+      fc.asyncProperty(codeLike, fc.boolean(), fc.boolean(), async (text, asFlag, unchecked) => {
+        const r = req(asFlag ? { flag: text, unchecked } : { env: { QOSPROBE_LOCATION: text }, unchecked });
+        const got = await resolveLocation(r).catch((e: unknown) => e);
+        if (got instanceof QosError) {
+          if (/is malformed/.test(got.message)) expect(got.code).toBe(asFlag ? 'USAGE' : 'LOCATION_UNKNOWN');
+          else expect([got.code, /is not in the region table/.test(got.message), unchecked]).toEqual(['LOCATION_UNKNOWN', true, false]);
+          return;
+        }
+        const l = got as Location;
+        if (text === '' && !asFlag) expect(l.source).toBe('config'); // an empty variable is unset
+        else if (text.trim() === '') expect(l.code).toBeNull();
+        else {
+          expect(l.code).toBe(text.trim());
+          expect(l.code).toMatch(/^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$/);
+          if (!unchecked) expect(l.name).not.toBeNull();
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
