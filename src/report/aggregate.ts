@@ -136,6 +136,8 @@ interface MetricPlan {
   at: number;
   test: string | undefined;
   fromErrors: boolean;
+  /** The tail quantile's p (0.95 or 0.1). */
+  tailP: number;
   /** The distribution over all rows (cdf in the table), else null. */
   overall: QuantileAccumulator | null;
   /** Index into SeriesAcc.sum/n, or -1. */
@@ -220,7 +222,7 @@ export class Aggregator {
     this.#plan = table.map((m): MetricPlan => {
       const overall = m.cdf === undefined ? null : new QuantileAccumulator();
       if (overall !== null) this.#overall[m.id as MetricId] = overall;
-      return { id: m.id as MetricId, at: fields.indexOf(m.field), test: m.test, fromErrors: m.fromErrors, overall, seriesSlot: m.series === true ? slots++ : -1 };
+      return { id: m.id as MetricId, at: fields.indexOf(m.field), test: m.test, fromErrors: m.fromErrors, tailP: tailP(m), overall, seriesSlot: m.series === true ? slots++ : -1 };
     });
     this.#seriesMetrics = slots;
     this.#keyOf = (r) => parts.map((f) => f(r));
@@ -295,7 +297,7 @@ export class Aggregator {
       const metrics = {} as Record<MetricId, MetricStats>;
       this.#plan.forEach((p, i) => {
         const acc = g.m[i] as QuantileAccumulator;
-        const [median, tail] = acc.quantiles([0.5, tailP(metricOf(this.#opts, p.id))]);
+        const [median, tail] = acc.quantiles([0.5, p.tailP]);
         metrics[p.id] = {
           n: acc.n,
           mean: acc.mean(),
@@ -333,8 +335,6 @@ export class Aggregator {
     };
   }
 }
-
-const metricOf = (opts: AggregateOptions, id: MetricId): ReportMetric => (opts.metrics ?? REPORT_METRICS).find((m) => m.id === id) as ReportMetric;
 
 /** A group with no records (every expected site in it was silent). */
 export function emptyGroup(key: string[], table: readonly ReportMetric[] = REPORT_METRICS): GroupResult {

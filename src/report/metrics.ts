@@ -107,8 +107,6 @@ const TABLE = [
 export const REPORT_METRICS: readonly ReportMetric[] = TABLE;
 export type MetricId = (typeof TABLE)[number]['id'];
 export const METRIC_IDS: readonly MetricId[] = TABLE.map((m) => m.id);
-/** The record fields the metrics read. */
-export type SampleField = (typeof TABLE)[number]['field'];
 
 /** A table's row by id. */
 export function metricById(id: MetricId, metrics: readonly ReportMetric[] = REPORT_METRICS): ReportMetric {

@@ -313,8 +313,8 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   const endpoint = csv ? unprefix(get(C.endpoint)) : get(C.endpoint);
   const test = csv ? unprefix(get(C.test)) : get(C.test);
   const cols = samples.cols;
-  const values = new Array<number | null>(cols.length);
-  for (let k = 0; k < cols.length; k++) values[k] = num(cols[k] as number);
+  const values: (number | null)[] = [];
+  for (let k = 0; k < cols.length; k++) values.push(num(cols[k] as number));
   const hop = num(C.hop);
   let site: string | null = null;
   let lat: number | null = null;
