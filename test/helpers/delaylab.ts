@@ -24,11 +24,18 @@ export interface Applied {
   /** Arrival in and release from the delayer, ms on its monotonic clock (CLOCK_MONOTONIC). */
   inMs: number;
   outMs: number;
-  /** UDP only: ports, and payload words 0 and 6 (a STAMP sender packet's sequence number; the reflector's copy of it). */
+  /** UDP and TCP: ports. */
   sport?: number;
   dport?: number;
+  /** UDP: payload words 0 and 6 (a STAMP sender packet's sequence number; the reflector's copy of it). */
   w0?: number;
   w6?: number;
+  /** TCP: the flags byte (SYN 0x02, ACK 0x10). */
+  flags?: number;
+  /** ICMP: type (8 echo request, 0 echo reply), echo identifier and sequence number. */
+  itype?: number;
+  iid?: number;
+  iseq?: number;
 }
 
 /**
@@ -88,11 +95,11 @@ export function startDelayer(ns: string, queue: number, delayMs: number, jitterM
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (l) => {
-      const j = JSON.parse(l) as { ready?: boolean; error?: string; proto?: number; len?: number; applied?: number; in?: number; out?: number; sport?: number; dport?: number; w0?: number; w6?: number };
+      const j = JSON.parse(l) as { ready?: boolean; error?: string; proto?: number; len?: number; applied?: number; in?: number; out?: number } & Partial<Applied>;
       if (j.ready) return resolve(child);
       if (j.error) return reject(new Error(j.error));
       const a: Applied = { proto: j.proto!, len: j.len!, appliedMs: j.applied!, inMs: j.in!, outMs: j.out! };
-      if (j.sport !== undefined) Object.assign(a, { sport: j.sport, dport: j.dport, w0: j.w0, w6: j.w6 });
+      for (const k of ['sport', 'dport', 'w0', 'w6', 'flags', 'itype', 'iid', 'iseq'] as const) if (j[k] !== undefined) a[k] = j[k];
       into.push(a);
     });
     child.once('exit', (code) => reject(new Error(`nfq-delay.py exited (${code})`)));

@@ -5,7 +5,8 @@ delay (constant + uniform jitter, seeded) and then accepts it, and logs what it 
 packet: {"q": queue, "id": packet id, "proto": IP protocol, "len": bytes, "in": arrival (ms, monotonic),
 "out": release (ms), "applied": out - in}, and for UDP "sport", "dport" and the first and seventh 32-bit
 words of its payload, "w0" and "w6" (a STAMP sender packet's sequence number is w0, a reflector packet's
-copy of the sender's number is w6), so each packet of a probe can be joined to its delay. The log, not the
+copy of the sender's number is w6), for TCP "sport", "dport" and "flags", for ICMP "itype", "iid" and
+"iseq" (echo identifier and sequence number), so each packet of a probe can be joined to its delay. The log, not the
 nominal setting, is the ground truth.
 
 This kernel has no netem and nftables here has no `queue` statement, so the NFQUEUE target of iptables is
@@ -76,18 +77,26 @@ def attrs_of(buf, off, end):
     return out
 
 
-def udp_fields(payload, proto):
-    """Ports and payload words 0 and 6 of a UDP packet (what joins it to a STAMP sequence number), else {}."""
-    if proto != 17 or len(payload) < 20:
+def l4_fields(payload, proto):
+    """What joins a packet to a probe's own: UDP ports and payload words 0 and 6; TCP ports and flags; ICMP
+    type, identifier and sequence number. {} for anything else."""
+    if len(payload) < 20:
         return {}
     ihl = (payload[0] & 0x0F) * 4
+    l4 = payload[ihl:]
     out = {}
-    if len(payload) >= ihl + 4:
-        out['sport'], out['dport'] = struct.unpack_from('!HH', payload, ihl)
-    for name, word in (('w0', 0), ('w6', 6)):
-        at = ihl + 8 + 4 * word
-        if len(payload) >= at + 4:
-            out[name] = struct.unpack_from('!I', payload, at)[0]
+    if proto == 17 and len(l4) >= 4:
+        out['sport'], out['dport'] = struct.unpack_from('!HH', l4, 0)
+        for name, word in (('w0', 0), ('w6', 6)):
+            at = 8 + 4 * word
+            if len(l4) >= at + 4:
+                out[name] = struct.unpack_from('!I', l4, at)[0]
+    elif proto == 6 and len(l4) >= 14:
+        out['sport'], out['dport'] = struct.unpack_from('!HH', l4, 0)
+        out['flags'] = l4[13]
+    elif proto == 1 and len(l4) >= 8:
+        out['itype'] = l4[0]
+        out['iid'], out['iseq'] = struct.unpack_from('!HH', l4, 4)
     return out
 
 
@@ -102,7 +111,7 @@ def main():
     sock.bind((0, 0))
     configure(sock, queue, 1, [attr(NFQA_CFG_CMD, struct.pack('!BxH', NFQNL_CFG_CMD_BIND, 0))])
     configure(sock, queue, 2, [attr(NFQA_CFG_PARAMS, struct.pack('!IB', 128, NFQNL_COPY_PACKET))])
-    held = []  # heap of (release_ns, order, id, arrival_ns, proto, length, udp fields)
+    held = []  # heap of (release_ns, order, id, arrival_ns, proto, length, l4 fields)
     order = 0
     fifo_tail = 0
     out = sys.stdout
@@ -118,11 +127,11 @@ def main():
     while not stop:
         now = time.monotonic_ns()
         while held and held[0][0] <= now:
-            _, _, pid, arrival, proto, length, udp = heapq.heappop(held)
+            _, _, pid, arrival, proto, length, l4 = heapq.heappop(held)
             sock.send(message(NFQNL_MSG_VERDICT, queue, [attr(NFQA_VERDICT_HDR, struct.pack('!II', NF_ACCEPT, pid))]))
             released = time.monotonic_ns()
             line = {'q': queue, 'id': pid, 'proto': proto, 'len': length, 'in': arrival / 1e6, 'out': released / 1e6, 'applied': (released - arrival) / 1e6}
-            line.update(udp)
+            line.update(l4)
             out.write(json.dumps(line) + '\n')
             now = released
         out.flush()
@@ -160,7 +169,7 @@ def main():
                         due = max(due, fifo_tail)
                         fifo_tail = due
                     order += 1
-                    heapq.heappush(held, (due, order, pid, arrival, proto, total, udp_fields(payload, proto)))
+                    heapq.heappush(held, (due, order, pid, arrival, proto, total, l4_fields(payload, proto)))
                 off += (length + 3) & ~3
     # Let what is held through, so the peers are not left with lost packets.
     for _, _, pid, *_ in held:
