@@ -90,6 +90,24 @@ export interface IcmpOutcomeInput {
  *   tcp leaves out attempts cut short.
  * - Unreadable output: PING_UNPARSEABLE and no samples: no number is better than a wrong one.
  */
+/**
+ * Ping prints replies as they arrive, but no times: a reply's arrival is taken as its nominal send time + RTT, which
+ * orders replies for `reordered` and `jitter_rfc3550_ms`. When ping fell behind its schedule (a busy host; below
+ * 10 ms with loss), that estimate can invert two replies that came in order: where it does, the later-printed one
+ * gets an arrival 1 µs after the one printed before it, so the order is the order ping printed.
+ */
+function keepPrintedOrder(packets: PacketSample[], repliesInArrivalOrder: readonly { seq: number }[]): void {
+  const bySeq = new Map(packets.map((p) => [p.seq, p]));
+  let lastMs = -Infinity;
+  for (const r of repliesInArrivalOrder) {
+    const p = bySeq.get(r.seq);
+    if (!p || p.rttMs == null) continue;
+    const estimateMs = p.sentAtMs + p.rttMs;
+    if (estimateMs > lastMs) lastMs = estimateMs;
+    else p.receivedAtMs = lastMs = lastMs + 0.001;
+  }
+}
+
 export function buildIcmpOutcome({ target, targetIp, spec, run }: IcmpOutcomeInput): ProbeOutcome {
   const head = { target, targetIp, fields: { size_bytes: spec.size } };
   const interrupted = run.stoppedBy !== null;
@@ -110,7 +128,7 @@ export function buildIcmpOutcome({ target, targetIp, spec, run }: IcmpOutcomeInp
   const failures = new Map(parsed.failures.flatMap((f) => (f.seq === null ? [] : [[f.seq, f] as const])));
   const packets: PacketSample[] = [];
   for (let seq = 0; seq < n; seq++) {
-    // Ping does not print send times; its schedule does not drift, so the nominal one is used.
+    // Ping does not print send times: the nominal one is used (it drifts on a busy host: docs/icmp.md).
     const sentAtMs = seq * run.intervalMs;
     const reply = replies.get(seq);
     if (reply) {
@@ -137,6 +155,7 @@ export function buildIcmpOutcome({ target, targetIp, spec, run }: IcmpOutcomeInp
     if (interrupted && (run.stoppedAtMs === null || sentAtMs + spec.timeoutMs > run.stoppedAtMs)) continue;
     packets.push({ seq, sentAtMs, rttMs: null, errorCode: 'TIMEOUT', errorMessage: `no reply within ${spec.timeoutMs} ms` });
   }
+  keepPrintedOrder(packets, parsed.replies);
 
   let error = dominantError(packets);
   if (packets.length > 0 && packets.every((p) => p.rttMs == null)) {
