@@ -325,6 +325,12 @@ ${detail.join('\n\n')}
 Client wire RTT: tcpdump on the client's veth, request out → reply in. Far-end hold: tcpdump on the server's veth, request in →
 reply out (the kernel for ICMP and the SYN-ACK; \`qosprobe serve\` or the irtt server for UDP; the HTTP server for /ping).
 Truth = client wire RTT − far-end hold. iputils ping and fping print 0.001 ms here (RTTs below 1 ms) and 0.01–0.1 ms above.
+
+Where the bias left comes from (docs/metrics.md "RTT accuracy"): qosprobe ping, tcp, iputils ping and fping are timed by
+the kernel (tcp reads the kernel's handshake time with \`ss\`); iputils prints whole milliseconds from 100 ms (300 ms row).
+stamp and irtt are timed in user space at both ends: the client's wake-up after the reply, plus the part of the
+reflector's hold it does not timestamp (\`qosprobe serve\` ~0.2 ms, see "STAMP hold time"). http /ping is HTTP
+responsiveness through undici and the server, not network RTT.
 `;
 console.log(section);
 if (args.write) {

@@ -20,6 +20,9 @@ const benches = [
     ? [
         { name: 'trace', file: 'trace-vs-mtr.mjs', args: ['--rounds', '3', '--count', '10', '--interval', '1000', ...(write ? ['--write'] : [])] },
         { name: 'throughput-netns', file: 'throughput-netns.mjs', args: ['--mbit', '20,100', '--seconds', '10', '--rounds', '2', ...(write ? ['--write'] : [])] },
+        // Issue 9: RTT bias per method × injected round trip, qosprobe beside iputils ping, fping and irtt; serve's hold time.
+        { name: 'latency', file: 'latency-truth.mjs', args: ['--rtts', '0,10,50,300', '--runs', '3', '--count', '20', '--interval', '100', ...(write ? ['--write'] : [])] },
+        { name: 'hold', file: 'serve-hold-time.mjs', args: ['--count', '1000', '--interval', '10', '--rounds', '3', '--floor', ...(write ? ['--write'] : [])] },
       ]
     : []),
 ];

@@ -134,8 +134,11 @@ function readPcap(file) {
   return out;
 }
 
+/** Parts of qosprobe serve's hold, µs (see holdTimesUs). */
+const parts = { in: [], handler: [], out: [] };
+
 /** Hold times, µs: each reply (server → client) paired with the earliest unanswered request of its flow. */
-function holdTimesUs(packets, serverPort) {
+function holdTimesUs(packets, serverPort, stampParts = false) {
   const pending = new Map();
   const holds = [];
   for (const p of packets) {
@@ -146,7 +149,18 @@ function holdTimesUs(packets, serverPort) {
     } else if (p.src === SERVER_IP && p.sport === serverPort) {
       const q = pending.get(`${p.dst}:${p.dport}`);
       const t = q?.shift();
-      if (t !== undefined) holds.push(Number(p.tNs - t) / 1000);
+      if (t === undefined) continue;
+      holds.push(Number(p.tNs - t) / 1000);
+      // A STAMP reply carries the reflector's receive (a, bytes 16–23) and send (b, 4–11) times, NTP, wall clock: split
+      // the hold into wire in → a (kernel and Node up to the handler), a → b (the handler) and b → wire out (the send).
+      if (stampParts && p.payload.length >= 44) {
+        const ntpNs = (o) => BigInt(p.payload.readUInt32BE(o) - 2208988800) * 1_000_000_000n + BigInt(Math.round((p.payload.readUInt32BE(o + 4) / 2 ** 32) * 1e9));
+        const a = ntpNs(16);
+        const b = ntpNs(4);
+        parts.in.push(Number(a - t) / 1000);
+        parts.handler.push(Number(b - a) / 1000);
+        parts.out.push(Number(p.tNs - b) / 1000);
+      }
     }
   }
   return holds;
@@ -179,7 +193,7 @@ async function captureRound(name, serverCmd, serverArgs, serverPort, clientCmd, 
     server.kill('SIGTERM');
     await Promise.all([new Promise((r) => dump.on('exit', r)), new Promise((r) => server.on('exit', r))]);
   }
-  const holds = holdTimesUs(readPcap(pcap), serverPort);
+  const holds = holdTimesUs(readPcap(pcap), serverPort, name === 'qosprobe');
   if (holds.length < count * 0.5) throw new Error(`${name}: only ${holds.length} of ${count} packets answered\n${serverErr}`);
   return holds;
 }
@@ -249,6 +263,8 @@ const table = [
   `| median of the round medians | ${cols.map((c) => fmt(q(perRound[c], 0.5))).join(' | ')} |`,
   `| packets | ${cols.map((c) => all[c].length).join(' | ')} |`,
 ].join('\n');
+const split = () =>
+  `Where qosprobe serve's hold goes (median µs, from the reply's own timestamps a and b, wall clock against tcpdump's): wire in → \`'message'\` handler (a) ${fmt(q(parts.in, 0.5))}, a → b (the handler) ${fmt(q(parts.handler, 0.5))}, b → wire out (Node's send) ${fmt(q(parts.out, 0.5))}.`;
 const section = `## STAMP hold time (serve vs irtt server)
 
 Two network namespaces joined by a veth pair, ${count} packets of 44 bytes every ${intervalMs} ms per round, ${rounds} alternating rounds, ${cpus().length} CPUs (shared with other work: noisy), Node ${process.version}, ${irttVersion}.
@@ -256,6 +272,8 @@ Hold time = the reply's departure minus the request's arrival, both stamped by t
 Measured ${new Date().toISOString().slice(0, 10)} with \`npm run build && sudo node bench/serve-hold-time.mjs --count ${count} --interval ${intervalMs} --rounds ${rounds} --write\`.
 
 ${table}
+
+${parts.in.length ? split() : ''}
 `;
 console.log(section);
 if (args.write) {
