@@ -89,7 +89,7 @@ export function delayLabUnavailable(): string | null {
 
 export function startDelayer(ns: string, queue: number, delayMs: number, jitterMs: number, seed: number, into: Applied[], reorder = false, realtime = false): Promise<ChildProcess> {
   const args = [String(queue), String(delayMs), String(jitterMs), String(seed), ...(reorder ? ['reorder'] : [])];
-  const child = spawn('ip', ['netns', 'exec', ns, ...(realtime ? REALTIME : []), 'python3', join(import.meta.dirname, 'nfq-delay.py'), ...args], {
+  const child = spawn('ip', ['netns', 'exec', ns, ...(realtime ? DELAYER_REALTIME : []), 'python3', join(import.meta.dirname, 'nfq-delay.py'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -112,6 +112,8 @@ export function startDelayer(ns: string, queue: number, delayMs: number, jitterM
  * µs at a load of 10 on 2 CPUs, where at normal priority they are off by tens of ms.
  */
 export const REALTIME = ['chrt', '-f', '50'];
+/** The delayer above the processes it measures (REALTIME): a probe or reflector busy at real-time priority must not delay it. */
+const DELAYER_REALTIME = ['chrt', '-f', '60'];
 
 /** Why processes can't be run at real-time priority here, or null when they can. */
 export function realtimeUnavailable(): string | null {
