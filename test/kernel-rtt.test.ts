@@ -3,6 +3,7 @@
  * the probe's fallback to its own timing when the kernel can't be read.
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { Socket, createServer } from 'node:net';
 import { createKernelRttReader, parseSsRtts } from '../src/probes/kernel-rtt.js';
@@ -30,8 +31,39 @@ describe('parseSsRtts', () => {
       [50000, 0.05],
     ]);
   });
+  it('property: any ss line it is given comes back by its local port, whatever surrounds it', () => {
+    const row = fc.record({
+      state: fc.constantFrom('ESTAB', 'CLOSE-WAIT', 'FIN-WAIT-1'),
+      port: fc.integer({ min: 1, max: 65535 }),
+      rttUs: fc.integer({ min: 1, max: 10_000_000 }),
+      retrans: fc.nat(3),
+      extra: fc.stringMatching(/^[a-z_:0-9./ ]{0,40}$/),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(row, { selector: (r) => r.port, maxLength: 20 }), (rows) => {
+        const text = rows
+          .map((r) => `${r.state} 0 0 10.77.55.2:${r.port} 10.77.56.1:8080 cubic ${r.extra.replace(/rtt:|retrans:/g, '')} rtt:${r.rttUs / 1000}/1 ${r.retrans ? `retrans:0/${r.retrans}` : ''}`)
+          .join('\n');
+        const got = parseSsRtts(text);
+        expect([...got.keys()].sort()).toEqual(rows.filter((r) => r.retrans === 0).map((r) => r.port).sort());
+        for (const r of rows) if (r.retrans === 0) expect(got.get(r.port)).toBe(r.rttUs / 1000);
+      }),
+    );
+  });
+
+  it('property: arbitrary text never throws and yields only ports 1–65535 with positive RTTs', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400 }), (t) => {
+        for (const [port, ms] of parseSsRtts(t)) {
+          expect(Number.isInteger(port) && port >= 1 && port <= 65535).toBe(true);
+          expect(ms).toBeGreaterThan(0);
+        }
+      }),
+    );
+  });
+
   it('hostile input: never throws, never invents a port', () => {
-    for (const s of ['', '\n\n', 'rtt:1/1', 'ESTAB x y a:1 b:2 rtt:NaN/1', 'ESTAB 0 0 a:b c:d rtt:1/1', 'ESTAB 0 0 :1 :2 rtt:-3/1']) expect(parseSsRtts(s).size).toBe(0);
+    for (const s of ['', '\n\n', 'rtt:1/1', 'ESTAB 0 0 a:99999 b:1 rtt:1/1', 'ESTAB 0 0 a:0 b:1 rtt:1/1', 'ESTAB x y a:1 b:2 rtt:NaN/1', 'ESTAB 0 0 a:b c:d rtt:1/1', 'ESTAB 0 0 :1 :2 rtt:-3/1']) expect(parseSsRtts(s).size).toBe(0);
   });
 });
 

@@ -102,8 +102,9 @@ export function parseSsRtts(text: string): Map<number, number> {
   for (const line of text.split('\n')) {
     const m = /^\S+\s+\d+\s+\d+\s+\S*:(\d+)\s+\S+:\d+\s.*?\brtt:(\d+(?:\.\d+)?)\//.exec(line);
     if (!m || /\bretrans:\d+\/[1-9]/.test(line)) continue;
+    const port = Number(m[1]);
     const ms = Number(m[2]);
-    if (ms > 0) out.set(Number(m[1]), ms);
+    if (ms > 0 && port >= 1 && port <= 65535) out.set(port, ms);
   }
   return out;
 }
