@@ -21,3 +21,14 @@ describe('demo output', () => {
     expect(demoFlags({ out: 'r.csv' }, true, '/tmp/x')).toEqual({ out: 'r.csv' });
   });
 });
+
+describe('monitor --format', () => {
+  it('offers only the streaming formats it accepts (it offered json and openmetrics, then refused them)', async () => {
+    const { makeMonitorCommand } = await import('../src/cli/commands/monitor.js');
+    const opt = makeMonitorCommand({} as never).options.find((o) => o.long === '--format');
+    expect(opt?.argChoices).toEqual([...APPENDABLE_FORMATS]);
+  });
+  it('the demo names its file with the format registry extension', () => {
+    expect(demoFlags({ format: 'influx' }, true, '/tmp/x')).toMatchObject({ out: join('/tmp/x', 'qosprobe-demo.lp') });
+  });
+});

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CliIo } from '../io.js';
 import { messagesFor } from '../i18n.js';
 import { addOutputOptions, examples, type MeasureFlags } from '../options.js';
+import { FORMATS } from '../../core/format-names.js';
 
 export function makeDemoCommand(io: CliIo): Command {
   const cmd = new Command('demo').description(
@@ -38,5 +39,5 @@ export function makeDemoCommand(io: CliIo): Command {
 export function demoFlags<F extends MeasureFlags>(flags: F, stdoutIsTty: boolean, tmp: string): F {
   if (!stdoutIsTty || flags.out !== undefined) return flags;
   const format = flags.format ?? 'csv';
-  return { ...flags, format, out: join(tmp, `qosprobe-demo.${format}`), append: false };
+  return { ...flags, format, out: join(tmp, `qosprobe-demo.${FORMATS[format].extension}`), append: false };
 }

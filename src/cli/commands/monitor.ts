@@ -1,12 +1,12 @@
 import { Command, Option } from 'commander';
-import { FORMAT_NAMES, PUSH_FORMATS } from '../../core/format-names.js';
+import { APPENDABLE_FORMATS, PUSH_FORMATS, type FormatName } from '../../core/format-names.js';
 import type { CliIo } from '../io.js';
 import { addLocationOptions, examples, positiveNumber, type LocationFlags } from '../options.js';
 import { bundledProfilesHelp } from '../../report/profile-registry.js';
 
 export interface MonitorFlags extends LocationFlags {
   config?: string;
-  format?: (typeof FORMAT_NAMES)[number];
+  format?: FormatName;
   out?: string;
   spool?: string | false;
   push?: string;
@@ -26,7 +26,7 @@ export function makeMonitorCommand(io: CliIo): Command {
       .description('continuous availability: a small packet a second to every endpoint, a window record a minute, outage and degradation incidents, alerts')
       .option('-C, --config <file>', 'config file (endpoints, location, and its monitor: section)'),
   )
-    .addOption(new Option('-f, --format <format>', 'format of the window records').choices(FORMAT_NAMES))
+    .addOption(new Option('-f, --format <format>', 'format of the window records (a record a window, so a streaming one)').choices(APPENDABLE_FORMATS))
     .option('-o, --out <file>', 'append window records to this file (default: the config output, else stdout)')
     .option('--spool <dir>', 'keep window records in this spool for `qosprobe push` (default with --push: the user state dir)')
     .option('--push <url>', 'push the spool after every window (store and forward: unsent windows wait for the link)')
