@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { Socket, createServer } from 'node:net';
-import { createKernelRttReader, parseSsRtts } from '../src/probes/kernel-rtt.js';
+import { connectionKey, createKernelRttReader, parseSsRtts } from '../src/probes/kernel-rtt.js';
 import { tcp } from '../src/probes/tcp.js';
 import { buildRecord } from '../src/records/assemble.js';
 import { ctx } from './helpers/records.js';
@@ -24,12 +24,25 @@ const SS = [
 ].join('\n');
 
 describe('parseSsRtts', () => {
-  it('reads the handshake RTT by local port, skipping a retransmitted SYN and zero samples', () => {
+  it('reads the handshake RTT by peer and local port, skipping a retransmitted SYN and zero samples', () => {
     expect([...parseSsRtts(SS)]).toEqual([
-      [43108, 20.266],
-      [43116, 20.64],
-      [50000, 0.05],
+      ['10.77.56.1#43108', 20.266],
+      ['10.77.56.1#43116', 20.64],
+      ['127.0.0.1#50000', 0.05],
     ]);
+  });
+
+  it('names a connection as Node does: brackets, the IPv4-mapped prefix and a zone dropped', () => {
+    expect(connectionKey('[::ffff:127.0.0.1]', 5)).toBe('127.0.0.1#5');
+    expect(connectionKey('::ffff:127.0.0.1', 5)).toBe('127.0.0.1#5');
+    expect(connectionKey('[fe80::1%eth0]', 5)).toBe('fe80::1#5');
+    expect(connectionKey('[::1]', 5)).toBe('::1#5');
+    expect(connectionKey('10.77.56.1', 5)).toBe('10.77.56.1#5');
+  });
+
+  it('another program\'s connection elsewhere from the same local port is not taken for ours', () => {
+    const text = 'ESTAB 0 0 10.77.55.2:40000 10.77.99.1:8080 cubic rtt:99/1\nESTAB 0 0 10.77.55.2:40000 10.77.56.1:8080 cubic rtt:20/1';
+    expect(parseSsRtts(text).get(connectionKey('10.77.56.1', 40000))).toBe(20);
   });
   it('property: any ss line it is given comes back by its local port, whatever surrounds it', () => {
     const row = fc.record({
@@ -45,8 +58,8 @@ describe('parseSsRtts', () => {
           .map((r) => `${r.state} 0 0 10.77.55.2:${r.port} 10.77.56.1:8080 cubic ${r.extra.replace(/rtt:|retrans:/g, '')} rtt:${r.rttUs / 1000}/1 ${r.retrans ? `retrans:0/${r.retrans}` : ''}`)
           .join('\n');
         const got = parseSsRtts(text);
-        expect([...got.keys()].sort()).toEqual(rows.filter((r) => r.retrans === 0).map((r) => r.port).sort());
-        for (const r of rows) if (r.retrans === 0) expect(got.get(r.port)).toBe(r.rttUs / 1000);
+        expect([...got.keys()].sort()).toEqual(rows.filter((r) => r.retrans === 0).map((r) => connectionKey('10.77.56.1', r.port)).sort());
+        for (const r of rows) if (r.retrans === 0) expect(got.get(connectionKey('10.77.56.1', r.port))).toBe(r.rttUs / 1000);
       }),
     );
   });
@@ -54,7 +67,8 @@ describe('parseSsRtts', () => {
   it('property: arbitrary text never throws and yields only ports 1–65535 with positive RTTs', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 400 }), (t) => {
-        for (const [port, ms] of parseSsRtts(t)) {
+        for (const [key, ms] of parseSsRtts(t)) {
+          const port = Number(key.slice(key.lastIndexOf('#') + 1));
           expect(Number.isInteger(port) && port >= 1 && port <= 65535).toBe(true);
           expect(ms).toBeGreaterThan(0);
         }

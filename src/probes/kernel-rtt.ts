@@ -27,7 +27,8 @@ const runSs: SsRunner = (args, timeoutMs) =>
 
 interface Held {
   sock: Socket;
-  localPort: number;
+  /** connectionKey: the peer address and our port (another program's connection elsewhere may share the port). */
+  key: string;
   resolve: (ms: number | null) => void;
 }
 
@@ -63,10 +64,10 @@ export function createKernelRttReader(o: KernelRttOptions): KernelRttReader {
       const out = usable ? await ss(['-tinHO', 'dport', '=', `:${o.remotePort}`], 1_000) : null;
       // No ss (or it failed): don't spawn it again for every batch.
       if (out === null) usable = false;
-      const rtts = out === null ? new Map<number, number>() : parseSsRtts(out);
+      const rtts = out === null ? new Map<string, number>() : parseSsRtts(out);
       for (const h of batch) {
         h.sock.destroy();
-        h.resolve(rtts.get(h.localPort) ?? null);
+        h.resolve(rtts.get(h.key) ?? null);
       }
     });
     return reading;
@@ -75,12 +76,13 @@ export function createKernelRttReader(o: KernelRttOptions): KernelRttReader {
   return {
     read(sock) {
       const localPort = sock.localPort;
-      if (closed || !usable || localPort === undefined) {
+      const peer = sock.remoteAddress;
+      if (closed || !usable || localPort === undefined || peer === undefined) {
         sock.destroy();
         return Promise.resolve(null);
       }
       return new Promise((resolve) => {
-        held.push({ sock, localPort, resolve });
+        held.push({ sock, key: connectionKey(peer, localPort), resolve });
         if (held.length >= maxBatch) void flush();
         else timer ??= setTimeout(() => void flush(), flushAfterMs);
       });
@@ -92,19 +94,27 @@ export function createKernelRttReader(o: KernelRttOptions): KernelRttReader {
   };
 }
 
+/** "peer address#local port", the address bare (no brackets, no ::ffff: prefix, no zone), as ss and Node both name it. */
+export function connectionKey(peer: string, localPort: number): string {
+  let a = peer.startsWith('[') && peer.endsWith(']') ? peer.slice(1, -1) : peer;
+  if (a.startsWith('::ffff:') && a.includes('.')) a = a.slice(7);
+  const zone = a.indexOf('%');
+  return `${zone < 0 ? a : a.slice(0, zone)}#${localPort}`;
+}
+
 /**
- * Kernel handshake RTTs by local port from `ss -tinHO` lines ("STATE RECVQ SENDQ LOCAL PEER ... rtt:20.25/10.125 ...").
- * A connection whose SYN was retransmitted is left out: its handshake took the retransmission timeout too, which
- * the kernel's RTT sample (the last exchange only) does not contain.
+ * Kernel handshake RTTs by connectionKey from `ss -tinHO` lines ("STATE RECVQ SENDQ LOCAL PEER ... rtt:20.25/10.125
+ * ..."). A connection whose SYN was retransmitted is left out: its handshake took the retransmission timeout too,
+ * which the kernel's RTT sample (the last exchange only) does not contain.
  */
-export function parseSsRtts(text: string): Map<number, number> {
-  const out = new Map<number, number>();
+export function parseSsRtts(text: string): Map<string, number> {
+  const out = new Map<string, number>();
   for (const line of text.split('\n')) {
-    const m = /^\S+\s+\d+\s+\d+\s+\S*:(\d+)\s+\S+:\d+\s.*?\brtt:(\d+(?:\.\d+)?)\//.exec(line);
+    const m = /^\S+\s+\d+\s+\d+\s+\S*:(\d+)\s+(\S+):\d+\s.*?\brtt:(\d+(?:\.\d+)?)\//.exec(line);
     if (!m || /\bretrans:\d+\/[1-9]/.test(line)) continue;
     const port = Number(m[1]);
-    const ms = Number(m[2]);
-    if (ms > 0 && port >= 1 && port <= 65535) out.set(port, ms);
+    const ms = Number(m[3]);
+    if (ms > 0 && port >= 1 && port <= 65535) out.set(connectionKey(m[2] as string, port), ms);
   }
   return out;
 }
