@@ -6,9 +6,11 @@
  * request's arrival and its reply's departure (kernel timestamps, ns); the hold time of a packet is the
  * difference. Rounds alternate between the two servers so both see the same machine load.
  *
- *   npm run build && node bench/serve-hold-time.mjs [--count 1000] [--interval 10] [--rounds 3] [--idx 10] [--write]
+ *   npm run build && node bench/serve-hold-time.mjs [--count 1000] [--interval 10] [--rounds 3] [--idx 10] [--floor] [--write]
  *
- * Prints a Markdown table; --write also replaces the "STAMP hold time" section of docs/benchmarks.md.
+ * --floor adds a bare Node dgram echo (what Node itself costs). Prints a Markdown table and where serve's hold goes
+ * (wire → handler → send → wire, from each reply's own timestamps a and b); --write also replaces the "STAMP hold
+ * time" section of docs/benchmarks.md (keeping its notes after the <!-- hold-time notes --> marker).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
