@@ -189,6 +189,18 @@ describe.skipIf(!builtCliAvailable())('stamp and icmp at 1 ms: --deadline and si
     expect(rec.loss_percent as number).toBeLessThan(1);
   }, 20_000);
 
+  it('at a 3 s interval, --deadline 1 ends stamp, tcp and icmp within a second of it, with the packet sent', async () => {
+    for (const args of [['stamp', `127.0.0.1:${refl.port}`], ['tcp', `127.0.0.1:${port}`], ['ping', '127.0.0.1']]) {
+      const t0 = performance.now();
+      const r = await runCli([...args, '-c', '100', '-i', '3000', '--deadline', '1', '-q', '-f', 'ndjson', '--no-host-info', '--no-gateway-ping'], { timeoutMs: 15_000 });
+      const wallMs = performance.now() - t0;
+      const [rec] = ndjson(r.stdout);
+      expect(rec, args[0]).toMatchObject({ status: 'partial', error_code: 'DEADLINE', sent: 1, received: 1 });
+      expect(rec!.duration_ms as number, args[0]).toBeLessThan(2_000);
+      expect(wallMs, args[0]).toBeLessThan(4_000);
+    }
+  }, 20_000);
+
   it.skipIf(!isRoot)('icmp (system ping, root for -i 1): SIGTERM ends it within a second, keeping the samples', async () => {
     await withSignal(pingArgs(), 'SIGTERM');
   }, 20_000);
