@@ -80,6 +80,41 @@ describe('files', () => {
     expect(existsSync(path + '.lock')).toBe(false); // the lock is released on failure
   });
 
+  it('appends to an older schema v1 CSV (a prefix of our columns: v1 only appends) with that file\'s columns, and says what it leaves out', () => {
+    // The first v1 release wrote 77 columns; a field laptop's results.csv from then must survive an upgrade (it was refused, exit 4).
+    const path = join(tmp(), 'old.csv');
+    const oldCols = FIELD_NAMES.slice(0, 77);
+    const oldRow = oldCols.map((n) => (n === 'schema_version' ? '1' : '')).join(',');
+    writeFileSync(path, `${oldCols.join(',')}\n${oldRow}\n`);
+    const notes: string[] = [];
+    const sink = openSink({ format: 'csv', path, append: true, onNote: (m) => notes.push(m) });
+    for (const r of sampleRecords()) sink.write(r);
+    sink.close(run);
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe(oldCols.join(','));
+    expect(lines).toHaveLength(2 + sampleRecords().length);
+    // Every appended row has exactly the file's columns, in its order: the same cells as a full row's first 77.
+    const full = formats.csv.streaming ? formats.csv.record(sampleRecords()[0]!) : '';
+    expect(lines[2]).toBe(stringifyPrefix(full, 77));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(new RegExp(`old\\.csv: its header is an older schema v1 layout \\(77 of ${FIELD_NAMES.length} columns\\).*${FIELD_NAMES[77]}`));
+  });
+
+  it('refuses a header that is not exactly a v1 prefix (reordered, renamed, shorter than any v1 release, or longer than ours)', () => {
+    const cases = [
+      [...FIELD_NAMES.slice(0, 77)].reverse(),
+      FIELD_NAMES.slice(0, 77).map((n, i) => (i === 40 ? n + 'x' : n)),
+      FIELD_NAMES.slice(0, 76),
+      [...FIELD_NAMES, 'extra'],
+    ];
+    for (const cols of cases) {
+      const path = join(tmp(), 'bad.csv');
+      writeFileSync(path, cols.join(',') + '\n');
+      expect(() => openSink({ format: 'csv', path, append: true })).toThrow(expect.objectContaining({ code: 'OUTPUT_HEADER_MISMATCH' }));
+      expect(readFileSync(path, 'utf8')).toBe(cols.join(',') + '\n');
+    }
+  });
+
   it('refuses to append one format to a file of another (ndjson into a CSV, csv into NDJSON)', () => {
     const dir = tmp();
     const csvPath = join(dir, 'r.csv');
@@ -150,3 +185,28 @@ describe('format registry', () => {
     expect(formats.json.streaming).toBe(false);
   });
 });
+
+/** The first n cells of a CSV line written by our serialiser (cells may be quoted and hold commas). */
+function stringifyPrefix(line: string, n: number): string {
+  const cells: string[] = [];
+  let i = 0;
+  const text = line.replace(/\n$/, '');
+  while (cells.length < n && i <= text.length) {
+    if (text[i] === '"') {
+      let j = i + 1;
+      for (;;) {
+        if (text[j] === '"' && text[j + 1] === '"') j += 2;
+        else if (text[j] === '"') break;
+        else j++;
+      }
+      cells.push(text.slice(i, j + 1));
+      i = j + 2;
+    } else {
+      const j = text.indexOf(',', i);
+      const end = j < 0 ? text.length : j;
+      cells.push(text.slice(i, end));
+      i = end + 1;
+    }
+  }
+  return cells.join(',');
+}

@@ -89,7 +89,7 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
   const startedAt = new Date();
   // --wait-lock queues behind another writer of the same output file too, not only the same config.
   const sink = await openSinkWaiting(
-    { format: config.output.format, path: config.output.path, append: config.output.append, stdout: io.stdout },
+    { format: config.output.format, path: config.output.path, append: config.output.append, stdout: io.stdout, onNote: (m) => io.stderr.write(`qosprobe: ${m}\n`) },
     { waitMs: (unattendedFlags?.waitLock ?? 0) * 1000, signal: io.signal },
   ).catch((err: unknown) => {
     for (const e of unattended?.sinks ?? []) e.sink.abort();

@@ -26,6 +26,11 @@ export interface StreamingWriter {
   firstLineOk(line: string): boolean;
   /** What the format's files start with, for the refusal message. */
   readonly looksLike: string;
+  /**
+   * A file of an older layout of this format that records can still be appended to, read from its first line: the
+   * writer for that layout and a note saying what it leaves out; null when the line is no such layout.
+   */
+  olderLayout?(line: string): { writer: Pick<StreamingWriter, 'record'>; note: string } | null;
 }
 
 /** A document format's serialiser: the whole run at once. */

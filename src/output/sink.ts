@@ -15,7 +15,7 @@ import { QosError, ioError } from '../core/errors.js';
 import { writeAll, type WriteFn } from './write-all.js';
 import type { ResultRecord } from '../core/schema.js';
 import { APPENDABLE_FORMATS, formatList } from '../core/format-names.js';
-import { formats, type FormatName, type StreamingFormat } from './formats.js';
+import { formats, type FormatName, type StreamingFormat, type StreamingWriter } from './formats.js';
 import { acquireLock, acquireLockWaiting, type Lock } from './lock.js';
 import type { RecordSink } from './record-sink.js';
 
@@ -28,6 +28,8 @@ export interface SinkOptions {
   stdout?: NodeJS.WritableStream;
   /** The write(2) used for file records (injectable: tests simulate a full disk with it). */
   writeFn?: WriteFn;
+  /** Told what an append leaves out (an older layout of the format); a human message, for stderr. */
+  onNote?: (message: string) => void;
 }
 
 export type { RecordSink };
@@ -46,7 +48,7 @@ export function openSink(opts: SinkOptions, held?: Lock): RecordSink {
     throw lockError(opts.path, err);
   }
   try {
-    if (fmt.streaming) return streamingFileSink(opts.path, opts.format, opts.append, lock, opts.writeFn, device);
+    if (fmt.streaming) return streamingFileSink(opts.path, opts.format, opts.append, lock, opts.writeFn, device, opts.onNote);
     return device ? deviceDocumentSink(opts.path, opts.format) : documentFileSink(opts.path, opts.format, lock);
   } catch (err) {
     lock.release();
@@ -124,9 +126,10 @@ function stdoutSink(opts: SinkOptions): RecordSink {
   };
 }
 
-function streamingFileSink(path: string, format: FormatName, append: boolean, lock: Lock, write: WriteFn = writeSync, device = false): RecordSink {
+function streamingFileSink(path: string, format: FormatName, append: boolean, lock: Lock, write: WriteFn = writeSync, device = false, onNote?: (m: string) => void): RecordSink {
   const fmt = formats[format];
   if (!fmt.streaming) throw new Error('unreachable');
+  let layout: Pick<StreamingWriter, 'record'> = fmt;
   let fd: number;
   let regular: boolean;
   try {
@@ -171,7 +174,11 @@ function streamingFileSink(path: string, format: FormatName, append: boolean, lo
       const h = fmt.header();
       if (h) writeWhole(h);
     } else if (!device) {
-      checkExisting(fd, size, path, fmt);
+      const older = checkExisting(fd, size, path, fmt);
+      if (older) {
+        layout = older.writer;
+        onNote?.(`${path}: ${older.note}`);
+      }
     } // else: `--out /dev/stdout >> x.csv`, appending to what the shell opened (it cannot be read back here)
   } catch (err) {
     closeSync(fd);
@@ -183,7 +190,7 @@ function streamingFileSink(path: string, format: FormatName, append: boolean, lo
       return count;
     },
     write(r) {
-      writeWhole(fmt.record(r));
+      writeWhole(layout.record(r));
       count++;
     },
     close() {
@@ -213,13 +220,14 @@ function streamingFileSink(path: string, format: FormatName, append: boolean, lo
   };
 }
 
-/** An existing file we append to must carry our header, and end with a whole line. */
-function checkExisting(fd: number, size: number, path: string, fmt: StreamingFormat): void {
+/** An existing file we append to must carry our header (or an older layout's: its writer), and end with a whole line. */
+function checkExisting(fd: number, size: number, path: string, fmt: StreamingFormat): ReturnType<NonNullable<StreamingWriter['olderLayout']>> {
   const headLen = Math.min(size, 64 * 1024);
   const buf = Buffer.alloc(headLen);
   readSync(fd, buf, 0, headLen, 0);
   const firstLine = (buf.toString('utf8').split('\n')[0] ?? '').replace(/\r$/, '');
-  if (!fmt.firstLineOk(firstLine)) {
+  const older = fmt.firstLineOk(firstLine) ? null : (fmt.olderLayout?.(firstLine) ?? null);
+  if (!fmt.firstLineOk(firstLine) && !older) {
     throw new QosError(
       'OUTPUT_HEADER_MISMATCH',
       `${path}: its header is not ${fmt.looksLike}, so records appended to it would land in the wrong columns or mix formats. ` +
@@ -230,6 +238,7 @@ function checkExisting(fd: number, size: number, path: string, fmt: StreamingFor
   readSync(fd, last, 0, 1, size - 1);
   // A crash of some other writer left a partial last line: start ours on a fresh line.
   if (last[0] !== 0x0a) writeSync(fd, '\n');
+  return older;
 }
 
 function documentFileSink(path: string, format: FormatName, lock: Lock): RecordSink {
