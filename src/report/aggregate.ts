@@ -13,15 +13,8 @@ import { parseLocationCode } from '../config/locations.js';
 import type { Location } from '../core/location.js';
 import { QuantileAccumulator } from '../stats/sketch.js';
 import { REPORT_METRICS, sampleFields, tailP, type MetricId, type ReportMetric } from './metrics.js';
+import { REGION_PREFIX, type GroupKey, type RegionLevel } from './group-keys.js';
 import type { ReportRow } from './read.js';
-
-export const GROUP_KEYS = ['location', 'province', 'regency', 'district', 'village', 'endpoint', 'test', 'probe', 'hop'] as const;
-export type GroupKey = (typeof GROUP_KEYS)[number];
-
-/** Region levels of --by: the location code's prefix of this many characters (32 / 32.73 / 32.73.01 / 32.73.01.1001). */
-export const REGION_PREFIX = { province: 2, regency: 5, district: 8, village: 13 } as const;
-export type RegionLevel = keyof typeof REGION_PREFIX;
-export const isRegionKey = (k: GroupKey): k is RegionLevel | 'location' => k === 'location' || k in REGION_PREFIX;
 
 /**
  * The group value of a location code at a region level: its prefix; "(coarser: 32.73)" for a

@@ -6,7 +6,7 @@
  * is its location's, not a province's); else no name.
  */
 import type { Location } from '../core/location.js';
-import { isRegionKey, type GroupKey } from './aggregate.js';
+import { isRegionKey, type GroupKey } from './group-keys.js';
 
 export function groupName(by: readonly GroupKey[], key: readonly string[], recorded: Location | null, regionName?: (code: string) => string | undefined): string | null {
   const i = by.findIndex(isRegionKey);

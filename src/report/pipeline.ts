@@ -2,7 +2,8 @@
  * The report pipeline without the CLI: sources → rows → groups → ratings → ReportData, which
  * every renderer (table, csv, json, html, geojson) takes as its only input.
  */
-import { Aggregator, emptyGroup, isRegionKey, regionKeyOf, compareKeys, NONE, type AggregateResult, type GroupKey, type GroupResult } from './aggregate.js';
+import { Aggregator, emptyGroup, regionKeyOf, compareKeys, NONE, type AggregateResult, type GroupResult } from './aggregate.js';
+import { isRegionKey, type GroupKey } from './group-keys.js';
 import type { ExpectedSite } from './expect.js';
 import { groupName } from './group-name.js';
 import { AVAILABILITY_PASS_PERCENT, rateGroup, type GroupRating, type Profile } from './profiles.js';

@@ -7,10 +7,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { examples } from '../options.js';
 import type { ReportOptions } from '../../report/pipeline.js';
+import { GROUP_KEYS as BY_KEYS, REGION_PREFIX, isRegionKey, type GroupKey as ByKey } from '../../report/group-keys.js';
 import { DEFAULT_PROFILE, bundledProfilesHelp } from '../../report/profile-registry.js';
-
-const BY_KEYS = ['location', 'province', 'regency', 'district', 'village', 'endpoint', 'test', 'probe', 'hop'] as const;
-type ByKey = (typeof BY_KEYS)[number];
 const REPORT_FORMATS = ['table', 'csv', 'json', 'html', 'geojson'] as const;
 
 export interface ReportFlags {
@@ -40,7 +38,7 @@ export function makeReportCommand(io: CliIo): Command {
   return new Command('report')
     .description('aggregate result files (CSV, NDJSON, JSON; files, directories, globs, - for stdin) per location and rate them against a quality profile')
     .argument('<inputs...>', 'result files, directories (searched for *.csv, *.ndjson, *.json), quoted globs ("results/**/*.csv"), or - for stdin')
-    .option('-b, --by <keys>', `group by ${BY_KEYS.join('|')} (region levels: the code's first 2, 5, 8, 13 characters); comma-separated or repeated for several keys (default location)`, byKeys)
+    .option('-b, --by <keys>', `group by ${BY_KEYS.join('|')} (region levels: the code's first ${Object.values(REGION_PREFIX).join(', ')} characters); comma-separated or repeated for several keys (default location)`, byKeys)
     .option('--since <time>', 'only records that started at or after this ISO 8601 date or date-time (UTC unless an offset is given)')
     .option('--until <time>', 'only records that started before this ISO 8601 date or date-time')
     .option('-p, --profile <name|file>', `quality profile: a bundled one (listed below), a profile file (.json/.yaml), or none (default ${DEFAULT_PROFILE})`)
@@ -66,7 +64,7 @@ export function makeReportCommand(io: CliIo): Command {
         bundledProfilesHelp(),
     )
     .action(async (inputs: string[], flags: ReportFlags) => {
-      const [{ expandInputs }, { buildReport }, { parseTimeBound, isRegionKey }, { loadProfile }, { QosError }, { loadRegionTable }, { LABELS, langFromEnv }] = await Promise.all([
+      const [{ expandInputs }, { buildReport }, { parseTimeBound }, { loadProfile }, { QosError }, { loadRegionTable }, { LABELS, langFromEnv }] = await Promise.all([
         import('../../report/inputs.js'),
         import('../../report/pipeline.js'),
         import('../../report/aggregate.js'),
