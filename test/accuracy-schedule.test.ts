@@ -111,7 +111,7 @@ describe('tcp at 1 ms', () => {
         setTimeout(() => {
           killedAt = performance.now();
           kill('SIGTERM');
-        }, 2_000),
+        }, 1_200),
     });
     const stopMs = performance.now() - killedAt;
     expect(r.code).toBe(130);
@@ -159,7 +159,7 @@ describe.skipIf(!builtCliAvailable())('stamp and icmp at 1 ms: --deadline and si
         setTimeout(() => {
           killedAt = performance.now();
           kill(signal);
-        }, 2_000),
+        }, 1_200),
     });
     const stopMs = performance.now() - killedAt;
     expect(r.code).toBe(130);
