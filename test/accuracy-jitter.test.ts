@@ -258,12 +258,18 @@ describe.skipIf(why !== null)('jitter against the delayer log: 10 ms + [0, 10) m
   // the 20 ms round-trip jitter range): its arrival order is the order ping printed the replies (docs/icmp.md; by
   // seq × interval + RTT, 2 of 200 were counted reordered where the log had none). tcp in order only: handshakes
   // overlap, and the record orders them by send time + RTT.
+  // Their RTTs are timed by the kernel (accuracy-delay holds them within 0.2 ms of the wire), so what differs here is
+  // the log: it does not see the delayer's own wake-up before a release, and two CI runs on an idle host read the
+  // record's jitter_ms and jitter_rfc3550_ms 0.1–0.5 ms above the log's (always above: the wire varies more than the
+  // log says). The bar for these is the log's precision, 0.6 ms; a wrong computation (mean |IPDV| for RFC 3550's
+  // smoothed value, or a reordering invented or missed) is off by whole milliseconds or fails `reordered`.
+  const KERNEL_TIMED_BAR_MS = 0.6;
   for (const [kind, count, intervalMs, runs] of [
     ['icmp', 100, 20, 2],
     ['icmp', 150, 12, 1],
     ['tcp', 100, 20, 2],
   ] as const) {
-    it(`${kind} -i ${intervalMs}: jitter_ms and jitter_rfc3550_ms within ${BAR_MS} ms of the log${kind === 'icmp' ? `, pdv_ms ${PDV_BAR_MS} ms` : ''}, reordering exact`, async (ctx) => {
+    it(`${kind} -i ${intervalMs}: jitter_ms and jitter_rfc3550_ms within ${KERNEL_TIMED_BAR_MS} ms of the log${kind === 'icmp' ? `, pdv_ms ${PDV_BAR_MS} ms` : ''}, reordering exact`, async (ctx) => {
       if (labError) return ctx.skip();
       const errs: Record<string, number>[] = [];
       for (let i = 0; i < runs; i++) {
@@ -283,7 +289,7 @@ describe.skipIf(why !== null)('jitter against the delayer log: 10 ms + [0, 10) m
       }
       for (const k of Object.keys(errs[0]!)) {
         const e = median(errs.map((x) => x[k]!));
-        expect(Math.abs(e), `${k}: median error over ${runs} runs ${e.toFixed(3)} ms (${errs.map((x) => x[k]!.toFixed(3)).join(', ')})`).toBeLessThanOrEqual(k === 'pdv_ms' ? PDV_BAR_MS : BAR_MS);
+        expect(Math.abs(e), `${k}: median error over ${runs} runs ${e.toFixed(3)} ms (${errs.map((x) => x[k]!.toFixed(3)).join(', ')})`).toBeLessThanOrEqual(k === 'pdv_ms' ? PDV_BAR_MS : KERNEL_TIMED_BAR_MS);
       }
     }, 25_000);
   }
