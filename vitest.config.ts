@@ -9,7 +9,7 @@ const home = mkdtempSync(join(tmpdir(), 'qosprobe-test-home-'));
 
 /**
  * Two groups, one after the other:
- * - everything but TIMING, three files at a time: unit files, and end-to-end files that mostly wait on real daemons,
+ * - everything but TIMING, four files at a time (on 2 CPUs: most of these wait): unit files, and end-to-end files that mostly wait on real daemons,
  *   timers and deadlines of seconds (receivers, a monitor against a cut link, unreachable networks: WAITING), whose
  *   bounds are in seconds and which leave the CPUs idle most of the time;
  * - TIMING: files whose assertions depend on time on this machine at a finer grain (accuracy against the wire,
@@ -60,7 +60,7 @@ const TIMING = [
 export default defineConfig({
   test: {
     projects: [
-      { extends: true, test: { name: 'parallel', include: [...WAITING, 'test/**/*.test.ts'], exclude: TIMING, maxWorkers: 3, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'parallel', include: [...WAITING, 'test/**/*.test.ts'], exclude: TIMING, maxWorkers: 4, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'timing', include: TIMING, fileParallelism: false, sequence: { groupOrder: 1 } } },
     ],
     sequence: { sequencer: WaitingFirst },
