@@ -51,7 +51,6 @@ const TIMING = [
   'test/locations.test.ts',
   'test/startup.test.ts',
   'test/cli-signals.e2e.test.ts',
-  'test/trace-loopback.test.ts',
   'test/serve-stamp-abuse.test.ts',
   'test/serve-slots.test.ts',
   'test/serve-memory.test.ts',

@@ -10,9 +10,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, builtCliAvailable } from './helpers/cli.js';
+import { hostLoad } from './helpers/host-load.js';
 import { createDelayLab, delayLabUnavailable, realtimeUnavailable, type Applied, type DelayLab } from './helpers/delaylab.js';
 
 const FULL = process.env.QOSPROBE_ACCURACY === 'full';
@@ -51,12 +52,13 @@ async function startCapture(ns: string, dev: string, pcap: string): Promise<Chil
   return cap;
 }
 
-// A timing bar means something only on a host that is not oversubscribed: with more runnable processes than CPUs, a
+// A timing bar means something only on a host that is not oversubscribed (helpers/host-load.ts: other work keeping over half the CPUs busy), where a
 // process waits for a CPU between the wire and its clock, so the bar is then loosened to 1 ms (still catching a method
 // that is wrong, not just a busy host). The kernel-timed methods (icmp, tcp) don't need that, but the delayer and tcpdump
 // (whose timestamps are the truth) are processes too.
-const busy = loadavg()[0]! > cpus().length;
-if (busy) console.warn(`accuracy-delay: load ${loadavg()[0]} on ${cpus().length} CPUs: RTT bar loosened to 1 ms`);
+const load = hostLoad();
+const busy = load.busy;
+if (busy) console.warn(`accuracy-delay: ${load.what}: RTT bar loosened to 1 ms`);
 const bar = (truthMs: number) => Math.max(busy ? 1 : 0.2, truthMs * 0.01);
 // stamp is timed in JavaScript at both ends (Node cannot read a datagram's kernel timestamp), and the part of the
 // reflector's hold outside its own (b − a) stays in: through the lab it read 0.26–0.74 ms above the network round trip
