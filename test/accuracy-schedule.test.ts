@@ -20,6 +20,26 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
+/** Run the CLI and send `signal` 1.2 s in: it must exit 130 within a second, with a partial record of what it measured. */
+async function withSignal(args: string[], signal: NodeJS.Signals) {
+  let killedAt = 0;
+  const r = await runCli(args, {
+    timeoutMs: 15_000,
+    onSpawn: (kill) =>
+      setTimeout(() => {
+        killedAt = performance.now();
+        kill(signal);
+      }, 1_200),
+  });
+  const stopMs = performance.now() - killedAt;
+  expect(r.code).toBe(130);
+  expect(stopMs).toBeLessThan(1_000);
+  const [rec] = ndjson(r.stdout);
+  expect(rec).toMatchObject({ status: 'partial', error_code: 'ABORTED' });
+  expect(rec!.received as number).toBeGreaterThan(100);
+  return rec!;
+}
+
 describe('send schedule', () => {
   it('serves timers while pacing at sub-millisecond intervals', async () => {
     const firedAt: number[] = [];
@@ -104,21 +124,7 @@ describe('tcp at 1 ms', () => {
   }, 20_000);
 
   it.skipIf(!builtCliAvailable())('SIGTERM ends it within a second, keeping the samples', async () => {
-    let killedAt = 0;
-    const r = await runCli(['tcp', `127.0.0.1:${port}`, '-c', '100000', '-i', '1', '-q', '-f', 'ndjson', '--no-host-info'], {
-      timeoutMs: 15_000,
-      onSpawn: (kill) =>
-        setTimeout(() => {
-          killedAt = performance.now();
-          kill('SIGTERM');
-        }, 1_200),
-    });
-    const stopMs = performance.now() - killedAt;
-    expect(r.code).toBe(130);
-    expect(stopMs).toBeLessThan(1_000);
-    const [rec] = ndjson(r.stdout);
-    expect(rec).toMatchObject({ status: 'partial', error_code: 'ABORTED' });
-    expect(rec!.received as number).toBeGreaterThan(100);
+    await withSignal(['tcp', `127.0.0.1:${port}`, '-c', '100000', '-i', '1', '-q', '-f', 'ndjson', '--no-host-info'], 'SIGTERM');
   }, 20_000);
 });
 
@@ -151,24 +157,7 @@ describe.skipIf(!builtCliAvailable())('stamp and icmp at 1 ms: --deadline and si
     return rec!;
   }
 
-  async function withSignal(args: string[], signal: NodeJS.Signals) {
-    let killedAt = 0;
-    const r = await runCli(args, {
-      timeoutMs: 15_000,
-      onSpawn: (kill) =>
-        setTimeout(() => {
-          killedAt = performance.now();
-          kill(signal);
-        }, 1_200),
-    });
-    const stopMs = performance.now() - killedAt;
-    expect(r.code).toBe(130);
-    expect(stopMs).toBeLessThan(1_000);
-    const [rec] = ndjson(r.stdout);
-    expect(rec).toMatchObject({ status: 'partial', error_code: 'ABORTED' });
-    expect(rec!.received as number).toBeGreaterThan(100);
-    return rec!;
-  }
+
 
   it('stamp: --deadline 2 ends it with its samples, none of them counted lost', async () => {
     const rec = await withDeadline(stampArgs());

@@ -55,7 +55,7 @@ export function parseTimedatectlShow(text: string): Pick<ClockInfo, 'clock_synce
   return m ? { clock_synced: m[1] as 'yes' | 'no' } : null;
 }
 
-/** macOS `sntp`: `+0.012345 +/- 0.023456 time.apple.com 17.253.4.125` (seconds; positive: the server is ahead). */
+/** macOS `sntp`: `+0.012345 +/- 0.023456 time.example.net 10.77.0.123` (seconds; positive: the server is ahead). */
 export function parseSntp(text: string): ClockInfo | null {
   const m = /^\s*([+-]?\d+(?:\.\d+)?) \+\/- (\d+(?:\.\d+)?) (\S+)(?: (\S+))?\s*$/m.exec(text);
   if (!m) return null;

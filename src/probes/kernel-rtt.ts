@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { platform } from 'node:os';
 
 /**
  * The kernel's own timing of a TCP handshake (issue 9). Linux stamps the SYN when it leaves and the SYN-ACK
@@ -47,7 +48,7 @@ export function createKernelRttReader(o: KernelRttOptions): KernelRttReader {
   const flushAfterMs = o.flushAfterMs ?? 100;
   const maxBatch = o.maxBatch ?? 64;
   const ss = o.ss ?? runSs;
-  let usable = (o.platform ?? process.platform) === 'linux';
+  let usable = (o.platform ?? platform()) === 'linux';
   let held: Held[] = [];
   let timer: NodeJS.Timeout | null = null;
   let reading: Promise<void> = Promise.resolve();
