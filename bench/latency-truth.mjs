@@ -266,12 +266,16 @@ for (const rtt of rtts) {
         // On the server's veth the request comes in and the reply goes out: the far end's hold time.
         const hold = pairs(joined(cap.server), m.req, m.rep);
         const res = byMethod.get(m.name);
+        // Per packet where both ends saw the same packets (pairs come out in reply order at both ends): the median of
+        // the differences, not the difference of the medians (which differ by ~0.5 ms when the hold varies).
+        const net = client.length === hold.length ? client.map((c, i) => c - hold[i]) : null;
+        const wire = net ? median(net) : median(client) - median(hold);
         res.tool.push(tool);
         res.clientWire.push(median(client));
         res.hold.push(median(hold));
-        res.wire.push(median(client) - median(hold));
+        res.wire.push(wire);
         process.stderr.write(
-          `rtt ${rtt} run ${r + 1}/${runs} ${m.name}: tool ${tool?.toFixed(3)} ms, wire ${(median(client) - median(hold)).toFixed(3)} ms (client ${median(client)?.toFixed(3)}, far-end hold ${median(hold)?.toFixed(3)}; ${client.length} pairs)\n`,
+          `rtt ${rtt} run ${r + 1}/${runs} ${m.name}: tool ${tool?.toFixed(3)} ms, wire ${wire.toFixed(3)} ms (client ${median(client)?.toFixed(3)}, far-end hold ${median(hold)?.toFixed(3)}; ${client.length} pairs${net ? '' : ', medians'})\n`,
         );
       }
     }
@@ -324,13 +328,15 @@ ${detail.join('\n\n')}
 
 Client wire RTT: tcpdump on the client's veth, request out → reply in. Far-end hold: tcpdump on the server's veth, request in →
 reply out (the kernel for ICMP and the SYN-ACK; \`qosprobe serve\` or the irtt server for UDP; the HTTP server for /ping).
-Truth = client wire RTT − far-end hold. iputils ping and fping print 0.001 ms here (RTTs below 1 ms) and 0.01–0.1 ms above.
+Truth = client wire RTT − far-end hold, packet by packet (the median of the differences). iputils ping and fping print 0.001 ms here (RTTs below 1 ms) and 0.01–0.1 ms above.
 
 Where the bias left comes from (docs/metrics.md "RTT accuracy"): qosprobe ping, tcp, iputils ping and fping are timed by
 the kernel (tcp reads the kernel's handshake time with \`ss\`); iputils prints whole milliseconds from 100 ms (300 ms row).
-stamp and irtt are timed in user space at both ends: the client's wake-up after the reply, plus the part of the
-reflector's hold it does not timestamp (\`qosprobe serve\` ~0.2 ms, see "STAMP hold time"). http /ping is HTTP
-responsiveness through undici and the server, not network RTT.
+qosprobe stamp reads the kernel's receive timestamps at both ends (the native socket: \`rtt_timestamping\` kernel_rx) and
+takes its send times in C right before the system call, and \`qosprobe serve\` stamps its hold the same way, so the
+reflector's whole hold but the send call is inside the residence time the sender subtracts. irtt is timed in user space
+at both ends: the client's wake-up after the reply, plus the part of its server's hold it does not timestamp. http /ping
+is HTTP responsiveness through undici and the server, not network RTT.
 `;
 console.log(section);
 if (args.write) {

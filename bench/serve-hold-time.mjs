@@ -6,9 +6,11 @@
  * request's arrival and its reply's departure (kernel timestamps, ns); the hold time of a packet is the
  * difference. Rounds alternate between the two servers so both see the same machine load.
  *
- *   npm run build && node bench/serve-hold-time.mjs [--count 1000] [--interval 10] [--rounds 3] [--idx 10] [--floor] [--write]
+ *   npm run build && node bench/serve-hold-time.mjs [--count 1000] [--interval 10] [--rounds 3] [--idx 10] [--floor] [--dgram] [--write]
  *
- * --floor adds a bare Node dgram echo (what Node itself costs). Prints a Markdown table and where serve's hold goes
+ * qosprobe serve uses the native socket (kernel timestamps, replies sent from C) where it is built; --dgram adds
+ * serve on node:dgram (QOSPROBE_NATIVE=0, the fallback where the addon is not built). --floor adds a bare Node dgram
+ * echo (what Node itself costs). Prints a Markdown table and where serve's hold goes
  * (wire → handler → send → wire, from each reply's own timestamps a and b); --write also replaces the "STAMP hold
  * time" section of docs/benchmarks.md (keeping its notes after the <!-- hold-time notes --> marker).
  */
@@ -28,6 +30,8 @@ const { values: args } = parseArgs({
     'serve-root': { type: 'string' },
     // Also measure the least a Node reflector can do (a bare dgram echo): the floor of Node's receive → send path.
     floor: { type: 'boolean', default: false },
+    // Also measure serve on node:dgram (QOSPROBE_NATIVE=0): the transport where the native addon is not built.
+    dgram: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
   },
 });
@@ -176,9 +180,9 @@ const q = (xs, p) => {
   return s[lo] + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)] ?? s[lo]) - s[lo]);
 };
 
-async function captureRound(name, serverCmd, serverArgs, serverPort, clientCmd, clientArgs, dir) {
+async function captureRound(name, serverCmd, serverArgs, serverPort, clientCmd, clientArgs, dir, env = process.env) {
   const pcap = join(dir, `${name}-${Date.now()}.pcap`);
-  const server = nsx(NS_S, serverCmd, serverArgs);
+  const server = nsx(NS_S, serverCmd, serverArgs, { env });
   let serverErr = '';
   server.stderr.on('data', (d) => (serverErr += d));
   const dump = nsx(NS_S, 'tcpdump', ['-i', DEV_S, '-n', '-U', '--time-stamp-precision=nano', '-w', pcap, 'udp', 'port', String(serverPort)]);
@@ -202,21 +206,13 @@ async function captureRound(name, serverCmd, serverArgs, serverPort, clientCmd, 
 
 const dir = mkdtempSync(join(tmpdir(), 'qosprobe-hold-'));
 setup();
-const all = { qosprobe: [], irtt: [], ...(args.floor ? { echo: [] } : {}) };
-const perRound = { qosprobe: [], irtt: [], echo: [] };
+const all = { qosprobe: [], irtt: [], ...(args.dgram ? { dgram: [] } : {}), ...(args.floor ? { echo: [] } : {}) };
+const perRound = { qosprobe: [], irtt: [], dgram: [], echo: [] };
+const serveArgs = [join(args['serve-root'] ?? root, 'bin', 'qosprobe.js'), 'serve', '--host', SERVER_IP, '--stamp-port', String(STAMP_PORT), '--http-port', '0', '--rate-limit', '100000', '-q'];
+const senderArgs = ['--input-type=module', '-e', SENDER, SERVER_IP, String(STAMP_PORT), String(count), String(intervalMs)];
 try {
   for (let r = 0; r < rounds; r++) {
-    all.qosprobe.push(
-      ...(await captureRound(
-        'qosprobe',
-        process.execPath,
-        [join(args['serve-root'] ?? root, 'bin', 'qosprobe.js'), 'serve', '--host', SERVER_IP, '--stamp-port', String(STAMP_PORT), '--http-port', '0', '--rate-limit', '100000', '-q'],
-        STAMP_PORT,
-        process.execPath,
-        ['--input-type=module', '-e', SENDER, SERVER_IP, String(STAMP_PORT), String(count), String(intervalMs)],
-        dir,
-      )),
-    );
+    all.qosprobe.push(...(await captureRound('qosprobe', process.execPath, serveArgs, STAMP_PORT, process.execPath, senderArgs, dir)));
     all.irtt.push(
       ...(await captureRound(
         'irtt',
@@ -228,6 +224,9 @@ try {
         dir,
       )),
     );
+    if (args.dgram) {
+      all.dgram.push(...(await captureRound('dgram', process.execPath, serveArgs, STAMP_PORT, process.execPath, senderArgs, dir, { ...process.env, QOSPROBE_NATIVE: '0' })));
+    }
     if (args.floor) {
       all.echo.push(
         ...(await captureRound(
@@ -257,7 +256,7 @@ const rows = [
   ['min', 0],
 ];
 const cols = Object.keys(all);
-const names = { qosprobe: 'qosprobe serve', irtt: 'irtt server', echo: 'bare Node dgram echo' };
+const names = { qosprobe: 'qosprobe serve', irtt: 'irtt server', dgram: 'qosprobe serve on node:dgram', echo: 'bare Node dgram echo' };
 const table = [
   `| hold time, wire in → wire out (µs) | ${cols.map((c) => names[c]).join(' | ')} |`,
   `| --- |${cols.map(() => ' ---: |').join('')}`,
@@ -266,7 +265,7 @@ const table = [
   `| packets | ${cols.map((c) => all[c].length).join(' | ')} |`,
 ].join('\n');
 const split = () =>
-  `Where qosprobe serve's hold goes (median µs, from the reply's own timestamps a and b, wall clock against tcpdump's): wire in → \`'message'\` handler (a) ${fmt(q(parts.in, 0.5))}, a → b (the handler) ${fmt(q(parts.handler, 0.5))}, b → wire out (Node's send) ${fmt(q(parts.out, 0.5))}.`;
+  `Where qosprobe serve's hold goes (median µs, from the reply's own timestamps a and b, wall clock against tcpdump's): wire in → a (the kernel's arrival stamp with the native socket; Node's \`'message'\` handler on node:dgram) ${fmt(q(parts.in, 0.5))}, a → b (wake-up, the handler, the send time taken) ${fmt(q(parts.handler, 0.5))}, b → wire out (the send call) ${fmt(q(parts.out, 0.5))}.`;
 const section = `## STAMP hold time (serve vs irtt server)
 
 Two network namespaces joined by a veth pair, ${count} packets of 44 bytes every ${intervalMs} ms per round, ${rounds} alternating rounds, ${cpus().length} CPUs (shared with other work: noisy), Node ${process.version}, ${irttVersion}.

@@ -1,39 +1,41 @@
 /**
- * Jitter against ground truth (issue 9): `qosprobe stamp --stateful` through the delay lab, whose delayer
+ * Jitter against ground truth (issue 9): `qosprobe stamp --stateful` through the delay lab, whose router's delayer
  * (test/helpers/nfq-delay.py) holds each packet 10 ms + uniform [0, 10) ms (± 5 ms around 15 ms) each way,
- * independently, and logs what it held each one with the STAMP sequence number it carried. The expected
- * jitter_ms, jitter_rfc3550_ms, jitter_up_ms, jitter_down_ms, pdv_ms and reordered are computed here from
- * that log, from the definitions in docs/metrics.md (not with src/stats), and the record must be within
- * 0.1 ms of them (the issue's bar; the test holds 0.3 ms, see BAR_MS): in order (jitter range 10 ms < 20 ms interval) and with reordering (2 ms interval). icmp
- * and tcp round trips are checked the same way, in order (their packets joined by ICMP sequence number and
- * TCP client port).
+ * independently, and logs what it held each one with the STAMP sequence number it carried. Two truths, each computed
+ * here from the definitions in docs/metrics.md (not with src/stats):
+ * - the wire: tcpdump on the client's and the server's veth (one kernel clock: exact one-way delays). The record's
+ *   jitter_ms, jitter_rfc3550_ms, jitter_up_ms, jitter_down_ms and pdv_ms must be within the issue's 0.1 ms of it with
+ *   QOSPROBE_ACCURACY=full (kernel_rx timing read 0.000–0.018 ms off), 1 ms (pdv_ms 3 ms) in npm test; reordered exact;
+ * - the delayer's log: it misses the delayer's own time before reading and after releasing a packet (0.1–0.3 ms, a
+ *   millisecond or more in rare packets), so it is held to the looser bars below (BAR_MS and the rest), in order
+ *   (jitter range 10 ms < 20 ms interval) and with reordering (2 ms interval). icmp and tcp round trips are checked
+ *   against the log the same way (their packets joined by ICMP sequence number and TCP client port).
  *
  * The delayer, `qosprobe serve` and the probe run at real-time priority (chrt -f): on this 2-CPU host shared
  * with other work, at normal priority each of them is woken milliseconds late now and then, the log and the
- * record then disagree by tens of ms, and the test would measure the host, not the method. Each case runs
- * 2–3 times and the median error is held to the bar, so one unlucky run is not the verdict. pdv_ms
- * (p99 − min, over 100 packets the 2nd largest) is not held to 0.1 ms: in four CI runs on an idle host, 3 of 12
- * in-order stamp runs read it more than 1 ms high (1.3, 2.25, 3.1 ms; the median of 3 runs 0.16–0.69 ms), so a bar
- * under that would fail one CI run in six. It is held to 3 ms for stamp (1 ms for icmp, kernel-timed), which still
- * catches a stalled loop (+20 ms): it is an extreme-value metric and picks up the tail of the
- * per-packet timestamp error (docs/metrics.md "Jitter accuracy"). With reordering (500 packets a second) that
- * tail is wider: serve and the probe, woken 500 times a second next to a real-time delayer, stamp the odd packet
- * 1–4 ms late, and p99 over 1,000 packets is the 10th largest; CI saw 4.5, 0.44 and 1.06 ms in three runs on an
- * idle 2-CPU host. There pdv_ms is printed and held to 5 ms only (a stalled loop, +20 ms, still fails it),
- * not to a bar it cannot meet. Root only; skips where the lab can't be built.
+ * record then disagree by tens of ms, and the test would measure the host, not the method. With
+ * QOSPROBE_ACCURACY=full each case runs 2–3 times and the median error is held to the bar, so one unlucky run is not
+ * the verdict; npm test runs each once against bars that catch a wrong method. Against the log, pdv_ms (p99 − min,
+ * an extreme-value metric) picks up the tail of the log's error: CI read it up to 3.1 ms off in order and 4.5 ms with
+ * reordering, so it is held to 3 and 5 ms there (a stalled loop, +20 ms, still fails). Root only; skips where the lab
+ * can't be built.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BIN, builtCliAvailable } from './helpers/cli.js';
 import { hostLoad } from './helpers/host-load.js';
+import { nativeUdp } from '../src/stamp/native.js';
+import { readUdpPcap, startCapture, stopCapture, tcpdumpUnavailable, type UdpPacket } from './helpers/capture.js';
 import { REALTIME, createDelayLab, delayLabUnavailable, realtimeUnavailable, type Applied, type DelayLab } from './helpers/delaylab.js';
 
 const IDX = 54;
 const STAMP_PORT = 8862;
 const DELAY_MS = 10;
 const JITTER_MS = 10;
-const why = delayLabUnavailable() ?? realtimeUnavailable() ?? (builtCliAvailable() ? null : 'dist/ is not built (npx tsc -p tsconfig.json)');
+const why = delayLabUnavailable() ?? realtimeUnavailable() ?? tcpdumpUnavailable() ?? (builtCliAvailable() ? null : 'dist/ is not built (npx tsc -p tsconfig.json)');
 // The issue's bar is 0.1 ms. The medians measured mostly meet it, but the in-order case (processes woken from idle
 // every 20 ms) read up to +0.17 ms in one set of runs at load 3 on 2 CPUs, and one CI run on an idle host read
 // jitter_ms +0.24 ms (runs +0.06, +0.24, +0.26), so the test allows 0.3 ms on a host that is not oversubscribed,
@@ -64,6 +66,13 @@ const PDV_REORDERED_BAR_MS = strictOr(5, 8);
  * smoothed less): held to 1 ms there.
  */
 const REORDERED_BAR_MS = strictOr(busy ? 1.25 : 1, 3);
+/**
+ * stamp against the wire (tcpdump at both ends): the issue's 0.1 ms with QOSPROBE_ACCURACY=full and kernel_rx timing;
+ * without the native addon (event_loop: the wake-up of each end is in every packet's times) the log's bars.
+ */
+const KERNEL_RX = nativeUdp() !== null;
+const WIRE_BAR_MS = KERNEL_RX ? strictOr(0.1, 1) : strictOr(busy ? 0.4 : 0.3, 3);
+const WIRE_PDV_BAR_MS = KERNEL_RX ? strictOr(0.1, 3) : strictOr(3, 8);
 if (why) console.warn(`accuracy-jitter: skipped: ${why}`);
 
 // ---- reference computations, from docs/metrics.md ("Jitter", "Quantiles"), independent of src/stats ----
@@ -151,6 +160,40 @@ function truthFromLog(up: Applied[], down: Applied[], count: number): Truth {
   };
 }
 
+/**
+ * From the wire: tcpdump on the client's veth (request out, reply in) and on the server's (request in, reply out),
+ * one kernel clock for both namespaces, so each one-way delay is exact: up = server in − client out, down = client
+ * in − server out, RTT = up + down (serve's hold left out, as the reflector's timestamps take it out). Joined on the
+ * STAMP sequence number (word 0 of a request, the sender's number at byte 24 of a reply); first copies only.
+ */
+function truthFromWire(client: UdpPacket[], server: UdpPacket[], count: number): Omit<Truth, 'holdMedianMs' | 'holdIpdvMs'> {
+  const firstTimes = (ps: UdpPacket[], request: boolean) => {
+    const m = new Map<number, number>();
+    for (const p of ps) {
+      if ((request ? p.dport : p.sport) !== STAMP_PORT || p.payload.length < 44) continue;
+      const seq = p.payload.readUInt32BE(request ? 0 : 24);
+      if (seq < count && !m.has(seq)) m.set(seq, p.tMs);
+    }
+    return m;
+  };
+  const [reqOut, repIn, reqIn, repOut] = [firstTimes(client, true), firstTimes(client, false), firstTimes(server, true), firstTimes(server, false)];
+  const oneWay = (from: Map<number, number>, to: Map<number, number>) =>
+    Array.from({ length: count }, (_, i) => (from.has(i) && to.has(i) ? to.get(i)! - from.get(i)! : null));
+  const up = oneWay(reqOut, reqIn);
+  const down = oneWay(repOut, repIn);
+  const rtt = up.map((u, i) => (u != null && down[i] != null ? u + down[i]! : null));
+  const arrival = [...repIn.entries()].sort((a, b) => a[1] - b[1]).map(([seq]) => seq).filter((seq) => rtt[seq] != null);
+  const rtts = rtt.filter((x): x is number => x != null);
+  return {
+    jitter_ms: refIpdv(rtt)!,
+    jitter_rfc3550_ms: refRfc3550(arrival.map((seq) => rtt[seq]!)),
+    jitter_up_ms: refIpdv(up)!,
+    jitter_down_ms: refIpdv(down)!,
+    pdv_ms: refQuantile(rtts, 0.99) - Math.min(...rtts),
+    reordered: refReordered(arrival),
+  };
+}
+
 interface RoundTripTruth {
   jitter_ms: number;
   jitter_rfc3550_ms: number;
@@ -187,8 +230,10 @@ describe.skipIf(why !== null)('jitter against the delayer log: 10 ms + [0, 10) m
   let lab: DelayLab;
   let serve: ChildProcess;
   let labError: string | null = null;
+  let dir = '';
   const table: string[] = [];
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'qosprobe-jitter-'));
     try {
       lab = await createDelayLab(IDX, { delayMs: DELAY_MS, jitterMs: JITTER_MS, reorder: true, realtime: true });
     } catch (err) {
@@ -208,7 +253,8 @@ describe.skipIf(why !== null)('jitter against the delayer log: 10 ms + [0, 10) m
     }
   }, 30_000);
   afterAll(async () => {
-    if (table.length > 0) console.log(['| run | jitter_ms | jitter_rfc3550_ms | jitter_up_ms | jitter_down_ms | pdv_ms | reordered | serve hold median / IPDV | load |', ...table].join('\n'));
+    if (table.length > 0) console.log(['| run (record / log / wire) | jitter_ms | jitter_rfc3550_ms | jitter_up_ms | jitter_down_ms | pdv_ms | reordered | serve hold median / IPDV | load |', ...table].join('\n'));
+    if (dir && !process.env.KEEP_PCAP) rmSync(dir, { recursive: true, force: true });
     serve?.kill('SIGTERM');
     await lab?.close();
   });
@@ -237,14 +283,24 @@ describe.skipIf(why !== null)('jitter against the delayer log: 10 ms + [0, 10) m
 
   async function measure(count: number, intervalMs: number) {
     const before = lab.log();
+    const pcaps = { client: join(dir, `c-${intervalMs}-${table.length}.pcap`), server: join(dir, `s-${intervalMs}-${table.length}.pcap`) };
+    const caps = [
+      await startCapture(lab.pair.client, `qp${IDX}c`, pcaps.client, ['udp', 'port', String(STAMP_PORT)]),
+      await startCapture(lab.pair.server, `qp${IDX}s`, pcaps.server, ['udp', 'port', String(STAMP_PORT)]),
+    ];
     const record = await runStamp(count, intervalMs);
     await new Promise((r) => setTimeout(r, 200));
+    await Promise.all(caps.map(stopCapture));
     const after = lab.log();
     const truth = truthFromLog(after.up.slice(before.up.length), after.down.slice(before.down.length), count);
+    const wire = truthFromWire(readUdpPcap(pcaps.client), readUdpPcap(pcaps.server), count);
     const keys = (Object.keys(truth) as (keyof Truth)[]).filter((k) => !k.startsWith('hold'));
     const err = Object.fromEntries(keys.map((k) => [k, (record[k] as number) - truth[k]])) as Record<keyof Truth, number>;
-    table.push(`| -i ${intervalMs} -c ${count} | ${keys.map((k) => `${(record[k] as number).toFixed(3)} / ${truth[k].toFixed(3)}`).join(' | ')} | ${truth.holdMedianMs.toFixed(3)} / ${truth.holdIpdvMs.toFixed(3)} | ${loadavg()[0]!.toFixed(1)} |`);
-    return { record, truth, err };
+    const wireErr = Object.fromEntries(keys.map((k) => [k, (record[k] as number) - wire[k as keyof typeof wire]])) as Record<keyof Truth, number>;
+    table.push(
+      `| -i ${intervalMs} -c ${count} | ${keys.map((k) => `${(record[k] as number).toFixed(3)} / ${truth[k].toFixed(3)} / ${wire[k as keyof typeof wire].toFixed(3)}`).join(' | ')} | ${truth.holdMedianMs.toFixed(3)} / ${truth.holdIpdvMs.toFixed(3)} | ${loadavg()[0]!.toFixed(1)} |`,
+    );
+    return { record, truth, err, wireErr };
   }
 
   const median = (xs: number[]) => {
@@ -253,21 +309,33 @@ describe.skipIf(why !== null)('jitter against the delayer log: 10 ms + [0, 10) m
   };
 
   for (const [name, count, intervalMs, runs] of [
-    ['in order (interval 20 ms > jitter range)', 100, 20, 3],
-    ['with reordering (interval 2 ms < jitter range)', 1000, 2, 3],
+    // Three runs (their median is the verdict) for the measured bars; npm test's bars catch a wrong method in one.
+    ['in order (interval 20 ms > jitter range)', 100, 20, STRICT ? 3 : 1],
+    ['with reordering (interval 2 ms < jitter range)', 1000, 2, STRICT ? 3 : 1],
   ] as const) {
     const pdvBar = intervalMs < JITTER_MS ? PDV_REORDERED_BAR_MS : STAMP_PDV_BAR_MS;
     const bar = intervalMs < JITTER_MS ? REORDERED_BAR_MS : BAR_MS;
     it(`${name}: every variation metric within ${bar} ms of the log (pdv_ms ${pdvBar} ms), reordering exact`, async (ctx) => {
       if (labError) return ctx.skip();
       const errs: Record<string, number>[] = [];
+      const wireErrs: Record<string, number>[] = [];
       for (let i = 0; i < runs; i++) {
-        const { record, truth, err } = await measure(count, intervalMs);
+        const { record, truth, err, wireErr } = await measure(count, intervalMs);
         expect(record).toMatchObject({ status: 'ok', sent: count, received: count });
-        // The record's arrival order is the order the delayer released the replies.
+        // The record's arrival order is the order the delayer released the replies, and the wire's.
         expect(record.reordered).toBe(truth.reordered);
+        expect(wireErr.reordered).toBe(0);
         if (intervalMs < JITTER_MS) expect(truth.reordered).toBeGreaterThan(count / 10);
         errs.push(err);
+        wireErrs.push(wireErr);
+      }
+      // Against the wire (kernel timestamps at both veths): what the probe itself adds, without the log's own error.
+      for (const k of Object.keys(wireErrs[0]!)) {
+        if (k === 'reordered') continue;
+        const e = median(wireErrs.map((x) => x[k]!));
+        expect(Math.abs(e), `${k} against the wire: median error over ${runs} runs ${e.toFixed(3)} ms (${wireErrs.map((x) => x[k]!.toFixed(3)).join(', ')})`).toBeLessThanOrEqual(
+          k === 'pdv_ms' ? WIRE_PDV_BAR_MS : WIRE_BAR_MS,
+        );
       }
       for (const k of Object.keys(errs[0]!)) {
         if (k === 'reordered') continue;
@@ -289,9 +357,9 @@ describe.skipIf(why !== null)('jitter against the delayer log: 10 ms + [0, 10) m
   // smoothed value, or a reordering invented or missed) is off by whole milliseconds or fails `reordered`.
   const KERNEL_TIMED_BAR_MS = strictOr(0.6, 3);
   for (const [kind, count, intervalMs, runs] of [
-    ['icmp', 100, 20, 2],
+    ['icmp', 100, 20, STRICT ? 2 : 1],
     ['icmp', 150, 12, 1],
-    ['tcp', 100, 20, 2],
+    ['tcp', 100, 20, STRICT ? 2 : 1],
   ] as const) {
     it(`${kind} -i ${intervalMs}: jitter_ms and jitter_rfc3550_ms within ${KERNEL_TIMED_BAR_MS} ms of the log${kind === 'icmp' ? `, pdv_ms ${PDV_BAR_MS} ms` : ''}, reordering exact`, async (ctx) => {
       if (labError) return ctx.skip();

@@ -135,7 +135,7 @@ export const FIELDS = [
   f('clock_offset_ms', 'number', 'ms', 'Estimated offset of the system clock from its reference, positive when the local clock is ahead; null when unknown.'),
   f('clock_source', 'string', '', 'Where clock_synced and clock_offset_ms come from: chrony, timesyncd, timedatectl, sntp or w32tm, and the reference server when known, e.g. "chrony 10.77.0.1".'),
   // how the RTTs were timed (issue 9: each record says how it was measured)
-  f('rtt_timestamping', 'string', '', 'Who timed the RTTs: kernel (the network stack stamped send and reply: iputils/BSD ping, tcp read from the kernel with ss), event_loop (the probe in JavaScript: tcp where the kernel cannot be read, stamp, download/upload without ss), mixed (tcp: some of each), tool (another system ping\'s own timing); null with no RTT. See docs/metrics.md "RTT accuracy".'),
+  f('rtt_timestamping', 'string', '', 'Who timed the RTTs: kernel (the network stack stamped send and reply: iputils/BSD ping, tcp read from the kernel with ss), kernel_rx (stamp on Linux: the kernel stamped each reply\'s arrival, native code each send right before the system call), event_loop (the probe in JavaScript: tcp where the kernel cannot be read, stamp without the native socket, download/upload without ss), mixed (tcp: some of each), tool (another system ping\'s own timing); null with no RTT. See docs/metrics.md "RTT accuracy".'),
 ] as const satisfies readonly FieldDef[];
 
 export type FieldName = (typeof FIELDS)[number]['name'];

@@ -1,15 +1,14 @@
-import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import { formatHostPort } from '../net/resolve.js';
-import { timestampDiffMs, timestampFrom, unixMsFrom, unixMsFromNtp, wallClockMs, type WireTimestamp } from '../stamp/ntp.js';
-import { OUR_ERROR_ESTIMATE, STAMP_MAX_BYTES, STAMP_MIN_BYTES, decodeReflectorPacket, encodeSenderPacket, formatOf } from '../stamp/packet.js';
+import { timestampDiffMs, unixMsFrom, unixMsFromNtp, type WireTimestamp } from '../stamp/ntp.js';
+import { OFF, OUR_ERROR_ESTIMATE, STAMP_MAX_BYTES, STAMP_MIN_BYTES, decodeReflectorPacket, encodeSenderPacket, formatOf } from '../stamp/packet.js';
 import { dominantError, readFamily, resolveTarget } from './common.js';
 import type { ProbeDef } from './probe.js';
 import { SERVE_DEFAULTS } from '../core/serve-defaults.js';
 import { runSchedule, sleep } from './pacing.js';
-import { MAX_SEND_CALL_MS } from './tcp.js';
+import { openSender, type SenderSocket } from '../stamp/socket.js';
 import type { BaseSpec, PacketSample, ProbeContext, ProbeOutcome } from '../core/samples.js';
 
 export interface StampSpec extends BaseSpec {
@@ -63,6 +62,9 @@ export const stamp: ProbeDef<StampSpec> = {
   run: runStamp,
 };
 
+/** The sender's timestamp field: the socket writes the send time there as the packet leaves. */
+const SENDER_TIMESTAMP = { offset: OFF.timestamp };
+
 interface Sent {
   sentMono: number;
   sentTs: WireTimestamp;
@@ -84,48 +86,6 @@ export async function runStamp(endpoint: { host: string }, spec: StampSpec, { si
   if (!resolved.ok) return { ...resolved.failed, foreignPackets: 0 };
   const { address, family } = resolved;
 
-  const sock: Socket = createSocket(family === 6 ? 'udp6' : 'udp4');
-  // Errors after connect (an ICMP port unreachable, a send the kernel refused) are per-packet data.
-  let socketError: { code: MeasurementErrorCode; message: string } | null = null;
-  sock.on('error', (err) => {
-    socketError = { code: measurementCodeFor(err), message: errorMessage(err) };
-  });
-  try {
-    return await measure(sock, target, address, spec, signal, () => socketError, measuring);
-  } finally {
-    // Always: an open UDP socket keeps the process alive after the record is written (issue 15).
-    sock.removeAllListeners('message');
-    try {
-      sock.close();
-    } catch {
-      // already closed
-    }
-  }
-}
-
-async function measure(
-  sock: Socket,
-  target: string,
-  address: string,
-  spec: StampSpec,
-  signal: AbortSignal,
-  lastSocketError: () => { code: MeasurementErrorCode; message: string } | null,
-  measuring: (() => void) | undefined,
-): Promise<StampOutcome> {
-  // connect(): the kernel then delivers only the reflector's datagrams, and ICMP errors (port unreachable) surface.
-  // Node hands a failed connect (no route, interface down) to the callback, not to 'error'; a failed bind emits 'error'.
-  const connectError = await new Promise<Error | null>((resolve) => {
-    const onError = (err: Error) => resolve(err);
-    sock.once('error', onError);
-    sock.connect(spec.port, address, (err?: Error) => {
-      sock.off('error', onError);
-      resolve(err ?? null);
-    });
-  });
-  if (connectError) {
-    return { target, targetIp: address, error: { code: measurementCodeFor(connectError), message: errorMessage(connectError) }, foreignPackets: 0 };
-  }
-
   // A random SSID (RFC 8972) keeps a stateful reflector from continuing an older session's counter on a reused port.
   const ssid = randomInt(1, 0x10000);
   const sent: (Sent | undefined)[] = [];
@@ -133,11 +93,12 @@ async function measure(
   let foreign = 0;
   let outstanding = 0;
   let allBack: (() => void) | null = null;
+  // Errors after connect (an ICMP port unreachable, a send the kernel refused) are per-packet data.
+  let socketError: { code: MeasurementErrorCode; message: string } | null = null;
 
-  sock.on('message', (msg: Buffer) => {
-    const rMono = performance.now();
-    const rWall = wallClockMs();
-    const d = decodeReflectorPacket(msg);
+  const onReply = (msg: Buffer, length: number, rMono: number) => {
+    const rWall = performance.timeOrigin + rMono;
+    const d = decodeReflectorPacket(length === msg.length ? msg : msg.subarray(0, length));
     if (!d.ok) return void foreign++;
     const p = d.packet;
     const s = sent[p.senderSeq];
@@ -164,86 +125,95 @@ async function measure(
     s.downMs = rWall - bMs;
     outstanding--;
     if (outstanding === 0) allBack?.();
-  });
-
-  measuring?.();
-  const sched = await runSchedule(spec.count, spec.intervalMs, signal, (seq, start) => {
-    startMs = start;
-    const sentTs = timestampFrom(wallClockMs(), 'ntp');
-    const buf = encodeSenderPacket({ seq, timestamp: sentTs, errorEstimate: OUR_ERROR_ESTIMATE, ssid }, spec.sizeBytes);
-    const s: Sent = { sentMono: 0, sentTs, rttMs: null, receivedAtMs: null, upMs: null, downMs: null, late: false, duplicates: 0, reflectorSeqs: new Set() };
-    sent[seq] = s;
-    outstanding++;
-    const refused = (err: Error) => {
-      if (s.rttMs === null && !s.sendError) {
-        s.sendError = { code: measurementCodeFor(err), message: errorMessage(err) };
-        outstanding--;
-        if (outstanding === 0) allBack?.();
-      }
-    };
-    const before = performance.now();
-    try {
-      // With a callback, a send the kernel refuses (no route, address gone) is reported instead of dropped.
-      sock.send(buf, (err) => err && refused(err));
-    } catch (err) {
-      // A synchronous throw (socket already closed, bad state) is this packet's failure, not the test's.
-      refused(err as Error);
-    }
-    // After the send: on a connected socket Node and libuv make the sendmsg() call synchronously inside
-    // send(), so its JavaScript and system-call time is not counted in the RTT (a reply is read in a
-    // later loop turn, never before this line). A longer gap than a send takes means the process lost
-    // the CPU around it: the earlier time then, which never makes the RTT too short.
-    const after = performance.now();
-    s.sentMono = after - before < MAX_SEND_CALL_MS ? after : before;
-    return Promise.resolve();
-  });
-  startMs = sched.startMs;
-
-  // Wait for the last packet's loss threshold, or less when every packet is back.
-  const lastSent = sent[sent.length - 1]?.sentMono ?? performance.now();
-  // +1 ms: a Node timer may fire up to 1 ms early (libuv keeps whole-ms loop time).
-  const waitMs = lastSent + spec.timeoutMs + 1 - performance.now();
-  if (outstanding > 0 && waitMs > 0 && !signal.aborted) {
-    const ctl = new AbortController();
-    const onAbort = () => ctl.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    allBack = () => ctl.abort();
-    await sleep(waitMs, ctl.signal);
-    signal.removeEventListener('abort', onAbort);
-  }
-  const endMono = performance.now();
-
-  const lostError = lastSocketError();
-  const packets: PacketSample[] = [];
-  sent.forEach((s, seq) => {
-    if (!s) return;
-    const answered = s.rttMs !== null;
-    // Cut by the abort before its threshold passed: neither received nor lost.
-    if (!answered && !s.late && !s.sendError && signal.aborted && endMono - s.sentMono < spec.timeoutMs) return;
-    const lost = s.sendError ?? lostError ?? { code: 'TIMEOUT' as const, message: `no reply within ${spec.timeoutMs} ms` };
-    packets.push({
-      seq,
-      sentAtMs: s.sentMono - startMs,
-      rttMs: s.rttMs,
-      receivedAtMs: s.receivedAtMs,
-      late: s.late,
-      duplicates: s.duplicates,
-      upMs: s.upMs,
-      downMs: s.downMs,
-      ...(answered ? {} : { errorCode: lost.code, errorMessage: s.late ? `reply came after the ${spec.timeoutMs} ms loss threshold` : lost.message }),
-    });
-  });
-
-  return {
-    target,
-    targetIp: address,
-    samples: { type: 'packets', intervalMs: spec.intervalMs, packets, reflectorReceived: reflectorReceived(sent, packets, spec.stateful) },
-    // Both ends of the RTT are taken in JavaScript (Node cannot read a datagram's kernel timestamp).
-    fields: { size_bytes: spec.sizeBytes, foreign_packets: foreign, rtt_timestamping: packets.some((p) => p.rttMs !== null) ? 'event_loop' : null },
-    error: dominantError(packets),
-    interrupted: signal.aborted,
-    foreignPackets: foreign,
   };
+
+  // connect(): the kernel then delivers only the reflector's datagrams, and ICMP errors (port unreachable) surface.
+  let sock: SenderSocket;
+  try {
+    sock = await openSender({
+      family,
+      address,
+      port: spec.port,
+      onPacket: onReply,
+      onError: (err) => {
+        socketError = { code: measurementCodeFor(err), message: errorMessage(err) };
+      },
+    });
+  } catch (err) {
+    return { target, targetIp: address, error: { code: measurementCodeFor(err), message: errorMessage(err) }, foreignPackets: 0 };
+  }
+  try {
+    measuring?.();
+    const sched = await runSchedule(spec.count, spec.intervalMs, signal, (seq, start) => {
+      startMs = start;
+      // The timestamp field is filled by the socket as late as it can (in C, right before the send call, with the
+      // native socket) and read back: replies are matched on it.
+      const buf = encodeSenderPacket({ seq, timestamp: { seconds: 0, fraction: 0 }, errorEstimate: OUR_ERROR_ESTIMATE, ssid }, spec.sizeBytes);
+      const s: Sent = { sentMono: 0, sentTs: { seconds: 0, fraction: 0 }, rttMs: null, receivedAtMs: null, upMs: null, downMs: null, late: false, duplicates: 0, reflectorSeqs: new Set() };
+      sent[seq] = s;
+      outstanding++;
+      const refused = (err: Error) => {
+        if (s.rttMs === null && !s.sendError) {
+          s.sendError = { code: measurementCodeFor(err), message: errorMessage(err) };
+          outstanding--;
+          if (outstanding === 0) allBack?.();
+        }
+      };
+      s.sentMono = sock.send(buf, SENDER_TIMESTAMP, refused);
+      s.sentTs = { seconds: buf.readUInt32BE(OFF.timestamp), fraction: buf.readUInt32BE(OFF.timestamp + 4) };
+      return Promise.resolve();
+    });
+    startMs = sched.startMs;
+
+    // Wait for the last packet's loss threshold, or less when every packet is back.
+    const lastSent = sent[sent.length - 1]?.sentMono ?? performance.now();
+    // +1 ms: a Node timer may fire up to 1 ms early (libuv keeps whole-ms loop time).
+    const waitMs = lastSent + spec.timeoutMs + 1 - performance.now();
+    if (outstanding > 0 && waitMs > 0 && !signal.aborted) {
+      const ctl = new AbortController();
+      const onAbort = () => ctl.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      allBack = () => ctl.abort();
+      await sleep(waitMs, ctl.signal);
+      signal.removeEventListener('abort', onAbort);
+    }
+    const endMono = performance.now();
+
+    const lostError = socketError as { code: MeasurementErrorCode; message: string } | null;
+    const packets: PacketSample[] = [];
+    sent.forEach((s, seq) => {
+      if (!s) return;
+      const answered = s.rttMs !== null;
+      // Cut by the abort before its threshold passed: neither received nor lost.
+      if (!answered && !s.late && !s.sendError && signal.aborted && endMono - s.sentMono < spec.timeoutMs) return;
+      const lost = s.sendError ?? lostError ?? { code: 'TIMEOUT' as const, message: `no reply within ${spec.timeoutMs} ms` };
+      packets.push({
+        seq,
+        sentAtMs: s.sentMono - startMs,
+        rttMs: s.rttMs,
+        receivedAtMs: s.receivedAtMs,
+        late: s.late,
+        duplicates: s.duplicates,
+        upMs: s.upMs,
+        downMs: s.downMs,
+        ...(answered ? {} : { errorCode: lost.code, errorMessage: s.late ? `reply came after the ${spec.timeoutMs} ms loss threshold` : lost.message }),
+      });
+    });
+
+    return {
+      target,
+      targetIp: address,
+      samples: { type: 'packets', intervalMs: spec.intervalMs, packets, reflectorReceived: reflectorReceived(sent, packets, spec.stateful) },
+      // kernel_rx: replies stamped by the kernel, sends in C right before the system call; event_loop: both in JavaScript.
+      fields: { size_bytes: spec.sizeBytes, foreign_packets: foreign, rtt_timestamping: packets.some((p) => p.rttMs !== null) ? sock.timestamping : null },
+      error: dominantError(packets),
+      interrupted: signal.aborted,
+      foreignPackets: foreign,
+    };
+  } finally {
+    // Always: an open UDP socket keeps the process alive after the record is written (issue 15).
+    sock.close();
+  }
 }
 
 /**

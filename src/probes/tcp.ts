@@ -8,8 +8,7 @@ import type { BaseSpec } from '../core/samples.js';
 import { dominantError, keptAttempts, readFamily, resolveTarget } from './common.js';
 import { createKernelRttReader, type KernelRttReader } from './kernel-rtt.js';
 
-/** A send system call takes well under this; a longer gap means the process was descheduled around it. */
-export const MAX_SEND_CALL_MS = 1;
+import { MAX_SEND_CALL_MS } from '../core/send-call.js';
 
 export interface TcpSpec extends BaseSpec {
   kind: 'tcp';

@@ -10,14 +10,14 @@
  *   a newcomer out. So a sender within its budget keeps being answered whatever others send,
  *   up to the CPU limit (spoofed sources each get their own bucket: this is no DDoS shield);
  * - session log lines are rate-limited.
- * Hot path (issue 9, hold time): receive time first, the reply written over the request's own buffer
- * (nothing allocated) and sent before any bookkeeping but the bucket (and, stateful, the session counter).
+ * Hot path (issue 9, hold time): the socket (stamp/socket.ts) gives the receive time (the kernel's on Linux) and
+ * writes the send time as the reply leaves; the reply is written over the request's own buffer (nothing
+ * allocated), with no bookkeeping before it but the bucket and the session counter.
  */
-import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from 'node:dgram';
-import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { ntpFromUnixMs } from '../stamp/ntp.js';
+import { writeNtpAt } from '../stamp/ntp.js';
+import { openReflector, type ReflectorSocket, type UdpTimestamping } from '../stamp/socket.js';
 import { OFF, OUR_ERROR_ESTIMATE, STAMP_MIN_BYTES, encodeErrorEstimate } from '../stamp/packet.js';
 
 export interface StampReflectorOptions {
@@ -61,6 +61,8 @@ export interface ReflectorStats {
 export interface StampReflector {
   address: string;
   port: number;
+  /** How receive and send times are taken: kernel_rx (native socket, Linux) or event_loop (node:dgram). */
+  timestamping: UdpTimestamping;
   stats(): ReflectorStats;
   close(): Promise<void>;
 }
@@ -112,6 +114,8 @@ function evictOne<T extends { lastMs: number; seenMs: number }>(m: Map<string, T
 }
 
 const ERROR_ESTIMATE = encodeErrorEstimate(OUR_ERROR_ESTIMATE);
+/** A reaction on it runs once the current callback is done (queueMicrotask would create an AsyncResource per call). */
+const RESOLVED = Promise.resolve();
 
 export async function startStampReflector(o: StampReflectorOptions): Promise<StampReflector> {
   const idleMs = o.sessionIdleMs ?? 30_000;
@@ -123,31 +127,9 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
   const refillMs = Math.max(1000, (burst / o.rateLimitPps) * 1000);
   const sessions = new Map<string, Session>();
   const sources = new Map<string, SourceState>();
-  const st = { received: 0, reflected: 0, bad: 0, rateLimited: 0, evicted: 0 };
+  const st = { received: 0, bad: 0, rateLimited: 0, evicted: 0 };
   const mode = o.stateful ? 'stateful' : 'stateless';
   const timeOrigin = performance.timeOrigin;
-
-  const sock: Socket = createSocket({
-    type: isIPv6(o.host) ? 'udp6' : 'udp4',
-    ipv6Only: false,
-    // The destination is always the IP literal the request came from: send within the handler rather than
-    // after dns.lookup's next tick (the hold time counts every hop).
-    lookup: (address: string, _family: unknown, cb: (err: null, address: string, family: number) => void) => cb(null, address, address.includes(':') ? 6 : 4),
-  } as SocketOptions);
-  await new Promise<void>((resolve, reject) => {
-    sock.once('error', reject);
-    sock.bind(o.port, o.host, () => {
-      sock.off('error', reject);
-      resolve();
-    });
-  });
-  // A send error (e.g. the sender's port went away) concerns one datagram, never the server.
-  sock.on('error', (err) => o.log(`stamp: socket error: ${err.message}`));
-  // The socket keeps the system's receive buffer (net.core.rmem_default, ~200 KB, a few hundred packets): a
-  // bigger one absorbs longer bursts but, once the loop falls behind, holds packets for seconds (measured in
-  // the soak: RTT p95 6 s with 4 MB), corrupting every client's RTT instead of dropping the excess.
-  const own = sock.address();
-  const selfCheck = ownAddresses(own.address);
 
   // Session log lines: a token bucket, so a sender cycling SSIDs can't fill the disk through stderr.
   const logRate = o.logLinesPerSecond ?? 1;
@@ -168,8 +150,9 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
     o.log(`stamp: ${logBucket.suppressed} session lines not logged (log rate limit ${logRate}/s); totals: ${totals()}`);
     logBucket.suppressed = 0;
   };
+  let sock: ReflectorSocket | null = null;
   const totals = () =>
-    `received=${st.received} reflected=${st.reflected} bad=${st.bad} rate_limited=${st.rateLimited} evicted=${st.evicted} sessions=${sessions.size} sources=${sources.size}`;
+    `received=${st.received} reflected=${sock?.replies() ?? 0} bad=${st.bad} rate_limited=${st.rateLimited} evicted=${st.evicted} sessions=${sessions.size} sources=${sources.size}`;
 
   const endSession = (s: Session, why: string) => {
     sessions.delete(s.key);
@@ -208,27 +191,30 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
     last.src = null;
   }
 
-  const onMessage = (msg: Buffer, rinfo: RemoteInfo) => {
-    // Receive time first: everything after it is the reflector's residence time, which the reply reports.
-    const nowMs = performance.now();
+  // The socket's kernel port, known once bound (bogusSource needs it); set before the first datagram is read.
+  let ownPort = -1;
+  let selfCheck: SelfCheck | null = null;
+  /** A request in msg[0, length), arrived at nowMs: the reply's length (written over msg), or 0 for none. */
+  const onRequest = (msg: Buffer, length: number, rawAddress: string, rport: number, nowMs: number): number => {
+    // nowMs is the receive time (the kernel's with the native socket): all after it is the reflector's residence time.
     st.received++;
-    if (msg.length < STAMP_MIN_BYTES) {
+    if (length < STAMP_MIN_BYTES) {
       st.bad++;
-      return;
+      return 0;
     }
     // The sender of the previous accepted packet again (the usual case: one session at a time): it passed the source
     // checks and has its bucket already. Every op before the send counts in the hold time (~1 µs each on a cold CPU).
     let src: SourceState | undefined;
     let address: string;
-    if (rinfo.port === last.port && rinfo.address === last.rawAddress && last.src) {
+    if (rport === last.port && rawAddress === last.rawAddress && last.src) {
       src = last.src;
       address = last.address;
     } else {
-      if (bogusSource(rinfo, own.port, selfCheck)) {
+      if (!selfCheck || bogusSource({ address: rawAddress, port: rport }, ownPort, selfCheck)) {
         st.bad++;
-        return;
+        return 0;
       }
-      address = rinfo.address.startsWith('::ffff:') ? rinfo.address.slice(7) : rinfo.address;
+      address = rawAddress.startsWith('::ffff:') ? rawAddress.slice(7) : rawAddress;
       // The rate limit comes before any state but the bucket: a source over its budget creates nothing.
       const key = rateLimitKey(address);
       src = sources.get(key);
@@ -237,8 +223,8 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
         src = { key, tokens: burst, lastMs: nowMs, seenMs: nowMs, sessions: new Map() };
         sources.set(key, src);
       }
-      last.port = rinfo.port;
-      last.rawAddress = rinfo.address;
+      last.port = rport;
+      last.rawAddress = rawAddress;
       last.address = address;
       last.src = src;
     }
@@ -246,12 +232,12 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
     src.lastMs = nowMs;
     if (src.tokens < 1) {
       st.rateLimited++;
-      return;
+      return 0;
     }
     src.tokens -= 1;
     const ssid = msg.readUInt16BE(OFF.ssid);
     // Stateful: the counter is needed before sending; stateless: bookkeeping waits until the reply is out.
-    const s = o.stateful ? session(src, peerOf(address, rinfo.port), ssid, nowMs) : null;
+    const s = o.stateful ? session(src, peerOf(address, rport), ssid, nowMs) : null;
     // The reply is written over the request (Node hands each datagram its own buffer): no allocation, and the same
     // length as the request, never larger (no amplification). Sender sequence number, timestamp and error estimate
     // are contiguous in both packets (0–13 → 24–37) and move first; the SSID stays where it is (14–15).
@@ -260,31 +246,45 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
     // Stateless: the reflector's sequence number is the sender's (bytes 0–3, already in place).
     if (s) msg.writeUInt32BE(s.nextSeq++ >>> 0, OFF.seq);
     msg.writeUInt16BE(ERROR_ESTIMATE, OFF.errorEstimate);
-    writeNtp(msg, OFF.receiveTimestamp, timeOrigin + nowMs);
+    writeNtpAt(msg, OFF.receiveTimestamp, timeOrigin + nowMs);
     // MBZ, sender TTL (0: Node can't read the IP TTL of a received datagram, and 0 says "unknown") and padding.
-    for (let i = OFF.senderErrorEstimate + 2; i < msg.length; i++) msg[i] = 0;
-    writeNtp(msg, OFF.timestamp, timeOrigin + performance.now());
-    sock.send(msg, rinfo.port, rinfo.address, (err) => {
-      if (!err) st.reflected++;
-    });
-    (s ?? session(src, peerOf(address, rinfo.port), ssid, nowMs)).packets++;
+    for (let i = OFF.senderErrorEstimate + 2; i < length; i++) msg[i] = 0;
+    // The send time (OFF.timestamp) is written by the socket as the reply leaves (stamp/socket.ts). The session's
+    // bookkeeping waits until it has (a microtask runs once the socket's callback is done, the reply sent).
+    if (s) s.packets++;
+    else void RESOLVED.then(() => session(src, peerOf(address, rport), ssid, nowMs).packets++);
+    return length;
   };
 
-  sock.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
-    // No datagram may end the process: a throw in a 'message' listener would be an uncaught exception.
-    try {
-      onMessage(msg, rinfo);
-    } catch (err) {
-      st.bad++;
-      o.log(`stamp: internal error: ${err instanceof Error ? err.message : String(err)}`);
-    }
+  const opened = await openReflector({
+    host: o.host,
+    port: o.port,
+    replyTimestamp: { offset: OFF.timestamp },
+    onRequest: (msg, length, address, port, rxMs) => {
+      // No datagram may end the process: a throw here would be an uncaught exception.
+      try {
+        return onRequest(msg, length, address, port, rxMs);
+      } catch (err) {
+        st.bad++;
+        o.log(`stamp: internal error: ${err instanceof Error ? err.message : String(err)}`);
+        return 0;
+      }
+    },
+    // A send error (e.g. the sender's port went away) concerns one datagram, never the server.
+    onError: (err) => o.log(`stamp: socket error: ${err.message}`),
   });
+  sock = opened;
+  ownPort = opened.port;
+  selfCheck = ownAddresses(opened.address);
+  // The socket keeps the system's receive buffer (net.core.rmem_default, ~200 KB, a few hundred packets): a
+  // bigger one absorbs longer bursts but, once the loop falls behind, holds packets for seconds (measured in
+  // the soak: RTT p95 6 s with 4 MB), corrupting every client's RTT instead of dropping the excess.
 
   const sweep = setInterval(() => {
     const nowMs = performance.now();
     for (const s of sessions.values()) if (nowMs - s.lastMs > idleMs) endSession(s, 'idle');
     for (const [k, src] of sources) if (src.sessions.size === 0 && nowMs - src.lastMs > refillMs) sources.delete(k);
-    selfCheck.refresh();
+    selfCheck?.refresh();
     // The cache must not outlive the checks it skips (a source removed, the reflector's own addresses changed).
     forgetLast();
     flushSuppressed();
@@ -293,16 +293,17 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
 
   let closed: Promise<void> | null = null;
   return {
-    address: own.address,
-    port: own.port,
-    stats: () => ({ ...st, activeSessions: sessions.size, activeSources: sources.size }),
+    address: opened.address,
+    port: opened.port,
+    timestamping: opened.timestamping,
+    stats: () => ({ ...st, reflected: opened.replies(), activeSessions: sessions.size, activeSources: sources.size }),
     close() {
       closed ??= new Promise<void>((resolve) => {
         clearInterval(sweep);
         for (const s of [...sessions.values()]) endSession(s, 'shutdown');
         flushSuppressed();
         o.log(`stamp: closed: ${totals()}`);
-        sock.close(() => resolve());
+        void opened.close().then(resolve);
       });
       return closed;
     },
@@ -311,13 +312,6 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
 
 function peerOf(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
-/** An NTP timestamp written in place (no objects on the hot path). */
-function writeNtp(buf: Buffer, off: number, unixMs: number): void {
-  const ts = ntpFromUnixMs(unixMs);
-  buf.writeUInt32BE(ts.seconds >>> 0, off);
-  buf.writeUInt32BE(ts.fraction >>> 0, off + 4);
 }
 
 interface SelfCheck {

@@ -28,6 +28,15 @@ export function wallClockMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** An NTP timestamp of a wall-clock time written in place, big-endian (no objects kept: hot paths use it). */
+export function writeNtpAt(buf: Uint8Array, off: number, unixMs: number): void {
+  const { seconds, fraction } = ntpFromUnixMs(unixMs);
+  for (let i = 0; i < 4; i++) {
+    buf[off + i] = (seconds >>> (24 - 8 * i)) & 0xff;
+    buf[off + 4 + i] = (fraction >>> (24 - 8 * i)) & 0xff;
+  }
+}
+
 export function ntpFromUnixMs(unixMs: number): WireTimestamp {
   const totalS = unixMs / 1000;
   let seconds = Math.floor(totalS);

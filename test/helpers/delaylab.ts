@@ -1,9 +1,12 @@
 /**
- * A delay lab (root only): a namespace pair (netns.ts) whose server end holds every packet in and out for
- * a known delay, through iptables NFQUEUE and test/helpers/nfq-delay.py, which logs the delay it applied to
- * each packet. That log is the ground truth accuracy tests compare with (this kernel has no netem, and
- * ../shared/lab/delaylab is not in every checkout). Queue 0 holds what reaches the server (up), queue 1
- * what it sends (down).
+ * A delay lab (root only): client — router — server, three network namespaces; the router holds every packet
+ * it forwards for a known delay, through iptables NFQUEUE and test/helpers/nfq-delay.py, which logs the delay it
+ * applied to each packet. That log is the ground truth accuracy tests compare with (this kernel has no netem,
+ * and ../shared/lab/delaylab is not in every checkout). Queue 0 holds what goes to the server (up), queue 1
+ * what comes back (down).
+ * Why a router and not the server's own INPUT chain: the kernel stamps a datagram's arrival (SO_TIMESTAMPNS,
+ * what the native STAMP socket reads) as it enters the host, before INPUT, so a hold there would look like time
+ * spent in the server, not on the path. On a router the delay is on the path, as in a real network.
  *
  * Loss (optional): an nftables `netdev` table on the server's veth drops `numgen random mod 100 < N` of
  * what comes in (ingress: up) and of what goes out (egress: down, after the delayer), each through a named
@@ -13,7 +16,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createNetnsPair, isRoot, type NetnsPair } from './netns.js';
+import { isRoot, type NetnsPair } from './netns.js';
 
 export interface Applied {
   /** IP protocol (1 ICMP, 6 TCP, 17 UDP) and IP total length of the packet. */
@@ -60,7 +63,7 @@ export interface LossCounters {
 }
 
 export interface DelayLab {
-  pair: NetnsPair;
+  pair: NetnsPair & { router: string };
   /** Everything logged so far per direction; slice between two calls to get one test's packets. */
   log(): { up: Applied[]; down: Applied[] };
   /** Replace the loss rules (the counters go on counting); `{ upPercent: 0, downPercent: 0 }` drops nothing. */
@@ -159,9 +162,66 @@ export function lossRuleset(dev: string, loss: LossSpec): string {
   ].join('\n');
 }
 
-/** One-way delay `delayMs` + uniform [0, jitterMs) each way, on the server's end of pair `idx`. */
+/**
+ * Client (10.77.idx.130) — router — server (10.77.idx.1): namespaces qp<idx>-c, qp<idx>-r, qp<idx>-s; the server's
+ * device (where the loss table sits) is qp<idx>s, the router's qp<idx>rc (to the client) and qp<idx>rs (to the server).
+ */
+export function createRoutedPair(idx: number): NetnsPair & { router: string } {
+  const [server, client, router] = [`qp${idx}-s`, `qp${idx}-c`, `qp${idx}-r`];
+  const serverIp = `10.77.${idx}.1`;
+  const clientIp = `10.77.${idx}.130`;
+  const sh = (args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const teardown = () => {
+    for (const ns of [server, client, router]) {
+      try {
+        sh(['netns', 'del', ns]);
+      } catch {
+        /* not there */
+      }
+    }
+  };
+  teardown();
+  try {
+    for (const ns of [server, client, router]) sh(['netns', 'add', ns]);
+    for (const [ns, dev, ip, rdev, rip] of [
+      [server, `qp${idx}s`, serverIp, `qp${idx}rs`, `10.77.${idx}.126`],
+      [client, `qp${idx}c`, clientIp, `qp${idx}rc`, `10.77.${idx}.129`],
+    ] as const) {
+      sh(['link', 'add', dev, 'type', 'veth', 'peer', 'name', rdev]);
+      sh(['link', 'set', dev, 'netns', ns]);
+      sh(['link', 'set', rdev, 'netns', router]);
+      sh(['-n', ns, 'addr', 'add', `${ip}/25`, 'dev', dev]);
+      sh(['-n', router, 'addr', 'add', `${rip}/25`, 'dev', rdev]);
+      for (const [n, d] of [
+        [ns, dev],
+        [ns, 'lo'],
+        [router, rdev],
+      ] as const)
+        sh(['-n', n, 'link', 'set', d, 'up']);
+      sh(['-n', ns, 'route', 'add', 'default', 'via', rip]);
+    }
+    sh(['-n', router, 'link', 'set', 'lo', 'up']);
+    sh(['netns', 'exec', router, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  } catch (err) {
+    teardown();
+    throw err;
+  }
+  return {
+    server,
+    client,
+    router,
+    serverIp,
+    clientIp,
+    setRate: () => {
+      throw new Error('the delay lab has no rate limit');
+    },
+    teardown,
+  };
+}
+
+/** One-way delay `delayMs` + uniform [0, jitterMs) each way, held by the router of a routed pair `idx`. */
 export async function createDelayLab(idx: number, o: DelayLabOptions): Promise<DelayLab> {
-  const pair = createNetnsPair(idx);
+  const pair = createRoutedPair(idx);
   const dev = `qp${idx}s`;
   const up: Applied[] = [];
   const down: Applied[] = [];
@@ -193,10 +253,10 @@ export async function createDelayLab(idx: number, o: DelayLabOptions): Promise<D
     else if (!lossError) setLoss({ upPercent: 0, downPercent: 0 });
     if (o.delayer !== false) {
       // --queue-bypass: if the delayer is gone, packets pass instead of being dropped.
-      execFileSync('ip', ['netns', 'exec', pair.server, 'iptables', '-A', 'INPUT', '-i', dev, '-j', 'NFQUEUE', '--queue-num', '0', '--queue-bypass']);
-      execFileSync('ip', ['netns', 'exec', pair.server, 'iptables', '-A', 'OUTPUT', '-o', dev, '-j', 'NFQUEUE', '--queue-num', '1', '--queue-bypass']);
-      delayers.push(await startDelayer(pair.server, 0, o.delayMs, o.jitterMs ?? 0, o.seed ?? 1, up, o.reorder, o.realtime));
-      delayers.push(await startDelayer(pair.server, 1, o.delayMs, o.jitterMs ?? 0, (o.seed ?? 1) + 1, down, o.reorder, o.realtime));
+      execFileSync('ip', ['netns', 'exec', pair.router, 'iptables', '-A', 'FORWARD', '-i', `qp${idx}rc`, '-j', 'NFQUEUE', '--queue-num', '0', '--queue-bypass']);
+      execFileSync('ip', ['netns', 'exec', pair.router, 'iptables', '-A', 'FORWARD', '-i', `qp${idx}rs`, '-j', 'NFQUEUE', '--queue-num', '1', '--queue-bypass']);
+      delayers.push(await startDelayer(pair.router, 0, o.delayMs, o.jitterMs ?? 0, o.seed ?? 1, up, o.reorder, o.realtime));
+      delayers.push(await startDelayer(pair.router, 1, o.delayMs, o.jitterMs ?? 0, (o.seed ?? 1) + 1, down, o.reorder, o.realtime));
     }
   } catch (err) {
     for (const d of delayers) d.kill('SIGKILL');

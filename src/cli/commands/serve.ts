@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { examples, port, positiveInt } from '../options.js';
 import { SERVE_DEFAULTS } from '../../core/serve-defaults.js';
+import { nativeUdpUnavailable } from '../../stamp/native.js';
 
 interface ServeFlags {
   host?: string;
@@ -61,7 +62,9 @@ export function makeServeCommand(io: CliIo): Command {
       log,
     });
     log(
-      `serving on ${s.host}: STAMP udp/${s.stampPort} (${o.stateful ? 'stateful' : 'stateless'}, ${o.rateLimit} pps per source), HTTP tcp/${s.httpPort}${token ? ' (token required)' : ''}`,
+      `serving on ${s.host}: STAMP udp/${s.stampPort} (${o.stateful ? 'stateful' : 'stateless'}, ${o.rateLimit} pps per source, ${
+        s.reflector.timestamping === 'kernel_rx' ? 'kernel timestamps' : `JavaScript timestamps: native socket ${nativeUdpUnavailable() ?? 'not used'}`
+      }), HTTP tcp/${s.httpPort}${token ? ' (token required)' : ''}`,
     );
     if (!io.signal.aborted) await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
     log(`${String(io.signal.reason ?? 'signal')}: shutting down`);
