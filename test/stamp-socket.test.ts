@@ -171,6 +171,28 @@ for (const mode of ['auto', 'off'] as const) {
       }
     });
 
+    it("the reflector's JIT warm-up at start leaves nothing behind: no packet counted, no source, no session", async () => {
+      setNativeUdpMode(mode);
+      const lines: string[] = [];
+      const refl = await startStampReflector({ host: '127.0.0.1', port: 0, stateful: true, rateLimitPps: 10, log: (l) => lines.push(l) });
+      try {
+        expect(refl.stats()).toEqual({ received: 0, reflected: 0, bad: 0, rateLimited: 0, evicted: 0, activeSessions: 0, activeSources: 0 });
+        // A real sender from the warm-up's own address and port (9: root only) is a new source with a full bucket, and its
+        // counter starts at 0.
+        const c = createSocket('udp4');
+        const replies: Buffer[] = [];
+        c.on('message', (m) => replies.push(m));
+        await new Promise<void>((r) => c.bind(process.getuid?.() === 0 ? 9 : 0, '127.0.0.2', () => r()));
+        c.send(Buffer.alloc(44), refl.port, '127.0.0.1');
+        for (let i = 0; i < 50 && replies.length === 0; i++) await sleep(10);
+        c.close();
+        expect(replies[0]?.readUInt32BE(0)).toBe(0);
+        expect(refl.stats()).toMatchObject({ received: 1, reflected: 1, activeSessions: 1, activeSources: 1 });
+      } finally {
+        await refl.close();
+      }
+    });
+
     it('hostile datagrams: none under 44 bytes is answered, the largest comes back whole, the reflector goes on', async () => {
       setNativeUdpMode(mode);
       const refl = await startStampReflector({ host: '127.0.0.1', port: 0, stateful: false, rateLimitPps: 10_000, log: () => {} });
