@@ -137,6 +137,7 @@ for _ in range(5): s.sendto(ip + udp, ('127.0.0.1', 0))
   it('does not reflect to itself, nor to multicast, broadcast, unspecified or port-0 sources', async () => {
     const { bogusSource } = await import('../src/serve/stamp-reflector.js');
     const self = { has: (a: string) => a === '127.0.0.1' };
+    // Addresses below are data for a pure classifier: nothing is sent to any of them.
     expect(bogusSource({ address: '127.0.0.1', port: 862 }, 862, self)).toBe(true);
     expect(bogusSource({ address: '::ffff:127.0.0.1', port: 862 }, 862, self)).toBe(true);
     expect(bogusSource({ address: '127.0.0.1', port: 863 }, 862, self)).toBe(false);

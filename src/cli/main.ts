@@ -6,6 +6,7 @@ import { EXIT, QosError, exitCodeFor } from '../core/errors.js';
 import type { CliIo } from './io.js';
 import { MESSAGES, langOf } from './i18n.js';
 import { createProgram } from './program.js';
+import { setNativeUdpMode } from '../stamp/native.js';
 
 /** After the first signal, how long the command gets to write what it measured before the process exits anyway. */
 const SIGNAL_GRACE_MS = 5000;
@@ -18,6 +19,8 @@ export async function main(argv: string[]): Promise<void> {
   // its records were written. Probes time out and count lookups themselves, so the OS gets one try, with no
   // shorter wait than their 3 s default. A user's own RES_OPTIONS wins.
   process.env.RES_OPTIONS ??= 'timeout:3 attempts:1';
+  // STAMP's native socket (kernel timestamps) can be turned off, e.g. to compare with node:dgram's timing.
+  if (process.env.QOSPROBE_NATIVE === '0') setNativeUdpMode('off', 'turned off (QOSPROBE_NATIVE=0)');
   const ctl = new AbortController();
   const lang = langOf(argv.slice(2), process.env);
   let signals = 0;

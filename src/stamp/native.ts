@@ -2,7 +2,8 @@
  * The native UDP addon (native/udp_ts.c): kernel receive timestamps (SO_TIMESTAMPNS) and send times taken right
  * before the system call, for STAMP on Linux (issue 9: Node's dgram can only time a datagram in JavaScript, after
  * the event loop woke up). Built by `npm install` where a C compiler is (scripts/build-native.mjs); where it is not
- * (Windows, macOS, no compiler) or QOSPROBE_NATIVE=0, this is null and callers use node:dgram.
+ * (Windows, macOS, no compiler) or it is turned off (setNativeUdpMode: the CLI does for QOSPROBE_NATIVE=0), this
+ * is null and callers use node:dgram.
  */
 import { createRequire } from 'node:module';
 import { platform } from 'node:os';
@@ -43,8 +44,7 @@ let loadError: string | null = null;
 export function nativeUdp(): NativeUdp | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
-  if (process.env.QOSPROBE_NATIVE === '0') loadError = 'turned off (QOSPROBE_NATIVE=0)';
-  else if (platform() !== 'linux') loadError = `kernel timestamps are read on Linux only (this is ${platform()})`;
+  if (platform() !== 'linux') loadError = `kernel timestamps are read on Linux only (this is ${platform()})`;
   else {
     try {
       // dist/net/ and src/net/ are both two levels below the package root.
@@ -62,8 +62,8 @@ export function nativeUdpUnavailable(): string | null {
   return loadError;
 }
 
-/** Tests: 'off' makes nativeUdp() null as QOSPROBE_NATIVE=0 does, 'auto' loads it again. */
-export function setNativeUdpMode(mode: 'auto' | 'off'): void {
+/** 'off': nativeUdp() is null from now on, `why` saying so (QOSPROBE_NATIVE=0, tests); 'auto': loaded again when available. */
+export function setNativeUdpMode(mode: 'auto' | 'off', why = 'turned off'): void {
   loaded = mode === 'off' ? null : undefined;
-  loadError = mode === 'off' ? 'turned off (test)' : null;
+  loadError = mode === 'off' ? why : null;
 }

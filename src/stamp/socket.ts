@@ -14,7 +14,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { sendTimeMs } from '../core/send-call.js';
-import { nativeUdp, type NativeHandle, type NativeUdp } from './native.js';
+import { nativeUdp, type NativeUdp } from './native.js';
 import { wallClockMs, writeNtpAt as writeNtp } from './ntp.js';
 
 export type UdpTimestamping = 'kernel_rx' | 'event_loop';
@@ -210,7 +210,7 @@ function nativeReflector(n: NativeUdp, o: ReflectorSocketOptions): ReflectorSock
     port: opened.port,
     replies: () => n.replies(opened.handle),
     close() {
-      if (!closed) n.close(opened.handle as NativeHandle);
+      if (!closed) n.close(opened.handle);
       closed = true;
       return Promise.resolve();
     },

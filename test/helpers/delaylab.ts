@@ -16,7 +16,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { isRoot, type NetnsPair } from './netns.js';
+import { deleteNamespaces, isRoot, type NetnsPair } from './netns.js';
 
 export interface Applied {
   /** IP protocol (1 ICMP, 6 TCP, 17 UDP) and IP total length of the packet. */
@@ -171,15 +171,7 @@ export function createRoutedPair(idx: number): NetnsPair & { router: string } {
   const serverIp = `10.77.${idx}.1`;
   const clientIp = `10.77.${idx}.130`;
   const sh = (args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const teardown = () => {
-    for (const ns of [server, client, router]) {
-      try {
-        sh(['netns', 'del', ns]);
-      } catch {
-        /* not there */
-      }
-    }
-  };
+  const teardown = () => deleteNamespaces([server, client, router]);
   teardown();
   try {
     for (const ns of [server, client, router]) sh(['netns', 'add', ns]);

@@ -40,6 +40,17 @@ export function missingTool(tools: readonly (readonly [string, readonly string[]
   return null;
 }
 
+/** Delete these namespaces where they exist (deleting one deletes its ends of every veth, and with them the pairs). */
+export function deleteNamespaces(names: readonly string[]): void {
+  for (const ns of names) {
+    try {
+      sh('ip', ['netns', 'del', ns]);
+    } catch {
+      /* not there */
+    }
+  }
+}
+
 export function createNetnsPair(idx: number): NetnsPair {
   const server = `qp${idx}-s`;
   const client = `qp${idx}-c`;
@@ -47,16 +58,7 @@ export function createNetnsPair(idx: number): NetnsPair {
   const cdev = `qp${idx}c`;
   const serverIp = `10.77.${idx}.1`;
   const clientIp = `10.77.${idx}.2`;
-  const teardown = () => {
-    // Deleting a namespace deletes its end of the veth, and with it the pair.
-    for (const ns of [server, client]) {
-      try {
-        sh('ip', ['netns', 'del', ns]);
-      } catch {
-        /* not there */
-      }
-    }
-  };
+  const teardown = () => deleteNamespaces([server, client]);
   teardown();
   try {
     sh('ip', ['netns', 'add', server]);
