@@ -4,7 +4,7 @@
  * lab's netlab (../shared/lab/netlab: two namespaces, tc tbf both ways) with `qosprobe serve` and an iperf3
  * server in one namespace and both clients in the other, alternating. The reference is iperf3's RECEIVER per-second
  * intervals inside the measured window (its upload summary also counts the sender's backlog draining after the
- * end). This is the comparison test/throughput-netns.test.ts makes only with QOSPROBE_ACCURACY=full.
+ * end). This is the comparison test/lab/throughput-netns.test.ts makes only with QOSPROBE_ACCURACY=full.
  *
  *   npm run build && sudo node bench/throughput-netns.mjs [--mbit 20,100] [--seconds 10] [--rounds 2] [--write]
  */
@@ -92,6 +92,6 @@ if (args.write) {
   writeSection(
     '## Throughput through a rate-limited link (qosprobe vs iperf3)',
     `${table}\n\nMbit/s, mean of ${rounds} rounds of ${seconds} s, 4 streams, ${omit} s warm-up, alternating tools. Measured ${new Date().toISOString().slice(0, 10)} with \`sudo node bench/throughput-netns.mjs --mbit ${args.mbit} --seconds ${seconds} --rounds ${rounds} --write\`. ` +
-      'Below the tbf rate by the Ethernet/IP/TCP headers (1448 payload bytes per 1514 on the wire); the test (test/throughput-netns.test.ts) checks 7 % of the rate in every run and 3 % of iperf3 with QOSPROBE_ACCURACY=full.',
+      'Below the tbf rate by the Ethernet/IP/TCP headers (1448 payload bytes per 1514 on the wire); the test (test/lab/throughput-netns.test.ts) checks 7 % of the rate in every run and 3 % of iperf3 with QOSPROBE_ACCURACY=full.',
   );
 }

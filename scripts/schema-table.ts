@@ -1,5 +1,5 @@
 // Prints the field table of docs/schema.md from src/core/schema.ts (run: npx tsx scripts/schema-table.ts).
-// test/records.test.ts checks that the doc lists every field with its unit.
+// test/unit/records.test.ts checks that the doc lists every field with its unit.
 import { FIELDS } from '../src/core/schema.js';
 
 const esc = (s: string) => s.replace(/\|/g, '\\|');

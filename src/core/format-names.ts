@@ -2,7 +2,7 @@
  * The format registry: every format qosprobe writes or pushes, described by plain data, in a
  * module that loads nothing (the CLI lists the formats in --help without csv-stringify or the
  * monitoring encoders). Each format's serialiser is src/output/formats/<name>.ts, which
- * src/output/formats.ts loads by the name (test/format-registry.test.ts checks it provides what
+ * src/output/formats.ts loads by the name (test/e2e/format-registry.test.ts checks it provides what
  * the entry promises). Output, the spool's push and every help text or error message that lists
  * formats read this table: a new format is its entry here and its serialiser file.
  */

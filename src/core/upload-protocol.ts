@@ -2,7 +2,7 @@
  * How the upload probe and `qosprobe serve` count an upload where its bytes arrive (docs/metrics.md, throughput):
  * each /up carries the test's id and the send time on the test's timeline in two headers; the server bins arrivals
  * per id; the probe reads the bins back from /up-stats. Both sides read this module, so the wire format has one
- * owner (test/serve-http.test.ts checks a server's answer parses).
+ * owner (test/integration/serve-http.test.ts checks a server's answer parses).
  */
 export const UPLOAD_ID_HEADER = 'x-qosprobe-upload-id';
 export const UPLOAD_OFFSET_HEADER = 'x-qosprobe-offset-ms';

@@ -61,7 +61,7 @@ export type Format = { [N in FormatName]: Entry<N> }[FormatName];
 
 /**
  * Each format's serialiser is `serialiser` in src/output/formats/<name>.ts, found by the name:
- * adding a format is that file and its registry entry (test/format-registry.test.ts checks that
+ * adding a format is that file and its registry entry (test/e2e/format-registry.test.ts checks that
  * every serialiser provides what its entry promises). The comment in the import keeps vitest from
  * resolving the name when it transforms this file; Node resolves it when it runs.
  */

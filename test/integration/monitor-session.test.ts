@@ -1,0 +1,199 @@
+/**
+ * The monitor's durable parts on loopback: incidents survive a crash (closed at the last
+ * heartbeat, same id, never twice), the outbox delivers at least once and in order through a
+ * receiver that is down and comes back, and the `monitor:` config section is validated with
+ * the field path.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/validate.js';
+import { Outbox, alertOf, alertmanagerReceiver, webhookReceiver } from '../../src/monitor/alerts.js';
+import type { IncidentRecord } from '../../src/monitor/core.js';
+import type { RunContext } from '../../src/records/assemble.js';
+import { DEFAULT_DETECTION } from '../../src/monitor/detector.js';
+import { runMonitorSession } from '../../src/monitor/session.js';
+import { startReceiver, type Receiver } from '../helpers/receiver.js';
+import { builtCliAvailable, runCli } from '../helpers/cli.js';
+import { createSocket } from 'node:dgram';
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'qosprobe-monitor-'));
+  dirs.push(d);
+  return d;
+};
+let receiver: Receiver | null = null;
+let listener: Server | null = null;
+afterEach(async () => {
+  await receiver?.close();
+  receiver = null;
+  await new Promise<void>((r) => (listener ? listener.close(() => r()) : r()));
+  listener = null;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const ctx: RunContext = {
+  runId: 'r',
+  probeId: 'p1',
+  location: { code: '32.73', name: 'Jawa Barat / Kota Bandung', site: 'TPS-017', lat: null, lon: null, source: 'config' },
+  toolVersion: 'test',
+};
+
+function incident(over: Partial<IncidentRecord> = {}): IncidentRecord {
+  return {
+    schema_version: 1,
+    record_type: 'incident',
+    incident_id: 'inc-1',
+    incident_kind: 'outage',
+    state: 'open',
+    probe_id: 'p1',
+    location_code: '32.73',
+    location_name: null,
+    site: 'TPS-017',
+    lat: null,
+    lon: null,
+    endpoint: 'srv',
+    target: '10.77.7.2:862',
+    target_ip: '10.77.7.2',
+    test: 'stamp',
+    started_at: '2026-11-30T08:00:00.000Z',
+    ended_at: null,
+    duration_ms: null,
+    metric: 'loss_percent',
+    threshold: 3,
+    worst_value: 3,
+    profile: null,
+    rule: null,
+    cause: 'TIMEOUT',
+    samples_sent: 3,
+    samples_lost: 3,
+    first_seq: 10,
+    last_seq: 12,
+    end_reason: null,
+    tool_version: 'test',
+    net: {},
+    ...over,
+  };
+}
+
+async function tcpListener(): Promise<number> {
+  listener = createServer((s) => s.destroy());
+  await new Promise<void>((r) => listener!.listen(0, '127.0.0.1', () => r()));
+  return (listener.address() as { port: number }).port;
+}
+
+describe('restart safety', () => {
+  it('an incident left open by a crashed monitor is closed once, at its last heartbeat, with its id', async () => {
+    const state = tmp();
+    const heartbeat = '2026-11-30T08:05:00.000Z';
+    writeFileSync(join(state, 'state.json'), JSON.stringify({ version: 1, heartbeat, open: [incident()] }));
+    const port = await tcpListener();
+    const run = async () => {
+      const ctl = new AbortController();
+      setTimeout(() => ctl.abort(), 300);
+      await runMonitorSession({
+        ctx,
+        endpoints: [{ name: 'srv', host: '127.0.0.1', port, method: 'tcp', target: `127.0.0.1:${port}` }],
+        intervalMs: 100,
+        timeoutMs: 500,
+        windowMs: 60_000,
+        detection: DEFAULT_DETECTION,
+        rules: [],
+        profile: null,
+        stateDir: state,
+        incidentsPath: join(state, 'incidents.ndjson'),
+        receivers: [],
+        resendMs: 60_000,
+        signal: ctl.signal,
+        onWindow: () => {},
+        log: () => {},
+      });
+    };
+    await run();
+    await run(); // a second start must not close it again
+    const lines = readFileSync(join(state, 'incidents.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as IncidentRecord);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ incident_id: 'inc-1', state: 'closed', ended_at: heartbeat, end_reason: 'monitor_stopped', duration_ms: 300_000 });
+    expect(JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')).open).toEqual([]);
+  });
+});
+
+describe('alert delivery through the outbox', () => {
+  it('a webhook that is down, then up: every event delivered, in order, each once', async () => {
+    let up = false;
+    receiver = await startReceiver({ behave: () => (up ? 'ok' : 'status-500') });
+    const box = new Outbox(join(tmp(), 'outbox'));
+    const wh = webhookReceiver(receiver.url + '/incidents', 'sekret');
+    box.put(incident());
+    box.put(incident({ state: 'closed', ended_at: '2026-11-30T08:01:00.000Z', duration_ms: 60_000, end_reason: 'recovered' }));
+    const down = await box.deliver(wh, { timeoutMs: 2000 });
+    expect(down).toMatchObject({ sent: 0, pending: 2 });
+    expect(down.lastError).toContain('HTTP 500');
+    up = true;
+    expect(await box.deliver(wh, { timeoutMs: 2000 })).toEqual({ sent: 2, pending: 0, lastError: null });
+    expect(box.pending()).toEqual([]);
+    expect(receiver.stored.map((r) => JSON.parse(r.body).state)).toEqual(['open', 'closed']);
+    expect(receiver.stored.map((r) => r.key)).toEqual(['inc-1:open', 'inc-1:closed']);
+    expect(receiver.stored[0]!.headers.authorization).toBe('Bearer sekret');
+  });
+
+  it("Alertmanager's alert: labels name the place, endsAt only once resolved", async () => {
+    const open = alertOf(incident());
+    expect(open).toMatchObject({ labels: { alertname: 'QosprobeOutage', severity: 'critical', location_code: '32.73', endpoint: 'srv', site: 'TPS-017', incident_id: 'inc-1' }, startsAt: '2026-11-30T08:00:00.000Z' });
+    expect(open).not.toHaveProperty('endsAt');
+    expect(alertOf(incident({ state: 'closed', ended_at: '2026-11-30T08:01:00.000Z' }))).toMatchObject({ endsAt: '2026-11-30T08:01:00.000Z' });
+    expect(alertmanagerReceiver('http://127.0.0.1:9093/').url.href).toBe('http://127.0.0.1:9093/api/v2/alerts');
+  });
+
+  it('an unreadable outbox file is set aside, not retried for ever', async () => {
+    receiver = await startReceiver();
+    const dir = join(tmp(), 'outbox');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '000000000000001-000000-x-open.json'), '{"torn');
+    const box = new Outbox(dir);
+    box.put(incident());
+    expect(await box.deliver(webhookReceiver(receiver.url, null), { timeoutMs: 2000 })).toMatchObject({ sent: 1, pending: 0 });
+    expect(box.pending()).toEqual([]);
+  });
+});
+
+describe('the monitor: config section', () => {
+  const base = { location: { code: '32.73' }, endpoints: [{ host: '127.0.0.1', tests: ['icmp'] }] };
+  it('defaults when absent, values when given', () => {
+    expect(validateConfig(base, 'q.yaml').monitor).toMatchObject({ method: 'auto', intervalMs: 1000, timeoutMs: 2000, windowS: 60, lossCount: 3, recoverCount: 3 });
+    const c = validateConfig({ ...base, monitor: { interval_ms: 1500, outage: { loss_count: 2 }, degradation: { profile: 'tiphon' }, alertmanager: 'http://127.0.0.1:9093' } }, 'q.yaml');
+    expect(c.monitor).toMatchObject({ intervalMs: 1500, lossCount: 2, profile: 'tiphon', alertmanager: 'http://127.0.0.1:9093' });
+  });
+  it.each([
+    [{ interval_ms: 10 }, /q\.yaml: monitor\.interval_ms: expected .*100/],
+    [{ outage: { loss_count: 0 } }, /monitor\.outage\.loss_count/],
+    [{ method: 'carrier-pigeon' }, /monitor\.method: expected one of auto, stamp, tcp, icmp/],
+    [{ alertmanager: 'ftp://x' }, /monitor\.alertmanager: expected an http\(s\):\/\/ URL/],
+    [{ intervall_ms: 1000 }, /monitor.*intervall_ms/],
+  ])('refuses %j naming the field', (monitor, msg) => {
+    expect(() => validateConfig({ ...base, monitor }, 'q.yaml')).toThrow(msg);
+  });
+});
+
+describe.skipIf(!builtCliAvailable())('stopping the monitor', () => {
+  it('packets in flight at the stop hold nothing open: exit 0 at once, not an internal error (found: exit 70)', async () => {
+    // A UDP port that takes packets and never answers: every STAMP packet is in flight for its whole 2 s timeout.
+    const silent = createSocket('udp4');
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
+    const port = silent.address().port;
+    const d = tmp();
+    const cfg = join(d, 'q.yaml');
+    writeFileSync(cfg, `location: { code: "32.73" }\nendpoints:\n  - { name: s, host: 127.0.0.1, tests: [{ kind: stamp, port: ${port} }] }\nmonitor: { interval_ms: 200, timeout_ms: 2000 }\n`);
+    try {
+      const t0 = Date.now();
+      const res = await runCli(['monitor', '--config', cfg, '--duration', '1', '--no-host-info', '-f', 'ndjson', '-q'], { env: { XDG_STATE_HOME: join(d, 'state') }, timeoutMs: 15_000 });
+      expect(res.code, res.stderr).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(6000);
+    } finally {
+      silent.close();
+    }
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * Imports only run down the layers (issue 11): a folder may import its own files and folders of a lower
+ * rank, never one of the same or a higher rank. The ranks are docs/architecture.md's picture; a new folder
+ * must be given one here (the test fails on a folder it does not know).
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const SRC = resolve(import.meta.dirname, '../../src');
+
+/** Lower imports from nothing above it. core/ (errors, schema, samples, the config reader, format names) is the ground floor. */
+export const LAYERS: Record<string, number> = {
+  'version.ts': 0,
+  core: 0,
+  net: 1,
+  stamp: 1,
+  stats: 1,
+  probes: 2,
+  serve: 2,
+  records: 3,
+  host: 3,
+  monitoring: 3,
+  config: 4,
+  output: 4,
+  spool: 5,
+  run: 5,
+  schedule: 5,
+  report: 6,
+  monitor: 7,
+  cli: 8,
+  'index.ts': 9,
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+/** The top-level entry of src/ a path belongs to: its folder, or the file's own name. */
+const unitOf = (abs: string) => (relative(SRC, abs).split('/')[0] as string).replace(/\.js$/, '.ts');
+
+/** Every relative import (static, type-only and dynamic) of a source text. */
+export function importsOf(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)) out.push(m[1] as string);
+  return out;
+}
+
+describe('layering', () => {
+  it('finds static, type-only and dynamic imports (the checker itself)', () => {
+    expect(importsOf(`import { a } from '../x.js';\nimport type { B } from "./y.js";\nconst c = await import('../z.js');\nimport './side.js';`)).toEqual(['../x.js', './y.js', '../z.js', './side.js']);
+  });
+
+  it('no import runs back up the layers', () => {
+    const violations: string[] = [];
+    for (const file of sourceFiles(SRC)) {
+      const from = unitOf(file);
+      const rank = LAYERS[from];
+      if (rank === undefined) {
+        violations.push(`${relative(SRC, file)}: src/${from} has no layer in test/unit/layers.test.ts`);
+        continue;
+      }
+      for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+        const to = unitOf(resolve(dirname(file), spec));
+        if (to === from) continue;
+        const toRank = LAYERS[to];
+        if (toRank === undefined || toRank >= rank) violations.push(`src/${relative(SRC, file)} (${from}, layer ${rank}) imports ${spec} (${to}, layer ${toRank ?? '?'})`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});

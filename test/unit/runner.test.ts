@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { ProbeDef } from '../../src/probes/probe.js';
+import type { BaseSpec, ProbeOutcome } from '../../src/core/samples.js';
+import { runPlan, type PlannedTest } from '../../src/run/runner.js';
+import { ctx } from '../helpers/records.js';
+
+/** Test probes with known behaviour: the runner's deadlines and ordering are what is under test. */
+function fakeProbe(behaviour: (signal: AbortSignal) => Promise<ProbeOutcome>, deadlineMs = 1000): ProbeDef<BaseSpec> {
+  return {
+    kind: 'fake',
+    summary: 'test double',
+    fields: [],
+    parse: (_raw, base) => base,
+    deadlineMs: () => deadlineMs,
+    targetOf: (e) => e.host,
+    run: (_e, _s, { signal }) => behaviour(signal),
+  };
+}
+const spec: BaseSpec = { kind: 'fake', count: 1, intervalMs: 100, timeoutMs: 100 };
+const okOutcome = (): ProbeOutcome => ({ target: 't', samples: { type: 'packets', intervalMs: 100, packets: [{ seq: 0, sentAtMs: 0, rttMs: 1 }] } });
+const plan = (probe: ProbeDef<BaseSpec>, n = 1): PlannedTest[] =>
+  Array.from({ length: n }, (_, i) => ({ endpoint: { name: `e${i}`, host: 'h' }, spec, probe }));
+
+describe('runner', () => {
+  it('runs tests one at a time, in order, and streams each record', async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const probe = fakeProbe(async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setTimeout(r, 20));
+      running--;
+      return okOutcome();
+    });
+    const seen: string[] = [];
+    const res = await runPlan(plan(probe, 3), ctx, { onRecord: (r) => seen.push(r.endpoint as string) });
+    expect(seen).toEqual(['e0', 'e1', 'e2']);
+    expect(maxRunning).toBe(1);
+    expect(res.status).toBe('completed');
+    expect(res.records.every((r) => r.status === 'ok' && r.location_code === '32.73')).toBe(true);
+  });
+
+  it('aborts a test at its deadline; the probe returns what it measured → partial DEADLINE', async () => {
+    const probe = fakeProbe(
+      (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ...okOutcome(), interrupted: true }))),
+      50,
+    );
+    const res = await runPlan(plan(probe), ctx, { endMarginMs: 0, onRecord: () => {} });
+    expect(res.records[0]).toMatchObject({ status: 'partial', error_code: 'DEADLINE', received: 1 });
+    expect(res.status).toBe('completed'); // the run itself went on
+  });
+
+  it('abandons a probe that ignores its signal, after the grace period: the run never hangs', async () => {
+    const probe = fakeProbe(() => new Promise(() => {}), 30); // never settles
+    const t0 = Date.now();
+    const res = await runPlan(plan(probe, 2), ctx, { graceMs: 30, endMarginMs: 0, onRecord: () => {} });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(res.records).toHaveLength(2);
+    expect(res.records[0]).toMatchObject({ status: 'error', error_code: 'DEADLINE' });
+  });
+
+  it('a throwing probe becomes an error record and the run goes on', async () => {
+    let calls = 0;
+    const probe = fakeProbe(async () => {
+      if (calls++ === 0) throw new Error('boom');
+      return okOutcome();
+    });
+    const res = await runPlan(plan(probe, 2), ctx, { onRecord: () => {} });
+    expect(res.records.map((r) => r.status)).toEqual(['error', 'ok']);
+    expect(res.records[0]).toMatchObject({ error_code: 'INTERNAL', error_message: 'boom' });
+  });
+
+  it('an interrupt stops measuring: the running test is partial, later tests are not run', async () => {
+    const ctl = new AbortController();
+    const probe = fakeProbe(
+      (signal) =>
+        new Promise((resolve) => {
+          setTimeout(() => ctl.abort(), 20);
+          signal.addEventListener('abort', () => resolve({ ...okOutcome(), interrupted: true }));
+        }),
+    );
+    const res = await runPlan(plan(probe, 3), ctx, { signal: ctl.signal, onRecord: () => {} });
+    expect(res.status).toBe('interrupted');
+    expect(res.records).toHaveLength(1);
+    expect(res.records[0]).toMatchObject({ status: 'partial', error_code: 'ABORTED' });
+  });
+
+  it('the run deadline leaves a visible record for each test it prevented', async () => {
+    const probe = fakeProbe((signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ...okOutcome(), interrupted: true }))), 10_000);
+    const res = await runPlan(plan(probe, 3), ctx, { deadlineMs: 50, onRecord: () => {} });
+    expect(res.status).toBe('deadline');
+    expect(res.records.map((r) => [r.status, r.error_code])).toEqual([
+      ['partial', 'DEADLINE'],
+      ['error', 'DEADLINE'],
+      ['error', 'DEADLINE'],
+    ]);
+  });
+});
