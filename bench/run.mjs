@@ -10,7 +10,7 @@ const write = !process.argv.includes('--no-write');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 
 const benches = [
-  { name: 'startup', file: 'startup.mjs', args: ['--runs', '30'] },
+  { name: 'startup', file: 'startup.mjs', args: ['--runs', '30', ...(write ? ['--write'] : [])] },
   { name: 'stamp', file: 'stamp-vs-irtt.mjs', args: ['--count', '500', '--interval', '10', '--rounds', '3', ...(write ? ['--write'] : [])] },
   { name: 'throughput', file: 'throughput-loopback.mjs', args: ['--seconds', '5', '--rounds', '2', ...(write ? ['--write'] : [])] },
   { name: 'monitor', file: 'monitor-cost.mjs', args: ['--endpoints', '10', '--seconds', '120'] },

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { QosError } from '../core/errors.js';
 import { editDistance } from '../core/config-reader.js';
+import { packageFile } from '../core/package-root.js';
 
 /** 1 province, 2 regency/city (kabupaten/kota), 3 district (kecamatan), 4 village (desa/kelurahan). */
 export type LocationLevel = 1 | 2 | 3 | 4;
@@ -52,8 +53,7 @@ const LEVEL_NAMES = { 1: 'province', 2: 'regency/city', 3: 'district', 4: 'villa
 const CODE_LENGTH = { 1: 2, 2: 5, 3: 8, 4: 13 } as const;
 const MAX_SUGGESTIONS = 5;
 
-/** Relative to this module, so it resolves from src/config (vitest) and dist/config (built) alike. */
-const TABLE_URL = new URL('../../data/regions-id/regions.tsv', import.meta.url);
+const TABLE_URL = packageFile('data/regions-id/regions.tsv');
 
 /**
  * Pure format check. Surrounding whitespace is dropped; anything else that is not the exact
@@ -116,13 +116,7 @@ function loadTable(): Promise<Table> {
 }
 
 async function readTable(): Promise<Table> {
-  let text: string;
-  try {
-    text = await readFile(TABLE_URL, 'utf8');
-  } catch (err) {
-    throw new QosError('INTERNAL', `cannot read the region table ${fileURLToPath(TABLE_URL)}: the installation is incomplete`, { cause: err });
-  }
-  return parseTable(text);
+  return parseTable((await readTableText()).toString('utf8'));
 }
 
 function parseTable(text: string): Table {
@@ -219,12 +213,72 @@ export async function lookupLocation(code: string): Promise<LocationLookup> {
   return lookupParsedCode(parsed);
 }
 
-/** lookupLocation for a code parseLocationCode has accepted (the location resolver parses it once, itself). */
+/**
+ * lookupLocation for a code parseLocationCode has accepted (the location resolver parses it once, itself).
+ * A known code (every run's path) is found by binary search in the table's text, which is sorted bytewise:
+ * no 91,600-entry map is built (that took ~90 ms and ~25 MB at every start). Only a code that is not there
+ * loads the whole table, for the suggestions.
+ */
 export async function lookupParsedCode(parsed: { code: string; level: LocationLevel }): Promise<LocationLookup> {
-  const table = await loadTable();
-  const names = table.names(parsed.code);
+  const names = namesIn(await readTableText(), parsed.code);
   if (names) return { found: true, code: parsed.code, level: parsed.level, name: names.join(' / '), names };
+  const table = await loadTable();
   return { found: false, reason: notFoundReason(table, parsed.code, parsed.level), suggestions: suggest(table, parsed.code) };
+}
+
+/** The names of a code and its ancestors, province first, from the table's sorted text; undefined when it is not there. */
+export function namesIn(text: Buffer, code: string): string[] | undefined {
+  const out: string[] = [];
+  let prefix = '';
+  for (const segment of code.split('.')) {
+    prefix = prefix === '' ? segment : `${prefix}.${segment}`;
+    const name = findSorted(text, prefix);
+    if (name === undefined) return undefined;
+    out.push(name);
+  }
+  return out;
+}
+
+const TAB = 0x09;
+const LF = 0x0a;
+
+/**
+ * The name on the line `code<TAB>name` of a table whose lines after the header are sorted bytewise by code
+ * (scripts/build-regions.mjs writes it so; test/unit/locations.test.ts checks it): a binary search over byte
+ * offsets, each probe moved to the start of its line.
+ */
+function findSorted(text: Buffer, code: string): string | undefined {
+  const key = Buffer.from(code + '\t');
+  let lo = text.indexOf(LF) + 1; // after the header
+  let hi = text.length;
+  while (lo < hi) {
+    let mid = (lo + hi) >>> 1;
+    // The start of the line that holds mid (never before lo).
+    while (mid > lo && text[mid - 1] !== LF) mid--;
+    const tab = text.indexOf(TAB, mid);
+    if (tab < 0) return undefined;
+    const cmp = Buffer.compare(text.subarray(mid, tab + 1), key);
+    const eol = text.indexOf(LF, tab);
+    const end = eol < 0 ? text.length : eol;
+    if (cmp === 0) return text.toString('utf8', tab + 1, end > tab + 1 && text[end - 1] === 0x0d ? end - 1 : end);
+    if (cmp < 0) lo = end + 1;
+    else hi = mid;
+  }
+  return undefined;
+}
+
+let textPromise: Promise<Buffer> | undefined;
+
+function readTableText(): Promise<Buffer> {
+  // One read of the file for both the search and the map, whoever asks first.
+  textPromise ??= readFile(TABLE_URL).then(
+    (b) => (Buffer.isBuffer(b) ? b : Buffer.from(b)),
+    (err: unknown) => {
+      textPromise = undefined; // let a later call retry rather than cache the failure
+      throw new QosError('INTERNAL', `cannot read the region table ${fileURLToPath(TABLE_URL)}: the installation is incomplete`, { cause: err });
+    },
+  );
+  return textPromise;
 }
 
 function notFoundReason(table: RegionTable, code: string, level: LocationLevel): string {
@@ -293,4 +347,5 @@ export function provinceOf(code: string): string | null {
  */
 export function releaseRegionTable(): void {
   tablePromise = undefined;
+  textPromise = undefined;
 }

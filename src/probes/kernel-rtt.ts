@@ -14,6 +14,8 @@ import { platform } from 'node:os';
 export interface KernelRttReader {
   /** Hold this established socket until its kernel RTT is read (ms), then destroy it; null when unknown. */
   read(sock: Socket): Promise<number | null>;
+  /** Read what is held now, without waiting for the batch to fill (the caller knows no more connections are coming). */
+  flush(): Promise<void>;
   /** Read what is held now and stop; later reads resolve null at once. */
   close(): Promise<void>;
 }
@@ -88,6 +90,7 @@ export function createKernelRttReader(o: KernelRttOptions): KernelRttReader {
         else timer ??= setTimeout(() => void flush(), flushAfterMs);
       });
     },
+    flush,
     close() {
       closed = true;
       return flush();

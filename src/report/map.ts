@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import type { ReportData, ReportGroup } from './pipeline.js';
 import type { Labels } from './labels.js';
 import { idParts, shown, statsOf } from './metrics.js';
+import { packageFile } from '../core/package-root.js';
 
 /** data/map/indonesia-50m.json: outer rings of [lon, lat] (scripts/build-map-outline.mjs). */
 export interface Outline {
@@ -18,7 +19,7 @@ export interface Outline {
   rings: [number, number][][];
 }
 
-const OUTLINE_URL = new URL('../../data/map/indonesia-50m.json', import.meta.url);
+const OUTLINE_URL = packageFile('data/map/indonesia-50m.json');
 
 export async function loadOutline(): Promise<Outline> {
   return JSON.parse(await readFile(OUTLINE_URL, 'utf8')) as Outline;

@@ -7,8 +7,9 @@
  * only when asked (a profile is loaded, or --help is shown).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { packageFile } from '../core/package-root.js';
 
-export const PROFILE_DIR = new URL('../../profiles/', import.meta.url);
+export const PROFILE_DIR = packageFile('profiles/');
 /** `qosprobe report`'s profile when --profile is not given. */
 export const DEFAULT_PROFILE = 'tiphon';
 

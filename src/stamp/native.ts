@@ -7,6 +7,8 @@
  */
 import { createRequire } from 'node:module';
 import { platform } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { packageFile } from '../core/package-root.js';
 
 /** Opaque socket handle of the addon. */
 export type NativeHandle = { readonly __native: unique symbol };
@@ -47,8 +49,7 @@ export function nativeUdp(): NativeUdp | null {
   if (platform() !== 'linux') loadError = `kernel timestamps are read on Linux only (this is ${platform()})`;
   else {
     try {
-      // dist/net/ and src/net/ are both two levels below the package root.
-      loaded = createRequire(import.meta.url)('../../native/build/Release/qosprobe_udp.node') as NativeUdp;
+      loaded = createRequire(import.meta.url)(fileURLToPath(packageFile('native/build/Release/qosprobe_udp.node'))) as NativeUdp;
     } catch (err) {
       loadError = `not built (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); \`npm rebuild qosprobe\` or \`node scripts/build-native.mjs\` builds it`;
     }

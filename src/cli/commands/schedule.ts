@@ -3,6 +3,7 @@ import { QosError } from '../../core/errors.js';
 import { PUSH_FORMATS, type PushFormat } from '../../core/format-names.js';
 import type { CliIo } from '../io.js';
 import { examples } from '../options.js';
+import { packageFile } from '../../core/package-root.js';
 
 export function makeScheduleCommand(io: CliIo): Command {
   const cmd = new Command('schedule')
@@ -43,8 +44,8 @@ export function makeScheduleCommand(io: CliIo): Command {
     if (!opts.monitor && !opts.every) throw new QosError('USAGE', "required option '--every <interval>' not specified (or --monitor for the continuous monitor)");
     const config = findConfig(opts.config, io.env, io.cwd);
     if (config && !existsSync(config)) throw new QosError('CONFIG_NOT_FOUND', `config file ${config} does not exist (create one with: qosprobe init)`);
-    // dist/cli/commands/schedule.js -> bin/qosprobe.js: the path survives `npm i -g` and source checkouts alike.
-    const bin = fileURLToPath(new URL('../../../bin/qosprobe.js', import.meta.url));
+    // The package's bin/qosprobe.js: the path survives `npm i -g` and source checkouts alike.
+    const bin = fileURLToPath(packageFile('bin/qosprobe.js'));
     const extraArgs = opts.push ? ['--push', opts.push, ...(opts.pushFormat ? ['--push-format', opts.pushFormat] : [])] : [];
     if (opts.monitor) {
       const sd = gen.monitorSystemdService({ node: process.execPath, bin, config, extraArgs });
