@@ -10,9 +10,9 @@
  * Each is a RecordSink (record-sink.ts), as are the spool and the textfile (textfileSink).
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { QosError, ioError } from '../core/errors.js';
-import { writeAll, type WriteFn } from './write-all.js';
+import { openExclusiveTemp, writeAll, type WriteFn } from './write-all.js';
 import type { ResultRecord } from '../core/schema.js';
 import { APPENDABLE_FORMATS, formatList } from '../core/format-names.js';
 import { formats, type FormatName, type StreamingFormat, type StreamingWriter } from './formats.js';
@@ -242,10 +242,10 @@ function checkExisting(fd: number, size: number, path: string, fmt: StreamingFor
 }
 
 function documentFileSink(path: string, format: FormatName, lock: Lock): RecordSink {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  // Fail before measuring, not after, when the directory is not writable.
+  // Fail before measuring, not after, when the directory is not writable (an exclusive probe: nothing planted is touched).
   try {
-    closeSync(openSync(tmp, 'w'));
+    const { fd, tmp } = openExclusiveTemp(path);
+    closeSync(fd);
     unlinkSync(tmp);
   } catch (err) {
     lock.release();
@@ -267,7 +267,7 @@ function documentFileSink(path: string, format: FormatName, lock: Lock): RecordS
 /**
  * node_exporter's textfile collector (--textfile-dir): DIR/qosprobe.prom, the run's records as
  * OpenMetrics, written whole at the end. It reads *.prom only, so the temp file beside it
- * (".qosprobe.prom.PID.tmp") is never half-read. No lock: each run replaces the file.
+ * (".qosprobe.prom.<random>.tmp") is never half-read. No lock: each run replaces the file.
  */
 export function textfileSink(dir: string): RecordSink {
   return documentSink('openmetrics', (text) => writeFileAtomic(join(dir, 'qosprobe.prom'), text), () => {});
@@ -321,11 +321,17 @@ function documentSink(format: FormatName, put: (text: string) => void, drop: () 
   };
 }
 
-/** Temp file in the same directory, fsync, rename: readers see the old file or the new one, never half. */
+/**
+ * Temp file in the same directory, fsync, rename: readers see the old file or the new one, never half.
+ * The temp name is random and opened O_CREAT|O_EXCL ('wx'): in a directory others can write to
+ * (/tmp, a shared textfile dir), a planted symlink or file under a guessable name is never
+ * followed or overwritten; the open fails instead and another name is tried.
+ */
 export function writeFileAtomic(path: string, data: string | Buffer): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  let tmp = '';
   try {
-    const fd = openSync(tmp, 'w');
+    let fd: number;
+    ({ fd, tmp } = openExclusiveTemp(path));
     try {
       writeAll(fd, data);
       fsyncSync(fd);
@@ -334,10 +340,12 @@ export function writeFileAtomic(path: string, data: string | Buffer): void {
     }
     renameSync(tmp, path);
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to clean
+    if (tmp) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // nothing to clean
+      }
     }
     throw ioError(`cannot write ${path}`, err);
   }
