@@ -30,6 +30,12 @@ export interface SinkOptions {
   writeFn?: WriteFn;
   /** Told what an append leaves out (an older layout of the format); a human message, for stderr. */
   onNote?: (message: string) => void;
+  /**
+   * After a failed write that was cut back cleanly (the file ends with a whole record), try the
+   * next record again instead of refusing every later one: the monitor runs for months, and a
+   * transient full disk must cost the windows it hit, not all later ones.
+   */
+  resumeAfterFailure?: boolean;
 }
 
 export type { RecordSink };
@@ -48,7 +54,7 @@ export function openSink(opts: SinkOptions, held?: Lock): RecordSink {
     throw lockError(opts.path, err);
   }
   try {
-    if (fmt.streaming) return streamingFileSink(opts.path, opts.format, opts.append, lock, opts.writeFn, device, opts.onNote);
+    if (fmt.streaming) return streamingFileSink(opts.path, opts.format, opts.append, lock, opts.writeFn, device, opts.onNote, opts.resumeAfterFailure);
     return device ? deviceDocumentSink(opts.path, opts.format) : documentFileSink(opts.path, opts.format, lock);
   } catch (err) {
     lock.release();
@@ -126,7 +132,16 @@ function stdoutSink(opts: SinkOptions): RecordSink {
   };
 }
 
-function streamingFileSink(path: string, format: FormatName, append: boolean, lock: Lock, write: WriteFn = writeSync, device = false, onNote?: (m: string) => void): RecordSink {
+function streamingFileSink(
+  path: string,
+  format: FormatName,
+  append: boolean,
+  lock: Lock,
+  write: WriteFn = writeSync,
+  device = false,
+  onNote?: (m: string) => void,
+  resume = false,
+): RecordSink {
   const fmt = formats[format];
   if (!fmt.streaming) throw new Error('unreachable');
   let layout: Pick<StreamingWriter, 'record'> = fmt;
@@ -164,7 +179,8 @@ function streamingFileSink(path: string, format: FormatName, append: boolean, lo
           ? `; the file ends with its last whole record (${count} record(s) of this run written)`
           : `; the file could not be cut back and may end with a partial record`;
       }
-      failed = e;
+      // Resumable only when the file is known to end with a whole record.
+      if (!(resume && cut && regular)) failed = e;
       throw e;
     }
   };

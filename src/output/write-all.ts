@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** write(2) as writeSync has it: returns how many bytes the kernel took. Injectable so tests can simulate a full disk. */
@@ -22,5 +22,29 @@ export function openExclusiveTemp(path: string): { fd: number; tmp: string } {
       // EEXIST: a name taken (planted or a 1 in 2^48 clash): another random one; anything else is the real error.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 8) throw err;
     }
+  }
+}
+
+/**
+ * Append whole lines or nothing (O_APPEND, one write): on a short write or an error (a full
+ * disk) the file is cut back to its size before, so it never ends with part of a line. For a
+ * file one process appends to (the monitor's incidents file); throws the write's error.
+ */
+export function appendWhole(path: string, text: string, write: WriteFn = writeSync): void {
+  const fd = openSync(path, 'a');
+  try {
+    const before = fstatSync(fd).size;
+    try {
+      writeAll(fd, text, write);
+    } catch (err) {
+      try {
+        ftruncateSync(fd, before);
+      } catch {
+        // cannot cut back: the error below is what is reported
+      }
+      throw err;
+    }
+  } finally {
+    closeSync(fd);
   }
 }
