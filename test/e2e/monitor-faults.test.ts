@@ -110,6 +110,21 @@ describe.skipIf(!builtCliAvailable())('monitor faults, built CLI', () => {
     expect(r2.stderr).toContain('detects outages and degradations against profile tiphon');
   }, 30_000);
 
+  it('the last window of a monitor stopped 3 s into a 60 s window says how long it covered (issue 25 item 6)', async () => {
+    const d = tmp();
+    const cfg = await config(d);
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('window_s: 1', 'window_s: 60'));
+    const out = join(d, 'w.ndjson');
+    const r = await runCli(['monitor', '--config', cfg, '--no-host-info', '-f', 'ndjson', '--out', out, '--duration', '3', '-q'], { env: { XDG_STATE_HOME: join(d, 'state') }, timeoutMs: 20_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const windows = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { duration_ms: number; sent: number });
+    expect(windows).toHaveLength(1);
+    // 3 s of packets every 100 ms: the window covered about 3 s, not the 60,000 ms it used to claim.
+    expect(windows[0]!.duration_ms).toBeGreaterThan(2500);
+    expect(windows[0]!.duration_ms).toBeLessThan(4000);
+    expect(windows[0]!.sent).toBeGreaterThan(20);
+  }, 30_000);
+
   it('a webhook that refuses one waiting event (400): it is set aside with the reason, the real outage is delivered (issue 24 item 8)', async () => {
     receiver = await startReceiver({ behave: (req) => (JSON.parse(req.body).incident_id === 'poison' ? 'status-400' : 'ok') });
     const d = tmp();
