@@ -15,6 +15,7 @@ import { BIN, builtCliAvailable, runCli } from '../helpers/cli.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { refusedPort } from '../helpers/servers.js';
 import { isRoot } from '../helpers/netns.js';
+import { ALERTMANAGER, activeAlerts, startAlertmanager } from '../helpers/alerting.js';
 import type { IncidentRecord } from '../../src/monitor/core.js';
 
 const dirs: string[] = [];
@@ -143,6 +144,44 @@ describe.skipIf(!builtCliAvailable())('monitor faults, built CLI', () => {
     mon.child.kill('SIGTERM');
     expect(await mon.exit).toBe(0);
   }, 30_000);
+});
+
+describe.skipIf(!builtCliAvailable() || !ALERTMANAGER)(`monitor and a real Alertmanager${ALERTMANAGER ? '' : ': SKIPPED, prometheus-alertmanager is not installed'}`, () => {
+  it('Alertmanager refuses one waiting event (400): it is set aside, the 59 behind it (more than a batch of 50), a mended clock-stepped close and the real outage arrive (issue 24 item 8)', async () => {
+    const am = await startAlertmanager();
+    const d = tmp();
+    try {
+      const cfg = await config(d, `  alertmanager: ${am.url}\n`);
+      const box = join(d, 'state', 'qosprobe', 'monitor', createHash('sha256').update(resolve(cfg)).digest('hex').slice(0, 16), 'outbox', 'alertmanager');
+      mkdirSync(box, { recursive: true });
+      const ev = (id: string, over: Record<string, unknown> = {}) =>
+        JSON.stringify({ incident_id: id, incident_kind: 'outage', state: 'open', probe_id: 'old', endpoint: 'old', test: 'tcp', target: 'x', started_at: '2026-11-30T08:00:00.000Z', ended_at: null, ...over });
+      // First in line: an event Alertmanager cannot parse (400), as a torn or hand-edited file would be.
+      writeFileSync(join(box, '000000000000001-000000-poison-open.json'), ev('poison', { started_at: 'not-a-time' }));
+      for (let i = 0; i < 58; i++) writeFileSync(join(box, `000000000000002-${String(i).padStart(6, '0')}-old${i}-open.json`), ev(`old${i}`));
+      // A close written after the wall clock stepped back an hour (Alertmanager 0.25: 400 "start time must be before end time").
+      writeFileSync(join(box, '000000000000003-000000-stepped-closed.json'), ev('stepped', { state: 'closed', ended_at: '2026-11-30T07:00:20.000Z' }));
+      const mon = startMonitor(['--config', cfg, '-f', 'ndjson', '--out', join(d, 'w.ndjson')], { XDG_STATE_HOME: join(d, 'state') });
+      const alerts = await (async () => {
+        const end = Date.now() + 20_000;
+        for (;;) {
+          const a = await activeAlerts(am);
+          if (a.some((x) => x.labels.endpoint === 'dead') || Date.now() > end) return a;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      })();
+      expect(alerts.filter((a) => a.labels.endpoint === 'dead').map((a) => a.labels.alertname), mon.stderr()).toEqual(['QosprobeOutage']);
+      expect(alerts.filter((a) => a.labels.endpoint === 'old')).toHaveLength(58);
+      expect(readdirSync(join(box, 'rejected'))).toEqual(['000000000000001-000000-poison-open.json', '000000000000001-000000-poison-open.why']);
+      expect(readFileSync(join(box, 'rejected', '000000000000001-000000-poison-open.why'), 'utf8')).toMatch(/HTTP 400 .*not-a-time/);
+      // The stepped close was accepted (endsAt mended to startsAt): nothing of it left waiting.
+      expect(readdirSync(box).filter((n) => n.includes('stepped'))).toEqual([]);
+      mon.child.kill('SIGTERM');
+      expect(await mon.exit).toBe(0);
+    } finally {
+      await am.stop();
+    }
+  }, 40_000);
 });
 
 /** Needs root to mount a tmpfs; skipped (saying so) otherwise. */
