@@ -35,6 +35,10 @@ export interface Messages {
   noLocation: (file: string) => string;
   initWrote: (path: string) => string;
   initExists: (path: string) => string;
+  /** A second monitor of one config (exit 5). */
+  monitorLocked: (config: string, holder: string, lockPath: string) => string;
+  /** The monitor's start-up line: what it detects. */
+  monitorDetects: (profile: string | null) => string;
   versionOption: string | null;
   /** The line a run on a terminal ends with: how many records went where, for which location. */
   written: {
@@ -69,6 +73,9 @@ const en: Messages = {
     `${file}: location.code: expected the region code of this site (e.g. "32.73"), found nothing; set it in the config, $QOSPROBE_LOCATION or --location`,
   initWrote: (path) => `wrote ${path}: edit location.code and endpoints, then run "qosprobe run"`,
   initExists: (path) => `${path} already exists; not overwriting it (remove it or use --out)`,
+  monitorLocked: (config, holder, lockPath) =>
+    `another monitor of ${config} is already running (${holder}; lock ${lockPath}): two would close each other's incidents. Stop it first (systemctl stop, or kill that pid).`,
+  monitorDetects: (profile) => (profile ? `outages and degradations against profile ${profile}` : 'outages only (no monitor.degradation.profile)'),
   versionOption: null,
   written: {
     records: (n) => `${n} record${n === 1 ? '' : 's'}`,
@@ -126,6 +133,9 @@ const id: Messages = {
     `${file}: location.code: kode wilayah lokasi ini (mis. "32.73") belum diisi; isi di konfigurasi, $QOSPROBE_LOCATION atau --location`,
   initWrote: (path) => `${path} ditulis: ubah location.code dan endpoints, lalu jalankan "qosprobe run"`,
   initExists: (path) => `${path} sudah ada; tidak ditimpa (hapus dulu atau pakai --out)`,
+  monitorLocked: (config, holder, lockPath) =>
+    `monitor lain untuk ${config} sudah berjalan (${holder}; kunci ${lockPath}): dua monitor akan saling menutup insiden. Hentikan dulu (systemctl stop, atau kill pid itu).`,
+  monitorDetects: (profile) => (profile ? `gangguan putus dan penurunan mutu menurut profil ${profile}` : 'hanya gangguan putus (monitor.degradation.profile tidak diisi)'),
   versionOption: 'tampilkan nomor versi',
   written: {
     records: (n) => `${n} rekaman`,

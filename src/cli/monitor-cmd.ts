@@ -15,7 +15,7 @@ import { APPENDABLE_FORMATS, formatList } from '../core/format-names.js';
 import type { ResultRecord } from '../core/schema.js';
 import { identityOf } from '../records/assemble.js';
 import { alertmanagerReceiver, webhookReceiver, type AlertReceiver } from '../monitor/alerts.js';
-import { runMonitorSession, type SessionEndpoint } from '../monitor/session.js';
+import { acquireMonitorLock, runMonitorSession, type SessionEndpoint } from '../monitor/session.js';
 import { thresholdsOf, type ThresholdRule } from '../monitor/thresholds.js';
 import { wireBytesPerAttempt, type MonitorMethod } from '../monitor/prober.js';
 import { loadRequiredConfig } from './context.js';
@@ -55,17 +55,47 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
   let rules: ThresholdRule[] = [];
   if (m.profile) {
     const { loadProfile } = await import('../report/profiles.js');
-    rules = thresholdsOf(await loadProfile(m.profile, config.file ? resolve(config.file, '..') : io.cwd));
+    try {
+      rules = thresholdsOf(await loadProfile(m.profile, config.file ? resolve(config.file, '..') : io.cwd));
+    } catch (err) {
+      // The name came from the config, not a flag: a config error (exit 3) naming the file and the field.
+      if (!(err instanceof QosError)) throw err;
+      throw new QosError('CONFIG_INVALID', `${config.file ?? 'config'}: monitor.degradation.profile: ${err.message.replace(/^--profile /, '')}`, { cause: err });
+    }
   }
+  const { stateDir, defaultSpoolDir } = await import('../spool/paths.js');
+  const configKey = config.file ? resolve(io.cwd, config.file) : `builtin:${io.cwd}`;
+  const dir = join(stateDir(io.env), 'monitor', createHash('sha256').update(configKey).digest('hex').slice(0, 16));
+  // One monitor per config, before anything is opened or measured (exit 5 for the second).
+  const lock = acquireMonitorLock(dir, (holder, lockPath) => messagesFor(io).monitorLocked(config.file ? resolve(io.cwd, config.file) : 'the built-in config', holder, lockPath));
+  const releaseLock = () => lock.release();
+  process.once('exit', releaseLock); // a lock must not outlive the process whatever path it takes out
+  try {
+    await monitorWithLock(flags, io, config, m, endpoints, rules, location, dir, defaultSpoolDir);
+  } finally {
+    lock.release();
+    process.off('exit', releaseLock);
+  }
+}
+
+async function monitorWithLock(
+  flags: MonitorFlags,
+  io: CliIo,
+  config: Config,
+  m: MonitorConfig,
+  endpoints: SessionEndpoint[],
+  rules: ThresholdRule[],
+  location: Awaited<ReturnType<typeof resolveLocation>>,
+  dir: string,
+  defaultSpoolDir: (env: NodeJS.ProcessEnv) => string,
+): Promise<void> {
   const format = flags.format ?? config.output.format;
   const fmt = formats[format];
   if (!fmt.streaming) throw new QosError('USAGE', `monitor writes a record a window for as long as it runs: use a streaming format (${formatList(APPENDABLE_FORMATS)}), not ${format}`);
   const path = flags.out ?? config.output.path;
-  const sink = openSink({ format, path: path ? resolve(io.cwd, path) : null, append: path !== null, stdout: io.stdout });
+  // resumeAfterFailure: a transient full disk costs the windows it hit, not every later one.
+  const sink = openSink({ format, path: path ? resolve(io.cwd, path) : null, append: path !== null, stdout: io.stdout, resumeAfterFailure: true });
 
-  const { stateDir, defaultSpoolDir } = await import('../spool/paths.js');
-  const configKey = config.file ? resolve(io.cwd, config.file) : `builtin:${io.cwd}`;
-  const dir = join(stateDir(io.env), 'monitor', createHash('sha256').update(configKey).digest('hex').slice(0, 16));
   const receivers: AlertReceiver[] = [];
   try {
     if (m.alertmanager) receivers.push(alertmanagerReceiver(m.alertmanager));
@@ -118,12 +148,15 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
   const stop = () => ctl.abort();
   io.signal.addEventListener('abort', stop, { once: true });
   const durationTimer = flags.duration ? setTimeout(stop, flags.duration * 1000) : undefined;
+  // Where the file really is (a relative monitor.incidents is relative to the config file).
+  const incidentsPath = flags.incidents ? resolve(io.cwd, flags.incidents) : m.incidentsPath ? resolve(config.file ? resolve(io.cwd, config.file, '..') : io.cwd, m.incidentsPath) : join(dir, 'incidents.ndjson');
   const bytesPerHour = endpoints.reduce((n, e) => n + wireBytesPerAttempt(e.method) * (3_600_000 / m.intervalMs), 0);
   log(
     `${endpoints.map((e) => `${e.name} (${e.method} ${e.target})`).join(', ')}; a packet every ${m.intervalMs} ms, lost after ${m.timeoutMs} ms; ` +
-      `windows of ${m.windowS} s; about ${(bytesPerHour / 1e6).toFixed(2)} MB/h on the wire; incidents: ${m.incidentsPath ?? flags.incidents ?? join(dir, 'incidents.ndjson')}`,
+      `windows of ${m.windowS} s; about ${(bytesPerHour / 1e6).toFixed(2)} MB/h on the wire; detects ${messagesFor(io).monitorDetects(m.profile)}; incidents: ${incidentsPath}`,
   );
   let sinkError: unknown = null;
+  let windowsLost = 0;
   const startedAt = new Date();
   try {
     await runMonitorSession({
@@ -142,19 +175,20 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
       rules,
       profile: m.profile,
       stateDir: dir,
-      incidentsPath: flags.incidents ? resolve(io.cwd, flags.incidents) : m.incidentsPath ? resolve(config.file ? resolve(config.file, '..') : io.cwd, m.incidentsPath) : join(dir, 'incidents.ndjson'),
+      incidentsPath,
       receivers,
       resendMs: m.resendS * 1000,
       signal: ctl.signal,
       onWindow: (r) => {
         if (spoolDir) batch.push(r);
-        if (sinkError !== null) return;
         try {
           sink.write(r);
+          if (windowsLost > 0) log(`writing windows again (${windowsLost} lost while the output could not take them)`);
+          windowsLost = 0;
         } catch (err) {
-          // A full disk must not stop the monitor: the spool still keeps the windows; exit 4 at the end.
-          sinkError = err;
-          log(errorMessage(err));
+          // A full disk must not stop the monitor: the spool still keeps the windows, the next window is tried again; exit 4 at the end.
+          sinkError ??= err;
+          if (windowsLost++ === 0) log(errorMessage(err));
         }
       },
       onWindowsDone: spoolDir ? onWindowsDone : undefined,

@@ -4,12 +4,17 @@
  *
  * Every incident event is first written to an outbox directory per receiver (one fsynced file
  * per event), then sent oldest first; a file is deleted only when the receiver answered 2xx.
+ * An event the receiver refuses for good (a 4xx other than 408/429) is moved to `rejected/`
+ * with the reason beside it (`<name>.why`), like push's rejected batches, so it never blocks the
+ * events behind it; in a batch, the refused events are found by sending them one by one. The
+ * outbox is bounded: a new event replaces a waiting one of the same incident and state (the
+ * re-sends of an open incident while the receiver is down keep only the newest).
  * A monitor that loses its uplink keeps the events and delivers them, with their original
  * times, when the link comes back; one that crashes delivers them after its restart.
  * The webhook gets an `Idempotency-Key` (incident id + state), so a receiver that honours it
  * stores each event once; Alertmanager merges repeated alerts by their labels by itself.
  */
-import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../output/sink.js';
 import { postOnce } from '../spool/http-post.js';
@@ -49,7 +54,8 @@ export function alertOf(i: IncidentRecord, generatorUrl?: string): Record<string
     startsAt: i.started_at,
   };
   // An alert without endsAt stays firing until Alertmanager's resolve_timeout: open incidents are re-sent well within it.
-  if (i.state === 'closed' && i.ended_at) alert.endsAt = i.ended_at;
+  // Alertmanager refuses endsAt before startsAt (HTTP 400): an event written by an older version after a clock step is mended here.
+  if (i.state === 'closed' && i.ended_at) alert.endsAt = Date.parse(i.ended_at) < Date.parse(i.started_at) ? i.started_at : i.ended_at;
   if (generatorUrl) alert.generatorURL = generatorUrl;
   return alert;
 }
@@ -82,7 +88,14 @@ export function webhookReceiver(url: string, token: string | null): AlertReceive
 export interface DeliveryResult {
   sent: number;
   pending: number;
+  /** Events the receiver refused for good, moved to rejected/ this time. */
+  rejected: number;
   lastError: string | null;
+}
+
+/** A refusal that sending again cannot change: 4xx, except timeouts and rate limits. */
+function refusedForGood(status: number | null): boolean {
+  return status !== null && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 /** The outbox of one receiver: files named so that a listing sorts oldest first. */
@@ -93,9 +106,33 @@ export class Outbox {
   }
 
   put(e: IncidentRecord): void {
-    // Time, a per-process counter and the event: unique, sortable, and a re-put of the same event replaces itself.
-    const name = `${Date.now().toString().padStart(15, '0')}-${String(this.seq++).padStart(6, '0')}-${e.incident_id}-${e.state}.json`;
+    // Time, a per-process counter and the event: unique and sortable.
+    const tail = `-${e.incident_id}-${e.state}.json`;
+    const name = `${Date.now().toString().padStart(15, '0')}-${String(this.seq++).padStart(6, '0')}${tail}`;
     writeFileAtomic(join(this.dir, name), JSON.stringify(e));
+    // The newest state of an incident supersedes a waiting older copy of it (a re-send, or a re-put after a restart).
+    for (const n of this.pending()) if (n !== name && n.endsWith(tail)) this.remove(n);
+  }
+
+  /** Events refused for good, each with its reason (rejected/<name>.why). */
+  rejected(): { name: string; why: string }[] {
+    const dir = join(this.dir, 'rejected');
+    try {
+      return readdirSync(dir)
+        .filter((n) => n.endsWith('.json'))
+        .sort()
+        .map((name) => {
+          let why = '';
+          try {
+            why = readFileSync(join(dir, name.replace(/\.json$/, '.why')), 'utf8').trim();
+          } catch {
+            // no reason written (a crash in between)
+          }
+          return { name, why };
+        });
+    } catch {
+      return [];
+    }
   }
 
   pending(): string[] {
@@ -108,32 +145,68 @@ export class Outbox {
     }
   }
 
-  /** Send what is waiting, oldest first; stop at the first failure (order matters: open before close). */
+  /**
+   * Send what is waiting, oldest first; stop at the first failure that may pass (order matters:
+   * open before close). A refusal for good sets the refused events aside and goes on.
+   */
   async deliver(r: AlertReceiver, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<DeliveryResult> {
     const names = this.pending();
     let sent = 0;
+    let rejected = 0;
     for (let i = 0; i < names.length; i += r.batch) {
       const chunk = names.slice(i, i + r.batch);
-      const events: IncidentRecord[] = [];
-      const bad: string[] = [];
+      const events: { name: string; e: IncidentRecord }[] = [];
       for (const n of chunk) {
         try {
-          events.push(JSON.parse(readFileSync(join(this.dir, n), 'utf8')) as IncidentRecord);
-        } catch {
-          bad.push(n); // torn by a crash before the rename cannot happen; anything else unreadable is set aside
+          events.push({ name: n, e: JSON.parse(readFileSync(join(this.dir, n), 'utf8')) as IncidentRecord });
+        } catch (err) {
+          // Superseded meanwhile (gone), or not JSON: the latter is set aside, never sent.
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.reject(n, `not a readable event: ${(err as Error).message}`);
         }
       }
-      for (const n of bad) this.remove(n);
       if (events.length === 0) continue;
-      const res = await postOnce(r.url, r.body(events), r.headers(events), { timeoutMs: opts.timeoutMs, signal: opts.signal });
-      if (res.status === null || res.status < 200 || res.status >= 300) {
-        const why = res.status === null ? (res.errorCode ?? 'no response') : `HTTP ${res.status} ${res.bodySnippet.slice(0, 120)}`;
-        return { sent, pending: names.length - i, lastError: `${r.name} ${r.url.href}: ${why}` };
+      const res = await this.post(r, events, opts);
+      if (res.ok) {
+        for (const x of events) this.remove(x.name);
+        sent += events.length;
+        continue;
       }
-      for (const n of chunk) if (!bad.includes(n)) this.remove(n);
-      sent += events.length;
+      if (!refusedForGood(res.status)) return { sent, pending: names.length - i, rejected, lastError: `${r.name} ${r.url.href}: ${res.why}` };
+      // Refused: one by one, to set aside only the events refused on their own.
+      for (const x of events) {
+        const one = events.length === 1 ? res : await this.post(r, [x], opts);
+        if (one.ok) {
+          this.remove(x.name);
+          sent++;
+        } else if (refusedForGood(one.status)) {
+          this.reject(x.name, `${r.name} ${r.url.href}: ${one.why}`);
+          rejected++;
+        } else {
+          return { sent, pending: names.length - i, rejected, lastError: `${r.name} ${r.url.href}: ${one.why}` };
+        }
+      }
     }
-    return { sent, pending: 0, lastError: null };
+    return { sent, pending: 0, rejected, lastError: null };
+  }
+
+  private async post(r: AlertReceiver, events: { e: IncidentRecord }[], opts: { timeoutMs: number; signal?: AbortSignal }): Promise<{ ok: boolean; status: number | null; why: string }> {
+    const list = events.map((x) => x.e);
+    const res = await postOnce(r.url, r.body(list), r.headers(list), { timeoutMs: opts.timeoutMs, signal: opts.signal });
+    const ok = res.status !== null && res.status >= 200 && res.status < 300;
+    const why = res.status === null ? (res.errorCode ?? 'no response') : `HTTP ${res.status} ${res.bodySnippet.slice(0, 200).trim()}`;
+    return { ok, status: res.status, why };
+  }
+
+  /** Move an event to rejected/ with its reason; kept for a person to read (and resend by hand), never retried. */
+  private reject(n: string, why: string): void {
+    const dir = join(this.dir, 'rejected');
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, n.replace(/\.json$/, '.why')), why.replace(/\s+/g, ' ') + '\n');
+      renameSync(join(this.dir, n), join(dir, n));
+    } catch {
+      this.remove(n); // cannot set it aside (full disk): it must still not block the others
+    }
   }
 
   private remove(n: string): void {

@@ -105,7 +105,8 @@ export class MonitorCore {
   /** Stop: write the last (partial) windows and close open incidents as monitor_stopped. */
   finish(nowMono: number, nowWall: number): void {
     for (const s of this.eps) {
-      this.flushWindow(s);
+      // The last window covers what it really did: from its start to the stop, not window_s.
+      this.flushWindow(s, s.windowStartMono === null ? undefined : Math.min(this.o.windowMs, Math.max(0, nowMono - s.windowStartMono)));
       for (const e of s.detector.closeAll(nowMono, nowWall)) this.emit(s, e, 'monitor_stopped');
     }
   }
@@ -129,7 +130,7 @@ export class MonitorCore {
       target_ip: s.targetIp,
       test: s.ep.method,
       started_at: new Date(i.startedWall).toISOString(),
-      ended_at: i.endedWall === null ? null : new Date(i.endedWall).toISOString(),
+      ended_at: i.endedWall === null ? null : new Date(endedWall(i)).toISOString(),
       duration_ms: i.endedMono === null ? null : round3(i.endedMono - i.startedMono),
       metric: i.metric,
       threshold: round3(i.threshold),
@@ -147,7 +148,7 @@ export class MonitorCore {
     };
   }
 
-  private flushWindow(s: EndpointState): void {
+  private flushWindow(s: EndpointState, durationMs = this.o.windowMs): void {
     if (s.window.length === 0 || s.windowStartMono === null) return;
     const results = s.window;
     s.window = [];
@@ -167,7 +168,7 @@ export class MonitorCore {
           test: s.ep.method,
           // The window's wall-clock start, from the first packet's wall time and its offset into the window.
           startedAt: new Date(first.sentWall - (first.sentMono - startMono)),
-          durationMs: this.o.windowMs,
+          durationMs: round3(durationMs),
           intervalMs: this.o.intervalMs,
           timeoutMs: this.o.timeoutMs,
         },
@@ -180,6 +181,15 @@ export class MonitorCore {
       ),
     );
   }
+}
+
+/**
+ * The wall end of an incident, never before its start: after the wall clock steps back during an
+ * incident, the end is the start plus the monotonic duration (Alertmanager refuses endsAt < startsAt).
+ */
+function endedWall(i: Incident): number {
+  const ended = i.endedWall as number;
+  return ended >= i.startedWall ? ended : i.startedWall + Math.max(0, (i.endedMono ?? i.startedMono) - i.startedMono);
 }
 
 function round3(x: number): number {

@@ -4,12 +4,15 @@
  * Everything it needs comes in as arguments; it never touches `process`.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RunContext } from '../records/assemble.js';
 import type { ResultRecord } from '../core/schema.js';
 import { writeFileAtomic } from '../output/sink.js';
+import { appendWhole, type WriteFn } from '../output/write-all.js';
+import { acquireLock, type Lock } from '../output/lock.js';
+import { QosError } from '../core/errors.js';
 import { Outbox, type AlertReceiver } from './alerts.js';
 import { MonitorCore, type IncidentRecord, type MonitoredEndpoint } from './core.js';
 import type { DetectionConfig } from './detector.js';
@@ -40,6 +43,31 @@ export interface SessionOptions {
   /** After each window of every endpoint (spool commit, push): may be slow, never awaited by the probes. */
   onWindowsDone?(): Promise<void>;
   log(line: string): void;
+  /** write(2) for the incidents file (injectable: tests simulate a full disk). */
+  writeFn?: WriteFn;
+}
+
+/**
+ * One monitor per config: a second one would close the first one's incidents again under the
+ * same ids and reopen its outages under new ones. The lock is `monitor.lock` in the config's
+ * state folder; LOCK_HELD (exit 5) names the holder.
+ */
+export function acquireMonitorLock(stateDir: string, describeHolder: (holder: string, lockPath: string) => string): Lock {
+  mkdirSync(stateDir, { recursive: true });
+  const path = join(stateDir, 'monitor.lock');
+  try {
+    return acquireLock(path);
+  } catch (err) {
+    if (!(err instanceof QosError) || err.code !== 'LOCK_HELD') throw err;
+    let holder = '?';
+    try {
+      const [pid, host, since] = readFileSync(path, 'utf8').trim().split(' ');
+      holder = `pid ${pid ?? '?'} on ${host ?? '?'} since ${since ?? '?'}`;
+    } catch {
+      // released meanwhile
+    }
+    throw new QosError('LOCK_HELD', describeHolder(holder, path));
+  }
 }
 
 interface StateFile {
@@ -73,15 +101,25 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
       o.log(`cannot write ${statePath}: ${(err as Error).message}`);
     }
   };
+  // Lines the incidents file could not take yet (a full disk), in order: written before the next one.
+  let unwritten: string[] = [];
+  const appendIncidents = () => {
+    if (unwritten.length === 0) return;
+    try {
+      // Whole lines or nothing: a short write is cut back off the file, never left torn.
+      appendWhole(o.incidentsPath, unwritten.join(''), o.writeFn);
+      if (unwritten.length > 1) o.log(`wrote ${unwritten.length} waiting incident line(s) to ${o.incidentsPath}`);
+      unwritten = [];
+    } catch (err) {
+      o.log(`cannot append to ${o.incidentsPath} (${unwritten.length} line(s) waiting, tried again at the next incident or window): ${(err as Error).message}`);
+    }
+  };
   const writeIncident = (rec: IncidentRecord) => {
     incidents++;
     if (rec.state === 'open') open.set(rec.incident_id, rec);
     else open.delete(rec.incident_id);
-    try {
-      appendFileSync(o.incidentsPath, JSON.stringify(rec) + '\n');
-    } catch (err) {
-      o.log(`cannot append to ${o.incidentsPath}: ${(err as Error).message}`);
-    }
+    unwritten.push(JSON.stringify(rec) + '\n');
+    appendIncidents();
     for (const { box } of outboxes) {
       try {
         box.put(rec);
@@ -99,12 +137,14 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
   const previous = readState(statePath);
   if (previous) {
     for (const rec of previous.open) {
-      const endedMs = Date.parse(previous.heartbeat);
+      // Never before it started (a clock stepped back after the open): Alertmanager refuses endsAt < startsAt.
+      const startedMs = Date.parse(rec.started_at);
+      const endedMs = Math.max(Date.parse(previous.heartbeat), startedMs);
       writeIncident({
         ...rec,
         state: 'closed',
-        ended_at: previous.heartbeat,
-        duration_ms: Math.max(0, endedMs - Date.parse(rec.started_at)),
+        ended_at: new Date(endedMs).toISOString(),
+        duration_ms: Math.max(0, endedMs - startedMs),
         end_reason: 'monitor_stopped',
       });
     }
@@ -118,6 +158,10 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
       for (const { r, box } of outboxes) {
         if (box.pending().length === 0) continue;
         const res = await box.deliver(r, { timeoutMs: 10_000 });
+        if (res.rejected > 0) {
+          const last = box.rejected().at(-1);
+          o.log(`alert delivery: ${res.rejected} event(s) refused for good, set aside in ${join(box.dir, 'rejected')}${last ? ` (${last.why})` : ''}`);
+        }
         if (res.pending > 0) {
           failed = true;
           o.log(`alert delivery: ${res.pending} event(s) waiting (${res.lastError})`);
@@ -156,6 +200,7 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
     onWindow: (r) => {
       windows++;
       o.onWindow(r);
+      appendIncidents();
       windowsSinceFlush++;
       if (windowsSinceFlush >= o.endpoints.length) {
         windowsSinceFlush = 0;

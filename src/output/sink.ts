@@ -10,9 +10,9 @@
  * Each is a RecordSink (record-sink.ts), as are the spool and the textfile (textfileSink).
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { QosError, ioError } from '../core/errors.js';
-import { writeAll, type WriteFn } from './write-all.js';
+import { openExclusiveTemp, writeAll, type WriteFn } from './write-all.js';
 import type { ResultRecord } from '../core/schema.js';
 import { APPENDABLE_FORMATS, formatList } from '../core/format-names.js';
 import { formats, type FormatName, type StreamingFormat, type StreamingWriter } from './formats.js';
@@ -30,6 +30,12 @@ export interface SinkOptions {
   writeFn?: WriteFn;
   /** Told what an append leaves out (an older layout of the format); a human message, for stderr. */
   onNote?: (message: string) => void;
+  /**
+   * After a failed write that was cut back cleanly (the file ends with a whole record), try the
+   * next record again instead of refusing every later one: the monitor runs for months, and a
+   * transient full disk must cost the windows it hit, not all later ones.
+   */
+  resumeAfterFailure?: boolean;
 }
 
 export type { RecordSink };
@@ -48,7 +54,7 @@ export function openSink(opts: SinkOptions, held?: Lock): RecordSink {
     throw lockError(opts.path, err);
   }
   try {
-    if (fmt.streaming) return streamingFileSink(opts.path, opts.format, opts.append, lock, opts.writeFn, device, opts.onNote);
+    if (fmt.streaming) return streamingFileSink(opts.path, opts.format, opts.append, lock, opts.writeFn, device, opts.onNote, opts.resumeAfterFailure);
     return device ? deviceDocumentSink(opts.path, opts.format) : documentFileSink(opts.path, opts.format, lock);
   } catch (err) {
     lock.release();
@@ -126,7 +132,16 @@ function stdoutSink(opts: SinkOptions): RecordSink {
   };
 }
 
-function streamingFileSink(path: string, format: FormatName, append: boolean, lock: Lock, write: WriteFn = writeSync, device = false, onNote?: (m: string) => void): RecordSink {
+function streamingFileSink(
+  path: string,
+  format: FormatName,
+  append: boolean,
+  lock: Lock,
+  write: WriteFn = writeSync,
+  device = false,
+  onNote?: (m: string) => void,
+  resume = false,
+): RecordSink {
   const fmt = formats[format];
   if (!fmt.streaming) throw new Error('unreachable');
   let layout: Pick<StreamingWriter, 'record'> = fmt;
@@ -164,7 +179,8 @@ function streamingFileSink(path: string, format: FormatName, append: boolean, lo
           ? `; the file ends with its last whole record (${count} record(s) of this run written)`
           : `; the file could not be cut back and may end with a partial record`;
       }
-      failed = e;
+      // Resumable only when the file is known to end with a whole record.
+      if (!(resume && cut && regular)) failed = e;
       throw e;
     }
   };
@@ -242,10 +258,10 @@ function checkExisting(fd: number, size: number, path: string, fmt: StreamingFor
 }
 
 function documentFileSink(path: string, format: FormatName, lock: Lock): RecordSink {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  // Fail before measuring, not after, when the directory is not writable.
+  // Fail before measuring, not after, when the directory is not writable (an exclusive probe: nothing planted is touched).
   try {
-    closeSync(openSync(tmp, 'w'));
+    const { fd, tmp } = openExclusiveTemp(path);
+    closeSync(fd);
     unlinkSync(tmp);
   } catch (err) {
     lock.release();
@@ -267,7 +283,7 @@ function documentFileSink(path: string, format: FormatName, lock: Lock): RecordS
 /**
  * node_exporter's textfile collector (--textfile-dir): DIR/qosprobe.prom, the run's records as
  * OpenMetrics, written whole at the end. It reads *.prom only, so the temp file beside it
- * (".qosprobe.prom.PID.tmp") is never half-read. No lock: each run replaces the file.
+ * (".qosprobe.prom.<random>.tmp") is never half-read. No lock: each run replaces the file.
  */
 export function textfileSink(dir: string): RecordSink {
   return documentSink('openmetrics', (text) => writeFileAtomic(join(dir, 'qosprobe.prom'), text), () => {});
@@ -321,11 +337,17 @@ function documentSink(format: FormatName, put: (text: string) => void, drop: () 
   };
 }
 
-/** Temp file in the same directory, fsync, rename: readers see the old file or the new one, never half. */
+/**
+ * Temp file in the same directory, fsync, rename: readers see the old file or the new one, never half.
+ * The temp name is random and opened O_CREAT|O_EXCL ('wx'): in a directory others can write to
+ * (/tmp, a shared textfile dir), a planted symlink or file under a guessable name is never
+ * followed or overwritten; the open fails instead and another name is tried.
+ */
 export function writeFileAtomic(path: string, data: string | Buffer): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  let tmp = '';
   try {
-    const fd = openSync(tmp, 'w');
+    let fd: number;
+    ({ fd, tmp } = openExclusiveTemp(path));
     try {
       writeAll(fd, data);
       fsyncSync(fd);
@@ -334,10 +356,12 @@ export function writeFileAtomic(path: string, data: string | Buffer): void {
     }
     renameSync(tmp, path);
   } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to clean
+    if (tmp) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // nothing to clean
+      }
     }
     throw ioError(`cannot write ${path}`, err);
   }

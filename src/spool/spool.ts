@@ -7,7 +7,7 @@
  *   rejected/<name>.ndjson refused by a receiver that accepts other batches (4xx), or lines of a
  *                          batch that are not records: kept for a human; `spool requeue` puts them back
  *   rejected/<name>.why    why it was set aside, one line
- *   .<name>.<pid>.tmp      being written; never a batch (a crash leaves only these behind)
+ *   .<name>.<random>.tmp   being written; never a batch (a crash leaves only these behind)
  * <name> is `<UTC time>-<batch id>`, so name order is creation order and the batch id
  * (the run id) doubles as the Idempotency-Key.
  *
@@ -17,7 +17,7 @@
 import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { QosError, ioError } from '../core/errors.js';
-import { writeAll } from '../output/write-all.js';
+import { openExclusiveTemp, writeAll } from '../output/write-all.js';
 import type { ResultRecord } from '../core/schema.js';
 import type { RecordSink } from '../output/record-sink.js';
 
@@ -81,11 +81,11 @@ export interface SpoolWriter extends RecordSink {
 
 export function openSpoolWriter(dir: string, id: string, createdAt: Date = new Date()): SpoolWriter {
   const name = batchName(id, createdAt);
-  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
   let fd: number;
+  let tmp: string;
   try {
     mkdirSync(dir, { recursive: true });
-    fd = openSync(tmp, 'w');
+    ({ fd, tmp } = openExclusiveTemp(join(dir, name)));
   } catch (err) {
     throw ioError(`cannot write to the spool ${dir}`, trueCause(err, dir));
   }
@@ -263,8 +263,7 @@ export function setAsideLines(dir: string, b: BatchInfo, parsed: ParsedBatch): s
 
 /** Temp file, fsync, rename over `name`, fsync the directory. */
 function writeFileDurable(dir: string, name: string, text: string): void {
-  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
+  const { fd, tmp } = openExclusiveTemp(join(dir, name));
   try {
     writeAll(fd, text);
     fsyncSync(fd);

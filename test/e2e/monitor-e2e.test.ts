@@ -93,10 +93,15 @@ describe.skipIf(skipReason !== null)('monitor against a cut link, with Alertmana
     sh('ip', ['-n', NS, 'link', 'set', `${NS}b`, 'up']);
     sh('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
     serve = spawn('ip', ['netns', 'exec', NS, process.execPath, BIN, 'serve', '--stamp-port', '8862', '--http-port', '8080', '--quiet'], { stdio: 'ignore' });
-    [vm, am] = await Promise.all([startVictoriaMetrics(['-search.latencyOffset=1s']), startAlertmanager()]);
+    // VictoriaMetrics' default flags: its 30 s -search.latencyOffset is what a centre runs (issue 25 item 5).
+    [vm, am] = await Promise.all([startVictoriaMetrics(), startAlertmanager()]);
     const rules = join(dir, 'rules.yml');
-    // The centre's rules as `qosprobe rules` writes them; silent after 12 s for the test.
-    writeFileSync(rules, execFileSync(process.execPath, [BIN, 'rules', '--profile', 'itu-y1541', '--silent-after', '0.2'], { encoding: 'utf8' }));
+    // The centre's rules as `qosprobe rules` writes them, for this monitor's windows (2 s, a packet every 500 ms); for 4 s
+    // instead of 10 min, so a loss rule the cut would wrongly break shows; silent after 45 s (more than the 30 s offset + a window).
+    writeFileSync(
+      rules,
+      execFileSync(process.execPath, [BIN, 'rules', '--profile', 'itu-y1541', '--window', '2', '--interval', '500', '--for', '0.0667', '--silent-after', '0.75'], { encoding: 'utf8' }),
+    );
     vmalert = await startVmalert(rules, vm.url, am.url);
   }, 60_000);
 
@@ -164,16 +169,23 @@ describe.skipIf(skipReason !== null)('monitor against a cut link, with Alertmana
     await until('Alertmanager to resolve it', 10_000, async () => !(await activeAlerts(am)).some((a) => a.labels.incident_id === opened.incident_id));
     // One incident for one cut: no flapping, no degradation on top.
     expect(incidents().map((i) => `${i.state} ${i.incident_kind}`)).toEqual(['open outage', 'closed outage']);
+    // And the centre's rules agree: once the cut's windows are visible (30 s offset), no loss or delay rule goes even pending.
+    await new Promise((r) => setTimeout(r, 40_000));
+    const vmalertAlerts = ((await (await fetch(`${vmalert.url}/api/v1/alerts`)).json()) as { data: { alerts: { name: string }[] | null } }).data.alerts ?? [];
+    expect(vmalertAlerts.map((a) => a.name)).toEqual([]);
 
     // The monitor goes away: the centre's silent-site rule fires for its location.
     monitor.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => monitor!.once('exit', (c) => r(c)));
     expect(code, monitorErr).toBe(0);
-    const silent = await until('vmalert to report the silent site', 30_000, async () =>
+    const stoppedAt = Date.now();
+    const silent = await until('vmalert to report the silent site', 45_000, async () =>
       (await activeAlerts(am)).find((a) => a.labels.alertname === 'QosprobeSilentSite'),
     );
     expect(silent.labels).toMatchObject({ location_code: '32.73', probe_id: 'e2e-probe' });
-  }, 120_000);
+    // Not 30 s late: 45 s of silence, a 2 s window, vmalert's 2 s evaluation and Alertmanager's 1 s group wait.
+    expect(Date.now() - stoppedAt).toBeLessThan(45_000 + 10_000);
+  }, 180_000);
   it('5 % loss for 20 s against Y.1541 is one degradation, firing in Alertmanager, not a flapping series', async () => {
     const cfg = join(dir, 'degrade.yaml');
     const incPath = join(dir, 'incidents-degrade.ndjson');

@@ -4,7 +4,7 @@
  * receiver that is down and comes back, and the `monitor:` config section is validated with
  * the field path.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,7 +133,7 @@ describe('alert delivery through the outbox', () => {
     expect(down).toMatchObject({ sent: 0, pending: 2 });
     expect(down.lastError).toContain('HTTP 500');
     up = true;
-    expect(await box.deliver(wh, { timeoutMs: 2000 })).toEqual({ sent: 2, pending: 0, lastError: null });
+    expect(await box.deliver(wh, { timeoutMs: 2000 })).toEqual({ sent: 2, pending: 0, rejected: 0, lastError: null });
     expect(box.pending()).toEqual([]);
     expect(receiver.stored.map((r) => JSON.parse(r.body).state)).toEqual(['open', 'closed']);
     expect(receiver.stored.map((r) => r.key)).toEqual(['inc-1:open', 'inc-1:closed']);
@@ -157,6 +157,112 @@ describe('alert delivery through the outbox', () => {
     box.put(incident());
     expect(await box.deliver(webhookReceiver(receiver.url, null), { timeoutMs: 2000 })).toMatchObject({ sent: 1, pending: 0 });
     expect(box.pending()).toEqual([]);
+  });
+});
+
+describe('a refused event never blocks the outbox; the outbox is bounded (issue 24 item 8)', () => {
+  it('a webhook that refuses one event (400): it is set aside in rejected/ with the reason, the later ones are delivered', async () => {
+    receiver = await startReceiver({ behave: (req) => (JSON.parse(req.body).incident_id === 'poison' ? 'status-400' : 'ok') });
+    const box = new Outbox(join(tmp(), 'outbox'));
+    const wh = webhookReceiver(receiver.url, null);
+    box.put(incident({ incident_id: 'poison' }));
+    box.put(incident({ incident_id: 'real' }));
+    box.put(incident({ incident_id: 'real', state: 'closed', ended_at: '2026-11-30T08:01:00.000Z', duration_ms: 60_000, end_reason: 'recovered' }));
+    expect(await box.deliver(wh, { timeoutMs: 2000 })).toMatchObject({ sent: 2, pending: 0, rejected: 1, lastError: null });
+    expect(receiver.stored.map((r) => r.key)).toEqual(['real:open', 'real:closed']);
+    expect(box.pending()).toEqual([]);
+    const rejected = box.rejected();
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.name).toMatch(/-poison-open\.json$/);
+    expect(rejected[0]!.why).toMatch(/^webhook http:\/\/127\.0\.0\.1:\d+\/\S*: HTTP 400/);
+    // Set aside, not retried: the next delivery sends nothing.
+    expect(await box.deliver(wh, { timeoutMs: 2000 })).toMatchObject({ sent: 0, pending: 0, rejected: 0 });
+  });
+
+  it('Alertmanager refusing a batch of 50 for one event: the 49 others and everything after them are delivered', async () => {
+    receiver = await startReceiver({ behave: (req) => ((JSON.parse(req.body) as { labels: { incident_id: string } }[]).some((a) => a.labels.incident_id === 'poison') ? 'status-400' : 'ok') });
+    const box = new Outbox(join(tmp(), 'outbox'));
+    const am = alertmanagerReceiver(receiver.url);
+    box.put(incident({ incident_id: 'poison' }));
+    for (let i = 0; i < 80; i++) box.put(incident({ incident_id: `inc-${i}` }));
+    expect(await box.deliver(am, { timeoutMs: 2000 })).toMatchObject({ sent: 80, pending: 0, rejected: 1 });
+    const delivered = receiver.stored.flatMap((r) => (JSON.parse(r.body) as { labels: { incident_id: string } }[]).map((a) => a.labels.incident_id));
+    expect(new Set(delivered)).toEqual(new Set(Array.from({ length: 80 }, (_, i) => `inc-${i}`)));
+  });
+
+  it('a receiver that is down (5xx) still blocks (order matters) and nothing is set aside', async () => {
+    receiver = await startReceiver({ behave: () => 'status-500' });
+    const box = new Outbox(join(tmp(), 'outbox'));
+    box.put(incident());
+    expect(await box.deliver(webhookReceiver(receiver.url, null), { timeoutMs: 2000 })).toMatchObject({ sent: 0, pending: 1, rejected: 0 });
+    expect(box.rejected()).toEqual([]);
+  });
+
+  it('bounded: 50 open incidents re-sent 10 times while Alertmanager is unreachable leave 50 files, the newest of each', () => {
+    const box = new Outbox(join(tmp(), 'outbox'));
+    for (let round = 0; round < 10; round++) for (let i = 0; i < 50; i++) box.put(incident({ incident_id: `inc-${i}`, duration_ms: round }));
+    const names = box.pending();
+    expect(names).toHaveLength(50);
+    for (const n of names) expect(JSON.parse(readFileSync(join(box.dir, n), 'utf8')).duration_ms).toBe(9);
+    // A close does not replace the open: a webhook needs both, in order.
+    box.put(incident({ incident_id: 'inc-0', state: 'closed', ended_at: '2026-11-30T08:01:00.000Z' }));
+    expect(box.pending().filter((n) => n.includes('-inc-0-'))).toHaveLength(2);
+  });
+
+  it('an event with ended_at before started_at (an older version, a clock stepped back) goes to Alertmanager with endsAt = startsAt', () => {
+    const a = alertOf(incident({ state: 'closed', started_at: '2026-11-30T08:00:00.000Z', ended_at: '2026-11-30T07:00:20.000Z' }));
+    expect(a.endsAt).toBe('2026-11-30T08:00:00.000Z');
+  });
+});
+
+describe('the incidents file on a full disk (issue 24 item 11)', () => {
+  it('a short write then ENOSPC: the file keeps whole lines only, and the waiting lines are written, in order, once space is back', async () => {
+    const state = tmp();
+    const path = join(state, 'incidents.ndjson');
+    writeFileSync(path, JSON.stringify({ schema_version: 1, record_type: 'incident', incident_id: 'before' }) + '\n');
+    let full = true;
+    let left = 40; // the disk takes 40 more bytes: part of the first line, then ENOSPC
+    const writeFn = (fd: number, buf: Buffer, off: number, len: number): number => {
+      if (!full) return writeSync(fd, buf, off, len);
+      if (left <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      const n = writeSync(fd, buf, off, Math.min(len, left));
+      left -= n;
+      return n;
+    };
+    const { refusedPort } = await import('../helpers/servers.js');
+    const port = await refusedPort();
+    const ctl = new AbortController();
+    const logs: string[] = [];
+    const session = runMonitorSession({
+      ctx,
+      endpoints: [{ name: 'srv', host: '127.0.0.1', port, method: 'tcp', target: `127.0.0.1:${port}` }],
+      intervalMs: 100,
+      timeoutMs: 500,
+      windowMs: 500,
+      detection: DEFAULT_DETECTION,
+      rules: [],
+      profile: null,
+      stateDir: state,
+      incidentsPath: path,
+      receivers: [],
+      resendMs: 60_000,
+      signal: ctl.signal,
+      onWindow: () => {},
+      log: (l) => logs.push(l),
+      writeFn,
+    });
+    // The outage opens (3 refused connections) while the disk is full.
+    const deadline = Date.now() + 5000;
+    while (!logs.some((l) => l.startsWith('OPEN')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(logs.some((l) => l.startsWith('OPEN'))).toBe(true);
+    // Never torn: the file is its one earlier line.
+    expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).incident_id)).toEqual(['before']);
+    full = false;
+    ctl.abort(); // the close (monitor_stopped) is written with the waiting open before it
+    await session;
+    const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as IncidentRecord);
+    expect(lines.map((l) => `${l.incident_id === 'before' ? 'before' : l.state}`)).toEqual(['before', 'open', 'closed']);
+    expect(logs.some((l) => /cannot append to .*incidents\.ndjson \(1 line\(s\) waiting/.test(l))).toBe(true);
   });
 });
 

@@ -198,3 +198,45 @@ describe('a simulated week on a scripted network (deterministic clock, no sleepi
     expect(heapAfter - heapBefore).toBeLessThan(64 * 1024 * 1024);
   }, 60_000);
 });
+
+describe('MonitorCore: times a receiver accepts, durations that are true (issue 24 item 8, issue 25 item 6)', () => {
+  const coreOf = (records: IncidentRecord[], windows: ResultRecord[]) =>
+    new MonitorCore({
+      ctx: { runId: 'c', probeId: 'c', location: { code: '32.73', name: null, site: null, lat: null, lon: null, source: 'config' }, toolVersion: 'test' },
+      endpoints: [{ name: 'srv', method: 'stamp', target: '10.77.0.1:862' }],
+      intervalMs: 1000,
+      timeoutMs: 2000,
+      windowMs: 60_000,
+      detection: DEFAULT_DETECTION,
+      rules: [],
+      profile: null,
+      newId: ids(),
+      onWindow: (w) => windows.push(w),
+      onIncident: (i) => records.push(i),
+    });
+
+  it('the wall clock steps back an hour during an outage: ended_at is still after started_at, by the monotonic duration', () => {
+    const records: IncidentRecord[] = [];
+    const core = coreOf(records, []);
+    const stepMs = 3_600_000;
+    // 10 replies, 20 lost, then replies: the clock steps back an hour at packet 15.
+    for (let seq = 0; seq < 40; seq++) {
+      const wall = T0 + seq * 1000 - (seq >= 15 ? stepMs : 0);
+      core.onResult(0, { seq, sentMono: seq * 1000, sentWall: wall, rttMs: seq >= 10 && seq < 30 ? null : 10 });
+    }
+    const closed = records.find((r) => r.state === 'closed')!;
+    expect(closed).toBeDefined();
+    expect(Date.parse(closed.ended_at!)).toBeGreaterThanOrEqual(Date.parse(closed.started_at));
+    // started at packet 10 (T0 + 10 s), ended at packet 30: 20 s later on the monotonic clock.
+    expect(Date.parse(closed.ended_at!) - Date.parse(closed.started_at)).toBe(20_000);
+    expect(closed.duration_ms).toBe(20_000);
+  });
+
+  it('the last window of a monitor stopped 7 s into it says 7 s, not window_s', () => {
+    const windows: ResultRecord[] = [];
+    const core = coreOf([], windows);
+    for (let seq = 0; seq < 67; seq++) core.onResult(0, { seq, sentMono: seq * 1000, sentWall: T0 + seq * 1000, rttMs: 10 });
+    core.finish(67_000, T0 + 67_000);
+    expect(windows.map((w) => w.duration_ms)).toEqual([60_000, 7000]);
+  });
+});

@@ -59,12 +59,17 @@ export function makeRulesCommand(io: CliIo): Command {
     .option('--profile <name>', 'quality profile: a bundled one (listed below) or a file', 'itu-y1541')
     .option('--silent-after <minutes>', 'a location that has not reported for this long is itself an alert', positiveNumber, 30)
     .option('--for <minutes>', 'how long a threshold must be broken before the alert fires', positiveNumber, 10)
-    .option('--over <minutes>', 'averaging window of the quality rules', positiveNumber, 15);
+    .option('--over <minutes>', 'averaging window of the quality rules', positiveNumber, 15)
+    .option('--window <seconds>', "the monitor's window_s (the rules sample once a window)", positiveNumber, 60)
+    .option('--interval <ms>', "the monitor's interval_ms", positiveNumber, 1000)
+    .option('--loss-count <n>', "the monitor's outage.loss_count: windows with that many losses in a row, and their neighbours, are an outage, left out of the averages", positiveNumber, 3);
   cmd.addHelpText('after', () => examples('qosprobe rules --profile itu-y1541 > /etc/vmalert/qosprobe.yml', 'vmalert -rule=/etc/vmalert/qosprobe.yml -datasource.url=http://127.0.0.1:8428 -notifier.url=http://127.0.0.1:9093') + '\n' + bundledProfilesHelp());
-  cmd.action(async (opts: { profile: string; silentAfter: number; for: number; over: number }) => {
+  cmd.action(async (opts: { profile: string; silentAfter: number; for: number; over: number; window: number; interval: number; lossCount: number }) => {
     const [{ loadProfile }, { alertingRules }] = await Promise.all([import('../../report/profiles.js'), import('../../monitor/rules.js')]);
     const profile = await loadProfile(opts.profile, io.cwd);
-    io.stdout.write(alertingRules(profile, { silentAfterMin: opts.silentAfter, forMin: opts.for, overMin: opts.over }));
+    io.stdout.write(
+      alertingRules(profile, { silentAfterMin: opts.silentAfter, forMin: opts.for, overMin: opts.over, windowS: opts.window, intervalMs: opts.interval, lossCount: opts.lossCount }),
+    );
   });
   return cmd;
 }
