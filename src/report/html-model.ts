@@ -1,0 +1,226 @@
+/**
+ * What the HTML report's script works from (issue 23): one compact JSON document in a
+ * <script type="application/json">, so the page holds thousands of groups and sites within its
+ * size budget and draws only what is selected. Rows are arrays in column order; each site
+ * carries its own counts; the time series of every group sits on one common grid, coarse
+ * enough that all of them fit SERIES_VALUE_BUDGET values, and regions are summed from them
+ * on demand.
+ */
+import { isRegionKey } from './group-keys.js';
+import { shown, statsOf } from './metrics.js';
+import type { ReportData, ReportGroup } from './pipeline.js';
+import { fmt, statName } from './render-table.js';
+import type { Labels } from './labels.js';
+import type { MapProjection } from './map.js';
+import { unreachable } from './html-charts.js';
+import { siteDead } from './site-acc.js';
+
+/** A column: k = code (never wrapped), s = text (one line, ellipsis, title), n = number (digits d of value / s), r = rich cell. */
+export interface Col {
+  h: string;
+  t: 'k' | 's' | 'n' | 'r';
+  d?: number;
+  s?: number;
+}
+
+/** A cell: a number or null (n), text (k, s), or [text, class, sort value] (r). */
+export type Cell = number | string | null | [string, string, number | string | null];
+
+/** Series values kept on the page, all groups together: 10,000 groups get ~30 points each, 1,000 get ~300. */
+export const SERIES_VALUE_BUDGET = 300_000;
+
+export interface PageModel {
+  by: string[];
+  cols: Col[];
+  rows: Cell[][];
+  /** Per group: verdict letter p / f / n, then "d" when unreachable. */
+  st: string[];
+  /** Per group: the region code it sits in for the drill-down, null when it has none. */
+  gc: (string | null)[];
+  /** Per group: records, ok, partial, error. */
+  gk: [number, number, number, number][];
+  /** Column index of the overall rating, -1 without a profile. */
+  ov: number;
+  /** Per site: code, site, lat, lon, records, ok, partial, error, group index, silent (1/0). */
+  sites: [string | null, string | null, number | null, number | null, number, number, number, number, number, number][];
+  /** Region names by code (province, regency, district) for the drill-down. */
+  names: Record<string, string>;
+  /** Per group series on one grid: t0 + i × w ms; each group's values joined by commas, empty for no value. */
+  ser: { t0: number; w: number; n: number; v: (string | null)[] } | null;
+  proj: MapProjection | null;
+  /** Metric columns left out because no group has a value. */
+  dropped: string[];
+  L: Record<string, string>;
+}
+
+const CODE = /^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$/;
+const r3 = (v: number | null): number | null => (v === null ? null : Math.round(v * 1000) / 1000);
+const r5 = (v: number | null): number | null => (v === null ? null : Math.round(v * 1e5) / 1e5);
+
+/** The region code a group sits in: its first region key's value, the code inside "(coarser: 32.73)", else null. */
+export function groupCode(by: readonly string[], g: ReportGroup): string | null {
+  const i = by.findIndex((k) => isRegionKey(k as never));
+  if (i === -1) return null;
+  const v = g.key[i] as string;
+  const m = /^\(coarser: (.+)\)$/.exec(v);
+  const code = m ? (m[1] as string) : v;
+  return CODE.test(code) ? code : null;
+}
+
+/** The table's columns and every group's cells; metric columns with no value in any group are left out (issue 23). */
+export function tableModel(data: ReportData, t: Labels): { cols: Col[]; rows: Cell[][]; ov: number; dropped: string[] } {
+  const p = data.profile;
+  // A profile metric no group could be rated on for want of a nominal rate gets no column: said once below the table.
+  const ratedCols = (p?.metrics ?? []).map((_, i) => {
+    const why = data.groups.map((g) => g.rating?.metrics[i]?.missing);
+    return !(why.includes('no nominal rate') && why.every((w) => w === 'no nominal rate' || w === 'no data'));
+  });
+  const stats = data.metrics.flatMap((m) => m.column.stats.map((st) => ({ m, st, h: `${m.column.name[t.lang]} ${statName(m, st, t, false)} ${m.column.unit}` })));
+  const keep = stats.map(({ m, st }) => data.groups.length === 0 || data.groups.some((g) => shown(statsOf(g.metrics, m), st) !== null));
+  const cols: Col[] = [
+    ...data.by.map((k): Col => ({ h: k, t: isRegionKey(k) ? 'k' : 's' })),
+    { h: t.name, t: 's' },
+    { h: t.records, t: 'n', d: 0 },
+    { h: t.availPct, t: 'n', d: 1 },
+    ...stats.filter((_, i) => keep[i]).map(({ m, h }): Col => ({ h, t: 'n', d: m.column.digits, ...(m.column.scale !== 1 ? { s: m.column.scale } : {}) })),
+  ];
+  const grouped = data.expected?.grouped === true;
+  if (grouped) cols.push({ h: t.completePct, t: 'r' });
+  let ov = -1;
+  if (p) {
+    cols.push(...p.metrics.filter((_, i) => ratedCols[i]).map((m): Col => ({ h: m.label, t: 'r' })));
+    ov = cols.length;
+    cols.push({ h: p.name, t: 'r' }, { h: t.fails, t: 's' });
+  }
+  const cls = (pass: boolean | null | undefined) => (pass === false ? 'fail' : pass === true ? 'pass' : '');
+  const rows = data.groups.map((g): Cell[] => {
+    const r: Cell[] = [...g.key, g.name ?? '', g.records, r3(g.availabilityPercent)];
+    stats.forEach(({ m, st }, i) => {
+      if (keep[i]) r.push(r3(shown(statsOf(g.metrics, m), st)));
+    });
+    if (grouped) r.push(g.expected ? [`${fmt(g.expected.completenessPercent)} (${g.expected.sites - g.expected.silent.length}/${g.expected.sites})`, 'n', r3(g.expected.completenessPercent)] : ['–', '', '']);
+    if (p) {
+      if (g.rating) {
+        g.rating.metrics.forEach((mr, i) => {
+          if (!ratedCols[i]) return;
+          // "no nominal rate" is said once under the table, not in every row
+          r.push(mr.missing === 'no nominal rate' ? ['–', '', ''] : [mr.band, cls(mr.pass), r3(mr.index) ?? mr.band]);
+        });
+        const o = g.rating.overall;
+        r.push([o.label + (o.value !== null ? ` (${o.value.toFixed(2)})` : ''), cls(o.pass), r3(o.value) ?? o.label], g.rating.failing.join(', '));
+      } else r.push(...ratedCols.filter(Boolean).map((): Cell => ['', '', '']), ['', '', ''], '');
+    }
+    return r;
+  });
+  return { cols, rows, ov, dropped: stats.filter((_, i) => !keep[i]).map((s) => s.h) };
+}
+
+/** Region names for the drill-down: the region table's, else the parts of the groups' "Province / Regency / …" names. */
+function regionNames(data: ReportData, codes: Iterable<string>, regionName?: (code: string) => string | undefined): Record<string, string> {
+  const names: Record<string, string> = {};
+  const by = data.by;
+  for (const g of data.groups) {
+    const c = groupCode(by, g);
+    if (c === null || g.name === null) continue;
+    const parts = g.name.split(' / ');
+    const prefixes = [2, 5, 8, 13].filter((n) => n <= c.length).map((n) => c.slice(0, n));
+    if (parts.length === prefixes.length) prefixes.forEach((pre, i) => (names[pre] ??= parts[i] as string));
+  }
+  for (const c of codes) {
+    const n = regionName?.(c);
+    if (n !== undefined) names[c] = n.split(' / ').at(-1) as string;
+  }
+  return names;
+}
+
+/**
+ * Every group's latency series on one grid: the widest bucket any group coarsened to, doubled
+ * until all groups together fit SERIES_VALUE_BUDGET values. Within a bucket, points are
+ * weighted by their records. Values under 10 ms keep one decimal, larger ones none: a chart
+ * needs no more, and the page stays small.
+ */
+export function seriesGrid(groups: readonly ReportGroup[]): PageModel['ser'] {
+  const withSeries = groups.filter((g) => (g.series?.points.length ?? 0) > 1);
+  if (withSeries.length === 0) return null;
+  let w = Math.max(...withSeries.map((g) => g.series!.widthMs));
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const g of withSeries) {
+    for (const pt of g.series!.points) {
+      lo = Math.min(lo, pt.t);
+      hi = Math.max(hi, pt.t);
+    }
+  }
+  const buckets = () => Math.floor(hi / w) - Math.floor(lo / w) + 1;
+  while (buckets() * groups.length > SERIES_VALUE_BUDGET && buckets() > 2) w *= 2;
+  const t0 = Math.floor(lo / w) * w;
+  const n = buckets();
+  const v = groups.map((g) => {
+    if ((g.series?.points.length ?? 0) <= 1) return null;
+    const sum = new Array<number>(n).fill(0);
+    const cnt = new Array<number>(n).fill(0);
+    for (const pt of g.series!.points) {
+      const m = pt.means.latency_ms;
+      if (m === null || m === undefined) continue;
+      const i = Math.floor((pt.t - t0) / w);
+      sum[i]! += m * pt.records;
+      cnt[i]! += pt.records;
+    }
+    return cnt
+      .map((c, i) => {
+        if (!c) return '';
+        const mean = sum[i]! / c;
+        const k = mean < 10 ? 10 : 1;
+        return String(Math.round(mean * k) / k);
+      })
+      .join(',')
+      .replace(/,+$/, '');
+  });
+  return { t0, w, n, v };
+}
+
+export function pageModel(data: ReportData, t: Labels, projection: MapProjection | null, regionName?: (code: string) => string | undefined): PageModel {
+  const { cols, rows, ov, dropped } = tableModel(data, t);
+  const sites: PageModel['sites'] = [];
+  data.groups.forEach((g, gi) => {
+    for (const s of g.sites) sites.push([s.code, s.site, r5(s.lat), r5(s.lon), s.records, s.ok, s.partial, s.error, gi, 0]);
+    for (const s of g.expected?.silent ?? []) sites.push([s.code, s.site, r5(s.lat), r5(s.lon), 0, 0, 0, 0, gi, 1]);
+  });
+  const gc = data.groups.map((g) => groupCode(data.by, g));
+  const codes = new Set<string>();
+  for (const c of [...gc, ...sites.map((s) => s[0])]) {
+    if (c === null || !CODE.test(c)) continue;
+    for (const n of [2, 5, 8]) if (c.length >= n) codes.add(c.slice(0, n));
+  }
+  const deadIn = new Set(sites.filter((s) => siteDead({ ok: s[5], partial: s[6] })).map((s) => s[8]));
+  return {
+    by: data.by,
+    cols,
+    rows,
+    st: data.groups.map((g, i) => (g.rating?.overall.pass === true ? 'p' : g.rating?.overall.pass === false ? 'f' : 'n') + (unreachable(g) ? 'd' : '') + (deadIn.has(i) ? 'x' : '')),
+    gc,
+    gk: data.groups.map((g) => [g.records, g.ok, g.partial, g.error]),
+    ov,
+    sites,
+    names: regionNames(data, codes, regionName),
+    ser: seriesGrid(data.groups),
+    proj: projection,
+    dropped,
+    L: {
+      national: t.national,
+      regions: t.regions,
+      sites: t.sites,
+      dead: t.deadSites,
+      records: t.records,
+      avail: t.availPct,
+      name: t.name,
+      code: 'code',
+      site: 'site',
+      rowsOf: t.rowsOf('{a}', '{b}', '{n}'),
+      prev: t.prev,
+      next: t.next,
+      neverAnswered: t.dead,
+      group: t.group,
+    },
+  };
+}
