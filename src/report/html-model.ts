@@ -41,8 +41,8 @@ export interface PageModel {
   gk: [number, number, number, number][];
   /** Column index of the overall rating, -1 without a profile. */
   ov: number;
-  /** Per site: code, site, lat, lon, records, ok, partial, error, group index, silent (1/0). */
-  sites: [string | null, string | null, number | null, number | null, number, number, number, number, number, number][];
+  /** Per site: code (0: the group's code), site, lat, lon, records, ok, partial, error, group index, silent (1/0). */
+  sites: [string | null | 0, string | null, number | null, number | null, number, number, number, number, number, number][];
   /** Region names by code (province, regency, district) for the drill-down. */
   names: Record<string, string>;
   /** Per group series on one grid: t0 + i × w ms; each group's values joined by commas, empty for no value. */
@@ -124,7 +124,8 @@ function regionNames(data: ReportData, codes: Iterable<string>, regionName?: (co
     if (c === null || g.name === null) continue;
     const parts = g.name.split(' / ');
     const prefixes = [2, 5, 8, 13].filter((n) => n <= c.length).map((n) => c.slice(0, n));
-    if (parts.length === prefixes.length) prefixes.forEach((pre, i) => (names[pre] ??= parts[i] as string));
+    // Villages are named in their group's row already: only the levels the drill-down walks.
+    if (parts.length === prefixes.length) prefixes.forEach((pre, i) => pre.length < 13 && (names[pre] ??= parts[i] as string));
   }
   for (const c of codes) {
     const n = regionName?.(c);
@@ -183,13 +184,16 @@ export function pageModel(data: ReportData, t: Labels, projection: MapProjection
   const { cols, rows, ov, dropped } = tableModel(data, t);
   const sites: PageModel['sites'] = [];
   data.groups.forEach((g, gi) => {
-    for (const s of g.sites) sites.push([s.code, s.site, r5(s.lat), r5(s.lon), s.records, s.ok, s.partial, s.error, gi, 0]);
-    for (const s of g.expected?.silent ?? []) sites.push([s.code, s.site, r5(s.lat), r5(s.lon), 0, 0, 0, 0, gi, 1]);
+    // 0 for "the group's own code", the usual case at --by location: the page stays small.
+    const c = groupCode(data.by, g);
+    const code = (x: string | null) => (x !== null && x === c ? 0 : x);
+    for (const s of g.sites) sites.push([code(s.code), s.site, r5(s.lat), r5(s.lon), s.records, s.ok, s.partial, s.error, gi, 0]);
+    for (const s of g.expected?.silent ?? []) sites.push([code(s.code), s.site, r5(s.lat), r5(s.lon), 0, 0, 0, 0, gi, 1]);
   });
   const gc = data.groups.map((g) => groupCode(data.by, g));
   const codes = new Set<string>();
   for (const c of [...gc, ...sites.map((s) => s[0])]) {
-    if (c === null || !CODE.test(c)) continue;
+    if (c === null || c === 0 || !CODE.test(c)) continue;
     for (const n of [2, 5, 8]) if (c.length >= n) codes.add(c.slice(0, n));
   }
   const deadIn = new Set(sites.filter((s) => siteDead({ ok: s[5], partial: s[6] })).map((s) => s[8]));

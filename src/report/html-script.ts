@@ -10,6 +10,7 @@ import { H, PAD, W } from './html-charts.js';
 export const pageScript = (): string => String.raw`
 (function () {
   var D = JSON.parse(document.getElementById('qp-data').textContent), L = D.L;
+  D.sites.forEach(function (s) { if (s[0] === 0) s[0] = D.gc[s[8]]; });
   var esc = function (s) { return String(s).replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; }); };
   function cellHtml(col, c, extra) {
     extra = extra || '';
