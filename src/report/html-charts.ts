@@ -50,7 +50,7 @@ export function cdfAxisMax(points: readonly { p: number; value: number }[]): { x
 }
 
 /** Empirical CDF as a polyline over its quantile points, on the axis cdfAxisMax chooses; the cut tail is stated under it. */
-export function cdfChart(id: string, title: string, points: { p: number; value: number }[], xLabel: string, scale: number, t: Labels): string {
+export function cdfChart(id: string, title: string, points: { p: number; value: number }[], xLabel: string, scale: number, unit: string, t: Labels): string {
   if (points.length === 0) return `<section><h3>${esc(title)}</h3><p class="muted">No values.</p></section>`;
   const { xMax: rawMax, cut } = cdfAxisMax(points);
   const xMax = rawMax / scale || 1;
@@ -61,7 +61,7 @@ export function cdfChart(id: string, title: string, points: { p: number; value: 
   const y = [0, 0.25, 0.5, 0.75, 1].map((v) => ({ v, text: `${v * 100}%` }));
   const num = (v: number) => String(+(v / scale).toPrecision(4));
   const max = Math.max(...points.map((p) => p.value));
-  const note = cut ? `<p class="muted qp-cdf-tail" data-axis-max="${num(rawMax)}" data-max="${num(max)}">${esc(t.cdfTail(`${num(rawMax)} ${xLabel}`, `${num(max)}`))}</p>` : '';
+  const note = cut ? `<p class="muted qp-cdf-tail" data-axis-max="${num(rawMax)}" data-max="${num(max)}">${esc(t.cdfTail(`${num(rawMax)} ${unit}`, `${num(max)} ${unit}`))}</p>` : '';
   return `<section><h3>${esc(title)}</h3><svg id="${id}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">${axes(xMax, y, xLabel, (v) => `${+v.toPrecision(4)}`)}<path d="${d}" class="cdf"/></svg>${note}</section>`;
 }
 

@@ -156,7 +156,7 @@ ${worstChart(data.groups, label, data.by.join(', '), t)}
 <h2>${esc(t.distributions)}</h2>
 <div class="charts">
 ${data.metrics
-  .map((m) => (m.cdf ? cdfChart(`qp-cdf-${idParts(m.id).name}`, m.cdf.title[t.lang], data.cdf[m.id as MetricId] ?? [], m.cdf.axis, m.column.scale, t) : ''))
+  .map((m) => (m.cdf ? cdfChart(`qp-cdf-${idParts(m.id).name}`, m.cdf.title[t.lang], data.cdf[m.id as MetricId] ?? [], m.cdf.axis, m.column.scale, m.column.unit, t) : ''))
   .filter((c) => c !== '')
   .join('\n')}
 </div>
