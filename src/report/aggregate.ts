@@ -238,7 +238,7 @@ export class Aggregator {
     if (r.status === 'ok') g.ok++;
     else if (r.status === 'partial') g.partial++;
     else g.error++;
-    if (g.sites !== null) addSite(g.sites, r.location, r.status);
+    if (g.sites !== null) addSite(g.sites, r.location, r.status, r.operator ?? null);
     let s: SeriesAcc | undefined;
     if (g.series !== null) {
       s = g.series.get(Math.floor(t / g.widthMs));

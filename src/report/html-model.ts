@@ -41,8 +41,10 @@ export interface PageModel {
   gk: [number, number, number, number][];
   /** Column index of the overall rating, -1 without a profile. */
   ov: number;
-  /** Per site: code (0: the group's code), site, lat, lon, records, ok, partial, error, group index, silent (1/0). */
-  sites: [string | null | 0, string | null, number | null, number | null, number, number, number, number, number, number][];
+  /** Per site: code (0: the group's code), site, lat, lon, records, ok, partial, error, group index, silent (1/0), operator (index into ops, -1 none). */
+  sites: [string | null | 0, string | null, number | null, number | null, number, number, number, number, number, number, number][];
+  /** The cellular operators the sites' records named, sorted. */
+  ops: string[];
   /** Region names by code (province, regency, district) for the drill-down. */
   names: Record<string, string>;
   /** Per group series on one grid: t0 + i × w ms; each group's values joined by commas, empty for no value. */
@@ -183,12 +185,14 @@ export function seriesGrid(groups: readonly ReportGroup[]): PageModel['ser'] {
 export function pageModel(data: ReportData, t: Labels, projection: MapProjection | null, regionName?: (code: string) => string | undefined): PageModel {
   const { cols, rows, ov, dropped } = tableModel(data, t);
   const sites: PageModel['sites'] = [];
+  const ops = [...new Set(data.groups.flatMap((g) => g.sites.map((s) => s.operator)).filter((o): o is string => o !== null))].sort();
+  const op = (o: string | null) => (o === null ? -1 : ops.indexOf(o));
   data.groups.forEach((g, gi) => {
     // 0 for "the group's own code", the usual case at --by location: the page stays small.
     const c = groupCode(data.by, g);
     const code = (x: string | null) => (x !== null && x === c ? 0 : x);
-    for (const s of g.sites) sites.push([code(s.code), s.site, r5(s.lat), r5(s.lon), s.records, s.ok, s.partial, s.error, gi, 0]);
-    for (const s of g.expected?.silent ?? []) sites.push([code(s.code), s.site, r5(s.lat), r5(s.lon), 0, 0, 0, 0, gi, 1]);
+    for (const s of g.sites) sites.push([code(s.code), s.site, r5(s.lat), r5(s.lon), s.records, s.ok, s.partial, s.error, gi, 0, op(s.operator)]);
+    for (const s of g.expected?.silent ?? []) sites.push([code(s.code), s.site, r5(s.lat), r5(s.lon), 0, 0, 0, 0, gi, 1, -1]);
   });
   const gc = data.groups.map((g) => groupCode(data.by, g));
   const codes = new Set<string>();
@@ -206,6 +210,7 @@ export function pageModel(data: ReportData, t: Labels, projection: MapProjection
     gk: data.groups.map((g) => [g.records, g.ok, g.partial, g.error]),
     ov,
     sites,
+    ops,
     names: regionNames(data, codes, regionName),
     ser: seriesGrid(data.groups),
     proj: projection,
@@ -225,6 +230,7 @@ export function pageModel(data: ReportData, t: Labels, projection: MapProjection
       next: t.next,
       neverAnswered: t.dead,
       group: t.group,
+      operator: t.operator,
     },
   };
 }

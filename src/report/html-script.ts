@@ -104,15 +104,25 @@ export const pageScript = (): string => String.raw`
   var kidGrid = new Grid(document.getElementById('qp-kids'), kidCols, function (k) { var a = kidData[k]; return [k, nameOf(k), a.sites, a.dead, a.rec, a.rec ? Math.round(1e5 * a.ok / a.rec) / 1e3 : null]; },
     { size: 50, pager: document.getElementById('qp-kids-pager'), trAttr: function (k) { return ' data-node="' + esc(k) + '" class="qp-drill' + (kidData[k].dead === kidData[k].sites ? ' dead' : '') + '"'; } });
   var siteCols = [{ h: L.site, t: 's' }, { h: L.code, t: 'k' }, { h: L.records, t: 'n', d: 0 }, { h: 'ok', t: 'n', d: 0 }, { h: 'partial', t: 'n', d: 0 }, { h: 'error', t: 'n', d: 0 }, { h: L.avail, t: 'n', d: 1 }, { h: L.group, t: 'r' }];
+  if (D.ops.length) siteCols.push({ h: L.operator, t: 's' });
   function siteCells(i) {
     var s = D.sites[i], g = s[8], dead = s[5] === 0 && s[6] === 0, ovc = D.ov >= 0 ? D.rows[g][D.ov] : null;
-    return [s[1] || '', s[0] || '', s[4], s[5], s[6], s[7], s[4] ? Math.round(1e5 * s[5] / s[4]) / 1e3 : null, dead ? [L.neverAnswered, 'fail dead', -1] : ovc ? [ovc[0], ovc[1], ovc[2]] : ['', '', '']];
+    var c = [s[1] || '', s[0] || '', s[4], s[5], s[6], s[7], s[4] ? Math.round(1e5 * s[5] / s[4]) / 1e3 : null, dead ? [L.neverAnswered, 'fail dead', -1] : ovc ? [ovc[0], ovc[1], ovc[2]] : ['', '', '']];
+    if (D.ops.length) c.push(s[10] >= 0 ? D.ops[s[10]] : '');
+    return c;
   }
   var siteGrid = new Grid(document.getElementById('qp-site-list'), siteCols, siteCells,
     { size: 50, pager: document.getElementById('qp-site-pager'), trAttr: function (i) { var s = D.sites[i]; return s[5] === 0 && s[6] === 0 ? ' class="dead"' : ''; } });
 
   // ---- the groups table
-  var gCols = D.cols, search = document.getElementById('qp-search'), statusSel = document.getElementById('qp-status');
+  var gCols = D.cols, search = document.getElementById('qp-search'), statusSel = document.getElementById('qp-status'), opSel = document.getElementById('qp-operator');
+  // Operators: a group matches when one of its sites' records named the operator.
+  var groupOps = D.gk.map(function () { return {}; });
+  D.sites.forEach(function (s) { if (s[10] >= 0) groupOps[s[8]][s[10]] = 1; });
+  if (D.ops.length) {
+    D.ops.forEach(function (o, i) { var e = document.createElement('option'); e.value = String(i); e.textContent = o; opSel.appendChild(e); });
+    document.getElementById('qp-operator-box').hidden = false;
+  }
   var hay = null;
   function haystack(i) {
     if (!hay) hay = D.rows.map(function (r, gi) {
@@ -129,7 +139,7 @@ export const pageScript = (): string => String.raw`
   }
   var groupGrid = new Grid(document.getElementById('qp-table'), gCols, function (i) { return D.rows[i]; }, { size: 50, pager: document.getElementById('qp-pager'), idAttr: 'data-g' });
   function filterGroups() {
-    var q = search.value.trim().toLowerCase(), st = statusSel.value, out = [];
+    var q = search.value.trim().toLowerCase(), st = statusSel.value, op = opSel.value, out = [];
     for (var i = 0; i < D.rows.length; i++) {
       if (!inNode(i)) continue;
       var s = D.st[i];
@@ -138,6 +148,7 @@ export const pageScript = (): string => String.raw`
       if (st === 'none' && s[0] !== 'n') continue;
       if (st === 'down' && s.indexOf('d') < 0) continue;
       if (st === 'dead' && s.indexOf('x') < 0) continue;
+      if (op !== '' && !groupOps[i][op]) continue;
       if (q && haystack(i).indexOf(q) < 0) continue;
       out.push(i);
     }
@@ -146,6 +157,7 @@ export const pageScript = (): string => String.raw`
   }
   search.addEventListener('input', filterGroups);
   statusSel.addEventListener('change', filterGroups);
+  opSel.addEventListener('change', filterGroups);
 
   // ---- the map: points drawn from the sites, each with its own truth; zoom and pan
   var map = document.getElementById('qp-map'), circles = [];

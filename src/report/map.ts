@@ -38,6 +38,7 @@ export interface MapSite {
   ok: number;
   partial: number;
   error: number;
+  operator: string | null;
   /** An expected site that sent no record. */
   silent: boolean;
 }
@@ -49,11 +50,11 @@ export function mapSites(data: ReportData): { sites: MapSite[]; withoutCoordinat
   for (const g of data.groups) {
     for (const s of g.sites) {
       if (s.lat === null || s.lon === null) without++;
-      else sites.push({ group: g, code: s.code, site: s.site, lat: s.lat, lon: s.lon, records: s.records, ok: s.ok, partial: s.partial, error: s.error, silent: false });
+      else sites.push({ group: g, code: s.code, site: s.site, lat: s.lat, lon: s.lon, records: s.records, ok: s.ok, partial: s.partial, error: s.error, operator: s.operator, silent: false });
     }
     for (const s of g.expected?.silent ?? []) {
       if (s.lat === null || s.lon === null) without++;
-      else sites.push({ group: g, code: s.code, site: s.site, lat: s.lat, lon: s.lon, records: 0, ok: 0, partial: 0, error: 0, silent: true });
+      else sites.push({ group: g, code: s.code, site: s.site, lat: s.lat, lon: s.lon, records: 0, ok: 0, partial: 0, error: 0, operator: null, silent: true });
     }
   }
   return { sites, withoutCoordinates: without };
@@ -96,7 +97,7 @@ const round = (v: number | null, digits = 3): number | null => (v === null ? nul
 /**
  * GeoJSON (RFC 7946): one Point feature per site with coordinates, [lon, lat]; properties are the
  * site with its own counts (site_records, site_ok, site_partial, site_error,
- * site_availability_percent, site_dead), then its group's key, statistics and rating. Sites without coordinates are left out (counted
+ * site_availability_percent, site_dead, site_operator), then its group's key, statistics and rating. Sites without coordinates are left out (counted
  * in the collection's `sites_without_coordinates`, a foreign member GIS tools ignore).
  */
 export function renderGeoJson(data: ReportData): string {
@@ -116,6 +117,7 @@ export function renderGeoJson(data: ReportData): string {
         site_availability_percent: round(siteAvailabilityPercent(p)),
         // Never answered (or silent): whatever the group's rating says, this site is down.
         site_dead: siteDead(p),
+        site_operator: p.operator,
         silent: p.silent,
         ...Object.fromEntries(data.by.map((k, i) => [k, g.key[i]])),
         name: g.name,

@@ -139,7 +139,8 @@ ${data.filteredOut ? `<span>${esc(t.outsideRange(data.filteredOut))}</span>` : '
     ] as const
   )
     .map(([v, l]) => `<option value="${v}">${esc(l)}</option>`)
-    .join('')}</select></label></div>
+    .join('')}</select></label>
+<label id="qp-operator-box" hidden>${esc(t.operator)} <select id="qp-operator"><option value="">${esc(t.statusAll)}</option></select></label></div>
 <p class="muted">${esc(t.sortHint)}</p>
 <div class="scroll"><table id="qp-table"><thead><tr>${model.cols.map((c, i) => `<th data-col="${i}" data-num="${c.t === 'n' ? 1 : 0}">${esc(c.h)}</th>`).join('')}</tr></thead>
 <tbody>

@@ -18,18 +18,21 @@ export interface SiteSeen {
   ok: number;
   partial: number;
   error: number;
+  /** The cellular operator its last record named (cell_operator); null when none did. */
+  operator: string | null;
 }
 
 /** The key of a site in a group's map and in --expect matching. */
 export const siteId = (code: string | null, site: string | null): string => `${code ?? ''}\u0001${site ?? ''}`;
 
 /** Count one record against its site. */
-export function addSite(sites: Map<string, SiteSeen>, l: Location, status: RowStatus): void {
+export function addSite(sites: Map<string, SiteSeen>, l: Location, status: RowStatus, operator: string | null = null): void {
   const sid = siteId(l.code, l.site);
   let s = sites.get(sid);
-  if (s === undefined) sites.set(sid, (s = { code: l.code, site: l.site, lat: null, lon: null, records: 0, ok: 0, partial: 0, error: 0 }));
+  if (s === undefined) sites.set(sid, (s = { code: l.code, site: l.site, lat: null, lon: null, records: 0, ok: 0, partial: 0, error: 0, operator: null }));
   s.records++;
   s[status]++;
+  if (operator !== null) s.operator = operator;
   if (l.lat !== null && l.lon !== null) {
     s.lat = l.lat;
     s.lon = l.lon;

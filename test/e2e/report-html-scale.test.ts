@@ -150,6 +150,9 @@ describe('HTML report: a month of 3,006 sites at --by location', () => {
       var st = q('#qp-status'); st.value = 'down'; st.dispatchEvent(new Event('change')); o.downRows = rowsNow();
       st.value = 'dead'; st.dispatchEvent(new Event('change')); o.deadRows = rowsNow();
       st.value = ''; st.dispatchEvent(new Event('change'));
+      var op = q('#qp-operator'); o.operators = qa('#qp-operator option').map(function (x) { return x.textContent; }).slice(1);
+      op.value = String(o.operators.indexOf('SMARTFREN')); op.dispatchEvent(new Event('change')); o.smartfrenRows = rowsNow();
+      op.value = ''; op.dispatchEvent(new Event('change'));
       q('#qp-pager .qp-next').click(); o.page2 = +q('#qp-pager').getAttribute('data-page'); o.page2First = firstCodes()[0];
       var availTh = qa('#qp-table th')[3]; availTh.click(); o.ascFirst = q('#qp-table tbody tr').cells[3].getAttribute('data-v');
       availTh.click(); o.descFirst = q('#qp-table tbody tr').cells[3].getAttribute('data-v');
@@ -177,6 +180,8 @@ describe('HTML report: a month of 3,006 sites at --by location', () => {
     expect([out.searchRows, out.searchCodes]).toEqual([1, [probe.code]]);
     expect(out.downRows).toBe(data.groups.filter(unreachable).length);
     expect(out.deadRows).toBe(new Set(SITES.filter((s) => s.kind === 'dead').map((s) => s.code)).size);
+    expect(out.operators).toEqual(['INDOSAT', 'SMARTFREN', 'TELKOMSEL', 'XL']);
+    expect(out.smartfrenRows).toBe(new Set(SITES.filter((s) => s.operator === 'SMARTFREN').map((s) => s.code)).size);
     expect([out.page2, out.page2First]).toEqual([2, data.groups[50]!.key[0]]);
     expect([+(out.ascFirst as string), +(out.descFirst as string)]).toEqual([0, 100]);
     expect(out.seriesPoints).toBeGreaterThan(60); // the national series, drawn on demand from the grid

@@ -21,6 +21,8 @@ export interface FleetSite {
   lon: number;
   /** dead: every record an error; flaky: half of them; lossy: 30 % loss; ok otherwise. */
   kind: 'dead' | 'flaky' | 'lossy' | 'ok';
+  /** cell_operator of its records. */
+  operator: string;
 }
 
 /** mulberry32: a small seeded PRNG, so a failing run can be repeated. */
@@ -34,6 +36,8 @@ function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+const OPERATORS = ['TELKOMSEL', 'INDOSAT', 'XL', 'SMARTFREN'];
 
 let villages: { code: string; name: string }[] | null = null;
 function villageCodes(): { code: string; name: string }[] {
@@ -71,6 +75,7 @@ export function fleetSites(n: number, opts: { seed?: number; deadShare?: number 
       lat: Math.round((-9 + 12 * rand()) * 1e4) / 1e4,
       lon: Math.round((95.5 + ((prov - 11) / 86) * 44 + 2 * rand()) * 1e4) / 1e4,
       kind: r < dead ? 'dead' : r < dead + 0.05 ? 'flaky' : r < dead + 0.08 ? 'lossy' : 'ok',
+      operator: OPERATORS[Math.floor(rand() * OPERATORS.length)] as string,
     });
   }
   return sites;
@@ -103,7 +108,7 @@ export function fleetRows(sites: readonly FleetSite[], onRow: (r: ReportRow) => 
             }
             if (test === 'download') values[at('throughput_bps')] = Math.round(2e6 + 20e6 * rand());
           } else if (test === 'icmp') values[at('loss_percent')] = 100;
-          onRow({ startedAtMs: t + Math.floor(rand() * 60_000), probeId: null, location, endpoint: 'jkt', test, status: down ? 'error' : 'ok', values, hop: null });
+          onRow({ startedAtMs: t + Math.floor(rand() * 60_000), probeId: null, location, endpoint: 'jkt', test, status: down ? 'error' : 'ok', values, hop: null, operator: s.operator });
           count++;
         }
       }
