@@ -32,11 +32,16 @@ export const SERIES_VALUE_BUDGET = 300_000;
 export interface PageModel {
   by: string[];
   cols: Col[];
-  rows: Cell[][];
+  /** Per group, its cells in column order; a rich cell (column type r) is an index into rc. */
+  rows: (Cell | number)[][];
+  /** The distinct rich cells. */
+  rc: Cell[];
   /** Per group: verdict letter p / f / n, then "d" when unreachable. */
   st: string[];
-  /** Per group: the region code it sits in for the drill-down, null when it has none. */
-  gc: (string | null)[];
+  /** Per group: the region code it sits in for the drill-down, null when it has none, 0 when it is the group's first region key. */
+  gc: (string | null | 0)[];
+  /** Column of the first region key, -1 without one. */
+  rk: number;
   /** Per group: records, ok, partial, error. */
   gk: [number, number, number, number][];
   /** Column index of the overall rating, -1 without a profile. */
@@ -92,7 +97,7 @@ export function tableModel(data: ReportData, t: Labels): { cols: Col[]; rows: Ce
   if (p) {
     cols.push(...p.metrics.filter((_, i) => ratedCols[i]).map((m): Col => ({ h: m.label, t: 'r' })));
     ov = cols.length;
-    cols.push({ h: p.name, t: 'r' }, { h: t.fails, t: 's' });
+    cols.push({ h: p.name, t: 'r' }, { h: t.fails, t: 'r' });
   }
   const cls = (pass: boolean | null | undefined) => (pass === false ? 'fail' : pass === true ? 'pass' : '');
   const rows = data.groups.map((g): Cell[] => {
@@ -109,12 +114,32 @@ export function tableModel(data: ReportData, t: Labels): { cols: Col[]; rows: Ce
           r.push(mr.missing === 'no nominal rate' ? ['–', '', ''] : [mr.band, cls(mr.pass), r3(mr.index) ?? mr.band]);
         });
         const o = g.rating.overall;
-        r.push([o.label + (o.value !== null ? ` (${o.value.toFixed(2)})` : ''), cls(o.pass), r3(o.value) ?? o.label], g.rating.failing.join(', '));
-      } else r.push(...ratedCols.filter(Boolean).map((): Cell => ['', '', '']), ['', '', ''], '');
+        const failing = g.rating.failing.join(', ');
+        r.push([o.label + (o.value !== null ? ` (${o.value.toFixed(2)})` : ''), cls(o.pass), r3(o.value) ?? o.label], [failing, '', failing]);
+      } else r.push(...ratedCols.filter(Boolean).map((): Cell => ['', '', '']), ['', '', ''], ['', '', '']);
     }
     return r;
   });
   return { cols, rows, ov, dropped: stats.filter((_, i) => !keep[i]).map((s) => s.h) };
+}
+
+/**
+ * Rich cells (ratings, completeness) as indexes into one table of distinct cells: a few dozen
+ * bands and verdicts repeat over thousands of rows, and were half the page at 10,000 sites.
+ */
+export function internRich(cols: readonly Col[], rows: Cell[][]): { rows: (Cell | number)[][]; rc: Cell[] } {
+  const rc: Cell[] = [];
+  const at = new Map<string, number>();
+  const out = rows.map((r) =>
+    r.map((c, j) => {
+      if ((cols[j] as Col).t !== 'r' || !Array.isArray(c)) return c;
+      const k = JSON.stringify(c);
+      let i = at.get(k);
+      if (i === undefined) at.set(k, (i = rc.push(c) - 1));
+      return i;
+    }),
+  );
+  return { rows: out, rc };
 }
 
 /** Region names for the drill-down: the region table's, else the parts of the groups' "Province / Regency / …" names. */
@@ -182,8 +207,10 @@ export function seriesGrid(groups: readonly ReportGroup[]): PageModel['ser'] {
   return { t0, w, n, v };
 }
 
-export function pageModel(data: ReportData, t: Labels, projection: MapProjection | null, regionName?: (code: string) => string | undefined): PageModel {
-  const { cols, rows, ov, dropped } = tableModel(data, t);
+/** The page's model, and the table's cells in full (the server draws the first page from them). */
+export function pageModel(data: ReportData, t: Labels, projection: MapProjection | null, regionName?: (code: string) => string | undefined): { model: PageModel; cells: Cell[][] } {
+  const { cols, rows: cells, ov, dropped } = tableModel(data, t);
+  const { rows, rc } = internRich(cols, cells);
   const sites: PageModel['sites'] = [];
   const ops = [...new Set(data.groups.flatMap((g) => g.sites.map((s) => s.operator)).filter((o): o is string => o !== null))].sort();
   const op = (o: string | null) => (o === null ? -1 : ops.indexOf(o));
@@ -195,23 +222,40 @@ export function pageModel(data: ReportData, t: Labels, projection: MapProjection
     for (const s of g.expected?.silent ?? []) sites.push([code(s.code), s.site, r5(s.lat), r5(s.lon), 0, 0, 0, 0, gi, 1, -1]);
   });
   const gc = data.groups.map((g) => groupCode(data.by, g));
+  const rk = data.by.findIndex((k) => isRegionKey(k));
+  // The name column: "Province / Regency / District / Village" as [village] when the path is the regions' names.
+  const nameAt = data.by.length;
+  const path = (code: string) => [2, 5, 8].filter((n) => n < code.length).map((n) => names[code.slice(0, n)]);
   const codes = new Set<string>();
   for (const c of [...gc, ...sites.map((s) => s[0])]) {
     if (c === null || c === 0 || !CODE.test(c)) continue;
     for (const n of [2, 5, 8]) if (c.length >= n) codes.add(c.slice(0, n));
   }
+  const names = regionNames(data, codes, regionName);
   const deadIn = new Set(sites.filter((s) => siteDead({ ok: s[5], partial: s[6] })).map((s) => s[8]));
-  return {
+  const model: PageModel = {
     by: data.by,
     cols,
-    rows,
+    rows: rows.map((r, i) => {
+      const c = gc[i];
+      const name = r[nameAt];
+      if (c === null || c === undefined || typeof name !== 'string') return r;
+      const p = path(c);
+      const prefix = p.join(' / ') + ' / ';
+      if (p.length === 0 || p.some((x) => x === undefined) || !name.startsWith(prefix) || name.slice(prefix.length).includes(' / ')) return r;
+      const out = r.slice();
+      out[nameAt] = [name.slice(prefix.length)] as unknown as Cell;
+      return out;
+    }),
+    rc,
+    rk,
+    gc: gc.map((c, i) => (c !== null && rk !== -1 && data.groups[i]!.key[rk] === c ? 0 : c)),
     st: data.groups.map((g, i) => (g.rating?.overall.pass === true ? 'p' : g.rating?.overall.pass === false ? 'f' : 'n') + (unreachable(g) ? 'd' : '') + (deadIn.has(i) ? 'x' : '')),
-    gc,
     gk: data.groups.map((g) => [g.records, g.ok, g.partial, g.error]),
     ov,
     sites,
     ops,
-    names: regionNames(data, codes, regionName),
+    names,
     ser: seriesGrid(data.groups),
     proj: projection,
     dropped,
@@ -233,4 +277,5 @@ export function pageModel(data: ReportData, t: Labels, projection: MapProjection
       operator: t.operator,
     },
   };
+  return { model, cells };
 }

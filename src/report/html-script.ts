@@ -10,7 +10,14 @@ import { H, PAD, W } from './html-charts.js';
 export const pageScript = (): string => String.raw`
 (function () {
   var D = JSON.parse(document.getElementById('qp-data').textContent), L = D.L;
+  // Unpack what html-model.ts packed: group codes, names as their region path, sites' codes, rich cells.
+  D.gc = D.gc.map(function (c, i) { return c === 0 ? D.rows[i][D.rk] : c; });
+  D.rows.forEach(function (r, i) {
+    var n = r[D.by.length], c = D.gc[i];
+    if (Array.isArray(n)) r[D.by.length] = [2, 5, 8].filter(function (k) { return k < c.length; }).map(function (k) { return D.names[c.slice(0, k)]; }).concat(n).join(' / ');
+  });
   D.sites.forEach(function (s) { if (s[0] === 0) s[0] = D.gc[s[8]]; });
+  D.rows.forEach(function (r) { for (var j = 0; j < r.length; j++) if (D.cols[j].t === 'r' && typeof r[j] === 'number') r[j] = D.rc[r[j]]; });
   var esc = function (s) { return String(s).replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; }); };
   function cellHtml(col, c, extra) {
     extra = extra || '';

@@ -48,8 +48,8 @@ export function renderHtml(
   const { pass, fail, none } = verdictCounts(data);
   const p = data.profile;
   const map = opts.outline ? mapSvg(data, opts.outline, t) : null;
-  const model = pageModel(data, t, map?.projection ?? null, opts.regionName);
-  const firstPage = model.rows
+  const { model, cells } = pageModel(data, t, map?.projection ?? null, opts.regionName);
+  const firstPage = cells
     .slice(0, PAGE_ROWS)
     .map((r, i) => `<tr>${r.map((c, j) => cellHtml(model.cols[j] as Col, c, j === 0 ? ` data-g="${i}"` : '')).join('')}</tr>`)
     .join('\n');

@@ -153,7 +153,7 @@ describe('HTML report: a month of 3,006 sites at --by location', () => {
       var op = q('#qp-operator'); o.operators = qa('#qp-operator option').map(function (x) { return x.textContent; }).slice(1);
       op.value = String(o.operators.indexOf('SMARTFREN')); op.dispatchEvent(new Event('change')); o.smartfrenRows = rowsNow();
       op.value = ''; op.dispatchEvent(new Event('change'));
-      q('#qp-pager .qp-next').click(); o.page2 = +q('#qp-pager').getAttribute('data-page'); o.page2First = firstCodes()[0];
+      q('#qp-pager .qp-next').click(); o.page2 = +q('#qp-pager').getAttribute('data-page'); o.page2First = firstCodes()[0]; o.page2Name = q('#qp-table tbody tr').cells[1].textContent;
       var availTh = qa('#qp-table th')[3]; availTh.click(); o.ascFirst = q('#qp-table tbody tr').cells[3].getAttribute('data-v');
       availTh.click(); o.descFirst = q('#qp-table tbody tr').cells[3].getAttribute('data-v');
       o.seriesPoints = +q('#qp-series').getAttribute('data-points');
@@ -182,9 +182,19 @@ describe('HTML report: a month of 3,006 sites at --by location', () => {
     expect(out.deadRows).toBe(new Set(SITES.filter((s) => s.kind === 'dead').map((s) => s.code)).size);
     expect(out.operators).toEqual(['INDOSAT', 'SMARTFREN', 'TELKOMSEL', 'XL']);
     expect(out.smartfrenRows).toBe(new Set(SITES.filter((s) => s.operator === 'SMARTFREN').map((s) => s.code)).size);
-    expect([out.page2, out.page2First]).toEqual([2, data.groups[50]!.key[0]]);
+    expect([out.page2, out.page2First, out.page2Name]).toEqual([2, data.groups[50]!.key[0], data.groups[50]!.name]); // names packed as their region path come back whole
     expect([+(out.ascFirst as string), +(out.descFirst as string)]).toEqual([0, 100]);
     expect(out.seriesPoints).toBeGreaterThan(60); // the national series, drawn on demand from the grid
+  });
+});
+
+describe('HTML report: the budget holds at 10,000 sites', () => {
+  it('10,000 sites, 30 days, one run a day: under 3 MB', { timeout: 180_000 }, async () => {
+    // The page grows with groups and sites, not records: one run a day keeps the test short; the time grid spans the same month.
+    const { data, html } = await month(fleetSites(10_000), ['location'], { runsPerDay: 1 });
+    console.log(`report-html-scale: 10000 sites, ${data.rows} records, ${data.groups.length} groups at --by location: page ${html.length} bytes`);
+    expect(data.groups.length).toBeGreaterThan(7000);
+    expect(html.length).toBeLessThan(BUDGET_BYTES);
   });
 });
 
