@@ -207,7 +207,10 @@ export const pageScript = (): string => String.raw`
     var toSvg = function (e) { var pt = map.createSVGPoint(); pt.x = e.clientX; pt.y = e.clientY; var m = map.getScreenCTM(); return m ? pt.matrixTransform(m.inverse()) : { x: vb.x + vb.w / 2, y: vb.y + vb.h / 2 }; };
     map.addEventListener('wheel', function (e) { e.preventDefault(); var p = toSvg(e); zoom(e.deltaY < 0 ? 1.25 : 0.8, p.x, p.y); }, { passive: false });
     var drag = null;
-    map.addEventListener('pointerdown', function (e) { drag = { x: e.clientX, y: e.clientY, vx: vb.x, vy: vb.y }; map.setPointerCapture(e.pointerId); });
+    map.addEventListener('pointerdown', function (e) {
+      drag = { x: e.clientX, y: e.clientY, vx: vb.x, vy: vb.y };
+      try { map.setPointerCapture(e.pointerId); } catch (err) { /* a synthetic pointer has no capture: dragging still works inside the map */ }
+    });
     map.addEventListener('pointermove', function (e) {
       if (!drag) return;
       var s = vb.w / map.getBoundingClientRect().width;
@@ -271,7 +274,7 @@ export const pageScript = (): string => String.raw`
     for (var k = 0; k <= 4; k++) { var v = (vmax * k) / 4; el('text', { x: Lp - 6, y: y(v) + 4, 'text-anchor': 'end' }, v.toFixed(1)); }
     el('text', { x: Lp, y: H - 18 }, new Date(t0).toISOString().slice(0, 16).replace('T', ' '));
     el('text', { x: Lp + pw, y: H - 18, 'text-anchor': 'end' }, new Date(t1).toISOString().slice(0, 16).replace('T', ' '));
-    el('text', { x: Lp + pw / 2, y: H - 4, 'text-anchor': 'middle', 'class': 'lbl' }, 'time (UTC), RTT median ms, bucket ' + (ser.w / 3600000).toFixed(1) + ' h');
+    el('text', { x: Lp + pw / 2, y: H - 4, 'text-anchor': 'middle', 'class': 'lbl' }, 'time (UTC), RTT median ms, bucket ' + (ser.w < 3600000 ? Math.round(ser.w / 60000) + ' min' : (ser.w / 3600000).toFixed(1) + ' h'));
     el('path', { d: pts.map(function (p, i) { return (i ? 'L' : 'M') + x(p.t).toFixed(1) + ',' + y(p.v).toFixed(1); }).join(''), 'class': 'ts' });
     pts.forEach(function (p) { var c = el('circle', { cx: x(p.t).toFixed(1), cy: y(p.v).toFixed(1), r: 2.5, 'class': 'bar' }); var tt = document.createElementNS(NS, 'title'); tt.textContent = new Date(p.t).toISOString() + ': ' + p.v.toFixed(1) + ' ms'; c.appendChild(tt); });
   }

@@ -143,6 +143,17 @@ describe('HTML report: a month of 3,006 sites at --by location', () => {
       o.siteCodes = qa('#qp-site-list tbody tr').map(function (r) { return r.cells[1].textContent; });
       o.siteCellsOneLine = qa('#qp-site-list td').every(oneLine);
       q('#qp-crumbs a[data-node=""]').click(); o.back = rowsNow();
+      // zoom and pan: buttons, wheel, drag
+      var map = q('#qp-map'), r0 = +q('circle.qp-site').getAttribute('r');
+      q('#qp-zoom-in').click(); o.zoomIn = +map.getAttribute('data-zoom');
+      map.dispatchEvent(new WheelEvent('wheel', { deltaY: -100, clientX: 200, clientY: 200, bubbles: true, cancelable: true })); o.zoomWheel = +map.getAttribute('data-zoom');
+      o.rScaled = +q('circle.qp-site').getAttribute('r') / r0;
+      var vb0 = map.getAttribute('viewBox');
+      map.dispatchEvent(new PointerEvent('pointerdown', { clientX: 300, clientY: 300, pointerId: 1, bubbles: true }));
+      map.dispatchEvent(new PointerEvent('pointermove', { clientX: 400, clientY: 350, pointerId: 1, bubbles: true }));
+      map.dispatchEvent(new PointerEvent('pointerup', { clientX: 400, clientY: 350, pointerId: 1, bubbles: true }));
+      o.panned = map.getAttribute('viewBox') !== vb0;
+      q('#qp-zoom-reset').click(); o.zoomReset = +map.getAttribute('data-zoom');
       // search by a site's full name (commas and quotes in it)
       var s = q('#qp-search'); s.value = ${JSON.stringify(probe.site)}; s.dispatchEvent(new Event('input'));
       o.searchRows = rowsNow(); o.searchCodes = firstCodes();
@@ -161,6 +172,8 @@ describe('HTML report: a month of 3,006 sites at --by location', () => {
     );
     const provinces = new Set(data.groups.map((g) => (g.key[0] as string).slice(0, 2)));
     expect(out).toMatchObject({ total: data.groups.length, bodyRows: 50, pages: Math.ceil(data.groups.length / 50), provinces: provinces.size, notOneLine: [], breakAnywhere: 0, cutWithoutTitle: 0, back: data.groups.length });
+    expect([out.zoomIn, out.zoomWheel, out.panned, out.zoomReset]).toEqual([1.5, 1.88, true, 1]);
+    expect(out.rScaled).toBeCloseTo(1 / 1.875, 2); // points keep their size on screen
     expect(out.cells).toBeGreaterThan(1000); // the one-line check saw the table
     expect(out.cutNames).toBeGreaterThan(0); // long names are cut, with their title
     expect(out.pageWidth).toBeLessThanOrEqual(1400);
