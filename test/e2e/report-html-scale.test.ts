@@ -53,7 +53,7 @@ async function inPage(dir: string, html: string, check: string): Promise<Record<
   const probe = `<script>(function(){var out;try{out=(function(){${check}})();}catch(e){out={error:String(e&&e.stack||e)};}document.body.setAttribute('data-qp-test',encodeURIComponent(JSON.stringify(out)));})();</script>`;
   writeFileSync(file, html.replace(/<\/body>\s*<\/html>\s*$/, `${probe}</body></html>`));
   const dom = await dumpDom(file);
-  expect(dom).toMatch(/id="qp-errors" data-count="0"/);
+  expect(/<div id="qp-errors"[^>]*>[^<]*/.exec(dom)?.[0]).toBe('<div id="qp-errors" data-count="0" hidden="">');
   const m = /data-qp-test="([^"]*)"/.exec(dom);
   const out = JSON.parse(decodeURIComponent(m?.[1] ?? '%7B%7D')) as Record<string, unknown>;
   expect(out.error).toBeUndefined();
@@ -234,5 +234,31 @@ describe.skipIf(!CHROMIUM)('HTML report: a site that never answered is drawn dea
     expect(out.dead).toEqual(dead.map((s) => `${s.lat},${s.lon}`).sort());
     expect(out.deadFill).toEqual(['rgb(17, 17, 17)']);
     expect(out.otherFills).toBe(0);
+  });
+});
+
+describe.skipIf(!CHROMIUM)('HTML report: hostile names stay text', () => {
+  it('a site or region name with markup, a closing script tag or quotes is shown as written, never run', { timeout: 120_000 }, async () => {
+    const HOSTILE = ['</script><script>qpError("ran")</script>', '<img src=x onerror=qpError(1)>', '"\'`,;\u2028\u2029', '<!-- x', '${1}'];
+    const sites = fleetSites(40).map((s, i) => ({ ...s, site: `${HOSTILE[i % HOSTILE.length]} ${i}`, name: i % 7 === 0 ? `<b>${s.name}</b>` : s.name }));
+    const { html } = await month(sites, ['location'], { days: 2, runsPerDay: 2 });
+    const dir = mkdtempSync(join(tmpdir(), 'qp-html-hostile-'));
+    try {
+      const district = sites[0]!.code.slice(0, 8);
+      const out = await inPage(
+        dir,
+        html,
+        `${$}
+        window.qpGo(${JSON.stringify(district)});
+        return { imgs: qa('img').length, scripts: qa('script').length, names: qa('#qp-site-list tbody tr').map(function (r) { return r.cells[0].textContent; }),
+          titles: qa('circle.qp-site title').map(function (t) { return t.textContent; }).filter(function (t) { return t.indexOf('<\\/script>') >= 0; }).length };`,
+      );
+      expect(out.imgs).toBe(0); // the img markup is text, not an element
+      expect(out.scripts).toBe(4); // the page's own three and the probe: none injected
+      expect(out.names).toEqual(sites.filter((s) => s.code.startsWith(district + '.')).map((s) => s.site));
+      expect(out.titles).toBeGreaterThan(0); // the map's tooltips hold the text as written
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
