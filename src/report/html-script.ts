@@ -109,7 +109,7 @@ export const pageScript = (): string => String.raw`
   var kidCols = [{ h: L.code, t: 'k' }, { h: L.name, t: 's' }, { h: L.sites, t: 'n', d: 0 }, { h: L.dead, t: 'n', d: 0 }, { h: L.records, t: 'n', d: 0 }, { h: L.avail, t: 'n', d: 1 }];
   var kidData = {};
   var kidGrid = new Grid(document.getElementById('qp-kids'), kidCols, function (k) { var a = kidData[k]; return [k, nameOf(k), a.sites, a.dead, a.rec, a.rec ? Math.round(1e5 * a.ok / a.rec) / 1e3 : null]; },
-    { size: 50, pager: document.getElementById('qp-kids-pager'), trAttr: function (k) { return ' data-node="' + esc(k) + '" class="qp-drill' + (kidData[k].dead === kidData[k].sites ? ' dead' : '') + '"'; } });
+    { size: 50, pager: document.getElementById('qp-kids-pager'), trAttr: function (k) { return ' data-node="' + esc(k) + '" tabindex="0" class="qp-drill' + (kidData[k].dead === kidData[k].sites ? ' dead' : '') + '"'; } });
   var siteCols = [{ h: L.site, t: 's' }, { h: L.code, t: 'k' }, { h: L.records, t: 'n', d: 0 }, { h: 'ok', t: 'n', d: 0 }, { h: 'partial', t: 'n', d: 0 }, { h: 'error', t: 'n', d: 0 }, { h: L.avail, t: 'n', d: 1 }, { h: L.group, t: 'r' }];
   if (D.ops.length) siteCols.push({ h: L.operator, t: 's' });
   function siteCells(i) {
@@ -317,6 +317,10 @@ export const pageScript = (): string => String.raw`
   }
   document.getElementById('qp-crumbs').addEventListener('click', function (e) { var a = e.target.closest('a[data-node]'); if (a) { e.preventDefault(); go(a.getAttribute('data-node')); } });
   document.getElementById('qp-kids').addEventListener('click', function (e) { var tr = e.target.closest('tr[data-node]'); if (tr) go(tr.getAttribute('data-node')); });
+  document.getElementById('qp-kids').addEventListener('keydown', function (e) {
+    var tr = e.target.closest('tr[data-node]');
+    if (tr && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); go(tr.getAttribute('data-node')); var f = document.querySelector('#qp-kids tbody tr'); if (f) f.focus(); }
+  });
   window.qpGo = go;
   go('');
   document.body.setAttribute('data-qp-ready', '1');

@@ -98,7 +98,7 @@ table { border-collapse: collapse; font-size: 12px; } th, td { border: 1px solid
 th { font-weight: 600; background: #f3f3f3; cursor: pointer; user-select: none; position: sticky; top: 0; } th[aria-sort=ascending]::after { content: ' ▲'; } th[aria-sort=descending]::after { content: ' ▼'; }
 td.s { max-width: 22em; overflow: hidden; text-overflow: ellipsis; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; } td.fail { background: #fde2e1; } td.pass { background: #e3f6e3; }
-tr.dead td { color: #8b1a12; } tr.qp-drill { cursor: pointer; } tr.qp-drill:hover td { background: #eef4fb; }
+tr.dead td { color: #8b1a12; } tr.qp-drill { cursor: pointer; } tr.qp-drill:hover td, tr.qp-drill:focus td { background: #eef4fb; }
 .qp-filters { display: flex; flex-wrap: wrap; gap: 1em; align-items: center; margin: 0.5em 0; } .qp-filters input { width: 18em; }
 .qp-pager { margin: 0.4em 0; } #qp-crumbs { font-size: 1.05em; } #qp-crumbs a { color: #1f6fb2; }
 svg { max-width: ${W}px; width: 100%; height: auto; font-size: 11px; } .ax { stroke: #555; } .grid { stroke: #eee; } .cdf { fill: none; stroke: #1f6fb2; stroke-width: 2; }

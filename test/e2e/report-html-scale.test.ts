@@ -138,7 +138,9 @@ describe('HTML report: a month of 3,006 sites at --by location', () => {
       o.crumb1 = q('#qp-crumbs').getAttribute('data-node'); o.regencies = qa('#qp-kids tbody tr').map(function (r) { return r.getAttribute('data-node'); });
       o.provRows = rowsNow(); o.provCodes = firstCodes();
       o.dimmed = qa('circle.qp-site.dim').length; o.zoom = +q('#qp-map').getAttribute('data-zoom');
-      q('#qp-kids tbody tr').click(); q('#qp-kids tbody tr').click();
+      q('#qp-kids tbody tr').click();
+      // the keyboard drills too: Enter on a focused region row
+      q('#qp-kids tbody tr').dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
       o.crumb3 = q('#qp-crumbs').getAttribute('data-node'); o.kidsHidden = q('#qp-kids-box').hidden; o.siteBoxHidden = q('#qp-site-box').hidden;
       o.siteCodes = qa('#qp-site-list tbody tr').map(function (r) { return r.cells[1].textContent; });
       o.siteCellsOneLine = qa('#qp-site-list td').every(oneLine);
