@@ -77,11 +77,11 @@ export function groupCode(by: readonly string[], g: ReportGroup): string | null 
 /** The table's columns and every group's cells; metric columns with no value in any group are left out (issue 23). */
 export function tableModel(data: ReportData, t: Labels): { cols: Col[]; rows: Cell[][]; ov: number; dropped: string[] } {
   const p = data.profile;
-  // A profile metric no group could be rated on for want of a nominal rate gets no column: said once below the table.
-  const ratedCols = (p?.metrics ?? []).map((_, i) => {
-    const why = data.groups.map((g) => g.rating?.metrics[i]?.missing);
-    return !(why.includes('no nominal rate') && why.every((w) => w === 'no nominal rate' || w === 'no data'));
-  });
+  // A profile metric no group could be rated on gets no column: for want of a nominal rate it is said once below the
+  // table (notRatedLines); for want of any value (upload when nobody ran one) it joins the columns left out.
+  const why = (p?.metrics ?? []).map((_, i) => data.groups.map((g) => g.rating?.metrics[i]?.missing));
+  const ratedCols = why.map((w) => data.groups.length === 0 || !w.every((x) => x === 'no nominal rate' || x === 'no data'));
+  const unratedNoData = (p?.metrics ?? []).filter((_, i) => !ratedCols[i] && !why[i]!.includes('no nominal rate')).map((m) => m.label);
   const stats = data.metrics.flatMap((m) => m.column.stats.map((st) => ({ m, st, h: `${m.column.name[t.lang]} ${statName(m, st, t, false)} ${m.column.unit}` })));
   const keep = stats.map(({ m, st }) => data.groups.length === 0 || data.groups.some((g) => shown(statsOf(g.metrics, m), st) !== null));
   const cols: Col[] = [
@@ -120,7 +120,7 @@ export function tableModel(data: ReportData, t: Labels): { cols: Col[]; rows: Ce
     }
     return r;
   });
-  return { cols, rows, ov, dropped: stats.filter((_, i) => !keep[i]).map((s) => s.h) };
+  return { cols, rows, ov, dropped: [...stats.filter((_, i) => !keep[i]).map((s) => s.h), ...unratedNoData] };
 }
 
 /**

@@ -81,3 +81,22 @@ describe('page model packing', () => {
     [['endpoint'], ['jkt'], null],
   ])('groupCode(%j, %j) = %s', (by, key, want) => expect(groupCode(by, group('x', { key }))).toBe(want));
 });
+
+describe('columns with no data are left out', () => {
+  it('upload nobody ran: no upload statistics and no upload rating column; both named in the note', async () => {
+    const { Readable } = await import('node:stream');
+    const { expandInputs } = await import('../../src/report/inputs.js');
+    const { buildReport } = await import('../../src/report/pipeline.js');
+    const { loadProfile } = await import('../../src/report/profiles.js');
+    const { tableModel } = await import('../../src/report/html-model.js');
+    const { LABELS } = await import('../../src/report/labels.js');
+    const root = new URL('../..', import.meta.url).pathname;
+    const sources = await expandInputs(['fixtures/report-honesty/sites.ndjson'], root, () => Readable.from([]));
+    const data = await buildReport(sources, { by: ['location'], profile: await loadProfile('uso-2010', root) });
+    expect(data.groups.every((g) => g.metrics.upload_bps.n === 0)).toBe(true);
+    const { cols, dropped } = tableModel(data, LABELS.en);
+    expect(cols.map((c) => c.h).filter((h) => /^up |Upload/.test(h))).toEqual([]);
+    expect(dropped).toEqual(expect.arrayContaining(['up median Mbit/s', 'Upload']));
+    expect(cols.map((c) => c.h)).toContain('Latency'); // a rated column with data stays
+  });
+});
