@@ -69,6 +69,8 @@ export interface Labels {
   seriesNote: string;
   mapHelp: string;
   dead: string;
+  code: string;
+  site: string;
 }
 
 const en: Labels = {
@@ -132,6 +134,8 @@ const en: Labels = {
   seriesNote: 'Mean of per-test median RTT per time bucket; a region is the mean of its groups weighted by their records.',
   mapHelp: 'Wheel or +/− to zoom, drag to pan.',
   dead: 'never answered',
+  code: 'code',
+  site: 'site',
 };
 
 const id: Labels = {
@@ -195,6 +199,8 @@ const id: Labels = {
   seriesNote: 'Rerata median RTT per uji per selang waktu; wilayah = rerata kelompoknya berbobot jumlah rekaman.',
   mapHelp: 'Roda tetikus atau +/− untuk memperbesar, seret untuk menggeser.',
   dead: 'tak pernah menjawab',
+  code: 'kode',
+  site: 'lokasi',
 };
 
 export const LABELS: Record<Lang, Labels> = { en, id };
