@@ -140,7 +140,8 @@ export const pageScript = (): string => String.raw`
     return hay[i];
   }
   function inNode(i) {
-    if (node === '') return true;
+    // Groups by endpoint, test or probe are not regions: every level shows them all (the page says so).
+    if (node === '' || D.rk === -1) return true;
     var c = D.gc[i];
     return c !== null && (c === node || c.indexOf(node + '.') === 0 || node.indexOf(c + '.') === 0);
   }
@@ -312,6 +313,7 @@ export const pageScript = (): string => String.raw`
     document.getElementById('qp-site-box').hidden = sum.direct.length === 0;
     siteGrid.set(sum.direct);
     filterGroups();
+    document.getElementById('qp-not-regions').hidden = !(D.rk === -1 && node !== '');
     if (window.qpMapFit) window.qpMapFit(node);
     seriesOptions(sum);
   }

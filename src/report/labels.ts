@@ -71,6 +71,7 @@ export interface Labels {
   dead: string;
   code: string;
   site: string;
+  notRegions(by: string): string;
 }
 
 const en: Labels = {
@@ -136,6 +137,7 @@ const en: Labels = {
   dead: 'never answered',
   code: 'code',
   site: 'site',
+  notRegions: (by) => `Groups are by ${by}, not by region: every level shows them all.`,
 };
 
 const id: Labels = {
@@ -201,6 +203,7 @@ const id: Labels = {
   dead: 'tak pernah menjawab',
   code: 'kode',
   site: 'lokasi',
+  notRegions: (by) => `Kelompok menurut ${by}, bukan menurut wilayah: semua ditampilkan di setiap tingkat.`,
 };
 
 export const LABELS: Record<Lang, Labels> = { en, id };

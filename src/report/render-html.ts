@@ -142,6 +142,7 @@ ${data.filteredOut ? `<span>${esc(t.outsideRange(data.filteredOut))}</span>` : '
     .join('')}</select></label>
 <label id="qp-operator-box" hidden>${esc(t.operator)} <select id="qp-operator"><option value="">${esc(t.statusAll)}</option></select></label></div>
 <p class="muted">${esc(t.sortHint)}</p>
+<p class="muted" id="qp-not-regions" hidden>${esc(t.notRegions(data.by.join(', ')))}</p>
 <div class="scroll"><table id="qp-table"><thead><tr>${model.cols.map((c, i) => `<th data-col="${i}" data-num="${c.t === 'n' ? 1 : 0}">${esc(c.h)}</th>`).join('')}</tr></thead>
 <tbody>
 ${firstPage}

@@ -239,6 +239,21 @@ describe.skipIf(!CHROMIUM)('HTML report: a site that never answered is drawn dea
   });
 });
 
+describe.skipIf(!CHROMIUM)('HTML report: groups that are not regions', () => {
+  it('--by endpoint: the drill-down walks the sites; the table keeps every group and says why', { timeout: 120_000 }, async () => {
+    const sites = fleetSites(60);
+    const { data, html } = await month(sites, ['endpoint'], { days: 2, runsPerDay: 2 });
+    const dir = mkdtempSync(join(tmpdir(), 'qp-html-endpoint-'));
+    try {
+      const prov = sites[0]!.code.slice(0, 2);
+      const out = await inPage(dir, html, `${$} window.qpGo(${JSON.stringify(prov)}); return { rows: +q('#qp-table').getAttribute('data-rows'), note: q('#qp-not-regions').hidden, kids: qa('#qp-kids tbody tr').length };`);
+      expect(out).toEqual({ rows: data.groups.length, note: false, kids: new Set(sites.filter((s) => s.code.startsWith(prov + '.')).map((s) => s.code.slice(0, 5))).size });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.skipIf(!CHROMIUM)('HTML report: hostile names stay text', () => {
   it('a site or region name with markup, a closing script tag or quotes is shown as written, never run', { timeout: 120_000 }, async () => {
     const HOSTILE = ['</script><script>qpError("ran")</script>', '<img src=x onerror=qpError(1)>', '"\'`,;\u2028\u2029', '<!-- x', '${1}'];
