@@ -15,6 +15,7 @@ import { QuantileAccumulator } from '../stats/sketch.js';
 import { REPORT_METRICS, sampleFields, tailP, type MetricId, type ReportMetric } from './metrics.js';
 import { REGION_PREFIX, type GroupKey, type RegionLevel } from './group-keys.js';
 import type { ReportRow } from './read.js';
+import { addSite, type SiteSeen } from './site-acc.js';
 
 /**
  * The group value of a location code at a region level: its prefix; "(coarser: 32.73)" for a
@@ -31,15 +32,7 @@ export function regionKeyOf(code: string | null, level: RegionLevel): string {
 /** The group of a record without the key's value. */
 export const NONE = '(none)';
 
-/** One site (location code + site label) seen in the records of a group, for the map and --expect. */
-export interface SiteSeen {
-  code: string | null;
-  site: string | null;
-  /** The last coordinates the site's records gave; null when none had any. */
-  lat: number | null;
-  lon: number | null;
-  records: number;
-}
+export type { SiteSeen } from './site-acc.js';
 
 /** Statistics of one metric in one group; `null` when the group has no value for it. */
 export interface MetricStats {
@@ -245,17 +238,7 @@ export class Aggregator {
     if (r.status === 'ok') g.ok++;
     else if (r.status === 'partial') g.partial++;
     else g.error++;
-    if (g.sites !== null) {
-      const l = r.location;
-      const sid = `${l.code ?? ''}\u0001${l.site ?? ''}`;
-      let site = g.sites.get(sid);
-      if (site === undefined) g.sites.set(sid, (site = { code: l.code, site: l.site, lat: null, lon: null, records: 0 }));
-      site.records++;
-      if (l.lat !== null && l.lon !== null) {
-        site.lat = l.lat;
-        site.lon = l.lon;
-      }
-    }
+    if (g.sites !== null) addSite(g.sites, r.location, r.status, r.operator ?? null);
     let s: SeriesAcc | undefined;
     if (g.series !== null) {
       s = g.series.get(Math.floor(t / g.widthMs));

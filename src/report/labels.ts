@@ -40,6 +40,38 @@ export interface Labels {
   silentSummary(silent: number, expected: number): string;
   generated: string;
   title(by: string): string;
+  /** The interactive page (issue 23): drill-down, filters, paging, ties, each site's own truth. */
+  worstDown: string;
+  worstSlow: string;
+  tied(n: number, by: string, value: string, shown: number): string;
+  slowTied(n: number, value: string): string;
+  moreDown(n: number): string;
+  cdfTail(p99: string, max: string): string;
+  national: string;
+  regions: string;
+  sites: string;
+  deadSites: string;
+  siteList: string;
+  search: string;
+  status: string;
+  statusAll: string;
+  statusPass: string;
+  statusFail: string;
+  statusNone: string;
+  statusDown: string;
+  statusDead: string;
+  operator: string;
+  perPage: string;
+  prev: string;
+  next: string;
+  rowsOf(from: string, to: string, n: string): string;
+  dropped(cols: string): string;
+  seriesNote: string;
+  mapHelp: string;
+  dead: string;
+  code: string;
+  site: string;
+  notRegions(by: string): string;
 }
 
 const en: Labels = {
@@ -60,7 +92,7 @@ const en: Labels = {
   inputProblems: 'Input problems',
   issuesSummary: (m, u) => `${m} malformed row(s), ${u} row(s) of an unknown schema: not aggregated`,
   notRated: (metric, why) => `${metric}: not rated (${why}).`,
-  worstTitle: 'Worst groups: unreachable first (by availability), then by median latency',
+  worstTitle: 'Worst groups by severity: availability (lowest first), then how long they failed (span of their records), then how many records failed; then the highest median latency',
   noLatency: 'No latency values.',
   distributions: 'Distributions (all records)',
   overTime: 'Over time',
@@ -68,12 +100,44 @@ const en: Labels = {
   groups: 'Groups',
   sortHint: "Click a column heading to sort. Samples are per record (latency = each test's median RTT); quantiles type 7; throughput p10 is the low tail.",
   map: 'Map',
-  mapNote: (n, without) => `${n} site(s) coloured by their group's overall rating${without ? `; ${without} site(s) without coordinates are not drawn` : ''}. Outlines: Natural Earth (public domain).`,
+  mapNote: (n, without) =>
+    `${n} site(s) coloured by their group's overall rating; a site that never answered is black whatever its group${without ? `; ${without} site(s) without coordinates are not drawn` : ''}. Outlines: Natural Earth (public domain).`,
   expectedSilent: 'Expected sites with no records',
   expectedUnknown: 'Expected sites with an unknown location code',
   silentSummary: (s, e) => `${s} of ${e} expected site(s) sent no record`,
   generated: 'Generated',
   title: (by) => `qosprobe report by ${by}`,
+  worstDown: 'Unreachable: bar = unavailability (100 − availability), on a 0–100 % scale',
+  worstSlow: 'Slowest of the rest: bar = median RTT, scaled to the slowest shown',
+  tied: (n, by, v, shown) => `${n} ${by} group(s) at ${v} % availability${n > shown ? ` (${shown} drawn above, ${n - shown} more)` : ''}`,
+  slowTied: (n, v) => `${n} more group(s) at the last median drawn, ${v} ms`,
+  moreDown: (n) => `${n} more unreachable group(s), each at its own availability: status filter "unreachable" in the table lists them`,
+  cdfTail: (p99, max) => `Axis to p99 (${p99}); the top 1 % runs to ${max}.`,
+  national: 'Indonesia',
+  regions: 'Regions',
+  sites: 'sites',
+  deadSites: 'dead sites',
+  siteList: 'Sites: each with its own records',
+  search: 'Search name or code',
+  status: 'Status',
+  statusAll: 'all',
+  statusPass: 'pass',
+  statusFail: 'fail',
+  statusNone: 'no verdict',
+  statusDown: 'unreachable',
+  statusDead: 'with a dead site',
+  operator: 'Operator',
+  perPage: 'rows per page',
+  prev: '‹ previous',
+  next: 'next ›',
+  rowsOf: (a, b, n) => `${a}–${b} of ${n}`,
+  dropped: (cols) => `Columns left out (no value in any group): ${cols}.`,
+  seriesNote: 'Mean of per-test median RTT per time bucket; a region is the mean of its groups weighted by their records.',
+  mapHelp: 'Wheel or +/− to zoom, drag to pan.',
+  dead: 'never answered',
+  code: 'code',
+  site: 'site',
+  notRegions: (by) => `Groups are by ${by}, not by region: every level shows them all.`,
 };
 
 const id: Labels = {
@@ -94,7 +158,7 @@ const id: Labels = {
   inputProblems: 'Masalah masukan',
   issuesSummary: (m, u) => `${m} baris rusak, ${u} baris skema tak dikenal: tidak dihitung`,
   notRated: (metric, why) => `${metric}: tidak dinilai (${why}).`,
-  worstTitle: 'Kelompok terburuk: yang tak terjangkau dulu (menurut ketersediaan), lalu menurut median latensi',
+  worstTitle: 'Kelompok terburuk menurut keparahan: ketersediaan (terendah dulu), lalu lamanya gagal (rentang rekamannya), lalu banyaknya rekaman gagal; lalu median latensi tertinggi',
   noLatency: 'Tidak ada nilai latensi.',
   distributions: 'Distribusi (semua rekaman)',
   overTime: 'Menurut waktu',
@@ -102,12 +166,44 @@ const id: Labels = {
   groups: 'Kelompok',
   sortHint: 'Klik judul kolom untuk mengurutkan. Sampel per rekaman (latensi = median RTT tiap uji); kuantil tipe 7; p10 throughput adalah ekor bawah.',
   map: 'Peta',
-  mapNote: (n, without) => `${n} lokasi diwarnai menurut penilaian keseluruhan kelompoknya${without ? `; ${without} lokasi tanpa koordinat tidak digambar` : ''}. Batas wilayah: Natural Earth (domain publik).`,
+  mapNote: (n, without) =>
+    `${n} lokasi diwarnai menurut penilaian keseluruhan kelompoknya; lokasi yang tak pernah menjawab berwarna hitam apa pun kelompoknya${without ? `; ${without} lokasi tanpa koordinat tidak digambar` : ''}. Batas wilayah: Natural Earth (domain publik).`,
   expectedSilent: 'Lokasi yang diharapkan tanpa rekaman',
   expectedUnknown: 'Lokasi yang diharapkan dengan kode wilayah tak dikenal',
   silentSummary: (s, e) => `${s} dari ${e} lokasi yang diharapkan tidak mengirim rekaman`,
   generated: 'Dibuat',
   title: (by) => `laporan qosprobe menurut ${by}`,
+  worstDown: 'Tak terjangkau: batang = ketaktersediaan (100 − ketersediaan), skala 0–100 %',
+  worstSlow: 'Terlambat dari sisanya: batang = median RTT, diskalakan ke yang terlambat',
+  tied: (n, by, v, shown) => `${n} kelompok ${by} pada ketersediaan ${v} %${n > shown ? ` (${shown} digambar di atas, ${n - shown} lagi)` : ''}`,
+  slowTied: (n, v) => `${n} kelompok lagi pada median terakhir yang digambar, ${v} ms`,
+  moreDown: (n) => `${n} kelompok tak terjangkau lagi, masing-masing dengan ketersediaannya sendiri: filter status "tak terjangkau" di tabel menampilkannya`,
+  cdfTail: (p99, max) => `Sumbu sampai p99 (${p99}); 1 % teratas sampai ${max}.`,
+  national: 'Indonesia',
+  regions: 'Wilayah',
+  sites: 'lokasi',
+  deadSites: 'lokasi mati',
+  siteList: 'Lokasi: masing-masing dengan rekamannya sendiri',
+  search: 'Cari nama atau kode',
+  status: 'Status',
+  statusAll: 'semua',
+  statusPass: 'lulus',
+  statusFail: 'gagal',
+  statusNone: 'tanpa putusan',
+  statusDown: 'tak terjangkau',
+  statusDead: 'ada lokasi mati',
+  operator: 'Operator',
+  perPage: 'baris per halaman',
+  prev: '‹ sebelumnya',
+  next: 'berikutnya ›',
+  rowsOf: (a, b, n) => `${a}–${b} dari ${n}`,
+  dropped: (cols) => `Kolom yang tidak ditampilkan (tanpa nilai di kelompok mana pun): ${cols}.`,
+  seriesNote: 'Rerata median RTT per uji per selang waktu; wilayah = rerata kelompoknya berbobot jumlah rekaman.',
+  mapHelp: 'Roda tetikus atau +/− untuk memperbesar, seret untuk menggeser.',
+  dead: 'tak pernah menjawab',
+  code: 'kode',
+  site: 'lokasi',
+  notRegions: (by) => `Kelompok menurut ${by}, bukan menurut wilayah: semua ditampilkan di setiap tingkat.`,
 };
 
 export const LABELS: Record<Lang, Labels> = { en, id };

@@ -39,6 +39,8 @@ export interface ReportRow {
   values: (number | null)[];
   /** trace hop rows: the hop (TTL); null on every other record, the trace's own included. */
   hop: number | null;
+  /** cell_operator, read with ReadOptions.sites only (the HTML page filters sites by it); absent or null otherwise. */
+  operator?: string | null;
 }
 
 export type IssueKind = 'malformed' | 'unknown_schema';
@@ -81,6 +83,7 @@ const C = {
   endpoint: col('endpoint'),
   test: col('test'),
   site: col('site'),
+  cell_operator: col('cell_operator'),
   lat: col('lat'),
   lon: col('lon'),
   status: col('status'),
@@ -319,8 +322,10 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   let site: string | null = null;
   let lat: number | null = null;
   let lon: number | null = null;
+  let operator: string | null = null;
   if (sites) {
     site = csv ? unprefix(get(C.site)) : get(C.site);
+    operator = csv ? unprefix(get(C.cell_operator)) : get(C.cell_operator);
     const degrees = (i: number, limit: number): number | null => {
       const s = get(i);
       if (s === null) return null;
@@ -335,7 +340,7 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   const loss = samples.lossAt === -1 ? null : values[samples.lossAt];
   if (loss !== undefined && loss !== null && loss > 100) return `loss_percent is above 100: ${loss}`;
   const location = locationOfColumns({ location_code: locationCode, location_name: locationName, site, lat, lon });
-  return { startedAtMs, probeId, location, endpoint, test, status: status as RowStatus, values, hop };
+  return { startedAtMs, probeId, location, endpoint, test, status: status as RowStatus, values, hop, operator };
 }
 
 const fieldName = (i: number): string => FIELD_NAMES[i] as string;

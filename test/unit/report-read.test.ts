@@ -73,6 +73,7 @@ const recordArb = fc
     endpoint: text,
     test: text,
     wifi_ssid: text,
+    cell_operator: text,
     error_message: text,
     status: fc.constantFrom('ok', 'partial', 'error'),
     rtt_median_ms: nonNeg,
@@ -95,6 +96,7 @@ function expected(r: ResultRecord): Omit<ReportRow, 'startedAtMs'> {
     status: r.status as ReportRow['status'],
     values: sampleFields(REPORT_METRICS).map((f) => r[f] as number | null),
     hop: r.hop,
+    operator: t(r.cell_operator),
   };
 }
 

@@ -141,7 +141,7 @@ export function makeReportCommand(io: CliIo): Command {
           break;
         case 'html': {
           const [{ renderHtml }, { loadOutline }] = await Promise.all([import('../../report/render-html.js'), import('../../report/map.js')]);
-          text = renderHtml(data, { generatedAt: new Date().toISOString(), labels, outline: await loadOutline() });
+          text = renderHtml(data, { generatedAt: new Date().toISOString(), labels, outline: await loadOutline(), regionName: table ? (code) => table.get(code) : undefined });
           break;
         }
         case 'geojson':
