@@ -16,6 +16,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { rateLimitKey } from './stamp-reflector.js';
 import { MAX_SLICE_BYTES, randomSlices } from '../net/random-payload.js';
@@ -46,9 +47,23 @@ export interface HttpServeLimits {
   transfers?: TransferLimits;
   /** Open connections; beyond, a new one is closed at once (memory: docs/serve.md). Default 10 000. */
   maxConnections?: number;
+  /**
+   * Open connections from one source (IPv4 address or IPv6 /64); beyond, its new one is closed at once, so one
+   * source can't take every connection (issue 24). Default 1000: room for many field clients behind one carrier NAT.
+   */
+  maxConnectionsPerSource?: number;
+  /** Request line and headers together, bytes; beyond, 431 and the connection closes. Default 4096 (serve needs ~1 KB). */
+  maxHeaderBytes?: number;
 }
 
-export const HTTP_SERVE_LIMITS: HttpServeLimits = { headersTimeoutMs: 10_000, idleTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 10_000 };
+export const HTTP_SERVE_LIMITS: HttpServeLimits = {
+  headersTimeoutMs: 10_000,
+  idleTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 10_000,
+  maxConnectionsPerSource: 1000,
+  maxHeaderBytes: 4096,
+};
 
 /**
  * What a transfer must do to keep its slot, so that connections trickling a byte now and then can't hold
@@ -188,9 +203,13 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
   const statsAll = new Buckets(statsTotal, 2 * statsTotal, 1);
   const uploads = new UploadStats(usl);
 
+  // Lines about what abusers do (refused connections, unread bodies) are rate-limited: they must not fill the disk.
+  const abuseLog = rateLimitedLog(o.log, 1, 20);
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
+      // Node's default is 16 KB, and a connection holding an unfinished 16 KB of headers cost ~100 KB of RSS (issue 24).
+      maxHeaderSize: limits.maxHeaderBytes ?? 4096,
       // No whole-request timeout: a 1 GB upload over a slow link is legitimate; the idle timeout catches a stalled one.
       requestTimeout: 0,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
@@ -198,10 +217,41 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 2))),
     },
     (req, res) => {
+      // A body no handler reads (every answer but a granted /up) is not drained, unbounded, to keep the connection:
+      // the connection closes after the answer (issue 24: GBs read after a 405 or 503). transfer() lifts this for /up.
+      if (hasBody(req)) {
+        res.setHeader('connection', 'close');
+        // Node ends such a response with destroySoon(), a close with the client's body bytes unread: a reset, which
+        // loses the answer the client has not read yet. Half-close instead, and close for good a moment later.
+        req.socket.destroySoon = lingeringClose;
+        res.on('finish', () => {
+          if (!req.complete) abuseLog(`http: ${res.statusCode} to ${req.method ?? '?'} with a body from ${req.socket.remoteAddress ?? '?'}: body not read, connection closed`);
+        });
+      }
       // Nothing a client sends may end the process: a throw here would be an unhandled rejection.
       handle(req, res).catch((err: unknown) => failed(res, err));
     },
   );
+  // Connections per source: one source can hold at most its share, so another always finds one (issue 24).
+  const perSourceConnections = limits.maxConnectionsPerSource ?? 1000;
+  const connections = new Map<string, number>();
+  server.on('connection', (sock: Socket) => {
+    const a = sock.remoteAddress;
+    if (a === undefined) return; // already gone
+    const key = rateLimitKey(a.startsWith('::ffff:') ? a.slice(7) : a);
+    const n = connections.get(key) ?? 0;
+    if (n >= perSourceConnections) {
+      abuseLog(`http: connection from ${a} closed: its source already holds ${n} connections (its share)`);
+      sock.destroy();
+      return;
+    }
+    connections.set(key, n + 1);
+    sock.once('close', () => {
+      const left = (connections.get(key) ?? 1) - 1;
+      if (left > 0) connections.set(key, left);
+      else connections.delete(key);
+    });
+  });
   server.setTimeout(limits.idleTimeoutMs, (sock) => sock.destroy());
   // Each open connection costs memory: bound them, so the documented RSS bound holds.
   server.maxConnections = limits.maxConnections ?? 10_000;
@@ -296,6 +346,8 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
     }
     active++;
     held.set(source, mine + 1);
+    // This handler reads the body (an /up): the connection may stay open after it.
+    if (what === 'up' && !res.headersSent) res.removeHeader('connection');
     const t0 = performance.now();
     const sock = req.socket;
     const moved = () => sock.bytesRead + sock.bytesWritten;
@@ -373,6 +425,39 @@ export function requestUrl(target: string | undefined): URL | null {
 function sourceOf(req: IncomingMessage): string {
   const a = req.socket.remoteAddress ?? '?';
   return rateLimitKey(a.startsWith('::ffff:') ? a.slice(7) : a);
+}
+
+/** How long a connection closed after an early answer lingers half-closed (the client reads the answer meanwhile). */
+const LINGER_MS = 1000;
+
+function lingeringClose(this: Socket): void {
+  this.end();
+  setTimeout(() => this.destroy(), LINGER_MS).unref();
+}
+
+/** Whether a request carries a body (RFC 9112 §6.3: a content-length above 0, or a transfer-encoding). */
+function hasBody(req: IncomingMessage): boolean {
+  const len = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (len !== undefined && len !== '0');
+}
+
+/** A log of at most perSecond lines (burst), the rest counted in the next line that passes. */
+function rateLimitedLog(log: (line: string) => void, perSecond: number, burst: number): (line: string) => void {
+  let tokens = burst;
+  let lastMs = performance.now();
+  let suppressed = 0;
+  return (line) => {
+    const now = performance.now();
+    tokens = Math.min(burst, tokens + ((now - lastMs) / 1000) * perSecond);
+    lastMs = now;
+    if (tokens < 1) {
+      suppressed++;
+      return;
+    }
+    tokens -= 1;
+    log(suppressed > 0 ? `${line} (and ${suppressed} such lines not logged)` : line);
+    suppressed = 0;
+  };
 }
 
 /** Token buckets per source, the table bounded (a full table forgets its oldest bucket: at worst a fresh burst). */
