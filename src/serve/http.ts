@@ -232,29 +232,28 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
       handle(req, res).catch((err: unknown) => failed(res, err));
     },
   );
-  // Connections per source: one source can hold at most its share, so another always finds one (issue 24).
-  const perSourceConnections = limits.maxConnectionsPerSource ?? 1000;
-  const connections = new Map<string, number>();
+  // Connections: a share per source, and at the cap a newcomer from a smaller source replaces a connection of the
+  // largest, so one source (or a few) can never take every connection from another (issue 24).
+  const table = new ConnectionTable(limits.maxConnections ?? 10_000, limits.maxConnectionsPerSource ?? 1000);
   server.on('connection', (sock: Socket) => {
     const a = sock.remoteAddress;
     if (a === undefined) return; // already gone
     const key = rateLimitKey(a.startsWith('::ffff:') ? a.slice(7) : a);
-    const n = connections.get(key) ?? 0;
-    if (n >= perSourceConnections) {
-      abuseLog(`http: connection from ${a} closed: its source already holds ${n} connections (its share)`);
+    const r = table.admit(key, sock);
+    if (typeof r === 'string') {
+      abuseLog(`http: connection from ${a} closed: ${r}`);
       sock.destroy();
       return;
     }
-    connections.set(key, n + 1);
-    sock.once('close', () => {
-      const left = (connections.get(key) ?? 1) - 1;
-      if (left > 0) connections.set(key, left);
-      else connections.delete(key);
-    });
+    if (r !== null) {
+      abuseLog(`http: a connection from ${r.remoteAddress ?? '?'} closed for one from ${a}: at the cap of ${table.max}, its source holds the most`);
+      r.destroy();
+    }
+    sock.once('close', () => table.remove(key, sock));
   });
   server.setTimeout(limits.idleTimeoutMs, (sock) => sock.destroy());
-  // Each open connection costs memory: bound them, so the documented RSS bound holds.
-  server.maxConnections = limits.maxConnections ?? 10_000;
+  // A backstop only (the table above is the bound): a connection it closes counts in Node's until its close event.
+  server.maxConnections = table.max + Math.max(16, Math.ceil(table.max / 100));
   // A malformed request line or headers: answer 400 (or just close a dead socket); never throw.
   server.on('clientError', (err: NodeJS.ErrnoException, sock) => {
     if (sock.writable && !sock.destroyed && err.code !== 'ECONNRESET') {
@@ -425,6 +424,64 @@ export function requestUrl(target: string | undefined): URL | null {
 function sourceOf(req: IncomingMessage): string {
   const a = req.socket.remoteAddress ?? '?';
   return rateLimitKey(a.startsWith('::ffff:') ? a.slice(7) : a);
+}
+
+/**
+ * Open connections by source (rateLimitKey), bounded in all and per source. At the cap, a newcomer whose source holds
+ * at least two fewer connections than the largest source replaces that source's oldest connection: max-min fairness,
+ * so a source with few connections always finds one. The largest source is found in O(1) (sources bucketed by count).
+ */
+class ConnectionTable {
+  private readonly bySource = new Map<string, Set<Socket>>();
+  /** Sources holding exactly n connections, for each n in use. */
+  private readonly byCount = new Map<number, Set<string>>();
+  private maxCount = 0;
+  private total = 0;
+  constructor(
+    readonly max: number,
+    private readonly perSource: number,
+  ) {}
+
+  /** Admit sock: null, or another source's connection the caller must close to make room; a string says why not. */
+  admit(key: string, sock: Socket): Socket | null | string {
+    const mine = this.bySource.get(key)?.size ?? 0;
+    if (mine >= this.perSource) return `its source already holds ${mine} connections (its share)`;
+    let evicted: Socket | null = null;
+    if (this.total >= this.max) {
+      if (this.maxCount < mine + 2) return `${this.total} connections open (the cap), none from a source holding more than this one's`;
+      const victimKey = this.byCount.get(this.maxCount)?.values().next().value as string;
+      evicted = this.bySource.get(victimKey)?.values().next().value ?? null;
+      if (evicted) this.remove(victimKey, evicted);
+    }
+    let set = this.bySource.get(key);
+    if (!set) this.bySource.set(key, (set = new Set()));
+    this.move(key, set.size, set.size + 1);
+    set.add(sock);
+    this.total++;
+    return evicted;
+  }
+
+  /** Idempotent: an evicted socket is removed at once and again at its close event. */
+  remove(key: string, sock: Socket): void {
+    const set = this.bySource.get(key);
+    if (!set?.delete(sock)) return;
+    this.total--;
+    this.move(key, set.size + 1, set.size);
+    if (set.size === 0) this.bySource.delete(key);
+  }
+
+  private move(key: string, from: number, to: number): void {
+    const old = this.byCount.get(from);
+    old?.delete(key);
+    if (old?.size === 0) this.byCount.delete(from);
+    if (to > 0) {
+      let b = this.byCount.get(to);
+      if (!b) this.byCount.set(to, (b = new Set()));
+      b.add(key);
+    }
+    if (to > this.maxCount) this.maxCount = to;
+    while (this.maxCount > 0 && !this.byCount.has(this.maxCount)) this.maxCount--;
+  }
 }
 
 /** How long a connection closed after an early answer lingers half-closed (the client reads the answer meanwhile). */

@@ -65,6 +65,25 @@ describe('serve: connections per source', () => {
   });
 });
 
+describe('serve: connections at the cap', () => {
+  it('sources under their share filling the cap together: a newcomer replaces the oldest connection of the largest source', async () => {
+    const s = await serve({ maxConnections: 20, maxConnectionsPerSource: 15 });
+    const a = Array.from({ length: 15 }, () => open(s.port, '127.0.0.12'));
+    await sleep(150);
+    const b = Array.from({ length: 5 }, () => open(s.port, '127.0.0.13'));
+    const closedA = a.map(() => false);
+    a.forEach((c, i) => c.on('close', () => (closedA[i] = true)));
+    await sleep(300);
+    // The cap is full, no source over its share: before, a third source was closed at once.
+    expect(status(await ask(s.port, '127.0.0.14', ping))).toBe(200);
+    await sleep(100);
+    expect(closedA[0]).toBe(true); // the largest source's oldest made room
+    expect(closedA.filter((x) => x)).toHaveLength(1);
+    expect(b.every((c) => !c.destroyed)).toBe(true);
+    expect(s.lines.some((l) => /a connection from 127\.0\.0\.12 closed for one from 127\.0\.0\.14/.test(l))).toBe(true);
+  });
+});
+
 describe('serve: header budget', () => {
   it('headers beyond 4 KB get 431; what the probes send (~1 KB) is served', async () => {
     const s = await serve();
