@@ -207,11 +207,13 @@ async function httpFlood(httpPort, secs, part) {
       setTimeout(() => s.destroy(), Math.max(0, end - performance.now())).unref();
       sent.http++;
     });
+  // Re-opened a second after each close: a connection flood of 20,000 SYNs every 100 ms would measure the kernel's
+  // accept queue, not serve.
   const forever = (f) =>
     (async () => {
       while (performance.now() < end) {
         await f();
-        await sleep(100);
+        await sleep(1000);
       }
     })();
   const tasks = [];
@@ -237,7 +239,11 @@ async function httpFlood(httpPort, secs, part) {
     forever(() =>
       conn(from, `${line} HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\n`, (s) => {
         const pump = () => {
-          while (!s.destroyed && s.write(chunk)) sent.floodMB += chunk.length / 1e6;
+          let more = true;
+          while (more && !s.destroyed) {
+            more = s.write(chunk);
+            sent.floodMB += chunk.length / 1e6;
+          }
         };
         s.on('drain', pump);
         pump();

@@ -19,6 +19,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { rateLimitKey } from './stamp-reflector.js';
+import { nativeUdp } from '../stamp/native.js';
 import { MAX_SLICE_BYTES, randomSlices } from '../net/random-payload.js';
 // The receiver-side bins are the throughput statistics' intervals: the probe reads them as its own (/up-stats).
 import { THROUGHPUT_INTERVAL_MS } from '../stats/throughput.js';
@@ -70,9 +71,19 @@ export const HTTP_SERVE_LIMITS: HttpServeLimits = {
  * every slot (the idle timeout alone resets on each byte).
  */
 export interface TransferLimits {
-  /** Each window of this length, from the transfer's start, must move at least minBytesPerWindow (either way). */
+  /**
+   * Each window of this length, from the transfer's start, must move at least minBytesPerWindow (either way), on
+   * balance: bytes beyond the minimum count for later windows, up to aheadWindows of them.
+   */
   windowMs: number;
   minBytesPerWindow: number;
+  /**
+   * Windows a transfer may stay silent on what it moved before; default 12 (2 min). A /down's bytes count when the
+   * client's kernel acknowledges them, and a client's receive buffer can take 7 MB at once and then reopen only when
+   * drained: a steady reader at 200 KB/s showed nothing for ~38 s (curl --limit-rate 200K, issue 24). A reader that
+   * stops is cut after as long.
+   */
+  aheadWindows?: number;
   /** Whole transfer, ms (the longest transfer test is an hour). */
   maxTransferMs: number;
   /** Slots one source (IPv4 address or IPv6 /64) may hold: this share of maxConcurrent, at least 1. */
@@ -349,12 +360,15 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
     if (what === 'up' && !res.headersSent) res.removeHeader('connection');
     const t0 = performance.now();
     const sock = req.socket;
-    const moved = () => sock.bytesRead + sock.bytesWritten;
+    const moved = () => sock.bytesRead + delivered(sock);
     let last = moved();
     let cut: string | null = null;
+    const aheadMax = (tl.aheadWindows ?? 12) * tl.minBytesPerWindow;
+    let ahead = 0;
     const check = setInterval(() => {
       const now = moved();
-      if (now - last < tl.minBytesPerWindow) cut = `under ${tl.minBytesPerWindow} bytes in ${tl.windowMs} ms`;
+      ahead = Math.min(aheadMax, ahead + (now - last) - tl.minBytesPerWindow);
+      if (ahead < 0) cut = `under ${tl.minBytesPerWindow} bytes in ${tl.windowMs} ms`;
       else if (performance.now() - t0 > tl.maxTransferMs) cut = `longer than ${tl.maxTransferMs} ms`;
       last = now;
       if (cut === null) return;
@@ -383,7 +397,8 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host, () => {
+    // A deeper accept queue than Node's 511: bursts of connections (abusive or not) drop fewer SYNs, a legitimate one's among them.
+    server.listen({ port: o.port, host: o.host, backlog: 4096 }, () => {
       server.off('error', reject);
       server.on('error', logError);
       resolve();
@@ -490,6 +505,19 @@ const LINGER_MS = 1000;
 function lingeringClose(this: Socket): void {
   this.end();
   setTimeout(() => this.destroy(), LINGER_MS).unref();
+}
+
+/**
+ * Bytes of a socket's output its peer has: the acknowledged ones (TCP_INFO, through the native addon on Linux), else
+ * those the kernel took. Bytes handed to the socket are not delivered: the kernel buffers take 15 MB and more of a
+ * slow reader's /down at once, then nothing for many seconds, so a steady reader at 200 KB/s failed the 2 kB/s
+ * minimum (issue 24). Without the addon only the user-space buffer is left out, and that can still happen.
+ */
+function delivered(sock: Socket): number {
+  // net.Socket's handle carries the file descriptor (Unix); not a documented API, hence the fallback.
+  const fd = (sock as unknown as { _handle?: { fd?: number } | null })._handle?.fd ?? -1;
+  const acked = fd >= 0 ? (nativeUdp()?.tcpBytesAcked?.(fd) ?? -1) : -1;
+  return acked >= 0 ? acked : sock.bytesWritten - sock.writableLength;
 }
 
 /** Whether a request carries a body (RFC 9112 §6.3: a content-length above 0, or a transfer-encoding). */

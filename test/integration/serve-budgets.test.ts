@@ -6,6 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HTTP_SERVE_LIMITS, startHttpServerWith, type HttpServeLimits } from '../../src/serve/http.js';
 import { sleep } from '../../src/probes/pacing.js';
+import { nativeUdp } from '../../src/stamp/native.js';
 
 const closers: (() => unknown)[] = [];
 afterEach(async () => {
@@ -161,4 +162,41 @@ describe('serve: no body is read on after an early answer', () => {
     expect(got).not.toMatch(/connection: close[\s\S]*"bytes":5/i);
     expect(got).toMatch(/pong$/);
   });
+});
+
+describe('serve: /down minimum rate counts delivered bytes (issue 24 item 6)', () => {
+  const native = nativeUdp() !== null;
+  it.runIf(native)('a steady reader at 10× the minimum is never cut, though the kernel takes megabytes ahead of it; a stalled one is', async () => {
+    // Windows of 1 s and 20 KB, 3 of them ahead at most (the real ones: 10 s, 20 KB, 12): the reader takes 200 KB/s, 10× the minimum.
+    const s = await serve({ transfers: { windowMs: 1000, minBytesPerWindow: 20_000, maxTransferMs: 60_000, perSourceShare: 0.5, aheadWindows: 3 } });
+    const rateBps = 200_000;
+    const read = (from: string, stallAfterMs: number) => {
+      const c = open(s.port, from);
+      let got = 0;
+      let closed = false;
+      const t0 = performance.now();
+      c.on('close', () => (closed = true));
+      // Like curl --limit-rate: take what came, then sleep until the average is back at the rate.
+      c.on('data', (d: Buffer) => {
+        got += d.length;
+        if (performance.now() - t0 > stallAfterMs) return c.pause(); // stops reading for good
+        const aheadMs = (got / rateBps) * 1000 - (performance.now() - t0);
+        if (aheadMs > 0) {
+          c.pause();
+          setTimeout(() => c.resume(), aheadMs);
+        }
+      });
+      c.write('GET /down?bytes=500000000 HTTP/1.1\r\nHost: x\r\n\r\n');
+      return { got: () => got, closed: () => closed };
+    };
+    const steady = read('127.0.0.20', Infinity);
+    const stalled = read('127.0.0.21', 500);
+    await sleep(9000);
+    expect(steady.closed()).toBe(false);
+    expect(steady.got()).toBeGreaterThan(rateBps * 6);
+    // It read for half a second, then stopped (a paused client never reads the server's close: the log line says the slot was freed).
+    expect(stalled.got()).toBeGreaterThan(0);
+    expect(s.lines.filter((l) => /http down client=127\.0\.0\.21 .*cut \(under 20000 bytes in 1000 ms\)/.test(l))).toHaveLength(1);
+    expect(s.lines.filter((l) => /client=127\.0\.0\.20/.test(l))).toEqual([]);
+  }, 20_000);
 });
