@@ -14,7 +14,7 @@
  *     uploads trickling a byte a second; /up requests filling the /up-stats table with new ids at the last
  *     interval of the hour, read back through /up-stats from rotating addresses; /down readers that stop.
  * --scenario http-flood (issue 24) replaces that load with the HTTP attacks on memory and connections:
- *   - 10,000 connections each holding an unfinished 3.9 KB of headers (just under the 4 KB cap), from 20
+ *   - 10,000 connections each holding an unfinished 1.9 KB of headers (just under the 2 KB cap), from 20
  *     addresses (500 each, under the per-source share), re-opened as the headers timeout closes them;
  *   - 10,050 connections from one address (one /ping every 4 s each), more than its share;
  *   - body floods after early answers: POST /ping (405), GET /down?bytes=abc (400), POST /nothing (404),
@@ -217,8 +217,8 @@ async function httpFlood(httpPort, secs, part) {
       }
     })();
   const tasks = [];
-  const pad = 'x'.repeat(3800);
-  // 10,000 unfinished headers of 3.9 KB from 127.10.0.1–20, a byte a second so only the headers timeout ends them.
+  const pad = 'x'.repeat(1900);
+  // 10,000 unfinished headers of 1.9 KB from 127.10.0.1–20, a byte a second so only the headers timeout ends them.
   for (let i = 0; i < (part === 'b' ? 0 : 10_000); i++) {
     const from = `127.10.0.${1 + (i % 20)}`;
     tasks.push(forever(() => conn(from, `GET /ping HTTP/1.1\r\nHost: x\r\nX-Pad: ${pad}`, (s) => setInterval(() => s.write('x'), 1000))));
@@ -316,7 +316,7 @@ async function main() {
   const ok = alive && peak <= SERVE_RSS_BOUND_MB;
   const flood = args.scenario === 'http-flood';
   const what = flood
-    ? `\`qosprobe serve --stateful\` under ${seconds} s of the HTTP attacks of issue 24 (${sent.http ?? '?'} connections opened, up to ${sent.held ?? '?'} open at once on the attacking side: 10,000 holding unfinished 3.9 KB headers from 20 addresses, 10,050 from one address sending a /ping every 4 s each, ${Math.round(sent.floodMB ?? 0)} MB of bodies sent after 405, 400 and 404 answers), while a legitimate client on other addresses (STAMP from 127.0.0.2 every 20 ms, /ping from 127.0.0.3, /down from 127.0.0.4) measured.`
+    ? `\`qosprobe serve --stateful\` under ${seconds} s of the HTTP attacks of issue 24 (${sent.http ?? '?'} connections opened, up to ${sent.held ?? '?'} open at once on the attacking side: 10,000 holding unfinished 1.9 KB headers from 20 addresses, 10,050 from one address sending a /ping every 4 s each, ${Math.round(sent.floodMB ?? 0)} MB of bodies sent after 405, 400 and 404 answers), while a legitimate client on other addresses (STAMP from 127.0.0.2 every 20 ms, /ping from 127.0.0.3, /down from 127.0.0.4) measured.`
     : `\`qosprobe serve --stateful\` under ${seconds} s of mixed abusive load from about 1,500 loopback addresses (${sent.stamp ?? '?'} STAMP datagrams, ${sent.http ?? '?'} HTTP requests or connections: SSID cycling, a flood over the rate limit, junk and new sessions from 500 sources, malformed targets and headers, 200 slowloris connections, 20 trickling uploads, the /up-stats table filled and read, stalled /down readers), while a legitimate STAMP sender (127.0.0.2, 44 bytes every 20 ms) and /ping client measured.`;
   const section = `${flood ? '## serve soak: HTTP floods' : '## serve soak'}
 

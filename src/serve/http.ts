@@ -53,7 +53,10 @@ export interface HttpServeLimits {
    * source can't take every connection (issue 24). Default 1000: room for many field clients behind one carrier NAT.
    */
   maxConnectionsPerSource?: number;
-  /** Request line and headers together, bytes; beyond, 431 and the connection closes. Default 4096 (serve needs ~1 KB). */
+  /**
+   * Request line and headers together, bytes; beyond, 431 and the connection closes. Default 2048: a probe sends
+   * ~0.5 KB, and a connection holding unfinished headers costs ~11 KB of RSS at 2 KB, ~16 KB at 4 KB (docs/serve.md).
+   */
   maxHeaderBytes?: number;
 }
 
@@ -63,7 +66,7 @@ export const HTTP_SERVE_LIMITS: HttpServeLimits = {
   keepAliveTimeoutMs: 5_000,
   maxConnections: 10_000,
   maxConnectionsPerSource: 1000,
-  maxHeaderBytes: 4096,
+  maxHeaderBytes: 2048,
 };
 
 /**
@@ -220,7 +223,7 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
     {
       headersTimeout: limits.headersTimeoutMs,
       // Node's default is 16 KB, and a connection holding an unfinished 16 KB of headers cost ~100 KB of RSS (issue 24).
-      maxHeaderSize: limits.maxHeaderBytes ?? 4096,
+      maxHeaderSize: limits.maxHeaderBytes ?? 2048,
       // No whole-request timeout: a 1 GB upload over a slow link is legitimate; the idle timeout catches a stalled one.
       requestTimeout: 0,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
