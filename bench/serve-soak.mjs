@@ -13,7 +13,14 @@
  *   - HTTP: malformed request targets and headers; 200 slowloris connections re-opened as they are closed;
  *     uploads trickling a byte a second; /up requests filling the /up-stats table with new ids at the last
  *     interval of the hour, read back through /up-stats from rotating addresses; /down readers that stop.
- * --write replaces the "serve soak" section of docs/benchmarks.md.
+ * --scenario http-flood (issue 24) replaces that load with the HTTP attacks on memory and connections:
+ *   - 10,000 connections each holding an unfinished 1.9 KB of headers (just under the 2 KB cap), from 20
+ *     addresses (500 each, under the per-source share), re-opened as the headers timeout closes them;
+ *   - 10,050 connections from one address (one /ping every 4 s each), more than its share;
+ *   - body floods after early answers: POST /ping (405), GET /down?bytes=abc (400), POST /nothing (404),
+ *     each with a 10 GB body sent as fast as the server takes it, re-sent as the server closes them;
+ *   while the legitimate client (another address) pings and downloads 1 MB every 2 s.
+ * --write replaces the "serve soak" (or "serve soak: HTTP floods") section of docs/benchmarks.md.
  */
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -34,6 +41,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '120' },
     write: { type: 'boolean', default: false },
     role: { type: 'string', default: 'main' },
+    scenario: { type: 'string', default: 'mixed' },
+    part: { type: 'string', default: 'all' },
     'stamp-port': { type: 'string' },
     'http-port': { type: 'string' },
   },
@@ -44,7 +53,8 @@ const seconds = Number(args.seconds);
 const packet = (seq, ssid) =>
   encodeSenderPacket({ seq, timestamp: { seconds: 0xe9000000, fraction: seq }, errorEstimate: { synchronized: false, ptpFormat: false, scale: 0, multiplier: 1 }, ssid });
 
-if (args.role === 'load') await load(Number(args['stamp-port']), Number(args['http-port']), seconds);
+if (args.role === 'load' && args.scenario === 'http-flood') await httpFlood(Number(args['http-port']), seconds, args.part);
+else if (args.role === 'load') await load(Number(args['stamp-port']), Number(args['http-port']), seconds);
 else await main();
 
 async function load(stampPort, httpPort, secs) {
@@ -171,6 +181,80 @@ async function load(stampPort, httpPort, secs) {
   process.stdout.write(JSON.stringify(sent) + '\n');
 }
 
+/** The HTTP attacks of issue 24 on serve's memory and connections (see the header). */
+async function httpFlood(httpPort, secs, part) {
+  const end = performance.now() + secs * 1000;
+  const sent = { stamp: 0, http: 0, held: 0, refused: 0, floodMB: 0 };
+  let open = 0;
+  /** A connection that writes `head`, then `more()` as long as the server reads; resolves when closed. */
+  const conn = (from, head, more) =>
+    new Promise((resolve) => {
+      const s = connect({ port: httpPort, host: '127.0.0.1', localAddress: from });
+      let timer = null;
+      s.on('error', () => {});
+      s.on('data', () => {});
+      s.on('connect', () => {
+        open++;
+        sent.held = Math.max(sent.held, open);
+        s.write(head);
+        if (more) timer = more(s);
+      });
+      s.on('close', () => {
+        if (s.bytesWritten > 0) open--;
+        if (timer) clearInterval(timer);
+        resolve();
+      });
+      setTimeout(() => s.destroy(), Math.max(0, end - performance.now())).unref();
+      sent.http++;
+    });
+  // Re-opened a second after each close: a connection flood of 20,000 SYNs every 100 ms would measure the kernel's
+  // accept queue, not serve.
+  const forever = (f) =>
+    (async () => {
+      while (performance.now() < end) {
+        await f();
+        await sleep(1000);
+      }
+    })();
+  const tasks = [];
+  const pad = 'x'.repeat(1900);
+  // 10,000 unfinished headers of 1.9 KB from 127.10.0.1–20, a byte a second so only the headers timeout ends them.
+  for (let i = 0; i < (part === 'b' ? 0 : 10_000); i++) {
+    const from = `127.10.0.${1 + (i % 20)}`;
+    tasks.push(forever(() => conn(from, `GET /ping HTTP/1.1\r\nHost: x\r\nX-Pad: ${pad}`, (s) => setInterval(() => s.write('x'), 1000))));
+    if (i % 500 === 499) await sleep(50); // the kernel's accept queue (somaxconn) is 4096
+  }
+  // 10,050 from one address, one /ping every 4 s each (the issue's lock-out).
+  for (let i = 0; i < (part === 'a' ? 0 : 10_050); i++) {
+    tasks.push(
+      forever(() =>
+        conn('127.11.0.1', 'GET /ping HTTP/1.1\r\nHost: x\r\n\r\n', (s) => setInterval(() => s.write('GET /ping HTTP/1.1\r\nHost: x\r\n\r\n'), 4000)),
+      ),
+    );
+    if (i % 500 === 499) await sleep(50);
+  }
+  // Body floods after early answers.
+  const chunk = Buffer.alloc(256 * 1024, 0x61);
+  const flood = (from, line) =>
+    forever(() =>
+      conn(from, `${line} HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\n`, (s) => {
+        const pump = () => {
+          let more = true;
+          while (more && !s.destroyed) {
+            more = s.write(chunk);
+            sent.floodMB += chunk.length / 1e6;
+          }
+        };
+        s.on('drain', pump);
+        pump();
+        return null;
+      }),
+    );
+  if (part !== 'a') for (const [i, line] of ['POST /ping', 'GET /down?bytes=abc', 'POST /nothing'].entries()) tasks.push(flood(`127.12.0.${1 + i}`, line));
+  await Promise.all(tasks);
+  process.stdout.write(JSON.stringify(sent) + '\n');
+}
+
 async function main() {
   // SOAK_CPU_PROF=DIR writes a CPU profile of the server there (node --cpu-prof), to see where its time goes.
   const prof = process.env.SOAK_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SOAK_CPU_PROF}`] : [];
@@ -193,24 +277,30 @@ async function main() {
 
   // Baseline: the legitimate client alone for a few seconds, then under load.
   const base = await measure(stampPort, httpPort, 5, null);
-  const gen = spawn(process.execPath, [import.meta.filename, '--role', 'load', '--seconds', String(seconds), '--stamp-port', String(stampPort), '--http-port', String(httpPort)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let genOut = '';
-  gen.stdout.on('data', (d) => (genOut += d));
+  // One process of 20,000 sockets would pass the fd limit (ulimit -n): the HTTP floods run in two.
+  const parts = args.scenario === 'http-flood' ? ['a', 'b'] : ['all'];
+  const gens = parts.map((part) =>
+    spawn(process.execPath, [import.meta.filename, '--role', 'load', '--scenario', args.scenario, '--part', part, '--seconds', String(seconds), '--stamp-port', String(stampPort), '--http-port', String(httpPort)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  const genOuts = gens.map(() => '');
+  gens.forEach((g, i) => g.stdout.on('data', (d) => (genOuts[i] += d)));
   let peak = rss0;
   const cpu0 = cpuS();
   const wall0 = performance.now();
   const rssTimer = setInterval(() => (peak = Math.max(peak, rssMB())), 1000);
   const loaded = await measure(stampPort, httpPort, seconds, () => peak);
-  await new Promise((r) => gen.on('exit', r));
+  await Promise.all(gens.map((g) => new Promise((r) => g.on('exit', r))));
   clearInterval(rssTimer);
   peak = Math.max(peak, rssMB());
   const cpuShare = (cpuS() - cpu0) / ((performance.now() - wall0) / 1000);
   const alive = server.exitCode === null;
   server.kill('SIGTERM');
   await new Promise((r) => server.on('exit', r));
-  const sent = JSON.parse(genOut.trim().split('\n').pop() || '{}');
+  // Each load process's totals, summed (held: the largest number open at once in each, summed too).
+  const sent = {};
+  for (const out of genOuts) for (const [k, v] of Object.entries(JSON.parse(out.trim().split('\n').pop() || '{}'))) sent[k] = (sent[k] ?? 0) + v;
 
   const f = (x, d = 2) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
   const table = [
@@ -221,12 +311,17 @@ async function main() {
     `| STAMP RTT median / p95 / max (ms) | ${f(base.rttMed, 3)} / ${f(base.rttP95, 3)} / ${f(base.rttMax, 3)} | ${f(loaded.rttMed, 3)} / ${f(loaded.rttP95, 3)} / ${f(loaded.rttMax, 3)} |`,
     `| HTTP /ping answered (every 500 ms) | ${base.pingOk} / ${base.pingSent} | ${loaded.pingOk} / ${loaded.pingSent} |`,
     `| HTTP /ping time median / p95 (ms) | ${f(base.pingMed, 1)} / ${f(base.pingP95, 1)} | ${f(loaded.pingMed, 1)} / ${f(loaded.pingP95, 1)} |`,
+    `| HTTP /down of 1 MB whole (every 2 s) | ${base.downOk} / ${base.downSent} | ${loaded.downOk} / ${loaded.downSent} |`,
   ].join('\n');
   const ok = alive && peak <= SERVE_RSS_BOUND_MB;
-  const section = `## serve soak
+  const flood = args.scenario === 'http-flood';
+  const what = flood
+    ? `\`qosprobe serve --stateful\` under ${seconds} s of the HTTP attacks of issue 24 (${sent.http ?? '?'} connections opened, up to ${sent.held ?? '?'} open at once on the attacking side: 10,000 holding unfinished 1.9 KB headers from 20 addresses, 10,050 from one address sending a /ping every 4 s each, ${Math.round(sent.floodMB ?? 0)} MB of bodies sent after 405, 400 and 404 answers), while a legitimate client on other addresses (STAMP from 127.0.0.2 every 20 ms, /ping from 127.0.0.3, /down from 127.0.0.4) measured.`
+    : `\`qosprobe serve --stateful\` under ${seconds} s of mixed abusive load from about 1,500 loopback addresses (${sent.stamp ?? '?'} STAMP datagrams, ${sent.http ?? '?'} HTTP requests or connections: SSID cycling, a flood over the rate limit, junk and new sessions from 500 sources, malformed targets and headers, 200 slowloris connections, 20 trickling uploads, the /up-stats table filled and read, stalled /down readers), while a legitimate STAMP sender (127.0.0.2, 44 bytes every 20 ms) and /ping client measured.`;
+  const section = `${flood ? '## serve soak: HTTP floods' : '## serve soak'}
 
-\`qosprobe serve --stateful\` under ${seconds} s of mixed abusive load from about 1,500 loopback addresses (${sent.stamp ?? '?'} STAMP datagrams, ${sent.http ?? '?'} HTTP requests or connections: SSID cycling, a flood over the rate limit, junk and new sessions from 500 sources, malformed targets and headers, 200 slowloris connections, 20 trickling uploads, the /up-stats table filled and read, stalled /down readers), while a legitimate STAMP sender (127.0.0.2, 44 bytes every 20 ms) and /ping client measured. 2 CPUs shared with other work (noisy), Node ${process.version}, ${cpus()[0]?.model ?? ''}.
-Measured ${new Date().toISOString().slice(0, 10)} with \`npm run build && node bench/serve-soak.mjs --seconds ${seconds} --write\`.
+${what} 2 CPUs shared with other work (noisy), Node ${process.version}, ${cpus()[0]?.model ?? ''}.
+Measured ${new Date().toISOString().slice(0, 10)} with \`npm run build && node bench/serve-soak.mjs --seconds ${seconds}${flood ? ' --scenario http-flood' : ''} --write\`.
 
 ${table}
 
@@ -236,7 +331,7 @@ Server CPU under load: ${f(cpuShare * 100, 0)}% of one core (the machine's load 
   if (args.write) {
     const file = join(root, 'docs', 'benchmarks.md');
     const doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-    const re = /## serve soak\n[\s\S]*?(?=\n## |$)/;
+    const re = flood ? /## serve soak: HTTP floods\n[\s\S]*?(?=\n## |$)/ : /## serve soak\n[\s\S]*?(?=\n## |$)/;
     writeFileSync(file, re.test(doc) ? doc.replace(re, section) : doc.trimEnd() + '\n\n' + section);
   }
   process.exitCode = ok ? 0 : 1;
@@ -275,6 +370,26 @@ async function measure(stampPort, httpPort, secs) {
       await sleep(Math.max(0, 500 - (performance.now() - t0)));
     }
   })();
+  // A download of 1 MB every 2 s from yet another address: what the download probe would get.
+  let downSent = 0;
+  let downOk = 0;
+  const downloader = (async () => {
+    while (performance.now() < end) {
+      downSent++;
+      const t0 = performance.now();
+      const got = await new Promise((resolve) => {
+        const r = request({ host: '127.0.0.1', port: httpPort, path: '/down?bytes=1000000', localAddress: '127.0.0.4', agent: false, timeout: 5000 }, (res) => {
+          let n = 0;
+          res.on('data', (d) => (n += d.length)).on('end', () => resolve(res.statusCode === 200 ? n : 0));
+        });
+        r.on('timeout', () => r.destroy());
+        r.on('error', () => resolve(0));
+        r.end();
+      });
+      if (got === 1_000_000) downOk++;
+      await sleep(Math.max(0, 2000 - (performance.now() - t0)));
+    }
+  })();
   const t0 = performance.now();
   while (performance.now() < end) {
     sentAt.set(seq, performance.now());
@@ -283,6 +398,7 @@ async function measure(stampPort, httpPort, secs) {
     await sleep(Math.max(0, t0 + seq * 20 - performance.now()));
   }
   await pinger;
+  await downloader;
   await sleep(1000);
   sock.close();
   const q = (xs, p) => {
@@ -297,6 +413,8 @@ async function measure(stampPort, httpPort, secs) {
     rttMax: q(rtts, 1),
     pingSent,
     pingOk: pings.length,
+    downSent,
+    downOk,
     pingMed: q(pings, 0.5),
     pingP95: q(pings, 0.95),
   };

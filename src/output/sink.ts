@@ -241,7 +241,8 @@ function checkExisting(fd: number, size: number, path: string, fmt: StreamingFor
   const headLen = Math.min(size, 64 * 1024);
   const buf = Buffer.alloc(headLen);
   readSync(fd, buf, 0, headLen, 0);
-  const firstLine = (buf.toString('utf8').split('\n')[0] ?? '').replace(/\r$/, '');
+  // A BOM is no part of the header: Excel's "CSV UTF-8" starts the file with one (issue 24).
+  const firstLine = (buf.toString('utf8').split('\n')[0] ?? '').replace(/^\uFEFF/, '').replace(/\r$/, '');
   const older = fmt.firstLineOk(firstLine) ? null : (fmt.olderLayout?.(firstLine) ?? null);
   if (!fmt.firstLineOk(firstLine) && !older) {
     throw new QosError(

@@ -16,8 +16,10 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { rateLimitKey } from './stamp-reflector.js';
+import { nativeUdp } from '../stamp/native.js';
 import { MAX_SLICE_BYTES, randomSlices } from '../net/random-payload.js';
 // The receiver-side bins are the throughput statistics' intervals: the probe reads them as its own (/up-stats).
 import { THROUGHPUT_INTERVAL_MS } from '../stats/throughput.js';
@@ -46,18 +48,45 @@ export interface HttpServeLimits {
   transfers?: TransferLimits;
   /** Open connections; beyond, a new one is closed at once (memory: docs/serve.md). Default 10 000. */
   maxConnections?: number;
+  /**
+   * Open connections from one source (IPv4 address or IPv6 /64); beyond, its new one is closed at once, so one
+   * source can't take every connection (issue 24). Default 1000: room for many field clients behind one carrier NAT.
+   */
+  maxConnectionsPerSource?: number;
+  /**
+   * Request line and headers together, bytes; beyond, 431 and the connection closes. Default 2048: a probe sends
+   * ~0.5 KB, and a connection holding unfinished headers costs ~11 KB of RSS at 2 KB, ~16 KB at 4 KB (docs/serve.md).
+   */
+  maxHeaderBytes?: number;
 }
 
-export const HTTP_SERVE_LIMITS: HttpServeLimits = { headersTimeoutMs: 10_000, idleTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 10_000 };
+export const HTTP_SERVE_LIMITS: HttpServeLimits = {
+  headersTimeoutMs: 10_000,
+  idleTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 10_000,
+  maxConnectionsPerSource: 1000,
+  maxHeaderBytes: 2048,
+};
 
 /**
  * What a transfer must do to keep its slot, so that connections trickling a byte now and then can't hold
  * every slot (the idle timeout alone resets on each byte).
  */
 export interface TransferLimits {
-  /** Each window of this length, from the transfer's start, must move at least minBytesPerWindow (either way). */
+  /**
+   * Each window of this length, from the transfer's start, must move at least minBytesPerWindow (either way), on
+   * balance: bytes beyond the minimum count for later windows, up to aheadWindows of them.
+   */
   windowMs: number;
   minBytesPerWindow: number;
+  /**
+   * Windows a transfer may stay silent on what it moved before; default 12 (2 min). A /down's bytes count when the
+   * client's kernel acknowledges them, and a client's receive buffer can take 7 MB at once and then reopen only when
+   * drained: a steady reader at 200 KB/s showed nothing for ~38 s (curl --limit-rate 200K, issue 24). A reader that
+   * stops is cut after as long.
+   */
+  aheadWindows?: number;
   /** Whole transfer, ms (the longest transfer test is an hour). */
   maxTransferMs: number;
   /** Slots one source (IPv4 address or IPv6 /64) may hold: this share of maxConcurrent, at least 1. */
@@ -188,9 +217,13 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
   const statsAll = new Buckets(statsTotal, 2 * statsTotal, 1);
   const uploads = new UploadStats(usl);
 
+  // Lines about what abusers do (refused connections, unread bodies) are rate-limited: they must not fill the disk.
+  const abuseLog = rateLimitedLog(o.log, 1, 20);
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
+      // Node's default is 16 KB, and a connection holding an unfinished 16 KB of headers cost ~100 KB of RSS (issue 24).
+      maxHeaderSize: limits.maxHeaderBytes ?? 2048,
       // No whole-request timeout: a 1 GB upload over a slow link is legitimate; the idle timeout catches a stalled one.
       requestTimeout: 0,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
@@ -198,13 +231,43 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 2))),
     },
     (req, res) => {
+      // A body no handler reads (every answer but a granted /up) is not drained, unbounded, to keep the connection:
+      // the connection closes after the answer (issue 24: GBs read after a 405 or 503). transfer() lifts this for /up.
+      if (hasBody(req)) {
+        res.setHeader('connection', 'close');
+        // Node ends such a response with destroySoon(), a close with the client's body bytes unread: a reset, which
+        // loses the answer the client has not read yet. Half-close instead, and close for good a moment later.
+        req.socket.destroySoon = lingeringClose;
+        res.on('finish', () => {
+          if (!req.complete) abuseLog(`http: ${res.statusCode} to ${req.method ?? '?'} with a body from ${req.socket.remoteAddress ?? '?'}: body not read, connection closed`);
+        });
+      }
       // Nothing a client sends may end the process: a throw here would be an unhandled rejection.
       handle(req, res).catch((err: unknown) => failed(res, err));
     },
   );
+  // Connections: a share per source, and at the cap a newcomer from a smaller source replaces a connection of the
+  // largest, so one source (or a few) can never take every connection from another (issue 24).
+  const table = new ConnectionTable(limits.maxConnections ?? 10_000, limits.maxConnectionsPerSource ?? 1000);
+  server.on('connection', (sock: Socket) => {
+    const a = sock.remoteAddress;
+    if (a === undefined) return; // already gone
+    const key = rateLimitKey(a.startsWith('::ffff:') ? a.slice(7) : a);
+    const r = table.admit(key, sock);
+    if (typeof r === 'string') {
+      abuseLog(`http: connection from ${a} closed: ${r}`);
+      sock.destroy();
+      return;
+    }
+    if (r !== null) {
+      abuseLog(`http: a connection from ${r.remoteAddress ?? '?'} closed for one from ${a}: at the cap of ${table.max}, its source holds the most`);
+      r.destroy();
+    }
+    sock.once('close', () => table.remove(key, sock));
+  });
   server.setTimeout(limits.idleTimeoutMs, (sock) => sock.destroy());
-  // Each open connection costs memory: bound them, so the documented RSS bound holds.
-  server.maxConnections = limits.maxConnections ?? 10_000;
+  // A backstop only (the table above is the bound): a connection it closes counts in Node's until its close event.
+  server.maxConnections = table.max + Math.max(16, Math.ceil(table.max / 100));
   // A malformed request line or headers: answer 400 (or just close a dead socket); never throw.
   server.on('clientError', (err: NodeJS.ErrnoException, sock) => {
     if (sock.writable && !sock.destroyed && err.code !== 'ECONNRESET') {
@@ -296,14 +359,19 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
     }
     active++;
     held.set(source, mine + 1);
+    // This handler reads the body (an /up): the connection may stay open after it.
+    if (what === 'up' && !res.headersSent) res.removeHeader('connection');
     const t0 = performance.now();
     const sock = req.socket;
-    const moved = () => sock.bytesRead + sock.bytesWritten;
+    const moved = () => sock.bytesRead + delivered(sock);
     let last = moved();
     let cut: string | null = null;
+    const aheadMax = (tl.aheadWindows ?? 12) * tl.minBytesPerWindow;
+    let ahead = 0;
     const check = setInterval(() => {
       const now = moved();
-      if (now - last < tl.minBytesPerWindow) cut = `under ${tl.minBytesPerWindow} bytes in ${tl.windowMs} ms`;
+      ahead = Math.min(aheadMax, ahead + (now - last) - tl.minBytesPerWindow);
+      if (ahead < 0) cut = `under ${tl.minBytesPerWindow} bytes in ${tl.windowMs} ms`;
       else if (performance.now() - t0 > tl.maxTransferMs) cut = `longer than ${tl.maxTransferMs} ms`;
       last = now;
       if (cut === null) return;
@@ -332,7 +400,8 @@ export async function startHttpServerWith(o: HttpServeOptions, limits: HttpServe
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host, () => {
+    // A deeper accept queue than Node's 511: bursts of connections (abusive or not) drop fewer SYNs, a legitimate one's among them.
+    server.listen({ port: o.port, host: o.host, backlog: 4096 }, () => {
       server.off('error', reject);
       server.on('error', logError);
       resolve();
@@ -373,6 +442,110 @@ export function requestUrl(target: string | undefined): URL | null {
 function sourceOf(req: IncomingMessage): string {
   const a = req.socket.remoteAddress ?? '?';
   return rateLimitKey(a.startsWith('::ffff:') ? a.slice(7) : a);
+}
+
+/**
+ * Open connections by source (rateLimitKey), bounded in all and per source. At the cap, a newcomer whose source holds
+ * at least two fewer connections than the largest source replaces that source's oldest connection: max-min fairness,
+ * so a source with few connections always finds one. The largest source is found in O(1) (sources bucketed by count).
+ */
+class ConnectionTable {
+  private readonly bySource = new Map<string, Set<Socket>>();
+  /** Sources holding exactly n connections, for each n in use. */
+  private readonly byCount = new Map<number, Set<string>>();
+  private maxCount = 0;
+  private total = 0;
+  constructor(
+    readonly max: number,
+    private readonly perSource: number,
+  ) {}
+
+  /** Admit sock: null, or another source's connection the caller must close to make room; a string says why not. */
+  admit(key: string, sock: Socket): Socket | null | string {
+    const mine = this.bySource.get(key)?.size ?? 0;
+    if (mine >= this.perSource) return `its source already holds ${mine} connections (its share)`;
+    let evicted: Socket | null = null;
+    if (this.total >= this.max) {
+      if (this.maxCount < mine + 2) return `${this.total} connections open (the cap), none from a source holding more than this one's`;
+      const victimKey = this.byCount.get(this.maxCount)?.values().next().value as string;
+      evicted = this.bySource.get(victimKey)?.values().next().value ?? null;
+      if (evicted) this.remove(victimKey, evicted);
+    }
+    let set = this.bySource.get(key);
+    if (!set) this.bySource.set(key, (set = new Set()));
+    this.move(key, set.size, set.size + 1);
+    set.add(sock);
+    this.total++;
+    return evicted;
+  }
+
+  /** Idempotent: an evicted socket is removed at once and again at its close event. */
+  remove(key: string, sock: Socket): void {
+    const set = this.bySource.get(key);
+    if (!set?.delete(sock)) return;
+    this.total--;
+    this.move(key, set.size + 1, set.size);
+    if (set.size === 0) this.bySource.delete(key);
+  }
+
+  private move(key: string, from: number, to: number): void {
+    const old = this.byCount.get(from);
+    old?.delete(key);
+    if (old?.size === 0) this.byCount.delete(from);
+    if (to > 0) {
+      let b = this.byCount.get(to);
+      if (!b) this.byCount.set(to, (b = new Set()));
+      b.add(key);
+    }
+    if (to > this.maxCount) this.maxCount = to;
+    while (this.maxCount > 0 && !this.byCount.has(this.maxCount)) this.maxCount--;
+  }
+}
+
+/** How long a connection closed after an early answer lingers half-closed (the client reads the answer meanwhile). */
+const LINGER_MS = 1000;
+
+function lingeringClose(this: Socket): void {
+  this.end();
+  setTimeout(() => this.destroy(), LINGER_MS).unref();
+}
+
+/**
+ * Bytes of a socket's output its peer has: the acknowledged ones (TCP_INFO, through the native addon on Linux), else
+ * those the kernel took. Bytes handed to the socket are not delivered: the kernel buffers take 15 MB and more of a
+ * slow reader's /down at once, then nothing for many seconds, so a steady reader at 200 KB/s failed the 2 kB/s
+ * minimum (issue 24). Without the addon only the user-space buffer is left out, and that can still happen.
+ */
+function delivered(sock: Socket): number {
+  // net.Socket's handle carries the file descriptor (Unix); not a documented API, hence the fallback.
+  const fd = (sock as unknown as { _handle?: { fd?: number } | null })._handle?.fd ?? -1;
+  const acked = fd >= 0 ? (nativeUdp()?.tcpBytesAcked?.(fd) ?? -1) : -1;
+  return acked >= 0 ? acked : sock.bytesWritten - sock.writableLength;
+}
+
+/** Whether a request carries a body (RFC 9112 §6.3: a content-length above 0, or a transfer-encoding). */
+function hasBody(req: IncomingMessage): boolean {
+  const len = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (len !== undefined && len !== '0');
+}
+
+/** A log of at most perSecond lines (burst), the rest counted in the next line that passes. */
+function rateLimitedLog(log: (line: string) => void, perSecond: number, burst: number): (line: string) => void {
+  let tokens = burst;
+  let lastMs = performance.now();
+  let suppressed = 0;
+  return (line) => {
+    const now = performance.now();
+    tokens = Math.min(burst, tokens + ((now - lastMs) / 1000) * perSecond);
+    lastMs = now;
+    if (tokens < 1) {
+      suppressed++;
+      return;
+    }
+    tokens -= 1;
+    log(suppressed > 0 ? `${line} (and ${suppressed} such lines not logged)` : line);
+    suppressed = 0;
+  };
 }
 
 /** Token buckets per source, the table bounded (a full table forgets its oldest bucket: at worst a fresh burst). */

@@ -3,6 +3,8 @@
  * pad to 44 bytes). Safe to expose (limits and the guarantee: docs/serve.md):
  * - a reply is exactly as long as its request and requests under 44 bytes get none, so the
  *   reflector never amplifies; bogus sources (port 0, multicast, broadcast, itself) get none;
+ * - a datagram that is itself a reflection (its receive timestamp set) gets none, whatever its source:
+ *   two reflectors can't be made to bounce a spoofed packet between them;
  * - a token bucket per source (IPv4 address, IPv6 /64) caps the packet rate, and is checked
  *   before any other state is created, so a source over its budget costs nothing but a lookup;
  * - sessions are bounded per source (a source opening more replaces its own) and in all, and
@@ -50,6 +52,8 @@ export interface ReflectorStats {
   reflected: number;
   /** Not a STAMP test packet (under 44 bytes) or from a bogus source (port 0, multicast, broadcast, the reflector itself). */
   bad: number;
+  /** Not a request but a reflection (bytes 16–23, a reflector's receive timestamp, not zero): never answered. */
+  reflections: number;
   /** Dropped by the per-source rate limit. */
   rateLimited: number;
   /** Sessions closed early to make room for new ones (per-source or global session cap). */
@@ -130,7 +134,7 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
   const refillMs = Math.max(1000, (burst / o.rateLimitPps) * 1000);
   const sessions = new Map<string, Session>();
   const sources = new Map<string, SourceState>();
-  const st = { received: 0, bad: 0, rateLimited: 0, evicted: 0 };
+  const st = { received: 0, bad: 0, reflections: 0, rateLimited: 0, evicted: 0 };
   const mode = o.stateful ? 'stateful' : 'stateless';
   const timeOrigin = performance.timeOrigin;
 
@@ -155,7 +159,7 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
   };
   let sock: ReflectorSocket | null = null;
   const totals = () =>
-    `received=${st.received} reflected=${sock?.replies() ?? 0} bad=${st.bad} rate_limited=${st.rateLimited} evicted=${st.evicted} sessions=${sessions.size} sources=${sources.size}`;
+    `received=${st.received} reflected=${sock?.replies() ?? 0} bad=${st.bad} reflections=${st.reflections} rate_limited=${st.rateLimited} evicted=${st.evicted} sessions=${sessions.size} sources=${sources.size}`;
 
   const endSession = (s: Session, why: string) => {
     sessions.delete(s.key);
@@ -203,6 +207,14 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
     st.received++;
     if (length < STAMP_MIN_BYTES) {
       st.bad++;
+      return 0;
+    }
+    // A reflection, not a request (issue 24): a sender's bytes 16–23 are MBZ (RFC 8762 §4.2.1) where every reflector
+    // writes its receive timestamp (§4.3.1). Answering one lets a packet spoofed from another reflector's port bounce
+    // between the two until a bucket runs dry. The authenticated layout (§4.2.2, not served here) has its timestamp
+    // at 16–23 in both directions, so neither its requests nor its reflections are answered either.
+    if ((msg.readUInt32BE(OFF.receiveTimestamp) | msg.readUInt32BE(OFF.receiveTimestamp + 4)) !== 0) {
+      st.reflections++;
       return 0;
     }
     // The sender of the previous accepted packet again (the usual case: one session at a time): it passed the source
@@ -296,7 +308,7 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
   sessions.clear();
   sources.clear();
   forgetLast();
-  st.received = st.bad = st.rateLimited = st.evicted = 0;
+  st.received = st.bad = st.reflections = st.rateLimited = st.evicted = 0;
   // The socket keeps the system's receive buffer (net.core.rmem_default, ~200 KB, a few hundred packets): a
   // bigger one absorbs longer bursts but, once the loop falls behind, holds packets for seconds (measured in
   // the soak: RTT p95 6 s with 4 MB), corrupting every client's RTT instead of dropping the excess.

@@ -15,7 +15,7 @@ export interface PostResult {
   errorCode: string | null;
   /** First bytes of the response body, for the message. */
   bodySnippet: string;
-  /** The whole body (gunzipped), only when `keepBodyBytes` asked for it and it fit. */
+  /** The whole body (gunzipped), only when `keepBodyBytes` asked for it and it fit, gzipped and gunzipped. */
   body?: string;
 }
 
@@ -63,9 +63,11 @@ export async function postOnce(
         if (opts.keepBodyBytes && keptBytes <= opts.keepBodyBytes) {
           try {
             const raw = Buffer.concat(kept);
-            body = (res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+            // Bounded: a few MB of gzip can hold GBs (issue 24: 3 MB of zeros-gzip took push to 6.3 GB); zlib stops at the bound.
+            const maxOutputLength = opts.keepBodyBytes;
+            body = (res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw, { maxOutputLength }) : raw).toString('utf8');
           } catch {
-            body = undefined; // not gzip after all: no body rather than a wrong one
+            body = undefined; // not gzip after all, or larger than asked for: no body rather than a wrong one
           }
         }
         finish({ status: res.statusCode ?? null, retryAfterMs: retryAfter(res.headers['retry-after']), errorCode: null, bodySnippet: snippet.slice(0, 300), body });

@@ -37,6 +37,8 @@ export interface NativeUdp {
   monoNowMs(): number;
   /** C's NTP writer (the one behind send times), for a test that holds it to stamp/ntp.ts. */
   ntpAt(buf: Buffer, offset: number, wallMs: number): void;
+  /** Bytes the peer of TCP socket fd acknowledged (TCP_INFO tcpi_bytes_acked); −1 where unknown. */
+  tcpBytesAcked?(fd: number): number;
 }
 
 let loaded: NativeUdp | null | undefined;

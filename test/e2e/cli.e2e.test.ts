@@ -221,6 +221,26 @@ ${blackhole ? `  - name: silent\n    host: 127.0.0.1\n    tests:\n      - { kind
     expect(readFileSync(join(dir, 'old.csv'), 'utf8')).toBe('time,rtt\n1,2\n');
   });
 
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ])('appending to a CSV saved with a UTF-8 BOM (Excel\'s "CSV UTF-8", %s) appends after its header (issue 24 item 20)', async (_name, eol) => {
+    const dir = tmp();
+    writeConfig(dir, suite());
+    const first = await runCli(['run', '--out', 'r.csv'], { cwd: dir });
+    expect(first.code).toBe(0);
+    const lines = readFileSync(join(dir, 'r.csv'), 'utf8').trimEnd().split('\n');
+    // As Excel writes it back: a BOM before the header, its own line ends.
+    writeFileSync(join(dir, 'r.csv'), '\ufeff' + lines.join(eol) + eol);
+    const res = await runCli(['run', '--out', 'r.csv', '--append'], { cwd: dir });
+    expect(res.code, res.stderr).toBe(0);
+    const after = readFileSync(join(dir, 'r.csv'), 'utf8');
+    expect(after.startsWith('\ufeff' + lines[0] + eol)).toBe(true);
+    const rows = after.split(/\r?\n/).filter((l) => l !== '');
+    expect(rows.filter((l) => l.replace(/^\ufeff/, '') === lines[0])).toHaveLength(1); // one header
+    expect(rows).toHaveLength(1 + 2 * (lines.length - 1));
+  });
+
   it('ad hoc tcp HOST:PORT with the output options of run', async () => {
     const res = await runCli(['tcp', `127.0.0.1:${listener.port}`, '-c', '3', '-i', '20', '-f', 'ndjson', '-l', '32.73']);
     expect(res.code).toBe(0);

@@ -18,10 +18,10 @@ export interface ServeChild {
   stop(): Promise<void>;
 }
 
-export async function startServeChild(args: string[] = [], timeoutMs = 10_000): Promise<ServeChild> {
+export async function startServeChild(args: string[] = [], timeoutMs = 10_000, env: NodeJS.ProcessEnv = {}): Promise<ServeChild> {
   const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--stamp-port', '0', '--http-port', '0', ...args], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

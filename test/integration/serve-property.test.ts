@@ -63,13 +63,16 @@ describe('STAMP datagrams', () => {
     await r.close();
   });
 
-  it('any datagram: under 44 bytes no reply; else one reply of the same size carrying its sequence, timestamp, error estimate and SSID', async () => {
+  it('any datagram: under 44 bytes or a reflection (bytes 16–23 set) no reply; else one reply of the same size carrying its sequence, timestamp, error estimate and SSID', async () => {
     const sock = createSocket('udp4');
     await new Promise<void>((res) => sock.bind(0, '127.0.0.1', () => res()));
     try {
       await fc.assert(
-        fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 1500 }), async (bytes) => {
+        // Half the datagrams look like requests (bytes 16–23 zero), so both branches are exercised.
+        fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 1500 }), fc.boolean(), async (bytes, asRequest) => {
           const req = Buffer.from(bytes);
+          if (asRequest) req.fill(0, OFF.receiveTimestamp, Math.min(req.length, OFF.receiveTimestamp + 8));
+          const reflection = req.length >= STAMP_MIN_BYTES && !req.subarray(OFF.receiveTimestamp, OFF.receiveTimestamp + 8).every((b) => b === 0);
           const reply = await new Promise<Buffer | null>((res) => {
             const t = setTimeout(() => done(null), 1000);
             const done = (m: Buffer | null) => {
@@ -80,9 +83,9 @@ describe('STAMP datagrams', () => {
             sock.on('message', done);
             sock.send(req, r.port, '127.0.0.1');
             // After a short one, a marked control packet: its reply coming first shows the short one got none (loopback keeps order).
-            if (req.length < STAMP_MIN_BYTES) sock.send(CONTROL, r.port, '127.0.0.1');
+            if (req.length < STAMP_MIN_BYTES || reflection) sock.send(CONTROL, r.port, '127.0.0.1');
           });
-          if (req.length < STAMP_MIN_BYTES) {
+          if (req.length < STAMP_MIN_BYTES || reflection) {
             expect(reply?.subarray(OFF.senderSeq, OFF.senderSeq + 14).equals(CONTROL.subarray(0, 14))).toBe(true);
             return;
           }

@@ -40,6 +40,30 @@ describe('serve: STAMP reflector limits', () => {
     expect(r.stats()).toMatchObject({ received: 6, bad: 4, reflected: 2 });
   });
 
+  it('never answers a reflection (receive timestamp set), whatever its source port: no ping-pong between reflectors (issue 24)', async () => {
+    const r = await reflector({ rateLimitPps: 1000 });
+    const c = await client('127.0.0.2');
+    // What another reflector's reply looks like: a request with a receive timestamp (bytes 16–23), at any size.
+    const reflection = (seq: number, size: number) => {
+      const b = packet(seq, size);
+      b.writeUInt32BE(0xe9000001, 16);
+      return b;
+    };
+    const lowWord = packet(9, 44);
+    lowWord.writeUInt32BE(1, 20); // only the fraction's last word set: still a reflection
+    for (const b of [reflection(1, 44), reflection(2, 112), reflection(3, 1400), lowWord]) c.sock.send(b, r.port, '127.0.0.1');
+    c.sock.send(packet(4, 44), r.port, '127.0.0.1'); // control: a request (bytes 16–23 zero) is answered
+    for (let i = 0; i < 50 && c.replies.length === 0; i++) await sleep(10);
+    await sleep(50);
+    expect(c.replies.map((b) => b.readUInt32BE(24))).toEqual([4]); // the reply's sender sequence number
+    // And a reply of its own, sent back to it, is not answered again.
+    const own = c.replies[0] as Buffer;
+    c.sock.send(own, r.port, '127.0.0.1');
+    await sleep(100);
+    expect(c.replies).toHaveLength(1);
+    expect(r.stats()).toMatchObject({ received: 6, reflected: 1, reflections: 5, bad: 0 });
+  });
+
   it('rate-limits a flooding source while another source still gets every answer', async () => {
     const rate = 100;
     const r = await reflector({ rateLimitPps: rate });

@@ -176,7 +176,7 @@ for (const mode of ['auto', 'off'] as const) {
       const lines: string[] = [];
       const refl = await startStampReflector({ host: '127.0.0.1', port: 0, stateful: true, rateLimitPps: 10, log: (l) => lines.push(l) });
       try {
-        expect(refl.stats()).toEqual({ received: 0, reflected: 0, bad: 0, rateLimited: 0, evicted: 0, activeSessions: 0, activeSources: 0 });
+        expect(refl.stats()).toEqual({ received: 0, reflected: 0, bad: 0, reflections: 0, rateLimited: 0, evicted: 0, activeSessions: 0, activeSources: 0 });
         // A real sender from the warm-up's own address and port (9: root only) is a new source with a full bucket, and its
         // counter starts at 0.
         const c = createSocket('udp4');
@@ -202,7 +202,8 @@ for (const mode of ['auto', 'off'] as const) {
       await new Promise<void>((r) => c.bind(0, '127.0.0.1', () => r()));
       try {
         for (const n of [0, 1, 43]) c.send(Buffer.alloc(n, 0xff), refl.port, '127.0.0.1');
-        c.send(Buffer.alloc(65_507, 0xab), refl.port, '127.0.0.1');
+        // Bytes 16–23 zero, as in any request (set, it would be a reflection and get no reply).
+        c.send(Buffer.alloc(65_507, 0xab).fill(0, 16, 24), refl.port, '127.0.0.1');
         c.send(Buffer.alloc(44), refl.port, '127.0.0.1');
         for (let i = 0; i < 50 && replies.length < 2; i++) await sleep(20);
         expect(replies.sort((a, b) => a - b)).toEqual([44, 65_507]);

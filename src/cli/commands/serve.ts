@@ -47,7 +47,15 @@ export function makeServeCommand(io: CliIo): Command {
     );
   cmd.action(async (o: ServeFlags) => {
     const { startServe } = await import('../../serve/server.js');
-    const log = o.quiet ? () => {} : (line: string) => void io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    // The log's reader may go away (`serve 2> fifo` read by `head -1`; a log shipper restarting): the write then fails
+    // with EPIPE, and an 'error' nobody listens to would end the server. Serving matters more than its log: stop logging.
+    let logging = !o.quiet;
+    io.stderr.on('error', () => {
+      logging = false;
+    });
+    const log = (line: string) => {
+      if (logging) io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    };
     // The token may come from the environment so it does not show in `ps`.
     const token = o.token ?? (io.env.QOSPROBE_SERVE_TOKEN || null);
     const s = await startServe({
