@@ -122,12 +122,24 @@ export interface ProbeContext {
   measuring?(): void;
 }
 
+/**
+ * The link a test's traffic must leave through (issue 22: `--interface`, `interface:`): every socket and tool of the
+ * test is bound to this device (Linux SO_BINDTODEVICE, `ping -I`, `mtr -I`), never only to a source address, since the
+ * route lookup ignores that. Absent: the default route.
+ */
+export interface LinkBind {
+  /** Network interface name, e.g. wwan0. */
+  device: string;
+}
+
 /** Common fields of every test in the config (after defaults are applied). */
 export interface BaseSpec {
   kind: string;
   count: number;
   intervalMs: number;
   timeoutMs: number;
+  /** Leave through this link (config `interface:`, `--interface`); absent = the default route. */
+  bind?: LinkBind;
 }
 
 export interface Endpoint {

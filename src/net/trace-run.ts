@@ -10,6 +10,8 @@
 import { spawn } from 'node:child_process';
 import { platform as osPlatform, userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import type { LinkBind } from '../core/samples.js';
+import { assertBindable } from './bind.js';
 import { QosError } from '../core/errors.js';
 import type { TraceTool } from './trace-parse.js';
 
@@ -37,6 +39,8 @@ export interface TraceOptions {
   platform?: NodeJS.Platform;
   /** Non-root (mtr refuses sub-second intervals then); default: this process's uid. */
   root?: boolean;
+  /** Leave through this link (issue 22): `mtr -I`, `traceroute -i`, checked first (net/bind.ts); tracert cannot. */
+  bind?: LinkBind;
 }
 
 export interface TraceRun {
@@ -65,7 +69,7 @@ export function traceCommand(o: TraceOptions, tool: TraceTool, platform: NodeJS.
       const grace = Math.max(1, Math.ceil(o.timeoutMs / 1000));
       return {
         file: 'mtr',
-        args: ['--raw', '-n', ...fam, ...proto, ...port, ...size, '-c', String(o.count), '-i', sec(intervalMs), '-G', String(grace), '-m', String(o.maxHops), o.address],
+        args: ['--raw', '-n', ...fam, ...proto, ...port, ...size, ...(o.bind ? ['-I', o.bind.device] : []), '-c', String(o.count), '-i', sec(intervalMs), '-G', String(grace), '-m', String(o.maxHops), o.address],
       };
     }
     case 'traceroute': {
@@ -76,7 +80,7 @@ export function traceCommand(o: TraceOptions, tool: TraceTool, platform: NodeJS.
       const paceMs = Math.min(intervalMs, TRACEROUTE_PACE_MAX_MS);
       const pace = darwin ? ['-z', String(Math.round(paceMs))] : ['-N', '1', '-z', sec(paceMs)];
       const wait = ['-w', String(Math.max(1, Math.ceil(o.timeoutMs / 1000)))];
-      const args = ['-n', ...(darwin ? [] : fam), ...proto, ...port, ...pace, ...wait, '-q', String(o.count), '-m', String(o.maxHops), o.address];
+      const args = ['-n', ...(darwin ? [] : fam), ...proto, ...port, ...pace, ...wait, ...(o.bind ? ['-i', o.bind.device] : []), '-q', String(o.count), '-m', String(o.maxHops), o.address];
       if (o.sizeBytes !== undefined) args.push(String(o.sizeBytes));
       return { file: darwin && o.family === 6 ? 'traceroute6' : 'traceroute', args };
     }
@@ -123,6 +127,10 @@ export async function runTrace(o: TraceOptions): Promise<TraceRun> {
   if (o.signal?.aborted) throw new QosError('ABORTED', 'aborted before the trace started');
   const root = o.root ?? isRoot();
   const candidates: TraceTool[] = o.tool !== 'auto' ? [o.tool] : platform === 'win32' ? ['tracert'] : ['mtr', 'traceroute'];
+  if (o.bind) {
+    if (platform !== 'linux') throw new QosError('INTERFACE_BIND_UNAVAILABLE', `trace over ${o.bind.device}: binding to an interface is implemented on Linux only (this is ${platform})`);
+    assertBindable(o.bind);
+  }
   const t0 = performance.now();
   let lastMissing: Error | null = null;
   for (const tool of candidates) {

@@ -44,6 +44,11 @@ export const dns: ProbeDef<DnsSpec> = {
   async run(endpoint, spec, { signal }) {
     const name = spec.name ?? endpoint.host;
     const target = `${name} ${spec.record}${spec.server ? ` @${spec.server}` : ''}`;
+    // Neither getaddrinfo nor c-ares can be bound to a device: over a link, an error record rather than the default route.
+    if (spec.bind) {
+      const message = `dns over ${spec.bind.device}: queries bound to an interface are not implemented yet (the resolver would use the default route)`;
+      return { target, samples: { type: 'dns', intervalMs: spec.intervalMs, queries: [] }, error: { code: 'INTERFACE_BIND_UNAVAILABLE', message } };
+    }
     const { results } = await runSchedule(spec.count, spec.intervalMs, signal, (seq, startMs) =>
       query(spec.nocache ? `${randomLabel()}.${name}` : name, spec, signal).then((q) => ({ ...q, seq, sentAtMs: q.sentAt - startMs })),
     );

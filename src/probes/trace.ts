@@ -78,6 +78,7 @@ export function makeTraceProbe(runner: TraceRunner = runTrace): ProbeDef<TraceSp
           sizeBytes: spec.size,
           tool: spec.tool,
           signal,
+          bind: spec.bind,
         });
       } catch (err) {
         return { target, targetIp: address, error: { code: measurementCodeFor(err), message: errorMessage(err) }, interrupted: signal.aborted };
