@@ -132,6 +132,14 @@ export interface LinkBind {
   device: string;
 }
 
+/**
+ * A network interface name as Linux accepts one (dev_valid_name): 1 to 15 bytes, no '/', ':' or white space, not '.'
+ * or '..'. Checked when the config or --interface is read, so a typo fails at once, not every test of a run.
+ */
+export function isInterfaceName(v: string): boolean {
+  return v.length > 0 && Buffer.byteLength(v) <= 15 && v !== '.' && v !== '..' && !/[/:\s]/.test(v);
+}
+
 /** Common fields of every test in the config (after defaults are applied). */
 export interface BaseSpec {
   kind: string;
