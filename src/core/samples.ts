@@ -124,7 +124,7 @@ export interface ProbeContext {
 
 /**
  * The link a test's traffic must leave through (issue 22: `--interface`, `interface:`): every socket and tool of the
- * test is bound to this device (Linux SO_BINDTODEVICE, `ping -I`, `mtr -I`), never only to a source address, since the
+ * test is bound to this device (Linux SO_BINDTODEVICE, `ping -I`, `traceroute -i`), never only to a source address, since the
  * route lookup ignores that. Absent: the default route.
  */
 export interface LinkBind {

@@ -24,7 +24,7 @@ export function boundTcpSocket(bind: LinkBind, family: 4 | 6, opts: { allowHalfO
 }
 
 /**
- * Before handing a link to a tool that binds by itself (`ping -I`, `mtr -I`, `traceroute -i`): the same check as our
+ * Before handing a link to a tool that binds by itself (`ping -I`, `traceroute -i`): the same check as our
  * own sockets (the interface exists, the OS lets us bind), so a missing link or a refusal is the same stable code
  * whatever measures, not a tool's exit status.
  */

@@ -39,7 +39,7 @@ export interface TraceOptions {
   platform?: NodeJS.Platform;
   /** Non-root (mtr refuses sub-second intervals then); default: this process's uid. */
   root?: boolean;
-  /** Leave through this link (issue 22): `mtr -I`, `traceroute -i`, checked first (net/bind.ts); tracert cannot. */
+  /** Leave through this link (issue 22): `traceroute -i` (mtr's -I does not bind its probes), checked first (net/bind.ts); tracert cannot. */
   bind?: LinkBind;
 }
 
@@ -69,7 +69,7 @@ export function traceCommand(o: TraceOptions, tool: TraceTool, platform: NodeJS.
       const grace = Math.max(1, Math.ceil(o.timeoutMs / 1000));
       return {
         file: 'mtr',
-        args: ['--raw', '-n', ...fam, ...proto, ...port, ...size, ...(o.bind ? ['-I', o.bind.device] : []), '-c', String(o.count), '-i', sec(intervalMs), '-G', String(grace), '-m', String(o.maxHops), o.address],
+        args: ['--raw', '-n', ...fam, ...proto, ...port, ...size, '-c', String(o.count), '-i', sec(intervalMs), '-G', String(grace), '-m', String(o.maxHops), o.address],
       };
     }
     case 'traceroute': {
@@ -126,9 +126,12 @@ export async function runTrace(o: TraceOptions): Promise<TraceRun> {
   const platform = o.platform ?? osPlatform();
   if (o.signal?.aborted) throw new QosError('ABORTED', 'aborted before the trace started');
   const root = o.root ?? isRoot();
-  const candidates: TraceTool[] = o.tool !== 'auto' ? [o.tool] : platform === 'win32' ? ['tracert'] : ['mtr', 'traceroute'];
+  // Over a link, traceroute only: mtr's -I (mtr-tiny 0.95) sets the probes' source address but not their device, so
+  // they leave by the default route (seen in the two-uplink lab: every probe on link A, the replies on B).
+  const candidates: TraceTool[] = o.tool !== 'auto' ? [o.tool] : platform === 'win32' ? ['tracert'] : o.bind ? ['traceroute'] : ['mtr', 'traceroute'];
   if (o.bind) {
     if (platform !== 'linux') throw new QosError('INTERFACE_BIND_UNAVAILABLE', `trace over ${o.bind.device}: binding to an interface is implemented on Linux only (this is ${platform})`);
+    if (candidates.includes('mtr')) throw new QosError('INTERFACE_BIND_UNAVAILABLE', `trace over ${o.bind.device}: mtr cannot send its probes through a device (its -I sets only their source address); use tool: traceroute or auto`);
     assertBindable(o.bind);
   }
   const t0 = performance.now();
