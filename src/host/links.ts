@@ -7,6 +7,8 @@
 import { readFile, readdir, access } from 'node:fs/promises';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import type { Metrics } from '../core/schema.js';
+import type { CellInfo } from './mmcli.js';
+import { cellColumnsOf, gatherModems, modemOf, type MmcliRunner } from './modems.js';
 
 /** One IPv4 route of /proc/net/route. */
 export interface Route {
@@ -80,11 +82,19 @@ export interface SysNetFacts {
  * default route's Wi-Fi or radio figures never end up on another link's record. The gateway is this link's default
  * route's (the lowest metric), else any gateway on it.
  */
-export function linkColumnsFrom(iface: string, routes: readonly Route[], addrs: readonly NetworkInterfaceInfo[] | undefined, sys: SysNetFacts | null): Metrics {
+export function linkColumnsFrom(
+  iface: string,
+  routes: readonly Route[],
+  addrs: readonly NetworkInterfaceInfo[] | undefined,
+  sys: SysNetFacts | null,
+  modems: readonly CellInfo[] = [],
+): Metrics {
   const mine = routes.filter((r) => r.iface === iface && r.gateway !== null).sort((a, b) => Number(b.destination === '0.0.0.0') - Number(a.destination === '0.0.0.0') || a.metric - b.metric);
   const ip = addrs?.find((a) => a.family === 'IPv4' && !a.internal)?.address ?? addrs?.find((a) => !a.internal)?.address ?? null;
   const type = CELLULAR_NAME.test(iface) ? 'cellular' : sys?.wireless ? 'wireless' : sys ? 'wired' : 'other';
-  return { ...EMPTY_LINK_COLUMNS, net_iface: iface, net_type: type, net_ip: ip, gateway: mine[0]?.gateway ?? null };
+  // A modem's own figures, matched by its net port: two modems of two operators give two correctly labelled links.
+  const modem = modemOf(iface, modems);
+  return { ...EMPTY_LINK_COLUMNS, net_iface: iface, net_type: type, net_ip: ip, gateway: mine[0]?.gateway ?? null, ...(modem ? cellColumnsOf(modem) : {}) };
 }
 
 /** The columns that describe the link a record's traffic took: what a bound test's record replaces. */
@@ -141,10 +151,15 @@ export async function autoInterfaces(): Promise<string[]> {
 }
 
 /** Each link's columns, read once per run; a link that is missing still gets its name (its tests say what failed). */
-export async function gatherLinkColumns(ifaces: readonly string[]): Promise<Map<string, Metrics>> {
+export async function gatherLinkColumns(ifaces: readonly string[], mmcli?: MmcliRunner): Promise<Map<string, Metrics>> {
   const routes = await readRoutes();
   const addrs = networkInterfaces();
+  const facts = new Map<string, SysNetFacts | null>();
+  for (const i of ifaces) facts.set(i, await sysFacts(i));
+  // mmcli only when a link can be a modem (not Wi-Fi), and only Linux has ModemManager.
+  const maybeCell = process.platform === 'linux' && ifaces.some((i) => !facts.get(i)?.wireless);
+  const modems = maybeCell ? await gatherModems(mmcli) : [];
   const out = new Map<string, Metrics>();
-  for (const i of ifaces) out.set(i, linkColumnsFrom(i, routes, addrs[i], await sysFacts(i)));
+  for (const i of ifaces) out.set(i, linkColumnsFrom(i, routes, addrs[i], facts.get(i) ?? null, modems));
   return out;
 }
