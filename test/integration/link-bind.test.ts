@@ -17,6 +17,7 @@ import { http } from '../../src/probes/http.js';
 import { startStampReflector, type StampReflector } from '../../src/serve/stamp-reflector.js';
 import { openSender } from '../../src/stamp/socket.js';
 import { startTcpListener } from '../helpers/servers.js';
+import { startDnsServer } from '../helpers/dns-server.js';
 import { ConfigReader } from '../../src/core/config-reader.js';
 
 const NO_SUCH = 'qplnosuch0';
@@ -106,7 +107,29 @@ describe.skipIf(!native)('bound sockets on loopback (native addon built)', () =>
     const t = await trace.run(endpoint, { ...trace.parse({}, { kind: 'trace', ...base }, reader(), 't'), bind: base.bind }, { signal: signal() });
     expect(t.error?.code).toBe('INTERFACE_NOT_FOUND');
     const d = await dns.run(endpoint, { kind: 'dns', name: 'localhost', server: '127.0.0.1', record: 'A', nocache: false, ...base }, { signal: signal() });
-    expect(d.error?.code).toBe('INTERFACE_BIND_UNAVAILABLE');
+    expect(d.error?.code).toBe('INTERFACE_NOT_FOUND');
+  });
+
+  it('dns over lo: bound queries to the server answer, time and fail as unbound ones do', async () => {
+    const server = await startDnsServer({ zone: 'qpl.test', address: '10.77.200.9', delayMs: 20 });
+    try {
+      const spec = { kind: 'dns' as const, count: 3, intervalMs: 30, timeoutMs: 1000, record: 'A' as const, nocache: false, server: `127.0.0.1:${server.port}`, bind: { device: 'lo' } };
+      const ok = await dns.run(endpoint, { ...spec, name: 'www.qpl.test' }, { signal: signal() });
+      expect(ok.error).toBeNull();
+      expect(ok.targetIp).toBe('10.77.200.9');
+      const rtts = ok.samples?.type === 'dns' ? ok.samples.queries.map((q) => q.rttMs) : [];
+      // The server holds each answer 20 ms: each query's time is at least that, and not seconds.
+      expect(rtts).toHaveLength(3);
+      for (const r of rtts) expect(r).toBeGreaterThanOrEqual(19);
+      for (const r of rtts) expect(r).toBeLessThan(500);
+      const nx = await dns.run(endpoint, { ...spec, name: 'nx.qpl.test' }, { signal: signal() });
+      expect(nx.error?.code).toBe('DNS_FAILED');
+      const nocache = await dns.run(endpoint, { ...spec, name: 'qpl.test', nocache: true }, { signal: signal() });
+      expect(nocache.error).toBeNull();
+      expect(server.names.some((n) => /^[a-z2-7]{12}\.qpl\.test$/.test(n))).toBe(true);
+    } finally {
+      await server.close();
+    }
   });
 });
 

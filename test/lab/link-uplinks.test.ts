@@ -7,13 +7,13 @@
  * accuracy-delay's delayer-vs-wire check, since the delayer is a process). Throughput runs in a second lab without the
  * delayer (it stalls under a transfer's packet rate): B shaped to 8 Mbit/s by tbf, within 7 % (throughput-netns's bar).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, builtCliAvailable, ndjson } from '../helpers/cli.js';
+import { BIN, ROOT, builtCliAvailable, ndjson } from '../helpers/cli.js';
 import { delayLabUnavailable, type Applied } from '../helpers/delaylab.js';
 import { hostLoad } from '../helpers/host-load.js';
 import { createUplinkLab, type LinkCounters, type UplinkLab } from '../helpers/uplinks.js';
@@ -145,11 +145,25 @@ describe.skipIf(why !== null)('two uplinks: every probe over the link it was giv
     expect(m.records[0]).toMatchObject({ net_iface: 'qplb', target_ip: lab.serverIp });
   }, 60_000);
 
-  it('dns over B: an error record (bound queries not implemented), never a query over A', async () => {
-    const m = await measureIn(lab, ['dns', 'example.org', '--server', lab.serverIp, '-c', '2'], 'b');
-    expect(m.records[0]).toMatchObject({ status: 'error', error_code: 'INTERFACE_BIND_UNAVAILABLE', net_iface: 'qplb' });
-    expect(m.a).toMatchObject({ out: 0, in: 0 });
-    expect(m.b).toMatchObject({ out: 0 });
+  it('dns over B: the resolver asked through B (B’s round trip), nothing on A', async () => {
+    const dnsd = spawn('ip', ['netns', 'exec', lab.server, process.execPath, join(ROOT, 'test/helpers/dns-responder.mjs'), lab.serverIp, '10.77.0.9'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        dnsd.stdout.once('data', () => resolve());
+        dnsd.once('exit', (c) => reject(new Error(`dns-responder exited (${c})`)));
+      });
+      const m = await measureIn(lab, ['dns', 'example.org', '--server', lab.serverIp, '-c', '10', '-i', '100'], 'b');
+      const r = m.records[0]!;
+      expect(r).toMatchObject({ net_iface: 'qplb', target_ip: '10.77.0.9' });
+      expect(m.a).toMatchObject({ out: 0, in: 0 });
+      // Loss exact against B's drops, as for icmp and stamp (one try per query: a drop is a lost query).
+      expect((r.sent as number) - (r.received as number)).toBe(m.b.upDropped + m.b.downDropped);
+      const truth = heldRtt(m, 17);
+      console.info(`link-uplinks dns over b: dns_ms ${String(r.dns_ms)} ms, delayer ${truth.toFixed(3)} ms`);
+      expect(Math.abs((r.dns_ms as number) - truth)).toBeLessThanOrEqual(bar(truth));
+    } finally {
+      dnsd.kill('SIGTERM');
+    }
   }, 60_000);
 
   it('interfaces: [qpla, qplb] in one run: both sets of records, each with its own link, gateway and gateway figures', async () => {
