@@ -15,6 +15,7 @@ import { locationOfColumns, type Location } from '../core/location.js';
 import { parseCsvRecord, readLines } from './csv-tokens.js';
 import { sniffFormat, type InputFormat, type InputSource } from './inputs.js';
 import { REPORT_METRICS, sampleFields, type ReportMetric } from './metrics.js';
+import { operatorOf } from './group-keys.js';
 
 export type RowStatus = 'ok' | 'partial' | 'error';
 
@@ -39,6 +40,9 @@ export interface ReportRow {
   values: (number | null)[];
   /** trace hop rows: the hop (TTL); null on every other record, the trace's own included. */
   hop: number | null;
+  /** The link the record measured (issue 22): its net_iface, and its operator by group-keys.ts operatorOf. */
+  netIface: string | null;
+  operator: string | null;
 }
 
 export type IssueKind = 'malformed' | 'unknown_schema';
@@ -85,6 +89,10 @@ const C = {
   lon: col('lon'),
   status: col('status'),
   hop: col('hop'),
+  net_iface: col('net_iface'),
+  net_type: col('net_type'),
+  cell_mcc_mnc: col('cell_mcc_mnc'),
+  cell_operator: col('cell_operator'),
 } as const;
 const NCOLS = FIELD_NAMES.length;
 const CSV_HEADER = FIELD_NAMES.join(',');
@@ -335,7 +343,9 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   const loss = samples.lossAt === -1 ? null : values[samples.lossAt];
   if (loss !== undefined && loss !== null && loss > 100) return `loss_percent is above 100: ${loss}`;
   const location = locationOfColumns({ location_code: locationCode, location_name: locationName, site, lat, lon });
-  return { startedAtMs, probeId, location, endpoint, test, status: status as RowStatus, values, hop };
+  const text = (i: number) => (csv ? unprefix(get(i)) : get(i));
+  const operator = operatorOf({ net_type: text(C.net_type), cell_mcc_mnc: text(C.cell_mcc_mnc), cell_operator: text(C.cell_operator) });
+  return { startedAtMs, probeId, location, endpoint, test, status: status as RowStatus, values, hop, netIface: text(C.net_iface), operator };
 }
 
 const fieldName = (i: number): string => FIELD_NAMES[i] as string;
