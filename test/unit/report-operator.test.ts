@@ -7,10 +7,10 @@ import { expandInputs } from '../../src/report/inputs.js';
 import { buildReport, type ReportData } from '../../src/report/pipeline.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-// fixtures/report/links.ndjson: one site, three links: wwan0 (Telkomsel 510-10) 40, 60, 50 ms; wwan1 (XL 510-11) 80 ms
+// fixtures/links/records.json: one site, three links: wwan0 (Telkomsel 510-10) 40, 60, 50 ms; wwan1 (XL 510-11) 80 ms
 // and an error record (100 % loss); wlan0 (Wi-Fi) 10, 14 ms.
 async function report(by: ('operator' | 'interface' | 'location')[]): Promise<ReportData> {
-  const sources = await expandInputs(['fixtures/report/links.ndjson'], ROOT, () => Readable.from([]));
+  const sources = await expandInputs(['fixtures/links/records.json'], ROOT, () => Readable.from([]));
   return buildReport(sources, { by, profile: null });
 }
 const group = (d: ReportData, ...key: string[]) => d.groups.find((g) => g.key.join('|') === key.join('|'))!;
