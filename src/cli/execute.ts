@@ -120,7 +120,7 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
       onFailure: flags.traceOnFailure
         ? async (t, _r, signal) => {
             const { traceVerdict, FAILURE_TRACE_ROUNDS } = await import('../probes/trace.js');
-            return traceVerdict(t.endpoint.host, flags.traceOnFailure === true ? FAILURE_TRACE_ROUNDS : (flags.traceOnFailure ?? FAILURE_TRACE_ROUNDS), signal);
+            return traceVerdict(t.endpoint.host, flags.traceOnFailure === true ? FAILURE_TRACE_ROUNDS : (flags.traceOnFailure ?? FAILURE_TRACE_ROUNDS), signal, undefined, t.spec.bind);
           }
         : undefined,
       onTestStart: (t, i, n) => ui.testStarted(`${t.endpoint.name} ${t.spec.kind} ${t.probe.targetOf(t.endpoint, t.spec)}`, i, n),

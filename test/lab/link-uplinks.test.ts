@@ -166,6 +166,14 @@ describe.skipIf(why !== null)('two uplinks: every probe over the link it was giv
     }
   }, 60_000);
 
+  it('--trace-on-failure after a lossy test over B traces over B: nothing on A', async () => {
+    const m = await measureIn(lab, ['ping', lab.serverIp, '-c', '60', '-i', '20', '--trace-on-failure', '2'], 'b');
+    const r = m.records[0]!;
+    expect(m.a).toMatchObject({ out: 0, in: 0 });
+    // 5 % each way over 60 packets: some loss but for a chance of 0.2 % (0.9025^60); then the trace ran, over B.
+    if ((r.loss_percent as number) > 0) expect(r).toMatchObject({ trace_tool: 'traceroute', trace_hops: 2 });
+  }, 60_000);
+
   it('interfaces: [qpla, qplb] in one run: both sets of records, each with its own link, gateway and gateway figures', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qpl-links-'));
     try {
