@@ -14,7 +14,8 @@
  * arrival and read is the only error (none in practice: both reads are microseconds apart).
  *
  * JavaScript API (src/net/udp-native.ts wraps it):
- *   open(family 4|6, host, port, ipv6Only) -> { handle, address, port }
+ *   open(family 4|6, host, port, ipv6Only, device?) -> { handle, address, port }
+ *     device (a network interface name, "" or absent: none): SO_BINDTODEVICE before bind (issue 22)
  *   connect(handle, host, port)                       (throws an Error with .code = errno name)
  *   start(handle, buf, onPacket, onError, replyTsOffset, wallMinusMonoMs, monoMinusCallerMs)
  *     onPacket(buf, length, address, port, rxMs) -> reply length (0: none); the datagram is in buf
@@ -30,6 +31,12 @@
  *   monoNowMs() -> uv_hrtime in ms
  *   tcpBytesAcked(fd) -> bytes of a TCP socket the peer acknowledged (TCP_INFO), -1 where unknown: serve's /down
  *     minimum rate counts bytes delivered, not bytes the kernel buffered (issue 24); not UDP, but the same addon.
+ *
+ * Link binding (issue 22: traffic for a link leaves through that device, not the default route; Node cannot set
+ * SO_BINDTODEVICE, and on Linux the route lookup ignores a source address without policy rules):
+ *   bindToDevice(fd, ifname)     SO_BINDTODEVICE on any socket fd (a bound node:dgram socket's)  (throws .code = errno name)
+ *   tcpSocket(family 4|6, ifname) -> fd   a non-blocking TCP socket already bound to the device, for new net.Socket({ fd })
+ *   deviceOf(fd) -> ifname ("" when unbound), for tests
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -304,10 +311,27 @@ static void free_sock(napi_env env, void *data, void *hint) {
   free(s);
 }
 
+/* SO_BINDTODEVICE: needs CAP_NET_RAW on kernels before 5.7 (EPERM), ENODEV for a missing interface. */
+static int bind_device(int fd, const char *ifname) {
+  return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname));
+}
+
+/* A device name argument: "" when absent or undefined; -1 when longer than IFNAMSIZ allows. */
+static int read_ifname(napi_env env, napi_value v, char *out) {
+  out[0] = 0;
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) return 0;
+  size_t n = 0;
+  if (napi_get_value_string_utf8(env, v, out, IFNAMSIZ + 1, &n) != napi_ok) return -1;
+  return n >= IFNAMSIZ ? -1 : 0;
+}
+
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char dev[IFNAMSIZ + 1] = "";
+  if (argc >= 5 && read_ifname(env, argv[4], dev) != 0) return throw_errno(env, EINVAL, "SO_BINDTODEVICE");
   int32_t family = 4, port = 0;
   bool v6only = false;
   char host[64];
@@ -327,6 +351,11 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     int e = errno;
     close(fd);
     return throw_errno(env, e, "setsockopt SO_TIMESTAMPNS");
+  }
+  if (dev[0] && bind_device(fd, dev) != 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, e, "SO_BINDTODEVICE");
   }
   if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
     int e = errno;
@@ -527,6 +556,53 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value js_bind_to_device(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd = -1;
+  char dev[IFNAMSIZ + 1];
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  if (read_ifname(env, argv[1], dev) != 0 || dev[0] == 0 || fd < 0) return throw_errno(env, EINVAL, "SO_BINDTODEVICE");
+  if (bind_device(fd, dev) != 0) return throw_errno(env, errno, "SO_BINDTODEVICE");
+  return NULL;
+}
+
+static napi_value js_tcp_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t family = 4;
+  char dev[IFNAMSIZ + 1];
+  CHECK(napi_get_value_int32(env, argv[0], &family));
+  if (read_ifname(env, argv[1], dev) != 0 || dev[0] == 0) return throw_errno(env, EINVAL, "SO_BINDTODEVICE");
+  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket");
+  if (bind_device(fd, dev) != 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, e, "SO_BINDTODEVICE");
+  }
+  napi_value v;
+  CHECK(napi_create_int32(env, fd, &v));
+  return v;
+}
+
+static napi_value js_device_of(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd = -1;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  char dev[IFNAMSIZ + 1] = "";
+  socklen_t len = IFNAMSIZ;
+  if (getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, &len) != 0) return throw_errno(env, errno, "getsockopt SO_BINDTODEVICE");
+  dev[len < IFNAMSIZ ? len : IFNAMSIZ] = 0;
+  napi_value v;
+  CHECK(napi_create_string_utf8(env, dev, NAPI_AUTO_LENGTH, &v));
+  return v;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
@@ -538,6 +614,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"ntpAt", NULL, js_ntp_at, NULL, NULL, NULL, napi_default, NULL},
       {"monoNowMs", NULL, js_mono_now_ms, NULL, NULL, NULL, napi_default, NULL},
       {"tcpBytesAcked", NULL, js_tcp_bytes_acked, NULL, NULL, NULL, napi_default, NULL},
+      {"bindToDevice", NULL, js_bind_to_device, NULL, NULL, NULL, napi_default, NULL},
+      {"tcpSocket", NULL, js_tcp_socket, NULL, NULL, NULL, napi_default, NULL},
+      {"deviceOf", NULL, js_device_of, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -12,9 +12,9 @@ import type { Location } from '../core/location.js';
 import { openSinkWaiting } from '../output/sink.js';
 import { sinkList } from '../output/record-sink.js';
 import type { RunInfo } from '../output/formats.js';
-import { probeFor } from '../probes/index.js';
 import { identityOf, type RunContext } from '../records/assemble.js';
-import { runPlan, type PlannedTest } from '../run/runner.js';
+import { planOverLinks } from '../run/link-plan.js';
+import { runPlan, type PlannedTest, type RunOptions } from '../run/runner.js';
 import { toolVersion } from '../version.js';
 import type { CliIo } from './io.js';
 import type { UnattendedFlags } from './unattended.js';
@@ -74,9 +74,8 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
     throw new QosError('CONFIG_INVALID', `${config.file ?? 'config'}: endpoints: expected at least one endpoint with tests, found none`);
   }
 
-  const plan: PlannedTest[] = config.endpoints.flatMap((e) =>
-    e.tests.map((spec) => ({ endpoint: { name: e.name, host: e.host }, spec, probe: probeFor(spec.kind)! })),
-  );
+  const links = await linksOf(config, flags);
+  const plan: PlannedTest[] = planOverLinks(config.endpoints, links.names, links.override);
   const runId = randomUUID();
   // After validation (a bad config fails at once, not after a splay); before measuring.
   const unattended = unattendedFlags ? await (await import('./unattended.js')).prepareUnattendedRun(unattendedFlags, config, io, runId) : null;
@@ -84,8 +83,9 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
   const ctx = await runContextOf(config, location, runId, flags.hostInfo !== false);
   // The first hop on every record: the gateway pinged alongside each test, where one is known.
   // QOSPROBE_GATEWAY_PING=0 turns it off for every command (the test suite: no packet to a real gateway).
-  const gateway = flags.gatewayPing === false || io.env.QOSPROBE_GATEWAY_PING === '0' ? null : (ctx.extra?.gateway ?? null);
-  const alongside = gateway ? (await import('../host/gateway.js')).alongsideGateway(gateway) : undefined;
+  const gatewayPing = !(flags.gatewayPing === false || io.env.QOSPROBE_GATEWAY_PING === '0');
+  const perLink = await linkContexts(plan, ctx, flags.hostInfo !== false);
+  const alongside = gatewayPing ? await gatewayAlongside(ctx, perLink) : undefined;
   const startedAt = new Date();
   // --wait-lock queues behind another writer of the same output file too, not only the same config.
   const sink = await openSinkWaiting(
@@ -116,10 +116,11 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
       signal: io.signal,
       deadlineMs: flags.deadline != null ? flags.deadline * 1000 : null,
       alongside,
+      contextFor: (t) => (t.spec.bind ? (perLink.get(t.spec.bind.device) ?? ctx) : ctx),
       onFailure: flags.traceOnFailure
         ? async (t, _r, signal) => {
             const { traceVerdict, FAILURE_TRACE_ROUNDS } = await import('../probes/trace.js');
-            return traceVerdict(t.endpoint.host, flags.traceOnFailure === true ? FAILURE_TRACE_ROUNDS : (flags.traceOnFailure ?? FAILURE_TRACE_ROUNDS), signal);
+            return traceVerdict(t.endpoint.host, flags.traceOnFailure === true ? FAILURE_TRACE_ROUNDS : (flags.traceOnFailure ?? FAILURE_TRACE_ROUNDS), signal, undefined, t.spec.bind);
           }
         : undefined,
       onTestStart: (t, i, n) => ui.testStarted(`${t.endpoint.name} ${t.spec.kind} ${t.probe.targetOf(t.endpoint, t.spec)}`, i, n),
@@ -147,6 +148,44 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
   if (result.status === 'interrupted') io.setExitCode(EXIT.INTERRUPTED);
   else if (flags.failOnError && result.records.some((r) => r.status !== 'ok')) io.setExitCode(EXIT.TEST_FAILED);
   else io.setExitCode(unattendedCode ?? EXIT.OK);
+}
+
+/**
+ * The links the plan runs over: --interface over the config's `interfaces:` (issue 22); `auto` read from the host
+ * (host/links.ts). null names: no links asked for (each test as configured).
+ */
+async function linksOf(config: Config, flags: MeasureFlags): Promise<{ names: string[] | null; override: boolean }> {
+  const asked = flags.interface ?? config.interfaces ?? null;
+  if (asked !== 'auto') return { names: asked, override: flags.interface !== undefined };
+  const { autoInterfaces } = await import('../host/links.js');
+  const found = process.platform === 'linux' ? await autoInterfaces() : [];
+  if (found.length === 0) {
+    const where = flags.interface !== undefined ? '--interface auto' : `${config.file ?? 'config'}: interfaces: auto`;
+    throw new QosError('CONFIG_INVALID', `${where}: found no up interface with a default route (loopback and virtual ones are left out; Linux only): name the interfaces instead`);
+  }
+  return { names: found, override: flags.interface !== undefined };
+}
+
+/** The context of each link's records: the run's, with that link's columns instead of the default route's. */
+async function linkContexts(plan: readonly PlannedTest[], ctx: RunContext, hostInfo: boolean): Promise<Map<string, RunContext>> {
+  const devices = [...new Set(plan.flatMap((t) => (t.spec.bind ? [t.spec.bind.device] : [])))];
+  if (devices.length === 0) return new Map();
+  const { gatherLinkColumns, EMPTY_LINK_COLUMNS } = await import('../host/links.js');
+  // Without host info a record still says which link it measured: the name is the test's, not gathered.
+  const columns = hostInfo ? await gatherLinkColumns(devices) : new Map(devices.map((d) => [d, { ...EMPTY_LINK_COLUMNS, net_iface: d }]));
+  return new Map(devices.map((d) => [d, { ...ctx, extra: { ...ctx.extra, ...columns.get(d) } }]));
+}
+
+/** The first hop alongside each test: the default gateway, or a bound test's own link's gateway pinged through that link. */
+async function gatewayAlongside(ctx: RunContext, perLink: Map<string, RunContext>): Promise<RunOptions['alongside']> {
+  const { measureGateway } = await import('../host/gateway.js');
+  const none = () => Promise.resolve({});
+  const gatewayOf = (c: RunContext | undefined) => (typeof c?.extra?.gateway === 'string' ? c.extra.gateway : null);
+  return (signal, t) => {
+    const link = t.spec.bind;
+    const gw = gatewayOf(link ? perLink.get(link.device) : ctx);
+    return gw ? measureGateway(gw, signal, undefined, link) : none();
+  };
 }
 
 /** "qosprobe: 3 records appended to /home/t/results.csv (csv); location 32.73 Jawa Barat / Kota Bandung" */

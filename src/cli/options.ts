@@ -1,6 +1,7 @@
 /** Options shared by `run`, `demo` and every ad hoc command, and their value parsers. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { APPENDABLE_FORMATS, FORMAT_NAMES, type FormatName } from '../core/format-names.js';
+import { isInterfaceName } from '../core/samples.js';
 
 /** Where the probe is (run, demo, ad hoc commands, monitor): read once, by config/resolve-location.ts. */
 export interface LocationFlags {
@@ -22,6 +23,8 @@ export interface MeasureFlags extends LocationFlags {
   gatewayPing?: boolean;
   /** --trace-on-failure [rounds]: true without a number. */
   traceOnFailure?: number | true;
+  /** --interface: every test over each of these links (issue 22), or `auto`; over the config's interface settings. */
+  interface?: string[] | 'auto';
 }
 
 /** The registry's streaming output formats: a file of them can be appended to. */
@@ -37,6 +40,7 @@ export function addOutputOptions(cmd: Command): Command {
     .option('--no-host-info', 'do not record the network context (interface, gateway, Wi-Fi, cellular)')
     .option('--no-gateway-ping', 'do not ping the default gateway alongside each test (gateway_rtt_ms, gateway_loss_percent)')
     .option('--trace-on-failure [rounds]', 'after a test that fails or loses packets, trace the path to its host (default 10 rounds) and put where loss begins on its record (trace_loss_hop)', positiveInt)
+    .option('--interface <names>', 'measure over this link (e.g. wwan0), leaving through that device even when it is not the default route; a comma-separated list measures every test over each; "auto": every up interface with a default route (not loopback or virtual). Overrides the config\'s interfaces and interface', interfaceList)
     .option('--fail-on-error', 'exit 1 when any test did not end with status ok (for monitoring wrappers)')
     .option('--deadline <seconds>', 'stop measuring after this many seconds; unfinished tests are recorded as partial', positiveSeconds);
 }
@@ -52,6 +56,16 @@ export function addProbeOptions(cmd: Command): Command {
     .option('-c, --count <n>', 'packets or attempts to send', positiveInt)
     .option('-i, --interval <ms>', 'time between packets, ms', positiveNumber)
     .option('-t, --timeout <ms>', 'loss threshold / per-attempt timeout, ms', positiveNumber);
+}
+
+/** --interface: `auto`, or interface names separated by commas (each as Linux accepts one: 1-15 characters, no / : or spaces). */
+export function interfaceList(v: string): string[] | 'auto' {
+  if (v.trim() === 'auto') return 'auto';
+  const names = v.split(',').map((n) => n.trim());
+  const bad = names.find((n) => !isInterfaceName(n));
+  if (bad !== undefined) throw new InvalidArgumentError(`expected auto or interface names separated by commas (1-15 characters, no "/", ":" or spaces); found "${bad}"`);
+  if (new Set(names).size !== names.length) throw new InvalidArgumentError('an interface is named twice');
+  return names;
 }
 
 export function positiveInt(v: string): number {

@@ -34,6 +34,11 @@ export interface Config {
   location: LocationConfig;
   /** The file's `defaults:` block (fields it does not set are absent); readTestEntry layers it. */
   defaults: Partial<Defaults>;
+  /**
+   * `interfaces:` — measure the plan over each of these links (issue 22), `auto` for every up interface with a default
+   * route (host/links.ts); null: the default route (tests with their own `interface:` aside).
+   */
+  interfaces?: string[] | 'auto' | null;
   endpoints: EndpointConfig[];
   output: OutputConfig;
   /** The `monitor:` section (defaults when absent); only `qosprobe monitor` reads it. */

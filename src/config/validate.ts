@@ -5,14 +5,36 @@
 import { hostname } from 'node:os';
 import { FORMAT_NAMES, type FormatName } from '../core/format-names.js';
 import { PROBE_KINDS, probeFor } from '../probes/index.js';
-import type { BaseSpec } from '../core/samples.js';
+import { isInterfaceName, type BaseSpec } from '../core/samples.js';
 import { ConfigReader, join, type Obj } from '../core/config-reader.js';
 import { BUILTIN_DEFAULTS, type Config, type Defaults, type EndpointConfig } from './types.js';
 import { parseLocationCode } from './locations.js';
 import { readMonitorConfig } from './monitor.js';
 
-const TOP = ['probe', 'location', 'defaults', 'endpoints', 'output', 'monitor'] as const;
-const COMMON_TEST_FIELDS = ['kind', 'count', 'interval_ms', 'timeout_ms'] as const;
+const TOP = ['probe', 'location', 'defaults', 'interfaces', 'endpoints', 'output', 'monitor'] as const;
+const COMMON_TEST_FIELDS = ['kind', 'count', 'interval_ms', 'timeout_ms', 'interface'] as const;
+
+function readInterface(r: ConfigReader, v: unknown, path: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  const name = r.str(v, path);
+  if (!isInterfaceName(name)) r.fail(path, 'a network interface name (1-15 characters, no "/", ":" or spaces)', v);
+  return name;
+}
+
+/** `interfaces:` — a list of interface names, or `auto` (every up interface with a default route: host/links.ts). */
+export function readInterfaces(r: ConfigReader, v: unknown, path: string): string[] | 'auto' | null {
+  if (v === undefined || v === null) return null;
+  if (v === 'auto') return 'auto';
+  if (typeof v === 'string') r.fail(path, 'auto or a list of interface names', v);
+  const list = r.arr(v, path).map((x, i) => readInterface(r, x, join(path, i)) as string);
+  if (list.length === 0) r.fail(path, 'auto or at least one interface name', v);
+  const seen = new Set<string>();
+  list.forEach((n, i) => {
+    if (seen.has(n)) r.fail(join(path, i), 'an interface not listed before', n);
+    seen.add(n);
+  });
+  return list;
+}
 
 /** baseDir: the config file's directory, against which its relative paths resolve (output.path, ca_file). */
 export function validateConfig(doc: unknown, file: string, baseDir: string | null = null): Config {
@@ -35,7 +57,8 @@ export function validateConfig(doc: unknown, file: string, baseDir: string | nul
   const endpoints: EndpointConfig[] = endpointsRaw.map((e, i) => {
     const path = join('endpoints', i);
     const eo = r.obj(e, path);
-    r.onlyKeys(eo, path, ['name', 'host', 'tests']);
+    r.onlyKeys(eo, path, ['name', 'host', 'interface', 'tests']);
+    const endpointLink = readInterface(r, eo.interface, join(path, 'interface'));
     const host = r.str(eo.host, join(path, 'host'));
     const name = r.optStr(eo.name, join(path, 'name')) ?? host;
     if (names.has(name)) r.fail(join(path, 'name'), 'a name not used by another endpoint', name);
@@ -43,7 +66,8 @@ export function validateConfig(doc: unknown, file: string, baseDir: string | nul
     const testsRaw = r.arr(eo.tests, join(path, 'tests'));
     if (testsRaw.length === 0) r.fail(join(path, 'tests'), 'at least one test', testsRaw);
     const tests = testsRaw.map((t, j) => readTestEntry(r, t, join(join(path, 'tests'), j), fileDefaults));
-    return { name, host, tests };
+    // A test's own interface wins over its endpoint's.
+    return { name, host, tests: endpointLink ? tests.map((t) => (t.bind ? t : { ...t, bind: { device: endpointLink } })) : tests };
   });
 
   const out = r.optObj(root.output, 'output') ?? {};
@@ -59,6 +83,7 @@ export function validateConfig(doc: unknown, file: string, baseDir: string | nul
       lon: r.optNum(loc.lon, 'location.lon', { min: -180, max: 180 }) ?? null,
     },
     defaults: fileDefaults,
+    interfaces: readInterfaces(r, root.interfaces, 'interfaces'),
     endpoints,
     output: {
       format,
@@ -97,7 +122,9 @@ export function readTestEntry(r: ConfigReader, raw: unknown, path: string, fileD
     ...fileDefaults,
     ...readDefaults(r, pick(o, ['count', 'interval_ms', 'timeout_ms']), path),
   };
-  return probe.parse(o, { kind, ...base }, r, path);
+  const device = readInterface(r, o.interface, join(path, 'interface'));
+  const spec = probe.parse(o, { kind, ...base }, r, path);
+  return device ? { ...spec, bind: { device } } : spec;
 }
 
 function pick(o: Obj, keys: readonly string[]): Obj {

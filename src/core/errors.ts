@@ -27,6 +27,9 @@ export const MEASUREMENT_ERROR_CODES = [
   'TRACE_UNAVAILABLE', // no path-tracing tool (mtr, traceroute, tracert) installed
   'TRACE_FAILED', // the tracing tool refused to run (bad option, permission)
   'TRACE_UNPARSEABLE', // the tracing tool ran but its output could not be read
+  'INTERFACE_NOT_FOUND', // the test's interface (--interface, interface:) does not exist on this host
+  'INTERFACE_BIND_DENIED', // the OS refused to bind to the interface (Linux: CAP_NET_RAW needed before kernel 5.7)
+  'INTERFACE_BIND_UNAVAILABLE', // binding to an interface is not possible here (not Linux, native addon not built, tool cannot)
 ] as const;
 export type MeasurementErrorCode = (typeof MEASUREMENT_ERROR_CODES)[number];
 
@@ -120,6 +123,8 @@ export function measurementCodeFor(err: unknown): MeasurementErrorCode {
     case 'ABORT_ERR':
     case 'UND_ERR_ABORTED':
       return 'ABORTED';
+    case 'ENODEV':
+      return 'INTERFACE_NOT_FOUND';
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'SELF_SIGNED_CERT_IN_CHAIN':

@@ -122,12 +122,32 @@ export interface ProbeContext {
   measuring?(): void;
 }
 
+/**
+ * The link a test's traffic must leave through (issue 22: `--interface`, `interface:`): every socket and tool of the
+ * test is bound to this device (Linux SO_BINDTODEVICE, `ping -I`, `traceroute -i`), never only to a source address, since the
+ * route lookup ignores that. Absent: the default route.
+ */
+export interface LinkBind {
+  /** Network interface name, e.g. wwan0. */
+  device: string;
+}
+
+/**
+ * A network interface name as Linux accepts one (dev_valid_name): 1 to 15 bytes, no '/', ':' or white space, not '.'
+ * or '..'. Checked when the config or --interface is read, so a typo fails at once, not every test of a run.
+ */
+export function isInterfaceName(v: string): boolean {
+  return v.length > 0 && Buffer.byteLength(v) <= 15 && v !== '.' && v !== '..' && !/[/:\s]/.test(v);
+}
+
 /** Common fields of every test in the config (after defaults are applied). */
 export interface BaseSpec {
   kind: string;
   count: number;
   intervalMs: number;
   timeoutMs: number;
+  /** Leave through this link (config `interface:`, `--interface`); absent = the default route. */
+  bind?: LinkBind;
 }
 
 export interface Endpoint {

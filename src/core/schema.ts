@@ -97,10 +97,10 @@ export const FIELDS = [
   f('loaded_rtt_increase_ms', 'number', 'ms', 'loaded_rtt_median_ms − idle_rtt_ms (bufferbloat).'),
   f('rpm', 'integer', 'round-trips/min', 'Responsiveness: 60000 / (95% trimmed mean of loaded RTTs in ms).'),
   // host network context
-  f('net_iface', 'string', '', 'Active network interface name.'),
+  f('net_iface', 'string', '', 'The network interface the test\'s traffic left through: the one it was bound to (--interface, interface:, interfaces:), else the default route\'s.'),
   f('net_type', 'string', '', 'wired, wireless, cellular or other.'),
   f('net_ip', 'string', '', 'Local IP address of the active interface.'),
-  f('gateway', 'string', '', 'Default gateway address.'),
+  f('gateway', 'string', '', 'Gateway of that interface: a bound test\'s own link\'s default route (the lowest metric on it), else the default gateway.'),
   f('wifi_ssid', 'string', '', 'Wi-Fi network name.'),
   f('wifi_bssid', 'string', '', 'Wi-Fi access point MAC.'),
   f('wifi_signal_dbm', 'number', 'dBm', 'Wi-Fi signal level.'),
@@ -121,7 +121,7 @@ export const FIELDS = [
   f('trace_tool', 'string', '', 'trace: the tool that sent the probes: mtr, traceroute or tracert.'),
   f('trace_protocol', 'string', '', 'trace: probe protocol: icmp, udp or tcp.'),
   // the first hop, measured alongside every test
-  f('gateway_rtt_ms', 'number', 'ms', 'Median RTT to the default gateway over 5 pings sent while the test ran (the site\'s own link); null when no gateway is known, host info is off (--no-host-info, --no-gateway-ping) or ping could not run.'),
+  f('gateway_rtt_ms', 'number', 'ms', 'Median RTT to the gateway (of the test\'s link, pinged through it) over 5 pings sent while the test ran (the site\'s own link); null when no gateway is known, host info is off (--no-host-info, --no-gateway-ping) or ping could not run.'),
   f('gateway_loss_percent', 'number', '%', 'Loss of those gateway pings (100 when the gateway answered none); null when gateway_rtt_ms could not be measured at all.'),
   // which network and cell the modem is on (ModemManager), next to its radio figures
   f('cell_mcc_mnc', 'string', '', 'Mobile country and network code of the serving network, e.g. 510-10 (ModemManager).'),

@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { runPing, type PingOptions, type PingRun } from '../net/ping.js';
 import { buildIcmpOutcome } from '../probes/icmp.js';
 import type { Metrics } from '../core/schema.js';
+import type { LinkBind } from '../core/samples.js';
 import { summarizePackets } from '../stats/packets.js';
 
 export type GatewayMetrics = Pick<Metrics, 'gateway_rtt_ms' | 'gateway_loss_percent'>;
@@ -24,7 +25,13 @@ const GATEWAY_SIZE_BYTES = 16;
  * throws: a gateway that is not an address, or a ping that cannot run, gives nulls; a gateway
  * that answers nothing gives 100% loss and a null RTT.
  */
-export async function measureGateway(gateway: string, signal: AbortSignal, ping: (o: PingOptions) => Promise<PingRun> = runPing): Promise<GatewayMetrics> {
+export async function measureGateway(
+  gateway: string,
+  signal: AbortSignal,
+  ping: (o: PingOptions) => Promise<PingRun> = runPing,
+  /** A link's own gateway is pinged through that link (issue 22). */
+  bind?: LinkBind,
+): Promise<GatewayMetrics> {
   const family = isIP(gateway);
   if (family !== 4 && family !== 6) return { gateway_rtt_ms: null, gateway_loss_percent: null };
   try {
@@ -36,6 +43,7 @@ export async function measureGateway(gateway: string, signal: AbortSignal, ping:
       timeoutMs: GATEWAY_TIMEOUT_MS,
       sizeBytes: GATEWAY_SIZE_BYTES,
       signal,
+      bind,
     });
     const outcome = buildIcmpOutcome({ target: gateway, targetIp: gateway, spec: { count: GATEWAY_PINGS, timeoutMs: GATEWAY_TIMEOUT_MS, size: GATEWAY_SIZE_BYTES }, run });
     if (outcome.samples?.type !== 'packets' || outcome.samples.packets.length === 0) return { gateway_rtt_ms: null, gateway_loss_percent: null };
@@ -44,9 +52,4 @@ export async function measureGateway(gateway: string, signal: AbortSignal, ping:
   } catch {
     return { gateway_rtt_ms: null, gateway_loss_percent: null };
   }
-}
-
-/** The runner's `alongside` hook for this gateway. */
-export function alongsideGateway(gateway: string): (signal: AbortSignal) => Promise<GatewayMetrics> {
-  return (signal) => measureGateway(gateway, signal);
 }

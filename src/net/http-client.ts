@@ -18,6 +18,8 @@ import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
 import type { Dispatcher, buildConnector } from 'undici';
 import { QosError, errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
+import type { LinkBind } from '../core/samples.js';
+import { boundTcpSocket } from './bind.js';
 import { systemResolverLabel } from './resolve.js';
 
 export interface HttpClientOptions {
@@ -42,6 +44,12 @@ export interface HttpClientOptions {
   headers?: Record<string, string>;
   /** Explicit proxy settings instead of the environment (tests). */
   proxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string };
+  /**
+   * Every connection leaves through this link (issue 22), its socket bound to the device (net/bind.ts); a socket that
+   * cannot be bound fails the request with its INTERFACE_* code. Bound clients go direct, never through the
+   * environment's proxy: the proxy's own route would decide the link.
+   */
+  bind?: LinkBind;
 }
 
 /** Phases of a connection this client opened, ms; null = did not happen (IP literal: no DNS; plain HTTP: no TLS). */
@@ -147,7 +155,12 @@ export async function createHttpClient(o: HttpClientOptions = {}): Promise<HttpC
       if (done) return;
       phases.remoteAddress = address;
       const tc = performance.now();
-      const tcp = netConnect({ host: address, port, noDelay: true });
+      let tcp: Socket;
+      try {
+        tcp = o.bind ? boundTcpSocket(o.bind, isIP(address) === 6 ? 6 : 4).connect({ host: address, port, noDelay: true }) : netConnect({ host: address, port, noDelay: true });
+      } catch (err) {
+        return finish(err as Error, null);
+      }
       sock = tcp;
       tcp.once('error', (err) => finish(err, null));
       tcp.once('connect', () => {
@@ -173,18 +186,17 @@ export async function createHttpClient(o: HttpClientOptions = {}): Promise<HttpC
     })();
   };
 
-  const agentOpts = {
+  const direct = {
     connect: connector as unknown as buildConnector.connector,
     keepAliveTimeout: o.keepAliveTimeoutMs ?? 4_000,
     ...(o.connectionsPerOrigin ? { connections: o.connectionsPerOrigin } : {}),
     // Our signal carries the per-request timeout; undici's own 300 s timers stay out of the way.
     headersTimeout: 0,
     bodyTimeout: 0,
-    // Through a proxy the tunnel is undici's: hand it the same trust settings.
-    requestTls: { ca, rejectUnauthorized: !o.insecure },
-    ...(o.proxy ?? {}),
   };
-  const base = new undici.EnvHttpProxyAgent(agentOpts);
+  // Through a proxy the tunnel is undici's: hand it the same trust settings.
+  const proxied = { ...direct, requestTls: { ca, rejectUnauthorized: !o.insecure }, ...(o.proxy ?? {}) };
+  const base = o.bind ? new undici.Agent(direct) : new undici.EnvHttpProxyAgent(proxied);
   const maxRedirects = o.maxRedirects ?? 5;
   const dispatcher: Dispatcher = maxRedirects > 0 ? base.compose(undici.interceptors.redirect({ maxRedirections: maxRedirects })) : base;
 

@@ -24,6 +24,8 @@ import { platform as osPlatform } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { PingConfig } from 'ping';
 import { QosError, errorMessage } from '../core/errors.js';
+import type { LinkBind } from '../core/samples.js';
+import { assertBindable } from './bind.js';
 import { parsePingOutput, pingStartFailureCode } from './ping-parse.js';
 
 export interface PingOptions {
@@ -42,6 +44,8 @@ export interface PingOptions {
   signal?: AbortSignal;
   /** Overall bound for the run, ms; a backstop, by default pingDurationMs() + 2 s. */
   deadlineMs?: number;
+  /** Leave through this link (issue 22): Linux `ping -I <device>`, checked first (net/bind.ts); elsewhere INTERFACE_BIND_UNAVAILABLE. */
+  bind?: LinkBind;
   /** Run this program instead of the system ping, with the same arguments (tests). */
   binary?: string;
   /** Build the command for this platform instead of this machine's (tests). */
@@ -109,6 +113,11 @@ export function pingCommand(o: PingOptions, platform: NodeJS.Platform = o.platfo
   // The builder would run `ping6` on Linux, a name many distributions no longer ship; iputils
   // (since 2016) and BusyBox take -6.
   if (linux && v6) extra.push('-6');
+  if (o.bind) {
+    if (!linux) throw new QosError('INTERFACE_BIND_UNAVAILABLE', `ping over ${o.bind.device}: binding to an interface is implemented on Linux only (this is ${platform})`);
+    // -I with a device name: iputils binds the socket to it (SO_BINDTODEVICE) and takes its source address.
+    extra.push('-I', o.bind.device);
+  }
   const config: BuilderConfig = {
     numeric: true, // -n: no reverse lookups of repliers (slow, and they change the line format)
     // -W: seconds on Linux, seconds ×1000 = ms on macOS (the builders format with %d, so whole
@@ -168,6 +177,7 @@ export function runPing(o: PingOptions): Promise<PingRun> {
   let cmd: { file: string; args: string[] };
   try {
     cmd = pingCommand(o, platform);
+    if (o.bind && !o.binary) assertBindable(o.bind);
   } catch (err) {
     return Promise.reject(err instanceof QosError ? err : new QosError('PING_UNAVAILABLE', errorMessage(err), { cause: err }));
   }

@@ -10,6 +10,8 @@
 import { spawn } from 'node:child_process';
 import { platform as osPlatform, userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import type { LinkBind } from '../core/samples.js';
+import { assertBindable } from './bind.js';
 import { QosError } from '../core/errors.js';
 import type { TraceTool } from './trace-parse.js';
 
@@ -37,6 +39,8 @@ export interface TraceOptions {
   platform?: NodeJS.Platform;
   /** Non-root (mtr refuses sub-second intervals then); default: this process's uid. */
   root?: boolean;
+  /** Leave through this link (issue 22): `traceroute -i` (mtr's -I does not bind its probes), checked first (net/bind.ts); tracert cannot. */
+  bind?: LinkBind;
 }
 
 export interface TraceRun {
@@ -76,7 +80,7 @@ export function traceCommand(o: TraceOptions, tool: TraceTool, platform: NodeJS.
       const paceMs = Math.min(intervalMs, TRACEROUTE_PACE_MAX_MS);
       const pace = darwin ? ['-z', String(Math.round(paceMs))] : ['-N', '1', '-z', sec(paceMs)];
       const wait = ['-w', String(Math.max(1, Math.ceil(o.timeoutMs / 1000)))];
-      const args = ['-n', ...(darwin ? [] : fam), ...proto, ...port, ...pace, ...wait, '-q', String(o.count), '-m', String(o.maxHops), o.address];
+      const args = ['-n', ...(darwin ? [] : fam), ...proto, ...port, ...pace, ...wait, ...(o.bind ? ['-i', o.bind.device] : []), '-q', String(o.count), '-m', String(o.maxHops), o.address];
       if (o.sizeBytes !== undefined) args.push(String(o.sizeBytes));
       return { file: darwin && o.family === 6 ? 'traceroute6' : 'traceroute', args };
     }
@@ -122,7 +126,14 @@ export async function runTrace(o: TraceOptions): Promise<TraceRun> {
   const platform = o.platform ?? osPlatform();
   if (o.signal?.aborted) throw new QosError('ABORTED', 'aborted before the trace started');
   const root = o.root ?? isRoot();
-  const candidates: TraceTool[] = o.tool !== 'auto' ? [o.tool] : platform === 'win32' ? ['tracert'] : ['mtr', 'traceroute'];
+  // Over a link, traceroute only: mtr's -I (mtr-tiny 0.95) sets the probes' source address but not their device, so
+  // they leave by the default route (seen in the two-uplink lab: every probe on link A, the replies on B).
+  const candidates: TraceTool[] = o.tool !== 'auto' ? [o.tool] : platform === 'win32' ? ['tracert'] : o.bind ? ['traceroute'] : ['mtr', 'traceroute'];
+  if (o.bind) {
+    if (platform !== 'linux') throw new QosError('INTERFACE_BIND_UNAVAILABLE', `trace over ${o.bind.device}: binding to an interface is implemented on Linux only (this is ${platform})`);
+    if (candidates.includes('mtr')) throw new QosError('INTERFACE_BIND_UNAVAILABLE', `trace over ${o.bind.device}: mtr cannot send its probes through a device (its -I sets only their source address); use tool: traceroute or auto`);
+    assertBindable(o.bind);
+  }
   const t0 = performance.now();
   let lastMissing: Error | null = null;
   for (const tool of candidates) {

@@ -4,7 +4,7 @@ import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../
 import { routeError, splitHostPort, systemResolverLabel } from '../net/resolve.js';
 import type { ProbeDef } from './probe.js';
 import { runSchedule } from './pacing.js';
-import type { BaseSpec } from '../core/samples.js';
+import type { BaseSpec, LinkBind } from '../core/samples.js';
 import { dominantError, keptAttempts } from './common.js';
 
 export interface DnsSpec extends BaseSpec {
@@ -82,6 +82,7 @@ interface Query {
 const NEGATIVE_ANSWERS = new Set(['ENOTFOUND', 'ENODATA']);
 
 async function query(name: string, spec: DnsSpec, signal: AbortSignal): Promise<Query> {
+  if (spec.bind) return boundQuery(name, spec, spec.bind, signal);
   const { Resolver } = await import('node:dns/promises');
   const { lookup, getServers } = await import('node:dns/promises');
   const sentAt = performance.now();
@@ -131,4 +132,29 @@ async function query(name: string, spec: DnsSpec, signal: AbortSignal): Promise<
   clearTimeout(timer);
   if (onAbort) signal.removeEventListener('abort', onAbort);
   return q;
+}
+
+/**
+ * Over a link (issue 22): neither getaddrinfo nor c-ares can be bound to a device, so the query goes to the resolver
+ * itself through a socket bound to the link (net/dns-bound.ts): `server`, else the system's first resolver. The
+ * outcomes mean what they mean unbound: an answer, a negative answer (an answer with nocache), a loss, a failure.
+ */
+async function boundQuery(name: string, spec: DnsSpec, bind: LinkBind, signal: AbortSignal): Promise<Query> {
+  const sentAt = performance.now();
+  const { getServers } = await import('node:dns/promises');
+  const server = spec.server ?? getServers()[0] ?? null;
+  if (server === null) return { sentAt, rttMs: null, errorCode: 'DNS_FAILED', errorMessage: `${name}: no resolver to ask over ${bind.device} (set server:)`, cut: false };
+  const { host, port } = splitHostPort(server);
+  const { boundDnsQuery } = await import('../net/dns-bound.js');
+  const r = await boundDnsQuery({ bind, server: host, port: port ?? 53, name, record: spec.record, timeoutMs: spec.timeoutMs, signal });
+  const label = `${name}: server ${server} over ${bind.device}`;
+  if (!r.ok) {
+    if (r.cut) return { sentAt, rttMs: null, cut: true };
+    const code = r.code === 'CONNECT_REFUSED' || r.code === 'SOCKET_ERROR' ? 'DNS_FAILED' : (r.code ?? 'DNS_FAILED');
+    return { sentAt, rttMs: null, errorCode: code, errorMessage: `${label}: ${r.message ?? code}`, cut: false };
+  }
+  // NOERROR with an address is an answer; NXDOMAIN (3) or no record is one too with nocache (the uncached path ran).
+  if (r.rcode === 0 && r.address !== null) return { sentAt, rttMs: r.rttMs, address: r.address, cut: false };
+  if (spec.nocache && (r.rcode === 3 || r.rcode === 0)) return { sentAt, rttMs: r.rttMs, cut: false };
+  return { sentAt, rttMs: null, errorCode: 'DNS_FAILED', errorMessage: `${label}: ${r.rcode === 3 ? 'no such name' : r.rcode === 0 ? `no ${spec.record} record` : `rcode ${r.rcode}`}`, cut: false };
 }

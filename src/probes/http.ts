@@ -60,6 +60,7 @@ export const http: ProbeDef<HttpSpec> = {
       // Requests are sequential: each warm one waits for the kept-alive connection rather than racing it to a new one.
       connectionsPerOrigin: 1,
       connectTimeoutMs: spec.timeoutMs,
+      bind: spec.bind,
     });
     const accept = statusMatcher(spec.expectStatus);
     const attempts: HttpAttempt[] = [];

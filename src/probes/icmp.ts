@@ -59,6 +59,7 @@ export function makeIcmpProbe(runner: PingRunner = runPing): ProbeDef<IcmpSpec> 
           timeoutMs: spec.timeoutMs,
           sizeBytes: spec.size,
           signal,
+          bind: spec.bind,
         });
       } catch (err) {
         const code = measurementCodeFor(err);

@@ -134,6 +134,7 @@ export async function runStamp(endpoint: { host: string }, spec: StampSpec, { si
       family,
       address,
       port: spec.port,
+      bind: spec.bind,
       onPacket: onReply,
       onError: (err) => {
         socketError = { code: measurementCodeFor(err), message: errorMessage(err) };

@@ -1,10 +1,11 @@
-import { Socket } from 'node:net';
+import { Socket, isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
+import { boundTcpSocket } from '../net/bind.js';
 import { formatHostPort } from '../net/resolve.js';
 import type { ProbeDef } from './probe.js';
 import { runSchedule } from './pacing.js';
-import type { BaseSpec } from '../core/samples.js';
+import type { BaseSpec, LinkBind } from '../core/samples.js';
 import { dominantError, keptAttempts, readFamily, resolveTarget } from './common.js';
 import { createKernelRttReader, type KernelRttReader } from './kernel-rtt.js';
 
@@ -55,7 +56,7 @@ export const tcp: ProbeDef<TcpSpec> = {
     };
     measuring?.();
     const { results } = await runSchedule(spec.count, spec.intervalMs, signal, (seq, startMs) =>
-      attempt(address, spec.port, spec.timeoutMs, inFlight, kernel, onSettled).then((a) => ({ ...a, seq, sentAtMs: a.sentAt - startMs })),
+      attempt(address, spec.port, spec.timeoutMs, inFlight, kernel, onSettled, spec.bind).then((a) => ({ ...a, seq, sentAtMs: a.sentAt - startMs })),
     );
     await kernel.close();
     signal.removeEventListener('abort', cutAll);
@@ -105,11 +106,19 @@ export function attempt(
   kernel?: KernelRttReader,
   /** Called when the handshake is over (established or failed), before the kernel's figure is read. */
   onSettled?: () => void,
+  /** Leave through this link (issue 22); a socket that cannot be bound is this attempt's error, never the default route. */
+  bind?: LinkBind,
 ): Promise<Attempt> {
   return new Promise((resolve) => {
     // Half-open allowed: a far end that closes at once (FIN) leaves our side in CLOSE-WAIT, still listed by ss with
     // its timing, instead of Node closing it before the kernel's figure is read.
-    const sock = new Socket({ allowHalfOpen: true });
+    let sock: Socket;
+    try {
+      sock = bind ? boundTcpSocket(bind, isIP(host) === 6 ? 6 : 4, { allowHalfOpen: true }) : new Socket({ allowHalfOpen: true });
+    } catch (err) {
+      onSettled?.();
+      return resolve({ sentAt: performance.now(), rttMs: null, errorCode: measurementCodeFor(err), errorMessage: errorMessage(err), cut: false });
+    }
     let done = false;
     let connected = false;
     let sentAt = 0;

@@ -7,7 +7,7 @@ import { summarizePackets } from '../stats/packets.js';
 import { localise } from '../stats/path.js';
 import { readFamily, resolveTarget } from './common.js';
 import type { ProbeDef } from './probe.js';
-import type { BaseSpec, PacketSample, ProbeOutcome, TraceHopSamples } from '../core/samples.js';
+import type { BaseSpec, LinkBind, PacketSample, ProbeOutcome, TraceHopSamples } from '../core/samples.js';
 
 export interface TraceSpec extends BaseSpec {
   kind: 'trace';
@@ -78,6 +78,7 @@ export function makeTraceProbe(runner: TraceRunner = runTrace): ProbeDef<TraceSp
           sizeBytes: spec.size,
           tool: spec.tool,
           signal,
+          bind: spec.bind,
         });
       } catch (err) {
         return { target, targetIp: address, error: { code: measurementCodeFor(err), message: errorMessage(err) }, interrupted: signal.aborted };
@@ -252,8 +253,15 @@ export const FAILURE_TRACE_ROUNDS = 10;
  * tool). Rounds 200 ms apart (1 s for non-root mtr), bounded by the trace's own deadline; nothing
  * (no fields) when no tool could trace.
  */
-export async function traceVerdict(host: string, rounds: number, signal: AbortSignal, probe: ProbeDef<TraceSpec> = trace): Promise<Metrics> {
-  const spec: TraceSpec = { kind: 'trace', count: rounds, intervalMs: 200, timeoutMs: 1000, protocol: 'icmp', tool: 'auto', maxHops: TRACE_DEFAULT_MAX_HOPS };
+export async function traceVerdict(
+  host: string,
+  rounds: number,
+  signal: AbortSignal,
+  probe: ProbeDef<TraceSpec> = trace,
+  /** The failed test's link (issue 22): the trace goes the same way, never by the default route. */
+  bind?: LinkBind,
+): Promise<Metrics> {
+  const spec: TraceSpec = { kind: 'trace', count: rounds, intervalMs: 200, timeoutMs: 1000, protocol: 'icmp', tool: 'auto', maxHops: TRACE_DEFAULT_MAX_HOPS, ...(bind ? { bind } : {}) };
   const out = await probe.run({ name: host, host }, spec, { signal: AbortSignal.any([signal, AbortSignal.timeout(traceDurationMs(spec))]) });
   if (!out.hops) return {};
   const f = out.fields ?? {};

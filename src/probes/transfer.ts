@@ -22,7 +22,7 @@ import { resolveHost } from '../net/resolve.js';
 import { randomSlices } from '../net/random-payload.js';
 import { sleep } from './pacing.js';
 import { attempt, timestampingOf, type RttTimestamping } from './tcp.js';
-import type { BaseSpec, Endpoint, ProbeOutcome } from '../core/samples.js';
+import type { BaseSpec, Endpoint, LinkBind, ProbeOutcome } from '../core/samples.js';
 import { createKernelRttReader } from './kernel-rtt.js';
 import { UPLOAD_ID_HEADER, UPLOAD_OFFSET_HEADER, parseUploadStats, uploadStatsPath } from '../core/upload-protocol.js';
 
@@ -150,7 +150,7 @@ interface HandshakeSample {
  * or was cut by the signal. The kernel's timing is read in batches (`close()` reads the last), so the samplers
  * don't wait for it between samples.
  */
-async function handshakeSampler(url: string, timeoutMs: number): Promise<{ sample: (signal: AbortSignal) => HandshakeSample; close: () => Promise<void> }> {
+async function handshakeSampler(url: string, timeoutMs: number, bind?: LinkBind): Promise<{ sample: (signal: AbortSignal) => HandshakeSample; close: () => Promise<void> }> {
   const u = new URL(url);
   const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
   let address: string | null = null;
@@ -167,17 +167,34 @@ async function handshakeSampler(url: string, timeoutMs: number): Promise<{ sampl
     signal.addEventListener('abort', cut, { once: true });
     let settle = () => {};
     const settled = new Promise<void>((r) => (settle = r));
-    const rtt = attempt(address, port, timeoutMs, inFlight, kernel, () => {
-      signal.removeEventListener('abort', cut);
-      settle();
-    });
+    const rtt = attempt(
+      address,
+      port,
+      timeoutMs,
+      inFlight,
+      kernel,
+      () => {
+        signal.removeEventListener('abort', cut);
+        settle();
+      },
+      bind,
+    );
     return { settled, rtt };
   };
   return { sample, close: () => kernel.close() };
 }
 
 /** Connection-level failures: the host was never reached. */
-const CANNOT_CONNECT = new Set<MeasurementErrorCode>(['DNS_FAILED', 'NETWORK_UNREACHABLE', 'HOST_UNREACHABLE', 'CONNECT_REFUSED', 'TIMEOUT']);
+const CANNOT_CONNECT = new Set<MeasurementErrorCode>([
+  'DNS_FAILED',
+  'NETWORK_UNREACHABLE',
+  'HOST_UNREACHABLE',
+  'CONNECT_REFUSED',
+  'TIMEOUT',
+  'INTERFACE_NOT_FOUND',
+  'INTERFACE_BIND_DENIED',
+  'INTERFACE_BIND_UNAVAILABLE',
+]);
 
 /** Ends the measuring block early when the host cannot be reached; the clients are still closed. */
 class TransferSkipped extends Error {}
@@ -187,7 +204,7 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
   const target = url.replaceAll('{bytes}', String(spec.bytes));
   const pingUrl = spec.pingUrl ? resolveTestUrl(endpoint, spec.pingUrl, spec.port) : new URL('/ping', target).href;
   const { createHttpClient } = await import('../net/http-client.js');
-  const common = { caFile: spec.caFile, insecure: spec.insecure, connectTimeoutMs: spec.timeoutMs, headers: authHeaders(spec.token) };
+  const common = { caFile: spec.caFile, insecure: spec.insecure, connectTimeoutMs: spec.timeoutMs, headers: authHeaders(spec.token), bind: spec.bind };
   // Separate clients, so the RTT probe never queues behind a transfer on the same connection.
   const pinger = await createHttpClient({ ...common, keepAliveTimeoutMs: 10_000 });
   const mover = await createHttpClient({ ...common, keepAliveTimeoutMs: 1_000, maxRedirects: 5 });
@@ -218,7 +235,7 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
       firstError = opening.error;
       throw new TransferSkipped();
     }
-    handshakes = await handshakeSampler(pingUrl, spec.timeoutMs);
+    handshakes = await handshakeSampler(pingUrl, spec.timeoutMs, spec.bind);
     const handshake = handshakes.sample;
     // One handshake first, not counted (ARP or a cold route on the way).
     await handshake(signal).settled;

@@ -199,6 +199,10 @@ export class Aggregator {
           return (r) => r.probeId ?? NONE;
         case 'hop':
           return (r) => (r.hop === null ? NONE : String(r.hop));
+        case 'operator':
+          return (r) => r.operator ?? NONE;
+        case 'interface':
+          return (r) => r.netIface ?? NONE;
       }
     });
     this.#withHops = opts.by.includes('hop');

@@ -15,6 +15,7 @@ import { locationOfColumns, type Location } from '../core/location.js';
 import { parseCsvRecord, readLines } from './csv-tokens.js';
 import { sniffFormat, type InputFormat, type InputSource } from './inputs.js';
 import { REPORT_METRICS, sampleFields, type ReportMetric } from './metrics.js';
+import { operatorOf } from './group-keys.js';
 
 export type RowStatus = 'ok' | 'partial' | 'error';
 
@@ -39,8 +40,9 @@ export interface ReportRow {
   values: (number | null)[];
   /** trace hop rows: the hop (TTL); null on every other record, the trace's own included. */
   hop: number | null;
-  /** cell_operator, read with ReadOptions.sites only (the HTML page filters sites by it); absent or null otherwise. */
-  operator?: string | null;
+  /** The link the record measured (issue 22): its net_iface, and its operator by group-keys.ts operatorOf (the HTML page filters sites by it). */
+  netIface: string | null;
+  operator: string | null;
 }
 
 export type IssueKind = 'malformed' | 'unknown_schema';
@@ -88,6 +90,10 @@ const C = {
   lon: col('lon'),
   status: col('status'),
   hop: col('hop'),
+  net_iface: col('net_iface'),
+  net_type: col('net_type'),
+  cell_mcc_mnc: col('cell_mcc_mnc'),
+  cell_operator: col('cell_operator'),
 } as const;
 const NCOLS = FIELD_NAMES.length;
 const CSV_HEADER = FIELD_NAMES.join(',');
@@ -322,10 +328,8 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   let site: string | null = null;
   let lat: number | null = null;
   let lon: number | null = null;
-  let operator: string | null = null;
   if (sites) {
     site = csv ? unprefix(get(C.site)) : get(C.site);
-    operator = csv ? unprefix(get(C.cell_operator)) : get(C.cell_operator);
     const degrees = (i: number, limit: number): number | null => {
       const s = get(i);
       if (s === null) return null;
@@ -340,7 +344,9 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   const loss = samples.lossAt === -1 ? null : values[samples.lossAt];
   if (loss !== undefined && loss !== null && loss > 100) return `loss_percent is above 100: ${loss}`;
   const location = locationOfColumns({ location_code: locationCode, location_name: locationName, site, lat, lon });
-  return { startedAtMs, probeId, location, endpoint, test, status: status as RowStatus, values, hop, operator };
+  const text = (i: number) => (csv ? unprefix(get(i)) : get(i));
+  const operator = operatorOf({ net_type: text(C.net_type), cell_mcc_mnc: text(C.cell_mcc_mnc), cell_operator: text(C.cell_operator) });
+  return { startedAtMs, probeId, location, endpoint, test, status: status as RowStatus, values, hop, netIface: text(C.net_iface), operator };
 }
 
 const fieldName = (i: number): string => FIELD_NAMES[i] as string;

@@ -34,7 +34,9 @@ export interface RunOptions {
    * Measured alongside each test (the gateway's RTT and loss): started with the test, stopped at
    * most ALONGSIDE_WAIT_MS after it; its fields go on the test's record. Must not throw.
    */
-  alongside?(signal: AbortSignal): Promise<Metrics>;
+  alongside?(signal: AbortSignal, t: PlannedTest): Promise<Metrics>;
+  /** The context of one test's record when it differs from the run's (a test bound to a link: that link's columns). */
+  contextFor?(t: PlannedTest): RunContext;
   /**
    * After a test that failed or lost packets (status not ok, or loss_percent > 0; not a trace
    * itself): fields to add to its record, e.g. where a trace taken at that moment says loss
@@ -84,11 +86,11 @@ export async function runPlan(plan: readonly PlannedTest[], ctx: RunContext, opt
     for (const [i, t] of plan.entries()) {
       if (runCtl.signal.aborted) {
         // A deadline leaves a visible gap (failure is data); an interrupt was asked for, so it does not.
-        if (reasonOf(runCtl.signal) === 'DEADLINE') emit(notRun(ctx, t, 'DEADLINE', 'the run deadline passed before this test started'));
+        if (reasonOf(runCtl.signal) === 'DEADLINE') emit(notRun(opts.contextFor?.(t) ?? ctx, t, 'DEADLINE', 'the run deadline passed before this test started'));
         continue;
       }
       opts.onTestStart?.(t, i, plan.length);
-      for (const r of await runOne(t, ctx, runCtl.signal, grace, margin, opts)) emit(r);
+      for (const r of await runOne(t, opts.contextFor?.(t) ?? ctx, runCtl.signal, grace, margin, opts)) emit(r);
     }
   } finally {
     clearTimeout(runTimer);
@@ -109,7 +111,7 @@ async function runOne(
 ): Promise<ResultRecord[]> {
   const testCtl = new AbortController();
   const sideCtl = new AbortController();
-  const side = alongside?.(sideCtl.signal).catch((): Metrics => ({}));
+  const side = alongside?.(sideCtl.signal, t).catch((): Metrics => ({}));
   const forward = () => testCtl.abort(runSignal.reason);
   runSignal.addEventListener('abort', forward, { once: true });
   const budget = t.probe.deadlineMs(t.spec) + marginMs;

@@ -14,7 +14,9 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { sendTimeMs } from '../core/send-call.js';
-import { nativeUdp, type NativeUdp } from './native.js';
+import { QosError } from '../core/errors.js';
+import type { LinkBind } from '../core/samples.js';
+import { bindError, binder, nativeUdp, nativeUdpUnavailable, type NativeHandle, type NativeUdp } from '../core/native.js';
 import { wallClockMs, writeNtpAt as writeNtp } from './ntp.js';
 
 export type UdpTimestamping = 'kernel_rx' | 'event_loop';
@@ -67,18 +69,29 @@ export interface SenderOptions {
   onPacket(buf: Buffer, length: number, rxMs: number): void;
   /** A socket error after connect (e.g. ICMP port unreachable): data about the path, not a failure of the test. */
   onError(err: Error): void;
+  /** Leave through this link (issue 22): the native socket bound to the device; without it, a QosError (INTERFACE_*). */
+  bind?: LinkBind;
 }
 
 /** A UDP socket connected to the reflector; rejects with the connect error (no route, interface down). */
 export async function openSender(o: SenderOptions): Promise<SenderSocket> {
   const n = nativeUdp();
+  if (o.bind && !n) {
+    binder(o.bind.device); // not Linux, or not built: says so
+    throw new QosError('INTERFACE_BIND_UNAVAILABLE', `STAMP over ${o.bind.device} needs the native socket, turned off here: ${nativeUdpUnavailable() ?? 'unknown reason'}`);
+  }
   return n ? nativeSender(n, o) : dgramSender(o);
 }
 
 function nativeSender(n: NativeUdp, o: SenderOptions): SenderSocket {
   const offset = monoOffsetMs(n);
   const wallMinusMono = performance.timeOrigin - offset;
-  const { handle } = n.open(o.family, o.family === 6 ? '::' : '0.0.0.0', 0, true);
+  let handle: NativeHandle;
+  try {
+    ({ handle } = n.open(o.family, o.family === 6 ? '::' : '0.0.0.0', 0, true, o.bind?.device));
+  } catch (err) {
+    throw o.bind ? bindError(o.bind.device, err) : err;
+  }
   try {
     n.connect(handle, o.address, o.port);
   } catch (err) {

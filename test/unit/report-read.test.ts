@@ -11,6 +11,7 @@ import { csvOriginalText, csvSafeText } from '../../src/output/csv-cell.js';
 import { formats, type RunInfo } from '../../src/output/formats.js';
 import { emptyRecord, type ResultRecord } from '../../src/core/schema.js';
 import { REPORT_METRICS, sampleFields } from '../../src/report/metrics.js';
+import { operatorOf } from '../../src/report/group-keys.js';
 import { newReadStats, readSource, type ReportRow } from '../../src/report/read.js';
 
 const RUN: RunInfo = {
@@ -73,8 +74,11 @@ const recordArb = fc
     endpoint: text,
     test: text,
     wifi_ssid: text,
-    cell_operator: text,
     error_message: text,
+    net_iface: text,
+    net_type: text,
+    cell_mcc_mnc: text,
+    cell_operator: text,
     status: fc.constantFrom('ok', 'partial', 'error'),
     rtt_median_ms: nonNeg,
     jitter_ms: nonNeg,
@@ -96,7 +100,8 @@ function expected(r: ResultRecord): Omit<ReportRow, 'startedAtMs'> {
     status: r.status as ReportRow['status'],
     values: sampleFields(REPORT_METRICS).map((f) => r[f] as number | null),
     hop: r.hop,
-    operator: t(r.cell_operator),
+    netIface: t(r.net_iface),
+    operator: operatorOf({ net_type: t(r.net_type), cell_mcc_mnc: t(r.cell_mcc_mnc), cell_operator: t(r.cell_operator) }),
   };
 }
 

@@ -190,6 +190,16 @@ describe('fault localisation (--trace-on-failure)', () => {
     expect(v).toEqual({ trace_loss_hop: 2, trace_delay_hop: null, trace_hops: 4, trace_tool: 'mtr', trace_protocol: 'icmp' });
   });
 
+  it('traceVerdict after a test over a link traces over that link (issue 22), not the default route', async () => {
+    let asked: unknown;
+    const spy = makeTraceProbe(async (opts) => {
+      asked = opts.bind;
+      return { tool: 'traceroute', outputs: [''], stderr: '', stoppedBy: null, intervalMs: opts.intervalMs, durationMs: 1, command: ['traceroute'] };
+    });
+    await traceVerdict('10.77.83.2', 2, new AbortController().signal, spy, { device: 'wwan1' });
+    expect(asked).toEqual({ device: 'wwan1' });
+  });
+
   it('traceVerdict: no tool, no fields', async () => {
     const none = makeTraceProbe(() => Promise.reject(new QosError('TRACE_UNAVAILABLE', 'none')));
     expect(await traceVerdict('10.77.83.2', 5, new AbortController().signal, none)).toEqual({});
