@@ -85,7 +85,6 @@ const C = {
   endpoint: col('endpoint'),
   test: col('test'),
   site: col('site'),
-  cell_operator: col('cell_operator'),
   lat: col('lat'),
   lon: col('lon'),
   status: col('status'),
