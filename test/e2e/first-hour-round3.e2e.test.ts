@@ -2,8 +2,12 @@
  * A technician's first hour, round 3 (issue 25): what a person reads on the built CLI — the gateway ping said where
  * it happens, Indonesian everywhere, a failure with its next step, a non-default reflector port — on loopback only.
  */
-import { describe, expect, it } from 'vitest';
-import { builtCliAvailable, runCli } from '../helpers/cli.js';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtCliAvailable, e2eDir, ndjson, runCli, writeConfig } from '../helpers/cli.js';
+import { startServeChild, type ServeChild } from '../helpers/serve-child.js';
+import { refusedPort } from '../helpers/servers.js';
 
 const why = builtCliAvailable() ? null : 'dist/ is not built (npx tsc -p tsconfig.json)';
 if (why) console.warn(`first-hour-round3: skipped: ${why}`);
@@ -23,4 +27,48 @@ describe.skipIf(why !== null)('issue 25: what the help says about the gateway pi
     expect(flat((await runCli(['demo', '--help'])).stdout)).toMatch(/no packet leaves loopback, not even to the gateway/);
     expect(flat((await runCli(['--lang', 'id', 'run', '--help'])).stdout)).toMatch(/Secara bawaan setiap uji disertai 5 ping kecil ke gateway bawaan/);
   });
+});
+
+describe.skipIf(why !== null)('issue 25: a reflector on a non-default HTTP port', () => {
+  let serve: ServeChild;
+  let dir: string;
+  beforeAll(async () => {
+    serve = await startServeChild();
+    dir = e2eDir();
+  }, 20_000);
+  afterAll(async () => {
+    await serve?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("`init`'s template shows port: on http, download and upload; uncommented and pointed at serve's port it measures", async () => {
+    expect((await runCli(['init'], { cwd: dir })).code).toBe(0);
+    const template = readFileSync(join(dir, 'qosprobe.yaml'), 'utf8');
+    for (const kind of ['http', 'download', 'upload']) expect(template).toMatch(new RegExp(`#\\s+- \\{ kind: ${kind}, url: [^\\n]*port: 8080`));
+    // What the user does: uncomment the reflector block and write the port serve was started with.
+    const edited = template
+      .replace(/^ {2}# - name: reflector/m, '  - name: reflector')
+      .replace(/^ {2}# {3}/gm, '    ')
+      .replace(/port: 8080\b/g, `port: ${serve.httpPort}`)
+      .replace('port: 862 }', `port: ${serve.stampPort} }`)
+      .replace(/duration_s: 10/g, 'duration_s: 1, warmup_s: 0.2')
+      .replace(/- icmp .*\n/, '')
+      .replace(/- \{ kind: tcp.*\n/, `- { kind: tcp, port: ${serve.httpPort}, count: 2 }\n`);
+    writeConfig(dir, edited);
+    const r = await runCli(['run', '-o', '-', '-f', 'ndjson', '-q', '--location', '32.73'], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const byTest = new Map(ndjson(r.stdout).map((rec) => [rec.test, rec]));
+    for (const kind of ['stamp', 'http', 'download', 'upload']) expect(byTest.get(kind)?.status, `${kind}: ${JSON.stringify(byTest.get(kind)?.error_message)}`).toBe('ok');
+  }, 90_000);
+
+  it.each([['http'], ['download'], ['upload']])('%s: CONNECT_REFUSED names the port that was tried and how to set it', async (kind) => {
+    const port = await refusedPort();
+    const url = kind === 'http' ? '/ping' : kind === 'download' ? '/down?bytes={bytes}' : '/up';
+    writeConfig(dir, `endpoints:\n  - host: 127.0.0.1\n    tests:\n      - { kind: ${kind}, url: "${url}", port: ${port}, count: 1, duration_s: 1, warmup_s: 0.2 }\n`.replace(kind === 'http' ? ', duration_s: 1, warmup_s: 0.2' : ', count: 1', ''));
+    const r = await runCli(['run', '-o', '-', '-f', 'ndjson', '-q', '--location', '32.73'], { cwd: dir, timeoutMs: 30_000 });
+    const [rec] = ndjson(r.stdout);
+    expect(rec?.error_code).toBe('CONNECT_REFUSED');
+    expect(rec?.error_message).toContain(`nothing accepted the connection on port ${port}`);
+    expect(rec?.error_message).toMatch(/--http-port .*sets port:/);
+  }, 40_000);
 });
