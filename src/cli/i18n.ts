@@ -7,6 +7,7 @@
  * same rule as the report's labels (report/labels.ts owns it).
  */
 import { langFromEnv, type Lang } from '../report/labels.js';
+import type { MeasurementErrorCode } from '../core/errors.js';
 
 export type { Lang };
 export const LANGS: readonly Lang[] = ['en', 'id'];
@@ -38,6 +39,8 @@ export interface Messages {
   initWrote: (path: string) => string;
   initExists: (path: string) => string;
   versionOption: string | null;
+  /** After a failed test on a terminal: what to check next, by error code (null: the message says it all). */
+  nextStep: Record<MeasurementErrorCode, ((target: string) => string) | null>;
   /** The line a run on a terminal ends with: how many records went where, for which location. */
   written: {
     records: (n: number) => string;
@@ -74,6 +77,27 @@ const en: Messages = {
   initWrote: (path) => `wrote ${path}: edit location.code and endpoints, then run "qosprobe run"`,
   initExists: (path) => `${path} already exists; not overwriting it (remove it or use --out)`,
   versionOption: null,
+  nextStep: {
+    CONNECT_REFUSED: (t) => `nothing accepts connections at ${t}: is \`qosprobe serve\` (or the service) running there, on that port? Is the port open in its firewall?`,
+    TIMEOUT: (t) => `no answer from ${t} in time: is the host up, and does a firewall let the packets through? A longer --timeout helps on a slow link`,
+    ALL_LOST: (t) => `every packet to ${t} was lost: is the host up, and does a firewall let this kind of test through?`,
+    HOST_UNREACHABLE: (t) => `${t} cannot be reached: check the address and that the host is up (qosprobe ping)`,
+    NETWORK_UNREACHABLE: () => 'no route to that network: is this machine connected (cable, Wi-Fi, mobile data)?',
+    DNS_FAILED: () => 'the name did not resolve: check its spelling and the DNS server (qosprobe dns NAME)',
+    PING_UNAVAILABLE: () => 'install the system ping (Debian/Ubuntu: apt-get install iputils-ping)',
+    PING_FAILED: () => 'the system ping refused to run: see the message (permission, option)',
+    PING_UNPARSEABLE: () => 'the system ping printed something unexpected: please report it with `ping -V`',
+    PROTOCOL_ERROR: (t) => `something else answers at ${t}: is it \`qosprobe serve\` (stamp) or an HTTP server (http)?`,
+    HTTP_STATUS: () => 'the server answered with another status: check the URL path, the token and expect_status',
+    TLS_FAILED: () => 'check the certificate (ca_file) and whether the URL should be http or https',
+    ABORTED: null,
+    DEADLINE: () => 'the run reached its --deadline before this test finished: give it more time',
+    SOCKET_ERROR: null,
+    INTERNAL: () => 'a bug in qosprobe: please report it with this line',
+    TRACE_UNAVAILABLE: () => 'install mtr or traceroute (Debian/Ubuntu: apt-get install mtr-tiny)',
+    TRACE_FAILED: () => 'the tracing tool refused to run: see the message (permission, option)',
+    TRACE_UNPARSEABLE: () => 'the tracing tool printed something unexpected: please report it with its version',
+  },
   written: {
     records: (n) => `${n} record${n === 1 ? '' : 's'}`,
     stdout: 'written to stdout',
@@ -133,6 +157,27 @@ const id: Messages = {
   initWrote: (path) => `${path} ditulis: ubah location.code dan endpoints, lalu jalankan "qosprobe run"`,
   initExists: (path) => `${path} sudah ada; tidak ditimpa (hapus dulu atau pakai --out)`,
   versionOption: 'tampilkan nomor versi',
+  nextStep: {
+    CONNECT_REFUSED: (t) => `tidak ada yang menerima koneksi di ${t}: apakah \`qosprobe serve\` (atau layanannya) berjalan di sana, pada port itu? Apakah port itu dibuka di firewall-nya?`,
+    TIMEOUT: (t) => `tidak ada jawaban dari ${t} tepat waktu: apakah host menyala, dan apakah firewall meloloskan paketnya? --timeout yang lebih panjang membantu di jaringan lambat`,
+    ALL_LOST: (t) => `semua paket ke ${t} hilang: apakah host menyala, dan apakah firewall meloloskan jenis uji ini?`,
+    HOST_UNREACHABLE: (t) => `${t} tidak dapat dijangkau: periksa alamatnya dan pastikan host menyala (qosprobe ping)`,
+    NETWORK_UNREACHABLE: () => 'tidak ada rute ke jaringan itu: apakah mesin ini tersambung (kabel, Wi-Fi, data seluler)?',
+    DNS_FAILED: () => 'nama tidak dapat diterjemahkan: periksa ejaannya dan server DNS-nya (qosprobe dns NAMA)',
+    PING_UNAVAILABLE: () => 'pasang ping sistem (Debian/Ubuntu: apt-get install iputils-ping)',
+    PING_FAILED: () => 'ping sistem menolak berjalan: lihat pesannya (izin, opsi)',
+    PING_UNPARSEABLE: () => 'ping sistem mencetak sesuatu yang tidak terduga: mohon laporkan beserta `ping -V`',
+    PROTOCOL_ERROR: (t) => `ada layanan lain yang menjawab di ${t}: apakah itu \`qosprobe serve\` (stamp) atau server HTTP (http)?`,
+    HTTP_STATUS: () => 'server menjawab dengan status lain: periksa path URL, token dan expect_status',
+    TLS_FAILED: () => 'periksa sertifikatnya (ca_file) dan apakah URL seharusnya http atau https',
+    ABORTED: null,
+    DEADLINE: () => 'pengukuran mencapai --deadline sebelum uji ini selesai: beri waktu lebih',
+    SOCKET_ERROR: null,
+    INTERNAL: () => 'bug di qosprobe: mohon laporkan beserta baris ini',
+    TRACE_UNAVAILABLE: () => 'pasang mtr atau traceroute (Debian/Ubuntu: apt-get install mtr-tiny)',
+    TRACE_FAILED: () => 'alat penelusur jalur menolak berjalan: lihat pesannya (izin, opsi)',
+    TRACE_UNPARSEABLE: () => 'alat penelusur jalur mencetak sesuatu yang tidak terduga: mohon laporkan beserta versinya',
+  },
   written: {
     records: (n) => `${n} rekaman`,
     stdout: 'ditulis ke stdout',

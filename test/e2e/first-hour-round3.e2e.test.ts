@@ -2,10 +2,11 @@
  * A technician's first hour, round 3 (issue 25): what a person reads on the built CLI — the gateway ping said where
  * it happens, Indonesian everywhere, a failure with its next step, a non-default reflector port — on loopback only.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtCliAvailable, e2eDir, ndjson, runCli, writeConfig } from '../helpers/cli.js';
+import { BIN, builtCliAvailable, e2eDir, ndjson, runCli, writeConfig } from '../helpers/cli.js';
 import { startServeChild, type ServeChild } from '../helpers/serve-child.js';
 import { refusedPort } from '../helpers/servers.js';
 
@@ -71,4 +72,27 @@ describe.skipIf(why !== null)('issue 25: a reflector on a non-default HTTP port'
     expect(rec?.error_message).toContain(`nothing accepted the connection on port ${port}`);
     expect(rec?.error_message).toMatch(/--http-port .*sets port:/);
   }, 40_000);
+});
+
+/** The built CLI on a pseudo-terminal (util-linux `script`), where the spinner lines and failures are drawn; its output. */
+function onTerminal(args: string[]): string {
+  const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const r = spawnSync('script', ['-qec', [process.execPath, BIN, ...args].map(q).join(' '), '/dev/null'], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', COLUMNS: '200' },
+    timeout: 30_000,
+  });
+  return r.stdout.replace(/\r/g, '');
+}
+const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+describe.skipIf(why !== null || !hasScript)('issue 25: a failure on a terminal gives its message and a next step', () => {
+  it.each([
+    ['en', /error 127\.0\.0\.1:\d+ stamp .* CONNECT_REFUSED\n {2}connection refused\n {2}→ nothing accepts connections at 127\.0\.0\.1:\d+: is `qosprobe serve` .*running there, on that port\? Is the port open/],
+    ['id', /gagal 127\.0\.0\.1:\d+ stamp .* CONNECT_REFUSED\n {2}connection refused\n {2}→ tidak ada yang menerima koneksi di 127\.0\.0\.1:\d+: apakah `qosprobe serve` .*berjalan di sana/],
+  ])('--lang %s: stamp to a closed port', async (lang, expected) => {
+    const port = await refusedPort();
+    const out = onTerminal(['--lang', lang, 'stamp', `127.0.0.1:${port}`, '--count', '2', '--interval', '50', '-o', '/dev/null']);
+    expect(out).toMatch(expected);
+  });
 });
