@@ -20,6 +20,7 @@ export interface Labels {
   groupsBy(n: number, by: string, rows: number, files: number): string;
   noRecords: string;
   outsideRange(n: number): string;
+  interrupted(n: number): string;
   verdicts(profile: string, pass: number, fail: number, none: number): string;
   profile: string;
   samplesNote: string;
@@ -54,6 +55,7 @@ const en: Labels = {
   groupsBy: (n, by, rows, files) => `${n} group(s) by ${by} from ${rows} record(s) in ${files} file(s)`,
   noRecords: 'no records',
   outsideRange: (n) => `${n} record(s) outside --since/--until left out`,
+  interrupted: (n) => `${n} record(s) of interrupted tests (ABORTED: Ctrl-C, SIGTERM) left out: not counted against availability`,
   verdicts: (p, pass, fail, none) => `profile ${p}: ${pass} pass, ${fail} fail, ${none} without a verdict`,
   profile: 'Profile',
   samplesNote: 'Samples are per record: latency = rtt_median_ms of each test; quantiles type 7; loss includes tests that lost every packet (docs/report.md).',
@@ -88,6 +90,7 @@ const id: Labels = {
   groupsBy: (n, by, rows, files) => `${n} kelompok menurut ${by} dari ${rows} rekaman dalam ${files} berkas`,
   noRecords: 'tidak ada rekaman',
   outsideRange: (n) => `${n} rekaman di luar --since/--until tidak dihitung`,
+  interrupted: (n) => `${n} rekaman uji yang dihentikan (ABORTED: Ctrl-C, SIGTERM) tidak dihitung: tidak mengurangi ketersediaan`,
   verdicts: (p, pass, fail, none) => `profil ${p}: ${pass} lulus, ${fail} gagal, ${none} tanpa putusan`,
   profile: 'Profil',
   samplesNote: 'Sampel per rekaman: latensi = rtt_median_ms tiap uji; kuantil tipe 7; loss mencakup uji yang kehilangan semua paket (docs/report.md).',

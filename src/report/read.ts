@@ -39,6 +39,8 @@ export interface ReportRow {
   values: (number | null)[];
   /** trace hop rows: the hop (TTL); null on every other record, the trace's own included. */
   hop: number | null;
+  /** error_code ABORTED: a person or a signal stopped the test (Ctrl-C, SIGTERM), not the site: out of its availability. */
+  interrupted: boolean;
 }
 
 export type IssueKind = 'malformed' | 'unknown_schema';
@@ -85,6 +87,7 @@ const C = {
   lon: col('lon'),
   status: col('status'),
   hop: col('hop'),
+  error_code: col('error_code'),
 } as const;
 const NCOLS = FIELD_NAMES.length;
 const CSV_HEADER = FIELD_NAMES.join(',');
@@ -335,7 +338,7 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   const loss = samples.lossAt === -1 ? null : values[samples.lossAt];
   if (loss !== undefined && loss !== null && loss > 100) return `loss_percent is above 100: ${loss}`;
   const location = locationOfColumns({ location_code: locationCode, location_name: locationName, site, lat, lon });
-  return { startedAtMs, probeId, location, endpoint, test, status: status as RowStatus, values, hop };
+  return { startedAtMs, probeId, location, endpoint, test, status: status as RowStatus, values, hop, interrupted: get(C.error_code) === 'ABORTED' };
 }
 
 const fieldName = (i: number): string => FIELD_NAMES[i] as string;

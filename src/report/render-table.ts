@@ -52,6 +52,7 @@ export function renderTable(data: ReportData, t: Labels = LABELS.en): string {
   const span = data.firstStartedAt ? `${data.firstStartedAt} .. ${data.lastStartedAt}` : t.noRecords;
   out.push(`${t.groupsBy(data.groups.length, data.by.join(', '), data.rows, data.input.files.length)}; ${span}`);
   if (data.filteredOut) out.push(t.outsideRange(data.filteredOut));
+  if (data.interrupted) out.push(t.interrupted(data.interrupted));
   const v = verdictCounts(data);
   if (data.profile) out.push(t.verdicts(data.profile.name, v.pass, v.fail, v.none));
   if (data.groups.length === 0) out.push(t.noRecords);

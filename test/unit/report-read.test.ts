@@ -95,6 +95,7 @@ function expected(r: ResultRecord): Omit<ReportRow, 'startedAtMs'> {
     status: r.status as ReportRow['status'],
     values: sampleFields(REPORT_METRICS).map((f) => r[f] as number | null),
     hop: r.hop,
+    interrupted: r.error_code === 'ABORTED',
   };
 }
 
