@@ -24,7 +24,8 @@ export interface Messages {
   helpAfterError: string;
   /** commander's usage messages, matched by their English start. */
   usage: readonly [RegExp, string][];
-  demoRecords: string;
+  /** The demo's closing hint; `self` is how the user runs qosprobe (`node bin/qosprobe.js` in a clone). */
+  demoRecords: (self: string) => string;
   /** After the examples of `run` and each ad hoc command: they ping the default gateway unless told not to. */
   gatewayNote: string;
   exitCodes: string;
@@ -63,7 +64,7 @@ const en: Messages = {
   usage: [],
   gatewayNote:
     'By default each test is accompanied by 5 small pings to the default gateway (gateway_rtt_ms, gateway_loss_percent); --no-gateway-ping or QOSPROBE_GATEWAY_PING=0 turns them off, --no-host-info skips the network context and the pings.',
-  demoRecords: 'pipe the demo to get the records on stdout: qosprobe demo -f ndjson | jq .',
+  demoRecords: (self) => `pipe the demo to get the records on stdout: ${self} demo -f ndjson | jq .`,
   exitCodes:
     'Exit codes: 0 ok, 1 test failed (--fail-on-error), 2 usage, 3 config, 4 output, 5 locked, 6 push pending, 70 internal error (a bug: please report it), 130 interrupted.',
   commands: {},
@@ -126,7 +127,7 @@ const id: Messages = {
   ],
   gatewayNote:
     'Secara bawaan setiap uji disertai 5 ping kecil ke gateway bawaan (gateway_rtt_ms, gateway_loss_percent); --no-gateway-ping atau QOSPROBE_GATEWAY_PING=0 mematikannya, --no-host-info melewatkan konteks jaringan beserta ping tersebut.',
-  demoRecords: 'salurkan (pipe) demo untuk mendapatkan rekaman di stdout: qosprobe demo -f ndjson | jq .',
+  demoRecords: (self) => `salurkan (pipe) demo untuk mendapatkan rekaman di stdout: ${self} demo -f ndjson | jq .`,
   exitCodes:
     'Kode keluar: 0 ok, 1 ada uji gagal (--fail-on-error), 2 cara pakai salah, 3 konfigurasi, 4 keluaran, 5 terkunci, 6 kiriman tertunda, 70 galat internal (bug: mohon laporkan), 130 dihentikan.',
   commands: {

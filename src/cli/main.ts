@@ -3,7 +3,8 @@
  */
 import { CommanderError } from 'commander';
 import { EXIT, QosError, exitCodeFor } from '../core/errors.js';
-import type { CliIo } from './io.js';
+import { relative } from 'node:path';
+import { selfCommand, type CliIo } from './io.js';
 import { MESSAGES, langOf } from './i18n.js';
 import { createProgram } from './program.js';
 import { setNativeUdpMode } from '../stamp/native.js';
@@ -60,6 +61,7 @@ export async function main(argv: string[]): Promise<void> {
     cwd: process.cwd(),
     signal: ctl.signal,
     lang,
+    self: selfCommand(process.argv[1], process.cwd(), relative),
     setExitCode: (code) => {
       process.exitCode = code;
     },

@@ -4,9 +4,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, builtCliAvailable, e2eDir, ndjson, runCli, writeConfig } from '../helpers/cli.js';
+import { BIN, ROOT, builtCliAvailable, e2eDir, ndjson, runCli, writeConfig } from '../helpers/cli.js';
 import { startServeChild, type ServeChild } from '../helpers/serve-child.js';
 import { refusedPort, startTcpListener } from '../helpers/servers.js';
 import { parseProcRoute } from '../../src/host/host-info.js';
@@ -78,14 +78,25 @@ describe.skipIf(why !== null)('issue 25: a reflector on a non-default HTTP port'
 /** The built CLI on a pseudo-terminal (util-linux `script`), where the spinner lines and failures are drawn; its output. */
 function onTerminal(args: string[]): string {
   const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
-  const r = spawnSync('script', ['-qec', [process.execPath, BIN, ...args].map(q).join(' '), '/dev/null'], {
+  // As the quick start types it: from the clone, `node bin/qosprobe.js` (relative, as a user would).
+  const r = spawnSync('script', ['-qec', [process.execPath, relative(ROOT, BIN), ...args].map(q).join(' '), '/dev/null'], {
+    cwd: ROOT,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', COLUMNS: '200' },
     timeout: 30_000,
   });
-  return r.stdout.replace(/\r/g, '');
+  // The spinner redraws its line with escape sequences: keep the text only.
+  // eslint-disable-next-line no-control-regex
+  return r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r\n/g, '\n').replace(/\r/g, '\n');
 }
 const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+describe.skipIf(why !== null || !hasScript)('issue 25: the demo\'s closing hint works after the quick start', () => {
+  it('started as `node bin/qosprobe.js demo` from the clone, the hint says `node bin/qosprobe.js demo -f ndjson`', () => {
+    const out = onTerminal(['demo']);
+    expect(out).toContain('qosprobe: pipe the demo to get the records on stdout: node bin/qosprobe.js demo -f ndjson | jq .');
+  }, 60_000);
+});
 
 describe.skipIf(why !== null || !hasScript)('issue 25: a failure on a terminal gives its message and a next step', () => {
   it.each([

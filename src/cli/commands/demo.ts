@@ -29,7 +29,7 @@ export function makeDemoCommand(io: CliIo): Command {
     } finally {
       await targets.close();
     }
-    if (flags.out !== opts.out && !flags.quiet) io.stderr.write(`qosprobe: ${messagesFor(io).demoRecords}\n`);
+    if (flags.out !== opts.out && !flags.quiet) io.stderr.write(`qosprobe: ${messagesFor(io).demoRecords(io.self ?? 'qosprobe')}\n`);
   });
   return cmd;
 }
