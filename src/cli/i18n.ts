@@ -8,11 +8,14 @@
  */
 import { langFromEnv, type Lang } from '../report/labels.js';
 import type { MeasurementErrorCode } from '../core/errors.js';
+import { OPTION_HELP_ID } from './i18n-help.js';
+import { localizedOf } from '../core/messages.js';
 
 export type { Lang };
 export const LANGS: readonly Lang[] = ['en', 'id'];
 
 export interface Messages {
+  lang: Lang;
   /** Summary table headers, in column order. */
   tableHead: readonly string[];
   /** A record's status as shown to a person (the record keeps ok / partial / error). */
@@ -33,6 +36,8 @@ export interface Messages {
   commands: Record<string, string>;
   programDescription: string | null;
   langOption: string;
+  /** --help option texts by their English text (null: as the commands define them). */
+  optionHelp: Readonly<Record<string, string>> | null;
   helpOption: string | null;
   /** The first messages a new user meets. */
   noConfig: (looked: readonly string[]) => string;
@@ -54,6 +59,7 @@ export interface Messages {
 }
 
 const en: Messages = {
+  lang: 'en',
   tableHead: ['endpoint', 'test', 'status', 'sent', 'recv', 'loss %', 'rtt med', 'rtt p95', 'jitter', 'throughput'],
   status: { ok: 'ok', partial: 'partial', error: 'error' },
   runEnded: (status, n) => `run ${status}: ${n} record(s) written`,
@@ -70,6 +76,7 @@ const en: Messages = {
   commands: {},
   programDescription: null,
   langOption: 'language of human output: en or id (default from LC_ALL / LC_MESSAGES / LANG: id* → Indonesian); records are never translated',
+  optionHelp: null,
   helpOption: null,
   noConfig: (looked) =>
     `no config file found; looked in: ${looked.join(', ')}. Create one with "qosprobe init", pass --config FILE, or try "qosprobe demo".`,
@@ -110,6 +117,7 @@ const en: Messages = {
 };
 
 const id: Messages = {
+  lang: 'id',
   tableHead: ['endpoint', 'uji', 'status', 'kirim', 'terima', 'hilang %', 'rtt median', 'rtt p95', 'jitter', 'throughput'],
   status: { ok: 'ok', partial: 'sebagian', error: 'gagal' },
   runEnded: (status, n) => `pengukuran ${id.runStatus[status] ?? status}: ${n} rekaman ditulis`,
@@ -124,6 +132,9 @@ const id: Messages = {
     [/^option '(.*)' argument missing/, "opsi '$1' perlu nilai"],
     [/^missing required argument '(.*)'/, "argumen '$1' wajib diisi"],
     [/^too many arguments(.*)/, 'terlalu banyak argumen$1'],
+    [/^required option '(.*)' not specified/, "opsi wajib '$1' belum diisi"],
+    [/^option '(.*)' cannot be used with option '(.*)'/, "opsi '$1' tidak dapat dipakai bersama opsi '$2'"],
+    [/^Allowed choices are (.*)\.$/, 'Pilihan yang diizinkan: $1.'],
   ],
   gatewayNote:
     'Secara bawaan setiap uji disertai 5 ping kecil ke gateway bawaan (gateway_rtt_ms, gateway_loss_percent); --no-gateway-ping atau QOSPROBE_GATEWAY_PING=0 mematikannya, --no-host-info melewatkan konteks jaringan beserta ping tersebut.',
@@ -145,11 +156,17 @@ const id: Messages = {
     spool: 'daftar batch di spool (tertunda, terkirim, ditolak); hapus yang lama',
     schedule: 'cetak (tanpa memasang) baris crontab, timer systemd dan perintah schtasks Windows',
     init: 'tulis contoh konfigurasi berkomentar ke ./qosprobe.yaml (tidak pernah menimpa)',
-    demo: 'jalankan semua uji ke target loopback yang dimulai sendiri: uji coba tanpa jaringan',
+    demo: 'jalankan semua uji ke target loopback yang dimulai sendiri: uji coba tanpa jaringan (tidak ada paket yang keluar dari loopback, termasuk ke gateway)',
+    trace:
+      'penelusuran jalur per hop ke HOST (mtr, jika tidak ada traceroute; tracert di Windows): kehilangan, RTT dan jitter di setiap hop selama --count putaran. Satu rekaman untuk penelusuran (angka target; trace_loss_hop / trace_delay_hop: di mana kehilangan dan tunda dimulai), lalu satu per hop (hop, hop_address, hop_note). Bawaan: 10 putaran, jeda 1 s (mtr mengizinkan kurang dari 1 s hanya untuk root).',
+    monitor: 'ketersediaan terus-menerus: satu paket kecil per detik ke setiap endpoint, satu rekaman jendela per menit, insiden putus dan penurunan mutu, peringatan',
+    rules: 'cetak aturan peringatan Prometheus/vmalert atas metrik yang dikirim: satu profil mutu per lokasi, dan lokasi yang diam',
+    requeue: 'pindahkan batch yang ditolak kembali ke tertunda, agar push berikutnya mengirimnya lagi',
   },
   programDescription:
     'Probe QoS lapangan: latensi, jitter, kehilangan paket dan throughput, ditandai kode lokasi, sebagai CSV, JSON atau NDJSON.',
   langOption: 'bahasa keluaran untuk manusia: en atau id (bawaan dari LC_ALL / LC_MESSAGES / LANG: id* → Indonesia); rekaman tidak diterjemahkan',
+  optionHelp: OPTION_HELP_ID,
   helpOption: 'tampilkan bantuan perintah',
   noConfig: (looked) =>
     `berkas konfigurasi tidak ditemukan; sudah dicari di: ${looked.join(', ')}. Buat dengan "qosprobe init", berikan --config FILE, atau coba "qosprobe demo".`,
@@ -204,6 +221,11 @@ export function langOf(argv: readonly string[], env: Record<string, string | und
 /** commander's English usage message ("error: unknown option '-x'\n") in our style and language. */
 export function usageLine(s: string, m: Messages): string {
   let line = s.replace(/^error: /, '').replace(/\n$/, '');
+  // A value parser's refusal inside commander's sentence ("... is invalid. expected an integer ≥ 1, got "x""): ours, from the catalogue.
+  const detail = /(?<=is invalid\. )(.*)$/.exec(line)?.[1];
+  const ours = detail === undefined ? undefined : localizedOf(detail);
+  if (ours) line = line.slice(0, line.length - (detail as string).length) + ours[m.lang];
+  else if (detail !== undefined) for (const [re, to] of m.usage) if (re.test(detail)) line = line.slice(0, line.length - detail.length) + detail.replace(re, to);
   for (const [re, to] of m.usage) {
     if (re.test(line)) {
       line = line.replace(re, to);

@@ -61,6 +61,8 @@ function applyToAll(cmd: Command, io: CliIo, m: Messages): void {
   if (m.helpOption) cmd.helpOption('-h, --help', m.helpOption);
   const described = m.commands[cmd.name()];
   if (described && cmd.parent) cmd.description(described);
+  // Option texts from the catalogue (keyed by their English text): --help reads in the user's language.
+  if (m.optionHelp) for (const o of cmd.options) o.description = m.optionHelp[o.description] ?? o.description;
   // --lang is read from argv before commander runs (help is built in that language); declared so it is accepted.
   if (!cmd.options.some((o) => o.long === '--lang')) cmd.addOption(new Option('--lang <lang>', m.langOption).choices(LANGS));
   cmd.configureOutput({

@@ -37,7 +37,7 @@ export function renderTable(data: ReportData, t: Labels = LABELS.en): string {
       ...data.metrics.map((m) => m.column.stats.map((st) => fmtMetric(m, shown(statsOf(g.metrics, m), st))).join('/')),
     ];
     if (grouped) row.push(g.expected ? `${fmt(g.expected.completenessPercent)} (${g.expected.sites - g.expected.silent.length}/${g.expected.sites})` : '-');
-    if (g.rating) row.push(g.rating.overall.label, g.rating.failing.join(', ') || '-');
+    if (g.rating) row.push(t.verdict(g.rating.overall.label), g.rating.failing.map(t.verdict).join(', ') || '-');
     rows.push(row);
   }
   const widths = head.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));

@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { examples } from '../options.js';
+import { say } from '../../core/messages.js';
 import type { ReportOptions } from '../../report/pipeline.js';
 import { GROUP_KEYS as BY_KEYS, REGION_PREFIX, isRegionKey, type GroupKey as ByKey } from '../../report/group-keys.js';
 import { DEFAULT_PROFILE, bundledProfilesHelp } from '../../report/profile-registry.js';
@@ -113,20 +114,17 @@ export function makeReportCommand(io: CliIo): Command {
         const first = data.input.issues[0];
         throw new QosError(
           'REPORT_INPUT_INVALID',
-          `no records in the input (${data.input.files.length} file(s)` +
-            (malformed + unknownSchema > 0 ? `; ${malformed} malformed line(s), ${unknownSchema} of an unknown schema` : '') +
-            ')' +
-            (first ? `; first problem: ${first.file}:${first.line ?? first.where}: ${first.reason}` : '; the input is empty'),
+          say(
+            'reportNoRecords',
+            String(data.input.files.length),
+            malformed + unknownSchema > 0 ? say('reportProblems', String(malformed), String(unknownSchema)) : '',
+            first ? say('reportFirstProblem', `${first.file}:${first.line ?? first.where}`, first.reason) : say('reportEmpty'),
+          ),
         );
       }
       if (flags.strict && malformed + unknownSchema > 0) {
         const first = data.input.issues[0];
-        throw new QosError(
-          'REPORT_INPUT_INVALID',
-          `--strict: ${malformed} malformed row(s) and ${unknownSchema} row(s) of an unknown schema version` +
-            (first ? `; first: ${first.file}:${first.line ?? first.where}: ${first.reason}` : '') +
-            ' (run without --strict to see them all)',
-        );
+        throw new QosError('REPORT_INPUT_INVALID', say('reportStrict', String(malformed), String(unknownSchema), first ? `${first.file}:${first.line ?? first.where}: ${first.reason}` : ''));
       }
       let text: string;
       switch (format) {
