@@ -36,6 +36,8 @@ export interface Messages {
   commands: Record<string, string>;
   programDescription: string | null;
   langOption: string;
+  /** commander's help headings by their English text (null: commander's own). */
+  helpTitles: Readonly<Record<string, string>> | null;
   /** --help option texts by their English text (null: as the commands define them). */
   optionHelp: Readonly<Record<string, string>> | null;
   helpOption: string | null;
@@ -77,6 +79,7 @@ const en: Messages = {
   programDescription: null,
   langOption: 'language of human output: en or id (default from LC_ALL / LC_MESSAGES / LANG: id* → Indonesian); records are never translated',
   optionHelp: null,
+  helpTitles: null,
   helpOption: null,
   noConfig: (looked) =>
     `no config file found; looked in: ${looked.join(', ')}. Create one with "qosprobe init", pass --config FILE, or try "qosprobe demo".`,
@@ -167,6 +170,7 @@ const id: Messages = {
     'Probe QoS lapangan: latensi, jitter, kehilangan paket dan throughput, ditandai kode lokasi, sebagai CSV, JSON atau NDJSON.',
   langOption: 'bahasa keluaran untuk manusia: en atau id (bawaan dari LC_ALL / LC_MESSAGES / LANG: id* → Indonesia); rekaman tidak diterjemahkan',
   optionHelp: OPTION_HELP_ID,
+  helpTitles: { 'Usage:': 'Cara pakai:', 'Options:': 'Opsi:', 'Commands:': 'Perintah:', 'Arguments:': 'Argumen:', 'Global Options:': 'Opsi global:', 'Examples:': 'Contoh:' },
   helpOption: 'tampilkan bantuan perintah',
   noConfig: (looked) =>
     `berkas konfigurasi tidak ditemukan; sudah dicari di: ${looked.join(', ')}. Buat dengan "qosprobe init", berikan --config FILE, atau coba "qosprobe demo".`,
