@@ -21,8 +21,8 @@ describe.skipIf(!hasBuild)('qosprobe CLI (built): signals', () => {
     await listener.close();
   });
 
-  it('SIGINT mid-run: finished records written, the running test partial, exit 130, valid JSON', async () => {
-    const dir = tmp();
+  /** a (60 ms), then b (20 s), then c: interrupted while b runs. */
+  const writePlan = (dir: string) =>
     writeConfig(dir, `
 location: { code: "32.73" }
 endpoints:
@@ -36,20 +36,28 @@ endpoints:
     host: 127.0.0.1
     tests: [{ kind: tcp, port: ${listener.port}, count: 3 }]
 `);
+
+  /** `run` into out.FORMAT, SIGINT 1 s after measuring began. */
+  const runInterrupted = (dir: string, format: 'ndjson' | 'json') =>
+    runCli(['run', '--format', format, '--out', `out.${format}`], {
+      cwd: dir,
+      // Measuring starts once the output's lock is taken (start-up and host info take seconds on a loaded machine):
+      // interrupt 1 s after that, when a (60 ms) is done and b (20 s) is running.
+      onSpawn: (kill) => {
+        const t0 = Date.now();
+        const poll = setInterval(() => {
+          if (!existsSync(join(dir, `out.${format}.lock`)) && Date.now() - t0 < 15_000) return;
+          clearInterval(poll);
+          setTimeout(() => kill('SIGINT'), 1000);
+        }, 25);
+      },
+    });
+
+  it('SIGINT mid-run: finished records written, the running test partial, exit 130, valid JSON', async () => {
+    const dir = tmp();
+    writePlan(dir);
     for (const format of ['ndjson', 'json'] as const) {
-      const res = await runCli(['run', '--format', format, '--out', `out.${format}`], {
-        cwd: dir,
-        // Measuring starts once the output's lock is taken (start-up and host info take seconds on a loaded machine):
-        // interrupt 1 s after that, when a (60 ms) is done and b (20 s) is running.
-        onSpawn: (kill) => {
-          const t0 = Date.now();
-          const poll = setInterval(() => {
-            if (!existsSync(join(dir, `out.${format}.lock`)) && Date.now() - t0 < 15_000) return;
-            clearInterval(poll);
-            setTimeout(() => kill('SIGINT'), 1000);
-          }, 25);
-        },
-      });
+      const res = await runInterrupted(dir, format);
       expect(res.code).toBe(130);
       const text = readFileSync(join(dir, `out.${format}`), 'utf8');
       const recs = format === 'ndjson' ? ndjson(text) : ((JSON.parse(text) as { results: Record<string, unknown>[]; run: { status: string } }).results);
@@ -68,30 +76,8 @@ endpoints:
 
   it('a person\'s Ctrl-C is not the site\'s outage: `report` leaves ABORTED records out of availability and says so (issue 25)', async () => {
     const dir = tmp();
-    writeConfig(dir, `
-location: { code: "32.73" }
-endpoints:
-  - name: a
-    host: 127.0.0.1
-    tests: [{ kind: tcp, port: ${listener.port}, count: 3, interval_ms: 20 }]
-  - name: b
-    host: 127.0.0.1
-    tests: [{ kind: tcp, port: ${listener.port}, count: 1000, interval_ms: 20 }]
-  - name: c
-    host: 127.0.0.1
-    tests: [{ kind: tcp, port: ${listener.port}, count: 3 }]
-`);
-    const res = await runCli(['run', '--format', 'ndjson', '--out', 'out.ndjson'], {
-      cwd: dir,
-      onSpawn: (kill) => {
-        const t0 = Date.now();
-        const poll = setInterval(() => {
-          if (!existsSync(join(dir, 'out.ndjson.lock')) && Date.now() - t0 < 15_000) return;
-          clearInterval(poll);
-          setTimeout(() => kill('SIGINT'), 1000);
-        }, 25);
-      },
-    });
+    writePlan(dir);
+    const res = await runInterrupted(dir, 'ndjson');
     expect(res.code).toBe(130);
     expect(ndjson(readFileSync(join(dir, 'out.ndjson'), 'utf8')).map((r) => r.error_code)).toEqual([null, 'ABORTED', 'ABORTED']);
     const csv = await runCli(['report', 'out.ndjson', '--by', 'location', '--format', 'csv'], { cwd: dir });
