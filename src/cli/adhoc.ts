@@ -11,6 +11,7 @@ import { PROBE_INFO, PROBE_KINDS, type AdhocArgument, type FlagInfo, type ProbeI
 import type { CliIo } from './io.js';
 import { messagesFor } from './i18n.js';
 import { addOutputOptions, addProbeOptions, examples, nonNegativeNumber, port, positiveInt, positiveNumber, type MeasureFlags } from './options.js';
+import { say } from '../core/messages.js';
 
 export interface AdhocOptions extends MeasureFlags {
   config?: string;
@@ -107,7 +108,7 @@ function testOf(
     case 'host:port':
     case 'host[:port]': {
       const { host, port: p } = splitHostPort(arg);
-      if (p === null && argument === 'host:port') throw new QosError('USAGE', `${command}: expected HOST:PORT (e.g. 127.0.0.1:80 or [::1]:443), got "${arg}"`);
+      if (p === null && argument === 'host:port') throw new QosError('USAGE', say('hostPort', command, arg));
       return { host, fields: { port: p ?? undefined } };
     }
   }

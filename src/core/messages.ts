@@ -64,6 +64,22 @@ export const CATALOGUE = {
     en: (malformed: string, unknown: string, first: string) => `--strict: ${malformed} malformed row(s) and ${unknown} row(s) of an unknown schema version${first ? `; first: ${first}` : ''} (run without --strict to see them all)`,
     id: (malformed: string, unknown: string, first: string) => `--strict: ${malformed} baris rusak dan ${unknown} baris dengan versi skema tak dikenal${first ? `; yang pertama: ${first}` : ''} (jalankan tanpa --strict untuk melihat semuanya)`,
   },
+  noFileMatches: { en: (arg: string) => `no file matches ${arg}`, id: (arg: string) => `tidak ada berkas yang cocok dengan ${arg}` },
+  noSuchFile: { en: (arg: string) => `no such file or directory: ${arg}`, id: (arg: string) => `tidak ada berkas atau direktori: ${arg}` },
+  noResultFiles: { en: (arg: string) => `no result files (*.csv, *.ndjson, *.json) under ${arg}`, id: (arg: string) => `tidak ada berkas hasil (*.csv, *.ndjson, *.json) di bawah ${arg}` },
+  badTimeBound: {
+    en: (flag: string, v: string) => `${flag}: expected an ISO 8601 date (2026-11-24) or date-time (2026-11-24T08:00:00Z), got "${v}"`,
+    id: (flag: string, v: string) => `${flag}: diharapkan tanggal ISO 8601 (2026-11-24) atau tanggal-waktu (2026-11-24T08:00:00Z), didapat "${v}"`,
+  },
+  untilBeforeSince: { en: () => '--until must be later than --since', id: () => '--until harus lebih lambat dari --since' },
+  stdinTwice: { en: () => 'stdin (-) can be read only once', id: () => 'stdin (-) hanya dapat dibaca sekali' },
+  hostPort: {
+    en: (command: string, arg: string) => `${command}: expected HOST:PORT (e.g. 127.0.0.1:80 or [::1]:443), got "${arg}"`,
+    id: (command: string, arg: string) => `${command}: diharapkan HOST:PORT (mis. 127.0.0.1:80 atau [::1]:443), didapat "${arg}"`,
+  },
+  notAUrl: { en: (s: string) => `--push/--to: "${s}" is not a URL (expected http(s)://host[:port]/path)`, id: (s: string) => `--push/--to: "${s}" bukan URL (diharapkan http(s)://host[:port]/path)` },
+  notHttpUrl: { en: (proto: string) => `--push/--to: expected an http(s) URL, got ${proto}`, id: (proto: string) => `--push/--to: diharapkan URL http(s), didapat ${proto}` },
+  pushWithoutSpool: { en: () => '--push sends the spool: it cannot be combined with --no-spool', id: () => '--push mengirim spool: tidak dapat digabung dengan --no-spool' },
 } as const satisfies Record<string, Record<Lang, (...args: string[]) => string>>;
 
 export type MessageKey = keyof typeof CATALOGUE;

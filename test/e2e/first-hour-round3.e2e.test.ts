@@ -176,6 +176,10 @@ describe.skipIf(why !== null)('issue 25: --lang id everywhere a person reads', (
     const r = await runCli(['--lang', 'id', 'report', '/dev/null']);
     expect(r.code).toBe(3);
     expect(r.stderr).toBe('qosprobe: tidak ada rekaman dalam masukan (1 berkas); masukan kosong\n');
+    const missing = await runCli(['--lang', 'id', 'report', 'no-such-results.csv']);
+    expect(missing.stderr).toBe('qosprobe: tidak ada berkas atau direktori: no-such-results.csv\n');
+    const since = await runCli(['--lang', 'id', 'report', '/dev/null', '--since', 'yesterday']);
+    expect(since.stderr).toMatch(/^qosprobe: --since: diharapkan tanggal ISO 8601/);
   });
 
   it('--help: the command and every option in Indonesian; records stay English', async () => {

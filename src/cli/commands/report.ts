@@ -78,18 +78,18 @@ export function makeReportCommand(io: CliIo): Command {
       const bound = (name: string, v: string | undefined): number | undefined => {
         if (v === undefined) return undefined;
         const t = parseTimeBound(v);
-        if (t === null) throw new QosError('USAGE', `--${name}: expected an ISO 8601 date (2026-11-24) or date-time (2026-11-24T08:00:00Z), got "${v}"`);
+        if (t === null) throw new QosError('USAGE', say('badTimeBound', `--${name}`, v));
         return t;
       };
       const sinceMs = bound('since', flags.since);
       const untilMs = bound('until', flags.until);
-      if (sinceMs !== undefined && untilMs !== undefined && untilMs <= sinceMs) throw new QosError('USAGE', '--until must be later than --since');
+      if (sinceMs !== undefined && untilMs !== undefined && untilMs <= sinceMs) throw new QosError('USAGE', say('untilBeforeSince'));
       const by = flags.by ?? ['location'];
       const format = flags.format ?? 'table';
       const profileName = flags.profile ?? DEFAULT_PROFILE;
       const profile = profileName === 'none' ? null : await loadProfile(profileName, io.cwd);
       const sources = await expandInputs(inputs, io.cwd, () => process.stdin);
-      if (inputs.filter((i) => i === '-').length > 1) throw new QosError('USAGE', 'stdin (-) can be read only once');
+      if (inputs.filter((i) => i === '-').length > 1) throw new QosError('USAGE', say('stdinTwice'));
       const table = by.some(isRegionKey) || flags.expect !== undefined ? await loadRegionTable() : null;
       let expected: ReportOptions['expected'];
       if (flags.expect !== undefined) {
