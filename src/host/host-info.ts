@@ -8,8 +8,7 @@
  * no packet leaves the machine.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Systeminformation } from 'systeminformation';
 import type { Metrics } from '../core/schema.js';
@@ -129,11 +128,12 @@ export async function gatherHostInfo(opts: GatherOptions = {}): Promise<HostCont
   try {
     const clockMs = Math.min(2000, timeoutMs);
     const clock = budget.within('clock', (opts.clock ?? ((t: number) => gatherClock({ platform, timeoutMs: t })))(clockMs), cut, clockMs);
-    const route = budget.within('route', (opts.route ?? ((): Promise<RouteInfo | null> => (platform === 'linux' ? readProcRoute() : Promise.resolve(null))))(), cut);
+    // The route first, before systeminformation's import (a large module whose evaluation holds the event loop) can
+    // starve it: reading the routing table takes well under a millisecond.
+    const r = await budget.within('route', (opts.route ?? ((): Promise<RouteInfo | null> => Promise.resolve(platform === 'linux' ? readProcRoute() : null)))(), cut);
     const si = (opts.loadSi ?? loadSystemInformation)();
     // systeminformation: the interfaces' types and addresses, and the route where the routing table was not read.
     const details = budget.within('interfaces', siDetails(si), cut);
-    const r = await route;
     // Where the routing table answered, the slow parts need not wait for systeminformation to know the interface.
     const early = r ? r.iface : null;
     const d = early ? null : await details;
@@ -241,9 +241,16 @@ function addressOf(iface: string): string | null {
   return pick?.address ?? null;
 }
 
-/** Linux's IPv4 routing table: the default route (destination 0, mask 0) with the lowest metric. */
-async function readProcRoute(): Promise<RouteInfo | null> {
-  return parseProcRoute(await readFile('/proc/net/route', 'utf8'));
+/**
+ * Linux's IPv4 routing table: the default route (destination 0, mask 0) with the lowest metric. Read synchronously: a
+ * procfs file of a few lines, answered from kernel memory, so nothing queued on a busy event loop can delay it.
+ */
+function readProcRoute(): RouteInfo | null {
+  try {
+    return parseProcRoute(readFileSync('/proc/net/route', 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /**
