@@ -170,7 +170,7 @@ const id: Messages = {
     'Probe QoS lapangan: latensi, jitter, kehilangan paket dan throughput, ditandai kode lokasi, sebagai CSV, JSON atau NDJSON.',
   langOption: 'bahasa keluaran untuk manusia: en atau id (bawaan dari LC_ALL / LC_MESSAGES / LANG: id* → Indonesia); rekaman tidak diterjemahkan',
   optionHelp: OPTION_HELP_ID,
-  helpTitles: { 'Usage:': 'Cara pakai:', 'Options:': 'Opsi:', 'Commands:': 'Perintah:', 'Arguments:': 'Argumen:', 'Global Options:': 'Opsi global:', 'Examples:': 'Contoh:' },
+  helpTitles: { 'Usage:': 'Cara pakai:', 'Options:': 'Opsi:', 'Commands:': 'Perintah:', 'Arguments:': 'Argumen:', 'Global Options:': 'Opsi global:', 'Examples:': 'Contoh:', '(choices:': '(pilihan:', '(default:': '(bawaan:' },
   helpOption: 'tampilkan bantuan perintah',
   noConfig: (looked) =>
     `berkas konfigurasi tidak ditemukan; sudah dicari di: ${looked.join(', ')}. Buat dengan "qosprobe init", berikan --config FILE, atau coba "qosprobe demo".`,

@@ -72,7 +72,9 @@ function applyToAll(cmd: Command, io: CliIo, m: Messages): void {
   if (!cmd.options.some((o) => o.long === '--lang')) cmd.addOption(new Option('--lang <lang>', m.langOption).choices(LANGS));
   cmd.configureOutput({
     // Our own "Examples:" heading (options.ts' examples(), added as help text) is a line of its own: the same catalogue.
-    writeOut: (s) => io.stdout.write(m.helpTitles ? s.replace(/^[A-Z][a-z ]+:$/gm, (t) => m.helpTitles?.[t] ?? t) : s),
+    // commander's "(choices: ...)" and "(default: ...)" after an option likewise.
+    writeOut: (s) =>
+      io.stdout.write(m.helpTitles ? s.replace(/^[A-Z][a-z ]+:$/gm, (t) => m.helpTitles?.[t] ?? t).replace(/\((choices|default):(?=\s)/g, (t) => m.helpTitles?.[t] ?? t) : s),
     writeErr: (s) => io.stderr.write(s),
     // One style for every error: commander's "error: ..." reads like ours, "qosprobe: ...".
     outputError: (s, write) => write(usageLine(s, m)),
