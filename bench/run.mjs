@@ -31,7 +31,8 @@ let failed = 0;
 for (const b of benches) {
   if (only && b.name !== only) continue;
   console.log(`\n=== ${b.name}: node bench/${b.file} ${b.args.join(' ')}`);
-  const r = spawnSync(process.execPath, [join(here, b.file), ...b.args], { stdio: 'inherit' });
+  // Benchmarks measure loopback and their own namespaces only: no ping to the machine's real default gateway (issue 25).
+  const r = spawnSync(process.execPath, [join(here, b.file), ...b.args], { stdio: 'inherit', env: { ...process.env, QOSPROBE_GATEWAY_PING: '0' } });
   if (r.status !== 0) {
     failed++;
     console.log(`=== ${b.name} failed (exit ${r.status}); a missing tool (irtt, iperf3, mlr, chromium) is the usual cause`);

@@ -35,7 +35,8 @@ if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('run npm 
 
 /** Run a command under /usr/bin/time -v; returns stdout and CPU seconds (user + sys). */
 function timed(cmd, argv) {
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...argv], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  // Loopback only: no gateway ping alongside the transfers (issue 25).
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...argv], { encoding: 'utf8', timeout: (seconds + 30) * 1000, env: { ...process.env, QOSPROBE_GATEWAY_PING: '0' } });
   const num = (re) => Number(re.exec(r.stderr)?.[1] ?? NaN);
   return { stdout: r.stdout, cpuS: num(/User time \(seconds\): ([\d.]+)/) + num(/System time \(seconds\): ([\d.]+)/), rssMb: num(/Maximum resident set size \(kbytes\): (\d+)/) / 1024 };
 }

@@ -9,7 +9,9 @@ import { QosError } from '../core/errors.js';
 import type { Config } from '../config/types.js';
 import { PROBE_INFO, PROBE_KINDS, type AdhocArgument, type FlagInfo, type ProbeInfo } from '../probes/kinds.js';
 import type { CliIo } from './io.js';
+import { messagesFor } from './i18n.js';
 import { addOutputOptions, addProbeOptions, examples, nonNegativeNumber, port, positiveInt, positiveNumber, type MeasureFlags } from './options.js';
+import { say } from '../core/messages.js';
 
 export interface AdhocOptions extends MeasureFlags {
   config?: string;
@@ -53,7 +55,7 @@ export function makeAdhocCommand(kind: string, io: CliIo, run: AdhocRunner = mea
   if (c.family) cmd.addOption(new Option('-4, --ipv4', 'IPv4 only').conflicts('ipv6')).addOption(new Option('-6, --ipv6', 'IPv6 only'));
   addOutputOptions(cmd);
   cmd.option('-C, --config <file>', 'take probe id, location and defaults from this config');
-  cmd.addHelpText('after', examples(...c.examples));
+  cmd.addHelpText('after', examples(...c.examples) + `\n${messagesFor(io).gatewayNote}\n`);
   const def = adhocDefOf(kind);
   cmd.action(async (arg: string, opts: AdhocOptions) => {
     const [{ loadOptionalConfig }, { adhocSpec }, { splitHostPort }] = await Promise.all([
@@ -106,7 +108,7 @@ function testOf(
     case 'host:port':
     case 'host[:port]': {
       const { host, port: p } = splitHostPort(arg);
-      if (p === null && argument === 'host:port') throw new QosError('USAGE', `${command}: expected HOST:PORT (e.g. 127.0.0.1:80 or [::1]:443), got "${arg}"`);
+      if (p === null && argument === 'host:port') throw new QosError('USAGE', say('hostPort', command, arg));
       return { host, fields: { port: p ?? undefined } };
     }
   }

@@ -21,6 +21,7 @@ import type { UnattendedFlags } from './unattended.js';
 import type { MeasureFlags } from './options.js';
 import { MESSAGES, messagesFor, type Messages } from './i18n.js';
 import { createUi } from './ui.js';
+import { say } from '../core/messages.js';
 
 export interface ExecuteOptions {
   config: Config;
@@ -71,7 +72,7 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
     );
   }
   if (config.endpoints.length === 0) {
-    throw new QosError('CONFIG_INVALID', `${config.file ?? 'config'}: endpoints: expected at least one endpoint with tests, found none`);
+    throw new QosError('CONFIG_INVALID', say('noEndpoints', config.file ?? 'config'));
   }
 
   const links = await linksOf(config, flags);

@@ -10,8 +10,24 @@ export interface CliIo {
   signal: AbortSignal;
   /** Language of human output (--lang, else the locale); absent: from env. Records are never translated. */
   lang?: Lang;
+  /**
+   * How the user started qosprobe, for hints they can paste: `qosprobe` (on PATH: npm link, npm install -g) or
+   * `node bin/qosprobe.js` (a clone after the quick start). Absent: `qosprobe`.
+   */
+  self?: string;
   /** Set the process exit code (never process.exit: streams must flush). */
   setExitCode(code: number): void;
+}
+
+/**
+ * The command to show in hints, from the script path node was given (process.argv[1]): a `.js` path is a clone's
+ * bin/qosprobe.js, run as `node <path>` (relative to cwd when inside it); anything else is the `qosprobe` on PATH.
+ */
+export function selfCommand(script: string | undefined, cwd: string, rel: (from: string, to: string) => string): string {
+  if (!script || !script.endsWith('.js')) return 'qosprobe';
+  const r = rel(cwd, script);
+  const shown = r !== '' && !r.startsWith('..') && !r.startsWith('/') && !/^[A-Za-z]:/.test(r) ? r : script;
+  return `node ${/\s/.test(shown) ? JSON.stringify(shown) : shown}`;
 }
 
 /** Per no-color.org: NO_COLOR present and not empty disables colour, whatever the terminal. */

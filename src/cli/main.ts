@@ -2,9 +2,10 @@
  * The process edge: argv, signals, exit codes. Everything below receives what it needs.
  */
 import { CommanderError } from 'commander';
-import { EXIT, QosError, exitCodeFor } from '../core/errors.js';
-import type { CliIo } from './io.js';
-import { MESSAGES, langOf } from './i18n.js';
+import { EXIT, QosError, exitCodeFor, messageIn } from '../core/errors.js';
+import { relative } from 'node:path';
+import { selfCommand, type CliIo } from './io.js';
+import { MESSAGES, langOf, messagesFor } from './i18n.js';
 import { createProgram } from './program.js';
 import { setNativeUdpMode } from '../stamp/native.js';
 
@@ -60,6 +61,7 @@ export async function main(argv: string[]): Promise<void> {
     cwd: process.cwd(),
     signal: ctl.signal,
     lang,
+    self: selfCommand(process.argv[1], process.cwd(), relative),
     setExitCode: (code) => {
       process.exitCode = code;
     },
@@ -103,7 +105,7 @@ export function reportError(err: unknown, io: CliIo): number {
     return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
   }
   if (err instanceof QosError) {
-    io.stderr.write(`qosprobe: ${err.message}\n`);
+    io.stderr.write(`qosprobe: ${messageIn(err, messagesFor(io).lang)}\n`);
     return exitCodeFor(err);
   }
   io.stderr.write(`qosprobe: ${MESSAGES[io.lang ?? 'en'].internalError}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -2,6 +2,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { APPENDABLE_FORMATS, FORMAT_NAMES, type FormatName } from '../core/format-names.js';
 import { isInterfaceName } from '../core/samples.js';
+import { phrase, say } from '../core/messages.js';
+
+/** A value parser's refusal, in English for commander and remembered in every language (cli/i18n.ts shows it). */
+const refuse = (expected: string, got: string) => new InvalidArgumentError(say('expectedGot', phrase(expected), got).en);
 
 /** Where the probe is (run, demo, ad hoc commands, monitor): read once, by config/resolve-location.ts. */
 export interface LocationFlags {
@@ -70,19 +74,19 @@ export function interfaceList(v: string): string[] | 'auto' {
 
 export function positiveInt(v: string): number {
   const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got "${v}"`);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) throw refuse('an integer ≥ 1', v);
   return n;
 }
 
 export function nonNegativeNumber(v: string): number {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw refuse('a number ≥ 0', v);
   return n;
 }
 
 export function positiveNumber(v: string): number {
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number > 0, got "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw refuse('a number > 0', v);
   return n;
 }
 
@@ -92,20 +96,20 @@ export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 /** A duration in seconds (--deadline, --push-deadline): > 0 and within what a timer can wait. */
 export function positiveSeconds(v: string): number {
   const n = positiveNumber(v);
-  if (n > MAX_TIMER_SECONDS) throw new InvalidArgumentError(`expected a number of seconds > 0 and ≤ ${MAX_TIMER_SECONDS}, got "${v}"`);
+  if (n > MAX_TIMER_SECONDS) throw refuse(`a number of seconds > 0 and ≤ ${MAX_TIMER_SECONDS}`, v);
   return n;
 }
 
 /** A delay in seconds (--splay, --wait-lock): ≥ 0 and within what a timer can wait. */
 export function nonNegativeSeconds(v: string): number {
   const n = nonNegativeNumber(v);
-  if (n > MAX_TIMER_SECONDS) throw new InvalidArgumentError(`expected a number of seconds from 0 to ${MAX_TIMER_SECONDS}, got "${v}"`);
+  if (n > MAX_TIMER_SECONDS) throw refuse(`a number of seconds from 0 to ${MAX_TIMER_SECONDS}`, v);
   return n;
 }
 
 export function port(v: string): number {
   const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || n < 1 || n > 65535) throw new InvalidArgumentError(`expected a port from 1 to 65535, got "${v}"`);
+  if (!/^\d+$/.test(v.trim()) || n < 1 || n > 65535) throw refuse('a port from 1 to 65535', v);
   return n;
 }
 

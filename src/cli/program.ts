@@ -61,10 +61,20 @@ function applyToAll(cmd: Command, io: CliIo, m: Messages): void {
   if (m.helpOption) cmd.helpOption('-h, --help', m.helpOption);
   const described = m.commands[cmd.name()];
   if (described && cmd.parent) cmd.description(described);
+  // Option texts from the catalogue (keyed by their English text): --help reads in the user's language.
+  if (m.optionHelp) for (const o of cmd.options) o.description = m.optionHelp[o.description] ?? o.description;
+  // commander's own headings ("Usage:", "Options:"...) through the same catalogue.
+  if (m.helpTitles) {
+    const titles = m.helpTitles;
+    cmd.configureHelp({ styleTitle: (t) => titles[t] ?? t });
+  }
   // --lang is read from argv before commander runs (help is built in that language); declared so it is accepted.
   if (!cmd.options.some((o) => o.long === '--lang')) cmd.addOption(new Option('--lang <lang>', m.langOption).choices(LANGS));
   cmd.configureOutput({
-    writeOut: (s) => io.stdout.write(s),
+    // Our own "Examples:" heading (options.ts' examples(), added as help text) is a line of its own: the same catalogue.
+    // commander's "(choices: ...)" and "(default: ...)" after an option likewise.
+    writeOut: (s) =>
+      io.stdout.write(m.helpTitles ? s.replace(/^[A-Z][a-z ]+:$/gm, (t) => m.helpTitles?.[t] ?? t).replace(/\((choices|default):(?=\s)/g, (t) => m.helpTitles?.[t] ?? t) : s),
     writeErr: (s) => io.stderr.write(s),
     // One style for every error: commander's "error: ..." reads like ours, "qosprobe: ...".
     outputError: (s, write) => write(usageLine(s, m)),

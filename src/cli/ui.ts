@@ -4,6 +4,7 @@
  * imported only when there is a terminal to draw on.
  */
 import type { ResultRecord } from '../core/schema.js';
+import type { MeasurementErrorCode } from '../core/errors.js';
 import { MESSAGES, messagesFor, type Messages } from './i18n.js';
 import { colorAllowed, type CliIo } from './io.js';
 
@@ -33,6 +34,8 @@ export async function createUi(io: CliIo, opts: { quiet: boolean }): Promise<Ui>
       spinner.stop();
       const mark = r.status === 'ok' ? c.green(m.status.ok) : r.status === 'partial' ? c.yellow(m.status.partial) : c.red(m.status.error);
       io.stderr.write(`${mark} ${r.endpoint} ${r.test} ${r.target}${r.error_code ? c.dim(` ${r.error_code}`) : ''}\n`);
+      // A failure on a terminal says what happened and what to check next, not only its code.
+      for (const line of failureLines(r, m)) io.stderr.write(`  ${c.dim(line)}\n`);
     },
     stop() {
       spinner.stop();
@@ -42,6 +45,16 @@ export async function createUi(io: CliIo, opts: { quiet: boolean }): Promise<Ui>
       if (status !== 'completed') io.stderr.write(c.yellow(`${m.runEnded(status, records.length)}\n`));
     },
   };
+}
+
+/** What a person reads under a failed test: the record's message, then the next step for its code (both may be absent). */
+export function failureLines(r: Pick<ResultRecord, 'error_code' | 'error_message' | 'target'>, m: Messages): string[] {
+  if (!r.error_code) return [];
+  const lines: string[] = [];
+  if (r.error_message && r.error_message !== r.error_code) lines.push(r.error_message);
+  const step = m.nextStep[r.error_code as MeasurementErrorCode]?.(r.target ?? '');
+  if (step) lines.push(`→ ${step}`);
+  return lines;
 }
 
 type Paint = { bold(s: string): string; red(s: string): string; green(s: string): string; yellow(s: string): string; dim(s: string): string };

@@ -14,6 +14,7 @@ import type { SinkEntry } from '../output/record-sink.js';
 import type { PushFormat } from '../core/format-names.js';
 import type { PushTarget } from '../spool/receiver.js';
 import type { CliIo } from './io.js';
+import { say } from '../core/messages.js';
 
 /** The unattended-run flags of `run` (commander camel-cases them). */
 export interface UnattendedFlags {
@@ -56,7 +57,7 @@ export function splayDelay(seconds: number, signal: AbortSignal, random: () => n
 
 export async function prepareUnattendedRun(flags: UnattendedFlags, config: Config, io: CliIo, runId: string): Promise<UnattendedRun> {
   const { defaultSpoolDir, runLockPath } = await import('../spool/paths.js');
-  if (flags.push && flags.spool === false) throw new QosError('USAGE', '--push sends the spool: it cannot be combined with --no-spool');
+  if (flags.push && flags.spool === false) throw new QosError('USAGE', say('pushWithoutSpool'));
   let pushUrl: URL | null = null;
   let pushTarget: PushTarget | null = null;
   if (flags.push) {
@@ -169,9 +170,9 @@ export function parsePushUrl(s: string): URL {
   try {
     u = new URL(s);
   } catch {
-    throw new QosError('USAGE', `--push/--to: "${s}" is not a URL (expected http(s)://host[:port]/path)`);
+    throw new QosError('USAGE', say('notAUrl', s));
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new QosError('USAGE', `--push/--to: expected an http(s) URL, got ${u.protocol}`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new QosError('USAGE', say('notHttpUrl', u.protocol));
   return u;
 }
 

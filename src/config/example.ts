@@ -23,6 +23,15 @@ endpoints:
     tests:
       - icmp                                # system ping; options: size (bytes), family (4 or 6)
       - { kind: tcp, port: 8080, count: 10 }  # TCP handshake time to host:port
+  # Against a \`qosprobe serve\` at host (uncomment). A url that is a path goes to port 8080, serve's default:
+  # a serve started with --http-port 18080 needs port: 18080 on each http, download and upload test.
+  # - name: reflector
+  #   host: 127.0.0.1
+  #   tests:
+  #     - { kind: stamp, port: 862 }                                  # serve --stamp-port
+  #     - { kind: http, url: /ping, port: 8080 }                      # serve --http-port
+  #     - { kind: download, url: "/down?bytes={bytes}", port: 8080, duration_s: 10 }
+  #     - { kind: upload, url: /up, port: 8080, duration_s: 10 }
 
 output:
   format: csv              # csv | json | ndjson

@@ -9,6 +9,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { QosError } from '../core/errors.js';
 import type { Config } from './types.js';
 import { validateConfig } from './validate.js';
+import { concat, same, say, type Localized } from '../core/messages.js';
 
 export interface Env {
   [key: string]: string | undefined;
@@ -48,7 +49,7 @@ export async function readConfigFile(path: string): Promise<Config> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new QosError(
       'CONFIG_NOT_FOUND',
-      code === 'ENOENT' ? `config file ${path} does not exist (create one with: qosprobe init)` : `cannot read config file ${path}: ${(err as Error).message}`,
+      code === 'ENOENT' ? say('configMissing', path) : say('configUnreadable', path, (err as Error).message),
       { cause: err },
     );
   }
@@ -61,18 +62,18 @@ export async function parseDocument(text: string, path: string): Promise<unknown
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
-      throw new QosError('CONFIG_INVALID', `${path}: not valid JSON: ${(err as Error).message}`, { cause: err });
+      throw new QosError('CONFIG_INVALID', say('notJson', path, (err as Error).message), { cause: err });
     }
   }
   const YAML = await import('yaml');
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const first = doc.errors[0];
-  if (first) throw new QosError('CONFIG_INVALID', yamlErrorMessage(path, first.message, first.linePos?.[0]));
+  if (first) throw new QosError('CONFIG_INVALID', yamlError(path, first.message, first.linePos?.[0]));
   try {
     return doc.toJS() as unknown;
   } catch (err) {
     // Some faults only show when the document is built: an alias to an anchor never set (`*x`), too many alias expansions.
-    throw new QosError('CONFIG_INVALID', `${path}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new QosError('CONFIG_INVALID', say('notYaml', path, '', (err as Error).message.split('\n')[0] ?? ''), { cause: err });
   }
 }
 
@@ -81,9 +82,13 @@ export async function parseDocument(text: string, path: string): Promise<unknown
  * position is said once, at the front, and the snippet (with its caret) is kept, indented under the message.
  */
 export function yamlErrorMessage(path: string, message: string, pos: { line: number; col: number } | undefined): string {
+  return yamlError(path, message, pos).en;
+}
+
+function yamlError(path: string, message: string, pos: { line: number; col: number } | undefined): Localized {
   const [head = '', ...rest] = message.split('\n');
   const what = head.replace(/ at line \d+, column \d+:?$/, '');
-  const snippet = rest.filter((l) => l.trim() !== '').map((l) => `    ${l}`);
-  const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-  return [`${path}: not valid YAML${where}: ${what}`, ...snippet].join('\n');
+  const snippet = rest.filter((l) => l.trim() !== '').map((l) => `\n    ${l}`).join('');
+  const where = pos ? say('atLine', String(pos.line), String(pos.col)) : '';
+  return concat(say('notYaml', path, where, what), same(snippet));
 }

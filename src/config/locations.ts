@@ -9,11 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { QosError } from '../core/errors.js';
 import { editDistance } from '../core/config-reader.js';
 import { packageFile } from '../core/package-root.js';
+import { say, type Localized } from '../core/messages.js';
 
 /** 1 province, 2 regency/city (kabupaten/kota), 3 district (kecamatan), 4 village (desa/kelurahan). */
 export type LocationLevel = 1 | 2 | 3 | 4;
 
-export type ParsedLocationCode = { ok: true; code: string; level: LocationLevel } | { ok: false; reason: string };
+/** A malformed code's `reason` (English) and `text` (every language, for a person: core/messages.ts). */
+export type ParsedLocationCode = { ok: true; code: string; level: LocationLevel } | { ok: false; reason: string; text: Localized };
 
 export type LocationLookup =
   | {
@@ -47,7 +49,6 @@ export interface RegionTable {
 }
 
 const SHAPE = /^\d{2}(?:\.\d{2}(?:\.\d{2}(?:\.\d{4})?)?)?$/;
-const EXPECTED = 'a region code: 2 digits, then .2, .2 and .4 digits (32, 32.73, 32.73.01 or 32.73.01.1001)';
 const SEGMENT_WIDTHS = [2, 2, 2, 4] as const;
 const LEVEL_NAMES = { 1: 'province', 2: 'regency/city', 3: 'district', 4: 'village' } as const;
 const CODE_LENGTH = { 1: 2, 2: 5, 3: 8, 4: 13 } as const;
@@ -63,9 +64,8 @@ const TABLE_URL = packageFile('data/regions-id/regions.tsv');
 export function parseLocationCode(code: string): ParsedLocationCode {
   const s = code.trim();
   if (SHAPE.test(s)) return { ok: true, code: s, level: s.split('.').length as LocationLevel };
-  if (s === '') return { ok: false, reason: `expected ${EXPECTED}; found an empty string` };
-  const hint = formatHint(s);
-  return { ok: false, reason: `expected ${EXPECTED}; found ${JSON.stringify(s)}${hint ? ` (${hint})` : ''}` };
+  const text = s === '' ? say('locationShape', say('anEmptyString'), '') : say('locationShape', JSON.stringify(s), formatHint(s) ?? '');
+  return { ok: false, reason: text.en, text };
 }
 
 /** The canonical code a near miss most likely meant, when there is exactly one reading of it. */
@@ -92,10 +92,10 @@ function dotted(digits: string): string {
   return parts.join('.');
 }
 
-function formatHint(s: string): string | undefined {
+function formatHint(s: string): Localized | undefined {
   const c = dottedCandidate(s);
-  if (c?.tps !== undefined) return `a 13-digit TPS id? its village is ${c.code}, TPS ${c.tps}; use the region code`;
-  if (c) return `did you mean "${c.code}"?`;
+  if (c?.tps !== undefined) return say('tpsId', c.code, String(c.tps));
+  if (c) return say('didYouMean', c.code);
   // A YAML number (code: 32.70 unquoted) is refused where the file is read (config/validate.ts), which knows it was one.
   return undefined;
 }

@@ -7,6 +7,7 @@
 import { QosError } from '../core/errors.js';
 import type { Location, LocationSource } from '../core/location.js';
 import type { Config } from './types.js';
+import { say } from '../core/messages.js';
 
 export interface LocationRequest {
   /** --location as given: when set it wins, even blank (a blank code means none). */
@@ -48,13 +49,10 @@ export async function resolveLocation(req: LocationRequest): Promise<Location> {
   const label = locationSourceLabel(source, req.config.file);
   const parsed = parseLocationCode(code);
   // The format is checked even with --location-unchecked: a malformed code can't be aggregated.
-  if (!parsed.ok) throw new QosError(source === 'flag' ? 'USAGE' : 'LOCATION_UNKNOWN', `${label}: location code "${code}" is malformed: ${parsed.reason}`);
+  if (!parsed.ok) throw new QosError(source === 'flag' ? 'USAGE' : 'LOCATION_UNKNOWN', say('locationMalformed', label, code, parsed.text));
   const found = await lookupParsedCode(parsed);
   if (found.found) return { code: parsed.code, name: found.name, site, lat, lon, source };
   if (req.unchecked) return { code: parsed.code, name: null, site, lat, lon, source };
   const near = found.suggestions.map((s) => `${s.code} (${s.name})`).join(', ');
-  throw new QosError(
-    'LOCATION_UNKNOWN',
-    `${label}: location code "${parsed.code}" is not in the region table (Kepmendagri 2025)${near ? `; nearest known: ${near}` : ''}. Use --location-unchecked to accept it anyway.`,
-  );
+  throw new QosError('LOCATION_UNKNOWN', say('locationUnknown', label, parsed.code, near));
 }

@@ -10,6 +10,7 @@ import { ConfigReader, join, type Obj } from '../core/config-reader.js';
 import { BUILTIN_DEFAULTS, type Config, type Defaults, type EndpointConfig } from './types.js';
 import { parseLocationCode } from './locations.js';
 import { readMonitorConfig } from './monitor.js';
+import { say } from '../core/messages.js';
 
 const TOP = ['probe', 'location', 'defaults', 'interfaces', 'endpoints', 'output', 'monitor'] as const;
 const COMMON_TEST_FIELDS = ['kind', 'count', 'interval_ms', 'timeout_ms', 'interface'] as const;
@@ -140,10 +141,10 @@ function readLocationCode(r: ConfigReader, v: unknown): string {
     const s = String(v);
     // 32.1 was most likely written 32.10: every segment after the first has two digits or more.
     const meant = /^\d{2}\.\d$/.test(s) ? `${s}0` : s;
-    r.invalid('location.code', `expected a region code in quotes; found the number ${s} (YAML reads an unquoted code as a number and drops trailing zeros): write code: "${meant}" if that is the code`);
+    r.invalid('location.code', say('locationNumber', s, meant));
   }
   const code = r.str(v, 'location.code');
   const parsed = parseLocationCode(code);
-  if (!parsed.ok) r.invalid('location.code', parsed.reason);
+  if (!parsed.ok) r.invalid('location.code', parsed.text);
   return parsed.code;
 }

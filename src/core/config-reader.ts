@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { QosError } from './errors.js';
+import { concat, phrase, same, say, type Localized } from './messages.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -14,13 +15,13 @@ export class ConfigReader {
     readonly baseDir: string | null = null,
   ) {}
 
-  fail(path: string, expected: string, found: unknown): never {
-    throw new QosError('CONFIG_INVALID', `${this.file}: ${path || '(top level)'}: expected ${expected}, found ${describe(found)}`);
+  fail(path: string, expected: string | Localized, found: unknown): never {
+    this.invalid(path, say('expectedFound', phrase(expected), describeIn(found)));
   }
 
   /** A failure whose detail already says what was expected and found (a domain parser's reason). */
-  invalid(path: string, detail: string): never {
-    throw new QosError('CONFIG_INVALID', `${this.file}: ${path || '(top level)'}: ${detail}`);
+  invalid(path: string, detail: string | Localized): never {
+    throw new QosError('CONFIG_INVALID', concat(same(`${this.file}: `), path ? same(path) : say('topLevel'), same(': '), phrase(detail)));
   }
 
   obj(v: unknown, path: string): Obj {
@@ -83,7 +84,7 @@ export class ConfigReader {
   }
 
   oneOf<T extends string>(v: unknown, path: string, choices: readonly T[]): T {
-    if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) this.fail(path, `one of ${choices.join(', ')}`, v);
+    if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) this.fail(path, say('oneOf', choices.join(', ')), v);
     return v as T;
   }
 
@@ -92,10 +93,7 @@ export class ConfigReader {
     for (const k of Object.keys(o)) {
       if (!allowed.includes(k)) {
         const hint = closest(k, allowed);
-        throw new QosError(
-          'CONFIG_INVALID',
-          `${this.file}: ${join(path, k)}: unknown field${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of ${allowed.join(', ')}`,
-        );
+        throw new QosError('CONFIG_INVALID', concat(same(`${this.file}: ${join(path, k)}: `), say('unknownField', hint ?? '', allowed.join(', '))));
       }
     }
   }
@@ -114,9 +112,9 @@ export class FlagReader extends ConfigReader {
     super('command line', cwd);
   }
 
-  override fail(path: string, expected: string, found: unknown): never {
+  override fail(path: string, expected: string | Localized, found: unknown): never {
     const field = path.split('.').pop() ?? path;
-    throw new QosError('USAGE', `${this.flagOf(field)}: expected ${expected}, found ${describe(found)}`);
+    throw new QosError('USAGE', concat(same(`${this.flagOf(field)}: `), say('expectedFound', phrase(expected), describeIn(found))));
   }
 }
 
@@ -125,21 +123,26 @@ export function join(path: string, key: string | number): string {
   return path ? `${path}.${key}` : key;
 }
 
-function describeRange(o: { min?: number; max?: number; integer?: boolean }): string {
-  const kind = o.integer ? 'an integer' : 'a number';
-  if (o.min !== undefined && o.max !== undefined) return `${kind} from ${o.min} to ${o.max}`;
-  if (o.min !== undefined) return `${kind} ≥ ${o.min}`;
-  if (o.max !== undefined) return `${kind} ≤ ${o.max}`;
+function describeRange(o: { min?: number; max?: number; integer?: boolean }): Localized {
+  const kind = say(o.integer ? 'anInteger' : 'aNumber');
+  if (o.min !== undefined && o.max !== undefined) return say('fromTo', kind, String(o.min), String(o.max));
+  if (o.min !== undefined) return concat(kind, same(` ≥ ${o.min}`));
+  if (o.max !== undefined) return concat(kind, same(` ≤ ${o.max}`));
   return kind;
 }
 
+/** What was found, as an error message shows it (English). */
 export function describe(v: unknown): string {
-  if (v === undefined) return 'nothing (the field is missing)';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? v.slice(0, 57) + '...' : v);
-  return `${typeof v} ${String(v)}`;
+  return describeIn(v).en;
+}
+
+function describeIn(v: unknown): Localized {
+  if (v === undefined) return say('missing');
+  if (v === null) return same('null');
+  if (Array.isArray(v)) return say('aList');
+  if (typeof v === 'object') return say('aMapping');
+  if (typeof v === 'string') return same(JSON.stringify(v.length > 60 ? v.slice(0, 57) + '...' : v));
+  return say('typed', typeof v, String(v));
 }
 
 /** The allowed name closest to a typo, by edit distance, if it is close enough to be a typo. */

@@ -5,6 +5,7 @@
  * - measurement codes end up in a result record's `error_code` (a failed test is data);
  * - usage/config/output codes stop a run and map to an exit code (see `exitCodeFor`).
  */
+import type { Lang, Localized } from './messages.js';
 
 /** Codes that can appear in a result record's `error_code` column. Stable: analysts filter on them. */
 export const MEASUREMENT_ERROR_CODES = [
@@ -49,11 +50,19 @@ export type ErrorCode = MeasurementErrorCode | FatalErrorCode;
 
 export class QosError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** The message in every language (core/messages.ts), when it comes from the catalogue; `message` is its English. */
+  readonly text: Localized | undefined;
+  constructor(code: ErrorCode, message: string | Localized, options?: { cause?: unknown }) {
+    super(typeof message === 'string' ? message : message.en, options);
     this.name = 'QosError';
     this.code = code;
+    this.text = typeof message === 'string' ? undefined : message;
   }
+}
+
+/** The message of an error in the user's language, where the catalogue has it. */
+export function messageIn(err: Error, lang: Lang): string {
+  return err instanceof QosError && err.text ? err.text[lang] : err.message;
 }
 
 /** The exit codes, in one place. Documented in README.md ("Exit codes"). */

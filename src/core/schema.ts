@@ -136,6 +136,8 @@ export const FIELDS = [
   f('clock_source', 'string', '', 'Where clock_synced and clock_offset_ms come from: chrony, timesyncd, timedatectl, sntp or w32tm, and the reference server when known, e.g. "chrony 10.77.0.1".'),
   // how the RTTs were timed (issue 9: each record says how it was measured)
   f('rtt_timestamping', 'string', '', 'Who timed the RTTs: kernel (the network stack stamped send and reply: iputils/BSD ping, tcp read from the kernel with ss), kernel_rx (stamp on Linux: the kernel stamped each reply\'s arrival, native code each send right before the system call), event_loop (the probe in JavaScript: tcp where the kernel cannot be read, stamp without the native socket, download/upload without ss), mixed (tcp: some of each), tool (another system ping\'s own timing); null with no RTT. See docs/metrics.md "RTT accuracy".'),
+  // the host context's own completeness (issue 25): a busy machine must not leave gateway columns silently empty
+  f('host_info_incomplete', 'string', '', 'Why the host context (net_*, gateway, wifi_*, cell_*, clock_*) is incomplete: the parts that ran out of time, e.g. "timed out after 3000 ms: wifi, clock"; their columns are null. null when every part answered in time or host info is off (--no-host-info).'),
 ] as const satisfies readonly FieldDef[];
 
 export type FieldName = (typeof FIELDS)[number]['name'];

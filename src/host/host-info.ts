@@ -8,6 +8,8 @@
  * no packet leaves the machine.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { Systeminformation } from 'systeminformation';
 import type { Metrics } from '../core/schema.js';
 import { gatherClock, type ClockInfo } from './clock.js';
@@ -85,7 +87,7 @@ export function hostInfoFrom(si: SiSnapshot, cell: CellInfo | null): HostInfo {
 }
 
 export interface GatherOptions {
-  /** Upper bound for the whole gathering (default 3000 ms). */
+  /** Upper bound for the whole gathering (default 3000 ms); each part has it (the clock at most 2000 ms), in parallel. */
   timeoutMs?: number;
   platform?: NodeJS.Platform;
   /** Runs mmcli with these args and returns stdout (injectable for tests; default execFile with a timeout). */
@@ -94,38 +96,124 @@ export interface GatherOptions {
   loadSi?(): Promise<SiLike>;
   /** Reads the clock's synchronisation state (injectable for tests; default clock.ts's gatherClock). */
   clock?(timeoutMs: number): Promise<ClockInfo>;
+  /**
+   * The cheap facts: the default route's interface and gateway, read from the routing table without spawning
+   * anything (default: /proc/net/route on Linux; elsewhere null, and systeminformation answers). Injectable for tests.
+   */
+  route?(): Promise<RouteInfo | null>;
+}
+
+/** The default route: its interface and gateway (null: a route without a gateway, e.g. a point-to-point link). */
+export interface RouteInfo {
+  iface: string;
+  gateway: string | null;
 }
 
 export type SiLike = Pick<typeof Si, 'networkInterfaceDefault' | 'networkInterfaces' | 'networkGatewayDefault' | 'wifiConnections'>;
 
-/** Never throws, never takes longer than timeoutMs: unknown columns stay empty. */
-export async function gatherHostInfo(opts: GatherOptions = {}): Promise<HostInfo> {
+/** The host columns, and why they are incomplete when a part of the gathering ran out of time (host_info_incomplete). */
+export type HostContext = HostInfo & Pick<Metrics, 'host_info_incomplete'>;
+
+/**
+ * Never throws, never takes longer than timeoutMs: unknown columns stay empty. The parts are gathered side by side,
+ * each within the budget, so a slow one (Wi-Fi, the modem, the clock, systeminformation under load) never empties the
+ * others: the default route, its interface and gateway come from the routing table and hold (issue 25). A part that
+ * ran out of time is named in host_info_incomplete; one that failed (no mmcli, no chrony) is simply unknown.
+ */
+export async function gatherHostInfo(opts: GatherOptions = {}): Promise<HostContext> {
   const timeoutMs = opts.timeoutMs ?? 3000;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<HostInfo>((resolve) => {
-    timer = setTimeout(() => resolve({}), timeoutMs);
-    timer.unref?.();
-  });
+  const platform = opts.platform ?? process.platform;
+  const cut: string[] = [];
+  const budget = new Budget(timeoutMs);
   try {
-    return await Promise.race([gather(opts, timeoutMs).catch(() => ({}) as HostInfo), timeout]);
+    const clockMs = Math.min(2000, timeoutMs);
+    const clock = budget.within('clock', (opts.clock ?? ((t: number) => gatherClock({ platform, timeoutMs: t })))(clockMs), cut, clockMs);
+    // The route first, before systeminformation's import (a large module whose evaluation holds the event loop) can
+    // starve it: reading the routing table takes well under a millisecond.
+    const r = await budget.within('route', (opts.route ?? ((): Promise<RouteInfo | null> => Promise.resolve(platform === 'linux' ? readProcRoute() : null)))(), cut);
+    const si = (opts.loadSi ?? loadSystemInformation)();
+    // systeminformation: the interfaces' types and addresses, and the route where the routing table was not read.
+    const details = budget.within('interfaces', siDetails(si), cut);
+    // Where the routing table answered, the slow parts need not wait for systeminformation to know the interface.
+    const early = r ? r.iface : null;
+    const d = early ? null : await details;
+    const name = early ?? d?.def?.iface ?? d?.defaultIface ?? null;
+    const wireless = name !== null && (WIFI_NAME.test(name) || (platform === 'linux' && isWirelessSysfs(name)) || d?.def?.type === 'wireless');
+    // systeminformation calls a wwan0 "wired" (it only knows wireless or not): ask mmcli whenever it is not Wi-Fi.
+    const maybeCell = platform === 'linux' && name !== null && !wireless;
+    const [wifi, cell, det, c] = await Promise.all([
+      wireless ? budget.within('wifi', si.then((m) => m.wifiConnections()), cut) : Promise.resolve(null),
+      maybeCell ? budget.within('cellular', readCell(opts.mmcli ?? runMmcli, Math.min(2000, timeoutMs)), cut, Math.min(2000, timeoutMs)) : Promise.resolve(null),
+      d ? Promise.resolve(d) : details,
+      clock,
+    ]);
+    const snapshot: SiSnapshot = {
+      defaultIface: r?.iface ?? det?.defaultIface ?? null,
+      interfaces: det?.interfaces ?? [],
+      gateway: r ? r.gateway : (det?.gateway ?? null),
+      wifi: Array.isArray(wifi) ? wifi : [],
+    };
+    const info: HostContext = hostInfoFrom(snapshot, cell ?? null);
+    // Without systeminformation's interface list: the address from Node's own table, the type from the name.
+    if (info.net_ip === undefined && snapshot.defaultIface) {
+      const ip = addressOf(snapshot.defaultIface);
+      if (ip) info.net_ip = ip;
+    }
+    // Without the interface in systeminformation's list the type is known only for a radio; "other" would be a guess.
+    if (info.net_type === 'other' && !snapshot.interfaces.some((i) => i.iface === info.net_iface)) {
+      if (wireless) info.net_type = 'wireless';
+      else delete info.net_type;
+    }
+    // Only what is known: unknown columns stay empty (null) in the record.
+    if (c) for (const [k, v] of Object.entries(c) as [keyof ClockInfo, string | number | null][]) if (v !== null) Object.assign(info, { [k]: v });
+    if (cut.length > 0) info.host_info_incomplete = `timed out after ${timeoutMs} ms: ${cut.join(', ')}`;
+    return info;
+  } catch {
+    return cut.length > 0 ? { host_info_incomplete: `timed out after ${timeoutMs} ms: ${cut.join(', ')}` } : {};
   } finally {
-    clearTimeout(timer);
+    budget.clear();
   }
 }
 
-async function gather(opts: GatherOptions, timeoutMs: number): Promise<HostInfo> {
-  const platform = opts.platform ?? process.platform;
-  // The clock's state is asked in parallel with the network's (local tools only).
-  const clock = (opts.clock ?? ((t: number) => gatherClock({ platform, timeoutMs: t })))(Math.min(2000, timeoutMs)).catch(() => null);
-  const net = await gatherNetwork(opts, platform, timeoutMs).catch((): HostInfo => ({}));
-  const c = await clock;
-  // Only what is known: unknown columns stay empty (null) in the record.
-  if (c) for (const [k, v] of Object.entries(c) as [keyof ClockInfo, string | number | null][]) if (v !== null) Object.assign(net, { [k]: v });
-  return net;
+/** One deadline for the parts of a gathering: each part resolves with null once it fails or its time is up. */
+class Budget {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  constructor(private readonly ms: number) {}
+
+  /** The part's value; null when it failed, or when `ms` passed first (then `name` is added to `cut`). */
+  within<T>(name: string, p: Promise<T>, cut: string[], ms = this.ms): Promise<T | null> {
+    return new Promise<T | null>((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        cut.push(name);
+        resolve(null);
+      }, ms);
+      timer.unref?.();
+      this.timers.add(timer);
+      const settle = (v: T | null) => {
+        if (!this.timers.delete(timer)) return; // too late: already counted as cut short
+        clearTimeout(timer);
+        resolve(v);
+      };
+      p.then(settle, () => settle(null));
+    });
+  }
+
+  clear(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
 }
 
-async function gatherNetwork(opts: GatherOptions, platform: NodeJS.Platform, timeoutMs: number): Promise<HostInfo> {
-  const si = await (opts.loadSi ?? loadSystemInformation)();
+interface SiDetails {
+  defaultIface: string | null;
+  def: Systeminformation.NetworkInterfacesData | undefined;
+  interfaces: Systeminformation.NetworkInterfacesData[];
+  gateway: string | null;
+}
+
+async function siDetails(load: Promise<SiLike>): Promise<SiDetails> {
+  const si = await load;
   const safe = <T>(p: () => Promise<T>, fallback: T) => p().then((v) => v ?? fallback, () => fallback);
   const [defaultIface, interfaces, gateway] = await Promise.all([
     safe(() => si.networkInterfaceDefault(), ''),
@@ -136,16 +224,58 @@ async function gatherNetwork(opts: GatherOptions, platform: NodeJS.Platform, tim
     safe(() => si.networkGatewayDefault(), ''),
   ]);
   const def = interfaces.find((i) => i.iface === defaultIface) ?? interfaces.find((i) => i.default);
-  const name = def?.iface ?? nonEmpty(defaultIface);
-  // Wi-Fi and modem queries spawn tools (nmcli, iw, mmcli): only when the link can be one.
-  const maybeWifi = def?.type === 'wireless' || (name !== null && /^(wl|wifi|wlan|ath|ra)/i.test(name));
-  // systeminformation calls a wwan0 "wired" (it only knows wireless or not): ask mmcli whenever it is not Wi-Fi.
-  const maybeCell = platform === 'linux' && name !== null && !maybeWifi;
-  const [wifi, cell] = await Promise.all([
-    maybeWifi ? safe(() => si.wifiConnections(), [] as Systeminformation.WifiConnectionData[]) : Promise.resolve([]),
-    maybeCell ? readCell(opts.mmcli ?? runMmcli, Math.min(2000, timeoutMs)) : Promise.resolve(null),
-  ]);
-  return hostInfoFrom({ defaultIface: nonEmpty(defaultIface), interfaces, gateway: nonEmpty(gateway), wifi: Array.isArray(wifi) ? wifi : [] }, cell);
+  return { defaultIface: nonEmpty(defaultIface), def, interfaces, gateway: nonEmpty(gateway) };
+}
+
+/** Interface names that are Wi-Fi on Linux, macOS and BSD. */
+const WIFI_NAME = /^(wl|wifi|wlan|ath|ra)/i;
+
+function isWirelessSysfs(iface: string): boolean {
+  return /^[\w.-]+$/.test(iface) && existsSync(`/sys/class/net/${iface}/wireless`);
+}
+
+/** The interface's first IPv4 address (else IPv6, not link-local) from Node's own table: no tool spawned. */
+function addressOf(iface: string): string | null {
+  const list = networkInterfaces()[iface] ?? [];
+  const pick = list.find((a) => a.family === 'IPv4' && !a.internal) ?? list.find((a) => a.family === 'IPv6' && !a.internal && !a.address.startsWith('fe80'));
+  return pick?.address ?? null;
+}
+
+/**
+ * Linux's IPv4 routing table: the default route (destination 0, mask 0) with the lowest metric. Read synchronously: a
+ * procfs file of a few lines, answered from kernel memory, so nothing queued on a busy event loop can delay it.
+ */
+function readProcRoute(): RouteInfo | null {
+  try {
+    return parseProcRoute(readFileSync('/proc/net/route', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Pure: /proc/net/route's text → the default route. Columns: Iface Destination Gateway Flags RefCnt Use Metric Mask ...;
+ * addresses are little-endian hex (0101A8C0 = 192.168.1.1). A default route without RTF_GATEWAY (0x2) has no gateway.
+ */
+export function parseProcRoute(text: string): RouteInfo | null {
+  let best: { iface: string; gateway: string | null; metric: number } | null = null;
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 8) continue;
+    const [iface, dest, gw, flags, , , metric, mask] = f as [string, string, string, string, string, string, string, string];
+    if (dest !== '00000000' || mask !== '00000000') continue;
+    const fl = parseInt(flags, 16);
+    if (!(fl & 0x1)) continue; // RTF_UP
+    const m = Number(metric);
+    const gateway = fl & 0x2 && /^[0-9A-Fa-f]{8}$/.test(gw) ? hexToIpv4(gw) : null;
+    if (best === null || m < best.metric) best = { iface, gateway, metric: m };
+  }
+  return best ? { iface: best.iface, gateway: best.gateway } : null;
+}
+
+function hexToIpv4(hex: string): string {
+  const n = parseInt(hex, 16);
+  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff].join('.');
 }
 
 async function readCell(mmcli: NonNullable<GatherOptions['mmcli']>, timeoutMs: number): Promise<CellInfo | null> {

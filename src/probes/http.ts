@@ -103,7 +103,7 @@ export const http: ProbeDef<HttpSpec> = {
       target,
       targetIp,
       samples: { type: 'http', intervalMs: spec.intervalMs, attempts },
-      error: dominantError(attempts.filter((a) => !a.cut).map(attemptAsPacket)),
+      error: withPortHint(dominantError(attempts.filter((a) => !a.cut).map(attemptAsPacket)), target),
       interrupted: signal.aborted,
     };
   },
@@ -144,6 +144,25 @@ export function resolveTestUrl(e: Endpoint, url: string, port: number): string {
   if (!url.startsWith('/')) return url;
   const host = isIP(e.host) === 6 ? `[${e.host}]` : e.host;
   return `http://${host}:${port}${url}`;
+}
+
+/**
+ * A refused connection says which port was tried and how to choose another: a reflector started with
+ * `serve --http-port 18080` is not found by a test whose url is a path (it goes to 8080) until the test sets `port:`.
+ */
+export function withPortHint<E extends { code: string; message: string }>(error: E | null, target: string): E | null {
+  if (error?.code !== 'CONNECT_REFUSED') return error;
+  let port: string;
+  try {
+    const u = new URL(target);
+    port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  } catch {
+    return error;
+  }
+  return {
+    ...error,
+    message: `${error.message}: nothing accepted the connection on port ${port}; is \`qosprobe serve\` running there, with --http-port ${port}? A test whose url is a path goes to port ${SERVE_HTTP_PORT} unless it sets port: (e.g. { kind: http, url: "/ping", port: 18080 }); an ad hoc command takes the port in its URL`,
+  };
 }
 
 function readExpectStatus(v: unknown, r: ConfigReader, path: string): string {

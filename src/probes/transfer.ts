@@ -17,7 +17,7 @@ import type { ConfigReader, Obj } from '../core/config-reader.js';
 import type { MeasurementErrorCode } from '../core/errors.js';
 import { IntervalBins, THROUGHPUT_INTERVAL_MS, defaultWarmupS, keptIntervals } from '../stats/throughput.js';
 import type { ProbeDef } from './probe.js';
-import { authHeaders, readUrlFields, resolveTestUrl } from './http.js';
+import { authHeaders, readUrlFields, resolveTestUrl, withPortHint } from './http.js';
 import { resolveHost } from '../net/resolve.js';
 import { randomSlices } from '../net/random-payload.js';
 import { sleep } from './pacing.js';
@@ -357,7 +357,7 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
     },
     fields: { http_status: failedStatus ?? lastStatus, rtt_timestamping: rttTimestamping },
     // A stream's failure is kept even when bytes came: if the measurement window saw none, it is the cause.
-    error: firstError ?? (totalBytes > 0 || interrupted ? null : { code: 'ALL_LOST', message: 'no bytes were transferred' }),
+    error: withPortHint(firstError, target) ?? (totalBytes > 0 || interrupted ? null : { code: 'ALL_LOST', message: 'no bytes were transferred' }),
     interrupted,
   };
 }

@@ -5,7 +5,8 @@
  * What is aggregated (docs/report.md): the metric table (metrics.ts) says, per metric, which
  * record field gives its one sample per record, for which test, and whether error records count
  * (loss does: a site that lost everything shows it as loss too, docs/report.md "Honesty rules").
- * Every record counts for availability.
+ * Every record counts for availability, except those of tests a person or a signal stopped (error_code ABORTED):
+ * they are left out of the report and counted in `interrupted` (docs/report.md).
  * - quantiles are type 7 (docs/metrics.md), from stats/sketch.ts: exact for a metric's first
  *   EXACT_LIMIT values, then within SKETCH_RELATIVE_ERROR (0.5%). Means, counts, min and max stay exact.
  */
@@ -97,6 +98,8 @@ export interface AggregateResult {
   rows: number;
   /** Rows left out by --since/--until. */
   filteredOut: number;
+  /** Rows left out because a person or a signal stopped the test (error_code ABORTED): not the site's failure. */
+  interrupted: number;
   firstStartedAt: string | null;
   lastStartedAt: string | null;
   /** Distributions over all kept rows of each metric with `cdf` in the table, for CDF charts. */
@@ -162,6 +165,7 @@ export class Aggregator {
   readonly #groups = new Map<string, GroupAcc>();
   #rows = 0;
   #filtered = 0;
+  #interrupted = 0;
   /** A trace's hop rows detail its own record: counted only when grouping by hop, else they would count the trace twice. */
   readonly #withHops: boolean;
   #first = Infinity;
@@ -223,6 +227,11 @@ export class Aggregator {
     const t = r.startedAtMs;
     if ((this.#opts.sinceMs !== undefined && t < this.#opts.sinceMs) || (this.#opts.untilMs !== undefined && t >= this.#opts.untilMs)) {
       this.#filtered++;
+      return;
+    }
+    // Ctrl-C is the technician's choice, not the site's outage: no availability, no metrics from it.
+    if (r.interrupted) {
+      this.#interrupted++;
       return;
     }
     this.#rows++;
@@ -309,6 +318,7 @@ export class Aggregator {
       groups,
       rows: this.#rows,
       filteredOut: this.#filtered,
+      interrupted: this.#interrupted,
       firstStartedAt: this.#rows ? new Date(this.#first).toISOString() : null,
       lastStartedAt: this.#rows ? new Date(this.#last).toISOString() : null,
       overall: this.#overall,

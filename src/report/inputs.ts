@@ -7,6 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { QosError } from '../core/errors.js';
+import { say } from '../core/messages.js';
 
 export interface InputSource {
   /** Shown in issues: a path relative to the working directory, or "-" for stdin. */
@@ -61,7 +62,7 @@ export async function expandInputs(args: readonly string[], cwd: string, stdin: 
     }
     if (/[*?]/.test(arg)) {
       const matches = await globFiles(arg, cwd);
-      if (matches.length === 0) throw new QosError('USAGE', `no file matches ${arg}`);
+      if (matches.length === 0) throw new QosError('USAGE', say('noFileMatches', arg));
       matches.forEach(addFile);
       continue;
     }
@@ -70,11 +71,11 @@ export async function expandInputs(args: readonly string[], cwd: string, stdin: 
     try {
       st = await stat(abs);
     } catch {
-      throw new QosError('USAGE', `no such file or directory: ${arg}`);
+      throw new QosError('USAGE', say('noSuchFile', arg));
     }
     if (st.isDirectory()) {
       const files = (await walk(abs)).filter((f) => RESULT_EXT.test(f));
-      if (files.length === 0) throw new QosError('USAGE', `no result files (*.csv, *.ndjson, *.json) under ${arg}`);
+      if (files.length === 0) throw new QosError('USAGE', say('noResultFiles', arg));
       files.forEach(addFile);
     } else addFile(abs);
   }

@@ -7,6 +7,18 @@
 export const LANGS = ['en', 'id'] as const;
 export type Lang = (typeof LANGS)[number];
 
+/**
+ * The words qosprobe's rating adds around a profile's labels (report/profiles.ts), English → Indonesian. Band labels
+ * are the profile's own data (TIPHON's are already Indonesian) and pass through.
+ */
+export const VERDICT_ID: readonly (readonly [RegExp, string])[] = [
+  [/^fail: /, 'gagal: '],
+  [/^insufficient data/, 'data tidak cukup'],
+  [/\bAvailability\b/g, 'Ketersediaan'],
+  [/\boutside every band\b/g, 'di luar semua rentang'],
+  [/\b(\d+) of (\d+) expected site\(s\) silent\b/, '$1 dari $2 lokasi yang diharapkan diam'],
+];
+
 export interface Labels {
   lang: Lang;
   name: string;
@@ -20,6 +32,9 @@ export interface Labels {
   groupsBy(n: number, by: string, rows: number, files: number): string;
   noRecords: string;
   outsideRange(n: number): string;
+  interrupted(n: number): string;
+  /** A verdict or rule label as the rating wrote it in English ("fail: Availability < 80 %"), in this language. */
+  verdict(label: string): string;
   verdicts(profile: string, pass: number, fail: number, none: number): string;
   profile: string;
   samplesNote: string;
@@ -86,6 +101,8 @@ const en: Labels = {
   groupsBy: (n, by, rows, files) => `${n} group(s) by ${by} from ${rows} record(s) in ${files} file(s)`,
   noRecords: 'no records',
   outsideRange: (n) => `${n} record(s) outside --since/--until left out`,
+  interrupted: (n) => `${n} record(s) of interrupted tests (ABORTED: Ctrl-C, SIGTERM) left out: not counted against availability`,
+  verdict: (label) => label,
   verdicts: (p, pass, fail, none) => `profile ${p}: ${pass} pass, ${fail} fail, ${none} without a verdict`,
   profile: 'Profile',
   samplesNote: 'Samples are per record: latency = rtt_median_ms of each test; quantiles type 7; loss includes tests that lost every packet (docs/report.md).',
@@ -152,6 +169,8 @@ const id: Labels = {
   groupsBy: (n, by, rows, files) => `${n} kelompok menurut ${by} dari ${rows} rekaman dalam ${files} berkas`,
   noRecords: 'tidak ada rekaman',
   outsideRange: (n) => `${n} rekaman di luar --since/--until tidak dihitung`,
+  interrupted: (n) => `${n} rekaman uji yang dihentikan (ABORTED: Ctrl-C, SIGTERM) tidak dihitung: tidak mengurangi ketersediaan`,
+  verdict: (label) => VERDICT_ID.reduce((s, [re, to]) => s.replace(re, to), label),
   verdicts: (p, pass, fail, none) => `profil ${p}: ${pass} lulus, ${fail} gagal, ${none} tanpa putusan`,
   profile: 'Profil',
   samplesNote: 'Sampel per rekaman: latensi = rtt_median_ms tiap uji; kuantil tipe 7; loss mencakup uji yang kehilangan semua paket (docs/report.md).',

@@ -56,6 +56,8 @@ export interface ReportData {
   /** Rows kept after --since/--until. */
   rows: number;
   filteredOut: number;
+  /** Records of tests a person or a signal stopped (error_code ABORTED): left out, the site is not to blame. */
+  interrupted: number;
   firstStartedAt: string | null;
   lastStartedAt: string | null;
   /** Empirical CDFs over all kept rows (101 points) of the metrics with `cdf` in the table, empty when there is no value. */
@@ -144,6 +146,7 @@ export function finishReport(res: AggregateResult, input: ReadStats, opts: Repor
     input,
     rows: res.rows,
     filteredOut: res.filteredOut,
+    interrupted: res.interrupted,
     firstStartedAt: res.firstStartedAt,
     lastStartedAt: res.lastStartedAt,
     cdf: Object.fromEntries(Object.entries(res.overall).map(([id, acc]) => [id, acc.cdf()])),

@@ -43,6 +43,8 @@ export interface ReportRow {
   /** The link the record measured (issue 22): its net_iface, and its operator by group-keys.ts operatorOf (the HTML page filters sites by it). */
   netIface: string | null;
   operator: string | null;
+  /** error_code ABORTED: a person or a signal stopped the test (Ctrl-C, SIGTERM), not the site: out of its availability. */
+  interrupted: boolean;
 }
 
 export type IssueKind = 'malformed' | 'unknown_schema';
@@ -93,6 +95,7 @@ const C = {
   net_type: col('net_type'),
   cell_mcc_mnc: col('cell_mcc_mnc'),
   cell_operator: col('cell_operator'),
+  error_code: col('error_code'),
 } as const;
 const NCOLS = FIELD_NAMES.length;
 const CSV_HEADER = FIELD_NAMES.join(',');
@@ -345,7 +348,7 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   const location = locationOfColumns({ location_code: locationCode, location_name: locationName, site, lat, lon });
   const text = (i: number) => (csv ? unprefix(get(i)) : get(i));
   const operator = operatorOf({ net_type: text(C.net_type), cell_mcc_mnc: text(C.cell_mcc_mnc), cell_operator: text(C.cell_operator) });
-  return { startedAtMs, probeId, location, endpoint, test, status: status as RowStatus, values, hop, netIface: text(C.net_iface), operator };
+  return { startedAtMs, probeId, location, endpoint, test, status: status as RowStatus, values, hop, netIface: text(C.net_iface), operator, interrupted: get(C.error_code) === 'ABORTED' };
 }
 
 const fieldName = (i: number): string => FIELD_NAMES[i] as string;

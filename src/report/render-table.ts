@@ -37,7 +37,7 @@ export function renderTable(data: ReportData, t: Labels = LABELS.en): string {
       ...data.metrics.map((m) => m.column.stats.map((st) => fmtMetric(m, shown(statsOf(g.metrics, m), st))).join('/')),
     ];
     if (grouped) row.push(g.expected ? `${fmt(g.expected.completenessPercent)} (${g.expected.sites - g.expected.silent.length}/${g.expected.sites})` : '-');
-    if (g.rating) row.push(g.rating.overall.label, g.rating.failing.join(', ') || '-');
+    if (g.rating) row.push(t.verdict(g.rating.overall.label), g.rating.failing.map(t.verdict).join(', ') || '-');
     rows.push(row);
   }
   const widths = head.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -52,6 +52,7 @@ export function renderTable(data: ReportData, t: Labels = LABELS.en): string {
   const span = data.firstStartedAt ? `${data.firstStartedAt} .. ${data.lastStartedAt}` : t.noRecords;
   out.push(`${t.groupsBy(data.groups.length, data.by.join(', '), data.rows, data.input.files.length)}; ${span}`);
   if (data.filteredOut) out.push(t.outsideRange(data.filteredOut));
+  if (data.interrupted) out.push(t.interrupted(data.interrupted));
   const v = verdictCounts(data);
   if (data.profile) out.push(t.verdicts(data.profile.name, v.pass, v.fail, v.none));
   if (data.groups.length === 0) out.push(t.noRecords);

@@ -68,9 +68,10 @@ class Reason extends Error {
 
 export async function runPlan(plan: readonly PlannedTest[], ctx: RunContext, opts: RunOptions): Promise<RunResult> {
   const records: ResultRecord[] = [];
+  // Stopped before measuring began (Ctrl-C during --splay or the lock wait): the run never ran, so no record.
+  if (opts.signal?.aborted) return { status: 'interrupted', records };
   const runCtl = new AbortController();
   const onInterrupt = () => runCtl.abort(new Reason('ABORTED'));
-  if (opts.signal?.aborted) onInterrupt();
   opts.signal?.addEventListener('abort', onInterrupt, { once: true });
   const runTimer =
     opts.deadlineMs != null ? setTimeout(() => runCtl.abort(new Reason('DEADLINE')), opts.deadlineMs) : undefined;
@@ -85,8 +86,10 @@ export async function runPlan(plan: readonly PlannedTest[], ctx: RunContext, opt
   try {
     for (const [i, t] of plan.entries()) {
       if (runCtl.signal.aborted) {
-        // A deadline leaves a visible gap (failure is data); an interrupt was asked for, so it does not.
-        if (reasonOf(runCtl.signal) === 'DEADLINE') emit(notRun(opts.contextFor?.(t) ?? ctx, t, 'DEADLINE', 'the run deadline passed before this test started'));
+        // One rule for every stop (issue 25): each planned test has its record, so a gap is visible in the data.
+        // An interrupt's records say ABORTED, which `report` leaves out of the site's availability (a person stopped it).
+        const code = reasonOf(runCtl.signal);
+        emit(notRun(opts.contextFor?.(t) ?? ctx, t, code, code === 'DEADLINE' ? 'the run deadline passed before this test started' : 'the run was interrupted (SIGINT/SIGTERM) before this test started'));
         continue;
       }
       opts.onTestStart?.(t, i, plan.length);

@@ -58,6 +58,9 @@ function sdQuote(s: string): string {
   return q.replace(/%/g, '%%');
 }
 
+/** How long the scheduled service waits for a default route before it runs anyway. */
+export const NETWORK_WAIT_SECONDS = 60;
+
 export interface SystemdUnits {
   serviceName: string;
   service: string;
@@ -74,15 +77,17 @@ export function systemdUnits(input: ScheduleInput): SystemdUnits {
   const service = [
     '[Unit]',
     'Description=qosprobe field QoS measurement',
-    'Wants=network-online.target',
-    'After=network-online.target',
     '',
     '[Service]',
     'Type=oneshot',
+    // A user unit cannot order itself after network-online.target (a system target: it would do nothing), and a
+    // catch-up run right after resume (Persistent=true) would start before Wi-Fi or the modem is back.
+    `# Waits up to ${NETWORK_WAIT_SECONDS} s for a default route (a user unit cannot use network-online.target); then runs anyway: no network is a record (NETWORK_UNREACHABLE).`,
+    `ExecStartPre=-/usr/bin/timeout ${NETWORK_WAIT_SECONDS} /bin/sh -c "until ip route show default | grep -q default; do sleep 1; done"`,
     `ExecStart=${exec}`,
     '# 6: measured and spooled, but some batches wait for the next push; not a failure of this unit.',
     'SuccessExitStatus=6',
-    `TimeoutStartSec=${t.deadlineSeconds + 60}`,
+    `TimeoutStartSec=${t.deadlineSeconds + 60 + NETWORK_WAIT_SECONDS}`,
     'Nice=10',
     '',
   ].join('\n');
@@ -103,6 +108,22 @@ export function systemdUnits(input: ScheduleInput): SystemdUnits {
   ].join('\n');
   return { serviceName: `${name}.service`, service, timerName: `${name}.timer`, timer };
 }
+
+/**
+ * The schtasks line is pasted on a Windows machine: paths generated elsewhere (a Linux build host) would be wrong there.
+ * Off Windows, node, qosprobe and the config take where `npm install -g` and qosprobe put them on Windows (marked as
+ * such by the caller); on Windows they stay as found.
+ */
+export function windowsPaths<T extends { node: string; bin: string; config: string | null }>(input: T, platform: NodeJS.Platform): T {
+  if (platform === 'win32') return input;
+  return { ...input, node: WINDOWS_DEFAULTS.node, bin: WINDOWS_DEFAULTS.bin, config: input.config === null ? null : WINDOWS_DEFAULTS.config };
+}
+
+export const WINDOWS_DEFAULTS = {
+  node: 'C:\\Program Files\\nodejs\\node.exe',
+  bin: '%APPDATA%\\npm\\node_modules\\qosprobe\\bin\\qosprobe.js',
+  config: '%APPDATA%\\qosprobe\\config.yaml',
+} as const;
 
 /** Windows: quote for the command line inside /TR (quotes escaped as \"). */
 function winQuote(s: string): string {

@@ -5,7 +5,7 @@
  *   cache: tests send no traffic beyond loopback) gives a working `qosprobe` with production dependencies only.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +56,9 @@ describe.skipIf(!builtCliAvailable())('README field install', () => {
     // dist/ is built (npm test builds first): --ignore-scripts skips a second tsc run.
     execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, stdio: 'ignore', timeout: 60_000 });
     expect(existsSync(join(dir, tarball))).toBe(true);
+    // The size the README states is the size packed now (issue 25: it said 1.1 MB of a 1.25 MB tarball).
+    const stated = Number(/npm pack\s+# → qosprobe-[\d.]+\.tgz, ([\d.]+) MB/.exec(README)?.[1]);
+    expect(Math.abs(statSync(join(dir, tarball)).size / 1e6 - stated), `README says ${stated} MB`).toBeLessThanOrEqual(0.1);
     const prefix = join(dir, 'prefix');
     const install = spawnSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--ignore-scripts', '--no-audit', '--no-fund', `./${tarball}`], {
       cwd: dir,

@@ -150,7 +150,19 @@ describe.skipIf(!builtCliAvailable())('unattended runs (built CLI)', () => {
     expect(res.stdout).toContain(`*/15 * * * * ${process.execPath} ${BIN} run --config ${cfg} --quiet --splay 90 --deadline 765 >/dev/null`);
     expect(res.stdout).toContain(`ExecStart=${process.execPath} ${BIN} run --config ${cfg} --quiet --deadline 765`);
     expect(res.stdout).toContain('OnCalendar=*:0/15');
-    expect(res.stdout).toContain(`schtasks /Create /F /TN "qosprobe" /SC MINUTE /MO 15 /TR "${process.execPath} ${BIN} run --config ${cfg}`);
+    // Issue 25: the schtasks line is pasted on Windows: Windows paths, said to be defaults when generated elsewhere.
+    if (process.platform === 'win32') expect(res.stdout).toContain(`schtasks /Create /F /TN "qosprobe" /SC MINUTE /MO 15 /TR "${process.execPath} ${BIN} run --config ${cfg}`);
+    else {
+      expect(res.stdout).toContain(
+        'schtasks /Create /F /TN "qosprobe" /SC MINUTE /MO 15 /TR "\\"C:\\Program Files\\nodejs\\node.exe\\" \\"%APPDATA%\\npm\\node_modules\\qosprobe\\bin\\qosprobe.js\\" run --config \\"%APPDATA%\\qosprobe\\config.yaml\\" --quiet --splay 90 --deadline 765"',
+      );
+      expect(res.stdout).toMatch(/^# generated on \w+: the paths below are the Windows defaults of `npm install -g`/m);
+      expect(res.stdout.split('\n').find((l) => l.startsWith('schtasks'))).not.toContain(s.dir);
+    }
+    // Issue 25: a user unit cannot wait for network-online.target; the service waits for a default route itself.
+    expect(res.stdout).not.toContain('network-online.target\n');
+    expect(res.stdout).not.toMatch(/^(After|Wants)=network-online\.target$/m);
+    expect(res.stdout).toContain('ExecStartPre=-/usr/bin/timeout 60 /bin/sh -c "until ip route show default | grep -q default; do sleep 1; done"\n');
     expect(existsSync(BIN)).toBe(true);
     const bad = await runCli(['schedule', '--every', '7m'], { cwd: s.dir, env: s.env });
     expect(bad.code).toBe(2);

@@ -1,6 +1,7 @@
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demoFlags } from '../../src/cli/commands/demo.js';
+import { selfCommand } from '../../src/cli/io.js';
 import { APPENDABLE_FORMATS } from '../../src/cli/options.js';
 import { formats } from '../../src/output/formats.js';
 import { FORMAT_NAMES } from '../../src/core/format-names.js';
@@ -30,5 +31,17 @@ describe('monitor --format', () => {
   });
   it('the demo names its file with the format registry extension', () => {
     expect(demoFlags({ format: 'influx' }, true, '/tmp/x')).toMatchObject({ out: join('/tmp/x', 'qosprobe-demo.lp') });
+  });
+});
+
+describe('selfCommand: the command a hint shows (issue 25)', () => {
+  it.each([
+    ['/work/q/bin/qosprobe.js', '/work/q', 'node bin/qosprobe.js'], // the quick start, in the clone
+    ['/work/q/bin/qosprobe.js', '/home/t', 'node /work/q/bin/qosprobe.js'], // elsewhere: the absolute path
+    ['/usr/local/bin/qosprobe', '/home/t', 'qosprobe'], // npm link / npm install -g: on PATH
+    ['/work/my q/bin/qosprobe.js', '/home/t', 'node "/work/my q/bin/qosprobe.js"'],
+    [undefined, '/home/t', 'qosprobe'],
+  ])('%s from %s → %s', (script, cwd, expected) => {
+    expect(selfCommand(script, cwd, posix.relative)).toBe(expected);
   });
 });

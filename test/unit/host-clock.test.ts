@@ -93,11 +93,11 @@ describe('gatherClock', () => {
 
   it('on every record via host info; unknown fields left out (null in the record)', async () => {
     const si = { networkInterfaceDefault: async () => 'eth0', networkInterfaces: async () => [], networkGatewayDefault: async () => '', wifiConnections: async () => [] } as unknown as SiLike;
-    const info = await gatherHostInfo({ loadSi: async () => si, platform: 'linux', mmcli: async () => '', clock: async () => ({ clock_synced: 'no', clock_offset_ms: null, clock_source: 'timedatectl' }) });
+    const info = await gatherHostInfo({ loadSi: async () => si, route: async () => null, platform: 'linux', mmcli: async () => '', clock: async () => ({ clock_synced: 'no', clock_offset_ms: null, clock_source: 'timedatectl' }) });
     expect(info).toMatchObject({ clock_synced: 'no', clock_source: 'timedatectl' });
     expect('clock_offset_ms' in info).toBe(false);
     // The network side failing does not lose the clock.
-    const failing = await gatherHostInfo({ loadSi: () => Promise.reject(new Error('no module')), clock: async () => ({ clock_synced: 'yes', clock_offset_ms: 2, clock_source: 'chrony' }) });
+    const failing = await gatherHostInfo({ loadSi: () => Promise.reject(new Error('no module')), route: async () => null, clock: async () => ({ clock_synced: 'yes', clock_offset_ms: 2, clock_source: 'chrony' }) });
     expect(failing).toEqual({ clock_synced: 'yes', clock_offset_ms: 2, clock_source: 'chrony' });
   });
 });

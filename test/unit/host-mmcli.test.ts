@@ -122,6 +122,7 @@ describe('records from mmcli fixtures: every new column filled or null', () => {
   it('LTE modem carrying the traffic: all six identity columns next to the radio figures', async () => {
     const info = await gatherHostInfo({
       loadSi: async () => si,
+      route: async () => null,
       platform: 'linux',
       mmcli: mmcliFrom({ modem: 'em12-lte-modem.txt', signal: 'em12-lte-signal.txt', location: 'em12-lte-location.txt', cellinfo: 'em12-lte-cellinfo.txt' }),
     });
@@ -129,7 +130,7 @@ describe('records from mmcli fixtures: every new column filled or null', () => {
   });
 
   it('an old ModemManager without --get-cell-info: channel and band null, the rest from location', async () => {
-    const info = await gatherHostInfo({ loadSi: async () => si, platform: 'linux', mmcli: mmcliFrom({ modem: 'em12-lte-modem.txt', signal: 'em12-lte-signal.txt', location: 'em12-lte-location.txt' }) });
+    const info = await gatherHostInfo({ loadSi: async () => si, route: async () => null, platform: 'linux', mmcli: mmcliFrom({ modem: 'em12-lte-modem.txt', signal: 'em12-lte-signal.txt', location: 'em12-lte-location.txt' }) });
     expect(info).toMatchObject({ cell_mcc_mnc: '510-10', cell_channel: null, cell_band: null, cell_id: 'B4A7C02' });
   });
 

@@ -102,6 +102,7 @@ function expected(r: ResultRecord): Omit<ReportRow, 'startedAtMs'> {
     hop: r.hop,
     netIface: t(r.net_iface),
     operator: operatorOf({ net_type: t(r.net_type), cell_mcc_mnc: t(r.cell_mcc_mnc), cell_operator: t(r.cell_operator) }),
+    interrupted: r.error_code === 'ABORTED',
   };
 }
 

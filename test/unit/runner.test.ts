@@ -70,19 +70,24 @@ describe('runner', () => {
     expect(res.records[0]).toMatchObject({ error_code: 'INTERNAL', error_message: 'boom' });
   });
 
-  it('an interrupt stops measuring: the running test is partial, later tests are not run', async () => {
+  it('an interrupt stops measuring: the running test is partial, later tests are not run and each has its ABORTED record (issue 25: the deadline\'s rule)', async () => {
     const ctl = new AbortController();
+    let calls = 0;
     const probe = fakeProbe(
       (signal) =>
         new Promise((resolve) => {
+          calls++;
           setTimeout(() => ctl.abort(), 20);
           signal.addEventListener('abort', () => resolve({ ...okOutcome(), interrupted: true }));
         }),
     );
     const res = await runPlan(plan(probe, 3), ctx, { signal: ctl.signal, onRecord: () => {} });
     expect(res.status).toBe('interrupted');
-    expect(res.records).toHaveLength(1);
+    expect(res.records).toHaveLength(3);
     expect(res.records[0]).toMatchObject({ status: 'partial', error_code: 'ABORTED' });
+    // Not run: no count (null, not 0), the same shape as a test the run deadline prevented.
+    for (const r of res.records.slice(1)) expect(r).toMatchObject({ status: 'error', error_code: 'ABORTED', sent: null, received: null, loss_percent: null });
+    expect(calls).toBe(1);
   });
 
   it('the run deadline leaves a visible record for each test it prevented', async () => {

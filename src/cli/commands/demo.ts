@@ -8,7 +8,7 @@ import { FORMATS } from '../../core/format-names.js';
 
 export function makeDemoCommand(io: CliIo): Command {
   const cmd = new Command('demo').description(
-    'start loopback targets in-process and run the full suite against them: a self-contained try-out that needs no network',
+    'start loopback targets in-process and run the full suite against them: a self-contained try-out that needs no network (no packet leaves loopback, not even to the gateway)',
   );
   addOutputOptions(cmd);
   cmd.option('-C, --config <file>', 'take probe id, location and defaults from this config');
@@ -21,13 +21,15 @@ export function makeDemoCommand(io: CliIo): Command {
     ]);
     const base = await loadOptionalConfig(opts.config, io);
     const flags = demoFlags(opts, Boolean((io.stdout as { isTTY?: boolean }).isTTY), tmpdir());
+    // The demo measures only the loopback targets it starts: never a packet to the real default gateway (issue 25).
+    flags.gatewayPing = false;
     const targets = await startDemoTargets();
     try {
       await execute({ config: { ...base, endpoints: targets.endpoints(base) }, flags, io, requireLocation: false });
     } finally {
       await targets.close();
     }
-    if (flags.out !== opts.out && !flags.quiet) io.stderr.write(`qosprobe: ${messagesFor(io).demoRecords}\n`);
+    if (flags.out !== opts.out && !flags.quiet) io.stderr.write(`qosprobe: ${messagesFor(io).demoRecords(io.self ?? 'qosprobe')}\n`);
   });
   return cmd;
 }

@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from '../io.js';
 import { examples } from '../options.js';
+import { say } from '../../core/messages.js';
 import type { ReportOptions } from '../../report/pipeline.js';
 import { GROUP_KEYS as BY_KEYS, REGION_PREFIX, isRegionKey, type GroupKey as ByKey } from '../../report/group-keys.js';
 import { DEFAULT_PROFILE, bundledProfilesHelp } from '../../report/profile-registry.js';
@@ -77,18 +78,18 @@ export function makeReportCommand(io: CliIo): Command {
       const bound = (name: string, v: string | undefined): number | undefined => {
         if (v === undefined) return undefined;
         const t = parseTimeBound(v);
-        if (t === null) throw new QosError('USAGE', `--${name}: expected an ISO 8601 date (2026-11-24) or date-time (2026-11-24T08:00:00Z), got "${v}"`);
+        if (t === null) throw new QosError('USAGE', say('badTimeBound', `--${name}`, v));
         return t;
       };
       const sinceMs = bound('since', flags.since);
       const untilMs = bound('until', flags.until);
-      if (sinceMs !== undefined && untilMs !== undefined && untilMs <= sinceMs) throw new QosError('USAGE', '--until must be later than --since');
+      if (sinceMs !== undefined && untilMs !== undefined && untilMs <= sinceMs) throw new QosError('USAGE', say('untilBeforeSince'));
       const by = flags.by ?? ['location'];
       const format = flags.format ?? 'table';
       const profileName = flags.profile ?? DEFAULT_PROFILE;
       const profile = profileName === 'none' ? null : await loadProfile(profileName, io.cwd);
       const sources = await expandInputs(inputs, io.cwd, () => process.stdin);
-      if (inputs.filter((i) => i === '-').length > 1) throw new QosError('USAGE', 'stdin (-) can be read only once');
+      if (inputs.filter((i) => i === '-').length > 1) throw new QosError('USAGE', say('stdinTwice'));
       const table = by.some(isRegionKey) || flags.expect !== undefined ? await loadRegionTable() : null;
       let expected: ReportOptions['expected'];
       if (flags.expect !== undefined) {
@@ -113,20 +114,17 @@ export function makeReportCommand(io: CliIo): Command {
         const first = data.input.issues[0];
         throw new QosError(
           'REPORT_INPUT_INVALID',
-          `no records in the input (${data.input.files.length} file(s)` +
-            (malformed + unknownSchema > 0 ? `; ${malformed} malformed line(s), ${unknownSchema} of an unknown schema` : '') +
-            ')' +
-            (first ? `; first problem: ${first.file}:${first.line ?? first.where}: ${first.reason}` : '; the input is empty'),
+          say(
+            'reportNoRecords',
+            String(data.input.files.length),
+            malformed + unknownSchema > 0 ? say('reportProblems', String(malformed), String(unknownSchema)) : '',
+            first ? say('reportFirstProblem', `${first.file}:${first.line ?? first.where}`, first.reason) : say('reportEmpty'),
+          ),
         );
       }
       if (flags.strict && malformed + unknownSchema > 0) {
         const first = data.input.issues[0];
-        throw new QosError(
-          'REPORT_INPUT_INVALID',
-          `--strict: ${malformed} malformed row(s) and ${unknownSchema} row(s) of an unknown schema version` +
-            (first ? `; first: ${first.file}:${first.line ?? first.where}: ${first.reason}` : '') +
-            ' (run without --strict to see them all)',
-        );
+        throw new QosError('REPORT_INPUT_INVALID', say('reportStrict', String(malformed), String(unknownSchema), first ? `${first.file}:${first.line ?? first.where}: ${first.reason}` : ''));
       }
       let text: string;
       switch (format) {

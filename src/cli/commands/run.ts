@@ -4,6 +4,7 @@ import type { CliIo } from '../io.js';
 import { addOutputOptions, examples, type MeasureFlags } from '../options.js';
 import { addUnattendedOptions } from './unattended-options.js';
 import { probeKindsHelp } from '../../probes/kinds.js';
+import { messagesFor } from '../i18n.js';
 
 export function makeRunCommand(io: CliIo): Command {
   const cmd = new Command('run')
@@ -20,7 +21,7 @@ export function makeRunCommand(io: CliIo): Command {
       'qosprobe run --deadline 300 --fail-on-error --quiet',
       'qosprobe run --splay 60 --wait-lock 120 --push http://vm.example:8428/write   # from cron',
       'qosprobe run --textfile-dir /var/lib/prometheus/node-exporter',
-    ) + `\nProbe kinds (a test's \`kind:\` in the config; each has an ad hoc command for one test):\n${probeKindsHelp()}\n`,
+    ) + `\n${messagesFor(io).gatewayNote}\n\nProbe kinds (a test's \`kind:\` in the config; each has an ad hoc command for one test):\n${probeKindsHelp()}\n`,
   );
   cmd.action(async (opts: MeasureFlags & UnattendedFlags & { config?: string }) => {
     const [{ loadRequiredConfig }, { execute }] = await Promise.all([import('../context.js'), import('../execute.js')]);

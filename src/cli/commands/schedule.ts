@@ -49,7 +49,7 @@ export function makeScheduleCommand(io: CliIo): Command {
     const extraArgs = opts.push ? ['--push', opts.push, ...(opts.pushFormat ? ['--push-format', opts.pushFormat] : [])] : [];
     if (opts.monitor) {
       const sd = gen.monitorSystemdService({ node: process.execPath, bin, config, extraArgs });
-      const st = gen.monitorSchtasksCommand({ node: process.execPath, bin, config, extraArgs });
+      const st = gen.monitorSchtasksCommand(gen.windowsPaths({ node: process.execPath, bin, config, extraArgs }, process.platform));
       io.stdout.write(
         [
           '# qosprobe monitor as a service: a packet a second to every endpoint, incidents and alerts (docs/monitor.md).',
@@ -59,6 +59,7 @@ export function makeScheduleCommand(io: CliIo): Command {
           `## systemd (user unit: ~/.config/systemd/user/${sd.serviceName}; then: systemctl --user daemon-reload && systemctl --user enable --now ${sd.serviceName}; loginctl enable-linger $USER)`,
           sd.service,
           '## Windows Task Scheduler (cmd.exe as administrator): starts at boot',
+          ...windowsNote(config),
           st.command,
           ...(st.trLength > 261 ? [`# note: the /TR command is ${st.trLength} characters; schtasks accepts 261. Shorten the paths or wrap it in a .cmd file.`] : []),
           '',
@@ -71,7 +72,7 @@ export function makeScheduleCommand(io: CliIo): Command {
     const input = { every: every.every, node: process.execPath, bin, config, extraArgs };
     const t = gen.timing(every.every);
     const sd = gen.systemdUnits(input);
-    const st = gen.schtasksCommand(input);
+    const st = gen.schtasksCommand(gen.windowsPaths(input, process.platform));
     const out = [
       `# qosprobe every ${opts.every}: random start within ${t.splaySeconds} s, deadline ${t.deadlineSeconds} s, overlapping runs exit 5.`,
       config ? `# config: ${config}` : '# no config found now: the run will search $QOSPROBE_CONFIG, ./qosprobe.yaml, the user config dir',
@@ -86,6 +87,7 @@ export function makeScheduleCommand(io: CliIo): Command {
       `# ${sd.timerName}`,
       sd.timer,
       '## Windows Task Scheduler (cmd.exe, as the user the task runs as; add /RU SYSTEM to run while logged out)',
+      ...windowsNote(config),
       st.command,
       ...(st.trLength > 261 ? [`# note: the /TR command is ${st.trLength} characters; schtasks accepts 261. Shorten the paths or wrap the run in a .cmd file.`] : []),
       '',
@@ -93,4 +95,12 @@ export function makeScheduleCommand(io: CliIo): Command {
     io.stdout.write(out.join('\n'));
   });
   return cmd;
+}
+
+/** Off Windows, the schtasks line's paths are Windows defaults, not this machine's: say so, and how to check them. */
+function windowsNote(config: string | null): string[] {
+  if (process.platform === 'win32') return [];
+  return [
+    `# generated on ${process.platform}: the paths below are the Windows defaults of \`npm install -g\` (node.exe, %APPDATA%\\npm\\node_modules\\qosprobe)${config ? ' and the user config dir (%APPDATA%\\qosprobe\\config.yaml)' : ''}; check them on the Windows machine with \`where node\` and \`npm root -g\`.`,
+  ];
 }
