@@ -4,6 +4,10 @@
  * and fails on one without an entry here, so a new option cannot reach --help untranslated.
  */
 export const OPTION_HELP_ID: Readonly<Record<string, string>> = {
+  "measure over this link (e.g. wwan0), leaving through that device even when it is not the default route; a comma-separated list measures every test over each; \"auto\": every up interface with a default route (not loopback or virtual). Overrides the config's interfaces and interface": "ukur lewat jalur ini (mis. wwan0), keluar melalui perangkat itu walaupun bukan rute bawaan; daftar dipisah koma mengukur setiap uji lewat masing-masing; \"auto\": setiap antarmuka aktif yang punya rute bawaan (bukan loopback atau virtual). Menggantikan interfaces dan interface di konfigurasi",
+  "the monitor's window_s (the rules sample once a window)": "window_s milik monitor (aturan mengambil sampel sekali per jendela)",
+  "the monitor's interval_ms": "interval_ms milik monitor",
+  "the monitor's outage.loss_count: windows with that many losses in a row, and their neighbours, are an outage, left out of the averages": "outage.loss_count milik monitor: jendela dengan sekian kehilangan berturut-turut, dan jendela di sebelahnya, adalah gangguan putus dan tidak ikut dirata-rata",
   "output the version number": "tampilkan nomor versi",
   "language of human output: en or id (default from LC_ALL / LC_MESSAGES / LANG: id* → Indonesian); records are never translated": "bahasa keluaran untuk manusia: en atau id (bawaan dari LC_ALL / LC_MESSAGES / LANG: id* → Indonesia); rekaman tidak diterjemahkan",
   "config file (default: $QOSPROBE_CONFIG, ./qosprobe.yaml, then the user config dir)": "berkas konfigurasi (bawaan: $QOSPROBE_CONFIG, ./qosprobe.yaml, lalu direktori konfigurasi pengguna)",
@@ -55,6 +59,7 @@ export const OPTION_HELP_ID: Readonly<Record<string, string>> = {
   "tracing tool (default auto: mtr, else traceroute; tracert on Windows)": "alat penelusur (bawaan auto: mtr, jika tidak ada traceroute; tracert di Windows)",
   "probe packet size in bytes (default: the tool's)": "ukuran paket probe dalam byte (bawaan: milik alatnya)",
   "group by location|province|regency|district|village|endpoint|test|probe|hop (region levels: the code's first 2, 5, 8, 13 characters); comma-separated or repeated for several keys (default location)": "kelompokkan menurut location|province|regency|district|village|endpoint|test|probe|hop (tingkat wilayah: 2, 5, 8, 13 karakter pertama kode); pisahkan dengan koma atau ulangi untuk beberapa kunci (bawaan location)",
+  "group by location|province|regency|district|village|endpoint|test|probe|hop|operator|interface (region levels: the code's first 2, 5, 8, 13 characters); comma-separated or repeated for several keys (default location)": "kelompokkan menurut location|province|regency|district|village|endpoint|test|probe|hop|operator|interface (tingkat wilayah: 2, 5, 8, 13 karakter pertama kode); pisahkan dengan koma atau ulangi untuk beberapa kunci (bawaan location)",
   "only records that started at or after this ISO 8601 date or date-time (UTC unless an offset is given)": "hanya rekaman yang dimulai pada atau setelah tanggal atau tanggal-waktu ISO 8601 ini (UTC kecuali diberi offset)",
   "only records that started before this ISO 8601 date or date-time": "hanya rekaman yang dimulai sebelum tanggal atau tanggal-waktu ISO 8601 ini",
   "quality profile: a bundled one (listed below), a profile file (.json/.yaml), or none (default tiphon)": "profil mutu: bawaan (daftar di bawah), berkas profil (.json/.yaml), atau none (bawaan tiphon)",

@@ -11,7 +11,7 @@ const SRC = resolve(import.meta.dirname, '../../src');
 
 /** Lower imports from nothing above it. core/ (errors, schema, samples, the config reader, format names) is the ground floor. */
 export const LAYERS: Record<string, number> = {
-  'version.ts': 0,
+  'version.ts': 1,
   core: 0,
   net: 1,
   stamp: 1,
