@@ -17,23 +17,37 @@ export interface InputSource {
 export type InputFormat = 'csv' | 'ndjson' | 'json';
 
 /**
- * A source's format from its text, leading blanks removed: the first non-blank character `{` with
- * a first line that is a whole JSON object without a `results` array → NDJSON; any other `{` or
- * `[` → one JSON document; else CSV.
+ * A source's format from its first lines, leading blanks removed: the first non-blank character
+ * `[` → one JSON document; `{` with a first line that is a whole JSON object → NDJSON, or one JSON
+ * document when that object has a `results` array; `{` with one line only, not a whole object →
+ * a JSON document if it has a `"results":` key (a record never has), else NDJSON; `{` with a
+ * first line that is not a whole object → NDJSON when a later line (of the first few given) is a record at the line's start, as
+ * after a torn first record (only that line is lost then), else one JSON document (pretty-printed:
+ * its records are indented); anything else → CSV.
  */
 export function sniffFormat(trimmed: string): InputFormat {
   const c = trimmed[0];
   if (c === '[') return 'json';
   if (c !== '{') return 'csv';
-  const nl = trimmed.indexOf('\n');
-  const first = (nl === -1 ? trimmed : trimmed.slice(0, nl)).trim();
+  const lines = trimmed.split('\n', 9);
+  const first = jsonObject(lines[0] as string);
+  if (first !== null) return Array.isArray(first.results) ? 'json' : 'ndjson';
+  // One line, not a whole object: a torn record, or a document on one line longer than what was sniffed.
+  if (lines.length === 1) return /"results"\s*:/.test(lines[0] as string) ? 'json' : 'ndjson';
+  for (const l of lines.slice(1)) {
+    if (l.charCodeAt(0) !== 123 /* { */) continue;
+    const v = jsonObject(l);
+    if (v !== null && 'schema_version' in v && !Array.isArray(v.results)) return 'ndjson';
+  }
+  return 'json';
+}
+
+function jsonObject(line: string): Record<string, unknown> | null {
   try {
-    const v: unknown = JSON.parse(first);
-    if (typeof v === 'object' && v !== null && !Array.isArray((v as { results?: unknown }).results)) return 'ndjson';
-    return 'json';
+    const v: unknown = JSON.parse(line);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
-    // a first line that is not a whole object: a pretty-printed document, or a broken one
-    return nl === -1 ? 'ndjson' : 'json';
+    return null;
   }
 }
 

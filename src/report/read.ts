@@ -69,6 +69,18 @@ export function newReadStats(): ReadStats {
 }
 
 const MAX_ISSUE_DETAILS = 200;
+/** What the sniffer reads at most before deciding a source's format. */
+const SNIFF_CHARS = 256 * 1024;
+const SNIFF_LINES = 8;
+/** A JSON document is parsed whole; past this size (characters) it is refused: NDJSON is the format for large collections. */
+export const MAX_JSON_DOCUMENT_CHARS = 64 * 1024 * 1024;
+/**
+ * A number in a file: decimal only (no 0x1F, 0b101, 0o17, Infinity, sign or blanks, which Number()
+ * would take), and at most MAX_VALUE, so that no sum of a million of them overflows to Infinity.
+ */
+const DECIMAL = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Far above any schema v1 value (1 Pbit/s; 31 years in ms) and far below where a sum could overflow. */
+export const MAX_VALUE = 1e15;
 const STATUSES: ReadonlySet<string> = new Set(['ok', 'partial', 'error']);
 
 const col = (n: FieldName): number => FIELD_NAMES.indexOf(n);
@@ -137,13 +149,17 @@ export async function readSource(src: InputSource, onRow: (row: ReportRow) => vo
   const stream = src.open();
   stream.setEncoding('utf8');
   const it = stream[Symbol.asyncIterator]() as AsyncIterator<string>;
-  // Sniff: gather text until the first line is complete (or the input ends).
+  // Sniff: gather the first few lines (or SNIFF_CHARS, or the whole input if shorter): an NDJSON
+  // file whose first line is torn is told from a pretty-printed JSON document by the lines after it.
   let head = '';
+  let lines = 0;
   for (;;) {
     const r = await it.next();
     if (r.done) break;
     head += r.value;
-    if (head.trimStart().length > 0 && head.indexOf('\n', head.length - r.value.length) !== -1) break;
+    if (head.length >= SNIFF_CHARS) break;
+    for (let i = r.value.indexOf('\n'); i !== -1; i = r.value.indexOf('\n', i + 1)) lines++;
+    if (lines > SNIFF_LINES && head.trimStart().length > 0) break;
   }
   if (head.charCodeAt(0) === 0xfeff) head = head.slice(1);
   const trimmed = head.trimStart();
@@ -155,8 +171,8 @@ export async function readSource(src: InputSource, onRow: (row: ReportRow) => vo
   file.format = format;
   if (format === 'json') return readJsonDocument(head, it, ctx);
   // Only CSV has quoted cells that span lines: an NDJSON line is one record whatever quotes its strings hold.
-  const unterminated = (line: number) => ctx.issue(line, `line ${line}`, 'malformed', 'unterminated quoted cell at the end of the file');
-  return format === 'csv' ? readLines(head, it, csvLineHandler(ctx), true, unterminated) : readLines(head, it, ndjsonLineHandler(ctx), false, unterminated);
+  const broken = (line: number, reason: string) => ctx.issue(line, `line ${line}`, 'malformed', reason);
+  return format === 'csv' ? readLines(head, it, csvLineHandler(ctx), true, broken) : readLines(head, it, ndjsonLineHandler(ctx), false, broken);
 }
 
 interface Ctx {
@@ -246,7 +262,7 @@ function csvLineHandler(ctx: Ctx): LineHandler {
         commas[n] = at;
       }
       if (n + 1 !== ncols) {
-        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `${n + 1 > ncols ? 'more than' : n + 1} cells, expected ${ncols}`);
+        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `${n + 1 > ncols ? `more than ${ncols}` : n + 1} cells, expected ${ncols}`);
         return;
       }
       commas[ncols] = line.length;
@@ -301,8 +317,8 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   const num = (i: number): number | null => {
     const s = get(i);
     if (s === null) return null;
-    const v = Number(s);
-    if (!Number.isFinite(v) || v < 0 || s.trim() !== s) bad ??= `${name(i)} is not a number ≥ 0: ${clip(s)}`;
+    const v = DECIMAL.test(s) ? Number(s) : NaN;
+    if (!(v <= MAX_VALUE)) bad ??= `${name(i)} is not a decimal number from 0 to ${MAX_VALUE}: ${clip(s)}`;
     return v;
   };
   // No per-row closures beyond `num`: this runs for every row of a million-row file.
@@ -324,8 +340,8 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
     const degrees = (i: number, limit: number): number | null => {
       const s = get(i);
       if (s === null) return null;
-      const v = Number(s);
-      if (!(Math.abs(v) <= limit) || s.trim() !== s) bad ??= `${name(i)} is not a number of degrees within ±${limit}: ${clip(s)}`;
+      const v = DECIMAL.test(s.charCodeAt(0) === 45 /* - */ ? s.slice(1) : s) ? Number(s) : NaN;
+      if (!(Math.abs(v) <= limit)) bad ??= `${name(i)} is not a number of degrees within ±${limit}: ${clip(s)}`;
       return v;
     };
     lat = degrees(C.lat, 90);
@@ -386,10 +402,18 @@ function ndjsonLineHandler(ctx: Ctx): LineHandler {
 
 async function readJsonDocument(head: string, it: AsyncIterator<string>, ctx: Ctx): Promise<void> {
   const parts = [head];
+  let size = head.length;
   for (;;) {
     const r = await it.next();
     if (r.done) break;
     parts.push(r.value);
+    size += r.value.length;
+    if (size > MAX_JSON_DOCUMENT_CHARS) {
+      parts.length = 0;
+      await drain(it);
+      ctx.issue(null, 'document', 'malformed', `a JSON document larger than ${MAX_JSON_DOCUMENT_CHARS} characters is not read whole: write NDJSON (--format ndjson) for large collections`);
+      return;
+    }
   }
   let doc: unknown;
   try {
