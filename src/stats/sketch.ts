@@ -13,10 +13,23 @@ export const SKETCH_RELATIVE_ERROR = 0.005;
 const GAMMA = (1 + SKETCH_RELATIVE_ERROR) / (1 - SKETCH_RELATIVE_ERROR);
 const LOG_GAMMA = Math.log(GAMMA);
 
+/** One occupied bucket: how many values it received, and the smallest and largest of them. */
+class Bin {
+  n = 1;
+  lo: number;
+  hi: number;
+  constructor(x: number) {
+    this.lo = x;
+    this.hi = x;
+  }
+}
+
 /**
  * A stream of non-negative numbers: exact count, sum, min and max; type 7 quantiles exact up to
  * EXACT_LIMIT values, then from log buckets (bucket k holds (γ^(k−1), γ^k], represented by
- * 2γ^k/(γ+1), within ±α of every value in it; zeros are counted exactly).
+ * 2γ^k/(γ+1) clamped to the smallest and largest value the bucket received, within ±α of every
+ * value in it; zeros are counted exactly). A bucket that received one distinct value gives that
+ * value exactly: a loss of exactly 100 everywhere in the tail prints 100, not 99.986.
  */
 export class QuantileAccumulator {
   n = 0;
@@ -25,7 +38,7 @@ export class QuantileAccumulator {
   max = -Infinity;
   #exact: Float64Array | null = new Float64Array(16);
   #zeros = 0;
-  #buckets: Map<number, number> | null = null;
+  #buckets: Map<number, Bin> | null = null;
 
   add(x: number): void {
     this.n++;
@@ -59,8 +72,14 @@ export class QuantileAccumulator {
       return;
     }
     const k = Math.ceil(Math.log(x) / LOG_GAMMA);
-    const m = this.#buckets as Map<number, number>;
-    m.set(k, (m.get(k) ?? 0) + 1);
+    const m = this.#buckets as Map<number, Bin>;
+    const b = m.get(k);
+    if (b === undefined) m.set(k, new Bin(x));
+    else {
+      b.n++;
+      if (x < b.lo) b.lo = x;
+      else if (x > b.hi) b.hi = x;
+    }
   }
 
   /** True while every value is held exactly (quantiles are exact). */
@@ -80,18 +99,19 @@ export class QuantileAccumulator {
       return ps.map((p) => quantileSorted(sorted, p));
     }
     // Order statistics by 0-based rank from the buckets; type 7 interpolates between two of them.
-    const keys = [...(this.#buckets as Map<number, number>).keys()].sort((a, b) => a - b);
-    const counts = keys.map((k) => (this.#buckets as Map<number, number>).get(k) as number);
+    const keys = [...(this.#buckets as Map<number, Bin>).keys()].sort((a, b) => a - b);
+    const bins = keys.map((k) => (this.#buckets as Map<number, Bin>).get(k) as Bin);
     const orderStat = (rank: number): number => {
       if (rank <= 0) return this.min;
       if (rank >= this.n - 1) return this.max;
       if (rank < this.#zeros) return 0;
       let seen = this.#zeros;
       for (let i = 0; i < keys.length; i++) {
-        seen += counts[i] as number;
+        const b = bins[i] as Bin;
+        seen += b.n;
         if (rank < seen) {
           const v = (2 * GAMMA ** (keys[i] as number)) / (GAMMA + 1);
-          return Math.min(Math.max(v, this.min), this.max);
+          return Math.min(Math.max(v, b.lo), b.hi);
         }
       }
       return this.max;
