@@ -9,7 +9,8 @@ import { groupName } from './group-name.js';
 import { AVAILABILITY_PASS_PERCENT, rateGroup, type GroupRating, type Profile } from './profiles.js';
 import type { InputSource } from './inputs.js';
 import { REPORT_METRICS, type MetricId, type ReportMetric } from './metrics.js';
-import { newReadStats, readSource, type ReadStats } from './read.js';
+import { DuplicateFilter } from './duplicates.js';
+import { newReadStats, readSource, type ReadStats, type ReportRow } from './read.js';
 
 export interface ReportOptions {
   by: GroupKey[];
@@ -53,7 +54,7 @@ export interface ReportData {
   profile: Pick<Profile, 'name' | 'title' | 'notes' | 'metrics' | 'overall'> | null;
   groups: ReportGroup[];
   input: ReadStats;
-  /** Rows kept after --since/--until. */
+  /** Rows kept after duplicates (input.duplicates) and --since/--until. */
   rows: number;
   filteredOut: number;
   firstStartedAt: string | null;
@@ -76,8 +77,17 @@ export async function buildReport(sources: readonly InputSource[], opts: ReportO
   const sites = opts.sites === true || opts.expected !== undefined;
   const agg = new Aggregator({ by: opts.by, sinceMs: opts.sinceMs, untilMs: opts.untilMs, series: opts.series, sites, metrics: opts.metrics });
   const stats = newReadStats();
-  const add = agg.add.bind(agg);
-  for (const src of sources) await readSource(src, add, stats, { sites, metrics: opts.metrics });
+  const dups = new DuplicateFilter();
+  for (const src of sources) {
+    const add = (r: ReportRow): void => {
+      if (dups.firstTime(r)) agg.add(r);
+      else {
+        stats.duplicates++;
+        stats.duplicatesByFile[src.name] = (stats.duplicatesByFile[src.name] ?? 0) + 1;
+      }
+    };
+    await readSource(src, add, stats, { sites, metrics: opts.metrics });
+  }
   return finishReport(agg.result(), stats, opts);
 }
 

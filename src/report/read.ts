@@ -22,6 +22,8 @@ export type RowStatus = 'ok' | 'partial' | 'error';
 export interface ReportRow {
   /** started_at as ms since the epoch. */
   startedAtMs: number;
+  /** run_id: with probe_id, endpoint, test, started_at and hop, what tells a record from a copy of it (duplicates.ts). */
+  runId: string | null;
   probeId: string | null;
   /**
    * The record's location columns read back into the value the run resolved (source 'record').
@@ -62,10 +64,14 @@ export interface ReadStats {
   issues: InputIssue[];
   /** Issues counted but not listed in `issues` (the list is capped). */
   issuesNotListed: number;
+  /** Records read again (same run_id, probe_id, endpoint, test, started_at, hop; duplicates.ts): counted once, these are the copies left out. */
+  duplicates: number;
+  /** The copies left out, per file they were found in (a file read after the one holding the first copy). */
+  duplicatesByFile: Record<string, number>;
 }
 
 export function newReadStats(): ReadStats {
-  return { files: [], rows: 0, malformed: 0, unknownSchema: 0, issues: [], issuesNotListed: 0 };
+  return { files: [], rows: 0, malformed: 0, unknownSchema: 0, issues: [], issuesNotListed: 0, duplicates: 0, duplicatesByFile: {} };
 }
 
 const MAX_ISSUE_DETAILS = 200;
@@ -86,6 +92,7 @@ const STATUSES: ReadonlySet<string> = new Set(['ok', 'partial', 'error']);
 const col = (n: FieldName): number => FIELD_NAMES.indexOf(n);
 const C = {
   schema_version: col('schema_version'),
+  run_id: col('run_id'),
   started_at: col('started_at'),
   probe_id: col('probe_id'),
   location_code: col('location_code'),
@@ -323,6 +330,7 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   };
   // No per-row closures beyond `num`: this runs for every row of a million-row file.
   // Read in this order (text, samples, hop), so the first problem named is the same in every format.
+  const runId = csv ? unprefix(get(C.run_id)) : get(C.run_id);
   const probeId = csv ? unprefix(get(C.probe_id)) : get(C.probe_id);
   const locationCode = csv ? unprefix(get(C.location_code)) : get(C.location_code);
   const locationName = csv ? unprefix(get(C.location_name)) : get(C.location_name);
@@ -351,7 +359,7 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   const loss = samples.lossAt === -1 ? null : values[samples.lossAt];
   if (loss !== undefined && loss !== null && loss > 100) return `loss_percent is above 100: ${loss}`;
   const location = locationOfColumns({ location_code: locationCode, location_name: locationName, site, lat, lon });
-  return { startedAtMs, probeId, location, endpoint, test, status: status as RowStatus, values, hop };
+  return { startedAtMs, runId, probeId, location, endpoint, test, status: status as RowStatus, values, hop };
 }
 
 const fieldName = (i: number): string => FIELD_NAMES[i] as string;

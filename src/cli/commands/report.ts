@@ -87,13 +87,14 @@ export function makeReportCommand(io: CliIo): Command {
       const format = flags.format ?? 'table';
       const profileName = flags.profile ?? DEFAULT_PROFILE;
       const profile = profileName === 'none' ? null : await loadProfile(profileName, io.cwd);
-      const sources = await expandInputs(inputs, io.cwd, () => process.stdin);
+      const warn = (m: string): void => void io.stderr.write(`qosprobe: warning: ${m}\n`);
+      const sources = await expandInputs(inputs, io.cwd, () => process.stdin, warn);
       if (inputs.filter((i) => i === '-').length > 1) throw new QosError('USAGE', 'stdin (-) can be read only once');
       const table = by.some(isRegionKey) || flags.expect !== undefined ? await loadRegionTable() : null;
       let expected: ReportOptions['expected'];
       if (flags.expect !== undefined) {
         const [{ readExpected }, { resolve }] = await Promise.all([import('../../report/expect.js'), import('node:path')]);
-        expected = { file: flags.expect, sites: await readExpected(resolve(io.cwd, flags.expect), flags.expect, (c) => table!.has(c)) };
+        expected = { file: flags.expect, sites: await readExpected(resolve(io.cwd, flags.expect), flags.expect, (c) => table!.has(c), warn) };
       }
 
       const data = await buildReport(sources, {
@@ -153,7 +154,7 @@ export function makeReportCommand(io: CliIo): Command {
         writeFileAtomic(resolve(io.cwd, flags.out), text);
       } else io.stdout.write(text);
       // The table on stdout lists the problems itself; otherwise say so on stderr.
-      if (malformed + unknownSchema > 0 && (format !== 'table' || flags.out !== undefined)) {
+      if (malformed + unknownSchema + data.input.duplicates > 0 && (format !== 'table' || flags.out !== undefined)) {
         const { issueLines } = await import('../../report/render-table.js');
         io.stderr.write(issueLines(data, labels).slice(1).join('\n') + '\n');
       }
