@@ -8,6 +8,54 @@
  */
 import type { ReportRow } from './read.js';
 
+/** The identity hash of the last identify() call (module state: no allocation per record). */
+let hashHi = 0;
+let hashLo = 0;
+let ha = 0;
+let hb = 0;
+
+function mix(s: string | null): void {
+  let a = ha;
+  let b = hb;
+  if (s !== null)
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul((b ^ c) + (b >>> 13), 0x5bd1e995);
+    }
+  // A separator no field can hold alone, so ("ab", "c") and ("a", "bc") differ.
+  ha = Math.imul(a ^ 0x1f, 0x01000193);
+  hb = Math.imul((b ^ 0x1f) + (b >>> 13), 0x5bd1e995);
+}
+
+function mixWord(w: number): void {
+  ha = Math.imul(ha ^ w, 0x01000193);
+  hb = Math.imul((hb ^ w) + (hb >>> 15), 0x5bd1e995);
+}
+
+/**
+ * Hash a record's identity into (hi, lo), both non-zero-lo 32-bit words, read by identityHi() and
+ * identityLo(). False for a record without a run_id: it cannot be identified.
+ */
+export function identify(r: ReportRow): boolean {
+  if (r.runId === null) return false;
+  ha = 0x811c9dc5;
+  hb = 0x9747b28c;
+  mix(r.runId);
+  mix(r.probeId);
+  mix(r.endpoint);
+  mix(r.test);
+  const t = r.startedAtMs;
+  mixWord(t >>> 0);
+  mixWord(Math.floor(t / 0x100000000) >>> 0);
+  mixWord(r.hop === null ? 0xffffffff : r.hop >>> 0);
+  hashHi = fmix(ha) >>> 0;
+  hashLo = (fmix(hb ^ hashHi) || 1) >>> 0; // (hi, 0) would read as an empty slot
+  return true;
+}
+export const identityHi = (): number => hashHi;
+export const identityLo = (): number => hashLo;
+
 export class DuplicateFilter {
   #hi = new Uint32Array(1 << 12);
   #lo = new Uint32Array(1 << 12);
@@ -18,38 +66,21 @@ export class DuplicateFilter {
    * run_id cannot be identified (it is not a qosprobe record of schema v1): always true.
    */
   firstTime(r: ReportRow): boolean {
-    if (r.runId === null) return true;
-    let a = 0x811c9dc5;
-    let b = 0x9747b28c;
-    const mix = (s: string | null): void => {
-      if (s !== null)
-        for (let i = 0; i < s.length; i++) {
-          const c = s.charCodeAt(i);
-          a = Math.imul(a ^ c, 0x01000193);
-          b = Math.imul(b ^ c, 0x5bd1e995);
-          b ^= b >>> 13;
-        }
-      // A separator that no field can hold alone, so ("ab", "c") and ("a", "bc") differ.
-      a = Math.imul(a ^ 0x1f, 0x01000193);
-      b = Math.imul(b ^ 0x1f, 0x5bd1e995);
-    };
-    mix(r.runId);
-    mix(r.probeId);
-    mix(r.endpoint);
-    mix(r.test);
-    const t = r.startedAtMs;
-    const words = [t >>> 0, Math.floor(t / 0x100000000) >>> 0, r.hop === null ? 0xffffffff : r.hop >>> 0];
-    for (const w of words) {
-      a = Math.imul(a ^ w, 0x01000193);
-      b = Math.imul(b ^ w, 0x5bd1e995);
-      b ^= b >>> 15;
-    }
-    const hi = fmix(a) >>> 0;
-    const lo = (fmix(b ^ hi) || 1) >>> 0; // (hi, 0) would read as an empty slot
-    return this.#insert(hi, lo);
+    return identify(r) ? this.insert(hashHi, hashLo) : true;
   }
 
-  #insert(hi: number, lo: number): boolean {
+  /** Whether an identity hash (lo ≠ 0) is in the set. */
+  has(hi: number, lo: number): boolean {
+    const mask = this.#hi.length - 1;
+    for (let i = (hi ^ lo) & mask; ; i = (i + 1) & mask) {
+      const l = this.#lo[i] as number;
+      if (l === 0) return false;
+      if (l === lo && this.#hi[i] === hi) return true;
+    }
+  }
+
+  /** Add an identity hash (lo ≠ 0); false when it was there already. */
+  insert(hi: number, lo: number): boolean {
     let mask = this.#hi.length - 1;
     if (2 * (this.#size + 1) > this.#hi.length) {
       this.#grow();
@@ -73,7 +104,7 @@ export class DuplicateFilter {
     this.#hi = new Uint32Array(oldHi.length * 2);
     this.#lo = new Uint32Array(oldLo.length * 2);
     this.#size = 0;
-    for (let i = 0; i < oldLo.length; i++) if (oldLo[i] !== 0) this.#insert(oldHi[i] as number, oldLo[i] as number);
+    for (let i = 0; i < oldLo.length; i++) if (oldLo[i] !== 0) this.insert(oldHi[i] as number, oldLo[i] as number);
   }
 }
 

@@ -13,6 +13,8 @@ export interface InputSource {
   /** Shown in issues: a path relative to the working directory, or "-" for stdin. */
   name: string;
   open(): Readable;
+  /** The file's path, when the source is a file (it can then be read in a worker thread). */
+  path?: string;
 }
 
 export type InputFormat = 'csv' | 'ndjson' | 'json';
@@ -72,7 +74,7 @@ export async function expandInputs(args: readonly string[], cwd: string, stdin: 
     const real = await realpath(path).catch(() => path);
     if (seen.has(real)) return;
     seen.add(real);
-    out.push({ name: walker.shown(path), open: () => createReadStream(path, { highWaterMark: 1 << 20 }) });
+    out.push({ name: walker.shown(path), path, open: () => createReadStream(path, { highWaterMark: 1 << 20 }) });
   };
   for (const arg of args) {
     if (arg === '-') {

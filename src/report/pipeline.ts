@@ -27,6 +27,8 @@ export interface ReportOptions {
   expected?: { file: string; sites: ExpectedSite[] };
   /** The metric table (default REPORT_METRICS, metrics.ts): what is read, aggregated and rendered. */
   metrics?: readonly ReportMetric[];
+  /** Worker threads reading input files in parallel (default 1: all in this thread). */
+  threads?: number;
 }
 
 /** An expected site without any record in the period. */
@@ -72,13 +74,17 @@ export interface ReportData {
   } | null;
 }
 
-/** Read every source in order into one aggregation. */
+/**
+ * Read every source into one aggregation, as if in order: with `threads` > 1 and several files,
+ * in worker threads (parallel.ts), merged in input order.
+ */
 export async function buildReport(sources: readonly InputSource[], opts: ReportOptions): Promise<ReportData> {
   const sites = opts.sites === true || opts.expected !== undefined;
-  const agg = new Aggregator({ by: opts.by, sinceMs: opts.sinceMs, untilMs: opts.untilMs, series: opts.series, sites, metrics: opts.metrics });
+  const aggOpts = { by: opts.by, sinceMs: opts.sinceMs, untilMs: opts.untilMs, series: opts.series, sites, metrics: opts.metrics };
+  const agg = new Aggregator(aggOpts);
   const stats = newReadStats();
   const dups = new DuplicateFilter();
-  for (const src of sources) {
+  const readHere = async (src: InputSource): Promise<void> => {
     const add = (r: ReportRow): void => {
       if (dups.firstTime(r)) agg.add(r);
       else {
@@ -87,7 +93,15 @@ export async function buildReport(sources: readonly InputSource[], opts: ReportO
       }
     };
     await readSource(src, add, stats, { sites, metrics: opts.metrics });
+  };
+  const files = sources.filter((s): s is InputSource & { path: string } => s.path !== undefined);
+  // A custom metric table may hold what a worker cannot be sent; the bundled one is read in workers.
+  let done = false;
+  if ((opts.threads ?? 1) > 1 && files.length > 1 && files.length === sources.length && opts.metrics === undefined) {
+    const { readInWorkers } = await import('./parallel.js');
+    done = await readInWorkers(files, opts.threads as number, { agg: aggOpts, read: { sites } }, { agg, stats, dups, readHere });
   }
+  if (!done) for (const src of sources) await readHere(src);
   return finishReport(agg.result(), stats, opts);
 }
 

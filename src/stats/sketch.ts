@@ -13,6 +13,19 @@ export const SKETCH_RELATIVE_ERROR = 0.005;
 const GAMMA = (1 + SKETCH_RELATIVE_ERROR) / (1 - SKETCH_RELATIVE_ERROR);
 const LOG_GAMMA = Math.log(GAMMA);
 
+/** A QuantileAccumulator's content as plain data (QuantileAccumulator.state, merge). */
+export interface SketchState {
+  n: number;
+  sum: number;
+  min: number;
+  max: number;
+  /** The values while they are held exactly, else null. */
+  exact: Float64Array | null;
+  zeros: number;
+  /** Per occupied bucket: index, count, smallest, largest; null while exact. */
+  buckets: Float64Array | null;
+}
+
 /** One occupied bucket: how many values it received, and the smallest and largest of them. */
 class Bin {
   n = 1;
@@ -122,6 +135,59 @@ export class QuantileAccumulator {
       const a = orderStat(lo);
       return h === lo ? a : a + (h - lo) * (orderStat(lo + 1) - a);
     });
+  }
+
+  /** Everything the accumulator holds, as plain data a worker thread can post (structured clone). */
+  state(): SketchState {
+    let buckets: Float64Array | null = null;
+    if (this.#buckets !== null) {
+      buckets = new Float64Array(this.#buckets.size * 4);
+      let i = 0;
+      for (const [k, b] of this.#buckets) buckets.set([k, b.n, b.lo, b.hi], 4 * i++);
+    }
+    return { n: this.n, sum: this.sum, min: this.min, max: this.max, exact: this.#exact?.slice(0, this.n) ?? null, zeros: this.#zeros, buckets };
+  }
+
+  /**
+   * Add what another accumulator holds. Its exact values are added one by one, so while they are
+   * exact the result is the same, bit for bit, as adding its values here in their order; its
+   * buckets are merged (counts added, smallest and largest kept), and the sum then adds in
+   * another order, which can differ from a sequential sum in the last bits.
+   */
+  merge(o: SketchState): void {
+    if (o.exact !== null) {
+      for (let i = 0; i < o.n; i++) this.add(o.exact[i] as number);
+      return;
+    }
+    if (o.n === 0) return;
+    if (this.#exact !== null) {
+      // Move the exact values into buckets, as add() does past EXACT_LIMIT.
+      const ex = this.#exact;
+      this.#buckets = new Map();
+      for (let i = 0; i < this.n; i++) this.#bucket(ex[i] as number);
+      this.#exact = null;
+    }
+    const m = this.#buckets as Map<number, Bin>;
+    const ob = o.buckets as Float64Array;
+    for (let i = 0; i < ob.length; i += 4) {
+      const k = ob[i] as number;
+      const b = m.get(k);
+      if (b === undefined) {
+        const nb = new Bin(ob[i + 2] as number);
+        nb.n = ob[i + 1] as number;
+        nb.hi = ob[i + 3] as number;
+        m.set(k, nb);
+      } else {
+        b.n += ob[i + 1] as number;
+        b.lo = Math.min(b.lo, ob[i + 2] as number);
+        b.hi = Math.max(b.hi, ob[i + 3] as number);
+      }
+    }
+    this.#zeros += o.zeros;
+    this.n += o.n;
+    this.sum += o.sum;
+    if (o.min < this.min) this.min = o.min;
+    if (o.max > this.max) this.max = o.max;
   }
 
   /** Points of the empirical CDF, for charts: `points` + 1 quantiles from p = 0 to 1. */

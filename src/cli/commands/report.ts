@@ -5,11 +5,14 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from '../io.js';
-import { examples } from '../options.js';
+import { availableParallelism } from 'node:os';
+import { examples, positiveInt } from '../options.js';
 import type { ReportOptions } from '../../report/pipeline.js';
 import { GROUP_KEYS as BY_KEYS, REGION_PREFIX, isRegionKey, type GroupKey as ByKey } from '../../report/group-keys.js';
 import { DEFAULT_PROFILE, bundledProfilesHelp } from '../../report/profile-registry.js';
 const REPORT_FORMATS = ['table', 'csv', 'json', 'html', 'geojson'] as const;
+/** Past a few threads the disk and the merge on the main thread, not parsing, set the pace. */
+const MAX_DEFAULT_THREADS = 4;
 
 export interface ReportFlags {
   by?: ByKey[];
@@ -21,6 +24,7 @@ export interface ReportFlags {
   strict?: boolean;
   lang?: 'en' | 'id';
   expect?: string;
+  threads?: number;
 }
 
 /** --by location,endpoint or --by location --by endpoint; keys accumulate in order, without repeats. */
@@ -46,6 +50,7 @@ export function makeReportCommand(io: CliIo): Command {
     .option('-o, --out <file>', 'write the report to this file (atomically) instead of stdout')
     .addOption(new Option('--lang <lang>', 'language of the table and HTML labels (default from LC_ALL/LANG: id* → Indonesian, else English)').choices(['en', 'id']))
     .option('--expect <sites.csv>', 'sites that should have sent records (location_code,site[,lat,lon] per line): silent ones are listed per group and count in its completeness')
+    .option('--threads <n>', `worker threads reading input files in parallel (default the CPUs, at most ${MAX_DEFAULT_THREADS}; 1: no worker). The figures are the same either way`, positiveInt)
     .option('--strict', 'fail (exit 3) when any row is malformed or of an unknown schema version, instead of counting and listing them')
     .addHelpText(
       'after',
@@ -106,6 +111,7 @@ export function makeReportCommand(io: CliIo): Command {
         sites: format === 'html' || format === 'geojson',
         expected,
         regionName: table ? (code) => table.get(code) : undefined,
+        threads: flags.threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS),
       });
 
       const { malformed, unknownSchema } = data.input;
