@@ -134,13 +134,42 @@ interface SampleColumns {
   numeric: ReadonlySet<number>;
   /** Where loss_percent is in `values` (it must not exceed 100), or -1. */
   lossAt: number;
+  /** An NDJSON line as qosprobe writes it, the used fields captured (recordLine()). */
+  line: { re: RegExp; names: readonly FieldName[] };
+}
+
+/** A JSON value without nesting: null, true, false, a number, a string (escapes included), exactly as JSON's grammar has them. */
+const JSON_SCALAR = String.raw`(?:null|true|false|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*")`;
+
+/**
+ * The NDJSON record line that qosprobe writes: every schema v1 field in schema order, compact,
+ * scalar values. One regular expression checks the whole line against JSON's grammar and captures
+ * the fields the report uses, in a native pass: JSON.parse would build an object of 97 properties
+ * for every line (most of the NDJSON time). A line of any other shape (another key order, blanks,
+ * a field missing or repeated) is read by JSON.parse, with the same result.
+ */
+function recordLine(used: readonly number[]): SampleColumns['line'] {
+  const names = FIELD_NAMES.filter((_, i) => used.includes(i));
+  const re = new RegExp('^\\{' + FIELD_NAMES.map((f, i) => `"${f}":` + (used.includes(i) ? `(${JSON_SCALAR})` : JSON_SCALAR)).join(',') + '\\}$');
+  return { re, names };
+}
+
+/** A captured JSON scalar's value. */
+function scalar(t: string): unknown {
+  const c = t.charCodeAt(0);
+  if (c === 34 /* " */) return t.indexOf('\\') === -1 ? t.slice(1, -1) : JSON.parse(t);
+  if (c === 110 /* n */) return null;
+  if (c === 116 /* t */) return true;
+  if (c === 102 /* f */) return false;
+  return Number(t);
 }
 
 function sampleColumns(metrics: readonly ReportMetric[]): SampleColumns {
   const fields = sampleFields(metrics);
   const cols = fields.map(col);
   // A JSON string where a number belongs is an error, not a number in disguise.
-  return { cols, numeric: new Set([C.schema_version, C.lat, C.lon, ...cols]), lossAt: fields.indexOf('loss_percent') };
+  const used = [...Object.values(C), ...cols];
+  return { cols, numeric: new Set([C.schema_version, C.lat, C.lon, ...cols]), lossAt: fields.indexOf('loss_percent'), line: recordLine(used) };
 }
 const DEFAULT_SAMPLES = sampleColumns(REPORT_METRICS);
 
@@ -416,12 +445,19 @@ function ndjsonLineHandler(ctx: Ctx): LineHandler {
   return (line, lineNo) => {
     if (line.trim() === '') return;
     let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch (err) {
-      ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `not JSON: ${(err as Error).message}`);
-      return;
-    }
+    const m = ctx.samples.line.re.exec(line);
+    if (m !== null) {
+      const names = ctx.samples.line.names;
+      const o: Record<string, unknown> = {};
+      for (let k = 0; k < names.length; k++) o[names[k] as string] = scalar(m[k + 1] as string);
+      v = o;
+    } else
+      try {
+        v = JSON.parse(line);
+      } catch (err) {
+        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `not JSON: ${(err as Error).message}`);
+        return;
+      }
     const row = objectToRow(v, ctx.sites, ctx.samples);
     if (typeof row === 'string') ctx.issue(lineNo, `line ${lineNo}`, row.startsWith('schema_version ') && row.includes('not supported') ? 'unknown_schema' : 'malformed', row);
     else ctx.onRow(row);

@@ -164,6 +164,45 @@ describe('NDJSON sniffed line by line (issue 24 item 14)', () => {
   });
 });
 
+describe('NDJSON: the one-pass reading of qosprobe lines gives what JSON.parse gives', () => {
+  const line = (o: Partial<ResultRecord>) => ndjsonRow(record(o)).replace(/\n$/, '');
+  it('a key given twice: the last counts, as in JSON.parse', async () => {
+    const { rows } = await read([line({ rtt_median_ms: 5 }).replace(/\}$/, ',"rtt_median_ms":7}') + '\n']);
+    expect(rows[0]?.values[0]).toBe(7);
+  });
+  it.each([
+    ['01', 'a leading zero'],
+    ['1.', 'a bare decimal point'],
+    ['.5', 'no integer part'],
+    ['+1', 'a plus sign'],
+    ['0x10', 'hex'],
+    ['NaN', 'NaN'],
+  ])('an unused number written %j (%s) makes the line malformed, as JSON.parse does', async (num) => {
+    const { rows, stats } = await read([line({ duration_ms: 1 }).replace('"duration_ms":1', `"duration_ms":${num}`) + '\n' + line({}) + '\n']);
+    expect([rows.length, stats.malformed]).toEqual([1, 1]);
+    expect(stats.issues[0]?.reason).toMatch(/^not JSON/);
+  });
+  it('a raw control character in an unused string makes the line malformed, as JSON.parse does', async () => {
+    const { stats } = await read([line({ error_message: 'x' }).replace('"error_message":"x"', '"error_message":"a\tb"') + '\n']);
+    expect(stats.malformed).toBe(1);
+  });
+  it('property: any record read from its compact line and from the same line with blanks (JSON.parse) gives the same row', async () => {
+    const text = fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', '\t', 'é', '😀', '\u2028', ',', ':', '{', '}'), maxLength: 8 });
+    await fc.assert(
+      fc.asyncProperty(fc.record({ site: text, location_name: text, endpoint: text, error_message: text, rtt_median_ms: fc.double({ min: 0, max: 1e6, noNaN: true }) }), async (o) => {
+        const compact = line(o);
+        const spaced = JSON.stringify(JSON.parse(compact), null, 1).replace(/\n/g, ' ');
+        const a = await read([compact + '\n']);
+        const b = await read([spaced + '\n']);
+        expect(a.stats.issues).toEqual([]);
+        expect(a.rows).toEqual(b.rows);
+        expect(a.rows[0]?.location.site).toBe(o.site === '' ? null : o.site);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe('long lines: linear time, capped (issue 24 item 15)', () => {
   it.each(['csv', 'ndjson'] as const)('%s: a 48 MB line is one malformed line, read in linear time; the rows around it are kept', async (fmt) => {
     // Before: each chunk re-scanned the whole pending line (16 MB 6.2 s, 32 MB 16.3 s, 64 MB 45 s).
