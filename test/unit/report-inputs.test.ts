@@ -6,8 +6,10 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createProgram } from '../../src/cli/program.js';
+import type { CliIo } from '../../src/cli/io.js';
 import { emptyRecord, type ResultRecord } from '../../src/core/schema.js';
 import { formats } from '../../src/output/formats.js';
 import { parseExpected } from '../../src/report/expect.js';
@@ -113,5 +115,23 @@ describe('--expect: a site listed twice is expected once, with a warning', () =>
       [4, '32.73.01', 'TPS 1', null],
     ]);
     expect(warnings).toEqual(['--expect s.csv:3: 32.73 "TPS 1" is listed already on line 1: counted once']);
+  });
+});
+
+describe('the CLI says what it skipped or merged, on stderr', () => {
+  it('a symlink loop and a repeated --expect site are warnings; duplicates are in the table', async () => {
+    mkdirSync(join(dir, 'results'));
+    writeFileSync(join(dir, 'results/a.csv'), csv(seven));
+    writeFileSync(join(dir, 'results/copy.ndjson'), ndjson(seven.slice(0, 2)));
+    symlinkSync(join(dir, 'results'), join(dir, 'results/loop'));
+    writeFileSync(join(dir, 'sites.csv'), '32.73,TPS 1\n32.73,TPS 1\n');
+    let out = '';
+    let err = '';
+    const w = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
+    const cli: CliIo = { stdout: w((s) => (out += s)), stderr: w((s) => (err += s)), env: {}, cwd: dir, signal: new AbortController().signal, setExitCode: () => {} };
+    await createProgram(cli).parseAsync(['node', 'qosprobe', 'report', 'results', '--expect', 'sites.csv', '--profile', 'none']);
+    expect(err).toMatch(/qosprobe: warning: results\/loop: a symbolic link back to results.*a loop/);
+    expect(err).toMatch(/qosprobe: warning: --expect sites\.csv:2: 32\.73 "TPS 1" is listed already on line 1: counted once/);
+    expect(out).toMatch(/2 record\(s\) read more than once.*\n {2}results\/copy\.ndjson: 2/);
   });
 });
