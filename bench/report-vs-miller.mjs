@@ -10,7 +10,7 @@
  * location_code (its p50/p95 are non-interpolated; qosprobe's are type 7 and it also computes
  * jitter, loss, throughput, availability and the TIPHON rating). A second Miller run with `-i`
  * (interpolated percentiles, the same type 7 definition) is used to check the numbers agree.
- * DuckDB's CSV reader (@duckdb/node-api, a dev dependency, bench/report-duckdb.mjs) runs in the
+ * DuckDB's CSV reader (@duckdb/node-api, a dev dependency, bench/duckdb-latency.mjs) runs in the
  * same alternating rounds computing the same per-location count, mean and type 7 median/p95
  * (quantile_cont); skipped with a message when the package is not installed.
  * --write replaces the "Report vs Miller" section of docs/benchmarks.md.
@@ -142,7 +142,7 @@ try {
 } catch {
   console.error('DuckDB comparison skipped: @duckdb/node-api is not installed (npm install)');
 }
-const dArgs = [join(ROOT, 'bench/report-duckdb.mjs'), csvPath];
+const dArgs = [join(ROOT, 'bench/duckdb-latency.mjs'), csvPath];
 const q = [];
 const m = [];
 const dk = [];
@@ -207,7 +207,7 @@ if (duckVersion) {
   }
   const ds = med(dk, (r) => r.seconds);
   const dr = med(dk, (r) => r.rssMb);
-  duckRows = `| \`node bench/report-duckdb.mjs FILE\` (DuckDB ${duckVersion}: \`read_csv\` + \`count, avg, quantile_cont(0.5, 0.95)\` by location_code) | ${ds.toFixed(2)} | ${dr.toFixed(0)} |
+  duckRows = `| \`node bench/duckdb-latency.mjs FILE\` (DuckDB ${duckVersion}: \`read_csv\` + \`count, avg, quantile_cont(0.5, 0.95)\` by location_code) | ${ds.toFixed(2)} | ${dr.toFixed(0)} |
 | ratio (DuckDB / qosprobe) | ${(ds / qs).toFixed(2)}× | ${(dr / qr).toFixed(2)}× |
 `;
   duckLine = `Agreement with DuckDB's \`quantile_cont\` (type 7): ${dMatched} of ${groups} locations matched, count mismatches ${dm}; largest relative difference: mean ${rel.mean.toExponential(1)}, median ${rel.p50.toExponential(1)}, p95 ${rel.p95.toExponential(1)}. DuckDB uses every CPU (${cpus().length} here) and reads the whole column for exact quantiles.`;

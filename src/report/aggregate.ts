@@ -12,7 +12,7 @@
  */
 import { parseLocationCode } from '../config/locations.js';
 import type { Location } from '../core/location.js';
-import { QuantileAccumulator } from '../stats/sketch.js';
+import { QuantileAccumulator, type SketchState } from '../stats/sketch.js';
 import { REPORT_METRICS, sampleFields, tailP, type MetricId, type ReportMetric } from './metrics.js';
 import { REGION_PREFIX, type GroupKey, type RegionLevel } from './group-keys.js';
 import type { ReportRow } from './read.js';
@@ -159,7 +159,33 @@ class GroupAcc {
   }
 }
 
-/** Streaming aggregator: add() each row, then result(). */
+/** An Aggregator's content as plain data: what a worker thread posts back for one input (state(), merge()). */
+export interface AggregatorState {
+  rows: number;
+  filtered: number;
+  /** Rows left out as ABORTED (a person's interruption, not the site's). */
+  interrupted: number;
+  first: number;
+  last: number;
+  /** Per metric of the table: the overall distribution, or null. */
+  overall: (SketchState | null)[];
+  groups: {
+    id: string;
+    key: string[];
+    records: number;
+    ok: number;
+    partial: number;
+    error: number;
+    first: number;
+    last: number;
+    namedLocation: Location | null;
+    m: SketchState[];
+    sites: [string, SiteSeen][] | null;
+    series: { widthMs: number; buckets: SeriesAcc[] } | null;
+  }[];
+}
+
+/** Streaming aggregator: add() each row, then result(). Aggregators of the inputs read in parallel merge() in input order. */
 export class Aggregator {
   readonly #opts: AggregateOptions;
   readonly #groups = new Map<string, GroupAcc>();
@@ -280,6 +306,77 @@ export class Aggregator {
     }
   }
 
+  state(): AggregatorState {
+    return {
+      rows: this.#rows,
+      filtered: this.#filtered,
+      interrupted: this.#interrupted,
+      first: this.#first,
+      last: this.#last,
+      overall: this.#plan.map((p) => p.overall?.state() ?? null),
+      groups: [...this.#groups].map(([id, g]) => ({
+        id,
+        key: g.key,
+        records: g.records,
+        ok: g.ok,
+        partial: g.partial,
+        error: g.error,
+        first: g.first,
+        last: g.last,
+        namedLocation: g.namedLocation,
+        m: g.m.map((a) => a.state()),
+        sites: g.sites === null ? null : [...g.sites],
+        series: g.series === null ? null : { widthMs: g.widthMs, buckets: [...g.series.values()] },
+      })),
+    };
+  }
+
+  /**
+   * Add the state of an aggregator (same options) over rows read after this one's: counts, sites
+   * and series as if its rows had been added here; distributions by QuantileAccumulator.merge.
+   */
+  merge(o: AggregatorState): void {
+    this.#rows += o.rows;
+    this.#filtered += o.filtered;
+    this.#interrupted += o.interrupted;
+    this.#first = Math.min(this.#first, o.first);
+    this.#last = Math.max(this.#last, o.last);
+    this.#plan.forEach((p, i) => {
+      const st = o.overall[i];
+      if (p.overall !== null && st) p.overall.merge(st);
+    });
+    for (const og of o.groups) {
+      let g = this.#groups.get(og.id);
+      if (g === undefined) {
+        g = new GroupAcc(og.key, this.#plan.length, this.#opts.series === true, this.#opts.sites === true);
+        this.#groups.set(og.id, g);
+      }
+      g.records += og.records;
+      g.ok += og.ok;
+      g.partial += og.partial;
+      g.error += og.error;
+      g.first = Math.min(g.first, og.first);
+      g.last = Math.max(g.last, og.last);
+      g.namedLocation ??= og.namedLocation;
+      og.m.forEach((st, i) => (g.m[i] as QuantileAccumulator).merge(st));
+      if (g.sites !== null && og.sites !== null)
+        for (const [sid, s] of og.sites) {
+          const mine = g.sites.get(sid);
+          if (mine === undefined) g.sites.set(sid, { ...s });
+          else {
+            // As if this input's rows had been added after ours: counts add up, the later coordinates and operator win.
+            mine.records += s.records;
+            mine.ok += s.ok;
+            mine.partial += s.partial;
+            mine.error += s.error;
+            if (s.operator !== null) mine.operator = s.operator;
+            if (s.lat !== null && s.lon !== null) [mine.lat, mine.lon] = [s.lat, s.lon];
+          }
+        }
+      if (g.series !== null && og.series !== null) mergeSeries(g, og.series.widthMs, og.series.buckets);
+    }
+  }
+
   result(): AggregateResult {
     const groups: GroupResult[] = [];
     for (const g of this.#groups.values()) {
@@ -331,6 +428,24 @@ export function emptyGroup(key: string[], table: readonly ReportMetric[] = REPOR
   const metrics = {} as Record<MetricId, MetricStats>;
   for (const m of table) metrics[m.id as MetricId] = { n: 0, mean: null, median: null, tail: null, min: null, max: null, exact: true };
   return { key, namedLocation: null, records: 0, ok: 0, partial: 0, error: 0, availabilityPercent: null, firstStartedAt: null, lastStartedAt: null, metrics, series: null, sites: [] };
+}
+
+/** Add another group's series buckets (width `widthMs`) to g's, at the coarser of the two widths. */
+function mergeSeries(g: GroupAcc, widthMs: number, buckets: readonly SeriesAcc[]): void {
+  while (g.widthMs < widthMs) coarsen(g);
+  const m = g.series as Map<number, SeriesAcc>;
+  for (const s of buckets) {
+    const k = Math.floor(s.t / g.widthMs);
+    const mine = m.get(k);
+    if (mine === undefined) m.set(k, { ...s, sum: [...s.sum], n: [...s.n], t: k * g.widthMs });
+    else {
+      s.sum.forEach((x, i) => ((mine.sum[i] as number) += x));
+      s.n.forEach((x, i) => ((mine.n[i] as number) += x));
+      mine.ok += s.ok;
+      mine.records += s.records;
+    }
+  }
+  while ((g.series as Map<number, SeriesAcc>).size > SERIES_MAX_POINTS) coarsen(g);
 }
 
 function coarsen(g: GroupAcc): void {

@@ -3,76 +3,134 @@
  * span lines), a record to its cells. No knowledge of the schema: read.ts maps cells to fields.
  */
 
+/** A line, or a record over several lines, longer than this (characters) is malformed: time and memory stay linear in the input. */
+export const MAX_RECORD_CHARS = 1 << 20;
+/** A quoted cell may span at most this many lines; schema v1 text fields hold a line or two. */
+export const MAX_RECORD_LINES = 64;
+
 /**
- * Split text into lines across chunk boundaries. With `csvQuotes`, a record may span lines when
- * a quoted cell holds a newline: a line with an odd number of quotes is joined with the next ones
- * until the quotes balance (the record keeps the number of its first line), and a CR before a
- * newline inside the quotes belongs to the cell. Without it (NDJSON) a line is a record.
- * `onUnterminated` gets the first line of a quoted cell still open at the end of the input.
+ * Split text into lines across chunk boundaries, in time linear in the input whatever the line
+ * lengths (a newline is searched for in each chunk once). A line longer than MAX_RECORD_CHARS is
+ * reported to `onBroken` and skipped to its end, never held. With `csvQuotes`, a record may span
+ * lines when a quoted cell holds a newline: a quote opens a quoted cell only at a cell's start
+ * (RFC 4180; a quote inside an unquoted cell is text here, and parseCsvRecord says it is
+ * malformed), lines are joined until the cell closes (the record keeps the number of its first
+ * line), and a CR before a newline inside the quotes belongs to the cell. A record whose quoted
+ * cell is still open after MAX_RECORD_LINES lines or MAX_RECORD_CHARS characters, or at the end
+ * of the input, is broken: its first line goes to `onBroken` and the lines after it are read
+ * again as lines of their own, so one stray quote costs one row, never the rest of the file.
+ * Without `csvQuotes` (NDJSON) a line is a record.
  */
 export async function readLines(
   head: string,
   it: AsyncIterator<string>,
   handle: (line: string, lineNo: number) => void,
   csvQuotes: boolean,
-  onUnterminated: (lineNo: number) => void,
+  onBroken: (lineNo: number, reason: string) => void,
 ): Promise<void> {
   let rest = '';
+  let skipping = false;
   let lineNo = 0;
-  let pending: string | null = null;
+  // The raw lines (CR kept) of a record whose quoted cell is open, and the number of the first.
+  let pending: string[] = [];
+  let pendingChars = 0;
   let pendingLine = 0;
-  let pendingQuotes = 0;
-  const feed = (text: string, final: boolean): void => {
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl === -1) break;
-      const cr = nl > start && text.charCodeAt(nl - 1) === 13;
-      one(text.slice(start, cr ? nl - 1 : nl), cr);
-      start = nl + 1;
-    }
-    rest = text.slice(start);
-    if (final) {
-      if (rest !== '') one(rest.endsWith('\r') ? rest.slice(0, -1) : rest, rest.endsWith('\r'));
-      rest = '';
-      if (pending !== null) onUnterminated(pendingLine);
-    }
+
+  const breakPending = (reason: string): void => {
+    const lines = pending;
+    const first = pendingLine;
+    pending = [];
+    pendingChars = 0;
+    onBroken(first, reason);
+    for (let k = 1; k < lines.length; k++) one(lines[k] as string, first + k);
   };
-  const one = (line: string, cr: boolean): void => {
-    lineNo++;
-    if (pending !== null) {
-      pendingQuotes += countQuotes(line);
-      if (pendingQuotes % 2 === 0) {
-        const rec = pending + '\n' + line;
-        pending = null;
+  const one = (raw: string, no: number): void => {
+    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    if (pending.length > 0) {
+      if (!endsInQuotes(raw, true)) {
+        const rec = pending.join('\n') + '\n' + line;
+        pending = [];
+        pendingChars = 0;
         handle(rec, pendingLine);
-      } else pending += '\n' + line + (cr ? '\r' : ''); // still inside the quotes: the CR is the cell's
-      return;
-    }
-    if (csvQuotes && line.indexOf('"') !== -1) {
-      const q = countQuotes(line);
-      if (q % 2 === 1) {
-        pending = line + (cr ? '\r' : '');
-        pendingLine = lineNo;
-        pendingQuotes = q;
         return;
       }
+      pending.push(raw);
+      pendingChars += raw.length + 1;
+      if (pending.length > MAX_RECORD_LINES || pendingChars > MAX_RECORD_CHARS)
+        breakPending(`a quoted cell opened on this line is not closed within ${MAX_RECORD_LINES} lines or ${MAX_RECORD_CHARS} characters`);
+      return;
     }
-    handle(line, lineNo);
+    if (csvQuotes && line.indexOf('"') !== -1 && endsInQuotes(line, false)) {
+      pending = [raw];
+      pendingChars = raw.length;
+      pendingLine = no;
+      return;
+    }
+    handle(line, no);
   };
-  feed(head, false);
+  const tooLong = (no: number): void => {
+    while (pending.length > 0) breakPending(`a quoted cell opened on this line is not closed before line ${no}, which is too long`);
+    onBroken(no, `line longer than ${MAX_RECORD_CHARS} characters: skipped`);
+  };
+  const push = (chunk: string): void => {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf('\n', start);
+      if (nl === -1) break;
+      if (skipping) skipping = false; // the end of a line already reported as too long
+      else {
+        const raw = rest === '' ? chunk.slice(start, nl) : rest + chunk.slice(start, nl);
+        rest = '';
+        lineNo++;
+        if (raw.length > MAX_RECORD_CHARS + 1) tooLong(lineNo);
+        else one(raw, lineNo);
+      }
+      start = nl + 1;
+    }
+    if (skipping || start === chunk.length) return;
+    if (rest.length + chunk.length - start > MAX_RECORD_CHARS + 1) {
+      rest = '';
+      skipping = true;
+      tooLong(++lineNo);
+    } else rest += chunk.slice(start);
+  };
+  push(head);
   for (;;) {
     const r = await it.next();
     if (r.done) break;
-    feed(rest + r.value, false);
+    push(r.value);
   }
-  feed(rest, true);
+  if (rest !== '') one(rest, ++lineNo);
+  while (pending.length > 0) breakPending('unterminated quoted cell: not closed before the end of the file');
 }
 
-function countQuotes(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('"'); i !== -1; i = s.indexOf('"', i + 1)) n++;
-  return n;
+/**
+ * Whether a quoted cell is still open at the end of `line`, given whether one was open at its
+ * start. A quote opens a cell only at the cell's start; a doubled quote inside is a quote.
+ */
+export function endsInQuotes(line: string, open: boolean): boolean {
+  if (line.indexOf('"') === -1) return open;
+  let i = 0;
+  for (;;) {
+    if (open) {
+      const q = line.indexOf('"', i);
+      if (q === -1) return true;
+      if (line.charCodeAt(q + 1) === 34) {
+        i = q + 2;
+        continue;
+      }
+      open = false;
+      i = q + 1;
+    } else if (line.charCodeAt(i) === 34 /* " at a cell's start */) {
+      open = true;
+      i++;
+      continue;
+    }
+    // Not in quotes: the rest of this cell is text, up to the next comma.
+    const c = line.indexOf(',', i);
+    if (c === -1) return false;
+    i = c + 1;
+  }
 }
 
 /**

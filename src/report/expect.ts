@@ -20,9 +20,14 @@ export interface ExpectedSite {
   unknown: string | null;
 }
 
-/** Parse the text of a sites file. `known(code)`: is the code in the region table. Errors name the file and line. */
-export function parseExpected(text: string, file: string, known: (code: string) => boolean): ExpectedSite[] {
+/**
+ * Parse the text of a sites file. `known(code)`: is the code in the region table. Errors name the
+ * file and line. A site listed again (same code and site) is one site: the first line is kept
+ * (its coordinates, or the first given later) and `warn` names the repeat.
+ */
+export function parseExpected(text: string, file: string, known: (code: string) => boolean, warn: (message: string) => void = () => {}): ExpectedSite[] {
   const out: ExpectedSite[] = [];
+  const byId = new Map<string, ExpectedSite>();
   const lines = text.replace(/^\ufeff/, '').split(/\r?\n/);
   lines.forEach((raw, i) => {
     const line = i + 1;
@@ -46,17 +51,26 @@ export function parseExpected(text: string, file: string, known: (code: string) 
     if ((la === null) !== (lo === null)) bad('give both lat and lon, or neither');
     const p = parseLocationCode(code);
     const unknown = !p.ok ? p.reason : known(p.code) ? null : `${p.code} is not in the region table`;
-    out.push({ line, code: p.ok ? p.code : code, site, lat: la, lon: lo, unknown });
+    const entry: ExpectedSite = { line, code: p.ok ? p.code : code, site, lat: la, lon: lo, unknown };
+    const id = `${entry.code}\u0001${site}`;
+    const first = byId.get(id);
+    if (first !== undefined) {
+      warn(`--expect ${file}:${line}: ${entry.code} ${JSON.stringify(site)} is listed already on line ${first.line}: counted once`);
+      if (first.lat === null && la !== null) [first.lat, first.lon] = [la, lo];
+      return;
+    }
+    byId.set(id, entry);
+    out.push(entry);
   });
   return out;
 }
 
-export async function readExpected(path: string, shownAs: string, known: (code: string) => boolean): Promise<ExpectedSite[]> {
+export async function readExpected(path: string, shownAs: string, known: (code: string) => boolean, warn?: (message: string) => void): Promise<ExpectedSite[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     throw new QosError('USAGE', `--expect ${shownAs}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
   }
-  return parseExpected(text, shownAs, known);
+  return parseExpected(text, shownAs, known, warn);
 }

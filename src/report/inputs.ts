@@ -3,7 +3,8 @@
  * stdin) to sources, and a source's format sniffed from its first line. read.ts reads the rows.
  */
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { QosError } from '../core/errors.js';
@@ -13,28 +14,44 @@ export interface InputSource {
   /** Shown in issues: a path relative to the working directory, or "-" for stdin. */
   name: string;
   open(): Readable;
+  /** The file's path, when the source is a file (it can then be read in a worker thread). */
+  path?: string;
 }
 
 export type InputFormat = 'csv' | 'ndjson' | 'json';
 
 /**
- * A source's format from its text, leading blanks removed: the first non-blank character `{` with
- * a first line that is a whole JSON object without a `results` array → NDJSON; any other `{` or
- * `[` → one JSON document; else CSV.
+ * A source's format from its first lines, leading blanks removed: the first non-blank character
+ * `[` → one JSON document; `{` with a first line that is a whole JSON object → NDJSON, or one JSON
+ * document when that object has a `results` array; `{` with one line only, not a whole object →
+ * a JSON document if it has a `"results":` key (a record never has), else NDJSON; `{` with a
+ * first line that is not a whole object → NDJSON when a later line (of the first few given) is a record at the line's start, as
+ * after a torn first record (only that line is lost then), else one JSON document (pretty-printed:
+ * its records are indented); anything else → CSV.
  */
 export function sniffFormat(trimmed: string): InputFormat {
   const c = trimmed[0];
   if (c === '[') return 'json';
   if (c !== '{') return 'csv';
-  const nl = trimmed.indexOf('\n');
-  const first = (nl === -1 ? trimmed : trimmed.slice(0, nl)).trim();
+  const lines = trimmed.split('\n', 9);
+  const first = jsonObject(lines[0] as string);
+  if (first !== null) return Array.isArray(first.results) ? 'json' : 'ndjson';
+  // One line, not a whole object: a torn record, or a document on one line longer than what was sniffed.
+  if (lines.length === 1) return /"results"\s*:/.test(lines[0] as string) ? 'json' : 'ndjson';
+  for (const l of lines.slice(1)) {
+    if (l.charCodeAt(0) !== 123 /* { */) continue;
+    const v = jsonObject(l);
+    if (v !== null && 'schema_version' in v && !Array.isArray(v.results)) return 'ndjson';
+  }
+  return 'json';
+}
+
+function jsonObject(line: string): Record<string, unknown> | null {
   try {
-    const v: unknown = JSON.parse(first);
-    if (typeof v === 'object' && v !== null && !Array.isArray((v as { results?: unknown }).results)) return 'ndjson';
-    return 'json';
+    const v: unknown = JSON.parse(line);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
-    // a first line that is not a whole object: a pretty-printed document, or a broken one
-    return nl === -1 ? 'ndjson' : 'json';
+    return null;
   }
 }
 
@@ -45,15 +62,20 @@ const RESULT_EXT = /\.(csv|ndjson|jsonl|json)$/i;
  * `-` is stdin; a directory contributes every *.csv, *.ndjson, *.jsonl and *.json under it;
  * a pattern with `*`, `?` or `**` is expanded here (Node 20 has no fs.glob, and a quoted
  * pattern reaches us unexpanded). A path or pattern that matches nothing is a usage error.
+ * Symbolic links to files and directories are followed; a file reached twice (by two paths,
+ * or through a link) is read once; a link back to a directory being walked (a loop) and a
+ * link to nothing are not followed, and `warn` says so.
  */
-export async function expandInputs(args: readonly string[], cwd: string, stdin: () => Readable): Promise<InputSource[]> {
+export async function expandInputs(args: readonly string[], cwd: string, stdin: () => Readable, warn: (message: string) => void = () => {}): Promise<InputSource[]> {
   const out: InputSource[] = [];
   const seen = new Set<string>();
-  const addFile = (abs: string): void => {
-    if (seen.has(abs)) return;
-    seen.add(abs);
-    const rel = relative(cwd, abs);
-    out.push({ name: rel === '' || rel.startsWith('..') ? abs : rel, open: () => createReadStream(abs, { highWaterMark: 1 << 20 }) });
+  const walker = new Walker(cwd, warn);
+  const addFile = async (path: string): Promise<void> => {
+    // A file is known by its real path (two links to one file are one file) and shown by the path that reached it.
+    const real = await realpath(path).catch(() => path);
+    if (seen.has(real)) return;
+    seen.add(real);
+    out.push({ name: walker.shown(path), path, open: () => createReadStream(path, { highWaterMark: 1 << 20 }) });
   };
   for (const arg of args) {
     if (arg === '-') {
@@ -61,9 +83,9 @@ export async function expandInputs(args: readonly string[], cwd: string, stdin: 
       continue;
     }
     if (/[*?]/.test(arg)) {
-      const matches = await globFiles(arg, cwd);
+      const matches = await globFiles(arg, cwd, walker);
       if (matches.length === 0) throw new QosError('USAGE', say('noFileMatches', arg));
-      matches.forEach(addFile);
+      for (const m of matches) await addFile(m);
       continue;
     }
     const abs = resolve(cwd, arg);
@@ -74,28 +96,69 @@ export async function expandInputs(args: readonly string[], cwd: string, stdin: 
       throw new QosError('USAGE', say('noSuchFile', arg));
     }
     if (st.isDirectory()) {
-      const files = (await walk(abs)).filter((f) => RESULT_EXT.test(f));
+      const files = (await walker.walk(abs)).filter((f) => RESULT_EXT.test(f));
       if (files.length === 0) throw new QosError('USAGE', say('noResultFiles', arg));
-      files.forEach(addFile);
-    } else addFile(abs);
+      for (const f of files) await addFile(f);
+    } else await addFile(abs);
   }
   return out;
 }
 
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
+/** What a directory entry is, a symbolic link followed: a file, a directory, or null (a dangling link, a socket...). */
+type Kind = 'file' | 'dir' | null;
+
+/** Directory walks that follow symbolic links and never loop. */
+class Walker {
+  constructor(
+    readonly cwd: string,
+    readonly warn: (message: string) => void,
+  ) {}
+
+  async kind(dir: string, e: Dirent): Promise<Kind> {
+    if (e.isFile()) return 'file';
+    if (e.isDirectory()) return 'dir';
+    if (!e.isSymbolicLink()) return null;
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p)));
-    else if (e.isFile()) out.push(p);
+    try {
+      const st = await stat(p);
+      return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : null;
+    } catch (err) {
+      this.warn(`${this.shown(p)}: a symbolic link to nothing (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): skipped`);
+      return null;
+    }
   }
-  return out;
+
+  shown(p: string): string {
+    const rel = relative(this.cwd, p);
+    return rel === '' || rel.startsWith('..') ? p : rel;
+  }
+
+  /**
+   * Every file under `dir`, sorted by name, through links. `ancestors`: the real paths of the
+   * directories being walked; a link to one of them is a loop and is not followed.
+   */
+  async walk(dir: string, ancestors: ReadonlySet<string> = new Set()): Promise<string[]> {
+    const real = await realpath(dir);
+    if (ancestors.has(real)) {
+      this.warn(`${this.shown(dir)}: a symbolic link back to ${this.shown(real)}, which is being read already (a loop): not followed`);
+      return [];
+    }
+    const inside = new Set(ancestors).add(real);
+    const out: string[] = [];
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      const k = await this.kind(dir, e);
+      if (k === 'dir') out.push(...(await this.walk(p, inside)));
+      else if (k === 'file') out.push(p);
+    }
+    return out;
+  }
 }
 
 /** `*` and `?` within one path segment, `**` for any number of directories. Files only, sorted. */
-export async function globFiles(pattern: string, cwd: string): Promise<string[]> {
+export async function globFiles(pattern: string, cwd: string, walker = new Walker(cwd, () => {})): Promise<string[]> {
   const abs = resolve(cwd, pattern);
   const segs = abs.split(sep);
   // The fixed prefix (no wildcard) is where the walk starts.
@@ -105,8 +168,14 @@ export async function globFiles(pattern: string, cwd: string): Promise<string[]>
   const rest = segs.slice(i);
   const res = rest.map((s) => (s === '**' ? null : new RegExp('^' + s.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$')));
   const out: string[] = [];
-  const step = async (dir: string, k: number): Promise<void> => {
+  const step = async (dir: string, k: number, ancestors: ReadonlySet<string>): Promise<void> => {
     if (k === res.length) return;
+    const real = await realpath(dir).catch(() => dir);
+    if (ancestors.has(real)) {
+      walker.warn(`${walker.shown(dir)}: a symbolic link back to ${walker.shown(real)}, which is being read already (a loop): not followed`);
+      return;
+    }
+    const inside = new Set(ancestors).add(real);
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -116,21 +185,22 @@ export async function globFiles(pattern: string, cwd: string): Promise<string[]>
     const re = res[k];
     if (re === null) {
       if (k === res.length - 1) {
-        for (const f of await walk(dir)) out.push(f); // a trailing ** : every file below
+        for (const f of await walker.walk(dir, ancestors)) out.push(f); // a trailing ** : every file below
         return;
       }
-      await step(dir, k + 1); // ** matching zero directories
-      for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) await step(join(dir, e.name), k);
+      await step(dir, k + 1, ancestors); // ** matching zero directories
+      for (const e of entries) if (!e.name.startsWith('.') && (await walker.kind(dir, e)) === 'dir') await step(join(dir, e.name), k, inside);
       return;
     }
     for (const e of entries) {
       if (!re!.test(e.name)) continue;
       const p = join(dir, e.name);
+      const kind = await walker.kind(dir, e);
       if (k === res.length - 1) {
-        if (e.isFile()) out.push(p);
-      } else if (e.isDirectory()) await step(p, k + 1);
+        if (kind === 'file') out.push(p);
+      } else if (kind === 'dir') await step(p, k + 1, inside);
     }
   };
-  await step(base, 0);
+  await step(base, 0, new Set());
   return [...new Set(out)].sort();
 }

@@ -40,6 +40,7 @@ export interface Labels {
   samplesNote: string;
   inputProblems: string;
   issuesSummary(malformed: number, unknown: number): string;
+  duplicatesSummary(copies: number): string;
   notRated(metric: string, why: string): string;
   worstTitle: string;
   noLatency: string;
@@ -108,6 +109,7 @@ const en: Labels = {
   samplesNote: 'Samples are per record: latency = rtt_median_ms of each test; quantiles type 7; loss includes tests that lost every packet (docs/report.md).',
   inputProblems: 'Input problems',
   issuesSummary: (m, u) => `${m} malformed row(s), ${u} row(s) of an unknown schema: not aggregated`,
+  duplicatesSummary: (n) => `${n} record(s) read more than once (same run_id, probe, endpoint, test and started_at): counted once`,
   notRated: (metric, why) => `${metric}: not rated (${why}).`,
   worstTitle: 'Worst groups by severity: availability (lowest first), then how long they failed (span of their records), then how many records failed; then the highest median latency',
   noLatency: 'No latency values.',
@@ -176,6 +178,7 @@ const id: Labels = {
   samplesNote: 'Sampel per rekaman: latensi = rtt_median_ms tiap uji; kuantil tipe 7; loss mencakup uji yang kehilangan semua paket (docs/report.md).',
   inputProblems: 'Masalah masukan',
   issuesSummary: (m, u) => `${m} baris rusak, ${u} baris skema tak dikenal: tidak dihitung`,
+  duplicatesSummary: (n) => `${n} rekaman terbaca lebih dari sekali (run_id, probe, endpoint, uji dan started_at sama): dihitung sekali`,
   notRated: (metric, why) => `${metric}: tidak dinilai (${why}).`,
   worstTitle: 'Kelompok terburuk menurut keparahan: ketersediaan (terendah dulu), lalu lamanya gagal (rentang rekamannya), lalu banyaknya rekaman gagal; lalu median latensi tertinggi',
   noLatency: 'Tidak ada nilai latensi.',

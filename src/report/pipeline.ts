@@ -9,7 +9,8 @@ import { groupName } from './group-name.js';
 import { AVAILABILITY_PASS_PERCENT, rateGroup, type GroupRating, type Profile } from './profiles.js';
 import type { InputSource } from './inputs.js';
 import { REPORT_METRICS, type MetricId, type ReportMetric } from './metrics.js';
-import { newReadStats, readSource, type ReadStats } from './read.js';
+import { DuplicateFilter } from './duplicates.js';
+import { newReadStats, readSource, type ReadStats, type ReportRow } from './read.js';
 
 export interface ReportOptions {
   by: GroupKey[];
@@ -26,6 +27,8 @@ export interface ReportOptions {
   expected?: { file: string; sites: ExpectedSite[] };
   /** The metric table (default REPORT_METRICS, metrics.ts): what is read, aggregated and rendered. */
   metrics?: readonly ReportMetric[];
+  /** Worker threads reading input files in parallel (default 1: all in this thread). */
+  threads?: number;
 }
 
 /** An expected site without any record in the period. */
@@ -53,7 +56,7 @@ export interface ReportData {
   profile: Pick<Profile, 'name' | 'title' | 'notes' | 'metrics' | 'overall'> | null;
   groups: ReportGroup[];
   input: ReadStats;
-  /** Rows kept after --since/--until. */
+  /** Rows kept after duplicates (input.duplicates) and --since/--until. */
   rows: number;
   filteredOut: number;
   /** Records of tests a person or a signal stopped (error_code ABORTED): left out, the site is not to blame. */
@@ -73,13 +76,34 @@ export interface ReportData {
   } | null;
 }
 
-/** Read every source in order into one aggregation. */
+/**
+ * Read every source into one aggregation, as if in order: with `threads` > 1 and several files,
+ * in worker threads (parallel.ts), merged in input order.
+ */
 export async function buildReport(sources: readonly InputSource[], opts: ReportOptions): Promise<ReportData> {
   const sites = opts.sites === true || opts.expected !== undefined;
-  const agg = new Aggregator({ by: opts.by, sinceMs: opts.sinceMs, untilMs: opts.untilMs, series: opts.series, sites, metrics: opts.metrics });
+  const aggOpts = { by: opts.by, sinceMs: opts.sinceMs, untilMs: opts.untilMs, series: opts.series, sites, metrics: opts.metrics };
+  const agg = new Aggregator(aggOpts);
   const stats = newReadStats();
-  const add = agg.add.bind(agg);
-  for (const src of sources) await readSource(src, add, stats, { sites, metrics: opts.metrics });
+  const dups = new DuplicateFilter();
+  const readHere = async (src: InputSource): Promise<void> => {
+    const add = (r: ReportRow): void => {
+      if (dups.firstTime(r)) agg.add(r);
+      else {
+        stats.duplicates++;
+        stats.duplicatesByFile[src.name] = (stats.duplicatesByFile[src.name] ?? 0) + 1;
+      }
+    };
+    await readSource(src, add, stats, { sites, metrics: opts.metrics });
+  };
+  const files = sources.filter((s): s is InputSource & { path: string } => s.path !== undefined);
+  // A custom metric table may hold what a worker cannot be sent; the bundled one is read in workers.
+  let done = false;
+  if ((opts.threads ?? 1) > 1 && files.length > 1 && files.length === sources.length && opts.metrics === undefined) {
+    const { readInWorkers } = await import('./parallel.js');
+    done = await readInWorkers(files, opts.threads as number, { agg: aggOpts, read: { sites } }, { agg, stats, dups, readHere });
+  }
+  if (!done) for (const src of sources) await readHere(src);
   return finishReport(agg.result(), stats, opts);
 }
 

@@ -193,6 +193,8 @@ export function validateProfile(data: unknown, where: string): Profile {
     const scale = r.optNum(o.scale, `${p}.scale`);
     if (scale !== undefined) rule.scale = scale;
     const gate = r.optBool(o.gate, `${p}.gate`);
+    // Availability is always a gate (honesty rule 2): a profile cannot turn it off.
+    if (metric === 'availability_percent' && gate === false) r.fail(`${p}.gate`, 'true or nothing (availability is always a gate: an unreachable site never passes)', gate);
     if (gate !== undefined) rule.gate = gate;
     if (o.nominal_bps !== undefined) {
       const n = r.obj(o.nominal_bps, `${p}.nominal_bps`);
@@ -277,7 +279,8 @@ export function rateGroup(profile: Profile, g: Pick<GroupResult, 'metrics' | 'ke
   const groupKey = g.key.join('|');
   const minSamples = profile.min_samples ?? DEFAULT_MIN_SAMPLES;
   const metrics = profile.metrics.map((rule): MetricRating => {
-    const gate = rule.gate === true;
+    // An availability rule is a gate whether or not the profile says so (docs/report.md, honesty rule 2).
+    const gate = rule.gate === true || rule.metric === 'availability_percent';
     const n = rule.metric === 'availability_percent' ? g.records : g.metrics[rule.metric].n;
     let value = rule.metric === 'availability_percent' ? (g.records ? g.availabilityPercent : null) : statValue(g.metrics[rule.metric], rule.statistic);
     const none = (missing: NonNullable<MetricRating['missing']>, band: string): MetricRating => ({ id: rule.id, label: rule.label, value: null, index: null, band, pass: null, missing, n, gate });

@@ -23,6 +23,8 @@ export type RowStatus = 'ok' | 'partial' | 'error';
 export interface ReportRow {
   /** started_at as ms since the epoch. */
   startedAtMs: number;
+  /** run_id: with probe_id, endpoint, test, started_at and hop, what tells a record from a copy of it (duplicates.ts). */
+  runId: string | null;
   probeId: string | null;
   /**
    * The record's location columns read back into the value the run resolved (source 'record').
@@ -68,18 +70,48 @@ export interface ReadStats {
   issues: InputIssue[];
   /** Issues counted but not listed in `issues` (the list is capped). */
   issuesNotListed: number;
+  /** Records read again (same run_id, probe_id, endpoint, test, started_at, hop; duplicates.ts): counted once, these are the copies left out. */
+  duplicates: number;
+  /** The copies left out, per file they were found in (a file read after the one holding the first copy). */
+  duplicatesByFile: Record<string, number>;
 }
 
 export function newReadStats(): ReadStats {
-  return { files: [], rows: 0, malformed: 0, unknownSchema: 0, issues: [], issuesNotListed: 0 };
+  return { files: [], rows: 0, malformed: 0, unknownSchema: 0, issues: [], issuesNotListed: 0, duplicates: 0, duplicatesByFile: {} };
+}
+
+/** Add the statistics of a file read elsewhere (a worker thread) after those already here, as if it had been read here. */
+export function mergeReadStats(into: ReadStats, from: ReadStats): void {
+  into.files.push(...from.files);
+  into.rows += from.rows;
+  into.malformed += from.malformed;
+  into.unknownSchema += from.unknownSchema;
+  for (const i of from.issues) {
+    if (into.issues.length < MAX_ISSUE_DETAILS) into.issues.push(i);
+    else into.issuesNotListed++;
+  }
+  into.issuesNotListed += from.issuesNotListed;
 }
 
 const MAX_ISSUE_DETAILS = 200;
+/** What the sniffer reads at most before deciding a source's format. */
+const SNIFF_CHARS = 256 * 1024;
+const SNIFF_LINES = 8;
+/** A JSON document is parsed whole; past this size (characters) it is refused: NDJSON is the format for large collections. */
+export const MAX_JSON_DOCUMENT_CHARS = 64 * 1024 * 1024;
+/**
+ * A number in a file: decimal only (no 0x1F, 0b101, 0o17, Infinity, sign or blanks, which Number()
+ * would take), and at most MAX_VALUE, so that no sum of a million of them overflows to Infinity.
+ */
+const DECIMAL = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Far above any schema v1 value (1 Pbit/s; 31 years in ms) and far below where a sum could overflow. */
+export const MAX_VALUE = 1e15;
 const STATUSES: ReadonlySet<string> = new Set(['ok', 'partial', 'error']);
 
 const col = (n: FieldName): number => FIELD_NAMES.indexOf(n);
 const C = {
   schema_version: col('schema_version'),
+  run_id: col('run_id'),
   started_at: col('started_at'),
   probe_id: col('probe_id'),
   location_code: col('location_code'),
@@ -113,13 +145,42 @@ interface SampleColumns {
   numeric: ReadonlySet<number>;
   /** Where loss_percent is in `values` (it must not exceed 100), or -1. */
   lossAt: number;
+  /** An NDJSON line as qosprobe writes it, the used fields captured (recordLine()). */
+  line: { re: RegExp; names: readonly FieldName[] };
+}
+
+/** A JSON value without nesting: null, true, false, a number, a string (escapes included), exactly as JSON's grammar has them. */
+const JSON_SCALAR = String.raw`(?:null|true|false|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*")`;
+
+/**
+ * The NDJSON record line that qosprobe writes: every schema v1 field in schema order, compact,
+ * scalar values. One regular expression checks the whole line against JSON's grammar and captures
+ * the fields the report uses, in a native pass: JSON.parse would build an object of 97 properties
+ * for every line (most of the NDJSON time). A line of any other shape (another key order, blanks,
+ * a field missing or repeated) is read by JSON.parse, with the same result.
+ */
+function recordLine(used: readonly number[]): SampleColumns['line'] {
+  const names = FIELD_NAMES.filter((_, i) => used.includes(i));
+  const re = new RegExp('^\\{' + FIELD_NAMES.map((f, i) => `"${f}":` + (used.includes(i) ? `(${JSON_SCALAR})` : JSON_SCALAR)).join(',') + '\\}$');
+  return { re, names };
+}
+
+/** A captured JSON scalar's value. */
+function scalar(t: string): unknown {
+  const c = t.charCodeAt(0);
+  if (c === 34 /* " */) return t.indexOf('\\') === -1 ? t.slice(1, -1) : JSON.parse(t);
+  if (c === 110 /* n */) return null;
+  if (c === 116 /* t */) return true;
+  if (c === 102 /* f */) return false;
+  return Number(t);
 }
 
 function sampleColumns(metrics: readonly ReportMetric[]): SampleColumns {
   const fields = sampleFields(metrics);
   const cols = fields.map(col);
   // A JSON string where a number belongs is an error, not a number in disguise.
-  return { cols, numeric: new Set([C.schema_version, C.lat, C.lon, ...cols]), lossAt: fields.indexOf('loss_percent') };
+  const used = [...Object.values(C), ...cols];
+  return { cols, numeric: new Set([C.schema_version, C.lat, C.lon, ...cols]), lossAt: fields.indexOf('loss_percent'), line: recordLine(used) };
 }
 const DEFAULT_SAMPLES = sampleColumns(REPORT_METRICS);
 
@@ -148,13 +209,17 @@ export async function readSource(src: InputSource, onRow: (row: ReportRow) => vo
   const stream = src.open();
   stream.setEncoding('utf8');
   const it = stream[Symbol.asyncIterator]() as AsyncIterator<string>;
-  // Sniff: gather text until the first line is complete (or the input ends).
+  // Sniff: gather the first few lines (or SNIFF_CHARS, or the whole input if shorter): an NDJSON
+  // file whose first line is torn is told from a pretty-printed JSON document by the lines after it.
   let head = '';
+  let lines = 0;
   for (;;) {
     const r = await it.next();
     if (r.done) break;
     head += r.value;
-    if (head.trimStart().length > 0 && head.indexOf('\n', head.length - r.value.length) !== -1) break;
+    if (head.length >= SNIFF_CHARS) break;
+    for (let i = r.value.indexOf('\n'); i !== -1; i = r.value.indexOf('\n', i + 1)) lines++;
+    if (lines > SNIFF_LINES && head.trimStart().length > 0) break;
   }
   if (head.charCodeAt(0) === 0xfeff) head = head.slice(1);
   const trimmed = head.trimStart();
@@ -166,8 +231,8 @@ export async function readSource(src: InputSource, onRow: (row: ReportRow) => vo
   file.format = format;
   if (format === 'json') return readJsonDocument(head, it, ctx);
   // Only CSV has quoted cells that span lines: an NDJSON line is one record whatever quotes its strings hold.
-  const unterminated = (line: number) => ctx.issue(line, `line ${line}`, 'malformed', 'unterminated quoted cell at the end of the file');
-  return format === 'csv' ? readLines(head, it, csvLineHandler(ctx), true, unterminated) : readLines(head, it, ndjsonLineHandler(ctx), false, unterminated);
+  const broken = (line: number, reason: string) => ctx.issue(line, `line ${line}`, 'malformed', reason);
+  return format === 'csv' ? readLines(head, it, csvLineHandler(ctx), true, broken) : readLines(head, it, ndjsonLineHandler(ctx), false, broken);
 }
 
 interface Ctx {
@@ -257,7 +322,7 @@ function csvLineHandler(ctx: Ctx): LineHandler {
         commas[n] = at;
       }
       if (n + 1 !== ncols) {
-        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `${n + 1 > ncols ? 'more than' : n + 1} cells, expected ${ncols}`);
+        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `${n + 1 > ncols ? `more than ${ncols}` : n + 1} cells, expected ${ncols}`);
         return;
       }
       commas[ncols] = line.length;
@@ -312,17 +377,18 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   const num = (i: number): number | null => {
     const s = get(i);
     if (s === null) return null;
-    const v = Number(s);
-    if (!Number.isFinite(v) || v < 0 || s.trim() !== s) bad ??= `${name(i)} is not a number ≥ 0: ${clip(s)}`;
+    const v = DECIMAL.test(s) ? Number(s) : NaN;
+    if (!(v <= MAX_VALUE)) bad ??= `${name(i)} is not a decimal number from 0 to ${MAX_VALUE}: ${clip(s)}`;
     return v;
   };
   // No per-row closures beyond `num`: this runs for every row of a million-row file.
   // Read in this order (text, samples, hop), so the first problem named is the same in every format.
-  const probeId = csv ? unprefix(get(C.probe_id)) : get(C.probe_id);
-  const locationCode = csv ? unprefix(get(C.location_code)) : get(C.location_code);
-  const locationName = csv ? unprefix(get(C.location_name)) : get(C.location_name);
-  const endpoint = csv ? unprefix(get(C.endpoint)) : get(C.endpoint);
-  const test = csv ? unprefix(get(C.test)) : get(C.test);
+  const runId = csv ? unprefix(get(C.run_id)) : get(C.run_id);
+  const probeId = own(csv ? unprefix(get(C.probe_id)) : get(C.probe_id));
+  const locationCode = own(csv ? unprefix(get(C.location_code)) : get(C.location_code));
+  const locationName = own(csv ? unprefix(get(C.location_name)) : get(C.location_name));
+  const endpoint = own(csv ? unprefix(get(C.endpoint)) : get(C.endpoint));
+  const test = own(csv ? unprefix(get(C.test)) : get(C.test));
   const cols = samples.cols;
   const values: (number | null)[] = [];
   for (let k = 0; k < cols.length; k++) values.push(num(cols[k] as number));
@@ -331,12 +397,12 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   let lat: number | null = null;
   let lon: number | null = null;
   if (sites) {
-    site = csv ? unprefix(get(C.site)) : get(C.site);
+    site = own(csv ? unprefix(get(C.site)) : get(C.site));
     const degrees = (i: number, limit: number): number | null => {
       const s = get(i);
       if (s === null) return null;
-      const v = Number(s);
-      if (!(Math.abs(v) <= limit) || s.trim() !== s) bad ??= `${name(i)} is not a number of degrees within ±${limit}: ${clip(s)}`;
+      const v = DECIMAL.test(s.charCodeAt(0) === 45 /* - */ ? s.slice(1) : s) ? Number(s) : NaN;
+      if (!(Math.abs(v) <= limit)) bad ??= `${name(i)} is not a number of degrees within ±${limit}: ${clip(s)}`;
       return v;
     };
     lat = degrees(C.lat, 90);
@@ -348,10 +414,17 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   const location = locationOfColumns({ location_code: locationCode, location_name: locationName, site, lat, lon });
   const text = (i: number) => (csv ? unprefix(get(i)) : get(i));
   const operator = operatorOf({ net_type: text(C.net_type), cell_mcc_mnc: text(C.cell_mcc_mnc), cell_operator: text(C.cell_operator) });
-  return { startedAtMs, probeId, location, endpoint, test, status: status as RowStatus, values, hop, netIface: text(C.net_iface), operator, interrupted: get(C.error_code) === 'ABORTED' };
+  return { startedAtMs, runId, probeId, location, endpoint, test, status: status as RowStatus, values, hop, netIface: text(C.net_iface), operator, interrupted: get(C.error_code) === 'ABORTED' };
 }
 
 const fieldName = (i: number): string => FIELD_NAMES[i] as string;
+/**
+ * A text that may outlive its row (group keys, names, sites) as a string of its own. V8 makes a
+ * slice of 13 characters or more a view into its parent: a location name kept as a group's name
+ * would keep the whole 1 MiB chunk it was read from alive (482 MB for a month of 3,006 sites read
+ * by province). Concatenating flattens into a new string; the slice is then a view into that.
+ */
+const own = (s: string | null): string | null => (s === null || s.length < 13 ? s : (' ' + s).slice(1));
 /** A CSV text cell without the formula prefix; the char test first keeps the common case cheap. */
 const unprefix = (s: string | null): string | null => (s !== null && s.charCodeAt(0) === 39 ? csvOriginalText(s) : s);
 
@@ -385,12 +458,19 @@ function ndjsonLineHandler(ctx: Ctx): LineHandler {
   return (line, lineNo) => {
     if (line.trim() === '') return;
     let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch (err) {
-      ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `not JSON: ${(err as Error).message}`);
-      return;
-    }
+    const m = ctx.samples.line.re.exec(line);
+    if (m !== null) {
+      const names = ctx.samples.line.names;
+      const o: Record<string, unknown> = {};
+      for (let k = 0; k < names.length; k++) o[names[k] as string] = scalar(m[k + 1] as string);
+      v = o;
+    } else
+      try {
+        v = JSON.parse(line);
+      } catch (err) {
+        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `not JSON: ${(err as Error).message}`);
+        return;
+      }
     const row = objectToRow(v, ctx.sites, ctx.samples);
     if (typeof row === 'string') ctx.issue(lineNo, `line ${lineNo}`, row.startsWith('schema_version ') && row.includes('not supported') ? 'unknown_schema' : 'malformed', row);
     else ctx.onRow(row);
@@ -399,10 +479,18 @@ function ndjsonLineHandler(ctx: Ctx): LineHandler {
 
 async function readJsonDocument(head: string, it: AsyncIterator<string>, ctx: Ctx): Promise<void> {
   const parts = [head];
+  let size = head.length;
   for (;;) {
     const r = await it.next();
     if (r.done) break;
     parts.push(r.value);
+    size += r.value.length;
+    if (size > MAX_JSON_DOCUMENT_CHARS) {
+      parts.length = 0;
+      await drain(it);
+      ctx.issue(null, 'document', 'malformed', `a JSON document larger than ${MAX_JSON_DOCUMENT_CHARS} characters is not read whole: write NDJSON (--format ndjson) for large collections`);
+      return;
+    }
   }
   let doc: unknown;
   try {

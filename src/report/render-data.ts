@@ -67,6 +67,8 @@ export function renderJson(data: ReportData): string {
       unknown_schema: data.input.unknownSchema,
       issues: data.input.issues,
       issues_not_listed: data.input.issuesNotListed,
+      duplicates: data.input.duplicates,
+      duplicates_by_file: data.input.duplicatesByFile,
     },
     first_started_at: data.firstStartedAt,
     last_started_at: data.lastStartedAt,

@@ -109,10 +109,15 @@ export function expectedLines(data: ReportData, t: Labels): string[] {
 
 export function issueLines(data: ReportData, t: Labels = LABELS.en): string[] {
   const s = data.input;
-  if (s.malformed + s.unknownSchema === 0) return [];
-  const out = [``, t.issuesSummary(s.malformed, s.unknownSchema)];
+  if (s.malformed + s.unknownSchema + s.duplicates === 0) return [];
+  const out = [``];
+  if (s.malformed + s.unknownSchema > 0) out.push(t.issuesSummary(s.malformed, s.unknownSchema));
   for (const i of s.issues) out.push(`  ${i.file}:${i.line ?? i.where}: ${i.kind === 'unknown_schema' ? 'unknown schema: ' : ''}${i.reason}`);
   if (s.issuesNotListed) out.push(`  ... and ${s.issuesNotListed} more`);
+  if (s.duplicates > 0) {
+    out.push(t.duplicatesSummary(s.duplicates));
+    for (const [file, n] of Object.entries(s.duplicatesByFile)) out.push(`  ${file}: ${n}`);
+  }
   return out;
 }
 

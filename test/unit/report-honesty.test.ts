@@ -129,6 +129,36 @@ describe('honesty rules: an unreachable site never passes (issue 14)', () => {
   });
 });
 
+describe("a profile's own availability rule is a gate too (issue 23)", () => {
+  // Availability 50 % fails the profile's own rule; latency 10 ms passes the overall method on its own.
+  const group = (availabilityPercent: number) => {
+    const stats = (v: number | null) => ({ n: v === null ? 0 : 20, mean: v, median: v, tail: v, min: v, max: v, exact: true });
+    return {
+      key: ['32.73'],
+      records: 20,
+      availabilityPercent,
+      metrics: { latency_ms: stats(10), jitter_ms: stats(null), loss_percent: stats(null), download_bps: stats(null), upload_bps: stats(null) },
+    };
+  };
+  const profile = async (gate?: boolean) => {
+    const { validateProfile } = await import('../../src/report/profiles.js');
+    const avail = { id: 'avail', label: 'Availability', metric: 'availability_percent', statistic: 'value', bands: [{ min: 99, label: '≥ 99 %', index: 4, pass: true }, { label: '< 99 %', index: 1, pass: false }], ...(gate === undefined ? {} : { gate }) };
+    const lat = { id: 'lat', label: 'Latency', metric: 'latency_ms', statistic: 'mean', bands: [{ max: 100, label: 'good', index: 4, pass: true }, { label: 'bad', index: 1, pass: false }] };
+    return validateProfile({ name: 'x', title: 'x', metrics: [lat, avail], overall: { method: 'mean-index', bands: [{ min: 2.5, label: 'satisfying', pass: true }, { label: 'poor', pass: false }] } }, 'x.json');
+  };
+
+  it('a rule without "gate" cannot pass a 50 %-available site (before: mean index (4 + 1) / 2 = 2.5 passed it)', async () => {
+    const { rateGroup } = await import('../../src/report/profiles.js');
+    const r = rateGroup(await profile(), group(50));
+    expect(r.overall).toMatchObject({ pass: false, label: 'fail: Availability < 99 %' });
+    expect(rateGroup(await profile(), group(100)).overall).toMatchObject({ pass: true, label: 'satisfying' });
+  });
+
+  it('"gate": false on availability is refused, naming the path', async () => {
+    await expect(profile(false)).rejects.toThrow(/metrics\[1\]\.gate.*availability is always a gate/);
+  });
+});
+
 describe('presentation (issue 14)', () => {
   it('"no nominal rate in the profile" is said once, not on every row (table and html)', async () => {
     // fixtures/report: 32.73 and 32.04 have downloads, TIPHON has no nominal rate; the profile's own note says so once too

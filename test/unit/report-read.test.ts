@@ -67,6 +67,7 @@ const nonNeg = fc.oneof(fc.constant(null), fc.double({ min: 0, max: 1e12, noNaN:
 const deg = (limit: number) => fc.oneof(fc.constant(null), fc.double({ min: -limit, max: limit, noNaN: true }).map((x) => (x === 0 ? 0 : x)));
 const recordArb = fc
   .record({
+    run_id: text,
     probe_id: text,
     location_code: text,
     location_name: text,
@@ -93,6 +94,7 @@ const recordArb = fc
 function expected(r: ResultRecord): Omit<ReportRow, 'startedAtMs'> {
   const t = (v: string | null) => (v === '' ? null : v);
   return {
+    runId: t(r.run_id),
     probeId: t(r.probe_id),
     location: { code: t(r.location_code), name: t(r.location_name), site: t(r.site), lat: r.lat, lon: r.lon, source: 'record' },
     endpoint: t(r.endpoint),

@@ -61,11 +61,31 @@ describe('quantile sketch', () => {
   });
 
   it('the bound is tight, not vacuous: a value between bucket edges is off by up to, never more than, 0.5 %', () => {
-    // 2000 copies of one value between a 0 and a 10× outlier (min and max are exact, so they must not be the median):
-    // the exact median is the value; the sketch gives its bucket's representative.
-    const errs = [1, 1.003, 1.007, 3.3, 1234.5].map((v) => Math.abs(fill([0, ...Array<number>(2000).fill(v), 10 * v]).quantiles([0.5])[0]! - v) / v);
+    // A bucket (γ^(k−1), γ^k] that received 1000 values just above its lower edge and 1000 at its upper edge, between a 0
+    // and a 10× outlier: the exact quantile at rank 500 is the low value; the sketch gives the bucket's representative
+    // 2γ^k/(γ+1), off by (γ−1)/(γ+1) = α. (A bucket that received one distinct value gives that value: see the next test.)
+    const gamma = (1 + SKETCH_RELATIVE_ERROR) / (1 - SKETCH_RELATIVE_ERROR);
+    const errs = [1, 1.003, 1.007, 3.3, 1234.5].map((x) => {
+      const k = Math.ceil(Math.log(x) / Math.log(gamma));
+      const v = gamma ** (k - 1) * (1 + 1e-9);
+      const acc = fill([0, ...Array<number>(1000).fill(v), ...Array<number>(1000).fill(gamma ** k * (1 - 1e-12)), 10 * v]);
+      return Math.abs(acc.quantiles([500 / 2001])[0]! - v) / v;
+    });
     for (const e of errs) expect(e).toBeLessThanOrEqual(SKETCH_RELATIVE_ERROR + 1e-12);
     expect(Math.max(...errs)).toBeGreaterThan(SKETCH_RELATIVE_ERROR / 10); // it does quantise (so the test above tests something)
+  });
+
+  it('a bucket that received one distinct value gives that value exactly (issue 23: p95 loss 100 printed as 99.986)', () => {
+    // 2000 zeros and 1000 × 100 (loss of every test that lost everything), past EXACT_LIMIT: p95 is rank 2849.05 → 100.
+    const acc = fill([...Array<number>(2000).fill(0), ...Array<number>(1000).fill(100), ...Array<number>(100).fill(12.5)]);
+    expect(acc.exact).toBe(false);
+    const [p95, max, p50] = acc.quantiles([0.95, 1, 0.5]);
+    expect([p95, max, p50]).toEqual([100, 100, 0]);
+    // A bucket of several values still clamps to what it received: never outside [smallest, largest] of the bucket.
+    const mixed = fill([...Array<number>(2000).fill(0), ...Array<number>(600).fill(99.9), ...Array<number>(600).fill(100)]);
+    const [q] = mixed.quantiles([0.95]);
+    expect(q).toBeGreaterThanOrEqual(99.9);
+    expect(q).toBeLessThanOrEqual(100);
   });
 
   it('no values: quantiles and mean are null (could not compute), not NaN', () => {

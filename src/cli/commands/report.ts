@@ -5,12 +5,15 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliIo } from '../io.js';
-import { examples } from '../options.js';
+import { availableParallelism } from 'node:os';
+import { examples, positiveInt } from '../options.js';
 import { say } from '../../core/messages.js';
 import type { ReportOptions } from '../../report/pipeline.js';
 import { GROUP_KEYS as BY_KEYS, REGION_PREFIX, isRegionKey, type GroupKey as ByKey } from '../../report/group-keys.js';
 import { DEFAULT_PROFILE, bundledProfilesHelp } from '../../report/profile-registry.js';
 const REPORT_FORMATS = ['table', 'csv', 'json', 'html', 'geojson'] as const;
+/** Past a few threads the disk and the merge on the main thread, not parsing, set the pace. */
+const MAX_DEFAULT_THREADS = 4;
 
 export interface ReportFlags {
   by?: ByKey[];
@@ -22,6 +25,7 @@ export interface ReportFlags {
   strict?: boolean;
   lang?: 'en' | 'id';
   expect?: string;
+  threads?: number;
 }
 
 /** --by location,endpoint or --by location --by endpoint; keys accumulate in order, without repeats. */
@@ -47,6 +51,7 @@ export function makeReportCommand(io: CliIo): Command {
     .option('-o, --out <file>', 'write the report to this file (atomically) instead of stdout')
     .addOption(new Option('--lang <lang>', 'language of the table and HTML labels (default from LC_ALL/LANG: id* → Indonesian, else English)').choices(['en', 'id']))
     .option('--expect <sites.csv>', 'sites that should have sent records (location_code,site[,lat,lon] per line): silent ones are listed per group and count in its completeness')
+    .option('--threads <n>', `worker threads reading input files in parallel (default the CPUs, at most ${MAX_DEFAULT_THREADS}; 1: no worker). The figures are the same either way`, positiveInt)
     .option('--strict', 'fail (exit 3) when any row is malformed or of an unknown schema version, instead of counting and listing them')
     .addHelpText(
       'after',
@@ -88,13 +93,14 @@ export function makeReportCommand(io: CliIo): Command {
       const format = flags.format ?? 'table';
       const profileName = flags.profile ?? DEFAULT_PROFILE;
       const profile = profileName === 'none' ? null : await loadProfile(profileName, io.cwd);
-      const sources = await expandInputs(inputs, io.cwd, () => process.stdin);
+      const warn = (m: string): void => void io.stderr.write(`qosprobe: warning: ${m}\n`);
+      const sources = await expandInputs(inputs, io.cwd, () => process.stdin, warn);
       if (inputs.filter((i) => i === '-').length > 1) throw new QosError('USAGE', say('stdinTwice'));
       const table = by.some(isRegionKey) || flags.expect !== undefined ? await loadRegionTable() : null;
       let expected: ReportOptions['expected'];
       if (flags.expect !== undefined) {
         const [{ readExpected }, { resolve }] = await Promise.all([import('../../report/expect.js'), import('node:path')]);
-        expected = { file: flags.expect, sites: await readExpected(resolve(io.cwd, flags.expect), flags.expect, (c) => table!.has(c)) };
+        expected = { file: flags.expect, sites: await readExpected(resolve(io.cwd, flags.expect), flags.expect, (c) => table!.has(c), warn) };
       }
 
       const data = await buildReport(sources, {
@@ -106,6 +112,7 @@ export function makeReportCommand(io: CliIo): Command {
         sites: format === 'html' || format === 'geojson',
         expected,
         regionName: table ? (code) => table.get(code) : undefined,
+        threads: flags.threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS),
       });
 
       const { malformed, unknownSchema } = data.input;
@@ -151,7 +158,7 @@ export function makeReportCommand(io: CliIo): Command {
         writeFileAtomic(resolve(io.cwd, flags.out), text);
       } else io.stdout.write(text);
       // The table on stdout lists the problems itself; otherwise say so on stderr.
-      if (malformed + unknownSchema > 0 && (format !== 'table' || flags.out !== undefined)) {
+      if (malformed + unknownSchema + data.input.duplicates > 0 && (format !== 'table' || flags.out !== undefined)) {
         const { issueLines } = await import('../../report/render-table.js');
         io.stderr.write(issueLines(data, labels).slice(1).join('\n') + '\n');
       }

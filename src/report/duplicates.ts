@@ -1,0 +1,118 @@
+/**
+ * Records that appear more than once across a report's inputs (one results file given twice,
+ * results.csv beside the spool that sent the same records): a record is known by its run_id,
+ * probe_id, endpoint, test, started_at and hop (a trace's hop rows share the rest), and counted
+ * once. Memory is 8 bytes per record (a 64-bit hash of that identity in an open-addressing
+ * table), never the records: two different records share a hash with a probability of about
+ * n²/2⁶⁵ (3·10⁻⁸ for a million records).
+ */
+import type { ReportRow } from './read.js';
+
+/** The identity hash of the last identify() call (module state: no allocation per record). */
+let hashHi = 0;
+let hashLo = 0;
+let ha = 0;
+let hb = 0;
+
+function mix(s: string | null): void {
+  let a = ha;
+  let b = hb;
+  if (s !== null)
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul((b ^ c) + (b >>> 13), 0x5bd1e995);
+    }
+  // A separator no field can hold alone, so ("ab", "c") and ("a", "bc") differ.
+  ha = Math.imul(a ^ 0x1f, 0x01000193);
+  hb = Math.imul((b ^ 0x1f) + (b >>> 13), 0x5bd1e995);
+}
+
+function mixWord(w: number): void {
+  ha = Math.imul(ha ^ w, 0x01000193);
+  hb = Math.imul((hb ^ w) + (hb >>> 15), 0x5bd1e995);
+}
+
+/**
+ * Hash a record's identity into (hi, lo), both non-zero-lo 32-bit words, read by identityHi() and
+ * identityLo(). False for a record without a run_id: it cannot be identified.
+ */
+export function identify(r: ReportRow): boolean {
+  if (r.runId === null) return false;
+  ha = 0x811c9dc5;
+  hb = 0x9747b28c;
+  mix(r.runId);
+  mix(r.probeId);
+  mix(r.endpoint);
+  mix(r.test);
+  const t = r.startedAtMs;
+  mixWord(t >>> 0);
+  mixWord(Math.floor(t / 0x100000000) >>> 0);
+  mixWord(r.hop === null ? 0xffffffff : r.hop >>> 0);
+  hashHi = fmix(ha) >>> 0;
+  hashLo = (fmix(hb ^ hashHi) || 1) >>> 0; // (hi, 0) would read as an empty slot
+  return true;
+}
+export const identityHi = (): number => hashHi;
+export const identityLo = (): number => hashLo;
+
+export class DuplicateFilter {
+  #hi = new Uint32Array(1 << 12);
+  #lo = new Uint32Array(1 << 12);
+  #size = 0;
+
+  /**
+   * True the first time a record's identity is seen, false for a duplicate. A record without a
+   * run_id cannot be identified (it is not a qosprobe record of schema v1): always true.
+   */
+  firstTime(r: ReportRow): boolean {
+    return identify(r) ? this.insert(hashHi, hashLo) : true;
+  }
+
+  /** Whether an identity hash (lo ≠ 0) is in the set. */
+  has(hi: number, lo: number): boolean {
+    const mask = this.#hi.length - 1;
+    for (let i = (hi ^ lo) & mask; ; i = (i + 1) & mask) {
+      const l = this.#lo[i] as number;
+      if (l === 0) return false;
+      if (l === lo && this.#hi[i] === hi) return true;
+    }
+  }
+
+  /** Add an identity hash (lo ≠ 0); false when it was there already. */
+  insert(hi: number, lo: number): boolean {
+    let mask = this.#hi.length - 1;
+    if (2 * (this.#size + 1) > this.#hi.length) {
+      this.#grow();
+      mask = this.#hi.length - 1;
+    }
+    for (let i = (hi ^ lo) & mask; ; i = (i + 1) & mask) {
+      const l = this.#lo[i] as number;
+      if (l === 0) {
+        this.#hi[i] = hi;
+        this.#lo[i] = lo;
+        this.#size++;
+        return true;
+      }
+      if (l === lo && this.#hi[i] === hi) return false;
+    }
+  }
+
+  #grow(): void {
+    const oldHi = this.#hi;
+    const oldLo = this.#lo;
+    this.#hi = new Uint32Array(oldHi.length * 2);
+    this.#lo = new Uint32Array(oldLo.length * 2);
+    this.#size = 0;
+    for (let i = 0; i < oldLo.length; i++) if (oldLo[i] !== 0) this.insert(oldHi[i] as number, oldLo[i] as number);
+  }
+}
+
+/** MurmurHash3's finaliser: every input bit reaches every output bit. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
