@@ -8,7 +8,7 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
   // leaves it behind); else the modules tsc wrote.
   const { statSync } = await import('node:fs');
   const mtime = (rel) => statSync(new URL(rel, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? -1;
-  const bundled = mtime('../dist/bundle/cli.mjs') >= mtime('../dist/cli/main.js');
-  const { main } = await import(bundled ? '../dist/bundle/cli.mjs' : '../dist/cli/main.js');
+  const bundled = mtime('../dist/bundle/cli.js') >= mtime('../dist/cli/main.js');
+  const { main } = await import(bundled ? '../dist/bundle/cli.js' : '../dist/cli/main.js');
   await main(process.argv);
 }

@@ -51,6 +51,9 @@ export interface NativeUdp {
   tcpBytesAcked?(fd: number): number;
 }
 
+/** Load the built addon (throws when it is not built); Node caches it, so both loaders below share one instance. */
+const requireAddon = (): NativeUdp => createRequire(import.meta.url)(fileURLToPath(packageFile('native/build/Release/qosprobe_udp.node'))) as NativeUdp;
+
 let loaded: NativeUdp | null | undefined;
 let loadError: string | null = null;
 
@@ -61,7 +64,7 @@ export function nativeUdp(): NativeUdp | null {
   if (platform() !== 'linux') loadError = `kernel timestamps are read on Linux only (this is ${platform()})`;
   else {
     try {
-      loaded = createRequire(import.meta.url)(fileURLToPath(packageFile('native/build/Release/qosprobe_udp.node'))) as NativeUdp;
+      loaded = requireAddon();
     } catch (err) {
       loadError = `not built (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); \`npm rebuild qosprobe\` or \`node scripts/build-native.mjs\` builds it`;
     }
@@ -101,7 +104,7 @@ let forBinding: { addon: NativeUdp | null; why: string | null } | undefined;
 function bindingAddon(): { addon: NativeUdp | null; why: string | null } {
   if (forBinding) return forBinding;
   try {
-    forBinding = { addon: createRequire(import.meta.url)('../../native/build/Release/qosprobe_udp.node') as NativeUdp, why: null };
+    forBinding = { addon: requireAddon(), why: null };
   } catch (err) {
     forBinding = { addon: null, why: `the native addon is not built (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); \`npm rebuild qosprobe\` builds it` };
   }

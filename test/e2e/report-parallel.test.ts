@@ -3,13 +3,13 @@
  * report with worker threads as without, duplicates across files and within one included, the
  * input summary (files, issues, duplicates) in the same order.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyRecord, type ResultRecord } from '../../src/core/schema.js';
 import { formats } from '../../src/output/formats.js';
-import { builtCliAvailable, runCli } from '../helpers/cli.js';
+import { ROOT, builtCliAvailable, runCli } from '../helpers/cli.js';
 
 const CODES = ['32.73', '32.04', '31.71', '11.01.01.2001', '91.71'];
 let dir: string;
@@ -52,6 +52,10 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!builtCliAvailable())('report --threads: the same report as reading in order', () => {
+  it('the bundled CLI has its reader thread beside it (without it, --threads silently read in one thread)', () => {
+    expect(existsSync(join(ROOT, 'dist', 'bundle', 'read-worker.js'))).toBe(true);
+  });
+
   it.each([['location'], ['province'], ['location,test']])('--by %s: identical JSON with 1 and 3 threads', async (by) => {
     const args = ['report', dir, '--by', by, '--format', 'json'];
     const [one, three] = await Promise.all([runCli([...args, '--threads', '1'], { timeoutMs: 60_000 }), runCli([...args, '--threads', '3'], { timeoutMs: 60_000 })]);

@@ -55,7 +55,7 @@ describe.skipIf(!builtCliAvailable())('start-up: no heavy module for --version a
       expect(stdout.length).toBeGreaterThan(0);
       if (args[0] !== '-V') {
         expect(urls.some((u) => u.includes('/node_modules/commander/'))).toBe(true); // the hook does see packages
-        expect(urls.some((u) => u.endsWith('/dist/bundle/cli.mjs'))).toBe(true); // the bundle, built by npm run build
+        expect(urls.some((u) => u.endsWith('/dist/bundle/cli.js'))).toBe(true); // the bundle, built by npm run build
       }
       const loaded = HEAVY.filter(([, re]) => [...urls, ...reads].some((u) => re.test(u))).map(([name]) => name);
       expect(loaded).toEqual([]);
