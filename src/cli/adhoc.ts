@@ -8,6 +8,7 @@ import type { Obj } from '../core/config-reader.js';
 import { QosError } from '../core/errors.js';
 import type { Config } from '../config/types.js';
 import { PROBE_INFO, PROBE_KINDS, type AdhocArgument, type FlagInfo, type ProbeInfo } from '../probes/kinds.js';
+import type { AdhocDef } from './adhoc-spec.js';
 import type { CliIo } from './io.js';
 import { addOutputOptions, addProbeOptions, examples, nonNegativeNumber, port, positiveInt, positiveNumber, type MeasureFlags } from './options.js';
 
@@ -19,15 +20,6 @@ export interface AdhocOptions extends MeasureFlags {
   ipv4?: boolean;
   ipv6?: boolean;
   [key: string]: unknown;
-}
-
-/** An ad hoc command as adhoc-spec.ts reads it: the kind, and how its flags are named. */
-export interface AdhocDef {
-  kind: string;
-  /** As in --help: `<host:port>`. */
-  argument: string;
-  /** The flag that sets a config key, where the default rule (`duration_s` → `--duration`) does not give it. */
-  flagNames?: Record<string, string>;
 }
 
 /** What an ad hoc command does with the config it made (one endpoint, one test): measure it, or (tests) keep it. */

@@ -118,7 +118,7 @@ export async function execute({ config: fileConfig, flags, io, requireLocation, 
       alongside,
       onFailure: flags.traceOnFailure
         ? async (t, _r, signal) => {
-            const { traceVerdict, FAILURE_TRACE_ROUNDS } = await import('../probes/trace.js');
+            const { traceVerdict, FAILURE_TRACE_ROUNDS } = await import('../run/trace-verdict.js');
             return traceVerdict(t.endpoint.host, flags.traceOnFailure === true ? FAILURE_TRACE_ROUNDS : (flags.traceOnFailure ?? FAILURE_TRACE_ROUNDS), signal);
           }
         : undefined,

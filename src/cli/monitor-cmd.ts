@@ -11,18 +11,35 @@ import { MONITOR_DEFAULTS, type MonitorConfig } from '../config/monitor.js';
 import { resolveLocation } from '../config/resolve-location.js';
 import { openSink } from '../output/sink.js';
 import { formats } from '../output/formats.js';
-import { APPENDABLE_FORMATS, formatList } from '../core/format-names.js';
+import { APPENDABLE_FORMATS, formatList, type FormatName, type PUSH_FORMATS } from '../core/format-names.js';
 import type { ResultRecord } from '../core/schema.js';
 import { identityOf } from '../records/assemble.js';
 import { alertmanagerReceiver, webhookReceiver, type AlertReceiver } from '../monitor/alerts.js';
 import { runMonitorSession, type SessionEndpoint } from '../monitor/session.js';
-import { thresholdsOf, type ThresholdRule } from '../monitor/thresholds.js';
+import { thresholdsOf, type ThresholdRule } from '../quality/thresholds.js';
 import { wireBytesPerAttempt, type MonitorMethod } from '../monitor/prober.js';
 import { loadRequiredConfig } from './context.js';
 import { runContextOf } from './execute.js';
 import { messagesFor } from './i18n.js';
 import type { CliIo } from './io.js';
-import type { MonitorFlags } from './commands/monitor.js';
+import type { LocationFlags } from './options.js';
+
+/** The monitor command's flags, as commander gives them. */
+export interface MonitorFlags extends LocationFlags {
+  config?: string;
+  format?: FormatName;
+  out?: string;
+  spool?: string | false;
+  push?: string;
+  pushFormat?: (typeof PUSH_FORMATS)[number];
+  pushToken?: string;
+  alertmanager?: string;
+  webhook?: string;
+  incidents?: string;
+  duration?: number;
+  hostInfo?: boolean;
+  quiet?: boolean;
+}
 
 /** The probe of each endpoint: STAMP where it has a stamp test (a reflector answers there), else TCP, else ICMP. */
 export function monitoredEndpoints(config: Config, m: MonitorConfig): SessionEndpoint[] {
@@ -54,7 +71,7 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
   const endpoints = monitoredEndpoints(config, m);
   let rules: ThresholdRule[] = [];
   if (m.profile) {
-    const { loadProfile } = await import('../report/profiles.js');
+    const { loadProfile } = await import('../quality/profiles.js');
     rules = thresholdsOf(await loadProfile(m.profile, config.file ? resolve(config.file, '..') : io.cwd));
   }
   const format = flags.format ?? config.output.format;

@@ -11,7 +11,7 @@ import { dominantError } from '../probes/common.js';
 import type { PacketSample } from '../core/samples.js';
 import { Detector, type DetectionConfig, type Incident, type IncidentEvent, type ProbeResult } from './detector.js';
 import type { MonitorMethod } from './prober.js';
-import type { ThresholdRule } from './thresholds.js';
+import type { ThresholdRule } from '../quality/thresholds.js';
 
 export interface MonitoredEndpoint {
   name: string;

@@ -15,8 +15,8 @@
  *   least MIN_LOST_FOR_LOSS_RULE lost packets in the window (a single loss never opens one).
  */
 import type { MeasurementErrorCode } from '../core/errors.js';
-import type { ThresholdRule } from './thresholds.js';
-import { windowMetrics, type WindowMetrics } from './thresholds.js';
+import type { ThresholdRule } from '../quality/thresholds.js';
+import { windowMetrics, type WindowMetrics } from '../stats/window.js';
 
 /** One test packet's fate, as the continuous prober reports it (in send order). */
 export interface ProbeResult {

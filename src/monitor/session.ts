@@ -14,7 +14,7 @@ import { Outbox, type AlertReceiver } from './alerts.js';
 import { MonitorCore, type IncidentRecord, type MonitoredEndpoint } from './core.js';
 import type { DetectionConfig } from './detector.js';
 import { startProber, type MonitorMethod, type Prober } from './prober.js';
-import type { ThresholdRule } from './thresholds.js';
+import type { ThresholdRule } from '../quality/thresholds.js';
 
 export interface SessionEndpoint extends MonitoredEndpoint {
   host: string;

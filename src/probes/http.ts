@@ -6,7 +6,7 @@ import { SERVE_DEFAULTS } from '../core/serve-defaults.js';
 import { sleep } from './pacing.js';
 import type { BaseSpec, Endpoint, HttpAttempt } from '../core/samples.js';
 import { dominantError } from './common.js';
-import { attemptAsPacket } from '../stats/http.js';
+import { attemptAsPacket } from '../core/samples.js';
 
 /** Port of `qosprobe serve`'s HTTP endpoints, used when a test's url is a bare path. */
 export const SERVE_HTTP_PORT = SERVE_DEFAULTS.httpPort;

@@ -1,7 +1,6 @@
 import type { ConfigReader, Obj } from '../core/config-reader.js';
 import type { BaseSpec, Endpoint, ProbeContext, ProbeOutcome } from '../core/samples.js';
 import type { AttemptSamples } from './failures.js';
-import type { ResultRecord } from '../core/schema.js';
 
 /**
  * What every probe kind's implementation provides. The registry (probes/index.ts) maps kind → ProbeDef, so config
@@ -25,6 +24,4 @@ export interface ProbeDef<S extends BaseSpec = BaseSpec> {
   /** A label for the target ("host:port", a URL) before it runs, for progress messages. */
   targetOf(endpoint: Endpoint, spec: S): string;
   run(endpoint: Endpoint, spec: S, ctx: ProbeContext): Promise<ProbeOutcome>;
-  /** Further records a test yields after its own (trace: one per hop), built from its record and outcome. */
-  rowsOf?(record: ResultRecord, outcome: ProbeOutcome): ResultRecord[];
 }

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ConfigReader, Obj } from '../core/config-reader.js';
 import type { MeasurementErrorCode } from '../core/errors.js';
-import { IntervalBins, THROUGHPUT_INTERVAL_MS, defaultWarmupS, keptIntervals } from '../stats/throughput.js';
+import { IntervalBins, THROUGHPUT_INTERVAL_MS, keptIntervals } from '../core/intervals.js';
 import type { ProbeDef } from './probe.js';
 import { authHeaders, readUrlFields, resolveTestUrl } from './http.js';
 import { resolveHost } from '../net/resolve.js';
@@ -25,6 +25,11 @@ import { attempt, timestampingOf, type RttTimestamping } from './tcp.js';
 import type { BaseSpec, Endpoint, ProbeOutcome } from '../core/samples.js';
 import { createKernelRttReader } from './kernel-rtt.js';
 import { UPLOAD_ID_HEADER, UPLOAD_OFFSET_HEADER, parseUploadStats, uploadStatsPath } from '../core/upload-protocol.js';
+
+/** Default warm-up for a test of `durationS` seconds: min(20% of the test, 2 s) (crusader's rule). */
+export function defaultWarmupS(durationS: number): number {
+  return Math.min(0.2 * durationS, 2);
+}
 
 export interface TransferSpec extends BaseSpec {
   kind: 'download' | 'upload';
@@ -92,7 +97,7 @@ const CHUNK_BYTES = 32 * 1024;
 /**
  * The bins an upload is measured from: the receiver's when it answered and they are plausible (it can't have
  * received more than was sent), else the client's. Both are on the client's timeline, so the warm-up and
- * trailing-interval rule (stats/throughput.ts keptIntervals) applies to either unchanged.
+ * trailing-interval rule (core/intervals.ts keptIntervals) applies to either unchanged.
  */
 export function uploadBins(client: readonly number[], receiver: readonly number[] | null): { bins: number[]; counting: 'receiver' | 'sender' } {
   const sum = (b: readonly number[]) => b.reduce((a, x) => a + x, 0);

@@ -5,7 +5,7 @@
  * headless browser test can read them from the DOM.
  */
 import { idParts, shown, sourceText, statsOf, type MetricId } from './metrics.js';
-import { AVAILABILITY_PASS_PERCENT } from './profiles.js';
+import { AVAILABILITY_PASS_PERCENT } from '../quality/profiles.js';
 import type { ReportData, ReportGroup } from './pipeline.js';
 import { LABELS, type Labels } from './labels.js';
 import { mapSvg, type Outline } from './map.js';

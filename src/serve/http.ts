@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { rateLimitKey } from './stamp-reflector.js';
 import { MAX_SLICE_BYTES, randomSlices } from '../net/random-payload.js';
 // The receiver-side bins are the throughput statistics' intervals: the probe reads them as its own (/up-stats).
-import { THROUGHPUT_INTERVAL_MS } from '../stats/throughput.js';
+import { THROUGHPUT_INTERVAL_MS } from '../core/intervals.js';
 import { UPLOAD_ID_HEADER, UPLOAD_ID_PATTERN, UPLOAD_ID_RULE, UPLOAD_OFFSET_HEADER, UPLOAD_STATS_HEADER, UPLOAD_STATS_PATH, uploadStatsBody } from '../core/upload-protocol.js';
 
 export interface HttpServeOptions {

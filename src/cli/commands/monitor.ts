@@ -1,24 +1,9 @@
 import { Command, Option } from 'commander';
-import { APPENDABLE_FORMATS, PUSH_FORMATS, type FormatName } from '../../core/format-names.js';
+import { APPENDABLE_FORMATS, PUSH_FORMATS } from '../../core/format-names.js';
 import type { CliIo } from '../io.js';
-import { addLocationOptions, examples, positiveNumber, type LocationFlags } from '../options.js';
-import { bundledProfilesHelp } from '../../report/profile-registry.js';
-
-export interface MonitorFlags extends LocationFlags {
-  config?: string;
-  format?: FormatName;
-  out?: string;
-  spool?: string | false;
-  push?: string;
-  pushFormat?: (typeof PUSH_FORMATS)[number];
-  pushToken?: string;
-  alertmanager?: string;
-  webhook?: string;
-  incidents?: string;
-  duration?: number;
-  hostInfo?: boolean;
-  quiet?: boolean;
-}
+import type { MonitorFlags } from '../monitor-cmd.js';
+import { addLocationOptions, examples, positiveNumber } from '../options.js';
+import { bundledProfilesHelp } from '../../quality/registry.js';
 
 export function makeMonitorCommand(io: CliIo): Command {
   const cmd = addLocationOptions(
@@ -62,7 +47,7 @@ export function makeRulesCommand(io: CliIo): Command {
     .option('--over <minutes>', 'averaging window of the quality rules', positiveNumber, 15);
   cmd.addHelpText('after', () => examples('qosprobe rules --profile itu-y1541 > /etc/vmalert/qosprobe.yml', 'vmalert -rule=/etc/vmalert/qosprobe.yml -datasource.url=http://127.0.0.1:8428 -notifier.url=http://127.0.0.1:9093') + '\n' + bundledProfilesHelp());
   cmd.action(async (opts: { profile: string; silentAfter: number; for: number; over: number }) => {
-    const [{ loadProfile }, { alertingRules }] = await Promise.all([import('../../report/profiles.js'), import('../../monitor/rules.js')]);
+    const [{ loadProfile }, { alertingRules }] = await Promise.all([import('../../quality/profiles.js'), import('../../monitor/rules.js')]);
     const profile = await loadProfile(opts.profile, io.cwd);
     io.stdout.write(alertingRules(profile, { silentAfterMin: opts.silentAfter, forMin: opts.for, overMin: opts.over }));
   });

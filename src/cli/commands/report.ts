@@ -8,7 +8,7 @@ import type { CliIo } from '../io.js';
 import { examples } from '../options.js';
 import type { ReportOptions } from '../../report/pipeline.js';
 import { GROUP_KEYS as BY_KEYS, REGION_PREFIX, isRegionKey, type GroupKey as ByKey } from '../../report/group-keys.js';
-import { DEFAULT_PROFILE, bundledProfilesHelp } from '../../report/profile-registry.js';
+import { DEFAULT_PROFILE, bundledProfilesHelp } from '../../quality/registry.js';
 const REPORT_FORMATS = ['table', 'csv', 'json', 'html', 'geojson'] as const;
 
 export interface ReportFlags {
@@ -68,7 +68,7 @@ export function makeReportCommand(io: CliIo): Command {
         import('../../report/inputs.js'),
         import('../../report/pipeline.js'),
         import('../../report/aggregate.js'),
-        import('../../report/profiles.js'),
+        import('../../quality/profiles.js'),
         import('../../core/errors.js'),
         import('../../config/locations.js'),
         import('../../report/labels.js'),
