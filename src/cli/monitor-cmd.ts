@@ -17,7 +17,8 @@ import { identityOf } from '../records/assemble.js';
 import { alertmanagerReceiver, webhookReceiver, type AlertReceiver } from '../monitor/alerts.js';
 import { runMonitorSession, type SessionEndpoint } from '../monitor/session.js';
 import { thresholdsOf, type ThresholdRule } from '../quality/thresholds.js';
-import { wireBytesPerAttempt, type MonitorMethod } from '../monitor/prober.js';
+import type { MonitorMethod } from '../monitor/core.js';
+import { wireBytesPerPacket } from '../probes/continuous.js';
 import { loadRequiredConfig } from './context.js';
 import { runContextOf } from './execute.js';
 import { messagesFor } from './i18n.js';
@@ -52,7 +53,10 @@ export function monitoredEndpoints(config: Config, m: MonitorConfig): SessionEnd
     if (method === 'tcp' && p === null) {
       throw new QosError('CONFIG_INVALID', `${config.file}: monitor.method: tcp needs a port, but endpoint "${e.name}" has no tcp test with one`);
     }
-    return { name: e.name, host: e.host, port: p, method, target: p === null ? e.host : `${e.host}:${p}` };
+    // The endpoint's own test of that kind (its size, family...) at the monitor's pace.
+    const test = e.tests.find((t) => t.kind === method);
+    const spec = test ? { ...test, intervalMs: m.intervalMs, timeoutMs: m.timeoutMs } : undefined;
+    return { name: e.name, host: e.host, port: p, method, target: p === null ? e.host : `${e.host}:${p}`, ...(spec ? { spec } : {}) };
   });
 }
 
@@ -135,7 +139,7 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
   const stop = () => ctl.abort();
   io.signal.addEventListener('abort', stop, { once: true });
   const durationTimer = flags.duration ? setTimeout(stop, flags.duration * 1000) : undefined;
-  const bytesPerHour = endpoints.reduce((n, e) => n + wireBytesPerAttempt(e.method) * (3_600_000 / m.intervalMs), 0);
+  const bytesPerHour = endpoints.reduce((n, e) => n + wireBytesPerPacket(e.method) * (3_600_000 / m.intervalMs), 0);
   log(
     `${endpoints.map((e) => `${e.name} (${e.method} ${e.target})`).join(', ')}; a packet every ${m.intervalMs} ms, lost after ${m.timeoutMs} ms; ` +
       `windows of ${m.windowS} s; about ${(bytesPerHour / 1e6).toFixed(2)} MB/h on the wire; incidents: ${m.incidentsPath ?? flags.incidents ?? join(dir, 'incidents.ndjson')}`,

@@ -39,15 +39,16 @@ export async function runSchedule<T>(
 /**
  * Wait until performance.now() ≥ due: a timer until TIMER_SLACK_MS before, then one event-loop
  * turn per check (I/O and timers are served between checks; the CPU stays busy for that last
- * stretch only). A packet never leaves before its slot. False if aborted.
+ * stretch only). A packet never leaves before its slot. False if aborted. A slack of 0 waits on timers only (a
+ * continuous schedule of many endpoints: within a millisecond, without a busy loop per endpoint).
  */
-export async function waitUntil(due: number, signal: AbortSignal): Promise<boolean> {
+export async function waitUntil(due: number, signal: AbortSignal, slackMs: number = TIMER_SLACK_MS): Promise<boolean> {
   for (;;) {
     if (signal.aborted) return false;
     const left = due - performance.now();
     if (left <= 0) return true;
-    if (left > TIMER_SLACK_MS) {
-      if (!(await sleep(left - TIMER_SLACK_MS, signal))) return false;
+    if (left > slackMs) {
+      if (!(await sleep(left - slackMs, signal))) return false;
     } else await nextLoopTurn();
   }
 }

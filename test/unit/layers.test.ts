@@ -34,10 +34,13 @@ export const LAYERS: Record<string, number> = {
 };
 
 /**
- * Imports the ranks allow but the design does not (issue 20): the monitor rates by quality/, not report/; probes return samples and
+ * Imports the ranks allow but the design does not (issue 20): the monitor measures through the probes' sessions
+ * (never its own sockets, DNS or STAMP codec) and rates by quality/, not report/; probes return samples and
  * the maths comes after them (records/, stats/ applied by the caller).
  */
 export const NEVER: readonly [from: string, to: string, why: string][] = [
+  ['monitor', 'net', 'one engine: the monitor measures through probes/ sessions'],
+  ['monitor', 'stamp', 'one engine: the monitor measures through probes/ sessions'],
   ['monitor', 'report', 'quality profiles sit below both, in quality/'],
   ['probes', 'stats', 'probes return samples; the maths comes after them'],
 ];
