@@ -221,8 +221,10 @@ export async function openStampSession(t: SessionTarget, spec: Pick<StampSpec, '
         };
         s.sentMono = sock.send(buf, SENDER_TIMESTAMP, refused);
         s.sentTs = { seconds: buf.readUInt32BE(OFF.timestamp), fraction: buf.readUInt32BE(OFF.timestamp + 4) };
-        // +1 ms: a Node timer may fire up to 1 ms early (libuv keeps whole-ms loop time).
-        if (s.decide) s.timer = setTimeout(() => settle(s, lostFate(s)), Math.max(0, s.sentMono + spec.timeoutMs + 1 - performance.now()));
+        // +1 ms: a Node timer may fire up to 1 ms early (libuv keeps whole-ms loop time). The loss is decided a loop
+        // turn later (setImmediate runs after the poll phase): on a busy loop a reply already in the socket, stamped in
+        // time by the kernel, is read before its packet is called lost.
+        if (s.decide) s.timer = setTimeout(() => setImmediate(() => settle(s, lostFate(s))), Math.max(0, s.sentMono + spec.timeoutMs + 1 - performance.now()));
       });
     },
   };
