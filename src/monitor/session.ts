@@ -47,6 +47,8 @@ export interface SessionOptions {
   /** The resolver (tests script one). */
   resolve?: Resolver;
   onWindow(r: ResultRecord): void;
+  /** Each incident record as it is written (a library user's hook). */
+  onIncident?(r: IncidentRecord): void;
   /** After each window of every endpoint (spool commit, push): may be slow, never awaited by the probes. */
   onWindowsDone?(): Promise<void>;
   log(line: string): void;
@@ -85,6 +87,7 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
   };
   const writeIncident = (rec: IncidentRecord) => {
     incidents++;
+    o.onIncident?.(rec);
     if (rec.state === 'open') open.set(rec.incident_id, rec);
     else open.delete(rec.incident_id);
     try {

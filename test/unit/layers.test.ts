@@ -29,8 +29,9 @@ export const LAYERS: Record<string, number> = {
   schedule: 5,
   report: 6,
   monitor: 7,
-  cli: 8,
-  'index.ts': 9,
+  app: 8,
+  cli: 9,
+  'index.ts': 10,
 };
 
 /**

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { APPENDABLE_FORMATS, PUSH_FORMATS } from '../../core/format-names.js';
 import type { CliIo } from '../io.js';
-import type { MonitorFlags } from '../monitor-cmd.js';
+import type { MonitorFlags } from '../../app/monitor.js';
 import { addLocationOptions, examples, positiveNumber } from '../options.js';
 import { bundledProfilesHelp } from '../../quality/registry.js';
 
@@ -32,8 +32,15 @@ export function makeMonitorCommand(io: CliIo): Command {
     ) + '\nRuns until SIGINT/SIGTERM (exit 0). Incidents and defaults: docs/monitor.md.\n',
   );
   cmd.action(async (opts: MonitorFlags) => {
-    const { runMonitorCommand } = await import('../monitor-cmd.js');
-    await runMonitorCommand(opts, io);
+    const [{ loadRequiredConfig }, { runMonitor }, { messagesFor }, { appIoOf }] = await Promise.all([
+      import('../context.js'),
+      import('../../app/monitor.js'),
+      import('../i18n.js'),
+      import('../io.js'),
+    ]);
+    const config = await loadRequiredConfig(opts.config, io);
+    const { exitCode } = await runMonitor({ config, flags: opts, io: appIoOf(io), noLocation: messagesFor(io).noLocation });
+    io.setExitCode(exitCode);
   });
   return cmd;
 }

@@ -19,14 +19,14 @@ import { runMonitorSession, type SessionEndpoint } from '../monitor/session.js';
 import { thresholdsOf, type ThresholdRule } from '../quality/thresholds.js';
 import type { MonitorMethod } from '../monitor/core.js';
 import { wireBytesPerPacket } from '../probes/continuous.js';
-import { loadRequiredConfig } from './context.js';
-import { runContextOf } from './execute.js';
-import { messagesFor } from './i18n.js';
-import type { CliIo } from './io.js';
-import type { LocationFlags } from './options.js';
+import type { IncidentRecord } from '../monitor/core.js';
+import type { AppIo } from './io.js';
+import { applyFlags, runContextOf } from './run.js';
 
-/** The monitor command's flags, as commander gives them. */
-export interface MonitorFlags extends LocationFlags {
+/** The monitor's options (the monitor command's flags, as commander gives them). */
+export interface MonitorFlags {
+  location?: string;
+  locationUnchecked?: boolean;
   config?: string;
   format?: FormatName;
   out?: string;
@@ -60,8 +60,25 @@ export function monitoredEndpoints(config: Config, m: MonitorConfig): SessionEnd
   });
 }
 
-export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise<void> {
-  const config = await loadRequiredConfig(flags.config, io);
+export interface MonitorOptions {
+  config: Config;
+  flags: MonitorFlags;
+  io: AppIo;
+  /** The error message of a config without a location (the CLI's, in the user's language). */
+  noLocation?: (file: string) => string;
+  /** Each window record, as it is written (a library user's hook; the sinks get it anyway). */
+  onWindow?(r: ResultRecord): void;
+  /** Each incident record (open, then closed), as it is written. */
+  onIncident?(r: IncidentRecord): void;
+}
+
+const NO_LOCATION = (file: string) => `${file}: location: the monitor needs a location code (location.code, --location or QOSPROBE_LOCATION)`;
+
+/**
+ * Run a config's monitor until the signal (or --duration): window records to the same places as `run`'s records
+ * (output, spool, push), incidents to the incidents file and the alert receivers. Returns the exit code it calls for.
+ */
+export async function runMonitor({ config, flags, io, noLocation = NO_LOCATION, onWindow, onIncident }: MonitorOptions): Promise<{ exitCode: number; windows: number; incidents: number }> {
   const m: MonitorConfig = {
     ...(config.monitor ?? MONITOR_DEFAULTS),
     ...(flags.alertmanager ? { alertmanager: flags.alertmanager } : {}),
@@ -69,7 +86,7 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
   };
   if (config.endpoints.length === 0) throw new QosError('CONFIG_INVALID', `${config.file}: endpoints: expected at least one endpoint to monitor, found none`);
   const location = await resolveLocation({ flag: flags.location, unchecked: Boolean(flags.locationUnchecked), env: io.env, config });
-  if (location.code === null) throw new QosError('CONFIG_INVALID', messagesFor(io).noLocation(config.file ?? 'config'));
+  if (location.code === null) throw new QosError('CONFIG_INVALID', noLocation(config.file ?? 'config'));
   (await import('../config/locations.js')).releaseRegionTable();
 
   const endpoints = monitoredEndpoints(config, m);
@@ -78,10 +95,12 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
     const { loadProfile } = await import('../quality/profiles.js');
     rules = thresholdsOf(await loadProfile(m.profile, config.file ? resolve(config.file, '..') : io.cwd));
   }
-  const format = flags.format ?? config.output.format;
+  // `run`'s rule for where records go (app/run.ts applyFlags): the config's output file only in the config's format.
+  const output = applyFlags(config, { format: flags.format, out: flags.out }).output;
+  const format = output.format;
   const fmt = formats[format];
   if (!fmt.streaming) throw new QosError('USAGE', `monitor writes a record a window for as long as it runs: use a streaming format (${formatList(APPENDABLE_FORMATS)}), not ${format}`);
-  const path = flags.out ?? config.output.path;
+  const path = output.path;
   const sink = openSink({ format, path: path ? resolve(io.cwd, path) : null, append: path !== null, stdout: io.stdout });
 
   const { stateDir, defaultSpoolDir } = await import('../spool/paths.js');
@@ -133,7 +152,7 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
   };
 
   const log = (line: string) => {
-    if (!flags.quiet) io.stderr.write(`qosprobe monitor: ${line}\n`);
+    if (!flags.quiet) io.events.say(`qosprobe monitor: ${line}\n`);
   };
   const ctl = new AbortController();
   const stop = () => ctl.abort();
@@ -146,8 +165,9 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
   );
   let sinkError: unknown = null;
   const startedAt = new Date();
+  let done: { windows: number; incidents: number };
   try {
-    await runMonitorSession({
+    done = await runMonitorSession({
       ctx,
       endpoints,
       intervalMs: m.intervalMs,
@@ -167,7 +187,9 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
       receivers,
       resendMs: m.resendS * 1000,
       signal: ctl.signal,
+      onIncident,
       onWindow: (r) => {
+        onWindow?.(r);
         if (spoolDir) batch.push(r);
         if (sinkError !== null) return;
         try {
@@ -192,5 +214,5 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
   }
   if (sinkError !== null) throw sinkError;
   // Stopping a service is its normal end (exit 0, not 130); windows still waiting to be pushed say so.
-  io.setExitCode(pushedPending > 0 ? EXIT.PUSH_PENDING : EXIT.OK);
+  return { exitCode: pushedPending > 0 ? EXIT.PUSH_PENDING : EXIT.OK, ...done };
 }
