@@ -13,7 +13,7 @@
  * "monotonic now minus the packet's age", both clocks read together, so a clock step between
  * arrival and read is the only error (none in practice: both reads are microseconds apart).
  *
- * JavaScript API (src/net/udp-native.ts wraps it):
+ * JavaScript API (src/stamp/native.ts loads it, src/stamp/socket.ts wraps it):
  *   open(family 4|6, host, port, ipv6Only) -> { handle, address, port }
  *   connect(handle, host, port)                       (throws an Error with .code = errno name)
  *   start(handle, buf, onPacket, onError, replyTsOffset, wallMinusMonoMs, monoMinusCallerMs)

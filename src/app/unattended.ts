@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXIT, QosError, errorMessage } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
 import type { Config } from '../config/types.js';
 import type { Lock } from '../output/lock.js';
 import type { SinkEntry } from '../output/record-sink.js';
@@ -39,19 +40,12 @@ export interface UnattendedRun {
 }
 
 /** Random delay in [0, seconds], ended early by the signal (Ctrl-C during a splay must not wait it out). */
-export function splayDelay(seconds: number, signal: AbortSignal, random: () => number = Math.random): Promise<number> {
+export async function splayDelay(seconds: number, signal: AbortSignal, random: () => number = Math.random): Promise<number> {
   const ms = Math.floor(random() * seconds * 1000);
-  return new Promise((done) => {
-    if (signal.aborted || ms <= 0) return done(0);
-    const started = Date.now();
-    const t = setTimeout(finish, ms);
-    function finish() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', finish);
-      done(Date.now() - started);
-    }
-    signal.addEventListener('abort', finish, { once: true });
-  });
+  if (signal.aborted || ms <= 0) return 0;
+  const started = Date.now();
+  await sleep(ms, signal);
+  return Date.now() - started;
 }
 
 export async function prepareUnattendedRun(flags: UnattendedFlags, config: Config, io: AppIo, runId: string): Promise<UnattendedRun> {

@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import type { Obj } from '../core/config-reader.js';
 import { QosError } from '../core/errors.js';
+import { fillUrlTemplate } from '../core/url-template.js';
 import type { Config } from '../config/types.js';
 import { PROBE_INFO, PROBE_KINDS, type AdhocArgument, type FlagInfo, type ProbeInfo } from '../probes/kinds.js';
 import type { AdhocDef } from './adhoc-spec.js';
@@ -107,7 +108,7 @@ function testOf(
 /** The URL's host, for the record's endpoint context; an unparseable URL is caught by the probe's own validation. */
 export function hostOf(url: string): string {
   try {
-    return new URL(url.replaceAll('{bytes}', '0')).hostname.replace(/^\[|\]$/g, '');
+    return new URL(fillUrlTemplate(url, 0)).hostname.replace(/^\[|\]$/g, '');
   } catch {
     return url;
   }

@@ -16,7 +16,8 @@ import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../
 import { resolveHost, type Resolved } from '../net/resolve.js';
 import { STAMP_MIN_BYTES } from '../stamp/packet.js';
 import { ICMP_DEFAULT_SIZE } from './icmp.js';
-import { sleep, waitUntil } from './pacing.js';
+import { sleep } from '../core/sleep.js';
+import { waitUntil } from './pacing.js';
 import type { PacketFate, PacketSession, SessionOptions, SessionTarget } from './session.js';
 
 /** Re-resolve a host name this often by default (a DNS change reaches a monitor within this). */

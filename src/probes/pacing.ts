@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
+import { sleep } from '../core/sleep.js';
 
 /**
  * How long before a send time the schedule stops trusting setTimeout. Node timers work on the
@@ -51,20 +52,4 @@ export async function waitUntil(due: number, signal: AbortSignal, slackMs: numbe
       if (!(await sleep(left - slackMs, signal))) return false;
     } else await nextLoopTurn();
   }
-}
-
-/** Sleep that resolves false (instead of rejecting) when the signal fires first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve(false);
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -7,7 +7,8 @@ import { OFF, OUR_ERROR_ESTIMATE, STAMP_MAX_BYTES, STAMP_MIN_BYTES, decodeReflec
 import { dominantError, readFamily, resolveTarget } from './common.js';
 import type { ProbeDef } from './probe.js';
 import { SERVE_DEFAULTS } from '../core/serve-defaults.js';
-import { runSchedule, sleep } from './pacing.js';
+import { runSchedule } from './pacing.js';
+import { sleep } from '../core/sleep.js';
 import type { PacketFate, PacketSession, SessionOptions, SessionTarget } from './session.js';
 import { openSender, type SenderSocket, type UdpTimestamping } from '../stamp/socket.js';
 import type { BaseSpec, PacketSample, ProbeContext, ProbeOutcome } from '../core/samples.js';

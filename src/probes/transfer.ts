@@ -18,9 +18,10 @@ import type { MeasurementErrorCode } from '../core/errors.js';
 import { IntervalBins, THROUGHPUT_INTERVAL_MS, keptIntervals } from '../core/intervals.js';
 import type { ProbeDef } from './probe.js';
 import { authHeaders, readUrlFields, resolveTestUrl } from './http.js';
+import { fillUrlTemplate } from '../core/url-template.js';
 import { resolveHost } from '../net/resolve.js';
 import { randomSlices } from '../net/random-payload.js';
-import { sleep } from './pacing.js';
+import { sleep } from '../core/sleep.js';
 import { attempt, timestampingOf, type RttTimestamping } from './tcp.js';
 import type { BaseSpec, Endpoint, ProbeOutcome } from '../core/samples.js';
 import { createKernelRttReader } from './kernel-rtt.js';
@@ -189,7 +190,7 @@ class TransferSkipped extends Error {}
 
 export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal: AbortSignal, measuring?: () => void): Promise<ProbeOutcome> {
   const url = resolveTestUrl(endpoint, spec.url, spec.port);
-  const target = url.replaceAll('{bytes}', String(spec.bytes));
+  const target = fillUrlTemplate(url, spec.bytes);
   const pingUrl = spec.pingUrl ? resolveTestUrl(endpoint, spec.pingUrl, spec.port) : new URL('/ping', target).href;
   const { createHttpClient } = await import('../net/http-client.js');
   const common = { caFile: spec.caFile, insecure: spec.insecure, connectTimeoutMs: spec.timeoutMs, headers: authHeaders(spec.token) };
@@ -255,7 +256,7 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
         const onBytes = (n: number) => mine.add(performance.now() - t0, n);
         const remainingMs = spec.durationS * 1000 - (performance.now() - t0);
         const r = await mover.request(
-          url.replaceAll('{bytes}', String(spec.bytes)),
+          fillUrlTemplate(url, spec.bytes),
           spec.kind === 'download'
             ? { timeoutMs: remainingMs + spec.timeoutMs, signal: stop.signal, onData: onBytes, headers: { 'accept-encoding': 'identity' } }
             : {
@@ -312,7 +313,7 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
           return r.status === 200 ? parseUploadStats(r.text, THROUGHPUT_INTERVAL_MS) : null;
         },
         (b) => b.slice(first, end).reduce((a, x) => a + x, 0),
-        (ms) => new Promise((res) => setTimeout(res, ms)),
+        (ms) => sleep(ms),
       );
     }
   } catch (err) {

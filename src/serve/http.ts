@@ -14,6 +14,7 @@
  * logs); at most maxConcurrent transfers (503 beyond); timeouts against slow or idle clients;
  * nothing is read from disk. Library code: no `process`; the caller passes a log function.
  */
+import { takeToken, type TokenBucket } from '../core/token-bucket.js';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -377,7 +378,7 @@ function sourceOf(req: IncomingMessage): string {
 
 /** Token buckets per source, the table bounded (a full table forgets its oldest bucket: at worst a fresh burst). */
 class Buckets {
-  private readonly m = new Map<string, { tokens: number; lastMs: number }>();
+  private readonly m = new Map<string, TokenBucket>();
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
@@ -391,11 +392,7 @@ class Buckets {
       b = { tokens: this.burst, lastMs: nowMs };
       this.m.set(key, b);
     }
-    b.tokens = Math.min(this.burst, b.tokens + ((nowMs - b.lastMs) / 1000) * this.perSecond);
-    b.lastMs = nowMs;
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
+    return takeToken(b, nowMs, this.perSecond, this.burst);
   }
 }
 

@@ -47,7 +47,7 @@ export function nativeUdp(): NativeUdp | null {
   if (platform() !== 'linux') loadError = `kernel timestamps are read on Linux only (this is ${platform()})`;
   else {
     try {
-      // dist/net/ and src/net/ are both two levels below the package root.
+      // dist/stamp/ and src/stamp/ are both two levels below the package root.
       loaded = createRequire(import.meta.url)('../../native/build/Release/qosprobe_udp.node') as NativeUdp;
     } catch (err) {
       loadError = `not built (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); \`npm rebuild qosprobe\` or \`node scripts/build-native.mjs\` builds it`;
