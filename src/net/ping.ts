@@ -18,7 +18,7 @@
  * on which platform (`getExecutablePath`) and its flags (`createBuilder().getCommandArguments`).
  * Only the interval (the package has no option for it), `-6` on Linux and Windows' `-w` are ours.
  */
-import { spawnTool } from './spawn-tool.js';
+import { spawnTool, type Spawned } from './spawn-tool.js';
 import { createRequire } from 'node:module';
 import { platform as osPlatform } from 'node:os';
 import type { PingConfig } from 'ping';
@@ -47,18 +47,8 @@ export interface PingOptions {
   platform?: NodeJS.Platform;
 }
 
-export interface PingRun {
-  stdout: string;
-  stderr: string;
-  /** Exit code, null when ping ended on a signal. Not a measurement: see docs/icmp.md. */
-  exitCode: number | null;
-  exitSignal: NodeJS.Signals | null;
-  /** We stopped ping: the abort signal fired, or our own deadline passed; null when it ended by itself. */
-  stoppedBy: 'abort' | 'deadline' | null;
-  /** When we told ping to stop, ms after it was started; null when we did not. */
-  stoppedAtMs: number | null;
-  /** From spawn to exit, ms. */
-  durationMs: number;
+/** A ping run: what spawnTool collected (its exit code is not a measurement: see docs/icmp.md), and how it was run. */
+export interface PingRun extends Spawned {
   /** The interval ping really used, ms (Windows: 1000 whatever was asked). */
   intervalMs: number;
   /** The platform the command was built for (the parser's tie-breaker). */
