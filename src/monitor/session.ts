@@ -4,6 +4,7 @@
  * Everything it needs comes in as arguments; it never touches `process`.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +17,7 @@ import type { DetectionConfig } from './detector.js';
 import { ConfigReader } from '../core/config-reader.js';
 import type { BaseSpec } from '../core/samples.js';
 import { runContinuous, spreadStarts, type Resolver } from '../probes/continuous.js';
+import { sharedPace } from '../probes/pacing.js';
 import { probeFor } from '../probes/index.js';
 import type { ProbeDef } from '../probes/probe.js';
 import type { ThresholdRule } from '../quality/thresholds.js';
@@ -184,7 +186,13 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
   // One engine (issue 20): each endpoint's kind's measuring session, the one `run` sends with, on the endless
   // schedule; the endpoints' slots spread over the interval (issue 24 item 12: no burst of every endpoint at once).
   const probing = new AbortController();
+  // Every endpoint's session and schedule listens on it: a thousand endpoints are no leak (Node warns past 10).
+  setMaxListeners(0, probing.signal);
   const starts = spreadStarts(o.endpoints.length, o.intervalMs, performance.now());
+  // All endpoints together at most twice their nominal rate, in bursts of a twentieth of them (at least 10): a held-up
+  // process drains the slots that fell due instead of sending them at once (issue 24 item 12).
+  const n = o.endpoints.length;
+  const pace = sharedPace((2 * n * 1000) / o.intervalMs, Math.max(10, Math.ceil(n / 20)), probing.signal);
   const loops = o.endpoints.map((ep, i) => {
     const def = probeFor(ep.method) as ProbeDef<BaseSpec>;
     const spec = ep.spec ?? defaultSpec(def, ep, o);
@@ -201,6 +209,7 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
       signal: probing.signal,
       onResult: (f, ip) => core.onResult(i, { seq: f.seq, sentMono: f.sentMono, sentWall: f.sentWall, rttMs: f.rttMs, errorCode: f.errorCode, timing: f.timing }, ip),
       resolve: o.resolve,
+      pace: () => pace.take(),
     });
   });
   saveState();

@@ -47,6 +47,8 @@ export interface ContinuousOptions {
   onResult(f: PacketFate, targetIp: string | null): void;
   /** The resolver (tests give a scripted one). */
   resolve?: Resolver;
+  /** Waits for leave to send (a monitor's sharedPace over all its endpoints); false: stop. */
+  pace?: () => Promise<boolean>;
 }
 
 /** Slot offsets that spread n endpoints evenly over one interval (issue 24 item 12: no burst of every endpoint at once). */
@@ -145,7 +147,7 @@ export async function runContinuous(o: ContinuousOptions): Promise<void> {
       // Without an address yet there is nothing to send to: wait for this lookup (bounded by the timeout).
       if (!live()) await p;
     }
-    if (o.signal.aborted) break;
+    if (o.signal.aborted || (o.pace && !(await o.pace()))) break;
     const c = live();
     if (!c) {
       settle(lostNow(seq, why.code, why.message), null);

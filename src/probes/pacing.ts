@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import { sleep } from '../core/sleep.js';
+import { takeToken, type TokenBucket } from '../core/token-bucket.js';
 
 /**
  * How long before a send time the schedule stops trusting setTimeout. Node timers work on the
@@ -52,4 +53,39 @@ export async function waitUntil(due: number, signal: AbortSignal, slackMs: numbe
       if (!(await sleep(left - slackMs, signal))) return false;
     } else await nextLoopTurn();
   }
+}
+
+/**
+ * A cap on the sends of many schedules together (a monitor's endpoints): `perSecond` with bursts of `burst`. Spread
+ * slots keep a monitor's sends apart; this keeps them apart after the process was held up (a busy host, a pause):
+ * the slots that fell due meanwhile drain at the cap instead of leaving in one burst that a reflector's per-source
+ * limit would drop. `take` resolves when a send may go (at once while tokens last), false if the signal fired.
+ */
+export function sharedPace(perSecond: number, burst: number, signal: AbortSignal): { take(): Promise<boolean> } {
+  const bucket: TokenBucket = { tokens: burst, lastMs: performance.now() };
+  const waiting: ((ok: boolean) => void)[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const drain = () => {
+    timer = undefined;
+    while (waiting.length > 0 && takeToken(bucket, performance.now(), perSecond, burst)) waiting.shift()!(true);
+    if (waiting.length > 0) timer = setTimeout(drain, Math.max(1, ((1 - bucket.tokens) / perSecond) * 1000));
+  };
+  signal.addEventListener(
+    'abort',
+    () => {
+      clearTimeout(timer);
+      for (const w of waiting.splice(0)) w(false);
+    },
+    { once: true },
+  );
+  return {
+    take() {
+      if (signal.aborted) return Promise.resolve(false);
+      if (waiting.length === 0 && takeToken(bucket, performance.now(), perSecond, burst)) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        waiting.push(resolve);
+        timer ??= setTimeout(drain, Math.max(1, ((1 - bucket.tokens) / perSecond) * 1000));
+      });
+    },
+  };
 }

@@ -13,6 +13,7 @@ import type { ResultRecord } from '../../src/core/schema.js';
 import { DEFAULT_DETECTION } from '../../src/monitor/detector.js';
 import { runMonitorSession, type SessionEndpoint, type SessionOptions } from '../../src/monitor/session.js';
 import { runContinuous, spreadStarts } from '../../src/probes/continuous.js';
+import { sharedPace } from '../../src/probes/pacing.js';
 import type { PacketFate } from '../../src/probes/session.js';
 import { openStampSession, runStamp } from '../../src/probes/stamp.js';
 import type { RunContext } from '../../src/records/assemble.js';
@@ -162,6 +163,20 @@ describe('sends spread over the interval (issue 24 item 12)', () => {
     // 4 endpoints over 1000 ms from 50: 50, 300, 550, 800
     expect(spreadStarts(4, 1000, 50)).toEqual([50, 300, 550, 800]);
     expect(spreadStarts(1, 1000, 0)).toEqual([0]);
+  });
+
+  it('after the process was held up, the slots that fell due drain at the shared cap, not in one burst', async () => {
+    const ctl = new AbortController();
+    const pace = sharedPace(1000, 5, ctl.signal);
+    const t0 = performance.now();
+    // 25 sends due at once (what a 250 ms stall leaves of 100 endpoints a second): 5 at once, then one a millisecond.
+    const at = await Promise.all(Array.from({ length: 25 }, () => pace.take().then((ok) => (expect(ok).toBe(true), performance.now() - t0))));
+    at.sort((a, b) => a - b);
+    // At no time more sends than burst + rate × elapsed: 5 + 1 per ms.
+    at.forEach((ms, i) => expect(i + 1).toBeLessThanOrEqual(5 + Math.ceil(ms) + 1));
+    expect(at[24]!).toBeGreaterThanOrEqual(18); // 20 after the burst, 1 ms each (a timer may fire ~1 ms early)
+    ctl.abort();
+    expect(await pace.take()).toBe(false);
   });
 
   it('1,000 endpoints against two reflectors (1000 pps, burst 100 each): no loss from the monitor\'s own sends', async () => {
