@@ -24,6 +24,8 @@ export interface AppIo {
   /** A person is watching (a terminal): progress lines a log would not want (per push batch). */
   interactive: boolean;
   events: AppEvents;
+  /** Run `f` if the process exits before it is unregistered (a lock file must not outlive it); returns the unregister. */
+  atExit?(f: () => void): () => void;
 }
 
 /** Events that say nothing: a library user who wants the records only. */

@@ -85,11 +85,10 @@ export async function prepareUnattendedRun(flags: UnattendedFlags, config: Confi
     warn(`cannot take the run lock in ${dirname(lockPath)} (${errorMessage(err)}); running without it`);
   }
   // Safety net: a lock file must not outlive the process whatever path it takes out.
-  const onExit = () => lock.release();
-  process.once('exit', onExit);
+  const unregister = io.atExit?.(() => lock.release());
   const release = () => {
     lock.release();
-    process.off('exit', onExit);
+    unregister?.();
   };
 
   try {

@@ -22,5 +22,16 @@ export function colorAllowed(io: CliIo): boolean {
 
 /** The application's view of the process: its text lines go to stderr, records to stdout; a terminal is a person watching. */
 export function appIoOf(io: CliIo, events: Omit<AppEvents, 'say'> = {}): AppIo {
-  return { stdout: io.stdout, env: io.env, cwd: io.cwd, signal: io.signal, interactive: Boolean(io.stderr.isTTY), events: { say: (text) => io.stderr.write(text), ...events } };
+  return {
+    stdout: io.stdout,
+    env: io.env,
+    cwd: io.cwd,
+    signal: io.signal,
+    interactive: Boolean(io.stderr.isTTY),
+    events: { say: (text) => io.stderr.write(text), ...events },
+    atExit(f) {
+      process.once('exit', f);
+      return () => process.off('exit', f);
+    },
+  };
 }
