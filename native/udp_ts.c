@@ -13,7 +13,7 @@
  * "monotonic now minus the packet's age", both clocks read together, so a clock step between
  * arrival and read is the only error (none in practice: both reads are microseconds apart).
  *
- * JavaScript API (src/net/udp-native.ts wraps it):
+ * JavaScript API (src/core/native.ts loads it, src/stamp/socket.ts and src/net/bind.ts use it):
  *   open(family 4|6, host, port, ipv6Only, device?) -> { handle, address, port }
  *     device (a network interface name, "" or absent: none): SO_BINDTODEVICE before bind (issue 22)
  *   connect(handle, host, port)                       (throws an Error with .code = errno name)

@@ -1,4 +1,4 @@
-/** Library entry: the measurement core without the CLI. */
+/** Library entry: the measurement core and the application (run a plan, run a monitor) without the CLI. */
 export { QosError, EXIT, MEASUREMENT_ERROR_CODES, type ErrorCode, type MeasurementErrorCode } from './core/errors.js';
 export { FIELDS, FIELD_NAMES, SCHEMA_VERSION, type ResultRecord } from './core/schema.js';
 export { buildRecord, type RunContext } from './records/assemble.js';
@@ -17,3 +17,7 @@ export { openMetricsText } from './monitoring/openmetrics.js';
 export { buildReport, type ReportData, type ReportOptions } from './report/pipeline.js';
 export { locationColumns, type Location, type LocationSource } from './core/location.js';
 export { resolveLocation, type LocationRequest } from './config/resolve-location.js';
+export { runTests, applyFlags, type RunOptions, type RunFlags, type RunReport } from './app/run.js';
+export { runMonitor, type MonitorOptions, type MonitorFlags } from './app/monitor.js';
+export { QUIET_EVENTS, type AppIo, type AppEvents } from './app/io.js';
+export type { IncidentRecord } from './monitor/core.js';

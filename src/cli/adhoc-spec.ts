@@ -3,7 +3,15 @@ import { FlagReader, type Obj } from '../core/config-reader.js';
 import type { Defaults } from '../config/types.js';
 import { readTestEntry } from '../config/validate.js';
 import type { BaseSpec } from '../core/samples.js';
-import type { AdhocDef, AdhocOptions } from './adhoc.js';
+
+/** An ad hoc command as adhoc-spec.ts reads it: the kind, and how its flags are named. */
+export interface AdhocDef {
+  kind: string;
+  /** As in --help: `<host:port>`. */
+  argument: string;
+  /** The flag that sets a config key, where the default rule (`duration_s` → `--duration`) does not give it. */
+  flagNames?: Record<string, string>;
+}
 
 /** Fields that come from the command's argument rather than a flag. */
 const ARGUMENT_FIELDS = ['url', 'port', 'name'];
@@ -23,7 +31,7 @@ export function flagFor(def: Pick<AdhocDef, 'argument' | 'flagNames'>, field: st
 export function adhocSpec(
   def: Pick<AdhocDef, 'kind' | 'argument' | 'flagNames'>,
   fields: Obj,
-  opts: Pick<AdhocOptions, 'count' | 'interval' | 'timeout'>,
+  opts: { count?: number; interval?: number; timeout?: number },
   fileDefaults: Partial<Defaults>,
   cwd: string | null = null,
 ): BaseSpec {

@@ -6,8 +6,10 @@
 import { Command, Option } from 'commander';
 import type { Obj } from '../core/config-reader.js';
 import { QosError } from '../core/errors.js';
+import { fillUrlTemplate } from '../core/url-template.js';
 import type { Config } from '../config/types.js';
 import { PROBE_INFO, PROBE_KINDS, type AdhocArgument, type FlagInfo, type ProbeInfo } from '../probes/kinds.js';
+import type { AdhocDef } from './adhoc-spec.js';
 import type { CliIo } from './io.js';
 import { messagesFor } from './i18n.js';
 import { addOutputOptions, addProbeOptions, examples, nonNegativeNumber, port, positiveInt, positiveNumber, type MeasureFlags } from './options.js';
@@ -21,15 +23,6 @@ export interface AdhocOptions extends MeasureFlags {
   ipv4?: boolean;
   ipv6?: boolean;
   [key: string]: unknown;
-}
-
-/** An ad hoc command as adhoc-spec.ts reads it: the kind, and how its flags are named. */
-export interface AdhocDef {
-  kind: string;
-  /** As in --help: `<host:port>`. */
-  argument: string;
-  /** The flag that sets a config key, where the default rule (`duration_s` → `--duration`) does not give it. */
-  flagNames?: Record<string, string>;
 }
 
 /** What an ad hoc command does with the config it made (one endpoint, one test): measure it, or (tests) keep it. */
@@ -117,7 +110,7 @@ function testOf(
 /** The URL's host, for the record's endpoint context; an unparseable URL is caught by the probe's own validation. */
 export function hostOf(url: string): string {
   try {
-    return new URL(url.replaceAll('{bytes}', '0')).hostname.replace(/^\[|\]$/g, '');
+    return new URL(fillUrlTemplate(url, 0)).hostname.replace(/^\[|\]$/g, '');
   } catch {
     return url;
   }

@@ -1,27 +1,17 @@
 /**
- * The shared path of every measuring command (run, demo, the ad hoc ones): apply flags
- * over the config, resolve the location, open the output before measuring (so a bad
- * --out fails in a second, not after ten minutes), run, write, pick the exit code.
+ * The measuring commands' face (run, demo, the ad hoc ones): the run itself is the application's (app/run.ts);
+ * here its events become the spinner and the lines on stderr, its report the summary table and the "records
+ * written to" line, and its exit code the process's.
  */
-import { randomUUID } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
-import { EXIT, QosError } from '../core/errors.js';
 import type { Config } from '../config/types.js';
-import { resolveLocation } from '../config/resolve-location.js';
 import type { Location } from '../core/location.js';
-import { openSinkWaiting } from '../output/sink.js';
-import { sinkList } from '../output/record-sink.js';
-import type { RunInfo } from '../output/formats.js';
-import { identityOf, type RunContext } from '../records/assemble.js';
-import { planOverLinks } from '../run/link-plan.js';
-import { runPlan, type PlannedTest, type RunOptions } from '../run/runner.js';
-import { toolVersion } from '../version.js';
-import type { CliIo } from './io.js';
-import type { UnattendedFlags } from './unattended.js';
+import { runTests } from '../app/run.js';
+import type { UnattendedFlags } from '../app/unattended.js';
+import { appIoOf, type CliIo } from './io.js';
 import type { MeasureFlags } from './options.js';
 import { MESSAGES, messagesFor, type Messages } from './i18n.js';
 import { createUi } from './ui.js';
-import { say } from '../core/messages.js';
 
 export interface ExecuteOptions {
   config: Config;
@@ -33,160 +23,26 @@ export interface ExecuteOptions {
   unattended?: UnattendedFlags;
 }
 
-/** Output flags over the file's output block (the location has its own resolver: config/resolve-location.ts). */
-export function applyFlags(config: Config, flags: MeasureFlags): Config {
-  // The config's output file belongs to the config's format: `run --format ndjson | jq` means
-  // stdout, not ndjson appended to results.csv. Another format without --out goes to stdout.
-  const format = flags.format ?? config.output.format;
-  const keepFile = flags.out === undefined && format === config.output.format;
-  // `-o -` is stdout, whatever the config says (`run -o - | mlr ...` with init's config).
-  const stdout = flags.out === '-';
-  return {
-    ...config,
-    output: {
-      format,
-      path: stdout ? null : (flags.out ?? (keepFile ? config.output.path : null)),
-      append: stdout ? false : (flags.append ?? (keepFile ? config.output.append : false)),
-    },
-  };
-}
-
-/** Who and where every record of a run (or a monitor's windows) says it was measured, with the host's network context. */
-export async function runContextOf(config: Config, location: Location, runId: string, hostInfo: boolean): Promise<RunContext> {
-  return {
-    runId,
-    probeId: config.probeId,
-    location,
-    toolVersion: toolVersion(),
-    extra: hostInfo ? await (await import('../host/host-info.js')).gatherHostInfo({ timeoutMs: 3000 }) : undefined,
-  };
-}
-
-export async function execute({ config: fileConfig, flags, io, requireLocation, unattended: unattendedFlags }: ExecuteOptions): Promise<void> {
-  const config = applyFlags(fileConfig, flags);
-  const location = await resolveLocation({ flag: flags.location, unchecked: Boolean(flags.locationUnchecked), env: io.env, config });
-  if (requireLocation && location.code === null) {
-    throw new QosError(
-      'CONFIG_INVALID',
-      messagesFor(io).noLocation(config.file ?? 'config'),
-    );
-  }
-  if (config.endpoints.length === 0) {
-    throw new QosError('CONFIG_INVALID', say('noEndpoints', config.file ?? 'config'));
-  }
-
-  const links = await linksOf(config, flags);
-  const plan: PlannedTest[] = planOverLinks(config.endpoints, links.names, links.override);
-  const runId = randomUUID();
-  // After validation (a bad config fails at once, not after a splay); before measuring.
-  const unattended = unattendedFlags ? await (await import('./unattended.js')).prepareUnattendedRun(unattendedFlags, config, io, runId) : null;
-  // Network context on every record, read once, after any splay and just before measuring.
-  const ctx = await runContextOf(config, location, runId, flags.hostInfo !== false);
-  // The first hop on every record: the gateway pinged alongside each test, where one is known.
-  // QOSPROBE_GATEWAY_PING=0 turns it off for every command (the test suite: no packet to a real gateway).
-  const gatewayPing = !(flags.gatewayPing === false || io.env.QOSPROBE_GATEWAY_PING === '0');
-  const perLink = await linkContexts(plan, ctx, flags.hostInfo !== false);
-  const alongside = gatewayPing ? await gatewayAlongside(ctx, perLink) : undefined;
-  const startedAt = new Date();
-  // --wait-lock queues behind another writer of the same output file too, not only the same config.
-  const sink = await openSinkWaiting(
-    { format: config.output.format, path: config.output.path, append: config.output.append, stdout: io.stdout, onNote: (m) => io.stderr.write(`qosprobe: ${m}\n`) },
-    { waitMs: (unattendedFlags?.waitLock ?? 0) * 1000, signal: io.signal },
-  ).catch((err: unknown) => {
-    for (const e of unattended?.sinks ?? []) e.sink.abort();
-    unattended?.release();
-    throw err;
-  });
+export async function execute({ config, flags, io, requireLocation, unattended }: ExecuteOptions): Promise<void> {
+  const m = messagesFor(io);
   const ui = await createUi(io, { quiet: Boolean(flags.quiet) });
-  // Every record to every sink: the spool and the textfile first, then the output. A sink that
-  // fails mid-run (disk full) gets no more records and the others keep theirs; a failed --out is
-  // reported (exit 4) once the run is over.
-  let outError: unknown = null;
-  const sinks = sinkList([
-    ...(unattended?.sinks ?? []),
-    {
-      sink,
-      onError: (err) => {
-        outError = err;
-      },
-    },
-  ]);
-  let result;
+  let report;
   try {
-    result = await runPlan(plan, ctx, {
-      signal: io.signal,
-      deadlineMs: flags.deadline != null ? flags.deadline * 1000 : null,
-      alongside,
-      contextFor: (t) => (t.spec.bind ? (perLink.get(t.spec.bind.device) ?? ctx) : ctx),
-      onFailure: flags.traceOnFailure
-        ? async (t, _r, signal) => {
-            const { traceVerdict, FAILURE_TRACE_ROUNDS } = await import('../probes/trace.js');
-            return traceVerdict(t.endpoint.host, flags.traceOnFailure === true ? FAILURE_TRACE_ROUNDS : (flags.traceOnFailure ?? FAILURE_TRACE_ROUNDS), signal, undefined, t.spec.bind);
-          }
-        : undefined,
-      onTestStart: (t, i, n) => ui.testStarted(`${t.endpoint.name} ${t.spec.kind} ${t.probe.targetOf(t.endpoint, t.spec)}`, i, n),
-      onRecord: (r) => {
-        sinks.write(r);
-        ui.testFinished(r);
-      },
+    report = await runTests({
+      config,
+      flags,
+      io: appIoOf(io, { testStarted: (label, i, n) => ui.testStarted(label, i, n), testFinished: (r) => ui.testFinished(r) }),
+      requireLocation,
+      unattended,
+      noLocation: m.noLocation,
     });
-  } catch (err) {
-    sinks.abort();
-    unattended?.release();
-    throw err;
   } finally {
     ui.stop();
   }
-  const run: RunInfo = { ...identityOf(ctx), started_at: startedAt.toISOString(), finished_at: new Date().toISOString(), status: result.status };
-  sinks.close(run);
-  // The spool's batch is committed: push it (nothing is reported sent that the receiver did not take).
-  const unattendedCode = unattended ? await unattended.finish().finally(() => unattended.release()) : null;
-  if (outError !== null) throw outError;
-  ui.summary(result.records, result.status);
+  ui.summary(report.records, report.status);
   // A person at a terminal is told where the records went (a config's output.path is easy to forget) and for which site.
-  if (io.stderr.isTTY && !flags.quiet) io.stderr.write(whereWritten(sink.count, config.output, location, io.cwd, messagesFor(io)) + '\n');
-
-  if (result.status === 'interrupted') io.setExitCode(EXIT.INTERRUPTED);
-  else if (flags.failOnError && result.records.some((r) => r.status !== 'ok')) io.setExitCode(EXIT.TEST_FAILED);
-  else io.setExitCode(unattendedCode ?? EXIT.OK);
-}
-
-/**
- * The links the plan runs over: --interface over the config's `interfaces:` (issue 22); `auto` read from the host
- * (host/links.ts). null names: no links asked for (each test as configured).
- */
-async function linksOf(config: Config, flags: MeasureFlags): Promise<{ names: string[] | null; override: boolean }> {
-  const asked = flags.interface ?? config.interfaces ?? null;
-  if (asked !== 'auto') return { names: asked, override: flags.interface !== undefined };
-  const { autoInterfaces } = await import('../host/links.js');
-  const found = process.platform === 'linux' ? await autoInterfaces() : [];
-  if (found.length === 0) {
-    const where = flags.interface !== undefined ? '--interface auto' : `${config.file ?? 'config'}: interfaces: auto`;
-    throw new QosError('CONFIG_INVALID', `${where}: found no up interface with a default route (loopback and virtual ones are left out; Linux only): name the interfaces instead`);
-  }
-  return { names: found, override: flags.interface !== undefined };
-}
-
-/** The context of each link's records: the run's, with that link's columns instead of the default route's. */
-async function linkContexts(plan: readonly PlannedTest[], ctx: RunContext, hostInfo: boolean): Promise<Map<string, RunContext>> {
-  const devices = [...new Set(plan.flatMap((t) => (t.spec.bind ? [t.spec.bind.device] : [])))];
-  if (devices.length === 0) return new Map();
-  const { gatherLinkColumns, EMPTY_LINK_COLUMNS } = await import('../host/links.js');
-  // Without host info a record still says which link it measured: the name is the test's, not gathered.
-  const columns = hostInfo ? await gatherLinkColumns(devices) : new Map(devices.map((d) => [d, { ...EMPTY_LINK_COLUMNS, net_iface: d }]));
-  return new Map(devices.map((d) => [d, { ...ctx, extra: { ...ctx.extra, ...columns.get(d) } }]));
-}
-
-/** The first hop alongside each test: the default gateway, or a bound test's own link's gateway pinged through that link. */
-async function gatewayAlongside(ctx: RunContext, perLink: Map<string, RunContext>): Promise<RunOptions['alongside']> {
-  const { measureGateway } = await import('../host/gateway.js');
-  const none = () => Promise.resolve({});
-  const gatewayOf = (c: RunContext | undefined) => (typeof c?.extra?.gateway === 'string' ? c.extra.gateway : null);
-  return (signal, t) => {
-    const link = t.spec.bind;
-    const gw = gatewayOf(link ? perLink.get(link.device) : ctx);
-    return gw ? measureGateway(gw, signal, undefined, link) : none();
-  };
+  if (io.stderr.isTTY && !flags.quiet) io.stderr.write(whereWritten(report.written.count, report.written.output, report.written.location, io.cwd, m) + '\n');
+  io.setExitCode(report.exitCode);
 }
 
 /** "qosprobe: 3 records appended to /home/t/results.csv (csv); location 32.73 Jawa Barat / Kota Bandung" */

@@ -1,4 +1,5 @@
 /** What the CLI layer needs from the process, injectable so commands can be driven from tests. */
+import type { AppEvents, AppIo } from '../app/io.js';
 import type { Lang } from '../report/labels.js';
 
 export interface CliIo {
@@ -33,4 +34,20 @@ export function selfCommand(script: string | undefined, cwd: string, rel: (from:
 /** Per no-color.org: NO_COLOR present and not empty disables colour, whatever the terminal. */
 export function colorAllowed(io: CliIo): boolean {
   return Boolean(io.stderr.isTTY) && !(io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '');
+}
+
+/** The application's view of the process: its text lines go to stderr, records to stdout; a terminal is a person watching. */
+export function appIoOf(io: CliIo, events: Omit<AppEvents, 'say'> = {}): AppIo {
+  return {
+    stdout: io.stdout,
+    env: io.env,
+    cwd: io.cwd,
+    signal: io.signal,
+    interactive: Boolean(io.stderr.isTTY),
+    events: { say: (text) => io.stderr.write(text), ...events },
+    atExit(f) {
+      process.once('exit', f);
+      return () => process.off('exit', f);
+    },
+  };
 }

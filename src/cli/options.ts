@@ -1,6 +1,7 @@
 /** Options shared by `run`, `demo` and every ad hoc command, and their value parsers. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { APPENDABLE_FORMATS, FORMAT_NAMES, type FormatName } from '../core/format-names.js';
+import type { RunFlags } from '../app/run.js';
+import { APPENDABLE_FORMATS, FORMAT_NAMES } from '../core/format-names.js';
 import { isInterfaceName } from '../core/samples.js';
 import { phrase, say } from '../core/messages.js';
 
@@ -13,22 +14,9 @@ export interface LocationFlags {
   locationUnchecked?: boolean;
 }
 
-/** The flags of every measuring command (run, demo, ad hoc): where it is, where records go, how it runs. */
-export interface MeasureFlags extends LocationFlags {
-  format?: FormatName;
-  out?: string;
-  append?: boolean;
+/** The flags of every measuring command (run, demo, ad hoc): where it is, where records go, how it runs (app/run.ts), and the terminal's. */
+export interface MeasureFlags extends RunFlags {
   quiet?: boolean;
-  failOnError?: boolean;
-  deadline?: number;
-  /** false with --no-host-info. */
-  hostInfo?: boolean;
-  /** false with --no-gateway-ping. */
-  gatewayPing?: boolean;
-  /** --trace-on-failure [rounds]: true without a number. */
-  traceOnFailure?: number | true;
-  /** --interface: every test over each of these links (issue 22), or `auto`; over the config's interface settings. */
-  interface?: string[] | 'auto';
 }
 
 /** The registry's streaming output formats: a file of them can be appended to. */

@@ -154,3 +154,11 @@ export interface Endpoint {
   name: string;
   host: string;
 }
+
+/**
+ * An HTTP attempt as a packet: answered when it succeeded (its total time is the round trip), else lost with its
+ * cause. The one mapping, read by the statistics below, the probe's dominant error and the failure rule.
+ */
+export function attemptAsPacket(a: HttpAttempt): PacketSample {
+  return { seq: a.seq, sentAtMs: a.sentAtMs, rttMs: a.ok ? a.totalMs : null, errorCode: a.errorCode, errorMessage: a.errorMessage };
+}

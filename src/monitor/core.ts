@@ -1,5 +1,5 @@
 /**
- * The monitor's core, without sockets or clocks: results in (from the continuous probers, or
+ * The monitor's core, without sockets or clocks: results in (from the continuous schedule, or
  * from a scripted network in tests), window records and incident records out. One instance
  * serves every endpoint of a config.
  */
@@ -10,8 +10,11 @@ import { buildRecord, identityOf, type RunContext } from '../records/assemble.js
 import { dominantError } from '../probes/common.js';
 import type { PacketSample } from '../core/samples.js';
 import { Detector, type DetectionConfig, type Incident, type IncidentEvent, type ProbeResult } from './detector.js';
-import type { MonitorMethod } from './prober.js';
-import type { ThresholdRule } from './thresholds.js';
+import { timingOf } from '../probes/session.js';
+import type { ThresholdRule } from '../quality/thresholds.js';
+
+/** The kinds a monitor measures with (each has a measuring session, probes/session.ts). */
+export type MonitorMethod = 'stamp' | 'tcp' | 'icmp';
 
 export interface MonitoredEndpoint {
   name: string;
@@ -176,6 +179,8 @@ export class MonitorCore {
           target: s.ep.target,
           targetIp: s.targetIp,
           samples: { type: 'packets', intervalMs: this.o.intervalMs, packets },
+          // Like every record: who timed the window's round trips (kernel_rx with the native STAMP socket).
+          fields: { rtt_timestamping: timingOf(results.map((r) => ({ rttMs: r.rttMs, timing: r.timing ?? null }))) },
           error: dominantError(packets),
         },
       ),

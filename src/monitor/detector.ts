@@ -15,10 +15,11 @@
  *   least MIN_LOST_FOR_LOSS_RULE lost packets in the window (a single loss never opens one).
  */
 import type { MeasurementErrorCode } from '../core/errors.js';
-import type { ThresholdRule } from './thresholds.js';
-import { windowMetrics, type WindowMetrics } from './thresholds.js';
+import type { RttTiming } from '../probes/session.js';
+import type { ThresholdRule } from '../quality/thresholds.js';
+import { windowMetrics, type WindowMetrics } from '../stats/window.js';
 
-/** One test packet's fate, as the continuous prober reports it (in send order). */
+/** One test packet's fate, as the continuous schedule reports it (in send order). */
 export interface ProbeResult {
   seq: number;
   /** Send time, monotonic ms (durations are computed from these only: clock-step safe). */
@@ -29,6 +30,8 @@ export interface ProbeResult {
   rttMs: number | null;
   /** Why it was lost, when it was (TIMEOUT, NETWORK_UNREACHABLE, DNS_FAILED...). */
   errorCode?: MeasurementErrorCode | null;
+  /** How the round trip was timed (the window record's rtt_timestamping); null or absent when lost. */
+  timing?: RttTiming | null;
 }
 
 export interface DetectionConfig {

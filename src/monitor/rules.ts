@@ -4,8 +4,8 @@
  * Written as YAML text by hand: the structure is fixed and small, and no YAML library is
  * needed to print it.
  */
-import type { Profile } from '../report/profiles.js';
-import { thresholdsOf } from './thresholds.js';
+import type { Profile } from '../quality/profiles.js';
+import { thresholdsOf } from '../quality/thresholds.js';
 
 export interface RulesOptions {
   /** A location silent for this long is an alert, minutes. */

@@ -1,9 +1,10 @@
 /**
- * A running monitor: probers → core → window records (the output sink, the spool, push) and
+ * A running monitor: measuring sessions (probes/continuous.ts) → core → window records (the output sink, the spool, push) and
  * incident records (the incidents file, the state file, the outboxes of the alert receivers).
  * Everything it needs comes in as arguments; it never touches `process`.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,12 +17,19 @@ import { QosError } from '../core/errors.js';
 import { Outbox, type AlertReceiver } from './alerts.js';
 import { MonitorCore, type IncidentRecord, type MonitoredEndpoint } from './core.js';
 import type { DetectionConfig } from './detector.js';
-import { startProber, type MonitorMethod, type Prober } from './prober.js';
-import type { ThresholdRule } from './thresholds.js';
+import { ConfigReader } from '../core/config-reader.js';
+import type { BaseSpec } from '../core/samples.js';
+import { runContinuous, spreadStarts, type Resolver } from '../probes/continuous.js';
+import { sharedPace } from '../probes/pacing.js';
+import { probeFor } from '../probes/index.js';
+import type { ProbeDef } from '../probes/probe.js';
+import type { ThresholdRule } from '../quality/thresholds.js';
 
 export interface SessionEndpoint extends MonitoredEndpoint {
   host: string;
   port: number | null;
+  /** The test measured (its kind is `method`): the endpoint's own test of that kind; else one from `port`. */
+  spec?: BaseSpec;
 }
 
 export interface SessionOptions {
@@ -39,7 +47,13 @@ export interface SessionOptions {
   receivers: readonly AlertReceiver[];
   resendMs: number;
   signal: AbortSignal;
+  /** Look every host name up again this often, ms (default: probes/continuous.ts RESOLVE_EVERY_MS). */
+  resolveEveryMs?: number;
+  /** The resolver (tests script one). */
+  resolve?: Resolver;
   onWindow(r: ResultRecord): void;
+  /** Each incident record as it is written (a library user's hook). */
+  onIncident?(r: IncidentRecord): void;
   /** After each window of every endpoint (spool commit, push): may be slow, never awaited by the probes. */
   onWindowsDone?(): Promise<void>;
   log(line: string): void;
@@ -116,6 +130,7 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
   };
   const writeIncident = (rec: IncidentRecord) => {
     incidents++;
+    o.onIncident?.(rec);
     if (rec.state === 'open') open.set(rec.incident_id, rec);
     else open.delete(rec.incident_id);
     unwritten.push(JSON.stringify(rec) + '\n');
@@ -213,12 +228,34 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
   let windowsSinceFlush = 0;
   let flushing: Promise<void> | null = null;
 
-  const probers: Prober[] = o.endpoints.map((ep, i) => {
-    const p: Prober = startProber(
-      { method: ep.method as MonitorMethod, host: ep.host, port: ep.port, intervalMs: o.intervalMs, timeoutMs: o.timeoutMs },
-      (r) => core.onResult(i, r, p?.targetIp ?? null),
-    );
-    return p;
+  // One engine (issue 20): each endpoint's kind's measuring session, the one `run` sends with, on the endless
+  // schedule; the endpoints' slots spread over the interval (issue 24 item 12: no burst of every endpoint at once).
+  const probing = new AbortController();
+  // Every endpoint's session and schedule listens on it: a thousand endpoints are no leak (Node warns past 10).
+  setMaxListeners(0, probing.signal);
+  const starts = spreadStarts(o.endpoints.length, o.intervalMs, performance.now());
+  // All endpoints together at most twice their nominal rate, in bursts of a twentieth of them (at least 10): a held-up
+  // process drains the slots that fell due instead of sending them at once (issue 24 item 12).
+  const n = o.endpoints.length;
+  const pace = sharedPace((2 * n * 1000) / o.intervalMs, Math.max(10, Math.ceil(n / 20)), probing.signal);
+  const loops = o.endpoints.map((ep, i) => {
+    const def = probeFor(ep.method) as ProbeDef<BaseSpec>;
+    const spec = ep.spec ?? defaultSpec(def, ep, o);
+    return runContinuous({
+      host: ep.host,
+      family: (spec as { family?: 4 | 6 }).family,
+      intervalMs: o.intervalMs,
+      timeoutMs: o.timeoutMs,
+      startMs: starts[i] as number,
+      resolveEveryMs: o.resolveEveryMs,
+      // A name that moved: after as many losses in a row as open an outage, look it up again (issue 24 item 7).
+      resolveAfterLosses: o.detection.lossCount,
+      open: (t, so) => (def.openSession as NonNullable<ProbeDef<BaseSpec>['openSession']>)(t, spec, so),
+      signal: probing.signal,
+      onResult: (f, ip) => core.onResult(i, { seq: f.seq, sentMono: f.sentMono, sentWall: f.sentWall, rttMs: f.rttMs, errorCode: f.errorCode, timing: f.timing }, ip),
+      resolve: o.resolve,
+      pace: () => pace.take(),
+    });
   });
   saveState();
 
@@ -226,7 +263,8 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
     if (o.signal.aborted) return resolve();
     o.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  for (const p of probers) p.stop();
+  probing.abort();
+  await Promise.all(loops);
   clearInterval(resend);
   core.finish(performance.now(), Date.now());
   saveState();
@@ -247,4 +285,10 @@ function readState(path: string): StateFile | null {
   } catch {
     return null;
   }
+}
+
+/** The test of an endpoint that names only a port: the kind's own defaults, read by its parser as a config entry would be. */
+function defaultSpec(def: ProbeDef<BaseSpec>, ep: SessionEndpoint, o: Pick<SessionOptions, 'intervalMs' | 'timeoutMs'>): BaseSpec {
+  const base: BaseSpec = { kind: def.kind, count: 1, intervalMs: o.intervalMs, timeoutMs: o.timeoutMs };
+  return def.parse(ep.port === null ? {} : { port: ep.port }, base, new ConfigReader('monitor'), `endpoint ${ep.name}`);
 }

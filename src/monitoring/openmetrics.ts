@@ -96,8 +96,3 @@ export function openMetricsText(records: readonly ResultRecord[], opts: { eof?: 
   if (opts.eof ?? true) out.push('# EOF');
   return out.join('\n') + '\n';
 }
-
-/** Metric family names, for docs and tests. */
-export function familyNames(): string[] {
-  return families.map((f) => f.name);
-}

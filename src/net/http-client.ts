@@ -272,8 +272,3 @@ function pathOf(url: string | URL): string {
   const u = new URL(url);
   return u.pathname + u.search;
 }
-
-/** Resolve `{bytes}` in a URL template. */
-export function fillUrlTemplate(template: string, bytes: number): string {
-  return template.replaceAll('{bytes}', String(bytes));
-}

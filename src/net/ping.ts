@@ -18,10 +18,9 @@
  * on which platform (`getExecutablePath`) and its flags (`createBuilder().getCommandArguments`).
  * Only the interval (the package has no option for it), `-6` on Linux and Windows' `-w` are ours.
  */
-import { spawn } from 'node:child_process';
+import { spawnTool, type Spawned } from './spawn-tool.js';
 import { createRequire } from 'node:module';
 import { platform as osPlatform } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import type { PingConfig } from 'ping';
 import { QosError, errorMessage } from '../core/errors.js';
 import type { LinkBind } from '../core/samples.js';
@@ -52,18 +51,8 @@ export interface PingOptions {
   platform?: NodeJS.Platform;
 }
 
-export interface PingRun {
-  stdout: string;
-  stderr: string;
-  /** Exit code, null when ping ended on a signal. Not a measurement: see docs/icmp.md. */
-  exitCode: number | null;
-  exitSignal: NodeJS.Signals | null;
-  /** We stopped ping: the abort signal fired, or our own deadline passed; null when it ended by itself. */
-  stoppedBy: 'abort' | 'deadline' | null;
-  /** When we told ping to stop, ms after it was started; null when we did not. */
-  stoppedAtMs: number | null;
-  /** From spawn to exit, ms. */
-  durationMs: number;
+/** A ping run: what spawnTool collected (its exit code is not a measurement: see docs/icmp.md), and how it was run. */
+export interface PingRun extends Spawned {
   /** The interval ping really used, ms (Windows: 1000 whatever was asked). */
   intervalMs: number;
   /** The platform the command was built for (the parser's tie-breaker). */
@@ -184,75 +173,18 @@ export function runPing(o: PingOptions): Promise<PingRun> {
   const command = [cmd.file, ...cmd.args];
   const intervalMs = platform === 'win32' ? 1000 : o.intervalMs;
 
-  return new Promise<PingRun>((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd.file, cmd.args, {
-      // A copy with LC_ALL=C (stronger than LANG): untranslated text and a decimal point. Windows'
-      // ping.exe ignores it and speaks the system language, which the parser copes with.
-      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      windowsHide: true,
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-
-    let settled = false;
-    let stoppedBy: PingRun['stoppedBy'] = null;
-    let stoppedAtMs: number | null = null;
-    let killTimer: NodeJS.Timeout | undefined;
-    const stop = (why: 'abort' | 'deadline') => {
-      if (settled || stoppedBy) return;
-      stoppedBy = why;
-      stoppedAtMs = performance.now() - t0;
-      // Like Ctrl-C: iputils, BusyBox and BSD ping print their summary (how many they sent) on
-      // SIGINT, and die silently on SIGTERM. On Windows this terminates ping.exe outright, which
-      // loses nothing there: every request already has its line.
-      child.kill('SIGINT');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-    };
-    const onAbort = () => stop('abort');
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    const deadline = setTimeout(() => stop('deadline'), o.deadlineMs ?? pingDurationMs(o, platform) + 2000);
-    const finish = () => {
-      settled = true;
-      clearTimeout(deadline);
-      clearTimeout(killTimer);
-      o.signal?.removeEventListener('abort', onAbort);
-    };
-
-    child.once('error', (e: NodeJS.ErrnoException) => {
-      // After a successful spawn an 'error' can only come from kill(); 'close' still follows.
-      if (settled || child.pid !== undefined) return;
-      finish();
-      const missing = e.code === 'ENOENT' || e.code === 'EACCES';
-      reject(
-        new QosError(missing ? 'PING_UNAVAILABLE' : 'PING_FAILED', `${missing ? 'no usable ping program' : 'cannot start ping'}: ${e.message}`, {
-          cause: e,
-        }),
-      );
-    });
-    child.once('close', (exitCode, exitSignal) => {
-      if (settled) return;
-      finish();
-      const run: PingRun = {
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        exitCode,
-        exitSignal,
-        stoppedBy,
-        stoppedAtMs,
-        durationMs: performance.now() - t0,
-        intervalMs,
-        platform,
-        command,
-      };
+  return spawnTool(cmd.file, cmd.args, { signal: o.signal, deadlineMs: o.deadlineMs ?? pingDurationMs(o, platform) + 2000, killGraceMs: KILL_GRACE_MS }).then(
+    (r) => {
+      const run: PingRun = { ...r, intervalMs, platform, command };
       const failed = failedOnItsOwn(run);
-      if (failed) reject(failed);
-      else resolve(run);
-    });
-  });
+      if (failed) throw failed;
+      return run;
+    },
+    (e: NodeJS.ErrnoException) => {
+      const missing = e.code === 'ENOENT' || e.code === 'EACCES';
+      throw new QosError(missing ? 'PING_UNAVAILABLE' : 'PING_FAILED', `${missing ? 'no usable ping program' : 'cannot start ping'}: ${e.message}`, { cause: e });
+    },
+  );
 }
 
 /**

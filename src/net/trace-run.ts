@@ -7,11 +7,11 @@
  * root, except that a non-root user may not ask for rounds less than a second apart: the
  * interval is then raised to 1 s and the run says so (`intervalMs`).
  */
-import { spawn } from 'node:child_process';
 import { platform as osPlatform, userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { LinkBind } from '../core/samples.js';
 import { assertBindable } from './bind.js';
+import { spawnTool } from './spawn-tool.js';
 import { QosError } from '../core/errors.js';
 import type { TraceTool } from './trace-parse.js';
 
@@ -148,7 +148,7 @@ export async function runTrace(o: TraceOptions): Promise<TraceRun> {
       for (let i = 0; i < runs && stoppedBy === null && !o.signal?.aborted; i++) {
         const cmd = traceCommand(o, tool, platform, intervalMs);
         command = [cmd.file, ...cmd.args];
-        const r = await spawnTool(cmd.file, cmd.args, o.signal, traceDurationMs({ ...o, intervalMs }, platform) + 2000);
+        const r = await spawnTool(cmd.file, cmd.args, { signal: o.signal, deadlineMs: traceDurationMs({ ...o, intervalMs }, platform) + 2000 });
         outputs.push(r.stdout);
         stderr += r.stderr;
         stoppedBy = r.stoppedBy;
@@ -170,46 +170,3 @@ export async function runTrace(o: TraceOptions): Promise<TraceRun> {
   });
 }
 
-interface Spawned {
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  exitSignal: NodeJS.Signals | null;
-  stoppedBy: 'abort' | 'deadline' | null;
-}
-
-/** Spawn, collect, stop on abort or after deadlineMs (SIGINT, then SIGKILL); rejects only when it cannot start. */
-function spawnTool(file: string, args: string[], signal: AbortSignal | undefined, deadlineMs: number): Promise<Spawned> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    let stoppedBy: Spawned['stoppedBy'] = null;
-    let killTimer: NodeJS.Timeout | undefined;
-    const stop = (why: 'abort' | 'deadline') => {
-      if (stoppedBy) return;
-      stoppedBy = why;
-      child.kill('SIGINT');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), 1000);
-    };
-    const onAbort = () => stop('abort');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const deadline = setTimeout(() => stop('deadline'), deadlineMs);
-    const finish = () => {
-      clearTimeout(deadline);
-      clearTimeout(killTimer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    child.once('error', (e) => {
-      if (child.pid !== undefined) return; // from kill(); 'close' follows
-      finish();
-      reject(e);
-    });
-    child.once('close', (exitCode, exitSignal) => {
-      finish();
-      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode, exitSignal, stoppedBy });
-    });
-  });
-}

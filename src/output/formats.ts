@@ -57,7 +57,6 @@ type WriterOf<N extends AnyFormatName> = (Registry[N]['output'] extends true ? (
 type Entry<N extends AnyFormatName> = Registry[N] & WriterOf<N>;
 
 export type StreamingFormat = FormatInfo & StreamingWriter & { readonly streaming: true };
-export type Format = { [N in FormatName]: Entry<N> }[FormatName];
 
 /**
  * Each format's serialiser is `serialiser` in src/output/formats/<name>.ts, found by the name:

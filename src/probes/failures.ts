@@ -16,7 +16,7 @@
  */
 import type { MeasurementErrorCode } from '../core/errors.js';
 import type { PacketSample, ProbeOutcome, Samples } from '../core/samples.js';
-import { attemptAsPacket } from '../stats/http.js';
+import { attemptAsPacket } from '../core/samples.js';
 
 /** Codes that, on an outcome without samples, mean the probe gave up before its first attempt. */
 const BEFORE_FIRST_ATTEMPT = new Set<MeasurementErrorCode>([

@@ -3,10 +3,11 @@ import { performance } from 'node:perf_hooks';
 import type { ConfigReader, Obj } from '../core/config-reader.js';
 import type { ProbeDef } from './probe.js';
 import { SERVE_DEFAULTS } from '../core/serve-defaults.js';
-import { sleep } from './pacing.js';
+import { sleep } from '../core/sleep.js';
 import type { BaseSpec, Endpoint, HttpAttempt } from '../core/samples.js';
 import { dominantError } from './common.js';
-import { attemptAsPacket } from '../stats/http.js';
+import { fillUrlTemplate } from '../core/url-template.js';
+import { attemptAsPacket } from '../core/samples.js';
 
 /** Port of `qosprobe serve`'s HTTP endpoints, used when a test's url is a bare path. */
 export const SERVE_HTTP_PORT = SERVE_DEFAULTS.httpPort;
@@ -120,7 +121,7 @@ export function readUrlFields(
   if (!url.startsWith('/')) {
     let u: URL | null = null;
     try {
-      u = new URL(url.replaceAll('{bytes}', '0'));
+      u = new URL(fillUrlTemplate(url, 0));
     } catch {
       u = null;
     }

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
+import { sleep } from '../core/sleep.js';
+import { takeToken, type TokenBucket } from '../core/token-bucket.js';
 
 /**
  * How long before a send time the schedule stops trusting setTimeout. Node timers work on the
@@ -39,31 +41,51 @@ export async function runSchedule<T>(
 /**
  * Wait until performance.now() ≥ due: a timer until TIMER_SLACK_MS before, then one event-loop
  * turn per check (I/O and timers are served between checks; the CPU stays busy for that last
- * stretch only). A packet never leaves before its slot. False if aborted.
+ * stretch only). A packet never leaves before its slot. False if aborted. A slack of 0 waits on timers only (a
+ * continuous schedule of many endpoints: within a millisecond, without a busy loop per endpoint).
  */
-export async function waitUntil(due: number, signal: AbortSignal): Promise<boolean> {
+export async function waitUntil(due: number, signal: AbortSignal, slackMs: number = TIMER_SLACK_MS): Promise<boolean> {
   for (;;) {
     if (signal.aborted) return false;
     const left = due - performance.now();
     if (left <= 0) return true;
-    if (left > TIMER_SLACK_MS) {
-      if (!(await sleep(left - TIMER_SLACK_MS, signal))) return false;
+    if (left > slackMs) {
+      if (!(await sleep(left - slackMs, signal))) return false;
     } else await nextLoopTurn();
   }
 }
 
-/** Sleep that resolves false (instead of rejecting) when the signal fires first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const onAbort = () => {
-      clearTimeout(t);
-      resolve(false);
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/**
+ * A cap on the sends of many schedules together (a monitor's endpoints): `perSecond` with bursts of `burst`. Spread
+ * slots keep a monitor's sends apart; this keeps them apart after the process was held up (a busy host, a pause):
+ * the slots that fell due meanwhile drain at the cap instead of leaving in one burst that a reflector's per-source
+ * limit would drop. `take` resolves when a send may go (at once while tokens last), false if the signal fired.
+ */
+export function sharedPace(perSecond: number, burst: number, signal: AbortSignal): { take(): Promise<boolean> } {
+  const bucket: TokenBucket = { tokens: burst, lastMs: performance.now() };
+  const waiting: ((ok: boolean) => void)[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const drain = () => {
+    timer = undefined;
+    while (waiting.length > 0 && takeToken(bucket, performance.now(), perSecond, burst)) waiting.shift()!(true);
+    if (waiting.length > 0) timer = setTimeout(drain, Math.max(1, ((1 - bucket.tokens) / perSecond) * 1000));
+  };
+  signal.addEventListener(
+    'abort',
+    () => {
+      clearTimeout(timer);
+      for (const w of waiting.splice(0)) w(false);
+    },
+    { once: true },
+  );
+  return {
+    take() {
+      if (signal.aborted) return Promise.resolve(false);
+      if (waiting.length === 0 && takeToken(bucket, performance.now(), perSecond, burst)) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        waiting.push(resolve);
+        timer ??= setTimeout(drain, Math.max(1, ((1 - bucket.tokens) / perSecond) * 1000));
+      });
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import type { ConfigReader, Obj } from '../core/config-reader.js';
 import type { BaseSpec, Endpoint, ProbeContext, ProbeOutcome } from '../core/samples.js';
 import type { AttemptSamples } from './failures.js';
-import type { ResultRecord } from '../core/schema.js';
+import type { PacketSession, SessionOptions, SessionTarget } from './session.js';
 
 /**
  * What every probe kind's implementation provides. The registry (probes/index.ts) maps kind → ProbeDef, so config
@@ -25,6 +25,9 @@ export interface ProbeDef<S extends BaseSpec = BaseSpec> {
   /** A label for the target ("host:port", a URL) before it runs, for progress messages. */
   targetOf(endpoint: Endpoint, spec: S): string;
   run(endpoint: Endpoint, spec: S, ctx: ProbeContext): Promise<ProbeOutcome>;
-  /** Further records a test yields after its own (trace: one per hop), built from its record and outcome. */
-  rowsOf?(record: ResultRecord, outcome: ProbeOutcome): ResultRecord[];
+  /**
+   * A packet kind's measuring session (session.ts), which its `run` drives for `count` packets and `monitor` drives
+   * without end (continuous.ts): the kinds a monitor can watch have one.
+   */
+  openSession?(target: SessionTarget, spec: S, o: SessionOptions): Promise<PacketSession>;
 }

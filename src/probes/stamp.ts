@@ -7,8 +7,10 @@ import { OFF, OUR_ERROR_ESTIMATE, STAMP_MAX_BYTES, STAMP_MIN_BYTES, decodeReflec
 import { dominantError, readFamily, resolveTarget } from './common.js';
 import type { ProbeDef } from './probe.js';
 import { SERVE_DEFAULTS } from '../core/serve-defaults.js';
-import { runSchedule, sleep } from './pacing.js';
-import { openSender, type SenderSocket } from '../stamp/socket.js';
+import { runSchedule } from './pacing.js';
+import { sleep } from '../core/sleep.js';
+import type { PacketFate, PacketSession, SessionOptions, SessionTarget } from './session.js';
+import { openSender, type SenderSocket, type UdpTimestamping } from '../stamp/socket.js';
 import type { BaseSpec, PacketSample, ProbeContext, ProbeOutcome } from '../core/samples.js';
 
 export interface StampSpec extends BaseSpec {
@@ -60,16 +62,22 @@ export const stamp: ProbeDef<StampSpec> = {
   deadlineMs: (s) => s.count * s.intervalMs + s.timeoutMs,
   targetOf: (e, s) => formatHostPort(e.host, s.port),
   run: runStamp,
+  openSession: openStampSession,
 };
 
 /** The sender's timestamp field: the socket writes the send time there as the packet leaves. */
 const SENDER_TIMESTAMP = { offset: OFF.timestamp };
 
+/** The wire carries 32 bits of sequence number: a monitor running for years wraps, harmlessly. */
+const WIRE_SEQ_MOD = 0x1_0000_0000;
+
 interface Sent {
+  seq: number;
   sentMono: number;
+  sentWall: number;
   sentTs: WireTimestamp;
   rttMs: number | null;
-  receivedAtMs: number | null;
+  receivedMono: number | null;
   upMs: number | null;
   downMs: number | null;
   late: boolean;
@@ -78,30 +86,52 @@ interface Sent {
   reflectorSeqs: Set<number>;
   /** The kernel refused to send it (no route, address gone): lost, with this cause. */
   sendError?: { code: MeasurementErrorCode; message: string };
+  /** Settles the packet's fate (once: answered, refused, timed out or cut). */
+  decide: ((f: PacketFate) => void) | null;
+  timer: NodeJS.Timeout | undefined;
 }
 
-export async function runStamp(endpoint: { host: string }, spec: StampSpec, { signal, measuring }: ProbeContext): Promise<StampOutcome> {
-  const target = formatHostPort(endpoint.host, spec.port);
-  const resolved = await resolveTarget(endpoint.host, target, { family: spec.family, signal, timeoutMs: spec.timeoutMs });
-  if (!resolved.ok) return { ...resolved.failed, foreignPackets: 0 };
-  const { address, family } = resolved;
+/** A STAMP session (RFC 8762 session-sender) to one reflector: what `run` and `monitor` both send with. */
+export interface StampSession extends PacketSession {
+  readonly timestamping: UdpTimestamping;
+  /** Datagrams that were not replies to this session's packets. */
+  foreign(): number;
+  /** Errors after connect (an ICMP port unreachable): the cause of packets lost without their own. */
+  socketError(): { code: MeasurementErrorCode; message: string } | null;
+  /** What the session knows of packet `seq` (kept until the session ends unless forgetDecided). */
+  sent(seq: number): Readonly<Sent> | undefined;
+}
 
+/**
+ * Open a STAMP session: a UDP socket connected to the reflector (the native kernel-timestamped one where it is
+ * built), a random SSID. RTT = (r − s) − (b − a): s, r from the socket (kernel receive time with the native one),
+ * the reflector's residence b − a from its timestamps. A reply later than timeoutMs is late: the packet is lost.
+ * Rejects with the connect error (no route, interface down).
+ */
+export async function openStampSession(t: SessionTarget, spec: Pick<StampSpec, 'port' | 'sizeBytes' | 'timeoutMs' | 'bind'>, o: SessionOptions): Promise<StampSession> {
   // A random SSID (RFC 8972) keeps a stateful reflector from continuing an older session's counter on a reused port.
   const ssid = randomInt(1, 0x10000);
-  const sent: (Sent | undefined)[] = [];
-  let startMs = performance.now();
+  const sent = new Map<number, Sent>();
   let foreign = 0;
-  let outstanding = 0;
-  let allBack: (() => void) | null = null;
   // Errors after connect (an ICMP port unreachable, a send the kernel refused) are per-packet data.
   let socketError: { code: MeasurementErrorCode; message: string } | null = null;
+  let closed = false;
+
+  const settle = (s: Sent, f: Omit<PacketFate, 'seq' | 'sentMono' | 'sentWall' | 'timing'>) => {
+    const decide = s.decide;
+    if (!decide) return;
+    s.decide = null;
+    clearTimeout(s.timer);
+    if (o.forgetDecided) sent.delete(s.seq % WIRE_SEQ_MOD);
+    decide({ seq: s.seq, sentMono: s.sentMono, sentWall: s.sentWall, timing: f.rttMs === null ? null : sock.timestamping, ...f });
+  };
 
   const onReply = (msg: Buffer, length: number, rMono: number) => {
     const rWall = performance.timeOrigin + rMono;
     const d = decodeReflectorPacket(length === msg.length ? msg : msg.subarray(0, length));
     if (!d.ok) return void foreign++;
     const p = d.packet;
-    const s = sent[p.senderSeq];
+    const s = sent.get(p.senderSeq);
     // Not ours: a sequence number we never sent, or a timestamp that isn't the one we sent with it.
     if (!s || p.senderTimestamp.seconds !== s.sentTs.seconds || p.senderTimestamp.fraction !== s.sentTs.fraction) return void foreign++;
     s.reflectorSeqs.add(p.seq);
@@ -118,102 +148,141 @@ export async function runStamp(endpoint: { host: string }, spec: StampSpec, { si
     const residence = timestampDiffMs(p.timestamp, p.receiveTimestamp, fmt);
     // A residence outside [0, round trip] means the far clock stepped: don't let it make RTT negative.
     s.rttMs = residence >= 0 && residence <= elapsed ? elapsed - residence : elapsed;
-    s.receivedAtMs = rMono - startMs;
+    s.receivedMono = rMono;
     const aMs = unixMsFrom(p.receiveTimestamp, fmt);
     const bMs = unixMsFrom(p.timestamp, fmt);
     s.upMs = aMs - unixMsFromNtp(s.sentTs);
     s.downMs = rWall - bMs;
-    outstanding--;
-    if (outstanding === 0) allBack?.();
+    settle(s, { rttMs: s.rttMs, errorCode: null, errorMessage: null, cut: false });
   };
 
   // connect(): the kernel then delivers only the reflector's datagrams, and ICMP errors (port unreachable) surface.
-  let sock: SenderSocket;
+  const sock: SenderSocket = await openSender({
+    family: t.family,
+    address: t.address,
+    port: spec.port,
+    bind: spec.bind,
+    onPacket: onReply,
+    onError: (err) => {
+      socketError = { code: measurementCodeFor(err), message: errorMessage(err) };
+    },
+  });
+
+  const lostFate = (s: Sent) => {
+    const lost = s.sendError ?? socketError ?? { code: 'TIMEOUT' as const, message: `no reply within ${spec.timeoutMs} ms` };
+    return { rttMs: null, errorCode: lost.code, errorMessage: s.late ? `reply came after the ${spec.timeoutMs} ms loss threshold` : lost.message, cut: false };
+  };
+  const close = () => {
+    if (closed) return Promise.resolve();
+    closed = true;
+    o.signal.removeEventListener('abort', onAbort);
+    const now = performance.now();
+    // Cut by the abort before its threshold passed: neither received nor lost.
+    for (const s of [...sent.values()]) if (s.decide) settle(s, !s.late && now - s.sentMono < spec.timeoutMs ? { rttMs: null, errorCode: null, errorMessage: null, cut: true } : lostFate(s));
+    // Always: an open UDP socket keeps the process alive after the record is written (issue 15).
+    sock.close();
+    return Promise.resolve();
+  };
+  const onAbort = () => void close();
+  o.signal.addEventListener('abort', onAbort, { once: true });
+
+  return {
+    timestamping: sock.timestamping,
+    foreign: () => foreign,
+    socketError: () => socketError,
+    sent: (seq) => sent.get(seq % WIRE_SEQ_MOD),
+    close,
+    probe(seq) {
+      return new Promise<PacketFate>((decide) => {
+        const wireSeq = seq % WIRE_SEQ_MOD;
+        // The timestamp field is filled by the socket as late as it can (in C, right before the send call, with the
+        // native socket) and read back: replies are matched on it.
+        const buf = encodeSenderPacket({ seq: wireSeq, timestamp: { seconds: 0, fraction: 0 }, errorEstimate: OUR_ERROR_ESTIMATE, ssid }, spec.sizeBytes);
+        const s: Sent = {
+          seq,
+          sentMono: 0,
+          sentWall: Date.now(),
+          sentTs: { seconds: 0, fraction: 0 },
+          rttMs: null,
+          receivedMono: null,
+          upMs: null,
+          downMs: null,
+          late: false,
+          duplicates: 0,
+          reflectorSeqs: new Set(),
+          decide,
+          timer: undefined,
+        };
+        if (closed) return settle(s, { rttMs: null, errorCode: null, errorMessage: null, cut: true });
+        sent.set(wireSeq, s);
+        const refused = (err: Error) => {
+          if (s.rttMs === null && !s.sendError) {
+            s.sendError = { code: measurementCodeFor(err), message: errorMessage(err) };
+            settle(s, lostFate(s));
+          }
+        };
+        s.sentMono = sock.send(buf, SENDER_TIMESTAMP, refused);
+        s.sentTs = { seconds: buf.readUInt32BE(OFF.timestamp), fraction: buf.readUInt32BE(OFF.timestamp + 4) };
+        // +1 ms: a Node timer may fire up to 1 ms early (libuv keeps whole-ms loop time). The loss is decided a loop
+        // turn later (setImmediate runs after the poll phase): on a busy loop a reply already in the socket, stamped in
+        // time by the kernel, is read before its packet is called lost.
+        if (s.decide) s.timer = setTimeout(() => setImmediate(() => settle(s, lostFate(s))), Math.max(0, s.sentMono + spec.timeoutMs + 1 - performance.now()));
+      });
+    },
+  };
+}
+
+export async function runStamp(endpoint: { host: string }, spec: StampSpec, { signal, measuring }: ProbeContext): Promise<StampOutcome> {
+  const target = formatHostPort(endpoint.host, spec.port);
+  const resolved = await resolveTarget(endpoint.host, target, { family: spec.family, signal, timeoutMs: spec.timeoutMs });
+  if (!resolved.ok) return { ...resolved.failed, foreignPackets: 0 };
+  const { address, family } = resolved;
+
+  let session: StampSession;
   try {
-    sock = await openSender({
-      family,
-      address,
-      port: spec.port,
-      bind: spec.bind,
-      onPacket: onReply,
-      onError: (err) => {
-        socketError = { code: measurementCodeFor(err), message: errorMessage(err) };
-      },
-    });
+    session = await openStampSession({ address, family }, spec, { signal });
   } catch (err) {
     return { target, targetIp: address, error: { code: measurementCodeFor(err), message: errorMessage(err) }, foreignPackets: 0 };
   }
   try {
     measuring?.();
-    const sched = await runSchedule(spec.count, spec.intervalMs, signal, (seq, start) => {
-      startMs = start;
-      // The timestamp field is filled by the socket as late as it can (in C, right before the send call, with the
-      // native socket) and read back: replies are matched on it.
-      const buf = encodeSenderPacket({ seq, timestamp: { seconds: 0, fraction: 0 }, errorEstimate: OUR_ERROR_ESTIMATE, ssid }, spec.sizeBytes);
-      const s: Sent = { sentMono: 0, sentTs: { seconds: 0, fraction: 0 }, rttMs: null, receivedAtMs: null, upMs: null, downMs: null, late: false, duplicates: 0, reflectorSeqs: new Set() };
-      sent[seq] = s;
-      outstanding++;
-      const refused = (err: Error) => {
-        if (s.rttMs === null && !s.sendError) {
-          s.sendError = { code: measurementCodeFor(err), message: errorMessage(err) };
-          outstanding--;
-          if (outstanding === 0) allBack?.();
-        }
-      };
-      s.sentMono = sock.send(buf, SENDER_TIMESTAMP, refused);
-      s.sentTs = { seconds: buf.readUInt32BE(OFF.timestamp), fraction: buf.readUInt32BE(OFF.timestamp + 4) };
-      return Promise.resolve();
-    });
-    startMs = sched.startMs;
-
-    // Wait for the last packet's loss threshold, or less when every packet is back.
-    const lastSent = sent[sent.length - 1]?.sentMono ?? performance.now();
-    // +1 ms: a Node timer may fire up to 1 ms early (libuv keeps whole-ms loop time).
-    const waitMs = lastSent + spec.timeoutMs + 1 - performance.now();
-    if (outstanding > 0 && waitMs > 0 && !signal.aborted) {
-      const ctl = new AbortController();
-      const onAbort = () => ctl.abort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      allBack = () => ctl.abort();
-      await sleep(waitMs, ctl.signal);
-      signal.removeEventListener('abort', onAbort);
-    }
-    const endMono = performance.now();
-
-    const lostError = socketError as { code: MeasurementErrorCode; message: string } | null;
+    const { startMs, results } = await runSchedule(spec.count, spec.intervalMs, signal, (seq) => session.probe(seq));
+    // A packet lost to its threshold may still be answered late (and any may be duplicated): while one is, listen
+    // until the last packet's threshold, as the record counts late replies up to there.
+    const lastSentMono = results[results.length - 1]?.sentMono ?? performance.now();
+    if (results.some((f) => !f.cut && f.rttMs === null && !session.sent(f.seq)?.sendError)) await sleep(lastSentMono + spec.timeoutMs + 1 - performance.now(), signal);
+    const lostError = session.socketError();
     const packets: PacketSample[] = [];
-    sent.forEach((s, seq) => {
-      if (!s) return;
+    for (const f of results) {
+      if (f.cut) continue;
+      const s = session.sent(f.seq) as Sent;
       const answered = s.rttMs !== null;
-      // Cut by the abort before its threshold passed: neither received nor lost.
-      if (!answered && !s.late && !s.sendError && signal.aborted && endMono - s.sentMono < spec.timeoutMs) return;
       const lost = s.sendError ?? lostError ?? { code: 'TIMEOUT' as const, message: `no reply within ${spec.timeoutMs} ms` };
       packets.push({
-        seq,
+        seq: f.seq,
         sentAtMs: s.sentMono - startMs,
         rttMs: s.rttMs,
-        receivedAtMs: s.receivedAtMs,
+        receivedAtMs: s.receivedMono === null ? null : s.receivedMono - startMs,
         late: s.late,
         duplicates: s.duplicates,
         upMs: s.upMs,
         downMs: s.downMs,
         ...(answered ? {} : { errorCode: lost.code, errorMessage: s.late ? `reply came after the ${spec.timeoutMs} ms loss threshold` : lost.message }),
       });
-    });
-
+    }
+    const foreign = session.foreign();
     return {
       target,
       targetIp: address,
-      samples: { type: 'packets', intervalMs: spec.intervalMs, packets, reflectorReceived: reflectorReceived(sent, packets, spec.stateful) },
+      samples: { type: 'packets', intervalMs: spec.intervalMs, packets, reflectorReceived: reflectorReceived(session, packets, spec.stateful) },
       // kernel_rx: replies stamped by the kernel, sends in C right before the system call; event_loop: both in JavaScript.
-      fields: { size_bytes: spec.sizeBytes, foreign_packets: foreign, rtt_timestamping: packets.some((p) => p.rttMs !== null) ? sock.timestamping : null },
+      fields: { size_bytes: spec.sizeBytes, foreign_packets: foreign, rtt_timestamping: packets.some((p) => p.rttMs !== null) ? session.timestamping : null },
       error: dominantError(packets),
       interrupted: signal.aborted,
       foreignPackets: foreign,
     };
   } finally {
-    // Always: an open UDP socket keeps the process alive after the record is written (issue 15).
-    sock.close();
+    await session.close();
   }
 }
 
@@ -225,14 +294,14 @@ export async function runStamp(endpoint: { host: string }, spec: StampSpec, { si
  * Packets lost after the last reply can't be placed: they count as lost upstream.
  * Null when the reflector is not (known to be) stateful.
  */
-function reflectorReceived(sent: readonly (Sent | undefined)[], kept: readonly PacketSample[], stateful: boolean | undefined): number | null {
+function reflectorReceived(session: StampSession, kept: readonly PacketSample[], stateful: boolean | undefined): number | null {
   if (stateful === false) return null;
-  const keptSeqs = new Set(kept.map((p) => p.seq));
   const seen = new Set<number>();
   let reached = 0;
   let evidence = false;
-  sent.forEach((s, seq) => {
-    if (!s || !keptSeqs.has(seq) || s.reflectorSeqs.size === 0) return;
+  kept.forEach(({ seq }) => {
+    const s = session.sent(seq);
+    if (!s || s.reflectorSeqs.size === 0) return;
     reached++;
     for (const r of s.reflectorSeqs) {
       seen.add(r);

@@ -8,7 +8,7 @@ import { runSchedule } from './pacing.js';
 import type { BaseSpec, LinkBind } from '../core/samples.js';
 import { dominantError, keptAttempts, readFamily, resolveTarget } from './common.js';
 import { createKernelRttReader, type KernelRttReader } from './kernel-rtt.js';
-
+import { timingOf, type PacketSession, type SessionOptions, type SessionTarget } from './session.js';
 import { MAX_SEND_CALL_MS } from '../core/send-call.js';
 
 export interface TcpSpec extends BaseSpec {
@@ -41,36 +41,67 @@ export const tcp: ProbeDef<TcpSpec> = {
     const target = formatHostPort(endpoint.host, spec.port);
     const resolved = await resolveTarget(endpoint.host, target, { family: spec.family, signal, timeoutMs: spec.timeoutMs });
     if (!resolved.ok) return resolved.failed;
-    const { address } = resolved;
-    // One abort listener for the whole test, not one per attempt: thousands overlap at short intervals.
-    const inFlight = new Set<() => void>();
-    const cutAll = () => inFlight.forEach((cut) => cut());
-    signal.addEventListener('abort', cutAll, { once: true });
-    const kernel = createKernelRttReader({ remotePort: spec.port });
-    // Once the last handshake is over, its kernel figure is read at once rather than after the batch's wait
-    // (a one-packet test spent 100 ms idle there). The microtask runs after the 'connect' handler has handed
-    // the socket to the reader.
-    let settled = 0;
-    const onSettled = () => {
-      if (++settled === spec.count) queueMicrotask(() => void kernel.flush());
-    };
+    const { address, family } = resolved;
+    const session = openTcpSession({ address, family }, spec, { signal, count: spec.count });
     measuring?.();
-    const { results } = await runSchedule(spec.count, spec.intervalMs, signal, (seq, startMs) =>
-      attempt(address, spec.port, spec.timeoutMs, inFlight, kernel, onSettled, spec.bind).then((a) => ({ ...a, seq, sentAtMs: a.sentAt - startMs })),
-    );
-    await kernel.close();
-    signal.removeEventListener('abort', cutAll);
-    const packets = keptAttempts(results);
+    const { startMs, results } = await runSchedule(spec.count, spec.intervalMs, signal, (seq) => session.probe(seq));
+    await session.close();
+    const packets = keptAttempts(results.map((f) => ({ ...f, sentAtMs: f.sentMono - startMs, errorCode: f.errorCode ?? undefined, errorMessage: f.errorMessage ?? undefined })));
     return {
       target,
       targetIp: address,
       samples: { type: 'packets', intervalMs: spec.intervalMs, packets },
-      fields: { rtt_timestamping: timestampingOf(results.filter((a) => !a.cut)) },
+      fields: { rtt_timestamping: timingOf(results.filter((f) => !f.cut)) },
       error: dominantError(packets),
       interrupted: signal.aborted,
     };
   },
+  openSession: (t, spec, o) => Promise.resolve(openTcpSession(t, spec, o)),
 };
+
+/**
+ * A TCP session: one handshake per packet to the target's port, timed by the kernel where it can be read. Its
+ * in-flight handshakes are cut by one abort listener for the whole session, not one per attempt (thousands
+ * overlap at short intervals).
+ */
+export function openTcpSession(t: SessionTarget, spec: Pick<TcpSpec, 'port' | 'timeoutMs' | 'bind'>, o: SessionOptions): PacketSession {
+  const inFlight = new Set<() => void>();
+  const cutAll = () => inFlight.forEach((cut) => cut());
+  o.signal.addEventListener('abort', cutAll, { once: true });
+  const kernel = createKernelRttReader({ remotePort: spec.port });
+  // Once a finite run's last handshake is over, its kernel figure is read at once rather than after the reader's
+  // batch wait (a one-packet test spent 100 ms idle there). The microtask runs after the 'connect' handler has
+  // handed the socket to the reader.
+  let settled = 0;
+  const onSettled = o.count === undefined ? undefined : () => {
+    if (++settled === o.count) queueMicrotask(() => void kernel.flush());
+  };
+  let closed = false;
+  return {
+    async probe(seq) {
+      const sentWall = Date.now();
+      if (closed) return { seq, sentMono: performance.now(), sentWall, rttMs: null, errorCode: null, errorMessage: null, cut: true, timing: null };
+      const a = await attempt(t.address, spec.port, spec.timeoutMs, inFlight, kernel, onSettled, spec.bind);
+      return {
+        seq,
+        sentMono: a.sentAt,
+        sentWall,
+        rttMs: a.rttMs,
+        errorCode: a.errorCode ?? null,
+        errorMessage: a.errorMessage ?? null,
+        cut: a.cut,
+        timing: a.rttMs === null ? null : a.kernelTimed ? 'kernel' : 'event_loop',
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      cutAll();
+      o.signal.removeEventListener('abort', cutAll);
+      await kernel.close();
+    },
+  };
+}
 
 /** How the RTTs of a record were timed: `kernel` (all of them), `event_loop` (all), `mixed`; null with none. */
 export type RttTimestamping = 'kernel' | 'event_loop' | 'mixed';

@@ -1,13 +1,10 @@
 import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../core/errors.js';
 import { parseMtrRaw, parseTraceroute, parseTracert, type TraceHop, type TraceParsed, type TraceTool, type UnreachableKind } from '../net/trace-parse.js';
 import { runTrace, traceDurationMs, type TraceProtocol, type TraceRun } from '../net/trace-run.js';
-import { tidy } from '../core/schema.js';
-import type { Metrics, ResultRecord } from '../core/schema.js';
-import { summarizePackets } from '../stats/packets.js';
-import { localise } from '../stats/path.js';
+import type { Metrics } from '../core/schema.js';
 import { readFamily, resolveTarget } from './common.js';
 import type { ProbeDef } from './probe.js';
-import type { BaseSpec, LinkBind, PacketSample, ProbeOutcome, TraceHopSamples } from '../core/samples.js';
+import type { BaseSpec, PacketSample, ProbeOutcome, TraceHopSamples } from '../core/samples.js';
 
 export interface TraceSpec extends BaseSpec {
   kind: 'trace';
@@ -85,7 +82,6 @@ export function makeTraceProbe(runner: TraceRunner = runTrace): ProbeDef<TraceSp
       }
       return buildTraceOutcome({ target, targetIp: address, spec, run });
     },
-    rowsOf: hopRecords,
   };
 }
 
@@ -137,17 +133,8 @@ export function buildTraceOutcome({ target, targetIp, spec, run }: TraceOutcomeI
     packets: packetsOf(h, run.intervalMs, spec.timeoutMs, spec.count),
   }));
 
-  // Where loss and delay begin, from the same per-hop statistics the rows carry.
-  const figures = hopSamples.map((h) => {
-    const m = summarizePackets(h.packets, { intervalMs: run.intervalMs });
-    return { hop: h.hop, sent: m.sent ?? 0, received: m.received ?? 0, medianMs: m.rtt_median_ms ?? null };
-  });
-  const verdict = localise(figures, reached);
-  for (const h of hopSamples) {
-    if (h.note === null && verdict.rateLimited.includes(h.hop)) h.note = 'icmp_rate_limit_suspected';
-    if (h.note === null && h.packets.length > 0 && h.packets.every((p) => p.rttMs === null)) h.note = 'no_reply';
-  }
-  Object.assign(fields, { trace_hops: reached ? hops.length : null, trace_loss_hop: verdict.lossHop, trace_delay_hop: verdict.delayHop });
+  // Where loss and delay begin is read from these hops after the probe (records/trace.ts).
+  fields.trace_hops = reached ? hops.length : null;
   fields.rtt_resolution_ms = parsed[0]!.resolutionMs;
 
   let error: { code: MeasurementErrorCode; message: string } | null = null;
@@ -176,30 +163,6 @@ export function buildTraceOutcome({ target, targetIp, spec, run }: TraceOutcomeI
     error,
     interrupted,
   };
-}
-
-/** One row per hop: the trace record's identity and parameters, the hop's own figures. */
-export function hopRecords(traceRecord: ResultRecord, outcome: ProbeOutcome): ResultRecord[] {
-  if (!outcome.hops) return [];
-  const partial = outcome.interrupted === true;
-  const cut = traceRecord.error_code === 'DEADLINE' ? 'DEADLINE' : 'ABORTED';
-  return outcome.hops.map((h) =>
-    tidy({
-      ...traceRecord,
-      ...summarizePackets(h.packets, { intervalMs: traceRecord.interval_ms ?? 0 }),
-      // The trace's verdict belongs to its own record; a hop row says what happened at the hop.
-      trace_loss_hop: null,
-      trace_delay_hop: null,
-      trace_hops: null,
-      hop: h.hop,
-      hop_address: h.address,
-      hop_note: h.note,
-      // A silent router is data about the path, not a failed test: the hop row is ok.
-      status: partial ? 'partial' : 'ok',
-      error_code: partial ? cut : null,
-      error_message: partial ? 'the trace was cut short' : null,
-    }),
-  );
 }
 
 /** tracert runs several times (three probes per hop each): hop n's probes of every run, in run order. */
@@ -242,34 +205,4 @@ function unreachableOf(h: TraceHop): UnreachableKind | null {
 function findLastIndex<T>(xs: readonly T[], f: (x: T) => boolean): number {
   for (let i = xs.length - 1; i >= 0; i--) if (f(xs[i]!)) return i;
   return -1;
-}
-
-/** Rounds of the trace taken after a failed test when --trace-on-failure gives no number. */
-export const FAILURE_TRACE_ROUNDS = 10;
-
-/**
- * Fault localisation: a trace to `host` taken right after a test failed or lost packets, reduced
- * to its verdict for that test's record (trace_loss_hop, trace_delay_hop, trace_hops, and which
- * tool). Rounds 200 ms apart (1 s for non-root mtr), bounded by the trace's own deadline; nothing
- * (no fields) when no tool could trace.
- */
-export async function traceVerdict(
-  host: string,
-  rounds: number,
-  signal: AbortSignal,
-  probe: ProbeDef<TraceSpec> = trace,
-  /** The failed test's link (issue 22): the trace goes the same way, never by the default route. */
-  bind?: LinkBind,
-): Promise<Metrics> {
-  const spec: TraceSpec = { kind: 'trace', count: rounds, intervalMs: 200, timeoutMs: 1000, protocol: 'icmp', tool: 'auto', maxHops: TRACE_DEFAULT_MAX_HOPS, ...(bind ? { bind } : {}) };
-  const out = await probe.run({ name: host, host }, spec, { signal: AbortSignal.any([signal, AbortSignal.timeout(traceDurationMs(spec))]) });
-  if (!out.hops) return {};
-  const f = out.fields ?? {};
-  return {
-    trace_loss_hop: f.trace_loss_hop ?? null,
-    trace_delay_hop: f.trace_delay_hop ?? null,
-    trace_hops: f.trace_hops ?? null,
-    trace_tool: f.trace_tool ?? null,
-    trace_protocol: f.trace_protocol ?? null,
-  };
 }

@@ -15,16 +15,22 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ConfigReader, Obj } from '../core/config-reader.js';
 import type { MeasurementErrorCode } from '../core/errors.js';
-import { IntervalBins, THROUGHPUT_INTERVAL_MS, defaultWarmupS, keptIntervals } from '../stats/throughput.js';
+import { IntervalBins, THROUGHPUT_INTERVAL_MS, keptIntervals } from '../core/intervals.js';
 import type { ProbeDef } from './probe.js';
 import { authHeaders, readUrlFields, resolveTestUrl, withPortHint } from './http.js';
+import { fillUrlTemplate } from '../core/url-template.js';
 import { resolveHost } from '../net/resolve.js';
 import { randomSlices } from '../net/random-payload.js';
-import { sleep } from './pacing.js';
+import { sleep } from '../core/sleep.js';
 import { attempt, timestampingOf, type RttTimestamping } from './tcp.js';
 import type { BaseSpec, Endpoint, LinkBind, ProbeOutcome } from '../core/samples.js';
 import { createKernelRttReader } from './kernel-rtt.js';
 import { UPLOAD_ID_HEADER, UPLOAD_OFFSET_HEADER, parseUploadStats, uploadStatsPath } from '../core/upload-protocol.js';
+
+/** Default warm-up for a test of `durationS` seconds: min(20% of the test, 2 s) (crusader's rule). */
+export function defaultWarmupS(durationS: number): number {
+  return Math.min(0.2 * durationS, 2);
+}
 
 export interface TransferSpec extends BaseSpec {
   kind: 'download' | 'upload';
@@ -92,7 +98,7 @@ const CHUNK_BYTES = 32 * 1024;
 /**
  * The bins an upload is measured from: the receiver's when it answered and they are plausible (it can't have
  * received more than was sent), else the client's. Both are on the client's timeline, so the warm-up and
- * trailing-interval rule (stats/throughput.ts keptIntervals) applies to either unchanged.
+ * trailing-interval rule (core/intervals.ts keptIntervals) applies to either unchanged.
  */
 export function uploadBins(client: readonly number[], receiver: readonly number[] | null): { bins: number[]; counting: 'receiver' | 'sender' } {
   const sum = (b: readonly number[]) => b.reduce((a, x) => a + x, 0);
@@ -201,7 +207,7 @@ class TransferSkipped extends Error {}
 
 export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal: AbortSignal, measuring?: () => void): Promise<ProbeOutcome> {
   const url = resolveTestUrl(endpoint, spec.url, spec.port);
-  const target = url.replaceAll('{bytes}', String(spec.bytes));
+  const target = fillUrlTemplate(url, spec.bytes);
   const pingUrl = spec.pingUrl ? resolveTestUrl(endpoint, spec.pingUrl, spec.port) : new URL('/ping', target).href;
   const { createHttpClient } = await import('../net/http-client.js');
   const common = { caFile: spec.caFile, insecure: spec.insecure, connectTimeoutMs: spec.timeoutMs, headers: authHeaders(spec.token), bind: spec.bind };
@@ -267,7 +273,7 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
         const onBytes = (n: number) => mine.add(performance.now() - t0, n);
         const remainingMs = spec.durationS * 1000 - (performance.now() - t0);
         const r = await mover.request(
-          url.replaceAll('{bytes}', String(spec.bytes)),
+          fillUrlTemplate(url, spec.bytes),
           spec.kind === 'download'
             ? { timeoutMs: remainingMs + spec.timeoutMs, signal: stop.signal, onData: onBytes, headers: { 'accept-encoding': 'identity' } }
             : {
@@ -324,7 +330,7 @@ export async function runTransfer(endpoint: Endpoint, spec: TransferSpec, signal
           return r.status === 200 ? parseUploadStats(r.text, THROUGHPUT_INTERVAL_MS) : null;
         },
         (b) => b.slice(first, end).reduce((a, x) => a + x, 0),
-        (ms) => new Promise((res) => setTimeout(res, ms)),
+        (ms) => sleep(ms),
       );
     }
   } catch (err) {

@@ -8,6 +8,7 @@ import type { ProbeOutcome } from '../core/samples.js';
 import { summarizePackets } from '../stats/packets.js';
 import { summarizeHttp } from '../stats/http.js';
 import { summarizeTransfer } from '../stats/throughput.js';
+import { pathVerdictFields } from './trace.js';
 import { SCHEMA_VERSION, emptyRecord, tidy, type Metrics, type ResultRecord } from '../core/schema.js';
 
 /** Who and where: the same for every record of a run. */
@@ -70,7 +71,7 @@ export function metricsOf(outcome: ProbeOutcome, notes?: string[]): Metrics {
  */
 export function buildRecord(ctx: RunContext, id: TestIdentity, outcome: ProbeOutcome, interruptCode: MeasurementErrorCode = 'ABORTED'): ResultRecord {
   const notes: string[] = [];
-  const metrics = metricsOf(outcome, notes);
+  const metrics = { ...metricsOf(outcome, notes), ...pathVerdictFields(outcome) };
   const got = measuredSomething(outcome, metrics);
   let status: 'ok' | 'partial' | 'error';
   let error = outcome.error ?? null;

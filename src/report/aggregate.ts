@@ -12,6 +12,7 @@
  */
 import { parseLocationCode } from '../config/locations.js';
 import type { Location } from '../core/location.js';
+import type { MetricStats } from '../quality/metrics.js';
 import { QuantileAccumulator, type SketchState } from '../stats/sketch.js';
 import { REPORT_METRICS, sampleFields, tailP, type MetricId, type ReportMetric } from './metrics.js';
 import { REGION_PREFIX, type GroupKey, type RegionLevel } from './group-keys.js';
@@ -34,20 +35,6 @@ export function regionKeyOf(code: string | null, level: RegionLevel): string {
 export const NONE = '(none)';
 
 export type { SiteSeen } from './site-acc.js';
-
-/** Statistics of one metric in one group; `null` when the group has no value for it. */
-export interface MetricStats {
-  /** Records that gave a value. */
-  n: number;
-  mean: number | null;
-  median: number | null;
-  /** p95 for latency, jitter and loss; p10 for throughput (see ReportMetric.tail). */
-  tail: number | null;
-  min: number | null;
-  max: number | null;
-  /** False when the quantiles come from the histogram (within SKETCH_RELATIVE_ERROR). */
-  exact: boolean;
-}
 
 /** One point of a time series: over the records that started in [t, t + widthMs). */
 export interface SeriesPoint {

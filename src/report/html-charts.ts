@@ -2,7 +2,7 @@
  * The HTML report's server-drawn charts (inline SVG): the worst list, ranked by a stated
  * severity with every tie counted, and the CDFs on an axis that shows the bulk (issue 23).
  */
-import { AVAILABILITY_PASS_PERCENT } from './profiles.js';
+import { AVAILABILITY_PASS_PERCENT } from '../quality/profiles.js';
 import type { ReportGroup } from './pipeline.js';
 import type { Labels } from './labels.js';
 import { fmt } from './render-table.js';

@@ -9,6 +9,7 @@
  * percentile of the records' rtt_median_ms, not of individual packets (those are not in the files).
  */
 import type { FieldName } from '../core/schema.js';
+import { RATED_METRICS, type MetricId as RatedMetricId } from '../quality/metrics.js';
 import type { Lang } from './labels.js';
 
 /** A statistic shown in a column: the median, the tail quantile (p95 or p10, see `tail`), the mean. */
@@ -28,7 +29,7 @@ export interface ReportMetric {
    * empty on them; an error record's loss_percent (100: every packet sent was lost) is a real loss sample.
    */
   fromErrors: boolean;
-  /** The tail quantile reported: p95 for "higher is worse", p10 for throughput ("lower is worse"). */
+  /** The tail quantile reported: p95 for "higher is worse", p10 for throughput ("lower is worse"); quality/metrics.ts owns it per metric. */
   tail: 'p95' | 'p10';
   higherIsWorse: boolean;
   /**
@@ -48,11 +49,10 @@ export interface ReportMetric {
 const TABLE = [
   {
     id: 'latency_ms',
+    ...RATED_METRICS.latency_ms,
     label: 'Latency (RTT)',
     field: 'rtt_median_ms',
     fromErrors: false,
-    tail: 'p95',
-    higherIsWorse: true,
     column: { name: { en: 'RTT', id: 'RTT' }, stats: ['median', 'tail', 'mean'], unit: 'ms', scale: 1, digits: 1 },
     geojson: { stats: ['median', 'tail', 'mean'], digits: 3 },
     cdf: { title: { en: 'CDF of per-test median RTT', id: 'CDF median RTT per uji' }, axis: 'RTT median (ms)' },
@@ -60,53 +60,48 @@ const TABLE = [
   },
   {
     id: 'jitter_ms',
+    ...RATED_METRICS.jitter_ms,
     label: 'Jitter (IPDV)',
     field: 'jitter_ms',
     fromErrors: false,
-    tail: 'p95',
-    higherIsWorse: true,
     column: { name: { en: 'jitter', id: 'jitter' }, stats: ['median', 'tail'], unit: 'ms', scale: 1, digits: 1 },
     geojson: { stats: ['mean'], digits: 3 },
   },
   {
     id: 'loss_percent',
+    ...RATED_METRICS.loss_percent,
     label: 'Packet loss',
     field: 'loss_percent',
     fromErrors: true,
-    tail: 'p95',
-    higherIsWorse: true,
     column: { name: { en: 'loss', id: 'loss' }, stats: ['mean', 'tail'], unit: '%', scale: 1, digits: 2 },
     geojson: { stats: ['mean'], digits: 3 },
   },
   {
     id: 'download_bps',
+    ...RATED_METRICS.download_bps,
     label: 'Download',
     field: 'throughput_bps',
     test: 'download',
     fromErrors: false,
-    tail: 'p10',
-    higherIsWorse: false,
     column: { name: { en: 'down', id: 'unduh' }, stats: ['median', 'tail'], unit: 'Mbit/s', scale: 1e6, digits: 2 },
     geojson: { stats: ['median'], digits: 0 },
     cdf: { title: { en: 'CDF of download throughput', id: 'CDF throughput unduh' }, axis: 'throughput (Mbit/s)' },
   },
   {
     id: 'upload_bps',
+    ...RATED_METRICS.upload_bps,
     label: 'Upload',
     field: 'throughput_bps',
     test: 'upload',
     fromErrors: false,
-    tail: 'p10',
-    higherIsWorse: false,
     column: { name: { en: 'up', id: 'unggah' }, stats: ['median', 'tail'], unit: 'Mbit/s', scale: 1e6, digits: 2 },
     geojson: { stats: ['median'], digits: 0 },
   },
-] as const satisfies readonly ReportMetric[];
+] as const satisfies readonly (ReportMetric & { id: RatedMetricId })[];
 
 /** The table, read through ReportMetric (optional parts included); its ids and fields keep their literal types below. */
 export const REPORT_METRICS: readonly ReportMetric[] = TABLE;
 export type MetricId = (typeof TABLE)[number]['id'];
-export const METRIC_IDS: readonly MetricId[] = TABLE.map((m) => m.id);
 
 /** A table's row by id. */
 export function metricById(id: MetricId, metrics: readonly ReportMetric[] = REPORT_METRICS): ReportMetric {

@@ -6,7 +6,7 @@ import { Aggregator, emptyGroup, regionKeyOf, compareKeys, NONE, type AggregateR
 import { isRegionKey, type GroupKey } from './group-keys.js';
 import type { ExpectedSite } from './expect.js';
 import { groupName } from './group-name.js';
-import { AVAILABILITY_PASS_PERCENT, rateGroup, type GroupRating, type Profile } from './profiles.js';
+import { AVAILABILITY_PASS_PERCENT, rateGroup, type GroupRating, type Profile } from '../quality/profiles.js';
 import type { InputSource } from './inputs.js';
 import { REPORT_METRICS, type MetricId, type ReportMetric } from './metrics.js';
 import { DuplicateFilter } from './duplicates.js';

@@ -9,6 +9,7 @@ import { errorMessage, measurementCodeFor, type MeasurementErrorCode } from '../
 import type { ProbeDef } from '../probes/probe.js';
 import type { BaseSpec, Endpoint, ProbeOutcome } from '../core/samples.js';
 import { buildRecord, type RunContext } from '../records/assemble.js';
+import { hopRecords } from '../records/trace.js';
 import { tidy } from '../core/schema.js';
 import type { Metrics, ResultRecord } from '../core/schema.js';
 
@@ -184,7 +185,7 @@ async function runOne(
     const extra = await onFailure(t, record, runSignal).catch((): Metrics => ({}));
     Object.assign(record, tidy({ ...record, ...extra }));
   }
-  return [record, ...(t.probe.rowsOf?.(record, outcome) ?? [])];
+  return [record, ...hopRecords(record, outcome)];
 }
 
 function notRun(ctx: RunContext, t: PlannedTest, code: MeasurementErrorCode, message: string): ResultRecord {

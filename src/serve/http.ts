@@ -14,6 +14,7 @@
  * logs); at most maxConcurrent transfers (503 beyond); timeouts against slow or idle clients;
  * nothing is read from disk. Library code: no `process`; the caller passes a log function.
  */
+import { takeToken, type TokenBucket } from '../core/token-bucket.js';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -22,7 +23,7 @@ import { rateLimitKey } from './stamp-reflector.js';
 import { nativeUdp } from '../stamp/native.js';
 import { MAX_SLICE_BYTES, randomSlices } from '../net/random-payload.js';
 // The receiver-side bins are the throughput statistics' intervals: the probe reads them as its own (/up-stats).
-import { THROUGHPUT_INTERVAL_MS } from '../stats/throughput.js';
+import { THROUGHPUT_INTERVAL_MS } from '../core/intervals.js';
 import { UPLOAD_ID_HEADER, UPLOAD_ID_PATTERN, UPLOAD_ID_RULE, UPLOAD_OFFSET_HEADER, UPLOAD_STATS_HEADER, UPLOAD_STATS_PATH, uploadStatsBody } from '../core/upload-protocol.js';
 
 export interface HttpServeOptions {
@@ -550,7 +551,7 @@ function rateLimitedLog(log: (line: string) => void, perSecond: number, burst: n
 
 /** Token buckets per source, the table bounded (a full table forgets its oldest bucket: at worst a fresh burst). */
 class Buckets {
-  private readonly m = new Map<string, { tokens: number; lastMs: number }>();
+  private readonly m = new Map<string, TokenBucket>();
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
@@ -564,11 +565,7 @@ class Buckets {
       b = { tokens: this.burst, lastMs: nowMs };
       this.m.set(key, b);
     }
-    b.tokens = Math.min(this.burst, b.tokens + ((nowMs - b.lastMs) / 1000) * this.perSecond);
-    b.lastMs = nowMs;
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
+    return takeToken(b, nowMs, this.perSecond, this.burst);
   }
 }
 

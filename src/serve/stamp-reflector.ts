@@ -16,6 +16,7 @@
  * writes the send time as the reply leaves; the reply is written over the request's own buffer (nothing
  * allocated), with no bookkeeping before it but the bucket and the session counter.
  */
+import { takeToken } from '../core/token-bucket.js';
 import { networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { writeNtpAt } from '../stamp/ntp.js';
@@ -142,14 +143,10 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
   const logRate = o.logLinesPerSecond ?? 1;
   const logBucket = { tokens: 20, lastMs: performance.now(), suppressed: 0 };
   const logSession = (line: string) => {
-    const now = performance.now();
-    logBucket.tokens = Math.min(20, logBucket.tokens + ((now - logBucket.lastMs) / 1000) * logRate);
-    logBucket.lastMs = now;
-    if (logBucket.tokens < 1) {
+    if (!takeToken(logBucket, performance.now(), logRate, 20)) {
       logBucket.suppressed++;
       return;
     }
-    logBucket.tokens -= 1;
     o.log(line);
   };
   const flushSuppressed = () => {
@@ -243,13 +240,10 @@ export async function startStampReflector(o: StampReflectorOptions): Promise<Sta
       last.address = address;
       last.src = src;
     }
-    src.tokens = Math.min(burst, src.tokens + ((nowMs - src.lastMs) / 1000) * o.rateLimitPps);
-    src.lastMs = nowMs;
-    if (src.tokens < 1) {
+    if (!takeToken(src, nowMs, o.rateLimitPps, burst)) {
       st.rateLimited++;
       return 0;
     }
-    src.tokens -= 1;
     const ssid = msg.readUInt16BE(OFF.ssid);
     // Stateful: the counter is needed before sending; stateless: bookkeeping waits until the reply is out.
     const s = o.stateful ? session(src, peerOf(address, rport), ssid, nowMs) : null;

@@ -20,6 +20,7 @@
  * records go. A spool that cannot be updated (read-only file system) does not stop the push:
  * every batch is sent, reported as unmarked, and sent again by the next push under the same key.
  */
+import { sleep as coreSleep } from '../core/sleep.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { errorMessage } from '../core/errors.js';
@@ -113,7 +114,7 @@ type Outcome =
 
 export async function pushSpool(opts: PushOptions): Promise<PushResult> {
   const now = opts.now ?? Date.now;
-  const sleep = opts.sleep ?? abortableSleep;
+  const sleep = opts.sleep ?? coreSleep;
   const until = now() + opts.deadlineMs;
   const gzip = opts.gzip ?? true;
   const res: PushResult = { sent: [], sentRecords: 0, rejected: [], pending: [], unmarked: [], lastError: null, verified: false };
@@ -301,16 +302,4 @@ export function staleBatches(batches: readonly BatchInfo[], nowMs: number, maxAg
     if (nowMs - ended > maxAgeMs) out.push({ batch: b, endedAtMs: ended });
   }
   return out;
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

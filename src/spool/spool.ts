@@ -18,6 +18,7 @@ import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, ope
 import { dirname, join } from 'node:path';
 import { QosError, ioError } from '../core/errors.js';
 import { openExclusiveTemp, writeAll } from '../output/write-all.js';
+import { writeFileAtomic } from '../output/sink.js';
 import type { ResultRecord } from '../core/schema.js';
 import type { RecordSink } from '../output/record-sink.js';
 
@@ -261,16 +262,9 @@ export function setAsideLines(dir: string, b: BatchInfo, parsed: ParsedBatch): s
   return name;
 }
 
-/** Temp file, fsync, rename over `name`, fsync the directory. */
+/** Atomically replace `name` (output/sink.ts writeFileAtomic: temp file, fsync, rename), then make the rename durable. */
 function writeFileDurable(dir: string, name: string, text: string): void {
-  const { fd, tmp } = openExclusiveTemp(join(dir, name));
-  try {
-    writeAll(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dir, name));
+  writeFileAtomic(join(dir, name), text);
   fsyncDir(dir);
 }
 

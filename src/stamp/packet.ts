@@ -151,11 +151,6 @@ export function encodeReflectorPacket(p: Omit<ReflectorPacket, 'sizeBytes'>, siz
   return buf;
 }
 
-/** Overwrite the transmit timestamp of an encoded reply, taken as late as possible before it is sent. */
-export function stampTransmitTime(buf: Buffer, ts: WireTimestamp): void {
-  writeTs(buf, OFF.timestamp, ts);
-}
-
 export function decodeReflectorPacket(buf: Buffer): Decoded<ReflectorPacket> {
   if (buf.length < STAMP_MIN_BYTES) return { ok: false, reason: `too short: ${buf.length} bytes, a STAMP reply has at least ${STAMP_MIN_BYTES}` };
   return {

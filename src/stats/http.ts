@@ -3,18 +3,10 @@
  * request time of every answered attempt, jitter), the phases of the cold sample and the
  * medians of the warm ones. Pure.
  */
-import type { HttpAttempt, PacketSample } from '../core/samples.js';
+import { attemptAsPacket, type HttpAttempt } from '../core/samples.js';
 import type { Metrics } from '../core/schema.js';
 import { summarizePackets } from './packets.js';
 import { quantile } from './summary.js';
-
-/**
- * An HTTP attempt as a packet: answered when it succeeded (its total time is the round trip), else lost with its
- * cause. The one mapping, read by the statistics below, the probe's dominant error and the failure rule.
- */
-export function attemptAsPacket(a: HttpAttempt): PacketSample {
-  return { seq: a.seq, sentAtMs: a.sentAtMs, rttMs: a.ok ? a.totalMs : null, errorCode: a.errorCode, errorMessage: a.errorMessage };
-}
 
 export function summarizeHttp(attempts: readonly HttpAttempt[], intervalMs: number): Metrics {
   // Loss is over the attempts whose fate is known; one cut in flight still counts as sent.

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadRegionTable } from '../../src/config/locations.js';
 import { buildReport } from '../../src/report/pipeline.js';
-import { loadProfile } from '../../src/report/profiles.js';
+import { loadProfile } from '../../src/quality/profiles.js';
 import { expandInputs } from '../../src/report/inputs.js';
 import { renderHtml } from '../../src/report/render-html.js';
 

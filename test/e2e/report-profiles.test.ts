@@ -1,5 +1,5 @@
 /**
- * Quality profiles are a registry (src/report/profile-registry.ts): every profiles/<name>.json is a
+ * Quality profiles are a registry (src/quality/registry.ts): every profiles/<name>.json is a
  * bundled profile, so adding one is that one file. Each loads and validates through the config's
  * reader, and the --help lists are generated from the directory, never typed by hand.
  */
@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { thresholdsOf } from '../../src/monitor/thresholds.js';
-import { DEFAULT_PROFILE, bundledProfileNames, bundledProfileUrl } from '../../src/report/profile-registry.js';
-import { loadProfile, validateProfile } from '../../src/report/profiles.js';
+import { thresholdsOf } from '../../src/quality/thresholds.js';
+import { DEFAULT_PROFILE, bundledProfileNames, bundledProfileUrl } from '../../src/quality/registry.js';
+import { loadProfile, validateProfile } from '../../src/quality/profiles.js';
 import { BIN, ROOT, builtCliAvailable } from '../helpers/cli.js';
 
 const files = readdirSync(join(ROOT, 'profiles'))

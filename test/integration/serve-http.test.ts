@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHttpServer, startHttpServerWith, HTTP_SERVE_LIMITS, type HttpServeOptions } from '../../src/serve/http.js';
 import { parseUploadStats } from '../../src/core/upload-protocol.js';
-import { THROUGHPUT_INTERVAL_MS } from '../../src/stats/throughput.js';
+import { THROUGHPUT_INTERVAL_MS } from '../../src/core/intervals.js';
 
 const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSocket, type Socket } from 'node:dgram';
 import { startStampReflector, type StampReflector } from '../../src/serve/stamp-reflector.js';
 import { encodeSenderPacket, STAMP_MIN_BYTES } from '../../src/stamp/packet.js';
-import { sleep } from '../../src/probes/pacing.js';
+import { sleep } from '../../src/core/sleep.js';
 
 const open: { close(): unknown }[] = [];
 afterEach(async () => {

@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HTTP_SERVE_LIMITS, startHttpServerWith } from '../../src/serve/http.js';
-import { sleep } from '../../src/probes/pacing.js';
+import { sleep } from '../../src/core/sleep.js';
 import { rawHttp } from '../helpers/serve-child.js';
 
 const closers: (() => unknown)[] = [];

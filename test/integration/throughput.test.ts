@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { settledUploadStats, uploadBins } from '../../src/probes/transfer.js';
 import { parseUploadStats } from '../../src/core/upload-protocol.js';
-import { THROUGHPUT_INTERVAL_MS } from '../../src/stats/throughput.js';
+import { THROUGHPUT_INTERVAL_MS } from '../../src/core/intervals.js';
 import { startHttpServer } from '../../src/serve/http.js';
 import { runProbe } from '../helpers/probe-run.js';
 

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStampReflector, type StampReflector, type StampReflectorOptions } from '../../src/serve/stamp-reflector.js';
 import { encodeSenderPacket } from '../../src/stamp/packet.js';
-import { sleep } from '../../src/probes/pacing.js';
+import { sleep } from '../../src/core/sleep.js';
 
 const open: { close(): unknown }[] = [];
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { splayDelay } from '../../src/cli/unattended.js';
+import { splayDelay } from '../../src/app/unattended.js';
 import { QosError } from '../../src/core/errors.js';
 import { gatherHostInfo, hostInfoFrom, type SiLike, type SiSnapshot } from '../../src/host/host-info.js';
 import { cellInfoFromMmcli, parseMmcliKeyValues } from '../../src/host/mmcli.js';

@@ -20,6 +20,7 @@ export const LAYERS: Record<string, number> = {
   serve: 2,
   records: 3,
   host: 3,
+  quality: 3,
   monitoring: 3,
   config: 4,
   output: 4,
@@ -28,9 +29,22 @@ export const LAYERS: Record<string, number> = {
   schedule: 5,
   report: 6,
   monitor: 7,
-  cli: 8,
-  'index.ts': 9,
+  app: 8,
+  cli: 9,
+  'index.ts': 10,
 };
+
+/**
+ * Imports the ranks allow but the design does not (issue 20): the monitor measures through the probes' sessions
+ * (never its own sockets, DNS or STAMP codec) and rates by quality/, not report/; probes return samples and
+ * the maths comes after them (records/, stats/ applied by the caller).
+ */
+export const NEVER: readonly [from: string, to: string, why: string][] = [
+  ['monitor', 'net', 'one engine: the monitor measures through probes/ sessions'],
+  ['monitor', 'stamp', 'one engine: the monitor measures through probes/ sessions'],
+  ['monitor', 'report', 'quality profiles sit below both, in quality/'],
+  ['probes', 'stats', 'probes return samples; the maths comes after them'],
+];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
@@ -68,5 +82,39 @@ describe('layering', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('none of the imports the design forbids (NEVER)', () => {
+    const violations: string[] = [];
+    for (const file of sourceFiles(SRC)) {
+      const from = unitOf(file);
+      for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+        const to = unitOf(resolve(dirname(file), spec));
+        const never = NEVER.find(([f, t]) => f === from && t === to);
+        if (never) violations.push(`src/${relative(SRC, file)} imports ${spec}: ${never[2]}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('no import circle between files (type-only and dynamic imports included)', () => {
+    const graph = new Map<string, string[]>();
+    for (const file of sourceFiles(SRC)) graph.set(file, importsOf(readFileSync(file, 'utf8')).map((spec) => resolve(dirname(file), spec).replace(/\.js$/, '.ts')));
+    const circles: string[] = [];
+    // Depth-first search; a back edge to a file still on the path closes a circle.
+    const state = new Map<string, 'open' | 'done'>();
+    const path: string[] = [];
+    const visit = (f: string): void => {
+      state.set(f, 'open');
+      path.push(f);
+      for (const g of graph.get(f) ?? []) {
+        if (state.get(g) === 'open') circles.push([...path.slice(path.indexOf(g)), g].map((x) => relative(SRC, x)).join(' → '));
+        else if (!state.has(g) && graph.has(g)) visit(g);
+      }
+      path.pop();
+      state.set(f, 'done');
+    };
+    for (const f of graph.keys()) if (!state.has(f)) visit(f);
+    expect(circles).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTION, Detector, type DetectionConfig, type IncidentEvent, type ProbeResult } from '../../src/monitor/detector.js';
 import { MonitorCore, type IncidentRecord } from '../../src/monitor/core.js';
-import { thresholdsOf, windowMetrics } from '../../src/monitor/thresholds.js';
-import { validateProfile, type Profile } from '../../src/report/profiles.js';
+import { thresholdsOf } from '../../src/quality/thresholds.js';
+import { windowMetrics } from '../../src/stats/window.js';
+import { validateProfile, type Profile } from '../../src/quality/profiles.js';
 import type { ResultRecord } from '../../src/core/schema.js';
 import { readFileSync } from 'node:fs';
 // A seeded PRNG (mulberry32): the same scripted network every run.

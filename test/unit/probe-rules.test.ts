@@ -14,7 +14,8 @@ import { keptAttempts, resolveTarget } from '../../src/probes/common.js';
 import { settleOutcome } from '../../src/probes/failures.js';
 import { probes } from '../../src/probes/index.js';
 import type { BaseSpec } from '../../src/core/samples.js';
-import { attemptAsPacket, summarizeHttp } from '../../src/stats/http.js';
+import { summarizeHttp } from '../../src/stats/http.js';
+import { attemptAsPacket } from '../../src/core/samples.js';
 
 const never = new AbortController().signal;
 

@@ -21,8 +21,8 @@ import { describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { buildReport } from '../../src/report/pipeline.js';
-import { bundledProfileNames } from '../../src/report/profile-registry.js';
-import { loadProfile } from '../../src/report/profiles.js';
+import { bundledProfileNames } from '../../src/quality/registry.js';
+import { loadProfile } from '../../src/quality/profiles.js';
 import { parseCsvRecord } from '../../src/report/csv-tokens.js';
 import { expandInputs } from '../../src/report/inputs.js';
 import { renderHtml, worstGroups } from '../../src/report/render-html.js';
@@ -120,7 +120,7 @@ describe('honesty rules: an unreachable site never passes (issue 14)', () => {
   });
 
   it('a profile file without an availability rule gets the default gate', async () => {
-    const { validateProfile } = await import('../../src/report/profiles.js');
+    const { validateProfile } = await import('../../src/quality/profiles.js');
     const p = validateProfile({ name: 'x', title: 'x', metrics: [{ id: 'lat', label: 'Latency', metric: 'latency_ms', statistic: 'mean', bands: [{ label: 'ok', pass: true }] }], overall: { method: 'all-pass' } }, 'x.json');
     expect(p.metrics.map((m) => [m.id, m.gate ?? false])).toEqual([
       ['lat', false],

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { binArrivals, defaultWarmupS, extendWarmupPastBurst, keptIntervals, loadedRtts, rpm, summarizeThroughput, summarizeTransfer } from '../../src/stats/throughput.js';
+import { binArrivals, extendWarmupPastBurst, loadedRtts, rpm, summarizeThroughput, summarizeTransfer } from '../../src/stats/throughput.js';
+import { keptIntervals } from '../../src/core/intervals.js';
+import { defaultWarmupS } from '../../src/probes/transfer.js';
 
 describe('binArrivals', () => {
   it.each([

@@ -1,24 +1,9 @@
 import { Command, Option } from 'commander';
-import { APPENDABLE_FORMATS, PUSH_FORMATS, type FormatName } from '../../core/format-names.js';
+import { APPENDABLE_FORMATS, PUSH_FORMATS } from '../../core/format-names.js';
 import type { CliIo } from '../io.js';
-import { addLocationOptions, examples, positiveNumber, type LocationFlags } from '../options.js';
-import { bundledProfilesHelp } from '../../report/profile-registry.js';
-
-export interface MonitorFlags extends LocationFlags {
-  config?: string;
-  format?: FormatName;
-  out?: string;
-  spool?: string | false;
-  push?: string;
-  pushFormat?: (typeof PUSH_FORMATS)[number];
-  pushToken?: string;
-  alertmanager?: string;
-  webhook?: string;
-  incidents?: string;
-  duration?: number;
-  hostInfo?: boolean;
-  quiet?: boolean;
-}
+import type { MonitorFlags } from '../../app/monitor.js';
+import { addLocationOptions, examples, positiveNumber } from '../options.js';
+import { bundledProfilesHelp } from '../../quality/registry.js';
 
 export function makeMonitorCommand(io: CliIo): Command {
   const cmd = addLocationOptions(
@@ -47,8 +32,16 @@ export function makeMonitorCommand(io: CliIo): Command {
     ) + '\nRuns until SIGINT/SIGTERM (exit 0). Incidents and defaults: docs/monitor.md.\n',
   );
   cmd.action(async (opts: MonitorFlags) => {
-    const { runMonitorCommand } = await import('../monitor-cmd.js');
-    await runMonitorCommand(opts, io);
+    const [{ loadRequiredConfig }, { runMonitor }, { messagesFor }, { appIoOf }] = await Promise.all([
+      import('../context.js'),
+      import('../../app/monitor.js'),
+      import('../i18n.js'),
+      import('../io.js'),
+    ]);
+    const config = await loadRequiredConfig(opts.config, io);
+    const m = messagesFor(io);
+    const { exitCode } = await runMonitor({ config, flags: opts, io: appIoOf(io), noLocation: m.noLocation, messages: { locked: m.monitorLocked, detects: m.monitorDetects } });
+    io.setExitCode(exitCode);
   });
   return cmd;
 }
@@ -65,7 +58,7 @@ export function makeRulesCommand(io: CliIo): Command {
     .option('--loss-count <n>', "the monitor's outage.loss_count: windows with that many losses in a row, and their neighbours, are an outage, left out of the averages", positiveNumber, 3);
   cmd.addHelpText('after', () => examples('qosprobe rules --profile itu-y1541 > /etc/vmalert/qosprobe.yml', 'vmalert -rule=/etc/vmalert/qosprobe.yml -datasource.url=http://127.0.0.1:8428 -notifier.url=http://127.0.0.1:9093') + '\n' + bundledProfilesHelp());
   cmd.action(async (opts: { profile: string; silentAfter: number; for: number; over: number; window: number; interval: number; lossCount: number }) => {
-    const [{ loadProfile }, { alertingRules }] = await Promise.all([import('../../report/profiles.js'), import('../../monitor/rules.js')]);
+    const [{ loadProfile }, { alertingRules }] = await Promise.all([import('../../quality/profiles.js'), import('../../monitor/rules.js')]);
     const profile = await loadProfile(opts.profile, io.cwd);
     io.stdout.write(
       alertingRules(profile, { silentAfterMin: opts.silentAfter, forMin: opts.for, overMin: opts.over, windowS: opts.window, intervalMs: opts.interval, lossCount: opts.lossCount }),

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { EXIT } from '../../core/errors.js';
 import { PUSH_FORMATS, type PushFormat } from '../../core/format-names.js';
-import type { CliIo } from '../io.js';
+import { appIoOf, type CliIo } from '../io.js';
 import { examples, positiveNumber } from '../options.js';
 
 interface PushFlags {
@@ -42,13 +42,13 @@ export function makePushCommand(io: CliIo): Command {
   cmd.action(async (opts: PushFlags) => {
     const [{ defaultSpoolDir }, { parsePushUrl, pushAndReport }, { resolvePushTarget }, { resolve }] = await Promise.all([
       import('../../spool/paths.js'),
-      import('../unattended.js'),
+      import('../../app/unattended.js'),
       import('../../spool/receiver.js'),
       import('node:path'),
     ]);
     const dir = opts.spool ? resolve(io.cwd, opts.spool) : defaultSpoolDir(io.env);
     const url = parsePushUrl(opts.to);
-    const res = await pushAndReport(io, {
+    const res = await pushAndReport(appIoOf(io), {
       dir,
       url,
       target: resolvePushTarget(url, opts.format, '--format'),

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { UnattendedFlags } from '../unattended.js';
+import type { UnattendedFlags } from '../../app/unattended.js';
 import type { CliIo } from '../io.js';
 import { addOutputOptions, examples, type MeasureFlags } from '../options.js';
 import { addUnattendedOptions } from './unattended-options.js';

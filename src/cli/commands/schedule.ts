@@ -34,7 +34,7 @@ export function makeScheduleCommand(io: CliIo): Command {
     // The cron line must not lose data: the same check as run --push, now, not at 3 a.m.
     let pushNote: string | null = null;
     if (opts.push) {
-      const [{ parsePushUrl }, { resolvePushTarget }] = await Promise.all([import('../unattended.js'), import('../../spool/receiver.js')]);
+      const [{ parsePushUrl }, { resolvePushTarget }] = await Promise.all([import('../../app/unattended.js'), import('../../spool/receiver.js')]);
       const target = resolvePushTarget(parsePushUrl(opts.push), opts.pushFormat, '--push-format');
       if (!target.keepsTime) {
         pushNote = `# note: ${target.why}: after an outage the backlog is refused (exit 2) rather than stamped with the push time; VictoriaMetrics /api/v1/import/prometheus keeps the measurement time.`;

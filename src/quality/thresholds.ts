@@ -1,17 +1,10 @@
 /**
  * A quality profile (the report's TIPHON, Y.1541, USO files) as thresholds on packet metrics,
  * for the monitor's degradation rule and for the alerting rules `qosprobe rules` writes.
- * The metrics are the record's own (summarizePackets), so a window means what a record means.
+ * The metrics are the record's own (stats/window.ts), so a window means what a record means.
  */
-import type { Profile, Statistic } from '../report/profiles.js';
-import { ipdv } from '../stats/jitter.js';
-import { lossPercent } from '../stats/loss.js';
-import { mean, quantileSorted, sortNumbers } from '../stats/summary.js';
-import type { ProbeResult } from './detector.js';
-
-/** Record fields a packet-metric threshold can apply to. */
-export type WindowMetric = 'loss_percent' | 'rtt_mean_ms' | 'rtt_median_ms' | 'rtt_p95_ms' | 'rtt_min_ms' | 'rtt_max_ms' | 'jitter_ms';
-export type WindowMetrics = Record<WindowMetric, number | null>;
+import type { WindowMetric } from '../stats/window.js';
+import type { Profile, Statistic } from './profiles.js';
 
 export interface ThresholdRule {
   /** The profile rule's id and label ("iplr", "IPLR"). */
@@ -49,24 +42,4 @@ export function thresholdsOf(profile: Profile): ThresholdRule[] {
     rules.push({ id: m.id, label: m.label, metric: field, threshold: max / (m.scale ?? 1) });
   }
   return rules;
-}
-
-/**
- * The packet metrics of a window of results (in send order), with the functions that build
- * records (stats/), so a window means what a record means; only what a rule can compare is
- * computed, since this runs for every result.
- */
-export function windowMetrics(results: readonly ProbeResult[]): WindowMetrics {
-  const rtts: number[] = [];
-  for (const r of results) if (r.rttMs !== null) rtts.push(r.rttMs);
-  const sorted = sortNumbers(rtts);
-  return {
-    loss_percent: lossPercent(results.length, rtts.length),
-    rtt_mean_ms: mean(rtts),
-    rtt_median_ms: quantileSorted(sorted, 0.5),
-    rtt_p95_ms: quantileSorted(sorted, 0.95),
-    rtt_min_ms: sorted[0] ?? null,
-    rtt_max_ms: sorted[sorted.length - 1] ?? null,
-    jitter_ms: ipdv(results.map((r) => r.rttMs)),
-  };
 }

@@ -11,18 +11,36 @@ import { MONITOR_DEFAULTS, type MonitorConfig } from '../config/monitor.js';
 import { resolveLocation } from '../config/resolve-location.js';
 import { openSink } from '../output/sink.js';
 import { formats } from '../output/formats.js';
-import { APPENDABLE_FORMATS, formatList } from '../core/format-names.js';
+import { APPENDABLE_FORMATS, formatList, type FormatName, type PUSH_FORMATS } from '../core/format-names.js';
 import type { ResultRecord } from '../core/schema.js';
 import { identityOf } from '../records/assemble.js';
 import { alertmanagerReceiver, webhookReceiver, type AlertReceiver } from '../monitor/alerts.js';
 import { acquireMonitorLock, runMonitorSession, type SessionEndpoint } from '../monitor/session.js';
-import { thresholdsOf, type ThresholdRule } from '../monitor/thresholds.js';
-import { wireBytesPerAttempt, type MonitorMethod } from '../monitor/prober.js';
-import { loadRequiredConfig } from './context.js';
-import { runContextOf } from './execute.js';
-import { messagesFor } from './i18n.js';
-import type { CliIo } from './io.js';
-import type { MonitorFlags } from './commands/monitor.js';
+import { thresholdsOf, type ThresholdRule } from '../quality/thresholds.js';
+import type { MonitorMethod } from '../monitor/core.js';
+import { wireBytesPerPacket } from '../probes/continuous.js';
+import type { IncidentRecord } from '../monitor/core.js';
+import type { AppIo } from './io.js';
+import { applyFlags, runContextOf } from './run.js';
+
+/** The monitor's options (the monitor command's flags, as commander gives them). */
+export interface MonitorFlags {
+  location?: string;
+  locationUnchecked?: boolean;
+  config?: string;
+  format?: FormatName;
+  out?: string;
+  spool?: string | false;
+  push?: string;
+  pushFormat?: (typeof PUSH_FORMATS)[number];
+  pushToken?: string;
+  alertmanager?: string;
+  webhook?: string;
+  incidents?: string;
+  duration?: number;
+  hostInfo?: boolean;
+  quiet?: boolean;
+}
 
 /** The probe of each endpoint: STAMP where it has a stamp test (a reflector answers there), else TCP, else ICMP. */
 export function monitoredEndpoints(config: Config, m: MonitorConfig): SessionEndpoint[] {
@@ -35,12 +53,47 @@ export function monitoredEndpoints(config: Config, m: MonitorConfig): SessionEnd
     if (method === 'tcp' && p === null) {
       throw new QosError('CONFIG_INVALID', `${config.file}: monitor.method: tcp needs a port, but endpoint "${e.name}" has no tcp test with one`);
     }
-    return { name: e.name, host: e.host, port: p, method, target: p === null ? e.host : `${e.host}:${p}` };
+    // The endpoint's own test of that kind (its size, family...) at the monitor's pace.
+    const test = e.tests.find((t) => t.kind === method);
+    const spec = test ? { ...test, intervalMs: m.intervalMs, timeoutMs: m.timeoutMs } : undefined;
+    return { name: e.name, host: e.host, port: p, method, target: p === null ? e.host : `${e.host}:${p}`, ...(spec ? { spec } : {}) };
   });
 }
 
-export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise<void> {
-  const config = await loadRequiredConfig(flags.config, io);
+export interface MonitorOptions {
+  config: Config;
+  flags: MonitorFlags;
+  io: AppIo;
+  /** The error message of a config without a location (the CLI's, in the user's language). */
+  noLocation?: (file: string) => string;
+  /** Each window record, as it is written (a library user's hook; the sinks get it anyway). */
+  onWindow?(r: ResultRecord): void;
+  /** Each incident record (open, then closed), as it is written. */
+  onIncident?(r: IncidentRecord): void;
+  /** What the monitor says in the user's language (the CLI's catalogue); English by default. */
+  messages?: MonitorMessages;
+}
+
+export interface MonitorMessages {
+  /** A second monitor of the same config (exit 5). */
+  locked(config: string, holder: string, lockPath: string): string;
+  /** What the start-up line says it detects: outages and degradations against a profile, or outages only. */
+  detects(profile: string | null): string;
+}
+
+const ENGLISH: MonitorMessages = {
+  locked: (config, holder, lockPath) =>
+    `another monitor of ${config} is already running (${holder}; lock ${lockPath}): two would close each other's incidents. Stop it first (systemctl stop, or kill that pid).`,
+  detects: (profile) => (profile ? `outages and degradations against profile ${profile}` : 'outages only (no monitor.degradation.profile)'),
+};
+
+const NO_LOCATION = (file: string) => `${file}: location: the monitor needs a location code (location.code, --location or QOSPROBE_LOCATION)`;
+
+/**
+ * Run a config's monitor until the signal (or --duration): window records to the same places as `run`'s records
+ * (output, spool, push), incidents to the incidents file and the alert receivers. Returns the exit code it calls for.
+ */
+export async function runMonitor({ config, flags, io, noLocation = NO_LOCATION, onWindow, onIncident, messages = ENGLISH }: MonitorOptions): Promise<{ exitCode: number; windows: number; incidents: number }> {
   const m: MonitorConfig = {
     ...(config.monitor ?? MONITOR_DEFAULTS),
     ...(flags.alertmanager ? { alertmanager: flags.alertmanager } : {}),
@@ -48,13 +101,13 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
   };
   if (config.endpoints.length === 0) throw new QosError('CONFIG_INVALID', `${config.file}: endpoints: expected at least one endpoint to monitor, found none`);
   const location = await resolveLocation({ flag: flags.location, unchecked: Boolean(flags.locationUnchecked), env: io.env, config });
-  if (location.code === null) throw new QosError('CONFIG_INVALID', messagesFor(io).noLocation(config.file ?? 'config'));
+  if (location.code === null) throw new QosError('CONFIG_INVALID', noLocation(config.file ?? 'config'));
   (await import('../config/locations.js')).releaseRegionTable();
 
   const endpoints = monitoredEndpoints(config, m);
   let rules: ThresholdRule[] = [];
   if (m.profile) {
-    const { loadProfile } = await import('../report/profiles.js');
+    const { loadProfile } = await import('../quality/profiles.js');
     try {
       rules = thresholdsOf(await loadProfile(m.profile, config.file ? resolve(config.file, '..') : io.cwd));
     } catch (err) {
@@ -67,32 +120,32 @@ export async function runMonitorCommand(flags: MonitorFlags, io: CliIo): Promise
   const configKey = config.file ? resolve(io.cwd, config.file) : `builtin:${io.cwd}`;
   const dir = join(stateDir(io.env), 'monitor', createHash('sha256').update(configKey).digest('hex').slice(0, 16));
   // One monitor per config, before anything is opened or measured (exit 5 for the second).
-  const lock = acquireMonitorLock(dir, (holder, lockPath) => messagesFor(io).monitorLocked(config.file ? resolve(io.cwd, config.file) : 'the built-in config', holder, lockPath));
-  const releaseLock = () => lock.release();
-  process.once('exit', releaseLock); // a lock must not outlive the process whatever path it takes out
+  const lock = acquireMonitorLock(dir, (holder, lockPath) => messages.locked(config.file ? resolve(io.cwd, config.file) : 'the built-in config', holder, lockPath));
+  const unregister = io.atExit?.(() => lock.release()); // a lock must not outlive the process whatever path it takes out
   try {
-    await monitorWithLock(flags, io, config, m, endpoints, rules, location, dir, defaultSpoolDir);
+    return await monitorWithLock({ config, flags, io, onWindow, onIncident }, m, endpoints, rules, location, dir, defaultSpoolDir, messages);
   } finally {
     lock.release();
-    process.off('exit', releaseLock);
+    unregister?.();
   }
 }
 
 async function monitorWithLock(
-  flags: MonitorFlags,
-  io: CliIo,
-  config: Config,
+  { config, flags, io, onWindow, onIncident }: Pick<MonitorOptions, 'config' | 'flags' | 'io' | 'onWindow' | 'onIncident'>,
   m: MonitorConfig,
   endpoints: SessionEndpoint[],
   rules: ThresholdRule[],
   location: Awaited<ReturnType<typeof resolveLocation>>,
   dir: string,
   defaultSpoolDir: (env: NodeJS.ProcessEnv) => string,
-): Promise<void> {
-  const format = flags.format ?? config.output.format;
+  messages: MonitorMessages,
+): Promise<{ exitCode: number; windows: number; incidents: number }> {
+  // `run`'s rule for where records go (app/run.ts applyFlags): the config's output file only in the config's format.
+  const output = applyFlags(config, { format: flags.format, out: flags.out }).output;
+  const format = output.format;
   const fmt = formats[format];
   if (!fmt.streaming) throw new QosError('USAGE', `monitor writes a record a window for as long as it runs: use a streaming format (${formatList(APPENDABLE_FORMATS)}), not ${format}`);
-  const path = flags.out ?? config.output.path;
+  const path = output.path;
   // resumeAfterFailure: a transient full disk costs the windows it hit, not every later one.
   const sink = openSink({ format, path: path ? resolve(io.cwd, path) : null, append: path !== null, stdout: io.stdout, resumeAfterFailure: true });
 
@@ -142,7 +195,7 @@ async function monitorWithLock(
   };
 
   const log = (line: string) => {
-    if (!flags.quiet) io.stderr.write(`qosprobe monitor: ${line}\n`);
+    if (!flags.quiet) io.events.say(`qosprobe monitor: ${line}\n`);
   };
   const ctl = new AbortController();
   const stop = () => ctl.abort();
@@ -150,16 +203,17 @@ async function monitorWithLock(
   const durationTimer = flags.duration ? setTimeout(stop, flags.duration * 1000) : undefined;
   // Where the file really is (a relative monitor.incidents is relative to the config file).
   const incidentsPath = flags.incidents ? resolve(io.cwd, flags.incidents) : m.incidentsPath ? resolve(config.file ? resolve(io.cwd, config.file, '..') : io.cwd, m.incidentsPath) : join(dir, 'incidents.ndjson');
-  const bytesPerHour = endpoints.reduce((n, e) => n + wireBytesPerAttempt(e.method) * (3_600_000 / m.intervalMs), 0);
+  const bytesPerHour = endpoints.reduce((n, e) => n + wireBytesPerPacket(e.method) * (3_600_000 / m.intervalMs), 0);
   log(
     `${endpoints.map((e) => `${e.name} (${e.method} ${e.target})`).join(', ')}; a packet every ${m.intervalMs} ms, lost after ${m.timeoutMs} ms; ` +
-      `windows of ${m.windowS} s; about ${(bytesPerHour / 1e6).toFixed(2)} MB/h on the wire; detects ${messagesFor(io).monitorDetects(m.profile)}; incidents: ${incidentsPath}`,
+      `windows of ${m.windowS} s; about ${(bytesPerHour / 1e6).toFixed(2)} MB/h on the wire; detects ${messages.detects(m.profile)}; incidents: ${incidentsPath}`,
   );
   let sinkError: unknown = null;
   let windowsLost = 0;
   const startedAt = new Date();
+  let done: { windows: number; incidents: number };
   try {
-    await runMonitorSession({
+    done = await runMonitorSession({
       ctx,
       endpoints,
       intervalMs: m.intervalMs,
@@ -179,7 +233,9 @@ async function monitorWithLock(
       receivers,
       resendMs: m.resendS * 1000,
       signal: ctl.signal,
+      onIncident,
       onWindow: (r) => {
+        onWindow?.(r);
         if (spoolDir) batch.push(r);
         try {
           sink.write(r);
@@ -205,5 +261,5 @@ async function monitorWithLock(
   }
   if (sinkError !== null) throw sinkError;
   // Stopping a service is its normal end (exit 0, not 130); windows still waiting to be pushed say so.
-  io.setExitCode(pushedPending > 0 ? EXIT.PUSH_PENDING : EXIT.OK);
+  return { exitCode: pushedPending > 0 ? EXIT.PUSH_PENDING : EXIT.OK, ...done };
 }

@@ -1,11 +1,11 @@
 /**
  * Quality profiles as data: a generic engine rates each group's statistics against the bands
- * or classes of a profile file (bundled: profile-registry.ts, or any file given with --profile). Boundary
+ * or classes of a profile file (bundled: registry.ts, or any file given with --profile). Boundary
  * rules (< versus ≤) live in the data: every bound says whether it is inclusive.
  *
  * File format (docs/report.md "Profiles"):
  *   { name, title, source?, notes?: string[],
- *     metrics: [{ id, label, metric: <a metric id of metrics.ts' table>|availability_percent,
+ *     metrics: [{ id, label, metric: <a metric id of metrics.ts>|availability_percent,
  *                 statistic: mean|median|p95|p10|min|max, scale?: number,
  *                 nominal_bps?: { default?: number|null, by_group?: { "<group key>": number } },
  *                 bands: [{ index?, label, pass, min?, min_inclusive?, max?, max_inclusive? }] }],
@@ -19,9 +19,8 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigReader, type Obj } from '../core/config-reader.js';
 import { QosError } from '../core/errors.js';
-import type { GroupResult, MetricStats } from './aggregate.js';
-import { METRIC_IDS, metricById, type MetricId } from './metrics.js';
-import { bundledProfileNames, bundledProfileUrl } from './profile-registry.js';
+import { METRIC_IDS, RATED_METRICS, type MetricId, type MetricStats, type RatedGroup } from './metrics.js';
+import { bundledProfileNames, bundledProfileUrl } from './registry.js';
 
 export type Statistic = 'mean' | 'median' | 'p95' | 'p10' | 'min' | 'max' | 'value';
 
@@ -123,7 +122,7 @@ export interface GroupRating {
   insufficient: string[];
 }
 
-/** A bundled profile by name (profile-registry.ts), or a profile file by path (JSON, or YAML by extension). */
+/** A bundled profile by name (registry.ts), or a profile file by path (JSON, or YAML by extension). */
 export async function loadProfile(nameOrPath: string, cwd: string): Promise<Profile> {
   const url = bundledProfileUrl(nameOrPath);
   const bundled = url !== null;
@@ -182,7 +181,7 @@ export function validateProfile(data: unknown, where: string): Profile {
     const p = `metrics[${i}]`;
     const o = r.obj(v, p);
     const metric: RatedMetric = r.oneOf(o.metric, `${p}.metric`, [...METRIC_IDS, 'availability_percent'] as const);
-    const allowed: Statistic[] = metric === 'availability_percent' ? ['value'] : ['mean', 'median', 'min', 'max', metricById(metric).tail];
+    const allowed: Statistic[] = metric === 'availability_percent' ? ['value'] : ['mean', 'median', 'min', 'max', RATED_METRICS[metric].tail];
     const rule: MetricRule = {
       id: r.str(o.id, `${p}.id`),
       label: r.str(o.label, `${p}.label`),
@@ -275,7 +274,7 @@ function statValue(s: MetricStats, stat: Statistic): number | null {
  * except that a group is "insufficient data" (no verdict) when it would pass without the metrics
  * that have too few values.
  */
-export function rateGroup(profile: Profile, g: Pick<GroupResult, 'metrics' | 'key' | 'availabilityPercent' | 'records'>): GroupRating {
+export function rateGroup(profile: Profile, g: RatedGroup): GroupRating {
   const groupKey = g.key.join('|');
   const minSamples = profile.min_samples ?? DEFAULT_MIN_SAMPLES;
   const metrics = profile.metrics.map((rule): MetricRating => {

@@ -2,18 +2,19 @@
  * What `run` does around the measurement when nobody is watching (docs/field-operations.md):
  * random start delay (--splay), one run per config at a time (run lock, --wait-lock), a durable
  * spool copy of the records, an atomic node_exporter textfile, and pushing the spool (--push).
- * The spool and the textfile are RecordSinks that execute.ts writes to beside the output;
+ * The spool and the textfile are RecordSinks that run.ts writes to beside the output;
  * everything heavy is imported lazily by the steps that need it.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EXIT, QosError, errorMessage } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
 import type { Config } from '../config/types.js';
 import type { Lock } from '../output/lock.js';
 import type { SinkEntry } from '../output/record-sink.js';
 import type { PushFormat } from '../core/format-names.js';
 import type { PushTarget } from '../spool/receiver.js';
-import type { CliIo } from './io.js';
+import type { AppIo } from './io.js';
 import { say } from '../core/messages.js';
 
 /** The unattended-run flags of `run` (commander camel-cases them). */
@@ -40,22 +41,15 @@ export interface UnattendedRun {
 }
 
 /** Random delay in [0, seconds], ended early by the signal (Ctrl-C during a splay must not wait it out). */
-export function splayDelay(seconds: number, signal: AbortSignal, random: () => number = Math.random): Promise<number> {
+export async function splayDelay(seconds: number, signal: AbortSignal, random: () => number = Math.random): Promise<number> {
   const ms = Math.floor(random() * seconds * 1000);
-  return new Promise((done) => {
-    if (signal.aborted || ms <= 0) return done(0);
-    const started = Date.now();
-    const t = setTimeout(finish, ms);
-    function finish() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', finish);
-      done(Date.now() - started);
-    }
-    signal.addEventListener('abort', finish, { once: true });
-  });
+  if (signal.aborted || ms <= 0) return 0;
+  const started = Date.now();
+  await sleep(ms, signal);
+  return Date.now() - started;
 }
 
-export async function prepareUnattendedRun(flags: UnattendedFlags, config: Config, io: CliIo, runId: string): Promise<UnattendedRun> {
+export async function prepareUnattendedRun(flags: UnattendedFlags, config: Config, io: AppIo, runId: string): Promise<UnattendedRun> {
   const { defaultSpoolDir, runLockPath } = await import('../spool/paths.js');
   if (flags.push && flags.spool === false) throw new QosError('USAGE', say('pushWithoutSpool'));
   let pushUrl: URL | null = null;
@@ -73,7 +67,7 @@ export async function prepareUnattendedRun(flags: UnattendedFlags, config: Confi
   const lockPath = runLockPath(io.env, config.file ? resolve(io.cwd, config.file) : `builtin:${io.cwd}`);
   const { mkdirSync } = await import('node:fs');
   const { dirname } = await import('node:path');
-  const warn = (msg: string) => io.stderr.write(`qosprobe: warning: ${msg}\n`);
+  const warn = (msg: string) => io.events.say(`qosprobe: warning: ${msg}\n`);
   let lock: Lock = { path: lockPath, release() {} };
   try {
     mkdirSync(dirname(lockPath), { recursive: true });
@@ -92,11 +86,10 @@ export async function prepareUnattendedRun(flags: UnattendedFlags, config: Confi
     warn(`cannot take the run lock in ${dirname(lockPath)} (${errorMessage(err)}); running without it`);
   }
   // Safety net: a lock file must not outlive the process whatever path it takes out.
-  const onExit = () => lock.release();
-  process.once('exit', onExit);
+  const unregister = io.atExit?.(() => lock.release());
   const release = () => {
     lock.release();
-    process.off('exit', onExit);
+    unregister?.();
   };
 
   try {
@@ -143,7 +136,7 @@ export async function prepareUnattendedRun(flags: UnattendedFlags, config: Confi
             target: pushTarget,
             token: flags.pushToken ?? io.env.QOSPROBE_PUSH_TOKEN ?? null,
             deadlineMs: (flags.pushDeadline ?? 60) * 1000,
-            summary: Boolean(io.stderr.isTTY) && !flags.quiet,
+            summary: io.interactive && !flags.quiet,
           });
           if (pushed.code !== EXIT.OK) code ??= pushed.code;
         }
@@ -200,7 +193,7 @@ export const STALE_AFTER_MS = 5 * 60_000;
  * for a receiver that would stamp them with the push time), 4 (sent, but the spool could not
  * be updated), 6 (batches still waiting or set aside), 130 (interrupted with batches waiting).
  */
-export async function pushAndReport(io: CliIo, opts: PushAndReportOptions): Promise<{ code: number; sent: string[]; pending: string[]; rejected: string[] }> {
+export async function pushAndReport(io: AppIo, opts: PushAndReportOptions): Promise<{ code: number; sent: string[]; pending: string[]; rejected: string[] }> {
   const [{ pushSpool, staleBatches }, { listSpool }, { displayUrl }, { vmRowCheck }] = await Promise.all([
     import('../spool/push.js'),
     import('../spool/spool.js'),
@@ -208,7 +201,7 @@ export async function pushAndReport(io: CliIo, opts: PushAndReportOptions): Prom
     import('../spool/verify.js'),
   ]);
   const where = displayUrl(opts.url);
-  const say = (msg: string) => io.stderr.write(`qosprobe: push: ${msg}\n`);
+  const say = (msg: string) => io.events.say(`qosprobe: push: ${msg}\n`);
   if (!opts.target.keepsTime && !opts.allowPushTime) {
     const stale = staleBatches(listSpool(opts.dir).pending, Date.now(), STALE_AFTER_MS);
     if (stale.length > 0) {
@@ -221,7 +214,7 @@ export async function pushAndReport(io: CliIo, opts: PushAndReportOptions): Prom
       return { code: EXIT.USAGE, sent: [], pending: stale.map((s) => s.batch.name), rejected: [] };
     }
   }
-  const tty = Boolean(io.stderr.isTTY);
+  const tty = io.interactive;
   let unmarkedWhy = '';
   const vm = opts.target.kind !== 'unknown' && opts.target.kind !== 'pushgateway' && opts.verify !== false;
   const res = await pushSpool({
@@ -237,8 +230,8 @@ export async function pushAndReport(io: CliIo, opts: PushAndReportOptions): Prom
     onEvent: (e) => {
       if (e.type === 'unmarked') unmarkedWhy ||= e.reason;
       else if (e.type === 'rejected') say(`${e.batch.name}: ${e.reason}${e.lines ? '' : '; moved to rejected/'}`);
-      else if (tty && e.type === 'sent') io.stderr.write(`push: sent ${e.batch.name} (${e.records} records, HTTP ${e.status})\n`);
-      else if (tty && e.type === 'retry') io.stderr.write(`push: ${e.batch.name}: ${e.reason}; retrying in ${(e.delayMs / 1000).toFixed(1)} s\n`);
+      else if (tty && e.type === 'sent') io.events.say(`push: sent ${e.batch.name} (${e.records} records, HTTP ${e.status})\n`);
+      else if (tty && e.type === 'retry') io.events.say(`push: ${e.batch.name}: ${e.reason}; retrying in ${(e.delayMs / 1000).toFixed(1)} s\n`);
     },
   });
   const delivered = res.sent.length + res.unmarked.length;
