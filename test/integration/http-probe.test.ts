@@ -41,7 +41,7 @@ describe('http probe against qosprobe serve', () => {
     expect(r.target).toBe(`http://localhost:${s.port}/ping`);
     expect(r.target_ip).toBe('127.0.0.1');
     expect(r).toMatchObject({ sent: 4, received: 4, http_status: 200, tls_ms: null });
-    const [dns, connect, ttfb, total] = [r.dns_ms, r.connect_ms, r.ttfb_ms, r.total_ms] as number[];
+    const [dns, connect, ttfb, total] = [r.dns_ms, r.connect_ms, r.ttfb_ms, r.total_ms] as [number, number, number, number];
     for (const v of [dns, connect, ttfb, total]) expect(v).toBeGreaterThanOrEqual(0);
     // phases are nested: DNS and connect happen inside the time to first byte, which is inside the total
     expect(dns + connect).toBeLessThanOrEqual(ttfb);
@@ -191,7 +191,7 @@ describe.skipIf(!haveOpenssl)('http probe over TLS with a self-signed certificat
   it('trusts it with ca_file, and times the handshake', async () => {
     const { record: r } = await runProbe('http', { url: `https://localhost:${port}/`, ca_file: join(dir, 'cert.pem') }, { count: 3 });
     expect(r).toMatchObject({ status: 'ok', http_status: 200, received: 3 });
-    const [dns, connect, tls, ttfb] = [r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms] as number[];
+    const [dns, connect, tls, ttfb] = [r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms] as [number, number, number, number];
     expect(tls).toBeGreaterThan(0);
     expect(dns + connect + tls).toBeLessThanOrEqual(ttfb);
   });

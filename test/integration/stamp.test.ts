@@ -7,12 +7,16 @@ import { nativeUdp } from '../../src/stamp/native.js';
 import { ipdv, quantile } from '../../src/stats/index.js';
 import { decodeSenderPacket, encodeReflectorPacket } from '../../src/stamp/packet.js';
 import { NO_IMPAIRMENT, makeSchedule, startRelay } from '../helpers/impairment-relay.js';
+import { packetsOf } from '../helpers/fakes.js';
 import type { Metrics } from '../../src/core/schema.js';
 import type { PacketSample, Samples } from '../../src/core/samples.js';
 
 const never = new AbortController().signal;
 const spec = (o: Partial<StampSpec> & { port: number }): StampSpec => ({ kind: 'stamp', count: 20, intervalMs: 10, timeoutMs: 500, sizeBytes: 44, ...o });
-const metricsOf = (s: Samples | undefined): Metrics => summarizePackets(s!.packets, { intervalMs: s!.intervalMs, reflectorReceived: s!.reflectorReceived });
+const metricsOf = (s: Samples | undefined): Metrics => {
+  const p = packetsOf(s);
+  return summarizePackets(p.packets, { intervalMs: p.intervalMs, reflectorReceived: p.reflectorReceived });
+};
 
 let stateful: StampReflector;
 let stateless: StampReflector;
@@ -38,9 +42,9 @@ describe('stamp probe against the reflector on loopback', () => {
     expect(m.jitter_up_ms).not.toBeNull();
     expect(m.jitter_down_ms).not.toBeNull();
     // Stateless reflector and no loss: nothing proves a per-direction counter, so no split.
-    expect(out.samples?.reflectorReceived).toBeNull();
+    expect(packetsOf(out.samples).reflectorReceived).toBeNull();
     // Isochronous: packet i leaves at ≈ i × interval after the start, not drifting.
-    const last = out.samples!.packets[29]!;
+    const last = packetsOf(out.samples).packets[29]!;
     // (A Node timer may fire up to 1 ms early: libuv's loop clock has whole milliseconds.)
     expect(last.sentAtMs).toBeGreaterThanOrEqual(290 - 1);
     expect(last.sentAtMs).toBeLessThan(290 + 40);
@@ -149,7 +153,7 @@ describe('stamp probe through the impairment relay', () => {
     expect(m.loss_down_percent).toBeCloseTo((100 * (events.downDrops.length + events.lates.length)) / (count - events.upDrops.length), 9);
 
     // What the relay actually did to each packet that came back in time.
-    const received = new Set(out.samples!.packets.filter((p: PacketSample) => p.rttMs !== null).map((p) => p.seq));
+    const received = new Set(packetsOf(out.samples).packets.filter((p: PacketSample) => p.rttMs !== null).map((p) => p.seq));
     const injected = Array.from({ length: count }, (_, s) =>
       received.has(s) ? (relay.applied.up.get(s) as number) + (relay.applied.down.get(s) as number) : null,
     );

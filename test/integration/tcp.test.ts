@@ -3,6 +3,7 @@ import { tcp, type TcpSpec } from '../../src/probes/tcp.js';
 import { buildRecord } from '../../src/records/assemble.js';
 import { ctx } from '../helpers/records.js';
 import { refusedPort, startBlackholeListener, startTcpListener } from '../helpers/servers.js';
+import { packetsOf } from '../helpers/fakes.js';
 
 const spec = (port: number, over: Partial<TcpSpec> = {}): TcpSpec => ({ kind: 'tcp', port, count: 5, intervalMs: 50, timeoutMs: 500, ...over });
 const endpoint = { name: 'lo', host: '127.0.0.1' };
@@ -28,7 +29,7 @@ describe('tcp probe on loopback', () => {
 
   it('sends on an isochronous schedule (attempt i at i × interval)', async () => {
     const out = await tcp.run(endpoint, spec(listener.port, { count: 6, intervalMs: 40 }), { signal: new AbortController().signal });
-    const sent = out.samples!.packets.map((p) => p.sentAtMs);
+    const sent = packetsOf(out.samples).packets.map((p) => p.sentAtMs);
     sent.forEach((t, i) => expect(Math.abs(t - i * 40)).toBeLessThan(25));
   });
 

@@ -73,11 +73,15 @@ describe('download and upload against qosprobe serve on loopback', () => {
     // A server that receives the uploads and reports a known, distinct figure: 1250 bytes per interval, i.e. 100 000 bit/s.
     const seen: { id: string | undefined; offsetMs: number }[] = [];
     const server: Server = createServer((q, res) => {
-      if (q.url === '/ping') return res.end('pong');
+      if (q.url === '/ping') {
+        res.end('pong');
+        return;
+      }
       if (q.url?.startsWith('/up-stats?id=')) {
         const known = seen.length > 0 && seen.every((x) => x.id === seen[0]!.id) && q.url === `/up-stats?id=${seen[0]!.id}`;
         res.writeHead(known ? 200 : 404, { 'content-type': 'application/json' });
-        return res.end(known ? JSON.stringify({ intervalMs: 100, bins: Array.from({ length: 15 }, () => 1250) }) : '{}');
+        res.end(known ? JSON.stringify({ intervalMs: 100, bins: Array.from({ length: 15 }, () => 1250) }) : '{}');
+        return;
       }
       seen.push({ id: q.headers['x-qosprobe-upload-id'] as string | undefined, offsetMs: Number(q.headers['x-qosprobe-offset-ms']) });
       q.resume();
@@ -99,8 +103,15 @@ describe('download and upload against qosprobe serve on loopback', () => {
   it('upload: a server without /up-stats falls back to the client count and still gives a valid record', async () => {
     let received = 0;
     const server: Server = createServer((q, res) => {
-      if (q.url === '/ping') return res.end('pong');
-      if (q.url?.startsWith('/up-stats')) return (res.statusCode = 404), res.end('not found');
+      if (q.url === '/ping') {
+        res.end('pong');
+        return;
+      }
+      if (q.url?.startsWith('/up-stats')) {
+        res.statusCode = 404;
+        res.end('not found');
+        return;
+      }
       q.on('data', (c: Buffer) => (received += c.length));
       q.on('end', () => res.end('{}'));
     });
@@ -169,7 +180,10 @@ describe('download and upload against qosprobe serve on loopback', () => {
   it('a body that stalls is counted as it arrived, and the stall shows in the intervals', async () => {
     // Sends 64 KiB then nothing: throughput after warm-up is a real 0, not a skipped gap.
     const server: Server = createServer((q, res) => {
-      if (q.url === '/ping') return res.end('pong');
+      if (q.url === '/ping') {
+        res.end('pong');
+        return;
+      }
       res.writeHead(200, { 'content-length': String(10_000_000) });
       res.write(Buffer.alloc(65536));
     });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadRegionTable, lookupLocation, parseLocationCode, provinceOf } from '../../src/config/locations.js';
+import type * as FsPromises from 'node:fs/promises';
 
 const SHAPE = '(32, 32.73, 32.73.01 or 32.73.01.1001)';
 
@@ -186,7 +187,7 @@ describe('loading', () => {
     vi.resetModules();
     const reads: string[] = [];
     vi.doMock('node:fs/promises', async (importOriginal) => {
-      const actual = await importOriginal<typeof import('node:fs/promises')>();
+      const actual = await importOriginal<typeof FsPromises>();
       return {
         ...actual,
         readFile: (...args: Parameters<typeof actual.readFile>) => {
@@ -208,7 +209,7 @@ describe('loading', () => {
     vi.resetModules();
     let failNext = true;
     vi.doMock('node:fs/promises', async (importOriginal) => {
-      const actual = await importOriginal<typeof import('node:fs/promises')>();
+      const actual = await importOriginal<typeof FsPromises>();
       return {
         ...actual,
         readFile: (...args: Parameters<typeof actual.readFile>) => {
@@ -230,7 +231,7 @@ describe('loading', () => {
   it('reads a CRLF checkout of the table (git core.autocrlf on Windows) the same way', async () => {
     vi.resetModules();
     vi.doMock('node:fs/promises', async (importOriginal) => {
-      const actual = await importOriginal<typeof import('node:fs/promises')>();
+      const actual = await importOriginal<typeof FsPromises>();
       return {
         ...actual,
         readFile: async (...args: Parameters<typeof actual.readFile>) => String(await actual.readFile(...args)).replaceAll('\n', '\r\n'),

@@ -195,7 +195,7 @@ describe('profiles: ratings from the data files, boundaries as the data says', (
   });
   let tiphon: Profile, y1541: Profile, uso2010: Profile, uso2013: Profile;
   it('loads every bundled profile', async () => {
-    [tiphon, y1541, uso2010, uso2013] = await Promise.all(['tiphon', 'itu-y1541', 'uso-2010', 'uso-2013'].map((n) => loadProfile(n, ROOT)));
+    [tiphon, y1541, uso2010, uso2013] = await Promise.all([loadProfile('tiphon', ROOT), loadProfile('itu-y1541', ROOT), loadProfile('uso-2010', ROOT), loadProfile('uso-2013', ROOT)]);
     await expect(loadProfile('uso-2013-vsat', ROOT)).resolves.toMatchObject({ name: 'uso-2013-vsat' });
   });
 

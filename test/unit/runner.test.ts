@@ -3,21 +3,13 @@ import type { ProbeDef } from '../../src/probes/probe.js';
 import type { BaseSpec, ProbeOutcome } from '../../src/core/samples.js';
 import { runPlan, type PlannedTest } from '../../src/run/runner.js';
 import { ctx } from '../helpers/records.js';
+import { fakeProbe as sharedFakeProbe, fakeSpec, packetOutcome } from '../helpers/fakes.js';
 
 /** Test probes with known behaviour: the runner's deadlines and ordering are what is under test. */
-function fakeProbe(behaviour: (signal: AbortSignal) => Promise<ProbeOutcome>, deadlineMs = 1000): ProbeDef<BaseSpec> {
-  return {
-    kind: 'fake',
-    summary: 'test double',
-    fields: [],
-    parse: (_raw, base) => base,
-    deadlineMs: () => deadlineMs,
-    targetOf: (e) => e.host,
-    run: (_e, _s, { signal }) => behaviour(signal),
-  };
-}
-const spec: BaseSpec = { kind: 'fake', count: 1, intervalMs: 100, timeoutMs: 100 };
-const okOutcome = (): ProbeOutcome => ({ target: 't', samples: { type: 'packets', intervalMs: 100, packets: [{ seq: 0, sentAtMs: 0, rttMs: 1 }] } });
+const fakeProbe = (behaviour: (signal: AbortSignal) => Promise<ProbeOutcome>, deadlineMs = 1000): ProbeDef<BaseSpec> =>
+  sharedFakeProbe(({ signal }) => behaviour(signal), { deadlineMs });
+const spec = fakeSpec;
+const okOutcome = (): ProbeOutcome => packetOutcome();
 const plan = (probe: ProbeDef<BaseSpec>, n = 1): PlannedTest[] =>
   Array.from({ length: n }, (_, i) => ({ endpoint: { name: `e${i}`, host: 'h' }, spec, probe }));
 
