@@ -164,7 +164,8 @@ describe.skipIf(!builtCliAvailable())('where records go (built CLI)', () => {
     expect(piped.status, piped.stderr).toBe(0);
     expect(ndjson(piped.stdout)).toHaveLength(1);
     // A FIFO goes through the device path: opened, written, closed, never fsynced (EINVAL) nor locked.
-    const fifo = sh(`rm -f f && mkfifo f && (cat f > got &) && ${cli} --out f; code=$?; sleep 0.2; cat got; exit $code`);
+    // The reader is waited for (not slept on): it has written all it read once the CLI closed the FIFO and it ended.
+    const fifo = sh(`rm -f f && mkfifo f && { cat f > got & reader=$!; } && ${cli} --out f; code=$?; wait $reader; cat got; exit $code`);
     expect(fifo.status, fifo.stderr).toBe(0);
     expect(ndjson(fifo.stdout)).toHaveLength(1);
     expect(existsSync(join(dir, 'f.lock'))).toBe(false);
