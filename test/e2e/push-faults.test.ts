@@ -41,7 +41,21 @@ describe('push against a failing receiver: nothing lost, nothing marked sent', (
       const s = spoolOf(3);
       const rx = await startReceiver({ behave: () => behaviour });
       try {
-        const res = await pushSpool({ dir: s.dir, url: new URL(rx.url), format: 'ndjson', requestTimeoutMs: 250, ...fast });
+        // Stopped by an event (the second attempt failed and a retry is due), not by a deadline a loaded host could
+        // reach first; only `hang` needs a short request timeout, the others fail on the receiver's own answer.
+        const stop = new AbortController();
+        const res = await pushSpool({
+          dir: s.dir,
+          url: new URL(rx.url),
+          format: 'ndjson',
+          ...fast,
+          requestTimeoutMs: behaviour === 'hang' ? 250 : 20_000,
+          deadlineMs: 25_000,
+          signal: stop.signal,
+          onEvent: (e) => {
+            if (e.type === 'retry' && e.attempt >= 2) stop.abort();
+          },
+        });
         expect(res.sent).toEqual([]);
         expect(res.pending).toHaveLength(3);
         expect(res.lastError).toMatch(behaviour === 'status-500' ? /HTTP 500/ : behaviour === 'hang' ? /TIMEOUT/ : /ECONNRESET|SOCKET/);

@@ -81,9 +81,10 @@ describe.skipIf(!builtCliAvailable())('unattended runs (built CLI)', () => {
 
   it('host info: the same network context as gatherHostInfo() sees here; --no-host-info leaves the columns empty', async () => {
     const s = site(1);
-    const on = ndjson((await runCli(['run', '--format', 'ndjson'], { cwd: s.dir, env: s.env })).stdout)[0]!;
+    // Time enough on both sides on a loaded host (the CLI's 3 s bound ran out there, leaving its side empty).
+    const on = ndjson((await runCli(['run', '--format', 'ndjson'], { cwd: s.dir, env: { ...s.env, QOSPROBE_HOST_INFO_TIMEOUT_MS: '30000' } })).stdout)[0]!;
     const off = ndjson((await runCli(['run', '--format', 'ndjson', '--no-host-info'], { cwd: s.dir, env: s.env })).stdout)[0]!;
-    const here = (await gatherHostInfo()) as Record<string, unknown>;
+    const here = (await gatherHostInfo({ timeoutMs: 30_000 })) as Record<string, unknown>;
     for (const f of HOST_FIELDS) {
       expect(off[f], f).toBeNull();
       expect(on[f], f).toEqual(here[f] ?? null);
