@@ -6,8 +6,7 @@
  * see the registry's content type and the text a file of that format holds.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_FORMAT_NAMES, APPENDABLE_FORMATS, FORMATS, FORMAT_NAMES, PUSH_FORMATS, type AnyFormatName } from '../../src/core/format-names.js';
@@ -20,8 +19,9 @@ import { writeBatch } from '../../src/spool/spool.js';
 import { builtCliAvailable, runCli } from '../helpers/cli.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { runInfo, sampleRecords } from '../helpers/records.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-fmt-'));
+const tmp = () => tempDir('qosprobe-fmt-');
 const run = runInfo;
 
 /** What a file of this output format holds for these records, from its serialiser alone. */

@@ -6,8 +6,7 @@
  * Root only (namespaces, nft); skipped with the reason otherwise.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, builtCliAvailable } from '../helpers/cli.js';
@@ -15,6 +14,7 @@ import { VICTORIA_METRICS, startVictoriaMetrics, type Daemon } from '../helpers/
 import { ALERTMANAGER, VMALERT, activeAlerts, startAlertmanager, startVmalert } from '../helpers/alerting.js';
 import { isRoot } from '../helpers/netns.js';
 import type { IncidentRecord } from '../../src/monitor/core.js';
+import { tempDir } from '../helpers/temp.js';
 
 const NS = 'qmon7';
 const HOST_IP = '10.77.7.1';
@@ -82,7 +82,7 @@ describe.skipIf(skipReason !== null)('monitor against a cut link, with Alertmana
       : [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'qosprobe-monitor-e2e-'));
+    dir = tempDir('qosprobe-monitor-e2e-');
     nsTeardown();
     sh('ip', ['netns', 'add', NS]);
     sh('ip', ['link', 'add', `${NS}a`, 'type', 'veth', 'peer', 'name', `${NS}b`]);

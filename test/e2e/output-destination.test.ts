@@ -4,8 +4,7 @@
  * terminal the run says where its records went and for which location.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +16,9 @@ import { FIELD_NAMES } from '../../src/core/schema.js';
 import { BIN, builtCliAvailable, ndjson, runCli } from '../helpers/cli.js';
 import { runInfo, sampleRecords } from '../helpers/records.js';
 import { startTcpListener } from '../helpers/servers.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-dest-'));
+const tmp = () => tempDir('qosprobe-dest-');
 const run = runInfo;
 /** The output section `qosprobe init` writes. */
 const initOutput = { format: 'csv', path: 'results.csv', append: true };

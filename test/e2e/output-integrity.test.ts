@@ -5,8 +5,7 @@
  * 64 KiB tmpfs and runs the built CLI.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,8 +17,9 @@ import { builtCliAvailable, runCli, stopCliChildren } from '../helpers/cli.js';
 import { unmount } from '../helpers/resources.js';
 import { runInfo, sampleRecords } from '../helpers/records.js';
 import { startTcpListener } from '../helpers/servers.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-integrity-'));
+const tmp = () => tempDir('qosprobe-integrity-');
 const run = runInfo;
 
 /** A disk with `capacity` bytes left: the write that crosses it is short, the next one fails ENOSPC (as Linux does). */

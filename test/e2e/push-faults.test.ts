@@ -3,8 +3,7 @@
  * a full disk; an --out that cannot be written. Nothing may be lost and nothing marked sent.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushSpool } from '../../src/spool/push.js';
@@ -13,8 +12,9 @@ import { ROOT, builtCliAvailable, runCli } from '../helpers/cli.js';
 import { monitoringRecord } from '../helpers/field-records.js';
 import { startMidRequestCloser, startReceiver, type Behaviour } from '../helpers/receiver.js';
 import { startTcpListener } from '../helpers/servers.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-fault-'));
+const tmp = () => tempDir('qosprobe-fault-');
 
 function spoolOf(n: number): { dir: string; ids: string[]; bytes: string[] } {
   const dir = tmp();

@@ -5,8 +5,7 @@
  * read-only spool (issue 15 items 2 and 3, issue 10 item 9). Built CLI, as cron runs it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultRecord } from '../../src/core/schema.js';
@@ -18,8 +17,9 @@ import { PUSHGATEWAY, VICTORIA_METRICS, startPushgateway, startVictoriaMetrics, 
 import { monitoringRecord } from '../helpers/field-records.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { startTcpListener } from '../helpers/servers.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-pushrx-'));
+const tmp = () => tempDir('qosprobe-pushrx-');
 const built = builtCliAvailable();
 
 /** A spool of batches of `per` records each; batch b's records start at `t0 + b * gapMs`. */

@@ -2,8 +2,7 @@
  * Unattended runs end to end (built CLI, loopback only): run lock and --wait-lock, --splay
  * interrupted, the spool, run --push, --textfile-dir, host info on/off, spool and schedule.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatherHostInfo } from '../../src/host/host-info.js';
@@ -13,8 +12,9 @@ import { freePort } from '../helpers/daemons.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { startTcpListener } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-field-'));
+const tmp = () => tempDir('qosprobe-field-');
 const HOST_FIELDS = ['net_iface', 'net_type', 'net_ip', 'gateway', 'wifi_ssid', 'wifi_bssid', 'wifi_signal_dbm', 'wifi_quality', 'wifi_channel', 'cell_operator', 'cell_tech', 'cell_rsrp_dbm', 'cell_rsrq_db', 'cell_sinr_db'];
 
 describe.skipIf(!builtCliAvailable())('unattended runs (built CLI)', () => {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './temp.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'qosprobe.js');
@@ -72,7 +72,7 @@ export function ndjson(text: string): Record<string, unknown>[] {
 }
 
 /** A fresh temporary directory for one e2e case. */
-export const e2eDir = (): string => mkdtempSync(join(tmpdir(), 'qosprobe-e2e-'));
+export const e2eDir = (): string => tempDir('qosprobe-e2e-');
 
 /** Write `body` as dir/qosprobe.yaml (where `run` finds it from that working directory); its path. */
 export function writeConfig(dir: string, body: string): string {

@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../src/serve/http.js';
 import { startConnectProxy } from '../helpers/connect-proxy.js';
 import { runProbe } from '../helpers/probe-run.js';
+import { tempDir } from '../helpers/temp.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -168,7 +168,7 @@ describe.skipIf(!haveOpenssl)('http probe over TLS with a self-signed certificat
   let port = 0;
   let server: Server | undefined;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'qosprobe-tls-'));
+    dir = tempDir('qosprobe-tls-');
     execFileSync(
       'openssl',
       ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],

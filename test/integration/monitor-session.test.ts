@@ -4,9 +4,8 @@
  * receiver that is down and comes back, and the `monitor:` config section is validated with
  * the field path.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.js';
@@ -18,10 +17,11 @@ import { runMonitorSession } from '../../src/monitor/session.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { builtCliAvailable, runCli } from '../helpers/cli.js';
 import { createSocket } from 'node:dgram';
+import { tempDir } from '../helpers/temp.js';
 
 const dirs: string[] = [];
 const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'qosprobe-monitor-'));
+  const d = tempDir('qosprobe-monitor-');
   dirs.push(d);
   return d;
 };

@@ -1,6 +1,5 @@
 /** Pure parts of field operations: schedules, mmcli, host info, monitoring formats, spool, lock wait, splay. */
-import { mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splayDelay } from '../../src/cli/unattended.js';
@@ -15,10 +14,11 @@ import { cronLine, schtasksCommand, shQuote, systemdUnits, timing } from '../../
 import { defaultSpoolDir, runLockPath, stateDir } from '../../src/spool/paths.js';
 import { batchName, listSpool, moveBatch, openSpoolWriter, parseBatchName, pruneSpool, readBatch, writeBatch } from '../../src/spool/spool.js';
 import { monitoringRecord } from '../helpers/field-records.js';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const fixture = (n: string) => readFileSync(join(ROOT, 'fixtures/mmcli', n), 'utf8');
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-unit-'));
+const tmp = () => tempDir('qosprobe-unit-');
 
 describe('schedule', () => {
   it.each([

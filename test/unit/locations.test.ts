@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { hostLoad, skipIfBusy } from '../helpers/host-load.js';
 import { loadRegionTable, lookupLocation, parseLocationCode, provinceOf } from '../../src/config/locations.js';
 import type * as FsPromises from 'node:fs/promises';
 
@@ -242,7 +243,9 @@ describe('loading', () => {
     expect((await fresh.loadRegionTable()).size).toBe(91_599);
   });
 
-  it('loads the table in under 500 ms', async () => {
+  it('loads the table in under 500 ms', async (ctx) => {
+    // A speed bar: it means something only on a host with CPU to spare (measured just before, helpers/host-load.ts).
+    skipIfBusy(ctx, hostLoad(), 'the 500 ms load bar');
     vi.resetModules();
     const fresh = await import('../../src/config/locations.js');
     const t0 = performance.now();

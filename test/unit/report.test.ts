@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { loadProfile, rateGroup, validateProfile, type Profile } from '../../src
 import { parseCsvRecord } from '../../src/report/csv-tokens.js';
 import { expandInputs, type InputSource } from '../../src/report/inputs.js';
 import { renderCsv, renderJson } from '../../src/report/render-data.js';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const FIX = join(ROOT, 'fixtures/report');
@@ -148,7 +148,7 @@ describe('malformed rows, unknown schema versions, empty input', () => {
   });
 
   it('a CSV with a foreign header: one issue at line 1 and every row counted', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qp-report-'));
+    const dir = tempDir('qp-report-');
     writeFileSync(join(dir, 'v2.csv'), 'schema_version,run_id,new_column\n2,a,b\n2,c,d\n');
     const d = await buildReport(await expandInputs([join(dir, 'v2.csv')], dir, stdinNone), { by: ['location'], profile: null });
     expect([d.input.unknownSchema, d.input.malformed, d.input.issues[0]?.line]).toEqual([3, 0, 1]);
@@ -344,7 +344,7 @@ describe('qosprobe report (CLI)', () => {
   });
 
   it('--out writes the file; usage errors for bad --by and --since', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qp-report-out-'));
+    const dir = tempDir('qp-report-out-');
     const r = await run(['fixtures/report/bandung.csv', '--format', 'json', '--out', join(dir, 'r.json')]);
     expect(r.error).toBeUndefined();
     expect(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).groups).toHaveLength(1);
@@ -358,7 +358,7 @@ describe('CSV headers', () => {
     const { FIELD_NAMES } = await import('../../src/core/schema.js');
     const head = readFileSync(join(FIX, 'bandung.csv'), 'utf8').split('\n')[0]!.split(',');
     expect(head.length).toBeLessThanOrEqual(FIELD_NAMES.length);
-    const dir = mkdtempSync(join(tmpdir(), 'qp-report-hdr-'));
+    const dir = tempDir('qp-report-hdr-');
     // reordered columns are read by name
     writeFileSync(join(dir, 'few.csv'), 'status,started_at,schema_version,location_code,rtt_median_ms\nok,2026-11-24T08:00:00Z,1,32.73,12.5\n');
     writeFileSync(join(dir, 'alien.csv'), 'schema_version,started_at,status,wifi_colour\n1,2026-11-24T08:00:00Z,ok,red\n');
