@@ -150,3 +150,12 @@ export function mountsUnder(dir: string): string[] {
     return [];
   }
 }
+
+/**
+ * `n` lab indexes for a lab test file, reserved at load: as root (where labs run) from the allocator; elsewhere
+ * placeholders, never used, since the file then skips for want of root.
+ */
+export function labIndexes(n: number): number[] {
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  return root ? reserveNetBlock(n) : Array.from({ length: n }, () => 0);
+}

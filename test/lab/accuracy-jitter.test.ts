@@ -30,8 +30,9 @@ import { hostLoad } from '../helpers/host-load.js';
 import { nativeUdp } from '../../src/stamp/native.js';
 import { readUdpPcap, startCapture, stopCapture, tcpdumpUnavailable, type UdpPacket } from '../helpers/capture.js';
 import { REALTIME, createDelayLab, delayLabUnavailable, realtimeUnavailable, type Applied, type DelayLab } from '../helpers/delaylab.js';
+import { labIndexes } from '../helpers/resources.js';
 
-const IDX = 54;
+const IDX = labIndexes(1)[0]!; // reserved per run (helpers/resources.ts)
 const STAMP_PORT = 8862;
 const DELAY_MS = 10;
 const JITTER_MS = 10;
