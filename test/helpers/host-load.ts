@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { beforeEach } from 'vitest';
 
 function cpuTimes(): { idle: number; total: number } {
   const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
@@ -76,4 +77,13 @@ export const ACCURACY_FULL = process.env.QOSPROBE_ACCURACY === 'full';
  */
 export function skipIfBusy(ctx: { skip(note?: string): never }, load: { busy: boolean; what: string }, bar: string): void {
   if (load.busy && !ACCURACY_FULL) ctx.skip(`host too busy to hold ${bar}: ${load.what}`);
+}
+
+/**
+ * For a lab file whose every case holds a timing bar: before each case, measure the host (hostLoad, half a second)
+ * and skip the case, saying what was measured, when other work keeps over half the CPUs busy (never under
+ * QOSPROBE_ACCURACY=full, where the bars must hold). Measured per case: the load on a shared host comes and goes.
+ */
+export function skipEachWhenBusy(bar: string): void {
+  beforeEach((ctx) => skipIfBusy(ctx, hostLoad(), bar));
 }

@@ -6,7 +6,7 @@
  * - mounts: unmounted even when something still holds them (a CLI a failed case left running).
  * test/global-setup.ts checks after the run that nothing of this run is left.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -158,4 +158,17 @@ export function mountsUnder(dir: string): string[] {
 export function labIndexes(n: number): number[] {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   return root ? reserveNetBlock(n) : Array.from({ length: n }, () => 0);
+}
+
+/** Signal a child and wait until it has exited (a process still running when the run ends is a leftover). */
+export function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const hard = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(hard);
+      resolve();
+    });
+    child.kill(signal);
+  });
 }

@@ -13,11 +13,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, builtCliAvailable } from '../helpers/cli.js';
-import { hostLoad } from '../helpers/host-load.js';
+import { hostLoad, skipEachWhenBusy } from '../helpers/host-load.js';
 import { startCapture, stopCapture, tcpdumpUnavailable } from '../helpers/capture.js';
 import { nativeUdp, nativeUdpUnavailable } from '../../src/stamp/native.js';
 import { createDelayLab, delayLabUnavailable, realtimeUnavailable, type Applied, type DelayLab } from '../helpers/delaylab.js';
 import { labIndexes } from '../helpers/resources.js';
+
+// Timing bars: each case skips, saying what was measured, on a host too busy to hold them (helpers/host-load.ts).
+skipEachWhenBusy('the RTT bars against the delayer');
 
 const FULL = process.env.QOSPROBE_ACCURACY === 'full';
 const RUNS = FULL ? 3 : 1;

@@ -17,6 +17,10 @@ import { runStamp } from '../../src/probes/stamp.js';
 import { summarizePackets } from '../../src/stats/packets.js';
 import { builtCliAvailable } from '../helpers/cli.js';
 import { packetsOf } from '../helpers/fakes.js';
+import { skipEachWhenBusy } from '../helpers/host-load.js';
+
+// Timing bars: each case skips, saying what was measured, on a host too busy to hold them (helpers/host-load.ts).
+skipEachWhenBusy('the STAMP socket timing bars');
 
 const native = nativeUdp();
 const why = nativeUdpUnavailable();
