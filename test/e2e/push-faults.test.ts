@@ -13,6 +13,7 @@ import { monitoringRecord } from '../helpers/field-records.js';
 import { startMidRequestCloser, startReceiver, type Behaviour } from '../helpers/receiver.js';
 import { startTcpListener } from '../helpers/servers.js';
 import { tempDir } from '../helpers/temp.js';
+import { unmount } from '../helpers/resources.js';
 
 const tmp = () => tempDir('qosprobe-fault-');
 
@@ -215,7 +216,7 @@ describe.skipIf(!builtCliAvailable())('output that cannot be written: exit 4 and
       if (onePageFree) rmSync(join(mnt, 'spare'));
     }
     afterAll(() => {
-      if (mounted) execFileSync('umount', [mnt]);
+      if (mounted) unmount(mnt);
     });
 
     for (const [format, onePageFree] of [['csv', false], ['csv', true], ['json', true], ['influx', true]] as const) {

@@ -18,6 +18,7 @@ import { monitoringRecord } from '../helpers/field-records.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { startTcpListener } from '../helpers/servers.js';
 import { tempDir } from '../helpers/temp.js';
+import { unmount } from '../helpers/resources.js';
 
 const tmp = () => tempDir('qosprobe-pushrx-');
 const built = builtCliAvailable();
@@ -267,7 +268,7 @@ describe.skipIf(!built)('push to an NDJSON receiver: nothing set aside silently'
       expect(listSpool(s.dir).pending.map((b) => b.id)).toEqual(s.ids);
     } finally {
       await rx.close();
-      execFileSync('umount', [s.dir]);
+      unmount(s.dir);
     }
   });
 
@@ -287,7 +288,7 @@ describe.skipIf(!built)('push to an NDJSON receiver: nothing set aside silently'
       expect(res.code).toBe(4);
       expect(res.stderr).toMatch(/cannot write to the spool .*: read-only file system/);
     } finally {
-      execFileSync('umount', [ro]);
+      unmount(ro);
     }
   });
 });
