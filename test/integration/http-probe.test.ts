@@ -9,6 +9,7 @@ import { startHttpServer } from '../../src/serve/http.js';
 import { startConnectProxy } from '../helpers/connect-proxy.js';
 import { runProbe } from '../helpers/probe-run.js';
 import { tempDir } from '../helpers/temp.js';
+import { loadMeter, skipIfBusy } from '../helpers/host-load.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -83,18 +84,22 @@ describe('http probe against plain servers', () => {
     expect(ok).toMatchObject({ status: 'ok', received: 2 });
   });
 
-  it('a server that stalls mid-body times out, keeping the time to first byte', async () => {
+  it('a server that stalls mid-body times out, keeping the time to first byte', async (ctx) => {
     const port = await plain((_q, res) => {
       res.writeHead(200, { 'content-length': '1000' });
       res.write(Buffer.alloc(100)); // and never the rest
     });
+    const meter = loadMeter();
     const t0 = performance.now();
     const { record: r, outcome } = await runProbe('http', { url: `http://127.0.0.1:${port}/` }, { count: 1, timeoutMs: 400 });
-    expect(performance.now() - t0).toBeLessThan(3000);
+    const tookMs = performance.now() - t0;
     expect(r).toMatchObject({ status: 'error', error_code: 'TIMEOUT', http_status: 200, total_ms: null });
     expect(r.ttfb_ms).toBeGreaterThan(0);
     const a = outcome.samples?.type === 'http' ? outcome.samples.attempts[0] : undefined;
     expect(a?.totalMs).toBeNull();
+    // The bound holds only where this process got the CPU on time (helpers/host-load.ts); the outcome above always.
+    skipIfBusy(ctx, meter.stop(), 'timing out within 3 s');
+    expect(tookMs).toBeLessThan(3000);
   });
 
   it('an interrupt mid-test gives a partial record with the requests done', async () => {
