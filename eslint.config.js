@@ -10,6 +10,14 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+  },
+  {
+    // The tests are held to the same rules, typed through tsconfig.test.json (src + test, no emit).
+    files: ['test/**/*.ts', 'vitest.config.ts'],
+    languageOptions: { parserOptions: { project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname } },
+  },
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts', 'vitest.config.ts'],
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],

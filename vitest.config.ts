@@ -1,10 +1,17 @@
 import { defineConfig } from 'vitest/config';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// Pin the environment so results don't depend on the machine running them.
-const home = mkdtempSync(join(tmpdir(), 'qosprobe-test-home-'));
+// Pin the environment so results don't depend on the machine running them. Everything a run makes on disk goes
+// under one directory of its own (HOME, TMPDIR), removed by test/global-setup.ts after it has checked that the tests
+// left nothing there, nor a mount, namespace or process (issue 21). Set once per run: this file may load twice.
+process.env.QOSPROBE_TEST_RUN ||= mkdtempSync(join(tmpdir(), 'qosprobe-test-run-'));
+const run = process.env.QOSPROBE_TEST_RUN;
+const home = join(run, 'home');
+const tmp = join(run, 'tmp');
+mkdirSync(home, { recursive: true });
+mkdirSync(tmp, { recursive: true });
 
 /**
  * The groups are the folders (docs/architecture.md, "Tests"):
@@ -19,9 +26,13 @@ export default defineConfig({
       { extends: true, test: { name: 'parallel', include: ['test/{unit,integration,e2e}/**/*.test.ts'], maxWorkers: 4, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'lab', include: ['test/lab/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } } },
     ],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    globalSetup: ['test/global-setup.ts'],
+    // Hang guards, not bars: no test waits on a clock (docs/architecture.md, "Tests"), so these only end a test that hangs.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     env: {
+      TMPDIR: tmp,
+      QOSPROBE_TEST_RUN: run,
       LC_ALL: 'C',
       TZ: 'UTC',
       NO_COLOR: '1',

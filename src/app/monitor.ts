@@ -21,7 +21,7 @@ import type { MonitorMethod } from '../monitor/core.js';
 import { wireBytesPerPacket } from '../probes/continuous.js';
 import type { IncidentRecord } from '../monitor/core.js';
 import type { AppIo } from './io.js';
-import { applyFlags, runContextOf } from './run.js';
+import { applyFlags, hostInfoTimeoutMs, runContextOf } from './run.js';
 
 /** The monitor's options (the monitor command's flags, as commander gives them). */
 export interface MonitorFlags {
@@ -157,7 +157,7 @@ async function monitorWithLock(
     throw new QosError('USAGE', `--alertmanager/--webhook: ${errorMessage(err)}`);
   }
 
-  const ctx = await runContextOf(config, location, randomUUID(), flags.hostInfo !== false);
+  const ctx = await runContextOf(config, location, randomUUID(), flags.hostInfo !== false, hostInfoTimeoutMs(io.env));
 
   // Store and forward: every round of windows becomes a spool batch; --push sends the spool after each.
   const spoolDir = flags.spool === false ? null : typeof flags.spool === 'string' ? resolve(io.cwd, flags.spool) : flags.push ? defaultSpoolDir(io.env) : null;

@@ -78,14 +78,23 @@ export function applyFlags(config: Config, flags: Pick<RunFlags, 'format' | 'out
   };
 }
 
+/**
+ * How long the network context may take (3 s): QOSPROBE_HOST_INFO_TIMEOUT_MS raises it where a loaded machine is
+ * slower than that (the test suite compares it with what it sees itself; under load the 3 s ran out).
+ */
+export function hostInfoTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.QOSPROBE_HOST_INFO_TIMEOUT_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : 3000;
+}
+
 /** Who and where every record of a run (or a monitor's windows) says it was measured, with the host's network context. */
-export async function runContextOf(config: Config, location: Location, runId: string, hostInfo: boolean): Promise<RunContext> {
+export async function runContextOf(config: Config, location: Location, runId: string, hostInfo: boolean, hostInfoMs = 3000): Promise<RunContext> {
   return {
     runId,
     probeId: config.probeId,
     location,
     toolVersion: toolVersion(),
-    extra: hostInfo ? await (await import('../host/host-info.js')).gatherHostInfo({ timeoutMs: 3000 }) : undefined,
+    extra: hostInfo ? await (await import('../host/host-info.js')).gatherHostInfo({ timeoutMs: hostInfoMs }) : undefined,
   };
 }
 
@@ -106,7 +115,7 @@ export async function runTests({ config: fileConfig, flags, io, requireLocation,
   // After validation (a bad config fails at once, not after a splay); before measuring.
   const unattended = unattendedFlags ? await (await import('./unattended.js')).prepareUnattendedRun(unattendedFlags, config, io, runId) : null;
   // Network context on every record, read once, after any splay and just before measuring.
-  const ctx = await runContextOf(config, location, runId, flags.hostInfo !== false);
+  const ctx = await runContextOf(config, location, runId, flags.hostInfo !== false, hostInfoTimeoutMs(io.env));
   // The first hop on every record: the gateway pinged alongside each test, where one is known.
   // QOSPROBE_GATEWAY_PING=0 turns it off for every command (the test suite: no packet to a real gateway).
   const gatewayPing = !(flags.gatewayPing === false || io.env.QOSPROBE_GATEWAY_PING === '0');

@@ -18,19 +18,21 @@ export const TIMER_SLACK_MS = 1.5;
  * The loop yields to the event loop at least once per packet, whatever the interval (even when
  * behind schedule), so replies, timers (deadlines) and signals are served while it paces.
  * Returns the test start time (performance.now() ms) and the attempts that were started.
+ * `now` is the monotonic clock (ms), a parameter so tests can drive the schedule on a fake clock.
  */
 export async function runSchedule<T>(
   count: number,
   intervalMs: number,
   signal: AbortSignal,
   send: (seq: number, startMs: number) => Promise<T>,
+  now: () => number = () => performance.now(),
 ): Promise<{ startMs: number; results: T[] }> {
-  const startMs = performance.now();
+  const startMs = now();
   const pending: Promise<T>[] = [];
   for (let seq = 0; seq < count; seq++) {
     if (signal.aborted) break;
     const due = startMs + seq * intervalMs;
-    if (!(await waitUntil(due, signal))) break;
+    if (!(await waitUntil(due, signal, TIMER_SLACK_MS, now))) break;
     pending.push(send(seq, startMs));
     // After the send, not before: the packet leaves on time and the loop turn falls in the gap.
     await nextLoopTurn();
@@ -44,10 +46,15 @@ export async function runSchedule<T>(
  * stretch only). A packet never leaves before its slot. False if aborted. A slack of 0 waits on timers only (a
  * continuous schedule of many endpoints: within a millisecond, without a busy loop per endpoint).
  */
-export async function waitUntil(due: number, signal: AbortSignal, slackMs: number = TIMER_SLACK_MS): Promise<boolean> {
+export async function waitUntil(
+  due: number,
+  signal: AbortSignal,
+  slackMs: number = TIMER_SLACK_MS,
+  now: () => number = () => performance.now(),
+): Promise<boolean> {
   for (;;) {
     if (signal.aborted) return false;
-    const left = due - performance.now();
+    const left = due - now();
     if (left <= 0) return true;
     if (left > slackMs) {
       if (!(await sleep(left - slackMs, signal))) return false;

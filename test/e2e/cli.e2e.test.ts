@@ -249,8 +249,9 @@ ${blackhole ? `  - name: silent\n    host: 127.0.0.1\n    tests:\n      - { kind
 
   it('ad hoc records carry the network context too (the same as gatherHostInfo sees); --no-host-info empties it', async () => {
     const { gatherHostInfo } = await import('../../src/host/host-info.js');
-    const here = (await gatherHostInfo()) as Record<string, unknown>;
-    const on = ndjson((await runCli(['tcp', `127.0.0.1:${listener.port}`, '-c', '1', '-f', 'ndjson'])).stdout)[0]!;
+    // Both sides get time enough on a loaded host: the 3 s bound ran out there and left one side empty.
+    const here = (await gatherHostInfo({ timeoutMs: 30_000 })) as Record<string, unknown>;
+    const on = ndjson((await runCli(['tcp', `127.0.0.1:${listener.port}`, '-c', '1', '-f', 'ndjson'], { env: { QOSPROBE_HOST_INFO_TIMEOUT_MS: '30000' } })).stdout)[0]!;
     const off = ndjson((await runCli(['tcp', `127.0.0.1:${listener.port}`, '-c', '1', '-f', 'ndjson', '--no-host-info'])).stdout)[0]!;
     for (const f of ['net_iface', 'net_type', 'net_ip', 'gateway', 'wifi_ssid', 'cell_operator']) {
       expect(on[f], f).toEqual(here[f] ?? null);

@@ -5,14 +5,14 @@
  * Every step runs the built CLI as a user would, on loopback only.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, builtCliAvailable, ndjson, runCli } from '../helpers/cli.js';
 import { VICTORIA_METRICS, startVictoriaMetrics, vmExport, type Daemon } from '../helpers/daemons.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { startTcpListener } from '../helpers/servers.js';
+import { tempDir } from '../helpers/temp.js';
 
 function has(cmd: string, args: string[]): boolean {
   return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
@@ -36,7 +36,7 @@ describe.skipIf(missing !== null)('a technician\'s first hour', () => {
   const cli = `${q(process.execPath)} ${q(BIN)}`;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'qosprobe-first-hour-'));
+    dir = tempDir('qosprobe-first-hour-');
     [listener, vm, rx] = await Promise.all([startTcpListener(), startVictoriaMetrics(), startReceiver()]);
   }, 30_000);
   afterAll(async () => {

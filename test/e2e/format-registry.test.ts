@@ -6,8 +6,7 @@
  * see the registry's content type and the text a file of that format holds.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_FORMAT_NAMES, APPENDABLE_FORMATS, FORMATS, FORMAT_NAMES, PUSH_FORMATS, type AnyFormatName } from '../../src/core/format-names.js';
@@ -20,8 +19,9 @@ import { writeBatch } from '../../src/spool/spool.js';
 import { builtCliAvailable, runCli } from '../helpers/cli.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { runInfo, sampleRecords } from '../helpers/records.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-fmt-'));
+const tmp = () => tempDir('qosprobe-fmt-');
 const run = runInfo;
 
 /** What a file of this output format holds for these records, from its serialiser alone. */
@@ -125,32 +125,32 @@ describe.skipIf(!builtCliAvailable())('help texts and messages list the registry
   const choices = (names: readonly string[]) => `(choices: ${names.map((n) => `"${n}"`).join(', ')})`;
 
   it('run --help: --format offers the output formats, --append names the streaming ones, --push-format the pushable ones', async () => {
-    const { stdout, code } = await runCli(['run', '--help'], { timeoutMs: 10_000 });
+    const { stdout, code } = await runCli(['run', '--help']);
     expect(code).toBe(0);
     expect(optionHelp(stdout, '--format <format>')).toContain(choices(FORMAT_NAMES));
     expect(optionHelp(stdout, '--append')).toContain(`(${APPENDABLE_FORMATS.join(', ')})`);
     expect(optionHelp(stdout, '--push-format <format>')).toContain(choices(PUSH_FORMATS));
-  }, 15_000);
+  });
 
   it("push --help names the receiver paths receiver.ts recognises, with each one's format", async () => {
-    const { stdout } = await runCli(['push', '--help'], { timeoutMs: 10_000 });
+    const { stdout } = await runCli(['push', '--help']);
     expect(optionHelp(stdout, '--to <url>')).toContain(`its path picks the format: ${RECOGNISED_PATHS}`);
-  }, 15_000);
+  });
 
   it('push --help and schedule --help offer the pushable formats', async () => {
     for (const cmd of ['push', 'schedule']) {
-      const { stdout, code } = await runCli([cmd, '--help'], { timeoutMs: 10_000 });
+      const { stdout, code } = await runCli([cmd, '--help']);
       expect(code).toBe(0);
       expect(optionHelp(stdout, cmd === 'push' ? '--format <format>' : '--push-format <format>')).toContain(choices(PUSH_FORMATS));
     }
-  }, 15_000);
+  });
 
   it('a wrong --format, and a push URL that does not say its format, are refused naming the registry formats', async () => {
-    const bad = await runCli(['run', '--format', 'xml'], { timeoutMs: 10_000 });
+    const bad = await runCli(['run', '--format', 'xml']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`Allowed choices are ${FORMAT_NAMES.join(', ')}`);
-    const push = await runCli(['push', '--to', 'http://127.0.0.1:9/ingest', '--spool', tmp()], { timeoutMs: 10_000 });
+    const push = await runCli(['push', '--to', 'http://127.0.0.1:9/ingest', '--spool', tmp()]);
     expect(push.code).toBe(2);
     expect(push.stderr).toContain(PUSH_FORMATS.join(' | '));
-  }, 15_000);
+  });
 });

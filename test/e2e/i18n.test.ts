@@ -1,7 +1,4 @@
 /** Human output in English and Indonesian; records never change with the language. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MESSAGES, langOf, usageLine } from '../../src/cli/i18n.js';
 import { whereWritten } from '../../src/cli/execute.js';
@@ -10,6 +7,7 @@ import type { ResultRecord } from '../../src/core/schema.js';
 import { sampleRecords } from '../helpers/records.js';
 import { builtCliAvailable, ndjson, runCli } from '../helpers/cli.js';
 import { startTcpListener } from '../helpers/servers.js';
+import { tempDir } from '../helpers/temp.js';
 
 const plain = { bold: (s: string) => s, red: (s: string) => s, green: (s: string) => s, yellow: (s: string) => s, dim: (s: string) => s };
 
@@ -80,7 +78,7 @@ describe.skipIf(!builtCliAvailable())('the built CLI in each language', () => {
     expect(frob.stderr).toBe("qosprobe: perintah tidak dikenal 'frob'\n(jalankan dengan --help untuk cara pakai)\n");
     expect((await runCli(['--lang', 'xx', 'demo'])).code).toBe(2);
     // The first message a new user meets, in a directory without a config.
-    const dir = mkdtempSync(join(tmpdir(), 'qosprobe-i18n-'));
+    const dir = tempDir('qosprobe-i18n-');
     const noConfig = await runCli(['run', '--lang', 'id'], { cwd: dir, env: { XDG_CONFIG_HOME: dir } });
     expect(noConfig.code).toBe(3);
     expect(noConfig.stderr).toMatch(/^qosprobe: berkas konfigurasi tidak ditemukan; sudah dicari di: .*Buat dengan "qosprobe init"/);

@@ -3,8 +3,7 @@
  * Prometheus Pushgateway, and an NDJSON endpoint that honours Idempotency-Key. Skips when the
  * Debian packages (victoria-metrics, prometheus-pushgateway) are not installed.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_FIELDS } from '../../src/monitoring/metrics.js';
@@ -15,8 +14,9 @@ import { builtCliAvailable, runCli } from '../helpers/cli.js';
 import { PUSHGATEWAY, VICTORIA_METRICS, freePort, startPushgateway, startVictoriaMetrics, vmExport, type Daemon, type ExportedSeries } from '../helpers/daemons.js';
 import { monitoringRecord } from '../helpers/field-records.js';
 import { startReceiver } from '../helpers/receiver.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-mon-'));
+const tmp = () => tempDir('qosprobe-mon-');
 
 /** Spool `n` batches of `per` records each, oldest first; returns their ids in order. */
 function spoolBatches(dir: string, n: number, per: number, probeId: string): { ids: string[]; records: ResultRecord[][] } {

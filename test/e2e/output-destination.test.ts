@@ -4,8 +4,7 @@
  * terminal the run says where its records went and for which location.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,8 +17,9 @@ import { FIELD_NAMES } from '../../src/core/schema.js';
 import { BIN, builtCliAvailable, ndjson, runCli } from '../helpers/cli.js';
 import { runInfo, sampleRecords } from '../helpers/records.js';
 import { startTcpListener } from '../helpers/servers.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-dest-'));
+const tmp = () => tempDir('qosprobe-dest-');
 const run = runInfo;
 /** The output section `qosprobe init` writes. */
 const initOutput = { format: 'csv', path: 'results.csv', append: true };
@@ -165,7 +165,8 @@ describe.skipIf(!builtCliAvailable())('where records go (built CLI)', () => {
     expect(piped.status, piped.stderr).toBe(0);
     expect(ndjson(piped.stdout)).toHaveLength(1);
     // A FIFO goes through the device path: opened, written, closed, never fsynced (EINVAL) nor locked.
-    const fifo = sh(`rm -f f && mkfifo f && (cat f > got &) && ${cli} --out f; code=$?; sleep 0.2; cat got; exit $code`);
+    // The reader is waited for (not slept on): it has written all it read once the CLI closed the FIFO and it ended.
+    const fifo = sh(`rm -f f && mkfifo f && { cat f > got & reader=$!; } && ${cli} --out f; code=$?; wait $reader; cat got; exit $code`);
     expect(fifo.status, fifo.stderr).toBe(0);
     expect(ndjson(fifo.stdout)).toHaveLength(1);
     expect(existsSync(join(dir, 'f.lock'))).toBe(false);

@@ -3,8 +3,7 @@
  * a full disk; an --out that cannot be written. Nothing may be lost and nothing marked sent.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushSpool } from '../../src/spool/push.js';
@@ -13,8 +12,10 @@ import { ROOT, builtCliAvailable, runCli } from '../helpers/cli.js';
 import { monitoringRecord } from '../helpers/field-records.js';
 import { startMidRequestCloser, startReceiver, type Behaviour } from '../helpers/receiver.js';
 import { startTcpListener } from '../helpers/servers.js';
+import { tempDir } from '../helpers/temp.js';
+import { unmount } from '../helpers/resources.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-fault-'));
+const tmp = () => tempDir('qosprobe-fault-');
 
 function spoolOf(n: number): { dir: string; ids: string[]; bytes: string[] } {
   const dir = tmp();
@@ -41,7 +42,21 @@ describe('push against a failing receiver: nothing lost, nothing marked sent', (
       const s = spoolOf(3);
       const rx = await startReceiver({ behave: () => behaviour });
       try {
-        const res = await pushSpool({ dir: s.dir, url: new URL(rx.url), format: 'ndjson', requestTimeoutMs: 250, ...fast });
+        // Stopped by an event (the second attempt failed and a retry is due), not by a deadline a loaded host could
+        // reach first; only `hang` needs a short request timeout, the others fail on the receiver's own answer.
+        const stop = new AbortController();
+        const res = await pushSpool({
+          dir: s.dir,
+          url: new URL(rx.url),
+          format: 'ndjson',
+          ...fast,
+          requestTimeoutMs: behaviour === 'hang' ? 250 : 20_000,
+          deadlineMs: 25_000,
+          signal: stop.signal,
+          onEvent: (e) => {
+            if (e.type === 'retry' && e.attempt >= 2) stop.abort();
+          },
+        });
         expect(res.sent).toEqual([]);
         expect(res.pending).toHaveLength(3);
         expect(res.lastError).toMatch(behaviour === 'status-500' ? /HTTP 500/ : behaviour === 'hang' ? /TIMEOUT/ : /ECONNRESET|SOCKET/);
@@ -201,7 +216,7 @@ describe.skipIf(!builtCliAvailable())('output that cannot be written: exit 4 and
       if (onePageFree) rmSync(join(mnt, 'spare'));
     }
     afterAll(() => {
-      if (mounted) execFileSync('umount', [mnt]);
+      if (mounted) unmount(mnt);
     });
 
     for (const [format, onePageFree] of [['csv', false], ['csv', true], ['json', true], ['influx', true]] as const) {

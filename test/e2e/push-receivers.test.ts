@@ -5,8 +5,7 @@
  * read-only spool (issue 15 items 2 and 3, issue 10 item 9). Built CLI, as cron runs it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultRecord } from '../../src/core/schema.js';
@@ -18,8 +17,10 @@ import { PUSHGATEWAY, VICTORIA_METRICS, startPushgateway, startVictoriaMetrics, 
 import { monitoringRecord } from '../helpers/field-records.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { startTcpListener } from '../helpers/servers.js';
+import { tempDir } from '../helpers/temp.js';
+import { unmount } from '../helpers/resources.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-pushrx-'));
+const tmp = () => tempDir('qosprobe-pushrx-');
 const built = builtCliAvailable();
 
 /** A spool of batches of `per` records each; batch b's records start at `t0 + b * gapMs`. */
@@ -267,7 +268,7 @@ describe.skipIf(!built)('push to an NDJSON receiver: nothing set aside silently'
       expect(listSpool(s.dir).pending.map((b) => b.id)).toEqual(s.ids);
     } finally {
       await rx.close();
-      execFileSync('umount', [s.dir]);
+      unmount(s.dir);
     }
   });
 
@@ -287,7 +288,7 @@ describe.skipIf(!built)('push to an NDJSON receiver: nothing set aside silently'
       expect(res.code).toBe(4);
       expect(res.stderr).toMatch(/cannot write to the spool .*: read-only file system/);
     } finally {
-      execFileSync('umount', [ro]);
+      unmount(ro);
     }
   });
 });

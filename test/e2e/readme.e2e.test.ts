@@ -5,12 +5,12 @@
  *   cache: tests send no traffic beyond loopback) gives a working `qosprobe` with production dependencies only.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, builtCliAvailable, ndjson, runCli } from '../helpers/cli.js';
 import { startTcpListener } from '../helpers/servers.js';
+import { tempDir } from '../helpers/temp.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
@@ -32,7 +32,7 @@ describe.skipIf(!builtCliAvailable())('README quick start', () => {
   it('demo -f ndjson: one parseable ok record for every probe the README lists', async () => {
     const listed = /runs every probe against them \(([a-z, ]+); about \d+ s\)/.exec(README)?.[1]?.split(', ');
     expect(listed).toEqual(['icmp', 'tcp', 'stamp', 'http', 'download', 'upload']);
-    const res = await runCli(['demo', '-f', 'ndjson'], { cwd: mkdtempSync(join(tmpdir(), 'qosprobe-readme-')), timeoutMs: 60_000 });
+    const res = await runCli(['demo', '-f', 'ndjson'], { cwd: tempDir('qosprobe-readme-'), timeoutMs: 60_000 });
     expect(res.code).toBe(0);
     const recs = ndjson(res.stdout); // throws on a line that is not JSON
     expect(recs.map((r) => r.test)).toEqual(listed);
@@ -52,7 +52,7 @@ describe.skipIf(!builtCliAvailable())('README field install', () => {
   });
 
   it('the packed tarball installs with production dependencies only and runs', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'qosprobe-pack-'));
+    const dir = tempDir('qosprobe-pack-');
     // dist/ is built (npm test builds first): --ignore-scripts skips a second tsc run.
     execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, stdio: 'ignore', timeout: 60_000 });
     expect(existsSync(join(dir, tarball))).toBe(true);

@@ -17,7 +17,7 @@ import { Aggregator } from '../../src/report/aggregate.js';
 import type { GroupKey } from '../../src/report/group-keys.js';
 import { loadOutline } from '../../src/report/map.js';
 import { finishReport, type ReportData } from '../../src/report/pipeline.js';
-import { loadProfile } from '../../src/report/profiles.js';
+import { loadProfile } from '../../src/quality/profiles.js';
 import { newReadStats } from '../../src/report/read.js';
 import { availabilityTies, renderHtml, unreachable } from '../../src/report/render-html.js';
 import { fleetRows, fleetSites, type FleetSite } from '../helpers/fleet-month.js';

@@ -5,8 +5,7 @@
  * Skipped, with a message, when /usr/bin/chromium is absent (apt-get install -y chromium).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -15,13 +14,14 @@ import { buildReport } from '../../src/report/pipeline.js';
 import { loadProfile } from '../../src/quality/profiles.js';
 import { expandInputs } from '../../src/report/inputs.js';
 import { renderHtml } from '../../src/report/render-html.js';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 if (!CHROMIUM) console.warn('report-html.test.ts: skipped, no headless Chromium at /usr/bin/chromium (apt-get install -y chromium)');
 
 function dumpDom(file: string, extra: string[] = []): Promise<string> {
-  const profile = mkdtempSync(join(tmpdir(), 'qp-chromium-'));
+  const profile = tempDir('qp-chromium-');
   const args = [
     '--headless',
     '--no-sandbox',
@@ -59,7 +59,7 @@ describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
     const table = await loadRegionTable();
     const sources = await expandInputs(['fixtures/report'], ROOT, () => Readable.from([]));
     const data = await buildReport(sources, { by: ['location'], profile: await loadProfile('tiphon', ROOT), series: true, regionName: (c) => table.get(c) });
-    const dir = mkdtempSync(join(tmpdir(), 'qp-html-'));
+    const dir = tempDir('qp-html-');
     const file = join(dir, 'report.html');
     const html = renderHtml(data);
     writeFileSync(file, html);
@@ -88,7 +88,7 @@ describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
   });
 
   it('a script error on the page would show in the marker (the check is not vacuous)', { timeout: 60_000 }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qp-html-'));
+    const dir = tempDir('qp-html-');
     const file = join(dir, 'broken.html');
     const data = await buildReport([], { by: ['location'], profile: null });
     writeFileSync(file, renderHtml(data).replace('</body>', '<script>undefinedFunction();</script></body>'));
@@ -107,7 +107,7 @@ describe.skipIf(!CHROMIUM)('HTML report: map, width, honesty in a real browser (
     // the widest table we make: two --by keys, long region names, every profile column, completeness
     const sources = await expandInputs(['fixtures/report-honesty/sites.ndjson', 'fixtures/report/jakarta.json'], ROOT, () => Readable.from([]));
     const data = await buildReport(sources, { by: ['location', 'endpoint'], profile: await loadProfile('tiphon', ROOT), series: true, sites: true, regionName: (c) => table.get(c) });
-    const dir = mkdtempSync(join(tmpdir(), 'qp-html-'));
+    const dir = tempDir('qp-html-');
     const file = join(dir, 'map.html');
     const html = renderHtml(data, { outline: await loadOutline(), labels: LABELS.id });
     expect(html.length).toBeLessThan(200_000); // the inlined outline keeps the page small

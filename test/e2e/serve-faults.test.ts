@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtCliAvailable } from '../helpers/cli.js';
 import { pingStatus, stampProbe, startServeChild, type ServeChild } from '../helpers/serve-child.js';
-import { sleep } from '../../src/probes/pacing.js';
+import { sleep } from '../../src/core/sleep.js';
 
 const built = builtCliAvailable();
 const children: ServeChild[] = [];

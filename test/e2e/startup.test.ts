@@ -6,17 +6,17 @@
  * parts show by what they read or the packages they load, not by their module URLs.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, builtCliAvailable } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 const HOOK = join(ROOT, 'test', 'helpers', 'load-tracker.mjs');
 
 /** Module URLs the CLI loaded for these arguments. */
 function loadedBy(args: string[], cwd = ROOT, env: Record<string, string> = {}): { urls: string[]; reads: string[]; status: number | null; stdout: string } {
-  const log = join(mkdtempSync(join(tmpdir(), 'qosprobe-load-')), 'loaded.txt');
+  const log = join(tempDir('qosprobe-load-'), 'loaded.txt');
   writeFileSync(log, '');
   const r = spawnSync(process.execPath, ['--import', HOOK, BIN, ...args], {
     cwd,
@@ -69,7 +69,7 @@ describe.skipIf(!builtCliAvailable())('start-up: no heavy module for --version a
   });
 
   it('positive control: a run that reads a YAML config does load yaml (the hook would catch it)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qosprobe-load-'));
+    const dir = tempDir('qosprobe-load-');
     writeFileSync(join(dir, 'qosprobe.yaml'), 'probe: *nope\n');
     const { urls, status } = loadedBy(['run'], dir);
     expect(status).toBe(3);

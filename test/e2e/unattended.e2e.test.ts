@@ -2,8 +2,7 @@
  * Unattended runs end to end (built CLI, loopback only): run lock and --wait-lock, --splay
  * interrupted, the spool, run --push, --textfile-dir, host info on/off, spool and schedule.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatherHostInfo } from '../../src/host/host-info.js';
@@ -12,8 +11,10 @@ import { BIN, builtCliAvailable, ndjson, runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/daemons.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { startTcpListener } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-field-'));
+const tmp = () => tempDir('qosprobe-field-');
 const HOST_FIELDS = ['net_iface', 'net_type', 'net_ip', 'gateway', 'wifi_ssid', 'wifi_bssid', 'wifi_signal_dbm', 'wifi_quality', 'wifi_channel', 'cell_operator', 'cell_tech', 'cell_rsrp_dbm', 'cell_rsrq_db', 'cell_sinr_db'];
 
 describe.skipIf(!builtCliAvailable())('unattended runs (built CLI)', () => {
@@ -46,21 +47,23 @@ describe.skipIf(!builtCliAvailable())('unattended runs (built CLI)', () => {
   });
 
   it('a second run of the same config while the first is going exits 5; with --wait-lock it queues and succeeds', async () => {
-    const s = site(15, 100); // ~1.5 s
+    // ~8 s, so the first still holds its lock while a second CLI starts on a loaded host (seconds there).
+    const s = site(80, 100);
     const first = runCli(['run', '--no-host-info', '--quiet'], { cwd: s.dir, env: s.env });
-    await new Promise((r) => setTimeout(r, 500));
+    // Readiness, not a guess: the second starts once the first holds the run lock (its file is in the state dir).
+    await waitFor(() => readdirSync(join(s.dir, 'state', 'qosprobe', 'locks'), { withFileTypes: true }).some((e) => /^run-.*\.lock$/.test(e.name)), 'the first run to take its lock');
     const second = await runCli(['run', '--no-host-info'], { cwd: s.dir, env: s.env });
     expect(second.code).toBe(5);
     expect(second.stderr).toMatch(/another run of .*qosprobe\.yaml is still going.*--wait-lock/);
     expect(second.stdout).toBe(''); // it measured nothing
-    const third = await runCli(['run', '--no-host-info', '--wait-lock', '20'], { cwd: s.dir, env: s.env });
+    const third = await runCli(['run', '--no-host-info', '--wait-lock', '60'], { cwd: s.dir, env: s.env, timeoutMs: 90_000 });
     expect(third.code, third.stderr).toBe(0);
     expect((await first).code).toBe(0);
     expect(listSpool(join(s.dir, 'state', 'qosprobe', 'spool')).pending).toHaveLength(2); // first and third
     // Another config is another lock: it does not wait.
     const other = site(1);
     expect((await runCli(['run', '--no-host-info'], { cwd: other.dir, env: s.env })).code).toBe(0);
-  });
+  }, 120_000);
 
   it('--splay: SIGINT during the random delay ends the run at once (130), nothing measured', async () => {
     const s = site();
@@ -78,9 +81,10 @@ describe.skipIf(!builtCliAvailable())('unattended runs (built CLI)', () => {
 
   it('host info: the same network context as gatherHostInfo() sees here; --no-host-info leaves the columns empty', async () => {
     const s = site(1);
-    const on = ndjson((await runCli(['run', '--format', 'ndjson'], { cwd: s.dir, env: s.env })).stdout)[0]!;
+    // Time enough on both sides on a loaded host (the CLI's 3 s bound ran out there, leaving its side empty).
+    const on = ndjson((await runCli(['run', '--format', 'ndjson'], { cwd: s.dir, env: { ...s.env, QOSPROBE_HOST_INFO_TIMEOUT_MS: '30000' } })).stdout)[0]!;
     const off = ndjson((await runCli(['run', '--format', 'ndjson', '--no-host-info'], { cwd: s.dir, env: s.env })).stdout)[0]!;
-    const here = (await gatherHostInfo()) as Record<string, unknown>;
+    const here = (await gatherHostInfo({ timeoutMs: 30_000 })) as Record<string, unknown>;
     for (const f of HOST_FIELDS) {
       expect(off[f], f).toBeNull();
       expect(on[f], f).toEqual(here[f] ?? null);

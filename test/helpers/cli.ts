@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './temp.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'qosprobe.js');
@@ -15,6 +15,22 @@ export interface CliResult {
 
 export function builtCliAvailable(): boolean {
   return existsSync(join(ROOT, 'dist', 'cli', 'main.js'));
+}
+
+/** CLI processes not yet exited: a case that failed or timed out leaves them running (holding files, mounts, ports). */
+const live = new Set<ChildProcess>();
+
+/** SIGKILL every CLI process runCli started that is still running, and wait until each has gone. */
+export async function stopCliChildren(): Promise<void> {
+  await Promise.all(
+    [...live].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once('close', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
 }
 
 /**
@@ -36,8 +52,10 @@ export function runCli(
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    live.add(child);
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      live.delete(child);
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
@@ -54,7 +72,7 @@ export function ndjson(text: string): Record<string, unknown>[] {
 }
 
 /** A fresh temporary directory for one e2e case. */
-export const e2eDir = (): string => mkdtempSync(join(tmpdir(), 'qosprobe-e2e-'));
+export const e2eDir = (): string => tempDir('qosprobe-e2e-');
 
 /** Write `body` as dir/qosprobe.yaml (where `run` finds it from that working directory); its path. */
 export function writeConfig(dir: string, body: string): string {

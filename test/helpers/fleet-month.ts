@@ -108,7 +108,7 @@ export function fleetRows(sites: readonly FleetSite[], onRow: (r: ReportRow) => 
             }
             if (test === 'download') values[at('throughput_bps')] = Math.round(2e6 + 20e6 * rand());
           } else if (test === 'icmp') values[at('loss_percent')] = 100;
-          onRow({ startedAtMs: t + Math.floor(rand() * 60_000), probeId: null, location, endpoint: 'jkt', test, status: down ? 'error' : 'ok', values, hop: null, operator: s.operator });
+          onRow({ startedAtMs: t + Math.floor(rand() * 60_000), runId: null, probeId: null, location, endpoint: 'jkt', test, status: down ? 'error' : 'ok', values, hop: null, netIface: null, operator: s.operator, interrupted: false });
           count++;
         }
       }

@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { beforeEach } from 'vitest';
 
 function cpuTimes(): { idle: number; total: number } {
   const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
@@ -30,4 +32,58 @@ export function hostLoad(): { busy: boolean; what: string } {
   const used = busyCpus();
   if (used === null) return { busy: loadavg()[0]! > n, what: `load average ${loadavg()[0]!.toFixed(2)} on ${n} CPUs` };
   return { busy: used > n / 2, what: `${used.toFixed(2)} of ${n} CPUs busy` };
+}
+
+/**
+ * How held up this process was between start and stop: the event loop's delay (p99, what a timer or a socket read
+ * waited for the CPU) and the CPUs' busy time. A bar on timings taken in this process holds only if the loop ran on
+ * time; a saturated host (over 90 % of every CPU) is called busy as well, since the kernel's own work then waits too.
+ */
+export function loadMeter(): { stop(): { busy: boolean; what: string } } {
+  let a: { idle: number; total: number } | null;
+  try {
+    a = cpuTimes();
+  } catch {
+    a = null;
+  }
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  return {
+    stop() {
+      loop.disable();
+      const n = cpus().length;
+      const lagMs = loop.count > 0 ? loop.percentile(99) / 1e6 : 0;
+      let used: number | null = null;
+      if (a !== null) {
+        const b = cpuTimes();
+        const total = b.total - a.total;
+        used = total > 0 ? ((total - (b.idle - a.idle)) / total) * n : null;
+      }
+      const busy = lagMs > LOOP_LAG_BAR_MS || (used !== null && used > 0.9 * n);
+      return { busy, what: `event loop held up to ${lagMs.toFixed(1)} ms (p99), ${used === null ? '?' : used.toFixed(2)} of ${n} CPUs busy, while it measured` };
+    },
+  };
+}
+
+/** Event-loop delay (p99, ms) above which in-process timings are the host's noise, not the code's. */
+const LOOP_LAG_BAR_MS = 5;
+
+/** QOSPROBE_ACCURACY=full: the tight bars hold whatever the host's load, and a busy host fails them rather than skipping. */
+export const ACCURACY_FULL = process.env.QOSPROBE_ACCURACY === 'full';
+
+/**
+ * Skip the running case, saying what was measured, when the host was too busy to hold a timing bar; under
+ * QOSPROBE_ACCURACY=full it never skips. Call it before the bar's assertions (the counts before it still apply).
+ */
+export function skipIfBusy(ctx: { skip(note?: string): never }, load: { busy: boolean; what: string }, bar: string): void {
+  if (load.busy && !ACCURACY_FULL) ctx.skip(`host too busy to hold ${bar}: ${load.what}`);
+}
+
+/**
+ * For a lab file whose every case holds a timing bar: before each case, measure the host (hostLoad, half a second)
+ * and skip the case, saying what was measured, when other work keeps over half the CPUs busy (never under
+ * QOSPROBE_ACCURACY=full, where the bars must hold). Measured per case: the load on a shared host comes and goes.
+ */
+export function skipEachWhenBusy(bar: string): void {
+  beforeEach((ctx) => skipIfBusy(ctx, hostLoad(), bar));
 }

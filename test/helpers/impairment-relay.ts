@@ -8,7 +8,10 @@
  * Packets are identified by the sender's sequence number (octets 0–3 going up, the copy in
  * octets 24–27 coming back: RFC 8762 §4.2.1/§4.3.1), read here with raw offsets.
  * Like a real FIFO queue, the relay keeps packets in order unless the schedule explicitly
- * lets one overtake (reorder, late): jitter alone never reorders, even if the event loop stalls.
+ * lets one overtake (reorder, late): jitter alone never reorders, even if the event loop stalls
+ * (a due packet releases every packet queued before it, in order, whichever timer fires first).
+ * A reordered packet is held until its successor has gone out (an event, not a delay that a
+ * stalled sender could outlast), so a scheduled reorder is exactly one reorder on any host.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +22,8 @@ export interface Action {
   duplicate: boolean;
   /** Leave the FIFO: later packets do not wait for this one (used for reordering and late packets). */
   overtake: boolean;
+  /** Held until the next packet in this direction has been released (then sent after it): one reorder, whatever the timing. */
+  afterNext?: boolean;
 }
 
 export type Dir = 'up' | 'down';
@@ -98,6 +103,7 @@ export function makeSchedule(o: ScheduleOptions): { schedule: Schedule; events: 
       drop: has('upDrops', s),
       duplicate: has('upDups', s),
       overtake: has('reorders', s),
+      afterNext: has('reorders', s),
     }),
     down: (s) => ({
       delayMs: has('lates', s) ? o.lateDelayMs : (downDelay[s] ?? o.baseDelayMs),
@@ -136,6 +142,10 @@ export async function startRelay(reflectorPort: number, schedule: Schedule): Pro
   const forwarded: Record<Dir, number> = { up: 0, down: 0 };
   const dropped: Record<Dir, number> = { up: 0, down: 0 };
   const fifoTail: Record<Dir, number> = { up: 0, down: 0 };
+  /** Packets not yet released that keep their order, oldest first. */
+  const fifo: Record<Dir, { release: () => void }[]> = { up: [], down: [] };
+  /** Packets waiting for a later one to be released (Action.afterNext). */
+  const behind: Record<Dir, { seq: number; release: () => void }[]> = { up: [], down: [] };
   const timers = new Set<NodeJS.Timeout | NodeJS.Immediate>();
   let closed = false;
 
@@ -154,16 +164,30 @@ export async function startRelay(reflectorPort: number, schedule: Schedule): Pro
       return;
     }
     let due = arrival + a.delayMs;
-    if (!a.overtake) {
-      due = Math.max(due, fifoTail[dir]);
-      fifoTail[dir] = due;
-    }
     const release = () => {
       if (!applied[dir].has(seq)) applied[dir].set(seq, performance.now() - arrival);
       emit(dir, msg);
       if (a.duplicate) emit(dir, msg);
+      // Whatever waited for a later packet goes now, right after it.
+      const waiting = behind[dir].filter((b) => b.seq < seq);
+      behind[dir] = behind[dir].filter((b) => b.seq >= seq);
+      for (const b of waiting) b.release();
     };
-    at(due, release);
+    if (a.afterNext) {
+      at(due, () => behind[dir].push({ seq, release }));
+      return;
+    }
+    if (a.overtake) return at(due, release);
+    due = Math.max(due, fifoTail[dir]);
+    fifoTail[dir] = due;
+    const entry = { release };
+    fifo[dir].push(entry);
+    at(due, () => {
+      // Release everything queued up to this packet, in order: timers that fire out of order under load cannot reorder.
+      const i = fifo[dir].indexOf(entry);
+      if (i < 0) return;
+      for (const e of fifo[dir].splice(0, i + 1)) e.release();
+    });
   };
 
   // setTimeout alone is ~1 ms coarse: sleep until just before the due time, then spin on setImmediate.

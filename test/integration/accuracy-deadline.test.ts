@@ -11,24 +11,20 @@ import { runPlan } from '../../src/run/runner.js';
 import { startStampReflector, type StampReflector } from '../../src/serve/stamp-reflector.js';
 import { startRelay, type Relay, type Schedule } from '../helpers/impairment-relay.js';
 import { ctx } from '../helpers/records.js';
+import { fakeProbe, packetOutcome } from '../helpers/fakes.js';
 
 describe('runner budget', () => {
   it('is counted from when the probe starts measuring, not from before its set-up', async () => {
     // 300 ms of set-up (a slow resolver), then exactly its declared duration.
-    const probe: ProbeDef<BaseSpec> = {
-      kind: 'fake',
-      summary: 'slow set-up',
-      fields: [],
-      parse: (_raw, base) => base,
-      deadlineMs: () => 200,
-      targetOf: (e) => e.host,
-      async run(_e, _s, { signal, measuring }) {
+    const probe: ProbeDef<BaseSpec> = fakeProbe(
+      async ({ signal, measuring }) => {
         await new Promise((r) => setTimeout(r, 300));
         measuring?.();
         await new Promise((r) => setTimeout(r, 200));
-        return { target: 't', samples: { type: 'packets', intervalMs: 100, packets: [{ seq: 0, sentAtMs: 0, rttMs: 1 }] }, interrupted: signal.aborted };
+        return packetOutcome(undefined, { interrupted: signal.aborted });
       },
-    };
+      { deadlineMs: 200 },
+    );
     const spec: BaseSpec = { kind: 'fake', count: 1, intervalMs: 100, timeoutMs: 100 };
     const res = await runPlan([{ endpoint: { name: 'e', host: 'h' }, spec, probe }], ctx, { onRecord: () => {} });
     expect(res.records[0]).toMatchObject({ status: 'ok', error_code: null });

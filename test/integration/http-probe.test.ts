@@ -1,14 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../src/serve/http.js';
 import { startConnectProxy } from '../helpers/connect-proxy.js';
 import { runProbe } from '../helpers/probe-run.js';
+import { tempDir } from '../helpers/temp.js';
+import { loadMeter, skipIfBusy } from '../helpers/host-load.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -41,7 +42,7 @@ describe('http probe against qosprobe serve', () => {
     expect(r.target).toBe(`http://localhost:${s.port}/ping`);
     expect(r.target_ip).toBe('127.0.0.1');
     expect(r).toMatchObject({ sent: 4, received: 4, http_status: 200, tls_ms: null });
-    const [dns, connect, ttfb, total] = [r.dns_ms, r.connect_ms, r.ttfb_ms, r.total_ms] as number[];
+    const [dns, connect, ttfb, total] = [r.dns_ms, r.connect_ms, r.ttfb_ms, r.total_ms] as [number, number, number, number];
     for (const v of [dns, connect, ttfb, total]) expect(v).toBeGreaterThanOrEqual(0);
     // phases are nested: DNS and connect happen inside the time to first byte, which is inside the total
     expect(dns + connect).toBeLessThanOrEqual(ttfb);
@@ -83,18 +84,22 @@ describe('http probe against plain servers', () => {
     expect(ok).toMatchObject({ status: 'ok', received: 2 });
   });
 
-  it('a server that stalls mid-body times out, keeping the time to first byte', async () => {
+  it('a server that stalls mid-body times out, keeping the time to first byte', async (ctx) => {
     const port = await plain((_q, res) => {
       res.writeHead(200, { 'content-length': '1000' });
       res.write(Buffer.alloc(100)); // and never the rest
     });
+    const meter = loadMeter();
     const t0 = performance.now();
     const { record: r, outcome } = await runProbe('http', { url: `http://127.0.0.1:${port}/` }, { count: 1, timeoutMs: 400 });
-    expect(performance.now() - t0).toBeLessThan(3000);
+    const tookMs = performance.now() - t0;
     expect(r).toMatchObject({ status: 'error', error_code: 'TIMEOUT', http_status: 200, total_ms: null });
     expect(r.ttfb_ms).toBeGreaterThan(0);
     const a = outcome.samples?.type === 'http' ? outcome.samples.attempts[0] : undefined;
     expect(a?.totalMs).toBeNull();
+    // The bound holds only where this process got the CPU on time (helpers/host-load.ts); the outcome above always.
+    skipIfBusy(ctx, meter.stop(), 'timing out within 3 s');
+    expect(tookMs).toBeLessThan(3000);
   });
 
   it('an interrupt mid-test gives a partial record with the requests done', async () => {
@@ -168,7 +173,7 @@ describe.skipIf(!haveOpenssl)('http probe over TLS with a self-signed certificat
   let port = 0;
   let server: Server | undefined;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'qosprobe-tls-'));
+    dir = tempDir('qosprobe-tls-');
     execFileSync(
       'openssl',
       ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
@@ -191,7 +196,7 @@ describe.skipIf(!haveOpenssl)('http probe over TLS with a self-signed certificat
   it('trusts it with ca_file, and times the handshake', async () => {
     const { record: r } = await runProbe('http', { url: `https://localhost:${port}/`, ca_file: join(dir, 'cert.pem') }, { count: 3 });
     expect(r).toMatchObject({ status: 'ok', http_status: 200, received: 3 });
-    const [dns, connect, tls, ttfb] = [r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms] as number[];
+    const [dns, connect, tls, ttfb] = [r.dns_ms, r.connect_ms, r.tls_ms, r.ttfb_ms] as [number, number, number, number];
     expect(tls).toBeGreaterThan(0);
     expect(dns + connect + tls).toBeLessThanOrEqual(ttfb);
   });

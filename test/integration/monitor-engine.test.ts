@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
+import { packetsOf } from '../helpers/fakes.js';
 import type { ResultRecord } from '../../src/core/schema.js';
 import { DEFAULT_DETECTION } from '../../src/monitor/detector.js';
 import { runMonitorSession, type SessionEndpoint, type SessionOptions } from '../../src/monitor/session.js';
@@ -72,7 +73,7 @@ describe('monitor and stamp measure alike (one engine)', () => {
       monitorFor(2300, { endpoints: [stampEndpoint('srv', '127.0.0.1', r.port)], intervalMs: 50, windowMs: 2000 }),
       runStamp({ host: '127.0.0.1' }, { kind: 'stamp', count: 40, intervalMs: 50, timeoutMs: 1000, port: r.port, sizeBytes: 44 }, { signal: new AbortController().signal }),
     ]);
-    const m = summarizePackets(stamp.samples!.packets, { intervalMs: 50 });
+    const m = summarizePackets(packetsOf(stamp.samples).packets, { intervalMs: 50 });
     const w = windows[0]!;
     expect(w.received).toBeGreaterThanOrEqual(30);
     expect(m.received).toBe(40);

@@ -122,7 +122,10 @@ describe('transfers and http against misbehaving loopback servers', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       const path = (req.url ?? '').split('?')[0];
-      if (path === '/ping') return res.writeHead(204).end();
+      if (path === '/ping') {
+        res.writeHead(204).end();
+        return;
+      }
       if (path === '/stall10') {
         // 10 bytes, then nothing: the connection stays open until the client gives up.
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '1000000' });
@@ -136,7 +139,10 @@ describe('transfers and http against misbehaving loopback servers', () => {
         open.add(res);
         return;
       }
-      if (path === '/forbidden') return res.writeHead(403, { 'content-type': 'text/plain' }).end('no');
+      if (path === '/forbidden') {
+        res.writeHead(403, { 'content-type': 'text/plain' }).end('no');
+        return;
+      }
       if (path === '/slow') {
         open.add(res);
         setTimeout(() => res.writeHead(200).end('late'), 3000).unref();

@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HTTP_SERVE_LIMITS, startHttpServerWith, type HttpServeLimits } from '../../src/serve/http.js';
-import { sleep } from '../../src/probes/pacing.js';
+import { sleep } from '../../src/core/sleep.js';
 import { nativeUdp } from '../../src/stamp/native.js';
 
 const closers: (() => unknown)[] = [];
@@ -179,7 +179,10 @@ describe('serve: /down minimum rate counts delivered bytes (issue 24 item 6)', (
       // Like curl --limit-rate: take what came, then sleep until the average is back at the rate.
       c.on('data', (d: Buffer) => {
         got += d.length;
-        if (performance.now() - t0 > stallAfterMs) return c.pause(); // stops reading for good
+        if (performance.now() - t0 > stallAfterMs) {
+          c.pause(); // stops reading for good
+          return;
+        }
         const aheadMs = (got / rateBps) * 1000 - (performance.now() - t0);
         if (aheadMs > 0) {
           c.pause();

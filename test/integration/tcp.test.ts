@@ -3,6 +3,8 @@ import { tcp, type TcpSpec } from '../../src/probes/tcp.js';
 import { buildRecord } from '../../src/records/assemble.js';
 import { ctx } from '../helpers/records.js';
 import { refusedPort, startBlackholeListener, startTcpListener } from '../helpers/servers.js';
+import { packetsOf } from '../helpers/fakes.js';
+import { loadMeter, skipIfBusy } from '../helpers/host-load.js';
 
 const spec = (port: number, over: Partial<TcpSpec> = {}): TcpSpec => ({ kind: 'tcp', port, count: 5, intervalMs: 50, timeoutMs: 500, ...over });
 const endpoint = { name: 'lo', host: '127.0.0.1' };
@@ -26,9 +28,14 @@ describe('tcp probe on loopback', () => {
     expect(r.jitter_ms).not.toBeNull();
   });
 
-  it('sends on an isochronous schedule (attempt i at i × interval)', async () => {
+  it('sends on an isochronous schedule (attempt i at i × interval)', async (ctx) => {
+    // The schedule itself is proved on a fake clock (unit/pacing.test.ts); here, that the probe uses it.
+    const meter = loadMeter();
     const out = await tcp.run(endpoint, spec(listener.port, { count: 6, intervalMs: 40 }), { signal: new AbortController().signal });
-    const sent = out.samples!.packets.map((p) => p.sentAtMs);
+    const load = meter.stop();
+    const sent = packetsOf(out.samples).packets.map((p) => p.sentAtMs);
+    sent.forEach((t, i) => expect(t).toBeGreaterThanOrEqual(i * 40 - 1)); // never early (libuv's clock has whole ms)
+    skipIfBusy(ctx, load, 'each attempt within 25 ms of its slot');
     sent.forEach((t, i) => expect(Math.abs(t - i * 40)).toBeLessThan(25));
   });
 
@@ -41,11 +48,14 @@ describe('tcp probe on loopback', () => {
     const bh = await startBlackholeListener();
     if (!bh) return t.skip('python3 not available to hold a non-accepting listener');
     try {
+      const meter = loadMeter();
       const t0 = performance.now();
       const r = record(await tcp.run(endpoint, spec(bh.port, { count: 3, timeoutMs: 300 }), { signal: new AbortController().signal }));
+      const load = meter.stop();
       expect(r).toMatchObject({ status: 'error', error_code: 'TIMEOUT', sent: 3, received: 0 });
       // 3 attempts 50 ms apart, each waiting 300 ms: about 400 ms in all, not 3 × 300
       expect(performance.now() - t0).toBeGreaterThanOrEqual(300);
+      skipIfBusy(t, load, 'the attempts overlapping (under 1.5 s in all)');
       expect(performance.now() - t0).toBeLessThan(1500);
     } finally {
       await bh.close();

@@ -13,10 +13,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, builtCliAvailable } from '../helpers/cli.js';
-import { hostLoad } from '../helpers/host-load.js';
+import { hostLoad, skipEachWhenBusy } from '../helpers/host-load.js';
 import { startCapture, stopCapture, tcpdumpUnavailable } from '../helpers/capture.js';
 import { nativeUdp, nativeUdpUnavailable } from '../../src/stamp/native.js';
 import { createDelayLab, delayLabUnavailable, realtimeUnavailable, type Applied, type DelayLab } from '../helpers/delaylab.js';
+import { labIndexes } from '../helpers/resources.js';
+
+// Timing bars: each case skips, saying what was measured, on a host too busy to hold them (helpers/host-load.ts).
+skipEachWhenBusy('the RTT bars against the delayer');
 
 const FULL = process.env.QOSPROBE_ACCURACY === 'full';
 const RUNS = FULL ? 3 : 1;
@@ -53,12 +57,14 @@ const stampBar = (truthMs: number) => (STAMP_TIMESTAMPING === 'kernel_rx' ? bar(
 
 type PairOf = (line: string) => { key: string; req: boolean } | null;
 
+// One lab index per case, reserved per run (helpers/resources.ts).
+const IDX = labIndexes(4);
 const CASES = [
-  { rttMs: 0, idx: 55, count: 20, intervalMs: 30 },
-  { rttMs: 10, idx: 56, count: 20, intervalMs: 40 },
-  { rttMs: 50, idx: 57, count: 20, intervalMs: 60 },
+  { rttMs: 0, idx: IDX[0]!, count: 20, intervalMs: 30 },
+  { rttMs: 10, idx: IDX[1]!, count: 20, intervalMs: 40 },
+  { rttMs: 50, idx: IDX[2]!, count: 20, intervalMs: 60 },
   // Few packets at 300 ms: they overlap (interval < RTT), as a real ping's do.
-  { rttMs: 300, idx: 58, count: 8, intervalMs: 100 },
+  { rttMs: 300, idx: IDX[3]!, count: 8, intervalMs: 100 },
 ] as const;
 
 for (const c of CASES) {

@@ -24,10 +24,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { BIN, builtCliAvailable } from '../helpers/cli.js';
 import { createDelayLab, delayLabUnavailable, type DelayLab, type LossCounters, type LossSpec } from '../helpers/delaylab.js';
+import { labIndexes } from '../helpers/resources.js';
+import { skipEachWhenBusy } from '../helpers/host-load.js';
+
+// Timing bars: each case skips, saying what was measured, on a host too busy to hold them (helpers/host-load.ts).
+skipEachWhenBusy('the loss counts against the wire');
 
 const FULL = process.env.QOSPROBE_ACCURACY === 'full';
-/** Namespace indices of this file (one lab each); the default suite uses the first. */
-const IDXS = [50, 51, 52, 53];
+/** Namespace indices of this file (one lab each), reserved per run; the default suite uses the first. */
+const IDXS = labIndexes(FULL ? 4 : 1);
 const STAMP_PORT = 8862;
 const HTTP_PORT = 8080;
 const why = delayLabUnavailable() ?? (builtCliAvailable() ? null : 'dist/ is not built (npx tsc -p tsconfig.json)');

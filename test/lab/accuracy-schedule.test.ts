@@ -10,6 +10,10 @@ import { runStamp, type StampSpec } from '../../src/probes/stamp.js';
 import { tcp, type TcpSpec } from '../../src/probes/tcp.js';
 import { builtCliAvailable, ndjson, runCli } from '../helpers/cli.js';
 import { startReflectorProcess, type ReflectorProcess } from '../helpers/reflector-process.js';
+import { skipEachWhenBusy } from '../helpers/host-load.js';
+
+// Timing bars: each case skips, saying what was measured, on a host too busy to hold them (helpers/host-load.ts).
+skipEachWhenBusy('the send schedule timing bars');
 
 let server: Server;
 let port: number;

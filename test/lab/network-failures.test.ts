@@ -18,6 +18,7 @@ import { settleOutcome } from '../../src/probes/failures.js';
 import { probes } from '../../src/probes/index.js';
 import type { ProbeOutcome } from '../../src/core/samples.js';
 import { metricsOf } from '../../src/records/assemble.js';
+import { labIndexes } from '../helpers/resources.js';
 
 const DOC = join(ROOT, 'docs', 'failures.md');
 
@@ -94,7 +95,7 @@ const TEST_LIMIT_MS = 5000;
 /** How long after its last record a process may take to exit (the run's bookkeeping, and at most LINGER for a lookup the OS cannot cancel). */
 const EXIT_LAG_MS = 3000;
 /** Mid-test cases run longer, so every probe is still sending when the address goes. */
-const LONG_COUNT = 16;
+const LONG_COUNT = 24; // 6 s of attempts: the address goes early in them, whatever the host's load
 const LONG_DEADLINE_S = 12;
 
 /** A config with one test of each kind against `host` (a `run`, so the tests go one after the other in one process). */
@@ -146,14 +147,16 @@ function adhocFor(kind: Kind, host: string): string[] {
   }
 }
 
-// Namespaces, from this engineer's index range 60-69.
-const NOROUTE_NS = 'h-fail-60';
-const IFDOWN_NS = 'h-fail-62';
+// Namespaces and subnets from four lab indexes reserved per run (helpers/resources.ts): N0 no route, N1 host down and
+// the dead resolver, N2 interface down, N3 the live lab.
+const [N0, N1, N2, N3] = labIndexes(4) as [number, number, number, number];
+const NOROUTE_NS = `qp${N0}`;
+const IFDOWN_NS = `qp${N2}`;
 let dropPair: NetnsPair | null = null; // 61: host down, and the dead resolver of "DNS gone"
 // 63: serve + DNS responder behind a bridge, one client namespace per kind, each losing its address once its probe is sending.
-const LIVE_NS = 'h-fail-63';
-const LIVE_IP = '10.77.63.1';
-const liveClient = (i: number) => `h-fail-63-${i}`;
+const LIVE_NS = `qp${N3}`;
+const LIVE_IP = `10.77.${N3}.1`;
+const liveClient = (i: number) => `qp${N3}-${i}`;
 const children: { kill(): void }[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'qosprobe-netfail-'));
 
@@ -217,11 +220,11 @@ describe.skipIf(skipReason !== null)(`network failures, every probe, built CLI i
     dropNs(IFDOWN_NS);
     sh('ip', 'netns', 'add', IFDOWN_NS);
     sh('ip', '-n', IFDOWN_NS, 'link', 'set', 'lo', 'up');
-    sh('ip', '-n', IFDOWN_NS, 'link', 'add', 'hf62d', 'type', 'veth', 'peer', 'name', 'hf62e');
-    sh('ip', '-n', IFDOWN_NS, 'addr', 'add', '10.77.62.2/24', 'dev', 'hf62d');
-    sh('ip', '-n', IFDOWN_NS, 'link', 'set', 'hf62d', 'down');
+    sh('ip', '-n', IFDOWN_NS, 'link', 'add', `qp${N2}d`, 'type', 'veth', 'peer', 'name', `qp${N2}e`);
+    sh('ip', '-n', IFDOWN_NS, 'addr', 'add', `10.77.${N2}.2/24`, 'dev', `qp${N2}d`);
+    sh('ip', '-n', IFDOWN_NS, 'link', 'set', `qp${N2}d`, 'down');
     // host down / DNS gone: the far host drops everything; `ip netns exec` bind-mounts this resolv.conf.
-    dropPair = createNetnsPair(61);
+    dropPair = createNetnsPair(N1);
     const drop = dropPair;
     nft(drop.server, 'table inet hfd {\n chain inp {\n type filter hook input priority 0; policy drop;\n }\n}\n');
     mkdirSync(`/etc/netns/${drop.client}`, { recursive: true });
@@ -229,8 +232,8 @@ describe.skipIf(skipReason !== null)(`network failures, every probe, built CLI i
 
     // Start-of-test failures: one `run` each, all seven kinds one after the other.
     const configs: [Failure, string, string][] = [
-      ['no-route', NOROUTE_NS, configFor('10.77.60.1', '10.77.60.1')],
-      ['interface-down', IFDOWN_NS, configFor('10.77.62.1', '10.77.62.1')],
+      ['no-route', NOROUTE_NS, configFor(`10.77.${N0}.1`, `10.77.${N0}.1`)],
+      ['interface-down', IFDOWN_NS, configFor(`10.77.${N2}.1`, `10.77.${N2}.1`)],
       ['host-down', drop.client, configFor(drop.serverIp, drop.serverIp)],
       ['dns-gone', drop.client, configFor('target.qosprobe.test', null)],
     ];
@@ -240,7 +243,7 @@ describe.skipIf(skipReason !== null)(`network failures, every probe, built CLI i
       return runIn(ns, ['run', '-C', file], 45).then((r) => void runs.set(f, r));
     });
     // The blocker as reported: an ad hoc stamp with no route wrote a record and never exited.
-    first.push(runIn(NOROUTE_NS, ['stamp', '10.77.60.99:8862', '-c', '3', '--deadline', '5'], 20).then((r) => void (reported = r)));
+    first.push(runIn(NOROUTE_NS, ['stamp', `10.77.${N0}.99:8862`, '-c', '3', '--deadline', '5'], 20).then((r) => void (reported = r)));
     // The first signal ends a test at once with what it measured, exit 130, also while every packet is being lost:
     // sent once 8 packets have left (start-up on a busy machine takes seconds).
     countOut(drop.client, 'c_sig', 'udp dport 8863');
@@ -266,17 +269,17 @@ describe.skipIf(skipReason !== null)(`network failures, every probe, built CLI i
       const ns = liveClient(i);
       dropNs(ns);
       sh('ip', 'netns', 'add', ns);
-      sh('ip', 'link', 'add', `hf63s${i}`, 'type', 'veth', 'peer', 'name', `hf63c${i}`);
-      sh('ip', 'link', 'set', `hf63s${i}`, 'netns', LIVE_NS);
-      sh('ip', 'link', 'set', `hf63c${i}`, 'netns', ns);
-      sh('ip', '-n', LIVE_NS, 'link', 'set', `hf63s${i}`, 'master', 'hfbr');
-      sh('ip', '-n', LIVE_NS, 'link', 'set', `hf63s${i}`, 'up');
-      sh('ip', '-n', ns, 'addr', 'add', `10.77.63.${10 + i}/24`, 'dev', `hf63c${i}`);
-      sh('ip', '-n', ns, 'link', 'set', `hf63c${i}`, 'up');
+      sh('ip', 'link', 'add', `qp${N3}s${i}`, 'type', 'veth', 'peer', 'name', `qp${N3}c${i}`);
+      sh('ip', 'link', 'set', `qp${N3}s${i}`, 'netns', LIVE_NS);
+      sh('ip', 'link', 'set', `qp${N3}c${i}`, 'netns', ns);
+      sh('ip', '-n', LIVE_NS, 'link', 'set', `qp${N3}s${i}`, 'master', 'hfbr');
+      sh('ip', '-n', LIVE_NS, 'link', 'set', `qp${N3}s${i}`, 'up');
+      sh('ip', '-n', ns, 'addr', 'add', `10.77.${N3}.${10 + i}/24`, 'dev', `qp${N3}c${i}`);
+      sh('ip', '-n', ns, 'link', 'set', `qp${N3}c${i}`, 'up');
       sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
       // 20 Mbit/s: a transfer that does not eat the machine's CPU.
-      sh('tc', '-n', ns, 'qdisc', 'replace', 'dev', `hf63c${i}`, 'root', 'tbf', 'rate', '20mbit', 'burst', '65536', 'latency', '25ms');
-      sh('tc', '-n', LIVE_NS, 'qdisc', 'replace', 'dev', `hf63s${i}`, 'root', 'tbf', 'rate', '20mbit', 'burst', '65536', 'latency', '25ms');
+      sh('tc', '-n', ns, 'qdisc', 'replace', 'dev', `qp${N3}c${i}`, 'root', 'tbf', 'rate', '20mbit', 'burst', '65536', 'latency', '25ms');
+      sh('tc', '-n', LIVE_NS, 'qdisc', 'replace', 'dev', `qp${N3}s${i}`, 'root', 'tbf', 'rate', '20mbit', 'burst', '65536', 'latency', '25ms');
       countOut(ns, 'c_out', `ip daddr ${LIVE_IP}`);
     });
     const serve = spawn('ip', ['netns', 'exec', LIVE_NS, process.execPath, BIN, 'serve', '--host', LIVE_IP, '--stamp-port', '8862', '--http-port', '8080', '-q'], {
@@ -300,12 +303,12 @@ describe.skipIf(skipReason !== null)(`network failures, every probe, built CLI i
       const ns = liveClient(i);
       const run = runIn(ns, adhocFor(k, LIVE_IP), 40);
       const transfer = k === 'download' || k === 'upload';
-      if (!(await waitForPackets(ns, 'c_out', transfer ? 300 : 2, 30_000))) notSendingBeforeRemoval.push(k);
-      // A transfer loses its address inside its measurement window (past the 0.5 s warm-up), not before it; a packet
-      // probe after a few of its attempts have been answered (2 packets out can be one handshake with no reply yet:
-      // seen as an http record with nothing received on a quiet machine).
-      await new Promise((r) => setTimeout(r, transfer ? 1500 : 800));
-      sh('ip', '-n', ns, 'addr', 'del', `10.77.63.${10 + i}/24`, 'dev', `hf63c${i}`);
+      // Counted, not slept on (a sleep ran past the probe's end under load: no loss where the docs say some): a transfer
+      // loses its address inside its measurement window, 3,000 packets out (past the 0.5 s warm-up at 20 Mbit/s, later on a
+      // slower host); a packet probe after a few of its attempts were answered (tcp and http send several packets each).
+      const enough = transfer ? 3000 : k === 'tcp' || k === 'http' ? 8 : 3;
+      if (!(await waitForPackets(ns, 'c_out', enough, 30_000))) notSendingBeforeRemoval.push(k);
+      sh('ip', '-n', ns, 'addr', 'del', `10.77.${N3}.${10 + i}/24`, 'dev', `qp${N3}c${i}`);
       midTest.set(k, await run);
     });
     await Promise.all(mid);
@@ -325,7 +328,7 @@ describe.skipIf(skipReason !== null)(`network failures, every probe, built CLI i
     dropPair?.teardown();
     dropNs(LIVE_NS);
     KINDS.forEach((_, i) => dropNs(liveClient(i)));
-    rmSync('/etc/netns/qp61-c', { recursive: true, force: true });
+    rmSync(`/etc/netns/qp${N1}-c`, { recursive: true, force: true });
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -384,8 +387,8 @@ describe.skipIf(skipReason !== null)(`network failures, every probe, built CLI i
   });
 
   it('names the resolver in a DNS failure (the dead server of resolv.conf, or --server)', () => {
-    for (const k of KINDS) expect(String(recordOf('dns-gone', k).record?.error_message), k).toContain('10.77.61.1');
-    expect(String(recordOf('host-down', 'dns').record?.error_message)).toContain('server 10.77.61.1');
+    for (const k of KINDS) expect(String(recordOf('dns-gone', k).record?.error_message), k).toContain(`10.77.${N1}.1`);
+    expect(String(recordOf('host-down', 'dns').record?.error_message)).toContain(`server 10.77.${N1}.1`);
   });
 
   it('docs/failures.md is the table these runs produced', () => {

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startServeChild, type ServeChild } from '../helpers/serve-child.js';
 import { builtCliAvailable } from '../helpers/cli.js';
 import { encodeSenderPacket } from '../../src/stamp/packet.js';
-import { sleep } from '../../src/probes/pacing.js';
+import { sleep } from '../../src/core/sleep.js';
 
 const isRoot = process.getuid?.() === 0;
 const built = builtCliAvailable();

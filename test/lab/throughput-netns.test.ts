@@ -10,6 +10,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, builtCliAvailable, ndjson } from '../helpers/cli.js';
 import { createNetnsPair, hasTools, isRoot, type NetnsPair } from '../helpers/netns.js';
+import { labIndexes, stopChild } from '../helpers/resources.js';
+import { skipEachWhenBusy } from '../helpers/host-load.js';
+
+// Timing bars: each case skips, saying what was measured, on a host too busy to hold them (helpers/host-load.ts).
+skipEachWhenBusy('the throughput bars against the tc rate');
 
 const missing = !isRoot ? 'not root (network namespaces and tc need it)' : (hasTools() ?? (builtCliAvailable() ? null : 'dist/ is missing: run npm run build'));
 if (missing) console.warn(`throughput-netns: skipped: ${missing}`);
@@ -23,8 +28,8 @@ const OMIT = 2;
 const HTTP_PORT = 18080;
 
 describe.skipIf(missing !== null)('throughput through a tc tbf rate limit (netns, root)', () => {
-  // An index unlikely to collide with another test's namespaces running at the same time.
-  const idx = 100 + (process.pid % 150);
+  // Reserved per run (helpers/resources.ts): no other suite on this host builds this namespace or subnet.
+  const idx = labIndexes(1)[0]!;
   let net: NetnsPair;
   let serve: ChildProcess;
   let iperf: ChildProcess;
@@ -41,9 +46,8 @@ describe.skipIf(missing !== null)('throughput through a tc tbf rate limit (netns
     }
   }, 30_000);
 
-  afterAll(() => {
-    serve?.kill('SIGTERM');
-    iperf?.kill('SIGTERM');
+  afterAll(async () => {
+    await Promise.all([stopChild(serve), stopChild(iperf)]);
     net?.teardown();
   });
 

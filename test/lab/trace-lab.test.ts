@@ -10,6 +10,7 @@ import { BIN, builtCliAvailable, ndjson } from '../helpers/cli.js';
 import { delayLabUnavailable, startDelayer, type Applied } from '../helpers/delaylab.js';
 import { isRoot } from '../helpers/netns.js';
 import { counterPackets, createTraceLab, labTools, type TraceLab } from '../helpers/trace-lab.js';
+import { labIndexes } from '../helpers/resources.js';
 
 const missing = !isRoot ? 'not root (network namespaces and nft need it)' : (labTools() ?? (builtCliAvailable() ? null : 'dist/ is missing: run npm run build'));
 
@@ -32,7 +33,9 @@ function qosprobeIn(ns: string, args: string[]): Promise<Record<string, unknown>
 describe.skipIf(missing !== null)(`trace through a chain of three routers (netns, root)${missing ? `: skipped, ${missing}` : ''}`, () => {
   let lab: TraceLab;
   beforeAll(() => {
-    lab = createTraceLab('trace', 80);
+    // Four subnets from base, reserved per run (helpers/resources.ts); the namespaces are named after base.
+    const [base] = labIndexes(4);
+    lab = createTraceLab(`qp${base!}`, base!);
   });
   afterAll(() => lab?.teardown());
   beforeEach(() => {

@@ -2,7 +2,7 @@
  * One owner for the per-test rules: `run` reads a config's test entries and an ad hoc command reads its flags with the
  * same function, so the same config gives the same spec both ways (issue 11), and flags have the config's bounds (issue 15).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -17,6 +17,7 @@ import { probes } from '../../src/probes/index.js';
 import { PROBE_INFO, PROBE_KINDS, type ProbeInfo } from '../../src/probes/kinds.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { QosError } from '../../src/core/errors.js';
+import { tempDir } from '../helpers/temp.js';
 
 const caught = (f: () => unknown): QosError => {
   try {
@@ -124,7 +125,7 @@ describe('the same config through `qosprobe run` and through each ad hoc command
     trace: { entry: { protocol: 'udp', port: 33434, max_hops: 12, tool: 'mtr', family: 4 }, argv: ['localhost', '--protocol', 'udp', '--port', '33434', '--max-hops', '12', '--tool', 'mtr', '-4'] },
   };
 
-  const dir = mkdtempSync(join(tmpdir(), 'qosprobe-adhoc-'));
+  const dir = tempDir('qosprobe-adhoc-');
   const io = (): CliIo => ({ stdout: new PassThrough(), stderr: new PassThrough(), env: {}, cwd: dir, signal: new AbortController().signal, setExitCode: () => {} });
   /** A config file with `defaults: { timeout_ms: 1000 }` (below stamp's own 3000 ms) and this test; YAML is a superset of JSON. */
   const configFile = (kind: string, entry: Record<string, unknown>) => {

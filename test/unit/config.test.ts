@@ -1,5 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -7,6 +6,7 @@ import { EXAMPLE_CONFIG } from '../../src/config/example.js';
 import { findConfig, parseDocument, readConfigFile } from '../../src/config/load.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { QosError } from '../../src/core/errors.js';
+import { tempDir } from '../helpers/temp.js';
 
 const fixture = (name: string) => join(import.meta.dirname, '../..', 'fixtures', 'config', name);
 
@@ -86,7 +86,7 @@ describe('YAML syntax errors', () => {
 
 describe('relative paths in a config resolve against the config file, not the working directory', () => {
   it('output.path and ca_file; absolute paths and "-" are kept', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qosprobe-cfg-'));
+    const dir = tempDir('qosprobe-cfg-');
     const file = join(dir, 'qosprobe.yaml');
     writeFileSync(
       file,
@@ -141,7 +141,7 @@ describe('invalid configs: each message names file, field path, expectation and 
 });
 
 describe('config search order', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'qosprobe-cfg-'));
+  const dir = tempDir('qosprobe-cfg-');
   const home = join(dir, 'home');
   const cwd = join(dir, 'work');
   mkdirSync(join(home, '.config', 'qosprobe'), { recursive: true });

@@ -1,8 +1,7 @@
 /** Pure parts of field operations: schedules, mmcli, host info, monitoring formats, spool, lock wait, splay. */
-import { mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { splayDelay } from '../../src/app/unattended.js';
 import { QosError } from '../../src/core/errors.js';
 import { gatherHostInfo, hostInfoFrom, type SiLike, type SiSnapshot } from '../../src/host/host-info.js';
@@ -15,10 +14,11 @@ import { cronLine, schtasksCommand, shQuote, systemdUnits, timing } from '../../
 import { defaultSpoolDir, runLockPath, stateDir } from '../../src/spool/paths.js';
 import { batchName, listSpool, moveBatch, openSpoolWriter, parseBatchName, pruneSpool, readBatch, writeBatch } from '../../src/spool/spool.js';
 import { monitoringRecord } from '../helpers/field-records.js';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const fixture = (n: string) => readFileSync(join(ROOT, 'fixtures/mmcli', n), 'utf8');
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-unit-'));
+const tmp = () => tempDir('qosprobe-unit-');
 
 describe('schedule', () => {
   it.each([
@@ -174,11 +174,21 @@ describe('host info', () => {
   const noClock = async () => ({ clock_synced: null, clock_offset_ms: null, clock_source: null });
 
   it('gatherHostInfo: a slow systeminformation is cut at the timeout, empty columns, no throw', async () => {
-    const t0 = Date.now();
-    const info = await gatherHostInfo({ timeoutMs: 150, loadSi: async () => fakeSi(5000), platform: 'linux', mmcli: async () => '', route: noRoute, clock: noClock });
-    // Empty columns, and the record says why (issue 25).
-    expect(info).toEqual({ host_info_incomplete: 'timed out after 150 ms: interfaces' });
-    expect(Date.now() - t0).toBeLessThan(1000);
+    // On a fake clock (no host speed in it): the answer comes at the 150 ms timeout, not after the 5 s calls.
+    vi.useFakeTimers();
+    try {
+      const t0 = Date.now();
+      let info: unknown = null;
+      void gatherHostInfo({ timeoutMs: 150, loadSi: async () => fakeSi(5000), platform: 'linux', mmcli: async () => '', route: noRoute, clock: noClock }).then((i) => (info = i));
+      await vi.advanceTimersByTimeAsync(149);
+      expect(info).toBeNull();
+      await vi.advanceTimersByTimeAsync(1);
+      // Empty columns, and the record says why (issue 25).
+      expect(info).toEqual({ host_info_incomplete: 'timed out after 150 ms: interfaces' });
+      expect(Date.now() - t0).toBe(150);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('gatherHostInfo: every call failing, and mmcli missing: still no throw', async () => {
@@ -304,11 +314,22 @@ describe('run lock wait and splay', () => {
   it('acquireLockWaiting: waits for the holder to release, then takes the lock', async () => {
     const path = join(tmp(), 'run.lock');
     const held = acquireLock(path);
-    setTimeout(() => held.release(), 300);
-    const t0 = Date.now();
-    const got = await acquireLockWaiting(path, { waitMs: 5000, pollMs: 50 });
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
-    got.release();
+    // A fake clock: the holder releases at 300 ms, the waiter (polling every 50 ms) has it by 350 ms, not before 300.
+    vi.useFakeTimers();
+    try {
+      setTimeout(() => held.release(), 300);
+      const t0 = Date.now();
+      let gotAt: number | null = null;
+      const waiting = acquireLockWaiting(path, { waitMs: 5000, pollMs: 50 }).then((l) => ((gotAt = Date.now() - t0), l));
+      await vi.advanceTimersByTimeAsync(299);
+      expect(gotAt).toBeNull();
+      await vi.advanceTimersByTimeAsync(51);
+      expect(gotAt).toBeGreaterThanOrEqual(300);
+      expect(gotAt).toBeLessThanOrEqual(350);
+      (await waiting).release();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('acquireLockWaiting: gives up with LOCK_HELD after the wait, and at once with waitMs 0', async () => {
@@ -325,13 +346,19 @@ describe('run lock wait and splay', () => {
   });
 
   it('splayDelay: uniform in [0, s]; an abort ends it at once', async () => {
-    const ctl = new AbortController();
-    const t0 = Date.now();
-    setTimeout(() => ctl.abort(), 100);
-    await splayDelay(60, ctl.signal, () => 0.5); // would be 30 s
-    expect(Date.now() - t0).toBeLessThan(1000);
-    const t1 = Date.now();
-    await splayDelay(0.2, new AbortController().signal, () => 1); // 200 ms
-    expect(Date.now() - t1).toBeGreaterThanOrEqual(190);
+    // A fake clock: the abort at 100 ms ends a 30 s splay at 100 ms exactly; a 200 ms splay lasts 200 ms.
+    vi.useFakeTimers();
+    try {
+      const ctl = new AbortController();
+      setTimeout(() => ctl.abort(), 100);
+      const splay = splayDelay(60, ctl.signal, () => 0.5); // would be 30 s
+      await vi.advanceTimersByTimeAsync(100);
+      expect(await splay).toBe(100);
+      const short = splayDelay(0.2, new AbortController().signal, () => 1); // 200 ms
+      await vi.advanceTimersByTimeAsync(200);
+      expect(await short).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

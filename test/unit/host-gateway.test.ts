@@ -6,6 +6,7 @@ import type { ProbeDef } from '../../src/probes/probe.js';
 import type { BaseSpec } from '../../src/core/samples.js';
 import { ALONGSIDE_WAIT_MS, runPlan } from '../../src/run/runner.js';
 import { ctx } from '../helpers/records.js';
+import { fakeProbe, fakeSpec, packetOutcome } from '../helpers/fakes.js';
 
 const pingRun = (stdout: string, stoppedBy: PingRun['stoppedBy'] = null): PingRun => ({
   stdout,
@@ -61,19 +62,12 @@ describe('measureGateway', () => {
 });
 
 describe('runner: measured alongside each test', () => {
-  const probe = (ms: number): ProbeDef<BaseSpec> => ({
-    kind: 'fake',
-    summary: '',
-    fields: [],
-    parse: (_r, b) => b,
-    deadlineMs: () => 5000,
-    targetOf: (e) => e.host,
-    run: async () => {
+  const probe = (ms: number): ProbeDef<BaseSpec> =>
+    fakeProbe(async () => {
       await new Promise((r) => setTimeout(r, ms));
-      return { target: 't', samples: { type: 'packets', intervalMs: 100, packets: [{ seq: 0, sentAtMs: 0, rttMs: 1 }] } };
-    },
-  });
-  const spec: BaseSpec = { kind: 'fake', count: 1, intervalMs: 100, timeoutMs: 100 };
+      return packetOutcome();
+    }, { deadlineMs: 5000 });
+  const spec = fakeSpec;
 
   it('starts with each test, its fields go on that test\'s record; duration_ms is the test\'s alone', async () => {
     let n = 0;

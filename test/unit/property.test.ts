@@ -2,8 +2,7 @@
  * Property-based tests (fast-check): thousands of generated inputs for every parser and
  * decoder that reads the outside world. No crash, only the documented outcomes.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import { openSink } from '../../src/output/sink.js';
 import { emptyRecord, type ResultRecord } from '../../src/core/schema.js';
 import { STAMP_MIN_BYTES, decodeReflectorPacket, decodeSenderPacket } from '../../src/stamp/packet.js';
 import { monitoringRecord } from '../helpers/field-records.js';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -218,7 +218,7 @@ describe('CSV append: openSink on an existing file with arbitrary contents', () 
   );
 
   it('appends after a matching header (on a fresh line) or refuses with OUTPUT_HEADER_MISMATCH; nothing else', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qosprobe-prop-'));
+    const dir = tempDir('qosprobe-prop-');
     let n = 0;
     let appended = 0;
     const rec = monitoringRecord(1);

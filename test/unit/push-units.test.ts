@@ -2,8 +2,7 @@
  * Pure parts of push: which format a URL takes, what may be printed of it, splitting a batch
  * into records and unreadable lines, the VictoriaMetrics bodies and counter, old batches, requeue.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,8 +13,9 @@ import { displayUrl, resolvePushTarget } from '../../src/spool/receiver.js';
 import { listSpool, moveBatch, parseBatchText, requeueBatches, writeBatch } from '../../src/spool/spool.js';
 import { parseCounter } from '../../src/spool/verify.js';
 import { monitoringRecord } from '../helpers/field-records.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-pushunit-'));
+const tmp = () => tempDir('qosprobe-pushunit-');
 
 describe('resolvePushTarget: the URL path picks the format', () => {
   it.each([

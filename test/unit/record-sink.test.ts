@@ -3,8 +3,7 @@
  * a list of them (issue 11). The list's rule: a sink that fails gets no more records (its file
  * must stay whole records), the others keep theirs, and a failed sink is aborted, not closed.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultRecord } from '../../src/core/schema.js';
@@ -13,8 +12,9 @@ import { sinkList, type RecordSink } from '../../src/output/record-sink.js';
 import { openSink, textfileSink } from '../../src/output/sink.js';
 import { listSpool, openSpoolWriter, readBatch } from '../../src/spool/spool.js';
 import { runInfo, sampleRecords } from '../helpers/records.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-sinks-'));
+const tmp = () => tempDir('qosprobe-sinks-');
 
 /** A sink that records what was done to it, and fails where told. */
 function fakeSink(failWriteAt: number | null = null, failClose = false) {

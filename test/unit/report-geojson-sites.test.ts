@@ -8,7 +8,7 @@ import { Aggregator } from '../../src/report/aggregate.js';
 import type { GroupKey } from '../../src/report/group-keys.js';
 import { renderGeoJson } from '../../src/report/map.js';
 import { finishReport } from '../../src/report/pipeline.js';
-import { loadProfile } from '../../src/report/profiles.js';
+import { loadProfile } from '../../src/quality/profiles.js';
 import { newReadStats } from '../../src/report/read.js';
 import { siteAvailabilityPercent, siteDead } from '../../src/report/site-acc.js';
 import { fleetRows, fleetSites } from '../helpers/fleet-month.js';

@@ -8,6 +8,7 @@ import { check, getIssues } from '@placemarkio/check-geojson';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
 import type { CliIo } from '../../src/cli/io.js';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -44,9 +45,8 @@ describe('report --format geojson', () => {
   });
 
   it('an expected site that sent nothing appears as a silent feature', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const dir = mkdtempSync(join(tmpdir(), 'qp-geojson-'));
+    const { writeFileSync } = await import('node:fs');
+    const dir = tempDir('qp-geojson-');
     writeFileSync(join(dir, 'sites.csv'), 'location_code,site,lat,lon\n32.73,TPS 1 Bandung,-6.9147,107.6098\n32.73,TPS 8 Bandung,-6.95,107.62\n');
     const fc = check(await run(['fixtures/report-honesty/sites.ndjson', '--format', 'geojson', '--expect', join(dir, 'sites.csv')])) as unknown as {
       features: { geometry: { coordinates: number[] }; properties: Record<string, unknown> }[];

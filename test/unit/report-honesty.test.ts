@@ -141,14 +141,14 @@ describe("a profile's own availability rule is a gate too (issue 23)", () => {
     };
   };
   const profile = async (gate?: boolean) => {
-    const { validateProfile } = await import('../../src/report/profiles.js');
+    const { validateProfile } = await import('../../src/quality/profiles.js');
     const avail = { id: 'avail', label: 'Availability', metric: 'availability_percent', statistic: 'value', bands: [{ min: 99, label: '≥ 99 %', index: 4, pass: true }, { label: '< 99 %', index: 1, pass: false }], ...(gate === undefined ? {} : { gate }) };
     const lat = { id: 'lat', label: 'Latency', metric: 'latency_ms', statistic: 'mean', bands: [{ max: 100, label: 'good', index: 4, pass: true }, { label: 'bad', index: 1, pass: false }] };
     return validateProfile({ name: 'x', title: 'x', metrics: [lat, avail], overall: { method: 'mean-index', bands: [{ min: 2.5, label: 'satisfying', pass: true }, { label: 'poor', pass: false }] } }, 'x.json');
   };
 
   it('a rule without "gate" cannot pass a 50 %-available site (before: mean index (4 + 1) / 2 = 2.5 passed it)', async () => {
-    const { rateGroup } = await import('../../src/report/profiles.js');
+    const { rateGroup } = await import('../../src/quality/profiles.js');
     const r = rateGroup(await profile(), group(50));
     expect(r.overall).toMatchObject({ pass: false, label: 'fail: Availability < 99 %' });
     expect(rateGroup(await profile(), group(100)).overall).toMatchObject({ pass: true, label: 'satisfying' });

@@ -3,8 +3,7 @@
  * data set of many sites, named from the region table; and --expect with present, silent and
  * unknown sites.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { loadRegionTable, type RegionTable } from '../../src/config/locations.js
 import { formats } from '../../src/output/formats.js';
 import { emptyRecord, type ResultRecord } from '../../src/core/schema.js';
 import { parseExpected } from '../../src/report/expect.js';
+import { tempDir } from '../helpers/temp.js';
 
 let table: RegionTable;
 let dir: string;
@@ -31,7 +31,7 @@ async function run(args: string[]) {
 
 beforeAll(async () => {
   table = await loadRegionTable();
-  dir = mkdtempSync(join(tmpdir(), 'qp-regions-'));
+  dir = tempDir('qp-regions-');
   // 3 provinces × 2 regencies × 2 districts × 3 villages = 36 villages, 1-3 records each.
   for (const prov of table.children('').slice(0, 3))
     for (const reg of table.children(prov).slice(0, 2))

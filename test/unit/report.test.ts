@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { loadProfile, rateGroup, validateProfile, type Profile } from '../../src
 import { parseCsvRecord } from '../../src/report/csv-tokens.js';
 import { expandInputs, type InputSource } from '../../src/report/inputs.js';
 import { renderCsv, renderJson } from '../../src/report/render-data.js';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const FIX = join(ROOT, 'fixtures/report');
@@ -149,7 +149,7 @@ describe('malformed rows, unknown schema versions, empty input', () => {
   });
 
   it('a CSV with a foreign header: one issue at line 1 and every row counted', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qp-report-'));
+    const dir = tempDir('qp-report-');
     writeFileSync(join(dir, 'v2.csv'), 'schema_version,run_id,new_column\n2,a,b\n2,c,d\n');
     const d = await buildReport(await expandInputs([join(dir, 'v2.csv')], dir, stdinNone), { by: ['location'], profile: null });
     expect([d.input.unknownSchema, d.input.malformed, d.input.issues[0]?.line]).toEqual([3, 0, 1]);
@@ -196,7 +196,7 @@ describe('profiles: ratings from the data files, boundaries as the data says', (
   });
   let tiphon: Profile, y1541: Profile, uso2010: Profile, uso2013: Profile;
   it('loads every bundled profile', async () => {
-    [tiphon, y1541, uso2010, uso2013] = await Promise.all(['tiphon', 'itu-y1541', 'uso-2010', 'uso-2013'].map((n) => loadProfile(n, ROOT)));
+    [tiphon, y1541, uso2010, uso2013] = await Promise.all([loadProfile('tiphon', ROOT), loadProfile('itu-y1541', ROOT), loadProfile('uso-2010', ROOT), loadProfile('uso-2013', ROOT)]);
     await expect(loadProfile('uso-2013-vsat', ROOT)).resolves.toMatchObject({ name: 'uso-2013-vsat' });
   });
 
@@ -345,7 +345,7 @@ describe('qosprobe report (CLI)', () => {
   });
 
   it('--out writes the file; usage errors for bad --by and --since', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qp-report-out-'));
+    const dir = tempDir('qp-report-out-');
     const r = await run(['fixtures/report/bandung.csv', '--format', 'json', '--out', join(dir, 'r.json')]);
     expect(r.error).toBeUndefined();
     expect(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')).groups).toHaveLength(1);
@@ -359,7 +359,7 @@ describe('CSV headers', () => {
     const { FIELD_NAMES } = await import('../../src/core/schema.js');
     const head = readFileSync(join(FIX, 'bandung.csv'), 'utf8').split('\n')[0]!.split(',');
     expect(head.length).toBeLessThanOrEqual(FIELD_NAMES.length);
-    const dir = mkdtempSync(join(tmpdir(), 'qp-report-hdr-'));
+    const dir = tempDir('qp-report-hdr-');
     // reordered columns are read by name
     writeFileSync(join(dir, 'few.csv'), 'status,started_at,schema_version,location_code,rtt_median_ms\nok,2026-11-24T08:00:00Z,1,32.73,12.5\n');
     writeFileSync(join(dir, 'alien.csv'), 'schema_version,started_at,status,wifi_colour\n1,2026-11-24T08:00:00Z,ok,red\n');

@@ -1,23 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ProbeDef } from '../../src/probes/probe.js';
 import type { BaseSpec, ProbeOutcome } from '../../src/core/samples.js';
 import { runPlan, type PlannedTest } from '../../src/run/runner.js';
 import { ctx } from '../helpers/records.js';
+import { fakeProbe as sharedFakeProbe, fakeSpec, packetOutcome } from '../helpers/fakes.js';
 
 /** Test probes with known behaviour: the runner's deadlines and ordering are what is under test. */
-function fakeProbe(behaviour: (signal: AbortSignal) => Promise<ProbeOutcome>, deadlineMs = 1000): ProbeDef<BaseSpec> {
-  return {
-    kind: 'fake',
-    summary: 'test double',
-    fields: [],
-    parse: (_raw, base) => base,
-    deadlineMs: () => deadlineMs,
-    targetOf: (e) => e.host,
-    run: (_e, _s, { signal }) => behaviour(signal),
-  };
-}
-const spec: BaseSpec = { kind: 'fake', count: 1, intervalMs: 100, timeoutMs: 100 };
-const okOutcome = (): ProbeOutcome => ({ target: 't', samples: { type: 'packets', intervalMs: 100, packets: [{ seq: 0, sentAtMs: 0, rttMs: 1 }] } });
+const fakeProbe = (behaviour: (signal: AbortSignal) => Promise<ProbeOutcome>, deadlineMs = 1000): ProbeDef<BaseSpec> =>
+  sharedFakeProbe(({ signal }) => behaviour(signal), { deadlineMs });
+const spec = fakeSpec;
+const okOutcome = (): ProbeOutcome => packetOutcome();
 const plan = (probe: ProbeDef<BaseSpec>, n = 1): PlannedTest[] =>
   Array.from({ length: n }, (_, i) => ({ endpoint: { name: `e${i}`, host: 'h' }, spec, probe }));
 
@@ -52,9 +44,20 @@ describe('runner', () => {
 
   it('abandons a probe that ignores its signal, after the grace period: the run never hangs', async () => {
     const probe = fakeProbe(() => new Promise(() => {}), 30); // never settles
-    const t0 = Date.now();
-    const res = await runPlan(plan(probe, 2), ctx, { graceMs: 30, endMarginMs: 0, onRecord: () => {} });
-    expect(Date.now() - t0).toBeLessThan(2000);
+    // On a fake clock: each test is given up at its 30 ms deadline + 30 ms grace, so the run ends by 2 × 60 ms.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] });
+    let res: Awaited<ReturnType<typeof runPlan>>;
+    try {
+      const t0 = Date.now();
+      let endedAt: number | null = null;
+      const run = runPlan(plan(probe, 2), ctx, { graceMs: 30, endMarginMs: 0, onRecord: () => {} }).then((r) => ((endedAt = Date.now() - t0), r));
+      await vi.advanceTimersByTimeAsync(2 * 60);
+      expect(endedAt).not.toBeNull();
+      expect(endedAt).toBeLessThanOrEqual(2 * 60);
+      res = await run;
+    } finally {
+      vi.useRealTimers();
+    }
     expect(res.records).toHaveLength(2);
     expect(res.records[0]).toMatchObject({ status: 'error', error_code: 'DEADLINE' });
   });

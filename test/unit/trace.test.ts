@@ -9,11 +9,12 @@ import { traceCommand } from '../../src/net/trace-run.js';
 import { makeTraceProbe, type TraceSpec } from '../../src/probes/trace.js';
 import { traceVerdict } from '../../src/run/trace-verdict.js';
 import type { ProbeDef } from '../../src/probes/probe.js';
-import type { BaseSpec } from '../../src/core/samples.js';
+import type { BaseSpec, PacketSample } from '../../src/core/samples.js';
 import type { ResultRecord } from '../../src/core/schema.js';
 import { runPlan } from '../../src/run/runner.js';
 import { localise, type HopFigures } from '../../src/stats/path.js';
 import { ctx } from '../helpers/records.js';
+import { fakeProbe, packetOutcome } from '../helpers/fakes.js';
 
 const fx = (name: string) => readFileSync(join(import.meta.dirname, '../..', 'fixtures', 'trace', name), 'utf8');
 
@@ -207,15 +208,8 @@ describe('fault localisation (--trace-on-failure)', () => {
   });
 
   it('the runner asks only after a test that failed or lost packets, never after a trace, and merges the fields', async () => {
-    const probe = (packets: { seq: number; sentAtMs: number; rttMs: number | null }[], kind = 'fake'): ProbeDef<BaseSpec> => ({
-      kind,
-      summary: '',
-      fields: [],
-      parse: (_r, b) => b,
-      deadlineMs: () => 5000,
-      targetOf: (e) => e.host,
-      run: async () => ({ target: 't', samples: { type: 'packets', intervalMs: 100, packets } }),
-    });
+    const probe = (packets: PacketSample[], kind = 'fake'): ProbeDef<BaseSpec> =>
+      fakeProbe(async () => packetOutcome(packets), { kind, deadlineMs: 5000 });
     const ok = [{ seq: 0, sentAtMs: 0, rttMs: 1 }];
     const lossy = [...ok, { seq: 1, sentAtMs: 100, rttMs: null }];
     const asked: string[] = [];

@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { openSink } from '../../src/output/sink.js';
 import { acquireLock } from '../../src/output/lock.js';
 import { FIELD_NAMES } from '../../src/core/schema.js';
 import { sampleRecords } from '../helpers/records.js';
+import { tempDir } from '../helpers/temp.js';
 
 const golden = (name: string) => readFileSync(join(import.meta.dirname, '../..', 'fixtures', 'golden', name), 'utf8');
 const run: RunInfo = {
@@ -23,7 +24,7 @@ const run: RunInfo = {
   status: 'completed',
   tool_version: '0.0.0-test',
 };
-const tmp = () => mkdtempSync(join(tmpdir(), 'qosprobe-out-'));
+const tmp = () => tempDir('qosprobe-out-');
 
 function toStdout(format: 'csv' | 'ndjson' | 'json'): string {
   const out = new PassThrough();

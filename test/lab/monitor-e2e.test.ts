@@ -1,24 +1,27 @@
 /**
  * `qosprobe monitor` end to end, with the real centre-side stack: `qosprobe serve` in a network
- * namespace this test creates (10.77.7.2, joined to this namespace by a veth pair), and on
+ * namespace this test creates (10.77.<idx>.2, idx reserved per run, joined to this namespace by a veth pair), and on
  * loopback VictoriaMetrics, vmalert and Prometheus Alertmanager from Debian. The link is cut
  * with an nft drop-all rule; the cut's times as this test took them are the truth.
  * Root only (namespaces, nft); skipped with the reason otherwise.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, builtCliAvailable } from '../helpers/cli.js';
 import { VICTORIA_METRICS, startVictoriaMetrics, type Daemon } from '../helpers/daemons.js';
 import { ALERTMANAGER, VMALERT, activeAlerts, startAlertmanager, startVmalert } from '../helpers/alerting.js';
 import { isRoot } from '../helpers/netns.js';
+import { reserveNetBlock } from '../helpers/resources.js';
 import type { IncidentRecord } from '../../src/monitor/core.js';
+import { tempDir } from '../helpers/temp.js';
 
-const NS = 'qmon7';
-const HOST_IP = '10.77.7.1';
-const SERVE_IP = '10.77.7.2';
+// One lab index reserved for this run (helpers/resources.ts): another suite on this host gets another namespace and subnet.
+const IDX = isRoot ? (reserveNetBlock(1)[0] ?? 0) : 0;
+const NS = `qp${IDX}`;
+const HOST_IP = `10.77.${IDX}.1`;
+const SERVE_IP = `10.77.${IDX}.2`;
 
 function has(cmd: string, args: string[]): boolean {
   try {
@@ -82,7 +85,7 @@ describe.skipIf(skipReason !== null)('monitor against a cut link, with Alertmana
       : [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'qosprobe-monitor-e2e-'));
+    dir = tempDir('qosprobe-monitor-e2e-');
     nsTeardown();
     sh('ip', ['netns', 'add', NS]);
     sh('ip', ['link', 'add', `${NS}a`, 'type', 'veth', 'peer', 'name', `${NS}b`]);
