@@ -4,6 +4,7 @@
  * and fails on one without an entry here, so a new option cannot reach --help untranslated.
  */
 export const OPTION_HELP_ID: Readonly<Record<string, string>> = {
+  "worker threads reading input files in parallel (default the CPUs, at most 4; 1: no worker). The figures are the same either way": "thread pekerja yang membaca berkas masukan secara paralel (bawaan: jumlah CPU, paling banyak 4; 1: tanpa pekerja). Angkanya sama saja",
   "measure over this link (e.g. wwan0), leaving through that device even when it is not the default route; a comma-separated list measures every test over each; \"auto\": every up interface with a default route (not loopback or virtual). Overrides the config's interfaces and interface": "ukur lewat jalur ini (mis. wwan0), keluar melalui perangkat itu walaupun bukan rute bawaan; daftar dipisah koma mengukur setiap uji lewat masing-masing; \"auto\": setiap antarmuka aktif yang punya rute bawaan (bukan loopback atau virtual). Menggantikan interfaces dan interface di konfigurasi",
   "the monitor's window_s (the rules sample once a window)": "window_s milik monitor (aturan mengambil sampel sekali per jendela)",
   "the monitor's interval_ms": "interval_ms milik monitor",
