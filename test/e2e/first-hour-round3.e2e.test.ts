@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, builtCliAvailable, e2eDir, ndjson, runCli, writeConfig } from '../helpers/cli.js';
 import { startServeChild, type ServeChild } from '../helpers/serve-child.js';
 import { refusedPort, startTcpListener } from '../helpers/servers.js';
+import { tempDir } from '../helpers/temp.js';
 import { parseProcRoute } from '../../src/host/host-info.js';
 
 const why = builtCliAvailable() ? null : 'dist/ is not built (npx tsc -p tsconfig.json)';
@@ -76,13 +77,13 @@ describe.skipIf(why !== null)('issue 25: a reflector on a non-default HTTP port'
 });
 
 /** The built CLI on a pseudo-terminal (util-linux `script`), where the spinner lines and failures are drawn; its output. */
-function onTerminal(args: string[]): string {
+function onTerminal(args: string[], env: Record<string, string> = {}): string {
   const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
   // As the quick start types it: from the clone, `node bin/qosprobe.js` (relative, as a user would).
   const r = spawnSync('script', ['-qec', [process.execPath, relative(ROOT, BIN), ...args].map(q).join(' '), '/dev/null'], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', COLUMNS: '200' },
+    env: { ...process.env, NO_COLOR: '1', COLUMNS: '200', ...env },
     timeout: 30_000,
   });
   // The spinner redraws its line with escape sequences: keep the text only.
@@ -93,7 +94,8 @@ const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status
 
 describe.skipIf(why !== null || !hasScript)('issue 25: the demo\'s closing hint works after the quick start', () => {
   it('started as `node bin/qosprobe.js demo` from the clone, the hint says `node bin/qosprobe.js demo -f ndjson`', () => {
-    const out = onTerminal(['demo']);
+    // On a terminal the demo writes its records to the temp directory: this test's own, removed after it.
+    const out = onTerminal(['demo'], { TMPDIR: tempDir('qosprobe-demo-') });
     expect(out).toContain('qosprobe: pipe the demo to get the records on stdout: node bin/qosprobe.js demo -f ndjson | jq .');
   }, 60_000);
 });
@@ -148,7 +150,7 @@ describe.skipIf(why !== null)('issue 25: --lang id everywhere a person reads', (
   it('a config error: file and field path kept, the words in Indonesian', async () => {
     const r = await runCli(['--lang', 'id', 'run'], { cwd: dir });
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^qosprobe: .*qosprobe\.yaml: endpoints\[0\]\.intervall: kolom tidak dikenal; seharusnya salah satu dari name, host, tests\n$/);
+    expect(r.stderr).toMatch(/^qosprobe: .*qosprobe\.yaml: endpoints\[0\]\.intervall: kolom tidak dikenal \(maksud Anda "interface"\?\); seharusnya salah satu dari name, host, interface, tests\n$/);
     writeConfig(dir, 'location: { code: "32.73" }\nendpoints:\n  - host: 127.0.0.1\n    tests: [{ kind: tcp, port: 99999 }]\n');
     const bound = await runCli(['--lang', 'id', 'run'], { cwd: dir });
     expect(bound.stderr).toContain('endpoints[0].tests[0].port: diharapkan bilangan bulat dari 1 sampai 65535, ditemukan angka 99999');
