@@ -1,20 +1,9 @@
 import { Command, Option } from 'commander';
 import { EXIT } from '../../core/errors.js';
-import { PUSH_FORMATS, type PushFormat } from '../../core/format-names.js';
+import { PUSH_FORMATS } from '../../core/format-names.js';
+import type { PushFlags } from '../../app/push.js';
 import { appIoOf, type CliIo } from '../io.js';
 import { examples, positiveNumber } from '../options.js';
-
-interface PushFlags {
-  spool?: string;
-  to: string;
-  format?: PushFormat;
-  token?: string;
-  deadline?: number;
-  gzip?: boolean;
-  verify?: boolean;
-  allowPushTime?: boolean;
-  quiet?: boolean;
-}
 
 export function makePushCommand(io: CliIo): Command {
   const cmd = new Command('push')
@@ -40,26 +29,8 @@ export function makePushCommand(io: CliIo): Command {
       `${EXIT.PUSH_PENDING} some batches are still waiting (run push again later) or were set aside in rejected/ (qosprobe spool requeue), 130 interrupted.\n`,
   );
   cmd.action(async (opts: PushFlags) => {
-    const [{ defaultSpoolDir }, { parsePushUrl, pushAndReport }, { resolvePushTarget }, { resolve }] = await Promise.all([
-      import('../../spool/paths.js'),
-      import('../../app/unattended.js'),
-      import('../../spool/receiver.js'),
-      import('node:path'),
-    ]);
-    const dir = opts.spool ? resolve(io.cwd, opts.spool) : defaultSpoolDir(io.env);
-    const url = parsePushUrl(opts.to);
-    const res = await pushAndReport(appIoOf(io), {
-      dir,
-      url,
-      target: resolvePushTarget(url, opts.format, '--format'),
-      token: opts.token ?? io.env.QOSPROBE_PUSH_TOKEN ?? null,
-      deadlineMs: (opts.deadline ?? 120) * 1000,
-      gzip: opts.gzip !== false,
-      verify: opts.verify !== false,
-      allowPushTime: Boolean(opts.allowPushTime),
-      summary: !opts.quiet,
-    });
-    io.setExitCode(res.code);
+    const { push } = await import('../../app/push.js');
+    io.setExitCode((await push(appIoOf(io), opts)).exitCode);
   });
   return cmd;
 }

@@ -3,11 +3,6 @@ import { EXIT, QosError } from '../../core/errors.js';
 import type { CliIo } from '../io.js';
 import { examples, nonNegativeNumber } from '../options.js';
 
-async function spoolDirOf(io: CliIo, spool: string | undefined): Promise<string> {
-  const [{ defaultSpoolDir }, { resolve }] = await Promise.all([import('../../spool/paths.js'), import('node:path')]);
-  return spool ? resolve(io.cwd, spool) : defaultSpoolDir(io.env);
-}
-
 function makeRequeueCommand(io: CliIo): Command {
   const cmd = new Command('requeue')
     .description('move rejected batches back to pending, so the next push sends them again')
@@ -17,9 +12,9 @@ function makeRequeueCommand(io: CliIo): Command {
   cmd.addHelpText('after', examples('qosprobe spool requeue --all', 'qosprobe spool requeue 20261124T080012.345Z-3b0f6a52-1c1e-4f7e-9d55-0c8a1f6f2e11.ndjson'));
   cmd.action(async (batches: string[], opts: { all?: boolean; spool?: string }) => {
     if (Boolean(opts.all) === batches.length > 0) throw new QosError('USAGE', 'spool requeue: name the batches to requeue, or give --all (not both)');
-    const { requeueBatches } = await import('../../spool/spool.js');
-    const dir = await spoolDirOf(io, opts.spool ?? (cmd.parent?.opts() as { spool?: string } | undefined)?.spool);
-    const moved = requeueBatches(dir, opts.all ? { all: true } : { names: batches });
+    const { requeue } = await import('../../app/spool.js');
+    const spool = opts.spool ?? (cmd.parent?.opts() as { spool?: string } | undefined)?.spool;
+    const { dir, moved } = await requeue(io, { spool, which: opts.all ? { all: true } : { names: batches } });
     io.stderr.write(`qosprobe: spool: requeued ${moved.length} batch(es) in ${dir}${moved.length ? '; they go with the next push' : ''}\n`);
     io.setExitCode(EXIT.OK);
   });
@@ -35,10 +30,8 @@ export function makeSpoolCommand(io: CliIo): Command {
   cmd.addCommand(makeRequeueCommand(io));
   cmd.addHelpText('after', examples('qosprobe spool', 'qosprobe spool --keep-days 3 --json', 'qosprobe spool requeue --all'));
   cmd.action(async (opts: { spool?: string; keepDays?: number; json?: boolean }) => {
-    const { listSpool, pruneSpool } = await import('../../spool/spool.js');
-    const dir = await spoolDirOf(io, opts.spool);
-    const pruned = pruneSpool(dir, opts.keepDays ?? 14);
-    const l = listSpool(dir);
+    const { spoolStatus } = await import('../../app/spool.js');
+    const { dir, listing: l, prunedSent, keepDays } = await spoolStatus(io, opts);
     if (opts.json) {
       const row = (b: (typeof l.pending)[number]) => ({
         id: b.id,
@@ -50,11 +43,11 @@ export function makeSpoolCommand(io: CliIo): Command {
         ...(b.state === 'rejected' ? { reason: b.reason ?? null } : {}),
       });
       io.stdout.write(
-        JSON.stringify({ spool: dir, pending: l.pending.map(row), sent: l.sent.map(row), rejected: l.rejected.map(row), pruned_sent: pruned.removedSent, temps: l.temps }, null, 2) + '\n',
+        JSON.stringify({ spool: dir, pending: l.pending.map(row), sent: l.sent.map(row), rejected: l.rejected.map(row), pruned_sent: prunedSent, temps: l.temps }, null, 2) + '\n',
       );
     } else {
       const lines = [`spool: ${dir}`, `pending: ${l.pending.length}`, ...l.pending.map((b) => `  ${b.name}  ${b.sizeBytes} bytes`)];
-      lines.push(`sent: ${l.sent.length}${pruned.removedSent.length ? ` (pruned ${pruned.removedSent.length} older than ${opts.keepDays ?? 14} days)` : ''}`);
+      lines.push(`sent: ${l.sent.length}${prunedSent.length ? ` (pruned ${prunedSent.length} older than ${keepDays} days)` : ''}`);
       for (const b of l.sent) lines.push(`  ${b.name}  sent ${b.mtime.toISOString()}`);
       if (l.rejected.length) {
         lines.push(`rejected (set aside, never retried on their own; send again with: qosprobe spool requeue --all): ${l.rejected.length}`, ...l.rejected.map((b) => `  ${b.name}${b.reason ? `  (${b.reason})` : ''}`));
