@@ -1,20 +1,8 @@
 import { Command } from 'commander';
-import type { CliIo } from '../io.js';
+import { appIoOf, type CliIo } from '../io.js';
 import { examples, port, positiveInt } from '../options.js';
 import { SERVE_DEFAULTS } from '../../core/serve-defaults.js';
-import { nativeUdpUnavailable } from '../../stamp/native.js';
-
-interface ServeFlags {
-  host?: string;
-  stampPort: number;
-  httpPort: number;
-  stateful?: boolean;
-  maxBytes: number;
-  maxConcurrent: number;
-  token?: string;
-  rateLimit: number;
-  quiet?: boolean;
-}
+import type { ServeFlags } from '../../app/serve.js';
 
 /** Port parser that also takes 0 (any free port), handy for tests and for running beside another server. */
 function portOrZero(v: string): number {
@@ -46,38 +34,17 @@ export function makeServeCommand(io: CliIo): Command {
       ),
     );
   cmd.action(async (o: ServeFlags) => {
-    const { startServe } = await import('../../serve/server.js');
+    const { serve } = await import('../../app/serve.js');
     // The log's reader may go away (`serve 2> fifo` read by `head -1`; a log shipper restarting): the write then fails
     // with EPIPE, and an 'error' nobody listens to would end the server. Serving matters more than its log: stop logging.
-    let logging = !o.quiet;
+    let logging = true;
     io.stderr.on('error', () => {
       logging = false;
     });
-    const log = (line: string) => {
-      if (logging) io.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    const say = (line: string) => {
+      if (logging) io.stderr.write(line);
     };
-    // The token may come from the environment so it does not show in `ps`.
-    const token = o.token ?? (io.env.QOSPROBE_SERVE_TOKEN || null);
-    const s = await startServe({
-      host: o.host ?? null,
-      stampPort: o.stampPort,
-      httpPort: o.httpPort,
-      stateful: Boolean(o.stateful),
-      rateLimitPps: o.rateLimit,
-      maxBytes: o.maxBytes,
-      maxConcurrent: o.maxConcurrent,
-      token,
-      log,
-    });
-    log(
-      `serving on ${s.host}: STAMP udp/${s.stampPort} (${o.stateful ? 'stateful' : 'stateless'}, ${o.rateLimit} pps per source, ${
-        s.reflector.timestamping === 'kernel_rx' ? 'kernel timestamps' : `JavaScript timestamps: native socket ${nativeUdpUnavailable() ?? 'not used'}`
-      }), HTTP tcp/${s.httpPort}${token ? ' (token required)' : ''}`,
-    );
-    if (!io.signal.aborted) await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
-    log(`${String(io.signal.reason ?? 'signal')}: shutting down`);
-    await s.close();
-    // A signal is how a server is meant to stop: exit 0, not 130.
+    io.setExitCode(await serve({ ...appIoOf(io), events: { say } }, o));
   });
   return cmd;
 }
