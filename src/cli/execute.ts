@@ -6,7 +6,7 @@
 import { resolve as resolvePath } from 'node:path';
 import type { Config } from '../config/types.js';
 import type { Location } from '../core/location.js';
-import { runTests } from '../app/run.js';
+import { runTests, type RunOptions, type RunReport } from '../app/run.js';
 import type { UnattendedFlags } from '../app/unattended.js';
 import { appIoOf, type CliIo } from './io.js';
 import type { MeasureFlags } from './options.js';
@@ -21,14 +21,16 @@ export interface ExecuteOptions {
   requireLocation: boolean;
   /** Unattended-run features (`run` only): splay, run lock, spool, textfile, push. */
   unattended?: UnattendedFlags;
+  /** What runs the plan: app/run.ts's runTests, or a variant of it (the demo's, around its own targets). */
+  run?: (options: RunOptions) => Promise<RunReport>;
 }
 
-export async function execute({ config, flags, io, requireLocation, unattended }: ExecuteOptions): Promise<void> {
+export async function execute({ config, flags, io, requireLocation, unattended, run = runTests }: ExecuteOptions): Promise<void> {
   const m = messagesFor(io);
   const ui = await createUi(io, { quiet: Boolean(flags.quiet) });
   let report;
   try {
-    report = await runTests({
+    report = await run({
       config,
       flags,
       io: appIoOf(io, { testStarted: (label, i, n) => ui.testStarted(label, i, n), testFinished: (r) => ui.testFinished(r) }),

@@ -14,21 +14,10 @@ export function makeDemoCommand(io: CliIo): Command {
   cmd.option('-C, --config <file>', 'take probe id, location and defaults from this config');
   cmd.addHelpText('after', examples('qosprobe demo', 'qosprobe demo --format ndjson | jq -c "{test, rtt_median_ms, loss_percent}"'));
   cmd.action(async (opts: MeasureFlags & { config?: string }) => {
-    const [{ loadOptionalConfig }, { execute }, { startDemoTargets }] = await Promise.all([
-      import('../context.js'),
-      import('../execute.js'),
-      import('../demo-targets.js'),
-    ]);
+    const [{ loadOptionalConfig }, { execute }, { runDemo }] = await Promise.all([import('../context.js'), import('../execute.js'), import('../../app/demo.js')]);
     const base = await loadOptionalConfig(opts.config, io);
     const flags = demoFlags(opts, Boolean((io.stdout as { isTTY?: boolean }).isTTY), tmpdir());
-    // The demo measures only the loopback targets it starts: never a packet to the real default gateway (issue 25).
-    flags.gatewayPing = false;
-    const targets = await startDemoTargets();
-    try {
-      await execute({ config: { ...base, endpoints: targets.endpoints(base) }, flags, io, requireLocation: false });
-    } finally {
-      await targets.close();
-    }
+    await execute({ config: base, flags, io, requireLocation: false, run: runDemo });
     if (flags.out !== opts.out && !flags.quiet) io.stderr.write(`qosprobe: ${messagesFor(io).demoRecords(io.self ?? 'qosprobe')}\n`);
   });
   return cmd;

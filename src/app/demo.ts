@@ -1,12 +1,13 @@
 /**
- * The demo's loopback targets, started in-process, and the suite run against them.
- * Every probe kind joins the suite as it lands.
+ * `qosprobe demo`: loopback targets started in-process, the suite run against them through the run path
+ * (app/run.ts), the targets closed. Every probe kind joins the suite as it lands.
  */
 import { createServer, type Server } from 'node:net';
 import type { Config, EndpointConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate.js';
 import { BUILTIN_DEFAULTS } from '../config/types.js';
 import { SERVE_DEFAULTS, startServe } from '../serve/server.js';
+import { runTests, type RunOptions, type RunReport } from './run.js';
 
 export interface DemoTargets {
   endpoints(base: Config): EndpointConfig[];
@@ -68,4 +69,22 @@ export async function startDemoTargets(): Promise<DemoTargets> {
       await Promise.all([new Promise<void>((resolve) => tcpServer.close(() => resolve())), serve.close()]);
     },
   };
+}
+
+/**
+ * Run the demo suite against targets it starts and closes: the config gives the probe id, location and defaults,
+ * the demo its endpoints. It measures only those loopback targets: never a packet to the real default gateway (issue 25).
+ */
+export async function runDemo(options: Omit<RunOptions, 'requireLocation' | 'unattended'>): Promise<RunReport> {
+  const targets = await startDemoTargets();
+  try {
+    return await runTests({
+      ...options,
+      config: { ...options.config, endpoints: targets.endpoints(options.config) },
+      flags: { ...options.flags, gatewayPing: false },
+      requireLocation: false,
+    });
+  } finally {
+    await targets.close();
+  }
 }
