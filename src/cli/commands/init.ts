@@ -9,22 +9,9 @@ export function makeInitCommand(io: CliIo): Command {
     .option('-o, --out <file>', 'write it here instead', 'qosprobe.yaml')
     .addHelpText('after', examples('qosprobe init', 'qosprobe init --out /etc/qosprobe.yaml'))
     .action(async (opts: { out: string }) => {
-      const [{ writeFileSync }, { resolve }, { EXAMPLE_CONFIG }, { QosError }] = await Promise.all([
-        import('node:fs'),
-        import('node:path'),
-        import('../../config/example.js'),
-        import('../../core/errors.js'),
-      ]);
-      const path = resolve(io.cwd, opts.out);
-      try {
-        writeFileSync(path, EXAMPLE_CONFIG, { flag: 'wx' });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new QosError(
-          'OUTPUT_FAILED',
-          code === 'EEXIST' ? messagesFor(io).initExists(path) : `cannot write ${path}: ${(err as Error).message}`,
-        );
-      }
+      const [{ writeExampleConfig }, { QosError }] = await Promise.all([import('../../app/init.js'), import('../../core/errors.js')]);
+      const { path, outcome } = writeExampleConfig(io, opts.out);
+      if (outcome === 'exists') throw new QosError('OUTPUT_FAILED', messagesFor(io).initExists(path));
       io.stderr.write(`${messagesFor(io).initWrote(path)}\n`);
     });
 }
