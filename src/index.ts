@@ -21,3 +21,6 @@ export { runTests, applyFlags, type RunOptions, type RunFlags, type RunReport } 
 export { runMonitor, type MonitorOptions, type MonitorFlags } from './app/monitor.js';
 export { QUIET_EVENTS, type AppIo, type AppEvents } from './app/io.js';
 export type { IncidentRecord } from './monitor/core.js';
+export { push, type PushFlags, type PushReport } from './app/push.js';
+export { serve, type ServeFlags } from './app/serve.js';
+export { spoolStatus, requeue, type SpoolStatus } from './app/spool.js';

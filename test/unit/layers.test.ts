@@ -37,13 +37,22 @@ export const LAYERS: Record<string, number> = {
 /**
  * Imports the ranks allow but the design does not (issue 20): the monitor measures through the probes' sessions
  * (never its own sockets, DNS or STAMP codec) and rates by quality/, not report/; probes return samples and
- * the maths comes after them (records/, stats/ applied by the caller).
+ * the maths comes after them (records/, stats/ applied by the caller); cli/ calls the application (app/) and
+ * never the folders app/ drives.
  */
 export const NEVER: readonly [from: string, to: string, why: string][] = [
   ['monitor', 'net', 'one engine: the monitor measures through probes/ sessions'],
   ['monitor', 'stamp', 'one engine: the monitor measures through probes/ sessions'],
   ['monitor', 'report', 'quality profiles sit below both, in quality/'],
   ['probes', 'stats', 'probes return samples; the maths comes after them'],
+  // cli/ parses flags and renders; what a command does is the application's (app/), which owns these below it.
+  ['cli', 'spool', 'the spool, push and requeue are driven from app/ (push.ts, spool.ts, unattended.ts)'],
+  ['cli', 'serve', 'the server is started and kept by app/serve.ts (and app/demo.ts)'],
+  ['cli', 'schedule', 'the schedule text is app/schedule.ts'],
+  ['cli', 'run', 'the runner is driven from app/run.ts'],
+  ['cli', 'output', 'sinks are opened by app/'],
+  ['cli', 'host', "the run's context is gathered by app/run.ts"],
+  ['cli', 'records', 'records are assembled below app/'],
 ];
 
 function sourceFiles(dir: string): string[] {
