@@ -1,15 +1,17 @@
 /**
  * The application layer without the CLI (issue 20): a short script runs a plan and a monitor through the library
  * entry (src/index.ts) and receives the records and incidents; the monitor sends its window records where `run`
- * would send its records (the config's output file only in the config's format, else stdout).
+ * would send its records (the config's output file only in the config's format, else stdout). The server and the
+ * push (serve, push, spoolStatus) run the same way.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXIT, QUIET_EVENTS, runMonitor, runTests, validateConfig, type AppIo, type IncidentRecord, type ResultRecord } from '../../src/index.js';
+import { EXIT, QUIET_EVENTS, push, runMonitor, runTests, serve, spoolStatus, validateConfig, type AppIo, type IncidentRecord, type ResultRecord } from '../../src/index.js';
 
 const cleanup: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -132,5 +134,61 @@ describe("monitor follows run's rule for where records go", () => {
       expect(io.out()).toBe('');
       expect(readFileSync(join(dir, 'results.csv'), 'utf8')).toMatch(/^schema_version,/);
     }
+  });
+});
+
+describe('the library serves and pushes without the CLI', () => {
+  it('serve until the signal (exit 0); a stamp test against it spooled; push sends the batch to a loopback receiver', async () => {
+    const dir = tmp();
+    const stop = new AbortController();
+    const serveIo = appIo(dir, stop.signal);
+    let stampPort = 0;
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const served = serve(serveIo, { host: '127.0.0.1', stampPort: 0, httpPort: 0 }, (s) => {
+      stampPort = s.stampPort;
+      started();
+    });
+    // Closed even when an assertion fails: the signal ends it, and the test waits for its sockets to close.
+    cleanup.push(async () => {
+      stop.abort('test over');
+      await served.catch(() => {});
+    });
+    await Promise.race([running, served]);
+    expect(serveIo.said.join('')).toMatch(/serving on 127\.0\.0\.1: STAMP udp\/\d+ \(stateless/);
+
+    const config = validateConfig(
+      { location: { code: '32.73' }, endpoints: [{ name: 'srv', host: '127.0.0.1', tests: [{ kind: 'stamp', port: stampPort, count: 3, interval_ms: 50, timeout_ms: 500 }] }], output: { format: 'ndjson' } },
+      join(dir, 'qosprobe.yaml'),
+      dir,
+    );
+    const io = appIo(dir);
+    const report = await runTests({ config, flags: { hostInfo: false }, io, requireLocation: true, unattended: { spool: 'spool' } });
+    expect(report.records.map((r) => [r.test, r.status, r.received])).toEqual([['stamp', 'ok', 3]]);
+    expect((await spoolStatus(io, { spool: 'spool' })).listing.pending).toHaveLength(1);
+
+    const bodies: string[] = [];
+    const receiver = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        bodies.push(`${req.method} ${req.url} ${body}`);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    cleanup.push(() => new Promise<void>((r) => receiver.close(() => r())));
+    const pushed = await push(io, { spool: 'spool', to: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/api/v1/import/prometheus`, gzip: false, verify: false, deadline: 30 });
+    expect(pushed).toMatchObject({ exitCode: EXIT.OK, dir: join(dir, 'spool'), pending: [], rejected: [] });
+    expect(pushed.sent).toHaveLength(1);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toMatch(/^POST \/api\/v1\/import\/prometheus /);
+    expect(bodies[0]).toMatch(/\nqosprobe_status_ok\{[^}]*test="stamp"\} 1 \d+\n/);
+    const after = await spoolStatus(io, { spool: 'spool' });
+    expect([after.listing.pending.length, after.listing.sent.length]).toEqual([0, 1]);
+
+    stop.abort('SIGTERM');
+    expect(await served).toBe(EXIT.OK);
+    expect(serveIo.said.join('')).toMatch(/ SIGTERM: shutting down\n/);
   });
 });
