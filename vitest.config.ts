@@ -43,6 +43,8 @@ export default defineConfig({
       QOSPROBE_LOCATION: '',
       // Traffic only to loopback and the tests' own namespaces: never ping this machine's real gateway.
       QOSPROBE_GATEWAY_PING: '0',
+      // Helpers run under `node --import tsx`, which would leave its compile cache (tsx-<uid>) in the run's TMPDIR.
+      TSX_DISABLE_CACHE: '1',
     },
   },
 });
