@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { APPENDABLE_FORMATS, PUSH_FORMATS } from '../../core/format-names.js';
 import type { CliIo } from '../io.js';
 import type { MonitorFlags } from '../../app/monitor.js';
-import { addLocationOptions, examples, positiveNumber } from '../options.js';
+import { addLocationOptions, examples, interfaceList, positiveNumber } from '../options.js';
 import { bundledProfilesHelp } from '../../quality/registry.js';
 
 export function makeMonitorCommand(io: CliIo): Command {
@@ -22,12 +22,14 @@ export function makeMonitorCommand(io: CliIo): Command {
     .option('--incidents <file>', 'append incident records (NDJSON) here (default: the state dir)')
     .option('--duration <seconds>', 'stop after this long (default: until SIGINT/SIGTERM)', positiveNumber)
     .option('--no-host-info', 'do not record the network context')
+    .option('--interface <names>', 'monitor every endpoint over each of these links (comma-separated, or "auto"): each endpoint × link its own stream, windows and incidents, labelled with its interface and operator. Overrides the config\'s interfaces and interface', interfaceList)
     .option('-q, --quiet', 'no incident lines on stderr');
   cmd.addHelpText(
     'after',
     examples(
       'qosprobe monitor --config /etc/qosprobe.yaml',
       'qosprobe monitor --alertmanager http://127.0.0.1:9093 --push http://127.0.0.1:8428/write --push-format influx',
+      'qosprobe monitor --config /etc/qosprobe.yaml --interface wwan0,wwan1     # one stream per endpoint and modem',
       'qosprobe rules --profile itu-y1541 > qosprobe-rules.yml     # the centre side, for vmalert',
     ) + '\nRuns until SIGINT/SIGTERM (exit 0). Incidents and defaults: docs/monitor.md.\n',
   );
