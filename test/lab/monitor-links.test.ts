@@ -8,7 +8,7 @@
  * Windows of 2 s, a packet every 500 ms, an outage after 3 losses (1.5 s of packets): the 20 s cut is well past it.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, builtCliAvailable, ndjson } from '../helpers/cli.js';
@@ -77,13 +77,15 @@ describe.skipIf(why !== null)('monitor over two links: cutting B is B’s outage
     await lab?.close();
   });
 
-  it('one outage for B (its interface and operator), none for A; each stream’s windows carry its own link', async () => {
-    const bin = join(dir, 'bin');
-    execFileSync('mkdir', ['-p', bin]);
+  /** Starts the monitor over both links in the client, its own files under `sub`. */
+  function startMonitor(sub: string): { incidents: () => IncidentRecord[]; windows: () => Record<string, unknown>[]; stderr: () => string } {
+    const base = join(dir, sub);
+    const bin = join(base, 'bin');
+    mkdirSync(bin, { recursive: true });
     fakeMmcli(bin);
-    const cfg = join(dir, 'qosprobe.yaml');
-    const incidentsPath = join(dir, 'incidents.ndjson');
-    const windowsPath = join(dir, 'windows.ndjson');
+    const cfg = join(base, 'qosprobe.yaml');
+    const incidentsPath = join(base, 'incidents.ndjson');
+    const windowsPath = join(base, 'windows.ndjson');
     writeFileSync(
       cfg,
       [
@@ -104,16 +106,22 @@ describe.skipIf(why !== null)('monitor over two links: cutting B is B’s outage
     let stderr = '';
     monitor = spawn(
       'ip',
-      ['netns', 'exec', lab.client, 'env', `PATH=${bin}:${process.env.PATH ?? ''}`, `XDG_STATE_HOME=${join(dir, 'state')}`, 'QOSPROBE_GATEWAY_PING=0', process.execPath, BIN, 'monitor', '--config', cfg, '--interface', 'qpla,qplb', '--out', windowsPath],
+      ['netns', 'exec', lab.client, 'env', `PATH=${bin}:${process.env.PATH ?? ''}`, `XDG_STATE_HOME=${join(base, 'state')}`, 'QOSPROBE_GATEWAY_PING=0', process.execPath, BIN, 'monitor', '--config', cfg, '--interface', 'qpla,qplb', '--out', windowsPath],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     monitor.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const incidents = () => (existsSync(incidentsPath) ? (ndjson(readFileSync(incidentsPath, 'utf8')) as unknown as IncidentRecord[]) : []);
-    const windows = () => (existsSync(windowsPath) ? ndjson(readFileSync(windowsPath, 'utf8')) : []);
+    return {
+      incidents: () => (existsSync(incidentsPath) ? (ndjson(readFileSync(incidentsPath, 'utf8')) as unknown as IncidentRecord[]) : []),
+      windows: () => (existsSync(windowsPath) ? ndjson(readFileSync(windowsPath, 'utf8')) : []),
+      stderr: () => stderr,
+    };
+  }
 
+  it('one outage for B (its interface and operator), none for A; each stream’s windows carry its own link', async () => {
+    const { incidents, windows, stderr: err } = startMonitor('cut');
     // Healthy first: a window of each link.
-    await until(`a window over each link (stderr: ${stderr})`, 20_000, () => ['qpla', 'qplb'].every((d) => windows().some((w) => w.net_iface === d)));
-    expect(stderr).toContain(`over qpla`);
+    await until('a window over each link', 20_000, () => ['qpla', 'qplb'].every((d) => windows().some((w) => w.net_iface === d)));
+    expect(err()).toContain(`over qpla`);
     expect(incidents()).toEqual([]);
 
     const before = { a: lab.counters('a'), b: lab.counters('b') };
@@ -129,7 +137,7 @@ describe.skipIf(why !== null)('monitor over two links: cutting B is B’s outage
     await until('a window after the recovery on each link', 10_000, () => windows().length >= nWindows + 2);
     const after = { a: lab.counters('a'), b: lab.counters('b') };
     await stopChild(monitor);
-    expect(monitor.exitCode, stderr).toBe(0);
+    expect(monitor.exitCode, err()).toBe(0);
 
     // Exactly one incident, opened and closed once: B's, with its interface, its modem's operator and context.
     console.info(`monitor-links: B's outage ${closed.duration_ms} ms (cut ${restoredAt - cutAt} ms), ${closed.samples_lost} lost; operator ${String(closed.operator)}`);
@@ -151,5 +159,31 @@ describe.skipIf(why !== null)('monitor over two links: cutting B is B’s outage
     expect(lost('qpla')).toBe(0);
     // 20 s at a packet every 500 ms: about 40 lost (a packet either side of the cut's edges).
     expect(Math.abs(lost('qplb') - CUT_MS / 500)).toBeLessThanOrEqual(3);
+  }, 90_000);
+
+  it('B’s device down for 6 s: B’s outage, with the cause of its failed sends; A goes on with nothing', async () => {
+    const { incidents, windows, stderr: err } = startMonitor('down');
+    await until('a window over each link', 20_000, () => ['qpla', 'qplb'].every((d) => windows().some((w) => w.net_iface === d)));
+    const downAt = Date.now();
+    lab.setUp('b', false);
+    try {
+      await until('B’s outage to open', 10_000, () => incidents().find((i) => i.state === 'open'));
+      await new Promise((r) => setTimeout(r, Math.max(0, downAt + 6000 - Date.now())));
+    } finally {
+      lab.setUp('b', true);
+    }
+    await until('B’s outage to close', 15_000, () => incidents().find((i) => i.state === 'closed'));
+    const n = windows().length;
+    await until('a window after the recovery on each link', 10_000, () => windows().length >= n + 2);
+    await stopChild(monitor);
+    expect(monitor!.exitCode, err()).toBe(0);
+    const [opened, closed] = incidents();
+    console.info(`monitor-links: B down: outage ${closed?.duration_ms} ms, ${closed?.samples_lost} lost, cause ${String(opened?.cause)}`);
+    expect(incidents().map((i) => `${i.state} ${i.incident_kind} ${i.net_iface} ${i.operator}`)).toEqual(['open outage qplb 510-11 XL Axiata', 'closed outage qplb 510-11 XL Axiata']);
+    expect(opened!.cause).not.toBeNull();
+    const lostA = windows()
+      .filter((w) => w.net_iface === 'qpla')
+      .reduce((k, w) => k + (w.sent as number) - (w.received as number), 0);
+    expect(lostA).toBe(0);
   }, 90_000);
 });
