@@ -181,6 +181,10 @@ describe.skipIf(why !== null)('monitor over two links: cutting B is B’s outage
     console.info(`monitor-links: B down: outage ${closed?.duration_ms} ms, ${closed?.samples_lost} lost, cause ${String(opened?.cause)}`);
     expect(incidents().map((i) => `${i.state} ${i.incident_kind} ${i.net_iface} ${i.operator}`)).toEqual(['open outage qplb 510-11 XL Axiata', 'closed outage qplb 510-11 XL Axiata']);
     expect(opened!.cause).not.toBeNull();
+    // The monotonic duration agrees with the wall clock's: packets refused at once (the device down) keep their send
+    // time (found: sent at 0, so the outage lasted since the process started, 9.7 s for 6, and one window held 13 packets).
+    expect(Math.abs(closed!.duration_ms! - (Date.parse(closed!.ended_at!) - Date.parse(closed!.started_at)))).toBeLessThanOrEqual(50);
+    for (const w of windows()) expect(w.sent as number).toBeLessThanOrEqual(2000 / 500 + 1);
     const lostA = windows()
       .filter((w) => w.net_iface === 'qpla')
       .reduce((k, w) => k + (w.sent as number) - (w.received as number), 0);
