@@ -22,6 +22,7 @@ import { wireBytesPerPacket } from '../probes/continuous.js';
 import type { IncidentRecord } from '../monitor/core.js';
 import type { AppIo } from './io.js';
 import { applyFlags, hostInfoTimeoutMs, runContextOf } from './run.js';
+import { linkContexts, linksOf, type LinkChoice } from './links.js';
 
 /** The monitor's options (the monitor command's flags, as commander gives them). */
 export interface MonitorFlags {
@@ -39,12 +40,19 @@ export interface MonitorFlags {
   incidents?: string;
   duration?: number;
   hostInfo?: boolean;
+  /** --interface: monitor every endpoint over each of these links (issue 22), over the config's `interfaces:`. */
+  interface?: string[] | 'auto';
   quiet?: boolean;
 }
 
-/** The probe of each endpoint: STAMP where it has a stamp test (a reflector answers there), else TCP, else ICMP. */
-export function monitoredEndpoints(config: Config, m: MonitorConfig): SessionEndpoint[] {
-  return config.endpoints.map((e) => {
+/**
+ * The monitor's streams: each endpoint's probe (STAMP where it has a stamp test, a reflector answers there; else TCP,
+ * else ICMP), once over each link (issue 22), as `run`'s plan (run/link-plan.ts): with --interface every endpoint over
+ * each of them; with the config's `interfaces:` an endpoint whose monitored test (or the endpoint itself) names its own
+ * `interface:` over that one only, the others over each; without links, as configured.
+ */
+export function monitoredEndpoints(config: Config, m: MonitorConfig, links: LinkChoice = { names: null, override: false }): SessionEndpoint[] {
+  return config.endpoints.flatMap((e) => {
     const port = (kind: string) => (e.tests.find((t) => t.kind === kind) as { port?: number } | undefined)?.port ?? null;
     let method: MonitorMethod;
     if (m.method !== 'auto') method = m.method;
@@ -56,7 +64,13 @@ export function monitoredEndpoints(config: Config, m: MonitorConfig): SessionEnd
     // The endpoint's own test of that kind (its size, family...) at the monitor's pace.
     const test = e.tests.find((t) => t.kind === method);
     const spec = test ? { ...test, intervalMs: m.intervalMs, timeoutMs: m.timeoutMs } : undefined;
-    return { name: e.name, host: e.host, port: p, method, target: p === null ? e.host : `${e.host}:${p}`, ...(spec ? { spec } : {}) };
+    const base: SessionEndpoint = { name: e.name, host: e.host, port: p, method, target: p === null ? e.host : `${e.host}:${p}`, ...(spec ? { spec } : {}) };
+    // Its own link: the monitored test's `interface:`, else the endpoint's (validate.ts gives it to every test of the endpoint).
+    const own = test?.bind?.device ?? (e.tests.length > 0 && e.tests.every((t) => t.bind?.device === e.tests[0]?.bind?.device) ? e.tests[0]?.bind?.device : undefined);
+    const over = (link: string | undefined): SessionEndpoint => (link ? { ...base, link } : base);
+    if (!links.names || links.names.length === 0) return [over(own)];
+    if (own && !links.override) return [over(own)];
+    return links.names.map((l) => over(l));
   });
 }
 
@@ -104,7 +118,7 @@ export async function runMonitor({ config, flags, io, noLocation = NO_LOCATION, 
   if (location.code === null) throw new QosError('CONFIG_INVALID', noLocation(config.file ?? 'config'));
   (await import('../config/locations.js')).releaseRegionTable();
 
-  const endpoints = monitoredEndpoints(config, m);
+  const endpoints = monitoredEndpoints(config, m, await linksOf(config, flags.interface));
   let rules: ThresholdRule[] = [];
   if (m.profile) {
     const { loadProfile } = await import('../quality/profiles.js');
@@ -158,6 +172,12 @@ async function monitorWithLock(
   }
 
   const ctx = await runContextOf(config, location, randomUUID(), flags.hostInfo !== false, hostInfoTimeoutMs(io.env));
+  // Each link's own context, read once like the default route's: a stream over wwan1 is labelled wwan1's operator.
+  const perLink = await linkContexts(
+    endpoints.flatMap((e) => (e.link ? [e.link] : [])),
+    ctx,
+    flags.hostInfo !== false,
+  );
 
   // Store and forward: every round of windows becomes a spool batch; --push sends the spool after each.
   const spoolDir = flags.spool === false ? null : typeof flags.spool === 'string' ? resolve(io.cwd, flags.spool) : flags.push ? defaultSpoolDir(io.env) : null;
@@ -205,7 +225,7 @@ async function monitorWithLock(
   const incidentsPath = flags.incidents ? resolve(io.cwd, flags.incidents) : m.incidentsPath ? resolve(config.file ? resolve(io.cwd, config.file, '..') : io.cwd, m.incidentsPath) : join(dir, 'incidents.ndjson');
   const bytesPerHour = endpoints.reduce((n, e) => n + wireBytesPerPacket(e.method) * (3_600_000 / m.intervalMs), 0);
   log(
-    `${endpoints.map((e) => `${e.name} (${e.method} ${e.target})`).join(', ')}; a packet every ${m.intervalMs} ms, lost after ${m.timeoutMs} ms; ` +
+    `${endpoints.map((e) => `${e.name} (${e.method} ${e.target}${e.link ? ` over ${e.link}` : ''})`).join(', ')}; a packet every ${m.intervalMs} ms, lost after ${m.timeoutMs} ms; ` +
       `windows of ${m.windowS} s; about ${(bytesPerHour / 1e6).toFixed(2)} MB/h on the wire; detects ${messages.detects(m.profile)}; incidents: ${incidentsPath}`,
   );
   let sinkError: unknown = null;
@@ -215,6 +235,7 @@ async function monitorWithLock(
   try {
     done = await runMonitorSession({
       ctx,
+      linkContexts: perLink,
       endpoints,
       intervalMs: m.intervalMs,
       timeoutMs: m.timeoutMs,

@@ -4,7 +4,6 @@
  * after ten minutes), run, write to every sink, and decide the exit code, returned as a value (cli/ sets it).
  */
 import { randomUUID } from 'node:crypto';
-import { platform } from 'node:os';
 import { EXIT, QosError } from '../core/errors.js';
 import { say } from '../core/messages.js';
 import type { FormatName } from '../core/format-names.js';
@@ -20,6 +19,7 @@ import { planOverLinks } from '../run/link-plan.js';
 import { runPlan, type PlannedTest, type RunOptions as RunnerOptions, type RunResult } from '../run/runner.js';
 import { toolVersion } from '../version.js';
 import type { AppIo } from './io.js';
+import { linkContexts, linksOf } from './links.js';
 import type { UnattendedFlags } from './unattended.js';
 
 /** Where a run's records go and how it runs (the measuring commands' flags, less what only the terminal shows). */
@@ -109,7 +109,7 @@ export async function runTests({ config: fileConfig, flags, io, requireLocation,
     throw new QosError('CONFIG_INVALID', say('noEndpoints', config.file ?? 'config'));
   }
 
-  const links = await linksOf(config, flags);
+  const links = await linksOf(config, flags.interface);
   const plan: PlannedTest[] = planOverLinks(config.endpoints, links.names, links.override);
   const runId = randomUUID();
   // After validation (a bad config fails at once, not after a splay); before measuring.
@@ -119,7 +119,11 @@ export async function runTests({ config: fileConfig, flags, io, requireLocation,
   // The first hop on every record: the gateway pinged alongside each test, where one is known.
   // QOSPROBE_GATEWAY_PING=0 turns it off for every command (the test suite: no packet to a real gateway).
   const gatewayPing = !(flags.gatewayPing === false || io.env.QOSPROBE_GATEWAY_PING === '0');
-  const perLink = await linkContexts(plan, ctx, flags.hostInfo !== false);
+  const perLink = await linkContexts(
+    plan.flatMap((t) => (t.spec.bind ? [t.spec.bind.device] : [])),
+    ctx,
+    flags.hostInfo !== false,
+  );
   const alongside = gatewayPing ? await gatewayAlongside(ctx, perLink) : undefined;
   const startedAt = new Date();
   // --wait-lock queues behind another writer of the same output file too, not only the same config.
@@ -180,32 +184,6 @@ export async function runTests({ config: fileConfig, flags, io, requireLocation,
         ? EXIT.TEST_FAILED
         : (unattendedCode ?? EXIT.OK);
   return { records: result.records, status: result.status, exitCode, written: { count: sink.count, output: config.output, location } };
-}
-
-/**
- * The links the plan runs over: --interface over the config's `interfaces:` (issue 22); `auto` read from the host
- * (host/links.ts). null names: no links asked for (each test as configured).
- */
-async function linksOf(config: Config, flags: RunFlags): Promise<{ names: string[] | null; override: boolean }> {
-  const asked = flags.interface ?? config.interfaces ?? null;
-  if (asked !== 'auto') return { names: asked, override: flags.interface !== undefined };
-  const { autoInterfaces } = await import('../host/links.js');
-  const found = platform() === 'linux' ? await autoInterfaces() : [];
-  if (found.length === 0) {
-    const where = flags.interface !== undefined ? '--interface auto' : `${config.file ?? 'config'}: interfaces: auto`;
-    throw new QosError('CONFIG_INVALID', `${where}: found no up interface with a default route (loopback and virtual ones are left out; Linux only): name the interfaces instead`);
-  }
-  return { names: found, override: flags.interface !== undefined };
-}
-
-/** The context of each link's records: the run's, with that link's columns instead of the default route's. */
-async function linkContexts(plan: readonly PlannedTest[], ctx: RunContext, hostInfo: boolean): Promise<Map<string, RunContext>> {
-  const devices = [...new Set(plan.flatMap((t) => (t.spec.bind ? [t.spec.bind.device] : [])))];
-  if (devices.length === 0) return new Map();
-  const { gatherLinkColumns, EMPTY_LINK_COLUMNS } = await import('../host/links.js');
-  // Without host info a record still says which link it measured: the name is the test's, not gathered.
-  const columns = hostInfo ? await gatherLinkColumns(devices) : new Map(devices.map((d) => [d, { ...EMPTY_LINK_COLUMNS, net_iface: d }]));
-  return new Map(devices.map((d) => [d, { ...ctx, extra: { ...ctx.extra, ...columns.get(d) } }]));
 }
 
 /** The first hop alongside each test: the default gateway, or a bound test's own link's gateway pinged through that link. */

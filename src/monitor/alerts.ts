@@ -33,10 +33,11 @@ export interface AlertReceiver {
 /** Alertmanager's alert for an incident: labels identify it, endsAt resolves it. */
 export function alertOf(i: IncidentRecord, generatorUrl?: string): Record<string, unknown> {
   const where = [i.location_code, i.site].filter(Boolean).join(' ');
+  const over = i.net_iface ? ` over ${i.net_iface}${i.operator ? ` (${i.operator})` : ''}` : '';
   const what =
     i.incident_kind === 'outage'
-      ? `${i.endpoint} (${i.target}) unreachable: ${i.samples_lost} of ${i.samples_sent} packets lost${i.cause ? ` (${i.cause})` : ''}`
-      : `${i.endpoint} (${i.target}) degraded: ${i.rule ?? i.metric} ${i.worst_value} above ${i.threshold}${i.profile ? ` (${i.profile})` : ''}`;
+      ? `${i.endpoint} (${i.target})${over} unreachable: ${i.samples_lost} of ${i.samples_sent} packets lost${i.cause ? ` (${i.cause})` : ''}`
+      : `${i.endpoint} (${i.target})${over} degraded: ${i.rule ?? i.metric} ${i.worst_value} above ${i.threshold}${i.profile ? ` (${i.profile})` : ''}`;
   const labels: Record<string, string> = {
     alertname: i.incident_kind === 'outage' ? 'QosprobeOutage' : 'QosprobeDegradation',
     severity: i.incident_kind === 'outage' ? 'critical' : 'warning',
@@ -45,6 +46,9 @@ export function alertOf(i: IncidentRecord, generatorUrl?: string): Record<string
     endpoint: i.endpoint,
     test: i.test,
   };
+  // The link and who carries it (issue 22): an outage of one operator is that operator's ticket. Older records lack them.
+  if (i.net_iface) labels.interface = i.net_iface;
+  if (i.operator) labels.operator = i.operator;
   if (i.location_code) labels.location_code = i.location_code;
   if (i.site) labels.site = i.site;
   if (i.incident_kind === 'degradation') labels.metric = i.metric;

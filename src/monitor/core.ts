@@ -11,6 +11,7 @@ import { dominantError } from '../probes/common.js';
 import type { PacketSample } from '../core/samples.js';
 import { Detector, type DetectionConfig, type Incident, type IncidentEvent, type ProbeResult } from './detector.js';
 import { timingOf } from '../probes/session.js';
+import { operatorOf } from '../core/link-operator.js';
 import type { ThresholdRule } from '../quality/thresholds.js';
 
 /** The kinds a monitor measures with (each has a measuring session, probes/session.ts). */
@@ -20,10 +21,14 @@ export interface MonitoredEndpoint {
   name: string;
   method: MonitorMethod;
   target: string;
+  /** The link this stream measures over (issue 22: each endpoint × link is its own stream); absent: the default route. */
+  link?: string;
 }
 
 export interface CoreOptions {
   ctx: RunContext;
+  /** Each link's own context (app/links.ts linkContexts): a bound stream's windows and incidents carry its link's columns. */
+  linkContexts?: ReadonlyMap<string, RunContext>;
   endpoints: readonly MonitoredEndpoint[];
   intervalMs: number;
   timeoutMs: number;
@@ -67,6 +72,10 @@ export interface IncidentRecord extends LocationColumns {
   /** recovered | monitor_stopped (closed because the monitor stopped or restarted, not because the network recovered). */
   end_reason: 'recovered' | 'monitor_stopped' | null;
   tool_version: string;
+  /** The link the stream measured over (its own when bound, else the default route's), null when unknown. */
+  net_iface: string | null;
+  /** Who carries that link (core/link-operator.ts: MCC-MNC and name for a modem, else the link type), null when unknown. */
+  operator: string | null;
   /** Network context at the time (interface, gateway, Wi-Fi, cellular), as on result records. */
   net: Metrics;
 }
@@ -118,8 +127,16 @@ export class MonitorCore {
     this.o.onIncident(this.record(s, e.incident, e.type === 'open' ? 'open' : 'closed', e.type === 'close' ? reason : null));
   }
 
+  /** The stream's context: its link's when it is bound to one, else the monitor's (the default route's). */
+  private ctxOf(s: EndpointState): RunContext {
+    return (s.ep.link ? this.o.linkContexts?.get(s.ep.link) : undefined) ?? this.o.ctx;
+  }
+
   private record(s: EndpointState, i: Incident, state: 'open' | 'closed', endReason: IncidentRecord['end_reason']): IncidentRecord {
-    const id = identityOf(this.o.ctx);
+    const ctx = this.ctxOf(s);
+    const id = identityOf(ctx);
+    const net = ctx.extra ?? {};
+    const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
     return {
       schema_version: SCHEMA_VERSION,
       record_type: 'incident',
@@ -127,7 +144,7 @@ export class MonitorCore {
       incident_kind: i.kind,
       state,
       probe_id: id.probe_id,
-      ...locationColumns(this.o.ctx.location),
+      ...locationColumns(ctx.location),
       endpoint: s.ep.name,
       target: s.ep.target,
       target_ip: s.targetIp,
@@ -147,7 +164,9 @@ export class MonitorCore {
       last_seq: i.lastSeq,
       end_reason: endReason,
       tool_version: id.tool_version,
-      net: this.o.ctx.extra ?? {},
+      net_iface: text(net.net_iface) ?? s.ep.link ?? null,
+      operator: operatorOf({ net_type: text(net.net_type), cell_mcc_mnc: text(net.cell_mcc_mnc), cell_operator: text(net.cell_operator) }),
+      net,
     };
   }
 
@@ -165,7 +184,7 @@ export class MonitorCore {
     }));
     this.o.onWindow(
       buildRecord(
-        this.o.ctx,
+        this.ctxOf(s),
         {
           endpoint: s.ep.name,
           test: s.ep.method,

@@ -34,6 +34,8 @@ export interface SessionEndpoint extends MonitoredEndpoint {
 
 export interface SessionOptions {
   ctx: RunContext;
+  /** Each link's context, for the streams bound to one (`link`: issue 22). */
+  linkContexts?: ReadonlyMap<string, RunContext>;
   endpoints: readonly SessionEndpoint[];
   intervalMs: number;
   timeoutMs: number;
@@ -144,7 +146,7 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
     }
     saveState();
     const what = rec.incident_kind === 'outage' ? `outage (${rec.samples_lost} lost${rec.cause ? `, ${rec.cause}` : ''})` : `degradation: ${rec.rule ?? rec.metric} ${rec.worst_value} > ${rec.threshold}`;
-    o.log(`${rec.state === 'open' ? 'OPEN ' : 'CLOSE'} ${rec.endpoint} ${what} since ${rec.started_at}${rec.ended_at ? ` until ${rec.ended_at}` : ''} [${rec.incident_id}]`);
+    o.log(`${rec.state === 'open' ? 'OPEN ' : 'CLOSE'} ${rec.endpoint}${rec.net_iface ? ` over ${rec.net_iface}` : ''}${rec.operator ? ` (${rec.operator})` : ''} ${what} since ${rec.started_at}${rec.ended_at ? ` until ${rec.ended_at}` : ''} [${rec.incident_id}]`);
     kick();
   };
 
@@ -204,6 +206,7 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
 
   const core = new MonitorCore({
     ctx: o.ctx,
+    linkContexts: o.linkContexts,
     endpoints: o.endpoints,
     intervalMs: o.intervalMs,
     timeoutMs: o.timeoutMs,
@@ -240,7 +243,8 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
   const pace = sharedPace((2 * n * 1000) / o.intervalMs, Math.max(10, Math.ceil(n / 20)), probing.signal);
   const loops = o.endpoints.map((ep, i) => {
     const def = probeFor(ep.method) as ProbeDef<BaseSpec>;
-    const spec = ep.spec ?? defaultSpec(def, ep, o);
+    // A stream over a link sends through that device (SO_BINDTODEVICE in the session), whatever its test said.
+    const spec = { ...(ep.spec ?? defaultSpec(def, ep, o)), ...(ep.link ? { bind: { device: ep.link } } : {}) };
     return runContinuous({
       host: ep.host,
       family: (spec as { family?: 4 | 6 }).family,

@@ -6,7 +6,7 @@
  * one type across writes (InfluxDB refuses a float into an integer field). Time: started_at in ns.
  */
 import type { ResultRecord } from '../core/schema.js';
-import { LABEL_FIELDS, MEASUREMENT, METRIC_FIELDS, statusOk, isMonitored } from './metrics.js';
+import { seriesLabels, MEASUREMENT, METRIC_FIELDS, statusOk, isMonitored } from './metrics.js';
 
 /** Measurement names escape commas and spaces. */
 export function escapeMeasurement(s: string): string {
@@ -27,10 +27,7 @@ export function escapeTag(s: string): string {
 
 /** One record as one line (no trailing newline). */
 export function influxLine(r: ResultRecord): string {
-  const tags = LABEL_FIELDS.flatMap((k) => {
-    const v = r[k];
-    return v === null || v === '' ? [] : [`${k}=${escapeTag(String(v))}`];
-  });
+  const tags = seriesLabels(r).flatMap(([k, v]) => (v === null ? [] : [`${k}=${escapeTag(v)}`]));
   const fields: string[] = [];
   for (const f of METRIC_FIELDS) {
     const v = r[f.name as keyof ResultRecord];

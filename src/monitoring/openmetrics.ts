@@ -9,7 +9,7 @@
  * the 0.0.4 convention, and keeps every record's sample. `# UNIT` and `# EOF` are comments to a 0.0.4 parser.
  */
 import type { ResultRecord } from '../core/schema.js';
-import { LABEL_FIELDS, MEASUREMENT, METRIC_FIELDS, statusOk, isMonitored } from './metrics.js';
+import { seriesLabels, MEASUREMENT, METRIC_FIELDS, statusOk, isMonitored } from './metrics.js';
 
 /** OpenMetrics unit suffixes we use; a `# UNIT` line is only valid when the name ends in `_<unit>`. */
 const UNIT_SUFFIXES = new Set(['ms', 'percent', 'bps', 'bytes', 'dbm', 'db', 'seconds']);
@@ -58,7 +58,10 @@ export function startedAtMs(r: ResultRecord): number | null {
 }
 
 function labelsOf(r: ResultRecord): string {
-  return LABEL_FIELDS.map((k) => `${k}="${escapeLabelValue(String(r[k] ?? ''))}"`).join(',');
+  // The four identity labels always (empty when unknown, as before); the link labels only when known.
+  return seriesLabels(r)
+    .map(([k, v]) => `${k}="${escapeLabelValue(v ?? '')}"`)
+    .join(',');
 }
 
 function formatValue(v: number): string {

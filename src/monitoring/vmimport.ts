@@ -6,7 +6,7 @@
  * A record without a readable started_at (qosprobe never writes one) takes `nowMs`.
  */
 import type { ResultRecord } from '../core/schema.js';
-import { LABEL_FIELDS, isMonitored } from './metrics.js';
+import { isMonitored, seriesLabels } from './metrics.js';
 import { families, startedAtMs } from './openmetrics.js';
 
 export function vmImportLines(records: readonly ResultRecord[], nowMs: number = Date.now()): string {
@@ -17,10 +17,7 @@ export function vmImportLines(records: readonly ResultRecord[], nowMs: number = 
       const v = fam.value(r);
       if (v === null) continue;
       const metric: Record<string, string> = { __name__: fam.name };
-      for (const k of LABEL_FIELDS) {
-        const lv = r[k];
-        if (lv !== null && lv !== '') metric[k] = String(lv);
-      }
+      for (const [k, lv] of seriesLabels(r)) if (lv !== null) metric[k] = lv;
       const key = JSON.stringify(metric);
       let s = series.get(key);
       if (!s) series.set(key, (s = { metric, values: [], timestamps: [] }));

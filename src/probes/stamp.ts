@@ -200,7 +200,10 @@ export async function openStampSession(t: SessionTarget, spec: Pick<StampSpec, '
         const buf = encodeSenderPacket({ seq: wireSeq, timestamp: { seconds: 0, fraction: 0 }, errorEstimate: OUR_ERROR_ESTIMATE, ssid }, spec.sizeBytes);
         const s: Sent = {
           seq,
-          sentMono: 0,
+          // The send call returns the exact time; a send refused at once (the link's device down) is settled inside
+          // that call, before it returns: its fate must still carry when it was sent, not 0 (the monitor's windows and
+          // outage durations are on this clock).
+          sentMono: performance.now(),
           sentWall: Date.now(),
           sentTs: { seconds: 0, fraction: 0 },
           rttMs: null,

@@ -9,7 +9,8 @@
  * Each router holds what it forwards for its link's one-way delay (the project's NFQUEUE delayer, delaylab.ts; this kernel
  * has no netem), and may drop a percent of non-TCP packets through named nft counters on its client-side device (the
  * truth of loss); B may be rate-limited (tc tbf, both ways). nft counters on the client's qpla and qplb count every IPv4
- * packet each way: a test over B must leave A's at 0. Namespaces qpl<idx>-*, idx 200-219 only (issue 22's range).
+ * packet each way: a test over B must leave A's at 0. Namespaces qpl<idx>-*, idx 200-219 (issue 22's range) or one the
+ * run's allocator reserved (helpers/resources.ts labIndexes).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { startDelayer, lossRuleset, type Applied, type LossSpec } from './delaylab.js';
@@ -57,7 +58,8 @@ export function uplinkNamespaces(idx: number): string[] {
 
 /** Builds the lab and starts `serve` in the server (argv: the CLI to run, e.g. [node, bin/qosprobe.js]). */
 export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', LinkTruth>, serveArgv: string[]): Promise<UplinkLab> {
-  if (idx < 200 || idx > 219) throw new Error('the uplink lab uses namespace indexes 200-219 only');
+  // 10.77.idx.0/24 must be a subnet: an index from labIndexes (its lock keeps other suites off it) or issue 22's range.
+  if (!Number.isInteger(idx) || idx < 1 || idx > 254) throw new Error('the uplink lab takes a namespace index from 1 to 254 (labIndexes, or 200-219)');
   const [client, ra, rb, server] = uplinkNamespaces(idx) as [string, string, string, string];
   const net = `10.77.${idx}`;
   const serverIp = `${net}.250`;
