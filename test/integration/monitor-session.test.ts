@@ -55,6 +55,8 @@ function incident(over: Partial<IncidentRecord> = {}): IncidentRecord {
     site: 'TPS-017',
     lat: null,
     lon: null,
+    net_iface: null,
+    operator: null,
     endpoint: 'srv',
     target: '10.77.7.2:862',
     target_ip: '10.77.7.2',

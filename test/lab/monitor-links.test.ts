@@ -137,7 +137,7 @@ describe.skipIf(why !== null)('monitor over two links: cutting B is B’s outage
     await until('a window after the recovery on each link', 10_000, () => windows().length >= nWindows + 2);
     const after = { a: lab.counters('a'), b: lab.counters('b') };
     await stopChild(monitor);
-    expect(monitor.exitCode, err()).toBe(0);
+    expect(monitor?.exitCode, err()).toBe(0);
 
     // Exactly one incident, opened and closed once: B's, with its interface, its modem's operator and context.
     console.info(`monitor-links: B's outage ${closed.duration_ms} ms (cut ${restoredAt - cutAt} ms), ${closed.samples_lost} lost; operator ${String(closed.operator)}`);
