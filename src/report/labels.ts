@@ -33,6 +33,9 @@ export interface Labels {
   noRecords: string;
   outsideRange(n: number): string;
   interrupted(n: number): string;
+  /** The per-site link comparison (compare.ts): its heading, and one site's line. */
+  bestLinks(key: string, sites: number): string;
+  bestLink(site: string, best: string, figures: string, runnerUp: string, lead: string): string;
   /** A verdict or rule label as the rating wrote it in English ("fail: Availability < 80 %"), in this language. */
   verdict(label: string): string;
   verdicts(profile: string, pass: number, fail: number, none: number): string;
@@ -103,6 +106,8 @@ const en: Labels = {
   noRecords: 'no records',
   outsideRange: (n) => `${n} record(s) outside --since/--until left out`,
   interrupted: (n) => `${n} record(s) of interrupted tests (ABORTED: Ctrl-C, SIGTERM) left out: not counted against availability`,
+  bestLinks: (key, n) => `Best link per site (by ${key}; verdict, then availability, loss, RTT): ${n} site(s) measured over 2 links or more`,
+  bestLink: (site, best, figures, runnerUp, lead) => `  ${site}: ${best} (${figures}), ahead of ${runnerUp} by ${lead}`,
   verdict: (label) => label,
   verdicts: (p, pass, fail, none) => `profile ${p}: ${pass} pass, ${fail} fail, ${none} without a verdict`,
   profile: 'Profile',
@@ -172,6 +177,8 @@ const id: Labels = {
   noRecords: 'tidak ada rekaman',
   outsideRange: (n) => `${n} rekaman di luar --since/--until tidak dihitung`,
   interrupted: (n) => `${n} rekaman uji yang dihentikan (ABORTED: Ctrl-C, SIGTERM) tidak dihitung: tidak mengurangi ketersediaan`,
+  bestLinks: (key, n) => `Jalur terbaik per lokasi (menurut ${key}; putusan, lalu ketersediaan, kehilangan, RTT): ${n} lokasi diukur lewat 2 jalur atau lebih`,
+  bestLink: (site, best, figures, runnerUp, lead) => `  ${site}: ${best} (${figures}), unggul atas ${runnerUp} sebesar ${lead}`,
   verdict: (label) => VERDICT_ID.reduce((s, [re, to]) => s.replace(re, to), label),
   verdicts: (p, pass, fail, none) => `profil ${p}: ${pass} lulus, ${fail} gagal, ${none} tanpa putusan`,
   profile: 'Profil',

@@ -6,6 +6,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { csvSafeText } from '../output/csv-cell.js';
 import { idParts, statsOf } from './metrics.js';
+import { compareLinks, linkKeyOf } from './compare.js';
 import type { ReportData } from './pipeline.js';
 
 export const REPORT_VERSION = 1;
@@ -92,6 +93,25 @@ export function renderJson(data: ReportData): string {
       ...(data.expected?.grouped ? { expected: g.expected && { sites: g.expected.sites, silent: g.expected.silent, completeness_percent: g.expected.completenessPercent } } : {}),
     })),
     ...(data.expected ? { expected: { file: data.expected.file, sites: data.expected.sites, silent: data.expected.silent, unknown: data.expected.unknown, grouped: data.expected.grouped } } : {}),
+    // With a link key in --by (operator, interface): each site's links, best first, and the best one's lead (compare.ts).
+    ...(linkKeyOf(data.by) !== null
+      ? {
+          links_compared: compareLinks(data).map((c) => ({
+            site: Object.fromEntries(data.by.filter((k) => k !== linkKeyOf(data.by)).map((k, i) => [k, c.site[i]])),
+            best: c.links[0]?.link ?? null,
+            lead: { availability_points: c.lead.availabilityPoints, loss_points: c.lead.lossPoints, rtt_ms: c.lead.rttMs },
+            links: c.links.map((l) => ({
+              link: l.link,
+              records: l.records,
+              verdict: l.verdict,
+              rating: l.rating,
+              availability_percent: l.availabilityPercent,
+              loss_mean_percent: l.lossMeanPercent,
+              rtt_median_ms: l.rttMedianMs,
+            })),
+          })),
+        }
+      : {}),
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }

@@ -2,6 +2,7 @@
  * The human-readable report: a fixed-width text table, one line per group, with the rating
  * per metric and what fails; then input problems and the profile's notes.
  */
+import { compareLinks, linkKeyOf, type LinkFigures } from './compare.js';
 import type { ReportData } from './pipeline.js';
 import { LABELS, type Labels } from './labels.js';
 import { shown, statsOf, type ReportMetric, type ShownStat } from './metrics.js';
@@ -60,6 +61,7 @@ export function renderTable(data: ReportData, t: Labels = LABELS.en): string {
     out.push(line(head), line(head.map((_, i) => '-'.repeat(widths[i] as number))));
     for (const r of rows.slice(1)) out.push(line(r));
   }
+  out.push(...bestLinkLines(data, t));
   out.push(...notRatedLines(data, t));
   out.push(...expectedLines(data, t));
   out.push(...issueLines(data, t));
@@ -123,4 +125,23 @@ export function issueLines(data: ReportData, t: Labels = LABELS.en): string[] {
 
 function clip(s: string, n: number): string {
   return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
+
+/** The per-site link comparison (compare.ts), when --by holds a link key: the best link of each site and its lead. */
+function bestLinkLines(data: ReportData, t: Labels): string[] {
+  const key = linkKeyOf(data.by);
+  if (key === null) return [];
+  const sites = compareLinks(data);
+  if (sites.length === 0) return [];
+  const f = (x: number | null, unit: string) => (x === null ? '-' : `${fmt(x)}${unit}`);
+  const signed = (x: number | null, unit: string) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${fmt(x)}${unit}`);
+  const lines = ['', t.bestLinks(key, sites.length)];
+  for (const s of sites) {
+    const [best, next] = s.links as [LinkFigures, LinkFigures];
+    const verdict = best.rating === null ? '-' : t.verdict(best.rating);
+    const figures = `${verdict}; ${t.availPct} ${f(best.availabilityPercent, '')}; loss ${f(best.lossMeanPercent, ' %')}; RTT ${f(best.rttMedianMs, ' ms')}`;
+    const lead = `${signed(s.lead.availabilityPoints, ' pp')} ${t.availPct}, ${signed(s.lead.lossPoints, ' pp')} loss, ${signed(s.lead.rttMs, ' ms')} RTT`;
+    lines.push(t.bestLink(s.site.join(' / '), best.link, figures, next.link, lead));
+  }
+  return lines;
 }
