@@ -18,6 +18,7 @@ import { REPORT_METRICS, sampleFields, tailP, type MetricId, type ReportMetric }
 import { REGION_PREFIX, type GroupKey, type RegionLevel } from './group-keys.js';
 import type { ReportRow } from './read.js';
 import { addSite, type SiteSeen } from './site-acc.js';
+import { SeriesAcc, type SeriesState } from './series-acc.js';
 
 /**
  * The group value of a location code at a region level: its prefix; "(coarser: 32.73)" for a
@@ -93,18 +94,6 @@ export interface AggregateResult {
   overall: Partial<Record<MetricId, QuantileAccumulator>>;
 }
 
-const SERIES_MAX_POINTS = 240;
-const SERIES_START_WIDTH_MS = 60_000;
-
-interface SeriesAcc {
-  t: number;
-  /** Per series metric (in table order): sum and count of its values. */
-  sum: number[];
-  n: number[];
-  ok: number;
-  records: number;
-}
-
 /** One metric of the table, ready for the per-row loop. */
 interface MetricPlan {
   id: MetricId;
@@ -116,7 +105,7 @@ interface MetricPlan {
   tailP: number;
   /** The distribution over all rows (cdf in the table), else null. */
   overall: QuantileAccumulator | null;
-  /** Index into SeriesAcc.sum/n, or -1. */
+  /** The metric's slot in SeriesAcc, or -1. */
   seriesSlot: number;
 }
 
@@ -131,17 +120,16 @@ class GroupAcc {
   /** One accumulator per metric, in table order. */
   readonly m: QuantileAccumulator[];
   sites: Map<string, SiteSeen> | null = null;
-  /** Time buckets; when there are too many, the width doubles and neighbours merge: bounded per group. */
-  series: Map<number, SeriesAcc> | null = null;
-  widthMs = SERIES_START_WIDTH_MS;
+  /** Time buckets (series-acc.ts): bounded per group. */
+  series: SeriesAcc | null = null;
   constructor(
     readonly key: string[],
     metrics: number,
-    withSeries: boolean,
+    seriesSlots: number | null,
     withSites: boolean,
   ) {
     this.m = Array.from({ length: metrics }, () => new QuantileAccumulator());
-    if (withSeries) this.series = new Map();
+    if (seriesSlots !== null) this.series = new SeriesAcc(seriesSlots);
     if (withSites) this.sites = new Map();
   }
 }
@@ -168,7 +156,7 @@ export interface AggregatorState {
     namedLocation: Location | null;
     m: SketchState[];
     sites: [string, SiteSeen][] | null;
-    series: { widthMs: number; buckets: SeriesAcc[] } | null;
+    series: SeriesState | null;
   }[];
 }
 
@@ -254,7 +242,7 @@ export class Aggregator {
     const id = key.length === 1 ? (key[0] as string) : key.join('\u0001');
     let g = this.#groups.get(id);
     if (g === undefined) {
-      g = new GroupAcc(key, this.#plan.length, this.#opts.series === true, this.#opts.sites === true);
+      g = new GroupAcc(key, this.#plan.length, this.#opts.series === true ? this.#seriesMetrics : null, this.#opts.sites === true);
       this.#groups.set(id, g);
     }
     g.records++;
@@ -265,17 +253,12 @@ export class Aggregator {
     else if (r.status === 'partial') g.partial++;
     else g.error++;
     if (g.sites !== null) addSite(g.sites, r.location, r.status, r.operator ?? null);
-    let s: SeriesAcc | undefined;
-    if (g.series !== null) {
-      s = g.series.get(Math.floor(t / g.widthMs));
-      if (s === undefined) {
-        if (g.series.size >= SERIES_MAX_POINTS) coarsen(g);
-        const k = Math.floor(t / g.widthMs);
-        s = g.series.get(k);
-        if (s === undefined) g.series.set(k, (s = { t: k * g.widthMs, sum: new Array<number>(this.#seriesMetrics).fill(0), n: new Array<number>(this.#seriesMetrics).fill(0), ok: 0, records: 0 }));
-      }
-      s.records++;
-      if (r.status === 'ok') s.ok++;
+    const s = g.series;
+    let b = -1;
+    if (s !== null) {
+      b = s.bucket(t);
+      (s.records[b] as number)++;
+      if (r.status === 'ok') (s.ok[b] as number)++;
     }
     const measured = r.status !== 'error';
     const plan = this.#plan;
@@ -286,9 +269,9 @@ export class Aggregator {
       if (v === null || v === undefined || (p.test !== undefined && r.test !== p.test)) continue;
       (g.m[i] as QuantileAccumulator).add(v);
       if (p.overall !== null) p.overall.add(v);
-      if (s !== undefined && p.seriesSlot !== -1) {
-        (s.sum[p.seriesSlot] as number) += v;
-        (s.n[p.seriesSlot] as number)++;
+      if (s !== null && p.seriesSlot !== -1) {
+        (s.sum[b * s.slots + p.seriesSlot] as number) += v;
+        (s.n[b * s.slots + p.seriesSlot] as number)++;
       }
     }
   }
@@ -313,7 +296,7 @@ export class Aggregator {
         namedLocation: g.namedLocation,
         m: g.m.map((a) => a.state()),
         sites: g.sites === null ? null : [...g.sites],
-        series: g.series === null ? null : { widthMs: g.widthMs, buckets: [...g.series.values()] },
+        series: g.series === null ? null : g.series.state(),
       })),
     };
   }
@@ -335,7 +318,7 @@ export class Aggregator {
     for (const og of o.groups) {
       let g = this.#groups.get(og.id);
       if (g === undefined) {
-        g = new GroupAcc(og.key, this.#plan.length, this.#opts.series === true, this.#opts.sites === true);
+        g = new GroupAcc(og.key, this.#plan.length, this.#opts.series === true ? this.#seriesMetrics : null, this.#opts.sites === true);
         this.#groups.set(og.id, g);
       }
       g.records += og.records;
@@ -360,13 +343,19 @@ export class Aggregator {
             if (s.lat !== null && s.lon !== null) [mine.lat, mine.lon] = [s.lat, s.lon];
           }
         }
-      if (g.series !== null && og.series !== null) mergeSeries(g, og.series.widthMs, og.series.buckets);
+      if (g.series !== null && og.series !== null) g.series.merge(og.series);
     }
   }
 
+  /**
+   * The groups' figures. Hands the series over: each group's buckets are freed as its points are
+   * made (a month of 3,000 sites held both at once, 100+ MB), so result() is called once, last.
+   */
   result(): AggregateResult {
     const groups: GroupResult[] = [];
     for (const g of this.#groups.values()) {
+      const series = g.series === null ? null : { widthMs: g.series.widthMs, points: seriesPoints(g.series, this.#plan) };
+      g.series = null;
       const metrics = {} as Record<MetricId, MetricStats>;
       this.#plan.forEach((p, i) => {
         const acc = g.m[i] as QuantileAccumulator;
@@ -392,7 +381,7 @@ export class Aggregator {
         firstStartedAt: new Date(g.first).toISOString(),
         lastStartedAt: new Date(g.last).toISOString(),
         metrics,
-        series: g.series === null ? null : { widthMs: g.widthMs, points: seriesPoints(g.series, this.#plan) },
+        series,
         sites: g.sites === null ? [] : [...g.sites.values()],
       });
     }
@@ -417,52 +406,15 @@ export function emptyGroup(key: string[], table: readonly ReportMetric[] = REPOR
   return { key, namedLocation: null, records: 0, ok: 0, partial: 0, error: 0, availabilityPercent: null, firstStartedAt: null, lastStartedAt: null, metrics, series: null, sites: [] };
 }
 
-/** Add another group's series buckets (width `widthMs`) to g's, at the coarser of the two widths. */
-function mergeSeries(g: GroupAcc, widthMs: number, buckets: readonly SeriesAcc[]): void {
-  while (g.widthMs < widthMs) coarsen(g);
-  const m = g.series as Map<number, SeriesAcc>;
-  for (const s of buckets) {
-    const k = Math.floor(s.t / g.widthMs);
-    const mine = m.get(k);
-    if (mine === undefined) m.set(k, { ...s, sum: [...s.sum], n: [...s.n], t: k * g.widthMs });
-    else {
-      s.sum.forEach((x, i) => ((mine.sum[i] as number) += x));
-      s.n.forEach((x, i) => ((mine.n[i] as number) += x));
-      mine.ok += s.ok;
-      mine.records += s.records;
-    }
-  }
-  while ((g.series as Map<number, SeriesAcc>).size > SERIES_MAX_POINTS) coarsen(g);
-}
-
-function coarsen(g: GroupAcc): void {
-  const old = g.series as Map<number, SeriesAcc>;
-  g.widthMs *= 2;
-  const next = new Map<number, SeriesAcc>();
-  for (const s of old.values()) {
-    const k = Math.floor(s.t / g.widthMs);
-    const m = next.get(k);
-    if (m === undefined) next.set(k, { ...s, t: k * g.widthMs });
-    else {
-      s.sum.forEach((x, i) => ((m.sum[i] as number) += x));
-      s.n.forEach((x, i) => ((m.n[i] as number) += x));
-      m.ok += s.ok;
-      m.records += s.records;
-    }
-  }
-  g.series = next;
-}
-
-function seriesPoints(m: Map<number, SeriesAcc>, plan: readonly MetricPlan[]): SeriesPoint[] {
+function seriesPoints(s: SeriesAcc, plan: readonly MetricPlan[]): SeriesPoint[] {
   const inSeries = plan.filter((p) => p.seriesSlot !== -1);
-  return [...m.values()]
-    .sort((a, b) => a.t - b.t)
-    .map((s) => ({
-      t: s.t,
-      means: Object.fromEntries(inSeries.map((p) => [p.id, s.n[p.seriesSlot] ? (s.sum[p.seriesSlot] as number) / (s.n[p.seriesSlot] as number) : null])),
-      availabilityPercent: (100 * s.ok) / s.records,
-      records: s.records,
-    }));
+  const order = Array.from({ length: s.size }, (_, i) => i).sort((a, b) => (s.t[a] as number) - (s.t[b] as number));
+  return order.map((i) => ({
+    t: s.t[i] as number,
+    means: Object.fromEntries(inSeries.map((p) => [p.id, s.n[i * s.slots + p.seriesSlot] ? (s.sum[i * s.slots + p.seriesSlot] as number) / (s.n[i * s.slots + p.seriesSlot] as number) : null])),
+    availabilityPercent: (100 * (s.ok[i] as number)) / (s.records[i] as number),
+    records: s.records[i] as number,
+  }));
 }
 
 /** Code-like keys compare segment-wise numerically ("32.9" before "32.10"), others as text. */
