@@ -12,7 +12,7 @@
 import { csvOriginalText } from '../output/csv-cell.js';
 import { FIELD_NAMES, SCHEMA_VERSION, type FieldName } from '../core/schema.js';
 import { locationOfColumns, type Location } from '../core/location.js';
-import { parseCsvRecord, readLines } from './csv-tokens.js';
+import { csvCellBounds, parseCsvRecord, readLines } from './csv-tokens.js';
 import { sniffFormat, type InputFormat, type InputSource } from './inputs.js';
 import { REPORT_METRICS, sampleFields, type ReportMetric } from './metrics.js';
 import { operatorOf } from './group-keys.js';
@@ -277,6 +277,31 @@ function csvLineHandler(ctx: Ctx): LineHandler {
   let ncols = NCOLS;
   let commas = new Int32Array(NCOLS + 1);
   let cells: (string | null)[] = [];
+  let starts = new Int32Array(NCOLS);
+  let ends = new Int32Array(NCOLS);
+  let esc = new Uint8Array(NCOLS);
+  // The row being read: the cell getters below read it, made once rather than a closure per row.
+  let cur = '';
+  const getPlain = (i: number): string | null => {
+    const k = colOf[i] as number;
+    if (k < 0) return null;
+    const a = (commas[k] as number) + 1;
+    const b = commas[k + 1] as number;
+    return a === b ? null : cur.slice(a, b);
+  };
+  const getQuoted = (i: number): string | null => {
+    const k = colOf[i] as number;
+    if (k < 0) return null;
+    const a = starts[k] as number;
+    const b = ends[k] as number;
+    if (a === b) return null;
+    return esc[k] === 1 ? cur.slice(a, b).replaceAll('""', '"') : cur.slice(a, b);
+  };
+  const getCells = (i: number): string | null => {
+    const k = colOf[i] as number;
+    const v = k < 0 ? null : (cells[k] ?? null);
+    return v === '' ? null : v;
+  };
   return (line, lineNo) => {
     if (state === 'header') {
       if (line.trim() === '') return;
@@ -286,6 +311,9 @@ function csvLineHandler(ctx: Ctx): LineHandler {
         colOf = h;
         ncols = line === CSV_HEADER ? NCOLS : (parseCsvRecord(line) as string[]).length;
         commas = new Int32Array(ncols + 1);
+        starts = new Int32Array(ncols);
+        ends = new Int32Array(ncols);
+        esc = new Uint8Array(ncols);
         return;
       }
       const known = line.startsWith('schema_version,');
@@ -326,13 +354,10 @@ function csvLineHandler(ctx: Ctx): LineHandler {
         return;
       }
       commas[ncols] = line.length;
-      get = (i) => {
-        const k = colOf[i] as number;
-        if (k < 0) return null;
-        const a = (commas[k] as number) + 1;
-        const b = commas[k + 1] as number;
-        return a === b ? null : line.slice(a, b);
-      };
+      get = getPlain;
+    } else if (csvCellBounds(line, ncols, starts, ends, esc)) {
+      // Quoted cells (a site name with a comma): their bounds, the strings only of the cells used.
+      get = getQuoted;
     } else {
       const parsed = parseCsvRecord(line);
       if (typeof parsed === 'string') {
@@ -344,12 +369,9 @@ function csvLineHandler(ctx: Ctx): LineHandler {
         return;
       }
       cells = parsed;
-      get = (i) => {
-        const k = colOf[i] as number;
-        const v = k < 0 ? null : (cells[k] ?? null);
-        return v === '' ? null : v;
-      };
+      get = getCells;
     }
+    cur = line;
     const row = toRow(get, fieldName, true, ctx.sites, ctx.samples);
     if (typeof row === 'string') ctx.issue(lineNo, `line ${lineNo}`, row.startsWith('schema_version ') ? 'unknown_schema' : 'malformed', row);
     else ctx.onRow(row);
