@@ -146,7 +146,7 @@ interface SampleColumns {
   /** Where loss_percent is in `values` (it must not exceed 100), or -1. */
   lossAt: number;
   /** An NDJSON line as qosprobe writes it, the used fields captured (recordLine()). */
-  line: { re: RegExp; names: readonly FieldName[] };
+  line: { re: RegExp; names: readonly FieldName[]; capOf: Int32Array };
 }
 
 /** A JSON value without nesting: null, true, false, a number, a string (escapes included), exactly as JSON's grammar has them. */
@@ -162,7 +162,10 @@ const JSON_SCALAR = String.raw`(?:null|true|false|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[
 function recordLine(used: readonly number[]): SampleColumns['line'] {
   const names = FIELD_NAMES.filter((_, i) => used.includes(i));
   const re = new RegExp('^\\{' + FIELD_NAMES.map((f, i) => `"${f}":` + (used.includes(i) ? `(${JSON_SCALAR})` : JSON_SCALAR)).join(',') + '\\}$');
-  return { re, names };
+  // Field index → its capture (1-based group of `re`), 0 for a field not captured.
+  const capOf = new Int32Array(FIELD_NAMES.length);
+  names.forEach((n, k) => (capOf[FIELD_NAMES.indexOf(n)] = k + 1));
+  return { re, names, capOf };
 }
 
 /** A captured JSON scalar's value. */
@@ -457,10 +460,15 @@ function clip(s: string): string {
 /** A JSON object (record) to a row, with the same checks as CSV cells. */
 function objectToRow(v: unknown, sites: boolean, samples: SampleColumns): ReportRow | string {
   if (!isObject(v)) return 'not a JSON object';
+  return fieldsToRow((i) => v[FIELD_NAMES[i] as string], sites, samples);
+}
+
+/** A JSON record, its values looked up by field index, to a row. */
+function fieldsToRow(field: (i: number) => unknown, sites: boolean, samples: SampleColumns): ReportRow | string {
   let bad: string | undefined;
   const get = (i: number): string | null => {
     const key = FIELD_NAMES[i] as string;
-    const x = v[key];
+    const x = field(i);
     if (x === null || x === undefined) return null;
     if (typeof x === 'number') return String(x);
     if (typeof x === 'string') {
@@ -470,30 +478,44 @@ function objectToRow(v: unknown, sites: boolean, samples: SampleColumns): Report
     bad ??= `${key} has an unexpected type (${Array.isArray(x) ? 'array' : typeof x})`;
     return null;
   };
-  if (v.schema_version === undefined) return 'schema_version is missing';
-  if (typeof v.schema_version !== 'number') return `schema_version must be a number; found ${clip(JSON.stringify(v.schema_version))}`;
+  const sv = field(C.schema_version);
+  if (sv === undefined) return 'schema_version is missing';
+  if (typeof sv !== 'number') return `schema_version must be a number; found ${clip(JSON.stringify(sv))}`;
   const row = toRow(get, fieldName, false, sites, samples);
   return bad ?? row;
 }
 
 function ndjsonLineHandler(ctx: Ctx): LineHandler {
+  const capOf = ctx.samples.line.capOf;
+  // The captures of the line being read, looked up by field: no object of 20 properties built per line.
+  let m: RegExpExecArray | null = null;
+  let parsed: Record<string, unknown> = {};
+  const captured = (i: number): unknown => {
+    const k = capOf[i] as number;
+    return k === 0 ? undefined : scalar((m as RegExpExecArray)[k] as string);
+  };
+  const fromParsed = (i: number): unknown => parsed[FIELD_NAMES[i] as string];
   return (line, lineNo) => {
     if (line.trim() === '') return;
-    let v: unknown;
-    const m = ctx.samples.line.re.exec(line);
-    if (m !== null) {
-      const names = ctx.samples.line.names;
-      const o: Record<string, unknown> = {};
-      for (let k = 0; k < names.length; k++) o[names[k] as string] = scalar(m[k + 1] as string);
-      v = o;
-    } else
+    let field: (i: number) => unknown;
+    m = ctx.samples.line.re.exec(line);
+    if (m !== null) field = captured;
+    else {
+      let v: unknown;
       try {
         v = JSON.parse(line);
       } catch (err) {
         ctx.issue(lineNo, `line ${lineNo}`, 'malformed', `not JSON: ${(err as Error).message}`);
         return;
       }
-    const row = objectToRow(v, ctx.sites, ctx.samples);
+      if (!isObject(v)) {
+        ctx.issue(lineNo, `line ${lineNo}`, 'malformed', 'not a JSON object');
+        return;
+      }
+      parsed = v;
+      field = fromParsed;
+    }
+    const row = fieldsToRow(field, ctx.sites, ctx.samples);
     if (typeof row === 'string') ctx.issue(lineNo, `line ${lineNo}`, row.startsWith('schema_version ') && row.includes('not supported') ? 'unknown_schema' : 'malformed', row);
     else ctx.onRow(row);
   };
