@@ -396,7 +396,7 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   if (status === null || !STATUSES.has(status)) return `status must be ok, partial or error; found ${status === null ? 'nothing' : clip(status)}`;
   const started = get(C.started_at);
   if (started === null) return 'started_at is empty';
-  const startedAtMs = Date.parse(started);
+  const startedAtMs = parseStartedAt(started);
   if (Number.isNaN(startedAtMs)) return `started_at is not a timestamp: ${clip(started)}`;
   let bad: string | undefined;
   const num = (i: number): number | null => {
@@ -452,6 +452,39 @@ const fieldName = (i: number): string => FIELD_NAMES[i] as string;
 const own = (s: string | null): string | null => (s === null || s.length < 13 ? s : (' ' + s).slice(1));
 /** A CSV text cell without the formula prefix; the char test first keeps the common case cheap. */
 const unprefix = (s: string | null): string | null => (s !== null && s.charCodeAt(0) === 39 ? csvOriginalText(s) : s);
+
+/** The value of ASCII digits text[i..i+n), or -1 when one is not a digit. */
+function digits(text: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = i; k < i + n; k++) {
+    const d = text.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * Date.parse of a started_at, with a fast path for the shape qosprobe writes (2026-11-01T00:00:08.000Z,
+ * or without the milliseconds): Date.parse was a tenth of the CSV reading time. Within the ranges
+ * checked here Date.UTC gives what Date.parse gives (a day past the month's end rolls over in both);
+ * anything else goes to Date.parse.
+ */
+export function parseStartedAt(text: string): number {
+  const n = text.length;
+  if ((n === 24 || n === 20) && text.charCodeAt(n - 1) === 90 /* Z */ && text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45 && text.charCodeAt(10) === 84 && text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58) {
+    const y = digits(text, 0, 4);
+    const mo = digits(text, 5, 2);
+    const d = digits(text, 8, 2);
+    const h = digits(text, 11, 2);
+    const mi = digits(text, 14, 2);
+    const sec = digits(text, 17, 2);
+    const ms = n === 24 ? (text.charCodeAt(19) === 46 ? digits(text, 20, 3) : -1) : 0;
+    // Years below 100 are read by Date.UTC as 1900 + y: Date.parse for those.
+    if (y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59 && ms >= 0) return Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+  }
+  return Date.parse(text);
+}
 
 function clip(s: string): string {
   return JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s);
