@@ -141,9 +141,13 @@ for (const set of SETS) {
 const pq = timed(process.execPath, qosprobe(SETS[0], 'province'));
 const pd = timed(process.execPath, duckdb(SETS[0], 'province'));
 const provinceCheck = compare(pq.stdout, pd.stdout);
+// The HTML page at --by location (series and sites collected, the page built): its peak RSS and size, which the issue holds to 300 MB and 3 MB.
+const hq = timed(process.execPath, [join(ROOT, 'bin/qosprobe.js'), 'report', join(OUT, SETS[0]), '--by', 'location', '--format', 'html']);
+const html = { set: SETS[0], seconds: hq.seconds, rssMb: hq.rssMb, pageMb: Buffer.byteLength(hq.stdout) / 1e6 };
+console.error(`html (${SETS[0]}, --by location): ${hq.seconds.toFixed(2)} s, ${hq.rssMb.toFixed(0)} MB peak RSS, page ${html.pageMb.toFixed(2)} MB`);
 const loadAfter = loadavg()[0];
 
-const out = { fleet, rounds: ROUNDS, loadBefore, loadAfter, cpus: cpus().length, node: process.version, duckdb: duckVersion, results, provinceCheck: { ...provinceCheck, qosprobeS: pq.seconds, duckdbS: pd.seconds } };
+const out = { fleet, rounds: ROUNDS, loadBefore, loadAfter, cpus: cpus().length, node: process.version, duckdb: duckVersion, results, provinceCheck: { ...provinceCheck, qosprobeS: pq.seconds, duckdbS: pd.seconds }, html };
 console.log(JSON.stringify(out, null, 2));
 
 let failed = provinceCheck.bad.length > 0;
@@ -176,6 +180,8 @@ Measured ${new Date().toISOString().slice(0, 10)} with \`npm run build && node b
 ${SETS.map(row).join('\n')}
 
 Every figure agrees: ${checks}. At \`--by province\` (${provinceCheck.groups} groups, past the sketch's 1,024 exact values): ${provinceCheck.bad.length === 0 ? 'all agree' : `${provinceCheck.bad.length} disagreements`}, largest relative difference of a sketch quantile ${provinceCheck.worst.sketchQuantile.toExponential(1)} (bound 5e-3), of a mean ${provinceCheck.worst.mean.toExponential(1)}.
+
+The HTML page of the ${html.set.toUpperCase()} set (\`qosprobe report DIR --by location --format html\`, one run after the rounds): peak RSS ${html.rssMb.toFixed(0)} MB, page ${html.pageMb.toFixed(2)} MB, ${html.seconds.toFixed(2)} s.
 `;
   const start = text.indexOf('## Report at national scale vs DuckDB');
   let next;

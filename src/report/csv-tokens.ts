@@ -173,3 +173,50 @@ export function parseCsvRecord(text: string): string[] | string {
     }
   }
 }
+
+/**
+ * Where each cell of a CSV record is, without making its strings (the report reads a few of ~100
+ * cells, and every record of a fleet has a quoted site name): cell k is text.slice(start[k],
+ * end[k]), with doubled quotes to undo where esc[k] is 1. True only for a record of exactly
+ * `ncols` cells that parseCsvRecord reads without complaint, the cells then the same as its;
+ * false for anything else (broken quoting, another count), which the caller hands to
+ * parseCsvRecord for its reason.
+ */
+export function csvCellBounds(text: string, ncols: number, start: Int32Array, end: Int32Array, esc: Uint8Array): boolean {
+  const n = text.length;
+  let i = 0;
+  for (let k = 0; k < ncols; k++) {
+    if (text.charCodeAt(i) === 34 /* " */) {
+      let j = i + 1;
+      let doubled = 0;
+      let q: number;
+      for (;;) {
+        q = text.indexOf('"', j);
+        if (q === -1) return false;
+        if (text.charCodeAt(q + 1) !== 34) break;
+        doubled = 1;
+        j = q + 2;
+      }
+      start[k] = i + 1;
+      end[k] = q;
+      esc[k] = doubled;
+      i = q + 1;
+      if (i === n) return k === ncols - 1;
+      if (text.charCodeAt(i) !== 44 /* , */) return false;
+      i++;
+    } else {
+      let j = i;
+      for (; j < n; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 44) break;
+        if (c === 34) return false;
+      }
+      start[k] = i;
+      end[k] = j;
+      esc[k] = 0;
+      if (j === n) return k === ncols - 1;
+      i = j + 1;
+    }
+  }
+  return false; // more than ncols cells
+}

@@ -168,15 +168,15 @@ function regionNames(data: ReportData, codes: Iterable<string>, regionName?: (co
  * needs no more, and the page stays small.
  */
 export function seriesGrid(groups: readonly ReportGroup[]): PageModel['ser'] {
-  const withSeries = groups.filter((g) => (g.series?.points.length ?? 0) > 1);
+  const withSeries = groups.filter((g) => (g.series?.t.length ?? 0) > 1);
   if (withSeries.length === 0) return null;
   let w = Math.max(...withSeries.map((g) => g.series!.widthMs));
   let lo = Infinity;
   let hi = -Infinity;
   for (const g of withSeries) {
-    for (const pt of g.series!.points) {
-      lo = Math.min(lo, pt.t);
-      hi = Math.max(hi, pt.t);
+    for (const t of g.series!.t) {
+      lo = Math.min(lo, t);
+      hi = Math.max(hi, t);
     }
   }
   const buckets = () => Math.floor(hi / w) - Math.floor(lo / w) + 1;
@@ -184,15 +184,17 @@ export function seriesGrid(groups: readonly ReportGroup[]): PageModel['ser'] {
   const t0 = Math.floor(lo / w) * w;
   const n = buckets();
   const v = groups.map((g) => {
-    if ((g.series?.points.length ?? 0) <= 1) return null;
+    const s = g.series;
+    if (s === null || s.t.length <= 1) return null;
     const sum = new Array<number>(n).fill(0);
     const cnt = new Array<number>(n).fill(0);
-    for (const pt of g.series!.points) {
-      const m = pt.means.latency_ms;
-      if (m === null || m === undefined) continue;
-      const i = Math.floor((pt.t - t0) / w);
-      sum[i]! += m * pt.records;
-      cnt[i]! += pt.records;
+    const means = s.means.latency_ms;
+    for (let j = 0; j < s.t.length; j++) {
+      const m = means?.[j];
+      if (m === undefined || Number.isNaN(m)) continue;
+      const i = Math.floor(((s.t[j] as number) - t0) / w);
+      sum[i]! += m * (s.records[j] as number);
+      cnt[i]! += s.records[j] as number;
     }
     return cnt
       .map((c, i) => {

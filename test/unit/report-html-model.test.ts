@@ -42,7 +42,13 @@ describe('worst list: severity and ties', () => {
 });
 
 describe('seriesGrid', () => {
-  const series = (widthMs: number, points: [number, number | null, number][]) => ({ widthMs, points: points.map(([t, m, records]) => ({ t, means: { latency_ms: m }, availabilityPercent: 100, records })) });
+  const series = (widthMs: number, points: [number, number | null, number][]) => ({
+    widthMs,
+    t: Float64Array.from(points, ([t]) => t),
+    records: Float64Array.from(points, ([, , records]) => records),
+    ok: Float64Array.from(points, ([, , records]) => records),
+    means: { latency_ms: Float64Array.from(points, ([, m]) => m ?? NaN) },
+  });
   it('one grid at the widest width; points in one bucket weighted by records; under 10 ms one decimal', () => {
     const a = group('a', { series: series(60_000, [[0, 10, 1], [60_000, 40, 3], [120_000, 5.04, 1]]) });
     const b = group('b', { series: series(120_000, [[0, 100, 2], [120_000, null, 2]]) });
