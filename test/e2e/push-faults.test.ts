@@ -137,16 +137,37 @@ describe.skipIf(!builtCliAvailable())('SIGKILL in the middle of a spool write', 
       const records = Array.from({ length: ${perBatch} }, (_, i) => ({ ...rec, sent: i }));
       for (let n = 0; ; n++) writeBatch(process.argv[1], 'k' + process.pid + '-' + n, records);
     `;
+    // Readiness, not a clock: poll the spool (a 10 ms turn) until `ready` holds; the deadline only ends a hung child.
+    const until = async (ready: (names: string[]) => boolean) => {
+      for (const end = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 10))) {
+        if (ready(readdirSync(dir))) return performance.now();
+        if (Date.now() > end) throw new Error(`the writer made no progress in 30 s: ${readdirSync(dir).join(', ')}`);
+      }
+    };
+    const whole = (names: string[]) => names.filter((n) => !n.endsWith('.tmp')).length;
     let sawTemp = false;
+    let writeMs = 0;
     for (let round = 0; round < 12; round++) {
       const p = spawn(process.execPath, ['--input-type=module', '-e', child, dir, JSON.stringify(monitoringRecord(1))], { stdio: 'ignore' });
-      // Kill at a random moment once it writes (node's start-up alone can take 300 ms on a loaded machine).
-      const before = readdirSync(dir).length;
-      for (const until = Date.now() + 10_000; Date.now() < until && readdirSync(dir).length === before; ) await new Promise((r) => setTimeout(r, 10));
-      await new Promise((r) => setTimeout(r, 60 + Math.random() * 250));
-      if (readdirSync(dir).some((n) => n.endsWith('.tmp'))) sawTemp = true;
-      p.kill('SIGKILL');
-      await new Promise((r) => p.once('exit', r));
+      const exited = new Promise((r) => p.once('exit', r));
+      try {
+        const before = readdirSync(dir).length;
+        const started = await until((n) => n.length > before);
+        if (round === 0) {
+          // The first round waits for a whole batch (so one exists on any host: a fixed 60–310 ms after start-up
+          // completed none under load) and times it; it is then killed on its next temp file, mid-write.
+          const done = whole(readdirSync(dir)) + 1;
+          writeMs = Math.max(1, (await until((n) => whole(n) >= done)) - started);
+          await until((n) => n.some((x) => x.endsWith('.tmp')));
+        } else {
+          // A random moment within the write time this host showed: mid-write, whatever the host's speed.
+          await new Promise((r) => setTimeout(r, Math.random() * 1.5 * writeMs));
+        }
+        if (readdirSync(dir).some((n) => n.endsWith('.tmp'))) sawTemp = true;
+      } finally {
+        p.kill('SIGKILL');
+        await exited;
+      }
       if (readdirSync(dir).some((n) => n.endsWith('.tmp'))) sawTemp = true;
     }
     const l = listSpool(dir);
@@ -159,7 +180,7 @@ describe.skipIf(!builtCliAvailable())('SIGKILL in the middle of a spool write', 
     // The kills did land mid-write (a temp was there), and listSpool never lists a temp as a batch.
     expect(sawTemp).toBe(true);
     expect(l.pending.every((b) => !b.name.endsWith('.tmp'))).toBe(true);
-  }, 30_000);
+  }, 120_000);
 });
 
 describe.skipIf(!builtCliAvailable())('output that cannot be written: exit 4 and a clear message', () => {
