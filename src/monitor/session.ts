@@ -168,10 +168,18 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
   }
 
   // Delivery: in the background, oldest first, retried with backoff; never awaited by measurement.
+  // An event put while a delivery runs is not in that delivery's listing of the outbox: it is delivered by a new pass
+  // right after (found: an outage opened while 60 waiting events went out one by one waited for the next resend).
+  let kickedMeanwhile = false;
   function kick(): void {
-    if (delivering || outboxes.length === 0) return;
+    if (outboxes.length === 0) return;
+    if (delivering) {
+      kickedMeanwhile = true;
+      return;
+    }
+    kickedMeanwhile = false;
+    let failed = false;
     delivering = (async () => {
-      let failed = false;
       for (const { r, box } of outboxes) {
         if (box.pending().length === 0) continue;
         const res = await box.deliver(r, { timeoutMs: 10_000 });
@@ -191,6 +199,8 @@ export async function runMonitorSession(o: SessionOptions): Promise<{ windows: n
       } else backoffMs = 1000;
     })().finally(() => {
       delivering = null;
+      // After a failure the retry timer sends them (with its backoff); else at once.
+      if (kickedMeanwhile && !failed) kick();
     });
   }
   kick();

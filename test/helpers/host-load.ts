@@ -38,8 +38,9 @@ export function hostLoad(): { busy: boolean; what: string } {
  * How held up this process was between start and stop: the event loop's delay (p99, what a timer or a socket read
  * waited for the CPU) and the CPUs' busy time. A bar on timings taken in this process holds only if the loop ran on
  * time; a saturated host (over 90 % of every CPU) is called busy as well, since the kernel's own work then waits too.
+ * `eventLoop: false` for a case that blocks its own loop on purpose: only the CPUs' time counts then.
  */
-export function loadMeter(): { stop(): { busy: boolean; what: string } } {
+export function loadMeter(opts: { eventLoop?: boolean } = {}): { stop(): { busy: boolean; what: string } } {
   let a: { idle: number; total: number } | null;
   try {
     a = cpuTimes();
@@ -59,8 +60,10 @@ export function loadMeter(): { stop(): { busy: boolean; what: string } } {
         const total = b.total - a.total;
         used = total > 0 ? ((total - (b.idle - a.idle)) / total) * n : null;
       }
-      const busy = lagMs > LOOP_LAG_BAR_MS || (used !== null && used > 0.9 * n);
-      return { busy, what: `event loop held up to ${lagMs.toFixed(1)} ms (p99), ${used === null ? '?' : used.toFixed(2)} of ${n} CPUs busy, while it measured` };
+      const loopBusy = opts.eventLoop !== false && lagMs > LOOP_LAG_BAR_MS;
+      const busy = loopBusy || (used !== null && used > 0.9 * n);
+      const loopWhat = opts.eventLoop === false ? '' : `event loop held up to ${lagMs.toFixed(1)} ms (p99), `;
+      return { busy, what: `${loopWhat}${used === null ? '?' : used.toFixed(2)} of ${n} CPUs busy, while it measured` };
     },
   };
 }
@@ -86,4 +89,20 @@ export function skipIfBusy(ctx: { skip(note?: string): never }, load: { busy: bo
  */
 export function skipEachWhenBusy(bar: string): void {
   beforeEach((ctx) => skipIfBusy(ctx, hostLoad(), bar));
+}
+
+/**
+ * The host's load over a whole case, for a bar that follows assertions that must always hold (counts, identity):
+ * other work before it (hostLoad, half a second) and over it (loadMeter), since another process may start mid-case.
+ * Start it first in the case; pass `stop()` to skipIfBusy just before the timing bar.
+ */
+export function caseLoad(opts: { eventLoop?: boolean } = {}): { stop(): { busy: boolean; what: string } } {
+  const before = hostLoad();
+  const over = loadMeter(opts);
+  return {
+    stop() {
+      const o = over.stop();
+      return { busy: before.busy || o.busy, what: `${before.what} before the case; ${o.what}` };
+    },
+  };
 }

@@ -5,6 +5,7 @@
  * the field path.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -265,6 +266,67 @@ describe('the incidents file on a full disk (issue 24 item 11)', () => {
     const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as IncidentRecord);
     expect(lines.map((l) => `${l.incident_id === 'before' ? 'before' : l.state}`)).toEqual(['before', 'open', 'closed']);
     expect(logs.some((l) => /cannot append to .*incidents\.ndjson \(1 line\(s\) waiting/.test(l))).toBe(true);
+  });
+});
+
+describe('an incident put while a delivery is under way', () => {
+  it('is delivered right after it, not left waiting for the next resend (found: an outage behind 60 waiting events)', async () => {
+    const state = tmp();
+    // An event already waiting: its delivery is the one under way when the outage opens.
+    const box = new Outbox(join(state, 'outbox', 'webhook'));
+    box.put(incident({ incident_id: 'waiting', state: 'closed', ended_at: '2026-11-30T08:01:00.000Z' }));
+    const logs: string[] = [];
+    let opened!: () => void;
+    const outageOpened = new Promise<void>((r) => (opened = r));
+    const bodies: IncidentRecord[] = [];
+    // The receiver holds its answer to the waiting event until the outage has opened (and been put in the outbox).
+    const http = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const e = JSON.parse(body) as IncidentRecord;
+        bodies.push(e);
+        void (e.incident_id === 'waiting' ? outageOpened : Promise.resolve()).then(() => res.end('{}'));
+      });
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+    const { refusedPort } = await import('../helpers/servers.js');
+    const port = await refusedPort();
+    const ctl = new AbortController();
+    try {
+      const session = runMonitorSession({
+        ctx,
+        endpoints: [{ name: 'srv', host: '127.0.0.1', port, method: 'tcp', target: `127.0.0.1:${port}` }],
+        intervalMs: 100,
+        timeoutMs: 500,
+        windowMs: 60_000,
+        detection: DEFAULT_DETECTION,
+        rules: [],
+        profile: null,
+        stateDir: state,
+        incidentsPath: join(state, 'incidents.ndjson'),
+        receivers: [webhookReceiver(`http://127.0.0.1:${(http.address() as { port: number }).port}/`, null)],
+        resendMs: 3_600_000,
+        signal: ctl.signal,
+        onWindow: () => {},
+        onIncident: (r) => {
+          if (r.state === 'open') setImmediate(opened); // after writeIncident has put it and kicked
+        },
+        log: (l) => logs.push(l),
+      });
+      // Awaited as an event: the outage's open reaching the receiver while the monitor still runs.
+      await new Promise<void>((resolve) => {
+        const check = () => (bodies.some((b) => b.incident_kind === 'outage' && b.state === 'open' && b.incident_id !== 'waiting') ? resolve() : setTimeout(check, 20));
+        check();
+      });
+      expect(bodies.map((b) => (b.incident_id === 'waiting' ? 'waiting' : b.state))).toEqual(['waiting', 'open']);
+      ctl.abort();
+      await session;
+    } finally {
+      ctl.abort();
+      http.closeAllConnections();
+      await new Promise<void>((r) => http.close(() => r()));
+    }
   });
 });
 

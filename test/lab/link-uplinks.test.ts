@@ -3,7 +3,7 @@
  * route) holds 5 ms each way, link B 20 ms each way and drops 5 % of non-TCP packets each way. A test over B must give
  * B's truth and put no packet on A (A's nft counters stay 0); over A, A's truth; a link that is down gives error records
  * for it alone. The truth of delay is the delayer's log (what it held each packet, both ways); of loss, B's router's
- * nft drop counters. Bar: the project's RTT bar against the delayer (max(1 ms, 1 %); 5 ms on a busy host, as
+ * nft drop counters. Bar: the project's RTT bar against the delayer (max(1 ms, 1 %); skipped, saying why, on a busy host, as
  * accuracy-delay's delayer-vs-wire check, since the delayer is a process). Throughput runs in a second lab without the
  * delayer (it stalls under a transfer's packet rate): B shaped to 8 Mbit/s by tbf, within 7 % (throughput-netns's bar).
  */
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, builtCliAvailable, ndjson } from '../helpers/cli.js';
 import { delayLabUnavailable, type Applied } from '../helpers/delaylab.js';
-import { hostLoad } from '../helpers/host-load.js';
+import { caseLoad, skipIfBusy } from '../helpers/host-load.js';
 import { createUplinkLab, type LinkCounters, type UplinkLab } from '../helpers/uplinks.js';
 import { nativeUdp } from '../../src/core/native.js';
 
@@ -25,8 +25,11 @@ const why =
   (builtCliAvailable() ? null : 'dist/ is not built (npx tsc -p tsconfig.json)') ??
   (nativeUdp() ? null : 'the native addon is not built (binding needs it)');
 if (why) console.warn(`link-uplinks: skipped: ${why}`);
-const busy = hostLoad().busy;
-const bar = (truthMs: number) => (busy ? 5 : Math.max(1, truthMs * 0.01));
+// The RTT bar, max(1 ms, 1 %), holds on a host that is not oversubscribed: where other work keeps the CPUs busy, before
+// or during a case, it is skipped saying what was measured (measured: dns 1.67 ms off with two CPU burners, issue 21),
+// after the case's link, counter and loss assertions, which always hold; never skipped under QOSPROBE_ACCURACY=full.
+const bar = (truthMs: number) => Math.max(1, truthMs * 0.01);
+const RTT_BAR = 'the RTT bar against the delayer (max(1 ms, 1 %))';
 // Issue 22's namespace range: 200-209 for the delay lab, 210-219 for the rate lab.
 const IDX = 200 + (process.pid % 10);
 
@@ -100,7 +103,8 @@ describe.skipIf(why !== null)('two uplinks: every probe over the link it was giv
     ['a', 'b', 10],
   ] as const) {
     for (const kind of ['icmp', 'tcp', 'stamp'] as const) {
-      it(`${kind} over ${link.toUpperCase()}: ${link.toUpperCase()}'s RTT (${rttMs} ms) within the bar, its own link context, no packet on ${other.toUpperCase()}`, async () => {
+      it(`${kind} over ${link.toUpperCase()}: ${link.toUpperCase()}'s RTT (${rttMs} ms) within the bar, its own link context, no packet on ${other.toUpperCase()}`, async (ctx) => {
+        const load = caseLoad();
         const m = await measureIn(lab, target()[kind], link);
         const r = m.records[0]!;
         const l = lab.links[link];
@@ -110,7 +114,6 @@ describe.skipIf(why !== null)('two uplinks: every probe over the link it was giv
         const truth = heldRtt(m, protoOf[kind]);
         expect(truth).toBeGreaterThanOrEqual(rttMs);
         console.info(`link-uplinks ${kind} over ${link}: rtt_median ${String(r.rtt_median_ms)} ms, delayer ${truth.toFixed(3)} ms, loss ${String(r.loss_percent)} %`);
-        expect(Math.abs((r.rtt_median_ms as number) - truth)).toBeLessThanOrEqual(bar(truth));
         if (kind === 'tcp' || link === 'a') expect(r).toMatchObject({ status: 'ok', loss_percent: 0 });
         else {
           // Loss exact against B's router: every packet lost was one it dropped (up or down), and no other.
@@ -122,18 +125,22 @@ describe.skipIf(why !== null)('two uplinks: every probe over the link it was giv
             expect(Math.round(((r.sent as number) * (r.loss_up_percent as number)) / 100)).toBe(m.b.upDropped);
           }
         }
+        skipIfBusy(ctx, load.stop(), RTT_BAR);
+        expect(Math.abs((r.rtt_median_ms as number) - truth)).toBeLessThanOrEqual(bar(truth));
       }, 60_000);
     }
   }
 
-  it('http over B: warm requests take B’s round trip; nothing on A', async () => {
+  it('http over B: warm requests take B’s round trip; nothing on A', async (ctx) => {
+    const load = caseLoad();
     const m = await measureIn(lab, ['http', `http://${lab.serverIp}:8080/ping`, '-c', '5', '-i', '100'], 'b');
     const r = m.records[0]!;
     expect(r).toMatchObject({ status: 'ok', net_iface: 'qplb', received: 5 });
     expect(m.a).toMatchObject({ out: 0, in: 0 });
     const truth = heldRtt(m, 6);
     // A warm request is at least one round trip of B (A's is 10 ms); HTTP is not an RTT measurement, so no tighter bar.
-    expect(r.warm_ttfb_ms as number).toBeGreaterThanOrEqual(truth - bar(truth));
+    expect(r.warm_ttfb_ms as number).toBeGreaterThanOrEqual(truth - bar(truth)); // never faster than B: load cannot do that
+    skipIfBusy(ctx, load.stop(), 'the bar of two round trips of B on a warm request');
     expect(r.warm_ttfb_ms as number).toBeLessThan(2 * truth);
   }, 60_000);
 
@@ -145,7 +152,8 @@ describe.skipIf(why !== null)('two uplinks: every probe over the link it was giv
     expect(m.records[0]).toMatchObject({ net_iface: 'qplb', target_ip: lab.serverIp });
   }, 60_000);
 
-  it('dns over B: the resolver asked through B (B’s round trip), nothing on A', async () => {
+  it('dns over B: the resolver asked through B (B’s round trip), nothing on A', async (ctx) => {
+    const load = caseLoad();
     const dnsd = spawn('ip', ['netns', 'exec', lab.server, process.execPath, join(ROOT, 'test/helpers/dns-responder.mjs'), lab.serverIp, '10.77.0.9'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -160,6 +168,7 @@ describe.skipIf(why !== null)('two uplinks: every probe over the link it was giv
       expect((r.sent as number) - (r.received as number)).toBe(m.b.upDropped + m.b.downDropped);
       const truth = heldRtt(m, 17);
       console.info(`link-uplinks dns over b: dns_ms ${String(r.dns_ms)} ms, delayer ${truth.toFixed(3)} ms`);
+      skipIfBusy(ctx, load.stop(), RTT_BAR);
       expect(Math.abs((r.dns_ms as number) - truth)).toBeLessThanOrEqual(bar(truth));
     } finally {
       dnsd.kill('SIGTERM');

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeUdp, nativeUdpUnavailable } from '../../src/stamp/native.js';
 import { BIN, builtCliAvailable } from '../helpers/cli.js';
-import { hostLoad } from '../helpers/host-load.js';
+import { caseLoad, skipIfBusy } from '../helpers/host-load.js';
 import { createDelayLab, delayLabUnavailable, realtimeUnavailable, type DelayLab } from '../helpers/delaylab.js';
 
 const IDX = 230;
@@ -21,12 +21,10 @@ const skipWhy =
   delayLabUnavailable() ?? (builtCliAvailable() ? null : 'dist/ is not built (npx tsc -p tsconfig.json)') ?? (nativeUdp() ? null : `the native UDP addon is not built: ${nativeUdpUnavailable()}`);
 if (skipWhy) console.warn(`monitor-engine lab: skipped: ${skipWhy}`);
 
-// 0.05 ms, the issue's bar, on a host that is not oversubscribed; where other work keeps over half the CPUs busy a
-// process waits for a CPU between the wire and its clock (as test/lab/accuracy-delay.test.ts), and the bar is 0.25 ms,
-// still far below what the monitor's own sender read before (0.2-0.4 ms above stamp on loopback).
-const load = hostLoad();
-const BAR_MS = load.busy ? 0.25 : 0.05;
-if (load.busy) console.warn(`monitor-engine lab: ${load.what}: bar loosened to ${BAR_MS} ms`);
+// 0.05 ms, the issue's bar, on a host that is not oversubscribed. Where other work keeps the CPUs busy, before or during
+// the case, a process waits for a CPU between the wire and its clock (as test/lab/accuracy-delay.test.ts): the bar is
+// skipped, saying what was measured (measured: 0.197 ms with two CPU burners, issue 21); never under QOSPROBE_ACCURACY=full.
+const BAR_MS = 0.05;
 
 const median = (xs: number[]): number => {
   const v = [...xs].sort((a, b) => a - b);
@@ -61,6 +59,7 @@ describe.skipIf(skipWhy !== null)('monitor and stamp through the delay lab at 50
 
   it('window rtt_median_ms within 0.05 ms of stamp\'s, both kernel_rx', async (ctx) => {
     if (labError || !lab || !dir) return ctx.skip();
+    const load = caseLoad();
     const cfg = join(dir, 'qosprobe.yaml');
     writeFileSync(
       cfg,
@@ -122,6 +121,7 @@ describe.skipIf(skipWhy !== null)('monitor and stamp through the delay lab at 50
       `monitor-engine lab: window median ${window.rtt_median_ms} ms (lab held ${monitorHeld.toFixed(3)}, method adds ${monitorAdds.toFixed(3)}), ` +
         `stamp ${stamp.rtt_median_ms} ms (lab held ${stampHeld.toFixed(3)}, adds ${stampAdds.toFixed(3)})`,
     );
+    skipIfBusy(ctx, load.stop(), `the ${BAR_MS} ms bar between the monitor's and stamp's medians`);
     expect(Math.abs(monitorAdds - stampAdds)).toBeLessThan(BAR_MS);
   }, 60_000);
 });

@@ -17,7 +17,7 @@ import { runStamp } from '../../src/probes/stamp.js';
 import { summarizePackets } from '../../src/stats/packets.js';
 import { builtCliAvailable } from '../helpers/cli.js';
 import { packetsOf } from '../helpers/fakes.js';
-import { skipEachWhenBusy } from '../helpers/host-load.js';
+import { caseLoad, skipEachWhenBusy, skipIfBusy } from '../helpers/host-load.js';
 
 // Timing bars: each case skips, saying what was measured, on a host too busy to hold them (helpers/host-load.ts).
 skipEachWhenBusy('the STAMP socket timing bars');
@@ -56,7 +56,9 @@ describe('the native UDP addon', () => {
     );
   });
 
-  it.runIf(native)("a reflector's receive time is the kernel's: a busy event loop does not move it", async () => {
+  it.runIf(native)("a reflector's receive time is the kernel's: a busy event loop does not move it", async (ctx) => {
+    // Blocks its own loop on purpose: only the CPUs' time says whether the kernel's receive path could run on time.
+    const load = caseLoad({ eventLoop: false });
     const seen: { rxMs: number; handledMs: number }[] = [];
     const refl = await openReflector({
       host: '127.0.0.1',
@@ -73,8 +75,10 @@ describe('the native UDP addon', () => {
     const c = createSocket({ type: 'udp4', lookup: (a: string, _f: unknown, cb: (e: null, a: string, f: number) => void) => cb(null, a, 4) } as never);
     await new Promise<void>((r) => c.bind(0, '127.0.0.1', () => r()));
     try {
+      const sent: number[] = [];
       for (let i = 0; i < 3; i++) {
         const sentMs = performance.now();
+        sent.push(sentMs);
         c.send(Buffer.alloc(44), refl.port, '127.0.0.1');
         // The loop is blocked for 100 ms: an event-loop receive time would be ≥ 100 ms after the send. (50 ms leaves
         // room for a busy host descheduling this process between its clock read and the send.)
@@ -82,9 +86,16 @@ describe('the native UDP addon', () => {
           /* busy */
         }
         await sleep(20);
+      }
+      // Always: each packet seen once, never timed before its send.
+      expect(seen).toHaveLength(3);
+      for (let i = 0; i < 3; i++) expect(seen[i]!.rxMs - sent[i]!).toBeGreaterThanOrEqual(0);
+      // The timing bar: on a saturated host the kernel's receive path (softirq) waits for a CPU behind the busy loop and
+      // the other work, so its time moves past the 100 ms block (measured: 102.96 ms with two CPU burners, issue 21).
+      skipIfBusy(ctx, load.stop(), 'the 50 ms bar on the kernel receive time');
+      for (let i = 0; i < 3; i++) {
         const s = seen[i]!;
-        expect(s.rxMs - sentMs).toBeGreaterThanOrEqual(0);
-        expect(s.rxMs - sentMs).toBeLessThan(50);
+        expect(s.rxMs - sent[i]!).toBeLessThan(50);
         expect(s.handledMs - s.rxMs).toBeGreaterThan(50);
       }
     } finally {
