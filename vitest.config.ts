@@ -18,13 +18,17 @@ mkdirSync(tmp, { recursive: true });
  * - test/unit, test/integration, test/e2e: results that do not depend on how fast this machine is; four files
  *   at a time (on 2 CPUs most of them wait on daemons, timers and deadlines of seconds);
  * - test/lab: root, namespaces and timing bars against the wire: one file at a time, last, so no other test's
- *   load shares the CPUs with them; each measures how busy the host is and skips a bar it cannot hold, saying why.
+ *   load shares the CPUs with them; each measures how busy the host is and skips a bar it cannot hold, saying why;
+ * - test/netns: root and namespaces, tests that mostly wait (seconds-long cuts, daemons): two at a time, beside the lab.
  */
 export default defineConfig({
   test: {
     projects: [
       { extends: true, test: { name: 'parallel', include: ['test/{unit,integration,e2e}/**/*.test.ts'], maxWorkers: 4, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'lab', include: ['test/lab/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } } },
+      // Alongside the lab: namespace tests that mostly wait (cuts of seconds, daemons, alert rules), two at a time. Their
+      // timing bars are coarse or skip when the host is busy (caseLoad), and waiting leaves the lab's CPUs to the lab.
+      { extends: true, test: { name: 'netns', include: ['test/netns/**/*.test.ts'], maxWorkers: 2, sequence: { groupOrder: 1 } } },
     ],
     globalSetup: ['test/global-setup.ts'],
     // Hang guards, not bars: no test waits on a clock (docs/architecture.md, "Tests"), so these only end a test that hangs.

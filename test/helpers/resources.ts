@@ -116,7 +116,7 @@ export function netLocksOf(run: string): number[] {
 }
 
 /** Namespace names that belong to a lab index: qp<idx> and qp<idx>-<role>. */
-export const nsOfIndex = (name: string, idx: number): boolean => name === `qp${idx}` || name.startsWith(`qp${idx}-`);
+export const nsOfIndex = (name: string, idx: number): boolean => name === `qp${idx}` || name.startsWith(`qp${idx}-`) || name.startsWith(`qpl${idx}-`); // qpl: the uplink lab (helpers/uplinks.ts)
 
 /** Every network namespace now (empty where `ip` is missing). */
 export function namespaces(): string[] {

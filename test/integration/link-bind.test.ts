@@ -1,7 +1,7 @@
 /**
  * Binding to a link (issue 22) on this host's loopback: every socket of a bound test is bound to the device (the
  * kernel says so: SO_BINDTODEVICE read back), and a device that is not there is an error record with a stable code,
- * never a measurement over the default route. The two-uplink lab (test/lab/link-uplinks.test.ts) checks the route.
+ * never a measurement over the default route. The two-uplink lab (test/netns/link-uplinks.test.ts) checks the route.
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

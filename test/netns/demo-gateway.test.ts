@@ -2,16 +2,21 @@ import { execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, builtCliAvailable, ndjson, type CliResult } from '../helpers/cli.js';
 import { deleteNamespaces, isRoot, missingTool } from '../helpers/netns.js';
+import { labIndexes } from '../helpers/resources.js';
 
 // Issue 25 item 1: `qosprobe demo` must never send a packet to the real default gateway. Here the "real" gateway is a
-// router namespace this test makes (10.77.235.1); the router's end of the link counts every frame the host sends it
+// router namespace this test makes (10.77.N.1); the router's end of the link counts every frame the host sends it
 // (the kernel's interface counter: no nft needed; IPv6 is off on the link so no neighbour discovery adds to it).
-// Network rule: traffic only on loopback and on the veth between the two namespaces (indexes 235, prefix qpfh).
+// Network rule: traffic only on loopback and on the veth between the two namespaces (index N reserved per run by
+// helpers/resources.ts, names qp<N>-fh*).
 
-const ROUTER = 'qpfh235-r';
-const HOST = 'qpfh235-h';
-const ROUTER_IP = '10.77.235.1';
-const HOST_IP = '10.77.235.2';
+const N = labIndexes(1)[0]!;
+const ROUTER = `qp${N}-fhr`;
+const HOST = `qp${N}-fhh`;
+const ROUTER_IP = `10.77.${N}.1`;
+const HOST_IP = `10.77.${N}.2`;
+const RDEV = `qp${N}fhr`;
+const HDEV = `qp${N}fhh`;
 
 const why = !isRoot ? 'needs root (network namespaces)' : !builtCliAvailable() ? 'needs the built CLI (npx tsc)' : missingTool([['ip', ['-V']], ['ping', ['-V']]]);
 if (why) console.warn(`demo-gateway.test: skipped: ${why}`);
@@ -20,8 +25,8 @@ const sh = (args: string[]): string => execFileSync(args[0] as string, args.slic
 
 /** Frames the router's end of the link has received from the host so far. */
 function routerRxPackets(): number {
-  const [link] = JSON.parse(sh(['ip', '-n', ROUTER, '-s', '-j', 'link', 'show', 'qpfh235r'])) as { stats64: { rx: { packets: number } } }[];
-  if (!link) throw new Error('no link qpfh235r in the router namespace');
+  const [link] = JSON.parse(sh(['ip', '-n', ROUTER, '-s', '-j', 'link', 'show', RDEV])) as { stats64: { rx: { packets: number } } }[];
+  if (!link) throw new Error(`no link ${RDEV} in the router namespace`);
   return link.stats64.rx.packets;
 }
 
@@ -50,14 +55,14 @@ describe.skipIf(why !== null)('the demo stays on loopback (issue 25)', () => {
     try {
       sh(['ip', 'netns', 'add', ROUTER]);
       sh(['ip', 'netns', 'add', HOST]);
-      sh(['ip', 'link', 'add', 'qpfh235r', 'type', 'veth', 'peer', 'name', 'qpfh235h']);
-      sh(['ip', 'link', 'set', 'qpfh235r', 'netns', ROUTER]);
-      sh(['ip', 'link', 'set', 'qpfh235h', 'netns', HOST]);
-      sh(['ip', '-n', ROUTER, 'addr', 'add', `${ROUTER_IP}/24`, 'dev', 'qpfh235r']);
-      sh(['ip', '-n', HOST, 'addr', 'add', `${HOST_IP}/24`, 'dev', 'qpfh235h']);
+      sh(['ip', 'link', 'add', RDEV, 'type', 'veth', 'peer', 'name', HDEV]);
+      sh(['ip', 'link', 'set', RDEV, 'netns', ROUTER]);
+      sh(['ip', 'link', 'set', HDEV, 'netns', HOST]);
+      sh(['ip', '-n', ROUTER, 'addr', 'add', `${ROUTER_IP}/24`, 'dev', RDEV]);
+      sh(['ip', '-n', HOST, 'addr', 'add', `${HOST_IP}/24`, 'dev', HDEV]);
       for (const [ns, dev] of [
-        [ROUTER, 'qpfh235r'],
-        [HOST, 'qpfh235h'],
+        [ROUTER, RDEV],
+        [HOST, HDEV],
       ] as const) {
         // No IPv6 on the link: its router solicitations and MLD reports would count as packets on the router.
         sh(['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${dev}.disable_ipv6=1`]);

@@ -18,6 +18,7 @@ import { delayLabUnavailable, type Applied } from '../helpers/delaylab.js';
 import { caseLoad, skipIfBusy } from '../helpers/host-load.js';
 import { createUplinkLab, type LinkCounters, type UplinkLab } from '../helpers/uplinks.js';
 import { nativeUdp } from '../../src/core/native.js';
+import { labIndexes } from '../helpers/resources.js';
 
 const run = promisify(execFile);
 const why =
@@ -30,8 +31,8 @@ if (why) console.warn(`link-uplinks: skipped: ${why}`);
 // after the case's link, counter and loss assertions, which always hold; never skipped under QOSPROBE_ACCURACY=full.
 const bar = (truthMs: number) => Math.max(1, truthMs * 0.01);
 const RTT_BAR = 'the RTT bar against the delayer (max(1 ms, 1 %))';
-// Issue 22's namespace range: 200-209 for the delay lab, 210-219 for the rate lab.
-const IDX = 200 + (process.pid % 10);
+// Reserved per run (helpers/resources.ts): two suites on one host never build the same namespaces or subnet.
+const IDX = labIndexes(1)[0]!;
 
 const median = (xs: number[]): number => {
   const v = [...xs].sort((a, b) => a - b);
@@ -168,8 +169,11 @@ describe.skipIf(why !== null)('two uplinks: every probe over the link it was giv
       expect((r.sent as number) - (r.received as number)).toBe(m.b.upDropped + m.b.downDropped);
       const truth = heldRtt(m, 17);
       console.info(`link-uplinks dns over b: dns_ms ${String(r.dns_ms)} ms, delayer ${truth.toFixed(3)} ms`);
+      // A DNS time includes the server's own (here a Node responder in the server namespace: 1-2 ms on this 2-CPU
+      // machine, measured 2.04 ms over the delayer's hold on an idle host), which no delayer log holds: the bar adds 3 ms.
       skipIfBusy(ctx, load.stop(), RTT_BAR);
-      expect(Math.abs((r.dns_ms as number) - truth)).toBeLessThanOrEqual(bar(truth));
+      expect((r.dns_ms as number) - truth).toBeGreaterThanOrEqual(-bar(truth));
+      expect((r.dns_ms as number) - truth).toBeLessThanOrEqual(bar(truth) + 3);
     } finally {
       dnsd.kill('SIGTERM');
     }
