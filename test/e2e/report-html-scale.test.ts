@@ -7,8 +7,7 @@
  * The checks run inside the page (a script appended after the page's own) and write their
  * findings into the DOM that --dump-dom returns.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,38 +20,18 @@ import { loadProfile } from '../../src/quality/profiles.js';
 import { newReadStats } from '../../src/report/read.js';
 import { availabilityTies, renderHtml, unreachable } from '../../src/report/render-html.js';
 import { fleetRows, fleetSites, type FleetSite } from '../helpers/fleet-month.js';
+import { CHROMIUM, dumpDom } from '../helpers/chromium.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 if (!CHROMIUM) console.warn('report-html-scale.test.ts: browser checks skipped, no headless Chromium at /usr/bin/chromium (apt-get install -y chromium)');
 const BUDGET_BYTES = 3_000_000;
-
-function dumpDom(file: string): Promise<string> {
-  const profile = mkdtempSync(join(tmpdir(), 'qp-chromium-'));
-  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--window-size=1400,1000', '--virtual-time-budget=5000', '--dump-dom', `file://${file}`];
-  return new Promise((resolve, reject) => {
-    const p = spawn(CHROMIUM as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => p.kill('SIGKILL'), 90_000);
-    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      rmSync(profile, { recursive: true, force: true });
-      if (out.includes('</html>')) resolve(out);
-      else reject(new Error(`chromium exited ${code} without a DOM: ${err.slice(-1500)}`));
-    });
-  });
-}
 
 /** Run `check` (a function body returning an object) in the page after its own script; its JSON comes back. */
 async function inPage(dir: string, html: string, check: string): Promise<Record<string, unknown>> {
   const file = join(dir, `page-${Math.random().toString(36).slice(2)}.html`);
   const probe = `<script>(function(){var out;try{out=(function(){${check}})();}catch(e){out={error:String(e&&e.stack||e)};}document.body.setAttribute('data-qp-test',encodeURIComponent(JSON.stringify(out)));})();</script>`;
   writeFileSync(file, html.replace(/<\/body>\s*<\/html>\s*$/, `${probe}</body></html>`));
-  const dom = await dumpDom(file);
+  const dom = await dumpDom(file, { extra: ['--window-size=1400,1000'], budgetMs: 5000, timeoutMs: 90_000 });
   expect(/<div id="qp-errors"[^>]*>[^<]*/.exec(dom)?.[0]).toBe('<div id="qp-errors" data-count="0" hidden="">');
   const m = /data-qp-test="([^"]*)"/.exec(dom);
   const out = JSON.parse(decodeURIComponent(m?.[1] ?? '%7B%7D')) as Record<string, unknown>;

@@ -4,8 +4,7 @@
  * any error in #qp-errors and sets body[data-qp-ready] when its script finished.
  * Skipped, with a message, when /usr/bin/chromium is absent (apt-get install -y chromium).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -15,44 +14,10 @@ import { loadProfile } from '../../src/quality/profiles.js';
 import { expandInputs } from '../../src/report/inputs.js';
 import { renderHtml } from '../../src/report/render-html.js';
 import { tempDir } from '../helpers/temp.js';
+import { CHROMIUM, dumpDom } from '../helpers/chromium.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 if (!CHROMIUM) console.warn('report-html.test.ts: skipped, no headless Chromium at /usr/bin/chromium (apt-get install -y chromium)');
-
-function dumpDom(file: string, extra: string[] = []): Promise<string> {
-  const profile = tempDir('qp-chromium-');
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    `--user-data-dir=${profile}`,
-    '--virtual-time-budget=2000',
-    ...extra,
-    '--dump-dom',
-    `file://${file}`,
-  ];
-  return new Promise((resolve, reject) => {
-    const p = spawn(CHROMIUM as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => p.kill('SIGKILL'), 45_000);
-    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      rmSync(profile, { recursive: true, force: true });
-      if (out.includes('</html>')) resolve(out);
-      else reject(new Error(`chromium exited ${code} without a DOM: ${err.slice(-1500)}`));
-    });
-  });
-}
 
 describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
   it('renders without errors; the table holds one row per group with the aggregates', { timeout: 60_000 }, async () => {
@@ -113,7 +78,7 @@ describe.skipIf(!CHROMIUM)('HTML report: map, width, honesty in a real browser (
     expect(html.length).toBeLessThan(200_000); // the inlined outline keeps the page small
     // measure the page's width after layout, in the DOM the test reads back
     writeFileSync(file, html.replace('</body>', '<script>document.body.setAttribute("data-scroll-width", String(document.documentElement.scrollWidth));</script></body>'));
-    const dom = await dumpDom(file, ['--window-size=1400,1000']);
+    const dom = await dumpDom(file, { extra: ['--window-size=1400,1000'] });
     expect(dom).toMatch(/id="qp-errors" data-count="0"/);
     expect(dom).toMatch(/<body[^>]*data-qp-ready="1"/);
     expect(Number(/data-scroll-width="(\d+)"/.exec(dom)?.[1])).toBeLessThanOrEqual(1400);
