@@ -428,10 +428,12 @@ export function compareKeys(a: readonly string[], b: readonly string[]): number 
     const x = a[i] as string;
     const y = b[i] as string;
     if (x === y) continue;
-    return x.localeCompare(y, 'en', { numeric: true });
+    return KEY_ORDER.compare(x, y);
   }
   return 0;
 }
+/** What x.localeCompare(y, 'en', { numeric: true }) gives, made once: localeCompare with options builds a collator per call (a tenth of a report's time after reading, at 2,577 groups). */
+const KEY_ORDER = new Intl.Collator('en', { numeric: true });
 
 /** Parse --since/--until: an ISO 8601 date or date-time; a date alone is midnight UTC; no offset means UTC. */
 export function parseTimeBound(s: string): number | null {

@@ -20,6 +20,11 @@ export const MAX_RECORD_LINES = 64;
  * of the input, is broken: its first line goes to `onBroken` and the lines after it are read
  * again as lines of their own, so one stray quote costs one row, never the rest of the file.
  * Without `csvQuotes` (NDJSON) a line is a record.
+ *
+ * `fast`, when given, is offered each line that starts and ends within one chunk while no record
+ * is pending: it reads the line in place (no string made of it) and returns where the next line
+ * starts, or -1 to leave the line to `handle`. It must take only a line that `handle` would read
+ * the same way and that ends with a newline, which it consumes.
  */
 export async function readLines(
   head: string,
@@ -27,6 +32,7 @@ export async function readLines(
   handle: (line: string, lineNo: number) => void,
   csvQuotes: boolean,
   onBroken: (lineNo: number, reason: string) => void,
+  fast?: (text: string, at: number, lineNo: number) => number,
 ): Promise<void> {
   let rest = '';
   let skipping = false;
@@ -75,6 +81,14 @@ export async function readLines(
   const push = (chunk: string): void => {
     let start = 0;
     for (;;) {
+      if (fast !== undefined && rest === '' && !skipping && pending.length === 0) {
+        const next = fast(chunk, start, lineNo + 1);
+        if (next !== -1) {
+          lineNo++;
+          start = next;
+          continue;
+        }
+      }
       const nl = chunk.indexOf('\n', start);
       if (nl === -1) break;
       if (skipping) skipping = false; // the end of a line already reported as too long

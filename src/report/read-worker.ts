@@ -11,7 +11,7 @@ import { identify, identityHi, identityLo } from './duplicates.js';
 import { newReadStats, readSource, type ReadOptions } from './read.js';
 import type { FileJob, FileResult } from './parallel.js';
 
-/** Smaller chunks than the main thread's 1 MiB: with a worker per CPU, fewer bytes in flight keep the peak RSS under 300 MB. */
+/** A smaller read buffer than the main thread's 1 MiB: with a worker per CPU, fewer bytes in flight keep the peak RSS under 300 MB. */
 const WORKER_CHUNK_BYTES = 256 * 1024;
 const { agg: aggOpts, read: readOpts } = workerData as { agg: AggregateOptions; read: ReadOptions };
 const port = parentPort!;
@@ -29,7 +29,7 @@ async function readFile(job: FileJob): Promise<FileResult> {
   let hashes = new Uint32Array(1 << 13);
   let n = 0;
   await readSource(
-    { name: job.name, open: () => createReadStream(job.path, { highWaterMark: WORKER_CHUNK_BYTES }) },
+    { name: job.name, path: job.path, open: () => createReadStream(job.path, { highWaterMark: WORKER_CHUNK_BYTES }) },
     (row) => {
       if (2 * n + 2 > hashes.length) {
         const grown = new Uint32Array(hashes.length * 2);
@@ -45,7 +45,7 @@ async function readFile(job: FileJob): Promise<FileResult> {
       agg.add(row);
     },
     stats,
-    readOpts,
+    { ...readOpts, chunkBytes: WORKER_CHUNK_BYTES },
   );
   return { index: job.index, agg: agg.state(), stats, hashes: hashes.slice(0, 2 * n) };
 }

@@ -109,7 +109,7 @@ export class QuantileAccumulator {
     if (this.n === 0) return ps.map(() => null);
     if (this.#exact !== null) {
       // A typed array sorts numerically in native code, several times faster than a comparator (values are never NaN or -0).
-      const sorted = Array.from(this.#exact.slice(0, this.n).sort());
+      const sorted = this.#exact.slice(0, this.n).sort();
       return ps.map((p) => quantileSorted(sorted, p));
     }
     // Order statistics by 0-based rank from the buckets; type 7 interpolates between two of them.

@@ -37,7 +37,7 @@ export function stddev(xs: readonly number[]): number | null {
  * Quantile of already sorted values, Hyndman & Fan type 7 (R's and NumPy's default):
  * h = (n − 1)p + 1 (1-based), q = x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]).
  */
-export function quantileSorted(sorted: readonly number[], p: number): number | null {
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number | null {
   const n = sorted.length;
   if (n === 0) return null;
   if (!(p >= 0 && p <= 1)) throw new RangeError(`quantile probability must be in [0, 1], got ${p}`);
