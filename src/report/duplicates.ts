@@ -99,6 +99,31 @@ export class DuplicateFilter {
     }
   }
 
+  /** Take out an identity hash that insert() added (backward-shift deletion keeps every other hash findable). */
+  remove(hi: number, lo: number): void {
+    const mask = this.#hi.length - 1;
+    let i = (hi ^ lo) & mask;
+    for (; ; i = (i + 1) & mask) {
+      const l = this.#lo[i] as number;
+      if (l === 0) return;
+      if (l === lo && this.#hi[i] === hi) break;
+    }
+    // Move back each later entry of the run whose home slot does not lie cyclically in (i, j].
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const l = this.#lo[j] as number;
+      if (l === 0) break;
+      const home = ((this.#hi[j] as number) ^ l) & mask;
+      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (stays) continue;
+      this.#hi[i] = this.#hi[j] as number;
+      this.#lo[i] = l;
+      i = j;
+    }
+    this.#hi[i] = 0;
+    this.#lo[i] = 0;
+    this.#size--;
+  }
+
   #grow(): void {
     const oldHi = this.#hi;
     const oldLo = this.#lo;

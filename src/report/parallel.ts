@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { AggregateOptions, Aggregator, AggregatorState } from './aggregate.js';
-import { DuplicateFilter } from './duplicates.js';
+import type { DuplicateFilter } from './duplicates.js';
 import type { InputSource } from './inputs.js';
 import { mergeReadStats, type ReadOptions, type ReadStats } from './read.js';
 
@@ -83,16 +83,15 @@ export async function readInWorkers(
 
 async function mergeOne(r: FileResult, src: InputSource, t: { agg: Aggregator; stats: ReadStats; dups: DuplicateFilter; readHere(src: InputSource): Promise<void> }): Promise<void> {
   const h = r.hashes;
-  // Clean when no identity was seen before (in an earlier file, or earlier in this one).
-  const local = new DuplicateFilter();
-  let clean = true;
-  for (let i = 0; i < h.length && clean; i += 2) {
-    const hi = h[i] as number;
+  // Clean when no identity was seen before (in an earlier file, or earlier in this one): one insert
+  // per row; at the first identity seen before, the ones this file added are taken out again and the
+  // file is read here, through the filter.
+  for (let i = 0; i < h.length; i += 2) {
     const lo = h[i + 1] as number;
-    if (lo !== 0 && (t.dups.has(hi, lo) || !local.insert(hi, lo))) clean = false;
+    if (lo === 0 || t.dups.insert(h[i] as number, lo)) continue;
+    for (let k = i - 2; k >= 0; k -= 2) if (h[k + 1] !== 0) t.dups.remove(h[k] as number, h[k + 1] as number);
+    return t.readHere(src);
   }
-  if (!clean) return t.readHere(src);
-  for (let i = 0; i < h.length; i += 2) if (h[i + 1] !== 0) t.dups.insert(h[i] as number, h[i + 1] as number);
   t.agg.merge(r.agg);
   mergeReadStats(t.stats, r.stats);
 }
