@@ -169,6 +169,9 @@ export interface AggregatorState {
 export class Aggregator {
   readonly #opts: AggregateOptions;
   readonly #groups = new Map<string, GroupAcc>();
+  /** The group of the previous row added, and its id. */
+  #lastId: string | null = null;
+  #lastGroup: GroupAcc | undefined = undefined;
   #rows = 0;
   #filtered = 0;
   #interrupted = 0;
@@ -245,11 +248,14 @@ export class Aggregator {
     if (t > this.#last) this.#last = t;
     const key = this.#keyOf(r);
     const id = key.length === 1 ? (key[0] as string) : key.join('\u0001');
-    let g = this.#groups.get(id);
+    // The rows of a run follow each other: the previous row's group first, before hashing the key.
+    let g = id === this.#lastId ? this.#lastGroup : this.#groups.get(id);
     if (g === undefined) {
       g = new GroupAcc(key, this.#plan.length, this.#opts.series === true ? this.#seriesMetrics : null, this.#opts.sites === true);
       this.#groups.set(id, g);
     }
+    this.#lastId = id;
+    this.#lastGroup = g;
     g.records++;
     if (t < g.first) g.first = t;
     if (t > g.last) g.last = t;

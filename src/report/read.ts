@@ -493,11 +493,11 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   // No per-row closures beyond `num`: this runs for every row of a million-row file.
   // Read in this order (text, samples, hop), so the first problem named is the same in every format.
   const runId = csv ? unprefix(get(C.run_id)) : get(C.run_id);
-  const probeId = own(csv ? unprefix(get(C.probe_id)) : get(C.probe_id));
-  const locationCode = own(csv ? unprefix(get(C.location_code)) : get(C.location_code));
-  const locationName = own(csv ? unprefix(get(C.location_name)) : get(C.location_name));
-  const endpoint = own(csv ? unprefix(get(C.endpoint)) : get(C.endpoint));
-  const test = own(csv ? unprefix(get(C.test)) : get(C.test));
+  const probeId = kept(C.probe_id, csv ? unprefix(get(C.probe_id)) : get(C.probe_id));
+  const locationCode = kept(C.location_code, csv ? unprefix(get(C.location_code)) : get(C.location_code));
+  const locationName = kept(C.location_name, csv ? unprefix(get(C.location_name)) : get(C.location_name));
+  const endpoint = kept(C.endpoint, csv ? unprefix(get(C.endpoint)) : get(C.endpoint));
+  const test = kept(C.test, csv ? unprefix(get(C.test)) : get(C.test));
   const cols = samples.cols;
   const values: (number | null)[] = [];
   for (let k = 0; k < cols.length; k++) values.push(num(cols[k] as number));
@@ -506,7 +506,7 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   let lat: number | null = null;
   let lon: number | null = null;
   if (sites) {
-    site = own(csv ? unprefix(get(C.site)) : get(C.site));
+    site = kept(C.site, csv ? unprefix(get(C.site)) : get(C.site));
     const degrees = (i: number, limit: number): number | null => {
       const s = get(i);
       if (s === null) return null;
@@ -534,6 +534,20 @@ const fieldName = (i: number): string => FIELD_NAMES[i] as string;
  * by province). Concatenating flattens into a new string; the slice is then a view into that.
  */
 const own = (s: string | null): string | null => (s === null || s.length < 13 ? s : (' ' + s).slice(1));
+/**
+ * own() of a field's text, the previous row's copy when the text is the same: the rows of a run
+ * (and of a site) follow each other, and a copy per row was garbage for the collector.
+ */
+const lastText: (string | null)[] = [];
+const lastKept: (string | null)[] = [];
+function kept(field: number, s: string | null): string | null {
+  if (s === null || s.length < 13) return s;
+  if (s === lastText[field]) return lastKept[field] as string;
+  const o = own(s);
+  lastText[field] = o; // the copy, not s: s may be a view that holds its whole chunk
+  lastKept[field] = o;
+  return o;
+}
 /** A CSV text cell without the formula prefix; the char test first keeps the common case cheap. */
 const unprefix = (s: string | null): string | null => (s !== null && s.charCodeAt(0) === 39 ? csvOriginalText(s) : s);
 
