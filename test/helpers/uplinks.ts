@@ -9,8 +9,8 @@
  * Each router holds what it forwards for its link's one-way delay (the project's NFQUEUE delayer, delaylab.ts; this kernel
  * has no netem), and may drop a percent of non-TCP packets through named nft counters on its client-side device (the
  * truth of loss); B may be rate-limited (tc tbf, both ways). nft counters on the client's qpla and qplb count every IPv4
- * packet each way: a test over B must leave A's at 0. Namespaces qpl<idx>-*, idx 200-219 (issue 22's range) or one the
- * run's allocator reserved (helpers/resources.ts labIndexes).
+ * packet each way: a test over B must leave A's at 0; nft sets there keep the ICMP echoes each link sent and got back.
+ * Namespaces qpl<idx>-*, idx 200-219 (issue 22's range) or one the run's allocator reserved (helpers/resources.ts labIndexes).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { startDelayer, lossRuleset, type Applied, type LossSpec } from './delaylab.js';
@@ -23,6 +23,15 @@ export interface LinkTruth {
   lossPercent?: number;
   /** tbf rate both ways, Mbit/s. */
   rateMbit?: number;
+  /** nft matches a packet must also meet to be dropped, each way (e.g. to spare the last packet of a STAMP test). */
+  dropMatch?: { up: string; down: string };
+}
+
+/** An ICMP echo on the client's side of a link: requests as sent (with their TTL), replies as received. */
+export interface Echo {
+  ttl?: number;
+  id: number;
+  seq: number;
 }
 
 export interface LinkCounters {
@@ -45,6 +54,9 @@ export interface UplinkLab {
   serverIp: string;
   links: Record<'a' | 'b', { dev: string; router: string; gateway: string; clientIp: string; log(): { up: Applied[]; down: Applied[] } }>;
   counters(link: 'a' | 'b'): LinkCounters;
+  /** The ICMP echoes the client sent and received on the link since clearEchoes (the truth of which probe was answered). */
+  echoes(link: 'a' | 'b'): { requests: Echo[]; replies: Echo[] };
+  clearEchoes(link: 'a' | 'b'): void;
   /** Take the client's side of a link down (or up again). */
   setUp(link: 'a' | 'b', up: boolean): void;
   close(): Promise<void>;
@@ -112,24 +124,22 @@ export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', Link
     ip('-n', client, 'route', 'add', 'default', 'via', `${net}.65`, 'dev', 'qplb', 'metric', '200');
 
     // The client's counters: every IPv4 packet in and out of each link but multicast (IGMP reports a link sends by
-    // itself when it comes up).
+    // itself when it comes up); and each ICMP echo request sent (TTL, id, sequence) and reply received (id, sequence):
+    // which of a trace's probes came back, the truth a count cannot give.
     nft(
       client,
       [
-        `table netdev ${TABLE}a {`,
-        '  counter in {}',
-        '  counter out {}',
-        '  counter out_rst {}',
-        '  chain i { type filter hook ingress device "qpla" priority 0; meta protocol ip ip saddr != 224.0.0.0/4 counter name "in"; }',
-        '  chain o { type filter hook egress device "qpla" priority 0; meta protocol ip ip daddr != 224.0.0.0/4 counter name "out"; tcp flags & rst == rst counter name "out_rst"; }',
-        '}',
-        `table netdev ${TABLE}b {`,
-        '  counter in {}',
-        '  counter out {}',
-        '  counter out_rst {}',
-        '  chain i { type filter hook ingress device "qplb" priority 0; meta protocol ip ip saddr != 224.0.0.0/4 counter name "in"; }',
-        '  chain o { type filter hook egress device "qplb" priority 0; meta protocol ip ip daddr != 224.0.0.0/4 counter name "out"; tcp flags & rst == rst counter name "out_rst"; }',
-        '}',
+        ...(['a', 'b'] as const).flatMap((l) => [
+          `table netdev ${TABLE}${l} {`,
+          '  counter in {}',
+          '  counter out {}',
+          '  counter out_rst {}',
+          '  set echo_out { typeof ip ttl . icmp id . icmp sequence; flags dynamic; }',
+          '  set echo_in { typeof icmp id . icmp sequence; flags dynamic; }',
+          `  chain i { type filter hook ingress device "qpl${l}" priority 0; meta protocol ip ip saddr != 224.0.0.0/4 counter name "in"; meta protocol ip icmp type echo-reply add @echo_in { icmp id . icmp sequence }; }`,
+          `  chain o { type filter hook egress device "qpl${l}" priority 0; meta protocol ip ip daddr != 224.0.0.0/4 counter name "out"; tcp flags & rst == rst counter name "out_rst"; meta protocol ip icmp type echo-request add @echo_out { ip ttl . icmp id . icmp sequence }; }`,
+          '}',
+        ]),
         '',
       ].join('\n'),
     );
@@ -151,7 +161,7 @@ export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', Link
         ].join('\n'),
       );
       const notTcp = 'meta l4proto != tcp';
-      const loss: LossSpec = { upPercent: t.lossPercent ?? 0, downPercent: t.lossPercent ?? 0, up: notTcp, down: notTcp };
+      const loss: LossSpec = { upPercent: t.lossPercent ?? 0, downPercent: t.lossPercent ?? 0, up: notTcp, down: notTcp, upDropMatch: t.dropMatch?.up, downDropMatch: t.dropMatch?.down };
       nft(router, lossRuleset('qplrc', loss));
       if (t.rateMbit) {
         const burst = String(Math.max(65536, Math.round((t.rateMbit * 1e6 * 0.004) / 8)));
@@ -195,6 +205,12 @@ export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', Link
     for (const o of (JSON.parse(out) as { nftables: { counter?: { name: string; packets: number } }[] }).nftables) if (o.counter) m.set(o.counter.name, o.counter.packets);
     return (k: string) => m.get(k) ?? 0;
   };
+  const setElements = (l: 'a' | 'b', set: string): number[][] => {
+    const out = sh(['ip', 'netns', 'exec', client, 'nft', '-j', 'list', 'set', 'netdev', `${TABLE}${l}`, set]);
+    type Elem = { concat: number[] } | { elem: { val: { concat: number[] } } };
+    const s = (JSON.parse(out) as { nftables: { set?: { elem?: Elem[] } }[] }).nftables.find((o) => o.set)?.set;
+    return (s?.elem ?? []).map((e) => ('concat' in e ? e.concat : e.elem.val.concat));
+  };
   const link = (l: 'a' | 'b', router: string, gw: string, cip: string) => ({
     dev: `qpl${l}`,
     router,
@@ -211,6 +227,15 @@ export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', Link
       const c = counterValues(client, `${TABLE}${l}`);
       const r = counterValues(l === 'a' ? ra : rb, TABLE);
       return { out: c('out'), in: c('in'), outRst: c('out_rst'), upSeen: r('up_seen'), upDropped: r('up_drop'), downSeen: r('down_seen'), downDropped: r('down_drop') };
+    },
+    echoes(l) {
+      return {
+        requests: setElements(l, 'echo_out').map(([ttl, id, seq]) => ({ ttl: ttl!, id: id!, seq: seq! })),
+        replies: setElements(l, 'echo_in').map(([id, seq]) => ({ id: id!, seq: seq! })),
+      };
+    },
+    clearEchoes(l) {
+      for (const set of ['echo_out', 'echo_in']) sh(['ip', 'netns', 'exec', client, 'nft', 'flush', 'set', 'netdev', `${TABLE}${l}`, set]);
     },
     setUp(l, up) {
       ip('-n', client, 'link', 'set', `qpl${l}`, up ? 'up' : 'down');
