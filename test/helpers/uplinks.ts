@@ -13,8 +13,9 @@
  * Namespaces qpl<idx>-*, idx 200-219 (issue 22's range) or one the run's allocator reserved (helpers/resources.ts labIndexes).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { startDelayer, lossRuleset, type Applied, type LossSpec } from './delaylab.js';
+import { startDelayer, lossRuleset, syncDelayer, type Applied, type LossSpec } from './delaylab.js';
 import { deleteNamespaces } from './netns.js';
+import { waitFor } from './wait.js';
 
 export interface LinkTruth {
   /** One-way delay each way, ms. */
@@ -52,7 +53,7 @@ export interface UplinkLab {
   server: string;
   /** The service address of `qosprobe serve`. */
   serverIp: string;
-  links: Record<'a' | 'b', { dev: string; router: string; gateway: string; clientIp: string; log(): { up: Applied[]; down: Applied[] } }>;
+  links: Record<'a' | 'b', { dev: string; router: string; gateway: string; clientIp: string; log(): { up: Applied[]; down: Applied[] }; sync(): Promise<void> }>;
   counters(link: 'a' | 'b'): LinkCounters;
   /** The ICMP echoes the client sent and received on the link since clearEchoes (the truth of which probe was answered). */
   echoes(link: 'a' | 'b'): { requests: Echo[]; replies: Echo[] };
@@ -80,6 +81,7 @@ export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', Link
   const nft = (ns: string, script: string) => sh(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], script);
   const children: ChildProcess[] = [];
   const logs = { a: { up: [] as Applied[], down: [] as Applied[] }, b: { up: [] as Applied[], down: [] as Applied[] } };
+  const delayers: Record<'a' | 'b', ChildProcess[]> = { a: [], b: [] };
   const teardown = () => deleteNamespaces([client, ra, rb, server]);
   const stop = async () => {
     await Promise.all(
@@ -175,26 +177,32 @@ export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', Link
       if (t.delayMs > 0) {
         sh(['ip', 'netns', 'exec', router, 'iptables', '-A', 'FORWARD', '-i', 'qplrc', '-j', 'NFQUEUE', '--queue-num', '0', '--queue-bypass']);
         sh(['ip', 'netns', 'exec', router, 'iptables', '-A', 'FORWARD', '-i', 'qplrs', '-j', 'NFQUEUE', '--queue-num', '1', '--queue-bypass']);
-        children.push(await startDelayer(router, 0, t.delayMs, 0, 1, logs[link].up));
-        children.push(await startDelayer(router, 1, t.delayMs, 0, 2, logs[link].down));
+        delayers[link].push(await startDelayer(router, 0, t.delayMs, 0, 1, logs[link].up));
+        delayers[link].push(await startDelayer(router, 1, t.delayMs, 0, 2, logs[link].down));
+        children.push(...delayers[link]);
       }
     }
     const serve = spawn('ip', ['netns', 'exec', server, ...serveArgv, 'serve', '--host', serverIp, '--stamp-port', '8862', '--http-port', '8080', '--stateful', '--rate-limit', '100000', '--quiet'], {
       stdio: 'ignore',
     });
     children.push(serve);
-    // Ready when its HTTP answers over A (the default route).
-    for (let i = 0; ; i++) {
-      try {
+    // Ready when its HTTP answers over A (the default route); polled from the client namespace (a failed fetch throws).
+    await waitFor(
+      () => {
+        if (serve.exitCode !== null) return 'exited';
         sh(['ip', 'netns', 'exec', client, process.execPath, '-e', `fetch("http://${serverIp}:8080/health").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`]);
-        break;
-      } catch (err) {
-        if (i > 50 || serve.exitCode !== null) throw new Error(`qosprobe serve did not come up in ${server}: ${String(err)}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    // The readiness check's connection closes over A (held by A's delayer): let it finish before anyone counts.
-    await new Promise((r) => setTimeout(r, 500));
+        return 'ready';
+      },
+      `qosprobe serve to answer in ${server}`,
+      20_000,
+      200,
+    ).then((s) => {
+      if (s === 'exited') throw new Error(`qosprobe serve exited in ${server}`);
+    });
+    // The readiness check's connection closes over A (held by A's delayer): before anyone counts, it must have sent
+    // its last packet, i.e. be gone or in TIME-WAIT (which sends nothing).
+    const closing = ['established', 'syn-sent', 'fin-wait-1', 'fin-wait-2', 'close-wait', 'last-ack', 'closing'].flatMap((s) => ['state', s]);
+    await waitFor(() => sh(['ip', 'netns', 'exec', client, 'ss', '-Htn', ...closing, 'dst', serverIp]).trim() === '', 'the readiness check\'s connection to close', 20_000, 20);
   } catch (err) {
     await stop();
     throw err;
@@ -217,6 +225,7 @@ export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', Link
     gateway: gw,
     clientIp: cip,
     log: () => ({ up: [...logs[l].up], down: [...logs[l].down] }),
+    sync: async () => void (await Promise.all(delayers[l].map(syncDelayer))),
   });
   return {
     client,

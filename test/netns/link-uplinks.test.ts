@@ -67,7 +67,7 @@ async function measureIn(lab: UplinkLab, args: string[], over: 'a' | 'b' | null,
     timeout: 60_000,
   });
   // The delayers log each packet as they release it: the last lines reach us a moment later.
-  await new Promise((r) => setTimeout(r, 200));
+  await link?.sync();
   const logAfter = link?.log();
   return {
     records: ndjson(out),
@@ -81,7 +81,7 @@ async function measureIn(lab: UplinkLab, args: string[], over: 'a' | 'b' | null,
 async function settle(lab: UplinkLab, link: 'a' | 'b'): Promise<void> {
   let last = lab.counters(link).out;
   for (let i = 0; i < 30; i++) {
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 500)); // the quiet half-second is the condition itself
     const now = lab.counters(link).out;
     if (now === last) return;
     last = now;
