@@ -21,7 +21,7 @@ describe('runner budget', () => {
       // 300 ms of set-up (a slow resolver), then exactly its declared duration.
       const probe: ProbeDef<BaseSpec> = fakeProbe(
         async ({ signal, measuring }) => {
-          await new Promise((r) => setTimeout(r, 300));
+          await new Promise((r) => setTimeout(r, 300)); // on the fake clock
           measuring?.();
           await new Promise((r) => setTimeout(r, 200));
           return packetOutcome(undefined, { interrupted: signal.aborted });

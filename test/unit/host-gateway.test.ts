@@ -74,7 +74,7 @@ describe('runner: measured alongside each test', () => {
   };
   const probe = (ms: number): ProbeDef<BaseSpec> =>
     fakeProbe(async () => {
-      await new Promise((r) => setTimeout(r, ms));
+      await new Promise((r) => setTimeout(r, ms)); // on the fake clock
       return packetOutcome();
     }, { deadlineMs: 5000 });
   const spec = fakeSpec;
