@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import { BIN, builtCliAvailable, runCli } from '../helpers/cli.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { refusedPort } from '../helpers/servers.js';
@@ -36,13 +37,7 @@ afterAll(() => {
 });
 
 async function until<T>(what: string, timeoutMs: number, f: () => T | null | undefined | false): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return waitFor(f, what, timeoutMs, 100) as Promise<T>;
 }
 
 /** A config monitoring a refused loopback port: every packet lost at once, an outage within ~0.3 s. */
@@ -162,14 +157,11 @@ describe.skipIf(!builtCliAvailable() || !ALERTMANAGER)(`monitor and a real Alert
       // A close written after the wall clock stepped back an hour (Alertmanager 0.25: 400 "start time must be before end time").
       writeFileSync(join(box, '000000000000003-000000-stepped-closed.json'), ev('stepped', { state: 'closed', ended_at: '2026-11-30T07:00:20.000Z' }));
       const mon = startMonitor(['--config', cfg, '-f', 'ndjson', '--out', join(d, 'w.ndjson')], { XDG_STATE_HOME: join(d, 'state') });
-      const alerts = await (async () => {
-        const end = Date.now() + 20_000;
-        for (;;) {
-          const a = await activeAlerts(am);
-          if (a.some((x) => x.labels.endpoint === 'dead') || Date.now() > end) return a;
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      })();
+      // Until the dead endpoint's alert is there; past the guard, what there is goes to the assertions (with the monitor's stderr).
+      const alerts = await waitFor(async () => {
+        const a = await activeAlerts(am);
+        return a.some((x) => x.labels.endpoint === 'dead') ? a : null;
+      }, "the dead endpoint's alert", 20_000, 250).catch(() => activeAlerts(am));
       expect(alerts.filter((a) => a.labels.endpoint === 'dead').map((a) => a.labels.alertname), mon.stderr()).toEqual(['QosprobeOutage']);
       expect(alerts.filter((a) => a.labels.endpoint === 'old')).toHaveLength(58);
       expect(readdirSync(join(box, 'rejected'))).toEqual(['000000000000001-000000-poison-open.json', '000000000000001-000000-poison-open.why']);

@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import { pushSpool } from '../../src/spool/push.js';
 import { listSpool, readBatch, writeBatch } from '../../src/spool/spool.js';
 import { ROOT, builtCliAvailable, runCli } from '../helpers/cli.js';
@@ -139,10 +140,8 @@ describe.skipIf(!builtCliAvailable())('SIGKILL in the middle of a spool write', 
     `;
     // Readiness, not a clock: poll the spool (a 10 ms turn) until `ready` holds; the deadline only ends a hung child.
     const until = async (ready: (names: string[]) => boolean) => {
-      for (const end = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 10))) {
-        if (ready(readdirSync(dir))) return performance.now();
-        if (Date.now() > end) throw new Error(`the writer made no progress in 30 s: ${readdirSync(dir).join(', ')}`);
-      }
+      await waitFor(() => ready(readdirSync(dir)), 'the writer to make progress in the spool', 30_000, 10);
+      return performance.now();
     };
     const whole = (names: string[]) => names.filter((n) => !n.endsWith('.tmp')).length;
     let sawTemp = false;
@@ -161,7 +160,7 @@ describe.skipIf(!builtCliAvailable())('SIGKILL in the middle of a spool write', 
           await until((n) => n.some((x) => x.endsWith('.tmp')));
         } else {
           // A random moment within the write time this host showed: mid-write, whatever the host's speed.
-          await new Promise((r) => setTimeout(r, Math.random() * 1.5 * writeMs));
+          await new Promise((r) => setTimeout(r, Math.random() * 1.5 * writeMs)); // the random moment is the test
         }
         if (readdirSync(dir).some((n) => n.endsWith('.tmp'))) sawTemp = true;
       } finally {

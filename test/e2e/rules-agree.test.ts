@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import { BIN, builtCliAvailable } from '../helpers/cli.js';
 import { VICTORIA_METRICS, startDaemon, startVictoriaMetrics, type Daemon } from '../helpers/daemons.js';
 import { ALERTMANAGER, VMALERT, activeAlerts, startAlertmanager } from '../helpers/alerting.js';
@@ -135,16 +136,15 @@ describe.skipIf(skipReason !== null)("rules --profile agree with the monitor, in
   it('loss alerts for 2 % (Y.1541) and 5 % (both), none for a cut or one lost packet; the silent-site alert at once with the real silence', async () => {
     const startedAt = Date.now();
     // Wait for what must fire, then a few more evaluations for what must not.
-    let alerts: VmAlert[] = [];
     const want = (a: VmAlert[]) =>
       ['QosprobeIplr lossy2', 'QosprobeIplr lossy5', 'QosprobeLoss lossy5'].every((k) => a.some((x) => `${x.name} ${x.labels.endpoint}` === k && x.state === 'firing')) &&
       a.some((x) => x.name === 'QosprobeSilentSite' && x.state === 'firing');
-    for (let i = 0; i < 60 && !want(alerts); i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      alerts = await vmAlerts();
-    }
+    let alerts = await waitFor(async () => {
+      const a = await vmAlerts();
+      return want(a) ? a : null;
+    }, 'the alerts that must fire', 30_000, 500).catch(() => vmAlerts());
     const silentAfterS = (Date.now() - startedAt) / 1000;
-    await new Promise((r) => setTimeout(r, 6000));
+    await new Promise((r) => setTimeout(r, 6000)); // the gap is the test: more evaluations, in which nothing else may fire
     alerts = await vmAlerts();
     const quality = alerts
       .filter((a) => a.name !== 'QosprobeSilentSite')

@@ -153,7 +153,7 @@ describe.skipIf(!built)('serve survives many sources and slow senders', () => {
         sock.send(encodeSenderPacket({ seq: round, timestamp: { seconds: 1, fraction: 2 }, errorEstimate: { synchronized: false, ptpFormat: false, scale: 0, multiplier: 1 }, ssid }), s.stampPort, '127.0.0.1');
         sock.send(randomBytes(round + 1), s.stampPort, '127.0.0.1');
       }
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 20)); // pacing the rounds: a flood over time, not one burst
     }
     await expectHealthy();
     for (const sock of socks) sock.close();
@@ -175,7 +175,7 @@ describe.skipIf(!built)('serve survives many sources and slow senders', () => {
     try {
       for (let i = 0; i < 3; i++) {
         await expectHealthy();
-        await new Promise((r) => setTimeout(r, 200));
+        await new Promise((r) => setTimeout(r, 200)); // the gap is the test: served again while the trickle goes on
       }
     } finally {
       clearInterval(drip);

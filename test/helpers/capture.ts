@@ -14,13 +14,23 @@ export async function startCapture(ns: string, dev: string, pcap: string, filter
   const cap = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-i', dev, '-n', '-U', '--immediate-mode', '--time-stamp-precision=nano', '-s', '128', '-w', pcap, ...filter], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, 5_000);
+  // Its stderr line is the signal; an exit or the hang guard fails the capture (a test without its truth cannot pass).
+  let said = '';
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => {
+      cap.kill('SIGKILL');
+      reject(new Error(`tcpdump in ${ns} did not start listening in 20 s: ${said}`));
+    }, 20_000);
     cap.stderr!.on('data', (d: Buffer) => {
-      if (d.toString().includes('listening on')) {
+      said += d.toString();
+      if (said.includes('listening on')) {
         clearTimeout(t);
         resolve();
       }
+    });
+    cap.once('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`tcpdump in ${ns} exited (${code}): ${said}`));
     });
   });
   return cap;

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from './wait.js';
 
 export const VICTORIA_METRICS = ['/usr/bin/victoria-metrics', '/usr/local/bin/victoria-metrics'].find((p) => existsSync(p)) ?? null;
 export const PUSHGATEWAY = ['/usr/bin/prometheus-pushgateway', '/usr/local/bin/pushgateway'].find((p) => existsSync(p)) ?? null;
@@ -51,17 +52,18 @@ export async function startDaemon(bin: string, args: (port: number, dir: string)
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) break;
-    try {
+  // Ready when its readiness path answers (a daemon raises no event for it); an exit ends the wait at once.
+  const ready = await waitFor(
+    async () => {
+      if (child.exitCode !== null) return 'exited';
       const res = await fetch(url + readyPath, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return { url, port, log: () => log, stop };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+      return res.ok ? 'ready' : null;
+    },
+    `${bin} to answer ${readyPath}`,
+    timeoutMs,
+    100,
+  ).catch(() => 'timed out');
+  if (ready === 'ready') return { url, port, log: () => log, stop };
   await stop();
   throw new Error(`${bin} did not become ready on ${url}${readyPath}:\n${log.slice(-2000)}`);
 }
@@ -105,7 +107,7 @@ export async function vmExport(vm: Daemon, match: string, opts: { settleMs?: num
       stableSince = Date.now();
     }
     last = got;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 200)); // polling: VictoriaMetrics says nothing when a series has settled
   }
   return last;
 }

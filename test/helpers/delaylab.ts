@@ -90,6 +90,23 @@ export function delayLabUnavailable(): string | null {
   return null;
 }
 
+/** Per delayer, the callers waiting for its next sync line. */
+const syncWaiters = new WeakMap<ChildProcess, (() => void)[]>();
+
+/**
+ * Resolves once the delayer has logged every packet it released before this call (its log reaches this process
+ * through a pipe, a moment after the packet): it answers SIGUSR1 with a sync line after those packets' lines.
+ */
+export function syncDelayer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const waiters = syncWaiters.get(child) ?? [];
+    syncWaiters.set(child, waiters);
+    waiters.push(resolve);
+    child.kill('SIGUSR1');
+  });
+}
+
 export function startDelayer(ns: string, queue: number, delayMs: number, jitterMs: number, seed: number, into: Applied[], reorder = false, realtime = false): Promise<ChildProcess> {
   const args = [String(queue), String(delayMs), String(jitterMs), String(seed), ...(reorder ? ['reorder'] : [])];
   const child = spawn('ip', ['netns', 'exec', ns, ...(realtime ? DELAYER_REALTIME : []), 'python3', join(import.meta.dirname, 'nfq-delay.py'), ...args], {
@@ -98,14 +115,18 @@ export function startDelayer(ns: string, queue: number, delayMs: number, jitterM
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (l) => {
-      const j = JSON.parse(l) as { ready?: boolean; error?: string; proto?: number; len?: number; applied?: number; in?: number; out?: number } & Partial<Applied>;
+      const j = JSON.parse(l) as { ready?: boolean; sync?: boolean; error?: string; proto?: number; len?: number; applied?: number; in?: number; out?: number } & Partial<Applied>;
       if (j.ready) return resolve(child);
+      if (j.sync) return void syncWaiters.get(child)?.splice(0).forEach((w) => w());
       if (j.error) return reject(new Error(j.error));
       const a: Applied = { proto: j.proto!, len: j.len!, appliedMs: j.applied!, inMs: j.in!, outMs: j.out! };
       for (const k of ['sport', 'dport', 'w0', 'w6', 'flags', 'itype', 'iid', 'iseq'] as const) if (j[k] !== undefined) a[k] = j[k];
       into.push(a);
     });
-    child.once('exit', (code) => reject(new Error(`nfq-delay.py exited (${code})`)));
+    child.once('exit', (code) => {
+      syncWaiters.get(child)?.splice(0).forEach((w) => w());
+      reject(new Error(`nfq-delay.py exited (${code})`));
+    });
   });
 }
 

@@ -15,7 +15,7 @@ Packets leave in arrival order (a FIFO: jitter alone never reorders, as in a rea
 "reorder": then each packet is held for its own delay, independently, and a packet held less than the one
 before it overtakes it (jitter larger than the spacing reorders, as on parallel paths).
 
-  nfq-delay.py QUEUE DELAY_MS [JITTER_MS] [SEED] [REORDER]     # runs until SIGTERM; log on stdout
+  nfq-delay.py QUEUE DELAY_MS [JITTER_MS] [SEED] [REORDER]     # runs until SIGTERM; log on stdout; SIGUSR1: a sync line
 """
 import fcntl
 import gc
@@ -129,6 +129,9 @@ def main():
         pass
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    # SIGUSR1: print {"sync": true} once every packet released so far is logged (its line is after theirs).
+    sync = []
+    signal.signal(signal.SIGUSR1, lambda *_: sync.append(1))
     print(json.dumps({'ready': True, 'queue': queue}), flush=True)
     while not stop:
         now = time.monotonic_ns()
@@ -140,6 +143,9 @@ def main():
             line.update(l4)
             out.write(json.dumps(line) + '\n')
             now = released
+        if sync:
+            sync.clear()
+            out.write(json.dumps({'sync': True}) + '\n')
         out.flush()
         # Sleep until the next release, but never past a packet's arrival; spin the last stretch.
         wait = 0.05 if not held else max(0.0, (held[0][0] - time.monotonic_ns()) / 1e9 - spin_s)

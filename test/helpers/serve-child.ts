@@ -36,8 +36,21 @@ export async function startServeChild(args: string[] = [], timeoutMs = 10_000, e
       r();
     }),
   );
-  const deadline = performance.now() + timeoutMs;
-  while (!/HTTP tcp\/\d+/.test(err) && exit === null && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  // Ready when its start line (both ports) is on stderr; or it exited; the timeout only ends a hung start.
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(done, timeoutMs);
+    function done() {
+      clearTimeout(t);
+      child.stderr?.off('data', check);
+      resolve();
+    }
+    function check() {
+      if (/HTTP tcp\/\d+/.test(err)) done();
+    }
+    child.stderr?.on('data', check);
+    void ended.then(done);
+    check();
+  });
   const stampPort = Number(/STAMP udp\/(\d+)/.exec(err)?.[1]);
   const httpPort = Number(/HTTP tcp\/(\d+)/.exec(err)?.[1]);
   if (!stampPort || !httpPort) {

@@ -27,7 +27,7 @@ export async function startBlackholeListener(): Promise<{ port: number; close():
     'import socket,sys,time',
     's=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(0)',
     'print(s.getsockname()[1]); sys.stdout.flush()',
-    'time.sleep(600)',
+    'time.sleep(600)', // bounded: it ends by itself should the test die without killing it
   ].join('\n');
   let child: ChildProcess;
   try {
@@ -40,7 +40,8 @@ export async function startBlackholeListener(): Promise<{ port: number; close():
     child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
   });
   if (!port) return null;
-  // Fill the accept queue (backlog 0 → 1 slot); these sockets stay open until close().
+  // Fill the accept queue (backlog 0 → 1 slot); these sockets stay open until close(). Full once one of them has
+  // connected: Linux then drops every further SYN (the other filler's too).
   const fillers: Socket[] = [];
   for (let i = 0; i < 2; i++) {
     const s = new Socket();
@@ -48,7 +49,7 @@ export async function startBlackholeListener(): Promise<{ port: number; close():
     s.connect(port, '127.0.0.1');
     fillers.push(s);
   }
-  await new Promise((r) => setTimeout(r, 200));
+  await Promise.race(fillers.map((s) => new Promise<void>((r) => s.once('connect', () => r()))));
   return {
     port,
     close: async () => {

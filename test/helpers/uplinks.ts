@@ -9,12 +9,13 @@
  * Each router holds what it forwards for its link's one-way delay (the project's NFQUEUE delayer, delaylab.ts; this kernel
  * has no netem), and may drop a percent of non-TCP packets through named nft counters on its client-side device (the
  * truth of loss); B may be rate-limited (tc tbf, both ways). nft counters on the client's qpla and qplb count every IPv4
- * packet each way: a test over B must leave A's at 0. Namespaces qpl<idx>-*, idx 200-219 (issue 22's range) or one the
- * run's allocator reserved (helpers/resources.ts labIndexes).
+ * packet each way: a test over B must leave A's at 0; nft sets there keep the ICMP echoes each link sent and got back.
+ * Namespaces qpl<idx>-*, idx 200-219 (issue 22's range) or one the run's allocator reserved (helpers/resources.ts labIndexes).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { startDelayer, lossRuleset, type Applied, type LossSpec } from './delaylab.js';
+import { startDelayer, lossRuleset, syncDelayer, type Applied, type LossSpec } from './delaylab.js';
 import { deleteNamespaces } from './netns.js';
+import { waitFor } from './wait.js';
 
 export interface LinkTruth {
   /** One-way delay each way, ms. */
@@ -23,6 +24,15 @@ export interface LinkTruth {
   lossPercent?: number;
   /** tbf rate both ways, Mbit/s. */
   rateMbit?: number;
+  /** nft matches a packet must also meet to be dropped, each way (e.g. to spare the last packet of a STAMP test). */
+  dropMatch?: { up: string; down: string };
+}
+
+/** An ICMP echo on the client's side of a link: requests as sent (with their TTL), replies as received. */
+export interface Echo {
+  ttl?: number;
+  id: number;
+  seq: number;
 }
 
 export interface LinkCounters {
@@ -43,8 +53,11 @@ export interface UplinkLab {
   server: string;
   /** The service address of `qosprobe serve`. */
   serverIp: string;
-  links: Record<'a' | 'b', { dev: string; router: string; gateway: string; clientIp: string; log(): { up: Applied[]; down: Applied[] } }>;
+  links: Record<'a' | 'b', { dev: string; router: string; gateway: string; clientIp: string; log(): { up: Applied[]; down: Applied[] }; sync(): Promise<void> }>;
   counters(link: 'a' | 'b'): LinkCounters;
+  /** The ICMP echoes the client sent and received on the link since clearEchoes (the truth of which probe was answered). */
+  echoes(link: 'a' | 'b'): { requests: Echo[]; replies: Echo[] };
+  clearEchoes(link: 'a' | 'b'): void;
   /** Take the client's side of a link down (or up again). */
   setUp(link: 'a' | 'b', up: boolean): void;
   close(): Promise<void>;
@@ -68,6 +81,7 @@ export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', Link
   const nft = (ns: string, script: string) => sh(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], script);
   const children: ChildProcess[] = [];
   const logs = { a: { up: [] as Applied[], down: [] as Applied[] }, b: { up: [] as Applied[], down: [] as Applied[] } };
+  const delayers: Record<'a' | 'b', ChildProcess[]> = { a: [], b: [] };
   const teardown = () => deleteNamespaces([client, ra, rb, server]);
   const stop = async () => {
     await Promise.all(
@@ -112,24 +126,22 @@ export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', Link
     ip('-n', client, 'route', 'add', 'default', 'via', `${net}.65`, 'dev', 'qplb', 'metric', '200');
 
     // The client's counters: every IPv4 packet in and out of each link but multicast (IGMP reports a link sends by
-    // itself when it comes up).
+    // itself when it comes up); and each ICMP echo request sent (TTL, id, sequence) and reply received (id, sequence):
+    // which of a trace's probes came back, the truth a count cannot give.
     nft(
       client,
       [
-        `table netdev ${TABLE}a {`,
-        '  counter in {}',
-        '  counter out {}',
-        '  counter out_rst {}',
-        '  chain i { type filter hook ingress device "qpla" priority 0; meta protocol ip ip saddr != 224.0.0.0/4 counter name "in"; }',
-        '  chain o { type filter hook egress device "qpla" priority 0; meta protocol ip ip daddr != 224.0.0.0/4 counter name "out"; tcp flags & rst == rst counter name "out_rst"; }',
-        '}',
-        `table netdev ${TABLE}b {`,
-        '  counter in {}',
-        '  counter out {}',
-        '  counter out_rst {}',
-        '  chain i { type filter hook ingress device "qplb" priority 0; meta protocol ip ip saddr != 224.0.0.0/4 counter name "in"; }',
-        '  chain o { type filter hook egress device "qplb" priority 0; meta protocol ip ip daddr != 224.0.0.0/4 counter name "out"; tcp flags & rst == rst counter name "out_rst"; }',
-        '}',
+        ...(['a', 'b'] as const).flatMap((l) => [
+          `table netdev ${TABLE}${l} {`,
+          '  counter in {}',
+          '  counter out {}',
+          '  counter out_rst {}',
+          '  set echo_out { typeof ip ttl . icmp id . icmp sequence; flags dynamic; }',
+          '  set echo_in { typeof icmp id . icmp sequence; flags dynamic; }',
+          `  chain i { type filter hook ingress device "qpl${l}" priority 0; meta protocol ip ip saddr != 224.0.0.0/4 counter name "in"; meta protocol ip icmp type echo-reply add @echo_in { icmp id . icmp sequence }; }`,
+          `  chain o { type filter hook egress device "qpl${l}" priority 0; meta protocol ip ip daddr != 224.0.0.0/4 counter name "out"; tcp flags & rst == rst counter name "out_rst"; meta protocol ip icmp type echo-request add @echo_out { ip ttl . icmp id . icmp sequence }; }`,
+          '}',
+        ]),
         '',
       ].join('\n'),
     );
@@ -151,7 +163,7 @@ export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', Link
         ].join('\n'),
       );
       const notTcp = 'meta l4proto != tcp';
-      const loss: LossSpec = { upPercent: t.lossPercent ?? 0, downPercent: t.lossPercent ?? 0, up: notTcp, down: notTcp };
+      const loss: LossSpec = { upPercent: t.lossPercent ?? 0, downPercent: t.lossPercent ?? 0, up: notTcp, down: notTcp, upDropMatch: t.dropMatch?.up, downDropMatch: t.dropMatch?.down };
       nft(router, lossRuleset('qplrc', loss));
       if (t.rateMbit) {
         const burst = String(Math.max(65536, Math.round((t.rateMbit * 1e6 * 0.004) / 8)));
@@ -165,26 +177,32 @@ export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', Link
       if (t.delayMs > 0) {
         sh(['ip', 'netns', 'exec', router, 'iptables', '-A', 'FORWARD', '-i', 'qplrc', '-j', 'NFQUEUE', '--queue-num', '0', '--queue-bypass']);
         sh(['ip', 'netns', 'exec', router, 'iptables', '-A', 'FORWARD', '-i', 'qplrs', '-j', 'NFQUEUE', '--queue-num', '1', '--queue-bypass']);
-        children.push(await startDelayer(router, 0, t.delayMs, 0, 1, logs[link].up));
-        children.push(await startDelayer(router, 1, t.delayMs, 0, 2, logs[link].down));
+        delayers[link].push(await startDelayer(router, 0, t.delayMs, 0, 1, logs[link].up));
+        delayers[link].push(await startDelayer(router, 1, t.delayMs, 0, 2, logs[link].down));
+        children.push(...delayers[link]);
       }
     }
     const serve = spawn('ip', ['netns', 'exec', server, ...serveArgv, 'serve', '--host', serverIp, '--stamp-port', '8862', '--http-port', '8080', '--stateful', '--rate-limit', '100000', '--quiet'], {
       stdio: 'ignore',
     });
     children.push(serve);
-    // Ready when its HTTP answers over A (the default route).
-    for (let i = 0; ; i++) {
-      try {
+    // Ready when its HTTP answers over A (the default route); polled from the client namespace (a failed fetch throws).
+    await waitFor(
+      () => {
+        if (serve.exitCode !== null) return 'exited';
         sh(['ip', 'netns', 'exec', client, process.execPath, '-e', `fetch("http://${serverIp}:8080/health").then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`]);
-        break;
-      } catch (err) {
-        if (i > 50 || serve.exitCode !== null) throw new Error(`qosprobe serve did not come up in ${server}: ${String(err)}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    // The readiness check's connection closes over A (held by A's delayer): let it finish before anyone counts.
-    await new Promise((r) => setTimeout(r, 500));
+        return 'ready';
+      },
+      `qosprobe serve to answer in ${server}`,
+      20_000,
+      200,
+    ).then((s) => {
+      if (s === 'exited') throw new Error(`qosprobe serve exited in ${server}`);
+    });
+    // The readiness check's connection closes over A (held by A's delayer): before anyone counts, it must have sent
+    // its last packet, i.e. be gone or in TIME-WAIT (which sends nothing).
+    const closing = ['established', 'syn-sent', 'fin-wait-1', 'fin-wait-2', 'close-wait', 'last-ack', 'closing'].flatMap((s) => ['state', s]);
+    await waitFor(() => sh(['ip', 'netns', 'exec', client, 'ss', '-Htn', ...closing, 'dst', serverIp]).trim() === '', 'the readiness check\'s connection to close', 20_000, 20);
   } catch (err) {
     await stop();
     throw err;
@@ -195,12 +213,19 @@ export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', Link
     for (const o of (JSON.parse(out) as { nftables: { counter?: { name: string; packets: number } }[] }).nftables) if (o.counter) m.set(o.counter.name, o.counter.packets);
     return (k: string) => m.get(k) ?? 0;
   };
+  const setElements = (l: 'a' | 'b', set: string): number[][] => {
+    const out = sh(['ip', 'netns', 'exec', client, 'nft', '-j', 'list', 'set', 'netdev', `${TABLE}${l}`, set]);
+    type Elem = { concat: number[] } | { elem: { val: { concat: number[] } } };
+    const s = (JSON.parse(out) as { nftables: { set?: { elem?: Elem[] } }[] }).nftables.find((o) => o.set)?.set;
+    return (s?.elem ?? []).map((e) => ('concat' in e ? e.concat : e.elem.val.concat));
+  };
   const link = (l: 'a' | 'b', router: string, gw: string, cip: string) => ({
     dev: `qpl${l}`,
     router,
     gateway: gw,
     clientIp: cip,
     log: () => ({ up: [...logs[l].up], down: [...logs[l].down] }),
+    sync: async () => void (await Promise.all(delayers[l].map(syncDelayer))),
   });
   return {
     client,
@@ -211,6 +236,15 @@ export async function createUplinkLab(idx: number, truth: Record<'a' | 'b', Link
       const c = counterValues(client, `${TABLE}${l}`);
       const r = counterValues(l === 'a' ? ra : rb, TABLE);
       return { out: c('out'), in: c('in'), outRst: c('out_rst'), upSeen: r('up_seen'), upDropped: r('up_drop'), downSeen: r('down_seen'), downDropped: r('down_drop') };
+    },
+    echoes(l) {
+      return {
+        requests: setElements(l, 'echo_out').map(([ttl, id, seq]) => ({ ttl: ttl!, id: id!, seq: seq! })),
+        replies: setElements(l, 'echo_in').map(([id, seq]) => ({ id: id!, seq: seq! })),
+      };
+    },
+    clearEchoes(l) {
+      for (const set of ['echo_out', 'echo_in']) sh(['ip', 'netns', 'exec', client, 'nft', 'flush', 'set', 'netdev', `${TABLE}${l}`, set]);
     },
     setUp(l, up) {
       ip('-n', client, 'link', 'set', `qpl${l}`, up ? 'up' : 'down');

@@ -3,7 +3,7 @@
  * probe's deadline from when it starts measuring, and the deadline comes after the probe's own end
  * (last send + timeout), with a margin for timer lateness.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ProbeDef } from '../../src/probes/probe.js';
 import { stamp, type StampSpec } from '../../src/probes/stamp.js';
 import type { BaseSpec } from '../../src/core/samples.js';
@@ -15,19 +15,27 @@ import { fakeProbe, packetOutcome } from '../helpers/fakes.js';
 
 describe('runner budget', () => {
   it('is counted from when the probe starts measuring, not from before its set-up', async () => {
-    // 300 ms of set-up (a slow resolver), then exactly its declared duration.
-    const probe: ProbeDef<BaseSpec> = fakeProbe(
-      async ({ signal, measuring }) => {
-        await new Promise((r) => setTimeout(r, 300));
-        measuring?.();
-        await new Promise((r) => setTimeout(r, 200));
-        return packetOutcome(undefined, { interrupted: signal.aborted });
-      },
-      { deadlineMs: 200 },
-    );
-    const spec: BaseSpec = { kind: 'fake', count: 1, intervalMs: 100, timeoutMs: 100 };
-    const res = await runPlan([{ endpoint: { name: 'e', host: 'h' }, spec, probe }], ctx, { onRecord: () => {} });
-    expect(res.records[0]).toMatchObject({ status: 'ok', error_code: null });
+    // A fake clock: the set-up and the probe's duration pass in order with the runner's own timers, whatever the host's load.
+    vi.useFakeTimers();
+    try {
+      // 300 ms of set-up (a slow resolver), then exactly its declared duration.
+      const probe: ProbeDef<BaseSpec> = fakeProbe(
+        async ({ signal, measuring }) => {
+          await new Promise((r) => setTimeout(r, 300)); // on the fake clock
+          measuring?.();
+          await new Promise((r) => setTimeout(r, 200));
+          return packetOutcome(undefined, { interrupted: signal.aborted });
+        },
+        { deadlineMs: 200 },
+      );
+      const spec: BaseSpec = { kind: 'fake', count: 1, intervalMs: 100, timeoutMs: 100 };
+      const ran = runPlan([{ endpoint: { name: 'e', host: 'h' }, spec, probe }], ctx, { onRecord: () => {} });
+      await vi.runAllTimersAsync();
+      const res = await ran;
+      expect(res.records[0]).toMatchObject({ status: 'ok', error_code: null });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { Outbox, alertOf, alertmanagerReceiver, webhookReceiver } from '../../src/monitor/alerts.js';
 import type { IncidentRecord } from '../../src/monitor/core.js';
@@ -255,9 +256,7 @@ describe('the incidents file on a full disk (issue 24 item 11)', () => {
       writeFn,
     });
     // The outage opens (3 refused connections) while the disk is full.
-    const deadline = Date.now() + 5000;
-    while (!logs.some((l) => l.startsWith('OPEN')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(logs.some((l) => l.startsWith('OPEN'))).toBe(true);
+    await waitFor(() => logs.some((l) => l.startsWith('OPEN')), 'the outage to open', 20_000, 10);
     // Never torn: the file is its one earlier line.
     expect(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).incident_id)).toEqual(['before']);
     full = false;

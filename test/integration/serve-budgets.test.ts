@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HTTP_SERVE_LIMITS, startHttpServerWith, type HttpServeLimits } from '../../src/serve/http.js';
 import { sleep } from '../../src/core/sleep.js';
 import { nativeUdp } from '../../src/stamp/native.js';
+import { waitFor } from '../helpers/wait.js';
+import { connected, ended } from '../helpers/sockets.js';
 
 const closers: (() => unknown)[] = [];
 afterEach(async () => {
@@ -45,6 +47,9 @@ function ask(port: number, from: string, text: string, timeoutMs = 2000): Promis
   });
 }
 
+/** Hang guard for what a loopback server does at once: fails naming it, long before a loaded host gets near it. */
+const SOON_MS = 20_000;
+
 const status = (text: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? NaN);
 const ping = 'GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
 
@@ -54,14 +59,15 @@ describe('serve: connections per source', () => {
     const hog = Array.from({ length: 25 }, () => open(s.port, '127.0.0.5'));
     const closed = hog.map(() => false);
     hog.forEach((c, i) => c.on('close', () => (closed[i] = true)));
-    await sleep(300);
+    await connected(hog);
+    // Accepted after every one of the hog's: answered, so the server has admitted or closed them all.
+    expect(status(await ask(s.port, '127.0.0.6', ping))).toBe(200);
+    await waitFor(() => closed.filter((x) => x).length >= 20, "the server's closes of the hog's connections over its share", SOON_MS);
     // Only its share stays open; the rest were closed at once.
     expect(closed.filter((x) => !x)).toHaveLength(5);
-    expect(status(await ask(s.port, '127.0.0.6', ping))).toBe(200);
     expect(s.lines.some((l) => /connection from 127\.0\.0\.5 closed: its source already holds 5 connections/.test(l))).toBe(true);
     // A slot given back is the source's again.
-    hog.forEach((c) => c.destroy());
-    await sleep(100);
+    await ended(hog);
     expect(status(await ask(s.port, '127.0.0.5', ping))).toBe(200);
   });
 });
@@ -70,14 +76,15 @@ describe('serve: connections at the cap', () => {
   it('sources under their share filling the cap together: a newcomer replaces the oldest connection of the largest source', async () => {
     const s = await serve({ maxConnections: 20, maxConnectionsPerSource: 15 });
     const a = Array.from({ length: 15 }, () => open(s.port, '127.0.0.12'));
-    await sleep(150);
-    const b = Array.from({ length: 5 }, () => open(s.port, '127.0.0.13'));
     const closedA = a.map(() => false);
     a.forEach((c, i) => c.on('close', () => (closedA[i] = true)));
-    await sleep(300);
+    // Accepted in handshake order: all of a's, then b's, then the newcomer.
+    await connected(a);
+    const b = Array.from({ length: 5 }, () => open(s.port, '127.0.0.13'));
+    await connected(b);
     // The cap is full, no source over its share: before, a third source was closed at once.
     expect(status(await ask(s.port, '127.0.0.14', ping))).toBe(200);
-    await sleep(100);
+    await waitFor(() => closedA.some((x) => x), "the server's close of a connection from 127.0.0.12", SOON_MS);
     expect(closedA[0]).toBe(true); // the largest source's oldest made room
     expect(closedA.filter((x) => x)).toHaveLength(1);
     expect(b.every((c) => !c.destroyed)).toBe(true);
@@ -143,7 +150,10 @@ describe('serve: no body is read on after an early answer', () => {
     const busy = await serve({}, { maxConcurrent: 1 });
     const holder = open(busy.port, '127.0.0.10');
     holder.write('POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n');
-    await sleep(200);
+    // Ready when the holder has the one slot: another request is then refused (503, no body to leave unread).
+    for (const end = performance.now() + SOON_MS; status(await ask(busy.port, '127.0.0.15', 'POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')) !== 503; ) {
+      if (performance.now() > end) throw new Error('the holder never got the slot');
+    }
     const r503 = await flood(busy.port, bodyHead('POST /up', 900_000_000)); // under --max-bytes: 503, not 413
     expect([r503.status, r503.closedByServer]).toEqual([503, true]);
     expect(r503.sentBytes).toBeLessThan(64 << 20);
@@ -155,9 +165,9 @@ describe('serve: no body is read on after an early answer', () => {
     let got = '';
     c.on('data', (d: Buffer) => (got += d.toString('latin1')));
     c.write('POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello');
-    for (let i = 0; i < 100 && !got.includes('"bytes":5'); i++) await sleep(10);
+    await waitFor(() => got.includes('"bytes":5'), "the upload's answer", SOON_MS, 5);
     c.write(ping);
-    for (let i = 0; i < 100 && !got.includes('pong'); i++) await sleep(10);
+    await waitFor(() => got.includes('pong'), "the ping's answer on the same connection", SOON_MS, 5);
     expect(got).toMatch(/"bytes":5/);
     expect(got).not.toMatch(/connection: close[\s\S]*"bytes":5/i);
     expect(got).toMatch(/pong$/);
@@ -194,7 +204,7 @@ describe('serve: /down minimum rate counts delivered bytes (issue 24 item 6)', (
     };
     const steady = read('127.0.0.20', Infinity);
     const stalled = read('127.0.0.21', 500);
-    await sleep(9000);
+    await sleep(9000); // the duration is the test: 9 windows of 1 s in which the steady reader must never be cut
     expect(steady.closed()).toBe(false);
     expect(steady.got()).toBeGreaterThan(rateBps * 6);
     // It read for half a second, then stopped (a paused client never reads the server's close: the log line says the slot was freed).

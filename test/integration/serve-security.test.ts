@@ -3,6 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { startStampReflector, type StampReflector } from '../../src/serve/stamp-reflector.js';
 import { encodeSenderPacket, STAMP_MIN_BYTES } from '../../src/stamp/packet.js';
 import { sleep } from '../../src/core/sleep.js';
+import { waitFor } from '../helpers/wait.js';
 
 const open: { close(): unknown }[] = [];
 afterEach(async () => {
@@ -25,6 +26,10 @@ async function client(address: string): Promise<{ sock: Socket; replies: Buffer[
   return { sock, replies };
 }
 
+/** Hang guard for a reply on loopback: fails naming what never came, long before a loaded host gets near it. */
+const REPLY_MS = 20_000;
+const replies = (c: { replies: Buffer[] }, n: number, what: string) => waitFor(() => c.replies.length >= n, what, REPLY_MS, 5);
+
 const packet = (seq: number, size = STAMP_MIN_BYTES) =>
   encodeSenderPacket({ seq, timestamp: { seconds: 0xe9000000, fraction: seq }, errorEstimate: { synchronized: false, ptpFormat: false, scale: 0, multiplier: 1 }, ssid: 0 }, size);
 
@@ -35,7 +40,9 @@ describe('serve: STAMP reflector limits', () => {
     for (const n of [1, 14, 40, 43]) c.sock.send(Buffer.alloc(n, 0x11), r.port, '127.0.0.1');
     c.sock.send(packet(1, 44), r.port, '127.0.0.1'); // control: a valid one is answered
     c.sock.send(packet(2, 300), r.port, '127.0.0.1');
-    await sleep(150);
+    // One socket each way and the reflector answers in arrival order: a reply to any short request would come before
+    // the controls' replies, so waiting for two replies is enough to see one.
+    await replies(c, 2, 'the replies to the two valid requests');
     expect(c.replies.map((b) => b.length)).toEqual([44, 300]); // each reply exactly the size of its request
     expect(r.stats()).toMatchObject({ received: 6, bad: 4, reflected: 2 });
   });
@@ -53,15 +60,16 @@ describe('serve: STAMP reflector limits', () => {
     lowWord.writeUInt32BE(1, 20); // only the fraction's last word set: still a reflection
     for (const b of [reflection(1, 44), reflection(2, 112), reflection(3, 1400), lowWord]) c.sock.send(b, r.port, '127.0.0.1');
     c.sock.send(packet(4, 44), r.port, '127.0.0.1'); // control: a request (bytes 16–23 zero) is answered
-    for (let i = 0; i < 50 && c.replies.length === 0; i++) await sleep(10);
-    await sleep(50);
+    // Answered in arrival order: a reply to any reflection would come before the control's.
+    await replies(c, 1, "the control request's reply");
     expect(c.replies.map((b) => b.readUInt32BE(24))).toEqual([4]); // the reply's sender sequence number
-    // And a reply of its own, sent back to it, is not answered again.
+    // And a reply of its own, sent back to it, is not answered again: a second control after it is the next reply.
     const own = c.replies[0] as Buffer;
     c.sock.send(own, r.port, '127.0.0.1');
-    await sleep(100);
-    expect(c.replies).toHaveLength(1);
-    expect(r.stats()).toMatchObject({ received: 6, reflected: 1, reflections: 5, bad: 0 });
+    c.sock.send(packet(5, 44), r.port, '127.0.0.1');
+    await replies(c, 2, "the second control request's reply");
+    expect(c.replies.map((b) => b.readUInt32BE(24))).toEqual([4, 5]);
+    expect(r.stats()).toMatchObject({ received: 7, reflected: 2, reflections: 5, bad: 0 });
   });
 
   it('rate-limits a flooding source while another source still gets every answer', async () => {
@@ -75,19 +83,20 @@ describe('serve: STAMP reflector limits', () => {
     const floodDone = (async () => {
       while (performance.now() - t0 < 1000) {
         for (let i = 0; i < 20; i++) flood.sock.send(packet(seq++), r.port, '127.0.0.1');
-        await sleep(5);
+        await sleep(5); // pacing the flood: the rate is what is tested
       }
     })();
     let politeSent = 0;
     const politeDone = (async () => {
       while (performance.now() - t0 < 1000) {
         polite.sock.send(packet(politeSent++), r.port, '127.0.0.1');
-        await sleep(25);
+        await sleep(25); // pacing: 40 pps, under the limit
       }
     })();
     await Promise.all([floodDone, politeDone]);
     const elapsedS = (performance.now() - t0) / 1000;
-    await sleep(100);
+    // Every reply the reflector sent has arrived (loopback loses none): the flooder's count is final.
+    await waitFor(() => flood.replies.length + polite.replies.length === r.stats().reflected, 'every reply the reflector sent', REPLY_MS, 5);
     expect(seq).toBeGreaterThan(1000);
     // The flooder gets at most its burst (max(10, rate/10)) plus the rate over the elapsed time.
     expect(flood.replies.length).toBeLessThanOrEqual(10 + Math.ceil(rate * (elapsedS + 0.1)));
@@ -103,7 +112,8 @@ describe('serve: STAMP reflector limits', () => {
     const b = await client('127.0.0.1');
     for (const s of [5, 9, 12]) a.sock.send(packet(s), r.port, '127.0.0.1');
     for (const s of [7]) b.sock.send(packet(s), r.port, '127.0.0.1');
-    await sleep(100);
+    await replies(a, 3, "session a's three replies");
+    await replies(b, 1, "session b's reply");
     // Reflector sequence numbers count what this session's reflector received, from 0; the sender's are copied at 24.
     expect(a.replies.map((m) => [m.readUInt32BE(0), m.readUInt32BE(24)])).toEqual([[0, 5], [1, 9], [2, 12]]);
     expect(b.replies.map((m) => [m.readUInt32BE(0), m.readUInt32BE(24)])).toEqual([[0, 7]]);
@@ -125,13 +135,12 @@ describe('qosprobe serve (command)', () => {
     const codes: number[] = [];
     const io = { stdout: new PassThrough(), stderr, env: {}, cwd: process.cwd(), signal: ctl.signal, setExitCode: (c: number) => void codes.push(c) };
     const done = createProgram(io).parseAsync(['node', 'qosprobe', 'serve', '--host', '127.0.0.1', '--stamp-port', '0', '--http-port', '0', '--stateful']);
-    const deadline = performance.now() + 5000;
-    while (!/STAMP udp\/\d+/.test(err) && performance.now() < deadline) await sleep(20);
+    await waitFor(() => /STAMP udp\/\d+/.test(err) && /HTTP tcp\/\d+/.test(err), 'serve to print its ports', REPLY_MS);
     const stampPort = Number(/STAMP udp\/(\d+)/.exec(err)?.[1]);
     const httpPort = Number(/HTTP tcp\/(\d+)/.exec(err)?.[1]);
     const c = await client('127.0.0.1');
     c.sock.send(packet(3), stampPort, '127.0.0.1');
-    await sleep(100);
+    await replies(c, 1, 'the reflector to answer');
     expect(c.replies).toHaveLength(1);
     expect((await fetch(`http://127.0.0.1:${httpPort}/health`)).status).toBe(200);
     ctl.abort('SIGTERM');

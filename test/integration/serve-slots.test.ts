@@ -8,6 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HTTP_SERVE_LIMITS, startHttpServerWith } from '../../src/serve/http.js';
 import { sleep } from '../../src/core/sleep.js';
 import { rawHttp } from '../helpers/serve-child.js';
+import { connected, ended } from '../helpers/sockets.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** Hang guard for what the server does at once or within a window: fails naming it, long before a loaded host gets near it. */
+const SOON_MS = 20_000;
 
 const closers: (() => unknown)[] = [];
 afterEach(async () => {
@@ -34,6 +39,7 @@ function trickle(port: number, from: string): { sock: Socket; answer: () => stri
   sock.on('error', () => {});
   sock.on('close', () => (closed = true));
   sock.write('POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n');
+  // The pace is the test: a byte per 100 ms, under the minimum rate.
   const t = setInterval(() => {
     if (!sock.destroyed) sock.write('x');
   }, 100);
@@ -51,7 +57,7 @@ describe('serve: throughput slots against slow senders', () => {
   it('one source trickling bytes holds only its share of the slots, and loses them when under the minimum rate', async () => {
     const s = await serve(4);
     const slow = Array.from({ length: 6 }, () => trickle(s.port, '127.0.0.5'));
-    await sleep(300);
+    await waitFor(() => slow.filter((c) => status(c.answer()) === 503 && c.closed()).length >= 4, 'the refusals beyond its share', SOON_MS, 5);
     // Its share is 2 of 4: the other 4 were refused at once.
     expect(slow.filter((c) => status(c.answer()) === 503)).toHaveLength(4);
     expect(s.lines.filter((l) => /^http (up|down) /.test(l))).toEqual([]); // no transfer finished yet
@@ -62,7 +68,12 @@ describe('serve: throughput slots against slow senders', () => {
     const other = await rawHttp(s.port, 'GET /down?bytes=100000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expect(status(other)).toBe(200);
     // 10 bytes per 500 ms window is under the 2000-byte minimum: cut after the first window (+ the close grace).
-    await sleep(1800);
+    await waitFor(
+      () => slow.filter((c) => status(c.answer()) === 408 && c.closed()).length >= 2 && s.lines.filter((l) => /^http up client=127\.0\.0\.5 .*cut/.test(l)).length >= 2,
+      'the two held transfers to be cut',
+      SOON_MS,
+      5,
+    );
     const held = slow.filter((c) => status(c.answer()) !== 503);
     expect(held).toHaveLength(2);
     for (const c of held) {
@@ -87,9 +98,9 @@ describe('serve: throughput slots against slow senders', () => {
     // 5000 bytes every 100 ms: 25 000 per window, well over the minimum, for 2 s (4 windows).
     for (let i = 0; i < 20; i++) {
       sock.write(Buffer.alloc(5000));
-      await sleep(100);
+      await sleep(100); // the pace is the test: 50 KB/s, over the minimum, across 4 windows
     }
-    await sleep(200);
+    await waitFor(() => /"bytes":100000/.test(answer), "the upload's answer", SOON_MS, 5);
     expect(status(answer)).toBe(200);
     expect(answer).toMatch(/"bytes":100000/);
   });
@@ -107,11 +118,11 @@ describe('serve: connections and malformed requests', () => {
       c.on('error', () => {});
       closers.push(() => c.destroy());
     }
-    await sleep(200);
+    // Accepted in handshake order: the third comes after both.
+    await connected(idle);
     // The third is accepted by the kernel and closed by the server without an answer.
     expect(await rawHttp(s.port, 'GET /ping HTTP/1.1\r\nHost: x\r\n\r\n', 1000)).toBe('');
-    for (const c of idle) c.destroy();
-    await sleep(200);
+    await ended(idle);
     expect(status(await rawHttp(s.port, 'GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'))).toBe(200);
   });
 

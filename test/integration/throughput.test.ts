@@ -6,6 +6,7 @@ import { THROUGHPUT_INTERVAL_MS } from '../../src/core/intervals.js';
 import { startHttpServer } from '../../src/serve/http.js';
 import { runProbe } from '../helpers/probe-run.js';
 import { loadMeter, skipIfBusy } from '../helpers/host-load.js';
+import { rawHttp } from '../helpers/serve-child.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -18,6 +19,13 @@ async function serve(maxBytes = 1e9) {
   closers.push(() => s.close());
   return { ...s, lines };
 }
+
+/**
+ * Until the server has logged the transfers the probe cut as it stopped: a request on a new connection, answered.
+ * The cut streams' closes reached the server's socket before it (loopback), and the server, in this process, handles
+ * them in the poll round that sees them, before the several rounds the new request needs.
+ */
+const serverCaughtUp = (port: number) => rawHttp(port, 'GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 20_000);
 
 /** Sum of the byte counts in the server's per-transfer log lines. */
 const loggedBytes = (lines: string[], what: string) => lines.filter((l) => l.startsWith(`http ${what} `)).reduce((n, l) => n + Number(/bytes=(\d+)/.exec(l)?.[1] ?? 0), 0);
@@ -36,7 +44,7 @@ describe('download and upload against qosprobe serve on loopback', () => {
     const load = meter.stop();
     expect(r.streams).toBe(3);
     // The client counted what the server sent, minus what was still in flight when the test stopped (≤ one request per stream).
-    await new Promise((res) => setTimeout(res, 100));
+    await serverCaughtUp(s.port);
     const sent = loggedBytes(s.lines, 'down');
     expect(r.bytes as number).toBeLessThanOrEqual(sent);
     expect(r.bytes as number).toBeGreaterThanOrEqual(sent - 3 * 2_000_000); // a whole request per stream can sit in socket buffers
@@ -64,7 +72,7 @@ describe('download and upload against qosprobe serve on loopback', () => {
     const meter = loadMeter();
     const { record: r, outcome } = await runProbe('upload', { url: `http://127.0.0.1:${s.port}/up`, duration_s: 1.5, streams: 2, bytes: 1_000_000, warmup_s: 0.5 });
     expect(r.status).toBe('ok');
-    await new Promise((res) => setTimeout(res, 100));
+    await serverCaughtUp(s.port);
     const received = loggedBytes(s.lines, 'up');
     // The record's bytes are the server's bins: what had arrived when the probe asked (≤ what the server logged in
     // the end), never more; at most the bytes still in flight per stream less.

@@ -17,10 +17,11 @@ import { runStamp } from '../../src/probes/stamp.js';
 import { summarizePackets } from '../../src/stats/packets.js';
 import { builtCliAvailable } from '../helpers/cli.js';
 import { packetsOf } from '../helpers/fakes.js';
-import { caseLoad, skipEachWhenBusy, skipIfBusy } from '../helpers/host-load.js';
+import { caseLoad, skipIfBusy } from '../helpers/host-load.js';
 
-// Timing bars: each case skips, saying what was measured, on a host too busy to hold them (helpers/host-load.ts).
-skipEachWhenBusy('the STAMP socket timing bars');
+// Two cases hold a timing bar, and skip it, saying what was measured, on a host too busy to hold it (helpers/host-load.ts),
+// after their other assertions. The rest (timestamps written and returned, counts, refusals, hostile datagrams) hold
+// on any host and always run: a file-wide skip hid 12 of these 14 cases whenever other work took one CPU (issue 21).
 
 const native = nativeUdp();
 const why = nativeUdpUnavailable();
@@ -152,7 +153,8 @@ describe('the native UDP addon', () => {
     echo.sock.close();
   });
 
-  it.runIf(native && builtCliAvailable())('a closed socket keeps no process alive', () => {
+  it.runIf(native && builtCliAvailable())('a closed socket keeps no process alive', (ctx) => {
+    const load = caseLoad();
     const dist = join(import.meta.dirname, '../..', 'dist', 'stamp', 'socket.js');
     const script = `const m = await import(${JSON.stringify(dist)});
       const r = await m.openReflector({ host: '127.0.0.1', port: 0, replyTimestamp: { offset: 4 }, onRequest: () => 0, onError: () => {} });
@@ -160,7 +162,9 @@ describe('the native UDP addon', () => {
       s.send(Buffer.alloc(44), { offset: 4 }, () => {});
       setTimeout(() => { s.close(); void r.close(); }, 50);`;
     const t0 = performance.now();
-    execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 5000 });
+    // Always: it exits by itself (an open socket would hold it until the 20 s guard kills it, and execFileSync throws).
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
+    skipIfBusy(ctx, load.stop(), 'the 3 s bar on a node start and exit');
     expect(performance.now() - t0).toBeLessThan(3000);
   });
 });

@@ -9,6 +9,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import { BIN, builtCliAvailable } from '../helpers/cli.js';
 import { VICTORIA_METRICS, startVictoriaMetrics, type Daemon } from '../helpers/daemons.js';
 import { ALERTMANAGER, VMALERT, activeAlerts, startAlertmanager, startVmalert } from '../helpers/alerting.js';
@@ -58,14 +59,9 @@ const cut = () => {
 };
 const restore = () => sh('ip', ['netns', 'exec', NS, 'nft', 'delete', 'table', 'inet', 'cut']);
 
-async function until<T>(what: string, timeoutMs: number, f: () => Promise<T | null | undefined> | T | null | undefined): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** Polls the daemons' APIs and the monitor's files (they raise no event) until `f` gives a value. */
+function until<T>(what: string, timeoutMs: number, f: () => Promise<T | null | undefined> | T | null | undefined): Promise<T> {
+  return waitFor(f, what, timeoutMs, 250) as Promise<T>;
 }
 
 describe.skipIf(skipReason !== null)('monitor against a cut link, with Alertmanager and vmalert', () => {
@@ -149,7 +145,7 @@ describe.skipIf(skipReason !== null)('monitor against a cut link, with Alertmana
       const r = await fetch(`${vm.url}/api/v1/export?match[]=qosprobe_sent`);
       return (await r.text()).includes('"location_code":"32.73"');
     });
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, 2000)); // the gap is the test: healthy windows, in which nothing may open
     expect(incidents()).toEqual([]);
 
     const cutAt = Date.now();
@@ -163,7 +159,7 @@ describe.skipIf(skipReason !== null)('monitor against a cut link, with Alertmana
     );
     expect(firing.labels).toMatchObject({ location_code: '32.73', endpoint: 'srv', probe_id: 'e2e-probe', site: 'TPS-017' });
 
-    await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 20_000 - Date.now())));
+    await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 20_000 - Date.now()))); // the cut's 20 s are what is measured
     const restoredAt = Date.now();
     restore();
     const closed = await until('the outage to close', 10_000, () => incidents().find((i) => i.state === 'closed' && i.incident_id === opened.incident_id));
@@ -174,7 +170,7 @@ describe.skipIf(skipReason !== null)('monitor against a cut link, with Alertmana
     // One incident for one cut: no flapping, no degradation on top.
     expect(incidents().map((i) => `${i.state} ${i.incident_kind}`)).toEqual(['open outage', 'closed outage']);
     // And the centre's rules agree: once the cut's windows are visible (30 s offset), no loss or delay rule goes even pending.
-    await new Promise((r) => setTimeout(r, 40_000));
+    await new Promise((r) => setTimeout(r, 40_000)); // the gap is the test: the rules' evaluations over the cut's windows
     const vmalertAlerts = ((await (await fetch(`${vmalert.url}/api/v1/alerts`)).json()) as { data: { alerts: { name: string }[] | null } }).data.alerts ?? [];
     expect(vmalertAlerts.map((a) => a.name)).toEqual([]);
 
@@ -249,12 +245,12 @@ describe.skipIf(skipReason !== null)('monitor against a cut link, with Alertmana
     });
     mon.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     try {
-      await new Promise((r) => setTimeout(r, 9000));
+      await new Promise((r) => setTimeout(r, 9000)); // the gap is the test: healthy windows, in which nothing may open
       expect(read(), err).toEqual([]);
       sh('ip', ['netns', 'exec', NS, 'nft', 'add', 'table', 'inet', 'loss']);
       sh('ip', ['netns', 'exec', NS, 'nft', 'add', 'chain', 'inet', 'loss', 'in', '{ type filter hook input priority 0; }']);
       sh('ip', ['netns', 'exec', NS, 'nft', 'add', 'rule', 'inet', 'loss', 'in', 'udp', 'dport', '8862', 'numgen', 'random', 'mod', '100', '<', '5', 'drop']);
-      await new Promise((r) => setTimeout(r, 20_000));
+      await new Promise((r) => setTimeout(r, 20_000)); // the 20 s of 5 % loss are what is measured
       sh('ip', ['netns', 'exec', NS, 'nft', 'delete', 'table', 'inet', 'loss']);
       const opened = read().filter((i) => i.state === 'open');
       expect(opened.map((i) => `${i.incident_kind} ${i.metric}`), err).toEqual(['degradation loss_percent']);

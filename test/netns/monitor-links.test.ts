@@ -11,6 +11,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import { BIN, ROOT, builtCliAvailable, ndjson } from '../helpers/cli.js';
 import { isRoot, missingTool } from '../helpers/netns.js';
 import { labIndexes, stopChild } from '../helpers/resources.js';
@@ -32,14 +33,9 @@ if (why) console.warn(`monitor-links: skipped: ${why}`);
 const IDX = labIndexes(1)[0]!;
 const CUT_MS = 20_000;
 
-async function until<T>(what: string, timeoutMs: number, f: () => T | null | undefined | false): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Polls the monitor's files (they raise no event) until `f` gives a value. */
+function until<T>(what: string, timeoutMs: number, f: () => T | null | undefined | false): Promise<T> {
+  return waitFor(f, what, timeoutMs, 100) as Promise<T>;
 }
 
 /** A stand-in mmcli answering with the two-modem fixtures, the modems' net ports renamed to the lab's devices. */
@@ -128,7 +124,7 @@ describe.skipIf(why !== null)('monitor over two links: cutting B is B’s outage
     const cutAt = Date.now();
     cutB(true);
     const opened = await until('B’s outage to open', 10_000, () => incidents().find((i) => i.state === 'open'));
-    await new Promise((r) => setTimeout(r, Math.max(0, cutAt + CUT_MS - Date.now())));
+    await new Promise((r) => setTimeout(r, Math.max(0, cutAt + CUT_MS - Date.now()))); // the cut's length is what is measured
     const restoredAt = Date.now();
     cutB(false);
     const closed = await until('B’s outage to close', 10_000, () => incidents().find((i) => i.state === 'closed' && i.incident_id === opened.incident_id));
@@ -168,7 +164,7 @@ describe.skipIf(why !== null)('monitor over two links: cutting B is B’s outage
     lab.setUp('b', false);
     try {
       await until('B’s outage to open', 10_000, () => incidents().find((i) => i.state === 'open'));
-      await new Promise((r) => setTimeout(r, Math.max(0, downAt + 6000 - Date.now())));
+      await new Promise((r) => setTimeout(r, Math.max(0, downAt + 6000 - Date.now()))); // the 6 s down are what is measured
     } finally {
       lab.setUp('b', true);
     }

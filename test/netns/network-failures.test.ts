@@ -8,8 +8,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.js';
 import { BIN, ROOT, builtCliAvailable, ndjson } from '../helpers/cli.js';
 import { EXPECTED, FAILURES, KINDS, cellOf, renderFailureTable, tableIn, withTable, type Cell, type Failure, type Kind } from '../helpers/failure-table.js';
 import { createNetnsPair, isRoot, type NetnsPair } from '../helpers/netns.js';
@@ -182,12 +182,11 @@ function counted(ns: string, name: string): number {
 
 /** Resolves true once at least `min` packets left through the counter, false after `timeoutMs`. */
 async function waitForPackets(ns: string, name: string, min: number, timeoutMs: number): Promise<boolean> {
-  const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
-    if (counted(ns, name) >= min) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
+  // nft counters raise no event: polled.
+  return waitFor(() => counted(ns, name) >= min, `${min} packets through ${name}`, timeoutMs, 50).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -199,7 +198,7 @@ async function waitForPackets(ns: string, name: string, min: number, timeoutMs: 
  */
 async function waitForFlow(ns: string, name: string, min: number, forMs: number, timeoutMs: number): Promise<boolean> {
   if (!(await waitForPackets(ns, name, min, timeoutMs))) return false;
-  await new Promise((r) => setTimeout(r, forMs));
+  await new Promise((r) => setTimeout(r, forMs)); // the flow's length past its first data is the point of the fault
   return counted(ns, name) > min; // still flowing
 }
 
@@ -307,15 +306,13 @@ describe.skipIf(skipReason !== null)(`network failures, every probe, built CLI i
     });
     children.push({ kill: () => serve.kill('SIGKILL') }, { kill: () => dnsd.kill('SIGKILL') });
     await new Promise<void>((r) => dnsd.stdout.once('data', () => r()));
-    // serve is up when its HTTP port takes a connection.
-    for (let i = 0; i < 100; i++) {
-      try {
-        execFileSync('ip', ['netns', 'exec', LIVE_NS, 'bash', '-c', `exec 3<>/dev/tcp/${LIVE_IP}/8080`], { stdio: 'ignore' });
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    // serve is up when its HTTP port takes a connection (from the namespace: polled, a refused connect throws).
+    await waitFor(
+      () => (execFileSync('ip', ['netns', 'exec', LIVE_NS, 'bash', '-c', `exec 3<>/dev/tcp/${LIVE_IP}/8080`], { stdio: 'ignore' }), true),
+      'serve to take a connection',
+      20_000,
+      100,
+    );
     const mid = KINDS.map(async (k, i) => {
       const ns = liveClient(i);
       const run = runIn(ns, adhocFor(k, LIVE_IP), 40);

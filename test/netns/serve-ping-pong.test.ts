@@ -53,7 +53,7 @@ describe.skipIf(!isRoot || !built)('two serve reflectors and a datagram spoofed 
     expect(a.stderr()).toContain(env.QOSPROBE_NATIVE === '0' ? 'JavaScript timestamps' : 'kernel timestamps');
     // As if b had sent them to a: 3 of 44 bytes and 1 of 1400 (the issue's 44-byte packet bounced 180 times).
     spoof(b.stampPort, a.stampPort, [packet(1, 44), packet(2, 44), packet(3, 44), packet(4, 1400)]);
-    await sleep(500);
+    await sleep(500); // the gap is the test: time for a ping-pong to build up (the issue's bounced 180 times)
     await a.stop();
     await b.stop();
     const ta = totals(a);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { QosError } from '../../src/core/errors.js';
 import { GATEWAY_PINGS, measureGateway } from '../../src/host/gateway.js';
 import type { PingOptions, PingRun } from '../../src/net/ping.js';
@@ -62,16 +62,26 @@ describe('measureGateway', () => {
 });
 
 describe('runner: measured alongside each test', () => {
+  // A fake clock (timers and performance.now): a test of `ms` takes exactly that, and the runner's wait for what it
+  // measures alongside is its own timer, so durations are exact whatever the host's load.
+  beforeEach(() => void vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date', 'performance'] }));
+  afterEach(() => void vi.useRealTimers());
+  /** Runs a plan to its end on the fake clock. */
+  const run = async (...args: Parameters<typeof runPlan>) => {
+    const ran = runPlan(...args);
+    await vi.runAllTimersAsync();
+    return ran;
+  };
   const probe = (ms: number): ProbeDef<BaseSpec> =>
     fakeProbe(async () => {
-      await new Promise((r) => setTimeout(r, ms));
+      await new Promise((r) => setTimeout(r, ms)); // on the fake clock
       return packetOutcome();
     }, { deadlineMs: 5000 });
   const spec = fakeSpec;
 
   it('starts with each test, its fields go on that test\'s record; duration_ms is the test\'s alone', async () => {
     let n = 0;
-    const res = await runPlan(
+    const res = await run(
       [0, 1].map((i) => ({ endpoint: { name: `e${i}`, host: 'h' }, spec, probe: probe(30) })),
       ctx,
       { onRecord: () => {}, alongside: async () => ({ gateway_rtt_ms: ++n, gateway_loss_percent: 0 }) },
@@ -82,7 +92,7 @@ describe('runner: measured alongside each test', () => {
 
   it('stopped at most ALONGSIDE_WAIT_MS after a short test; what it had by then counts', async () => {
     const t0 = performance.now();
-    const res = await runPlan([{ endpoint: { name: 'e', host: 'h' }, spec, probe: probe(10) }], ctx, {
+    const res = await run([{ endpoint: { name: 'e', host: 'h' }, spec, probe: probe(10) }], ctx, {
       onRecord: () => {},
       alongside: (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve({ gateway_rtt_ms: 0.5, gateway_loss_percent: 40 }))),
     });
@@ -93,7 +103,7 @@ describe('runner: measured alongside each test', () => {
   });
 
   it('without it (no gateway known, --no-gateway-ping): the columns are null, never 0', async () => {
-    const res = await runPlan([{ endpoint: { name: 'e', host: 'h' }, spec, probe: probe(1) }], ctx, { onRecord: () => {} });
+    const res = await run([{ endpoint: { name: 'e', host: 'h' }, spec, probe: probe(1) }], ctx, { onRecord: () => {} });
     expect(res.records[0]).toMatchObject({ gateway_rtt_ms: null, gateway_loss_percent: null });
   });
 });

@@ -20,7 +20,8 @@ describe('runner', () => {
     const probe = fakeProbe(async () => {
       running++;
       maxRunning = Math.max(maxRunning, running);
-      await new Promise((r) => setTimeout(r, 20));
+      // Yield to the event loop: a runner that started the next test without awaiting this one would start it now.
+      await new Promise((r) => setImmediate(r));
       running--;
       return okOutcome();
     });
