@@ -16,8 +16,9 @@ mkdirSync(tmp, { recursive: true });
 
 /**
  * The groups are the folders (docs/architecture.md, "Tests"):
- * - test/unit, test/integration, test/e2e: results that do not depend on how fast this machine is; four files
- *   at a time (on 2 CPUs most of them wait on daemons, timers and deadlines of seconds);
+ * - test/unit, test/integration, test/e2e: results that do not depend on how fast this machine is; six files
+ *   at a time with the netns files (on 2 CPUs most of them wait on daemons, timers and deadlines of seconds, and the
+ *   netns files, which start first, hold their slots for minutes while waiting);
  * - test/lab: root, namespaces and timing bars against the wire: one file at a time, last, so no other test's
  *   load shares the CPUs with them; each measures how busy the host is and skips a bar it cannot hold, saying why;
  * - test/netns: root and namespaces, tests that mostly wait (seconds-long cuts, daemons): with the first group.
