@@ -59,6 +59,7 @@ describe('the native UDP addon', () => {
 
   it.runIf(native)("a reflector's receive time is the kernel's: a busy event loop does not move it", async (ctx) => {
     // Blocks its own loop on purpose: only the CPUs' time says whether the kernel's receive path could run on time.
+    const BLOCK = new Int32Array(new SharedArrayBuffer(4));
     const load = caseLoad({ eventLoop: false });
     const seen: { rxMs: number; handledMs: number }[] = [];
     const refl = await openReflector({
@@ -76,16 +77,31 @@ describe('the native UDP addon', () => {
     const c = createSocket({ type: 'udp4', lookup: (a: string, _f: unknown, cb: (e: null, a: string, f: number) => void) => cb(null, a, 4) } as never);
     await new Promise<void>((r) => c.bind(0, '127.0.0.1', () => r()));
     try {
+      // The kernel stamps a packet on arrival only once its timestamping switch is on. The first socket that asks turns
+      // it on through deferred work (and the last one to close turns it off), and a packet that arrives before then is
+      // stamped when it is read, at the loop's time. Right after the file's other cases closed their sockets, the first
+      // packet read 101–103 ms. So warm up until a packet sent while the loop is blocked is stamped before the block ends.
+      let warm = false;
+      for (let k = 0; k < 50 && !warm; k++) {
+        c.send(Buffer.alloc(44), refl.port, '127.0.0.1');
+        Atomics.wait(BLOCK, 0, 0, 30);
+        await sleep(5);
+        const last = seen.at(-1);
+        warm = last !== undefined && last.handledMs - last.rxMs > 20;
+      }
+      expect(warm, 'a packet stamped on arrival within 50 tries').toBe(true);
+      seen.length = 0;
       const sent: number[] = [];
       for (let i = 0; i < 3; i++) {
         const sentMs = performance.now();
         sent.push(sentMs);
         c.send(Buffer.alloc(44), refl.port, '127.0.0.1');
         // The loop is blocked for 100 ms: an event-loop receive time would be ≥ 100 ms after the send. (50 ms leaves
-        // room for a busy host descheduling this process between its clock read and the send.)
-        while (performance.now() - sentMs < 100) {
-          /* busy */
-        }
+        // room for a busy host descheduling this process between its clock read and the send.) Blocked asleep, not
+        // spinning: a spinning thread kept the kernel's deferred receive work (ksoftirqd, on its CPU) waiting behind it,
+        // and an idle run read 101.2 ms, the kernel's time but held up by the test itself.
+        const left = 100 - (performance.now() - sentMs);
+        if (left > 0) Atomics.wait(BLOCK, 0, 0, left);
         await sleep(20);
       }
       // Always: each packet seen once, never timed before its send.
