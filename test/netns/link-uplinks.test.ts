@@ -31,8 +31,9 @@ if (why) console.warn(`link-uplinks: skipped: ${why}`);
 // after the case's link, counter and loss assertions, which always hold; never skipped under QOSPROBE_ACCURACY=full.
 const bar = (truthMs: number) => Math.max(1, truthMs * 0.01);
 const RTT_BAR = 'the RTT bar against the delayer (max(1 ms, 1 %))';
-// Reserved per run (helpers/resources.ts): two suites on one host never build the same namespaces or subnet.
-const IDX = labIndexes(1)[0]!;
+// Reserved per run (helpers/resources.ts): two suites on one host never build the same namespaces or subnet. The
+// second is the throughput lab's (it was IDX + 10, an index another suite could hold).
+const [IDX, IDX_THROUGHPUT] = labIndexes(2) as [number, number];
 
 const median = (xs: number[]): number => {
   const v = [...xs].sort((a, b) => a - b);
@@ -266,7 +267,7 @@ describe.skipIf(why !== null)('two uplinks: throughput over the shaped link (net
   let lab: UplinkLab;
   const RATE_MBIT = 8;
   beforeAll(async () => {
-    lab = await createUplinkLab(IDX + 10, { a: { delayMs: 0 }, b: { delayMs: 0, rateMbit: RATE_MBIT } }, [process.execPath, BIN]);
+    lab = await createUplinkLab(IDX_THROUGHPUT, { a: { delayMs: 0 }, b: { delayMs: 0, rateMbit: RATE_MBIT } }, [process.execPath, BIN]);
   }, 60_000);
   afterAll(async () => {
     await lab?.close();
