@@ -16,7 +16,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { deleteNamespaces, isRoot, type NetnsPair } from './netns.js';
+import { deleteNamespaces, deleteRootLinks, isRoot, type NetnsPair } from './netns.js';
 
 export interface Applied {
   /** IP protocol (1 ICMP, 6 TCP, 17 UDP) and IP total length of the packet. */
@@ -194,6 +194,7 @@ export function createRoutedPair(idx: number): NetnsPair & { router: string } {
   const sh = (args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const teardown = () => deleteNamespaces([server, client, router]);
   teardown();
+  deleteRootLinks([`qp${idx}s`, `qp${idx}rs`, `qp${idx}c`, `qp${idx}rc`]);
   try {
     for (const ns of [server, client, router]) sh(['netns', 'add', ns]);
     for (const [ns, dev, ip, rdev, rip] of [

@@ -51,6 +51,22 @@ export function deleteNamespaces(names: readonly string[]): void {
   }
 }
 
+/**
+ * Delete links of these names in this (the root) namespace. A lab whose setup stopped between creating a veth pair here
+ * and moving its ends into its namespaces leaves the pair behind, where no namespace teardown reaches it, and every later
+ * lab of that index then failed with "File exists" (an idle run lost its whole lab group to a stray qp100s). The index's
+ * lock is ours when this runs, so a link of its name is a leftover.
+ */
+export function deleteRootLinks(names: readonly string[]): void {
+  for (const dev of names) {
+    try {
+      sh('ip', ['link', 'del', dev]);
+    } catch {
+      /* not there */
+    }
+  }
+}
+
 export function createNetnsPair(idx: number): NetnsPair {
   const server = `qp${idx}-s`;
   const client = `qp${idx}-c`;
@@ -60,6 +76,7 @@ export function createNetnsPair(idx: number): NetnsPair {
   const clientIp = `10.77.${idx}.2`;
   const teardown = () => deleteNamespaces([server, client]);
   teardown();
+  deleteRootLinks([sdev, cdev]);
   try {
     sh('ip', ['netns', 'add', server]);
     sh('ip', ['netns', 'add', client]);
