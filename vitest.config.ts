@@ -36,11 +36,11 @@ class NetnsFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     projects: [
-      { extends: true, test: { name: 'parallel', include: ['test/{unit,integration,e2e}/**/*.test.ts'], maxWorkers: 4, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'parallel', include: ['test/{unit,integration,e2e}/**/*.test.ts'], maxWorkers: 6, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'lab', include: ['test/lab/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } } },
       // Namespace tests that mostly wait (cuts of seconds, daemons, alert rules) run with the first group (vitest wants one
       // worker count per group): their timing bars are coarse, or skip when the host is busy (caseLoad).
-      { extends: true, test: { name: 'netns', include: ['test/netns/**/*.test.ts'], maxWorkers: 4, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'netns', include: ['test/netns/**/*.test.ts'], maxWorkers: 6, sequence: { groupOrder: 0 } } },
     ],
     globalSetup: ['test/global-setup.ts'],
     sequence: { sequencer: NetnsFirst },
