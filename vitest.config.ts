@@ -16,10 +16,10 @@ mkdirSync(tmp, { recursive: true });
 
 /**
  * The groups are the folders (docs/architecture.md, "Tests"):
- * - test/unit, test/integration, test/e2e: results that do not depend on how fast this machine is; four files
- *   at a time with the netns files (on 2 CPUs most of them wait on daemons, timers and deadlines of seconds). Six at a
- *   time ran an idle suite in 285 s instead of 323 s, but the netns files' coarse bars then failed now and then (an RTT
- *   1.49 ms off against 1 ms, an upload rate 7.13 % off against 7 %) without the host reading busy;
+ * - test/unit, test/integration, test/e2e: results that do not depend on how fast this machine is; six files
+ *   at a time with the netns files (on 2 CPUs most of them wait on daemons, timers and deadlines of seconds): an idle
+ *   suite in about 275 s, against 320-330 s at four. The netns files' timing bars skip, saying why, when this load
+ *   reads busy; their delayers run at real-time priority, so a load that does not read busy does not move their truth;
  * - test/lab: root, namespaces and timing bars against the wire: one file at a time, last, so no other test's
  *   load shares the CPUs with them; each measures how busy the host is and skips a bar it cannot hold, saying why;
  * - test/netns: root and namespaces, tests that mostly wait (seconds-long cuts, daemons): with the first group.

@@ -3,13 +3,14 @@
  * directory (vitest.config.ts points HOME and TMPDIR there) or is named after lab indexes this run reserved
  * (helpers/resources.ts), so the check is exact even while another clone's suite runs on the same host:
  * - temp entries: what the tests left in the run's TMPDIR (each is a test that does not clean up after itself);
- * - mounts under the run directory; namespaces of this run's lab indexes; processes started with this run's id.
+ * - mounts under the run directory; namespaces and root-namespace links of this run's lab indexes (a veth pair left in
+ *   the root namespace once made a later lab of the index fail with 'File exists'); processes started with this run's id.
  * Whatever is found is removed, then the run fails naming it; the run directory goes in every case.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { mountsUnder, namespaces, netLocksOf, NET_LOCK_DIR, nsOfIndex, unmount } from './helpers/resources.js';
+import { linkOfIndex, mountsUnder, namespaces, netLocksOf, NET_LOCK_DIR, nsOfIndex, rootLinks, unmount } from './helpers/resources.js';
 
 const RUN = process.env.QOSPROBE_TEST_RUN ?? '';
 
@@ -52,6 +53,22 @@ export default function setup(): () => void {
       left.push(`namespace ${ns}`);
       try {
         execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        // gone meanwhile
+      }
+    }
+    // After the namespaces: deleting one takes its veth peers in this namespace with it, but a moment later (the
+    // kernel tears a namespace down in the background), so a link is a leftover only if it stays for 2 s.
+    const ours = () => rootLinks().filter((n) => idxs.some((i) => linkOfIndex(n, i)));
+    let links = ours();
+    for (let waited = 0; links.length > 0 && waited < 2000; waited += 100) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100); // polling the kernel: no event says a namespace is gone
+      links = ours();
+    }
+    for (const dev of links) {
+      left.push(`link ${dev}`);
+      try {
+        execFileSync('ip', ['link', 'del', dev], { stdio: 'ignore' });
       } catch {
         // gone meanwhile
       }

@@ -121,6 +121,21 @@ export function netLocksOf(run: string): number[] {
 /** Namespace names that belong to a lab index: qp<idx> and qp<idx>-<role>. */
 export const nsOfIndex = (name: string, idx: number): boolean => name === `qp${idx}` || name.startsWith(`qp${idx}-`) || name.startsWith(`qpl${idx}-`); // qpl: the uplink lab (helpers/uplinks.ts)
 
+/** Root-namespace link names that belong to a lab index: qp<idx> and a suffix not starting with a digit (qp12s, qp12t0l). */
+export const linkOfIndex = (name: string, idx: number): boolean => name.startsWith(`qp${idx}`) && !/^\d/.test(name.slice(`qp${idx}`.length));
+
+/** Every link in this (the root) namespace now, by name (empty where `ip` is missing). */
+export function rootLinks(): string[] {
+  try {
+    return execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')
+      .map((l) => /^\d+: ([^:@\s]+)/.exec(l)?.[1] ?? '')
+      .filter((n) => n !== '');
+  } catch {
+    return [];
+  }
+}
+
 /** Every network namespace now (empty where `ip` is missing). */
 export function namespaces(): string[] {
   try {

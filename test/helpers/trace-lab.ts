@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { missingTool } from './netns.js';
+import { deleteRootLinks, missingTool } from './netns.js';
 
 /**
  * A chain of namespaces, client → r1 → r2 → r3 → server, with IP forwarding on the routers
@@ -53,6 +53,8 @@ export function createTraceLab(prefix = 'trace', base = 80): TraceLab {
     }
   };
   teardown();
+  // A link left in the root namespace (a run killed between `link add` and `link set netns`) would fail `link add`.
+  deleteRootLinks([0, 1, 2, 3].flatMap((i) => [`${prefix}t${i}l`, `${prefix}t${i}r`]));
   const chain = [client, r1, r2, r3, server];
   try {
     for (const ns of chain) {
@@ -66,8 +68,8 @@ export function createTraceLab(prefix = 'trace', base = 80): TraceLab {
     for (let i = 0; i < 4; i++) {
       const left = chain[i]!;
       const right = chain[i + 1]!;
-      const ldev = `${prefix.slice(0, 5)}${base + i}l`;
-      const rdev = `${prefix.slice(0, 5)}${base + i}r`;
+      const ldev = `${prefix}t${i}l`; // qp<idx>t<i>l: a root-namespace leftover of the index (global-setup.ts) names its lab
+      const rdev = `${prefix}t${i}r`;
       sh('ip', ['link', 'add', ldev, 'type', 'veth', 'peer', 'name', rdev]);
       sh('ip', ['link', 'set', ldev, 'netns', left]);
       sh('ip', ['link', 'set', rdev, 'netns', right]);
@@ -95,8 +97,8 @@ export function createTraceLab(prefix = 'trace', base = 80): TraceLab {
     serverIp: net(3, 2),
     hopIps: [net(0, 1), net(1, 2), net(2, 2), net(3, 2)],
     gatewayIp: net(0, 1),
-    r2InDev: `${prefix.slice(0, 5)}${base + 1}r`,
-    r3InDev: `${prefix.slice(0, 5)}${base + 2}r`,
+    r2InDev: `${prefix}t1r`,
+    r3InDev: `${prefix}t2r`,
     exec: (ns, cmd, args) => sh('ip', ['netns', 'exec', ns, cmd, ...args]),
     nft: (ns, script) => {
       sh('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], script);

@@ -78,4 +78,17 @@ describe('lab index allocator', () => {
       await h.release();
     }
   });
+
+  it("names of an index are never another index's: what the run's check removes is its own", async () => {
+    const { linkOfIndex, nsOfIndex } = await import('../helpers/resources.js');
+    // Every name the labs make for index i (helpers/netns.ts, delaylab.ts, uplinks.ts, trace-lab.ts, the netns files).
+    const links = (i: number) => [`qp${i}s`, `qp${i}c`, `qp${i}a`, `qp${i}fhr`, `qp${i}s3`, `qp${i}t0l`, `qp${i}t3r`];
+    const spaces = (i: number) => [`qp${i}`, `qp${i}-s`, `qp${i}-c`, `qp${i}-r1`, `qpl${i}-client`];
+    for (const i of [1, 2, 10, 12, 100, 121])
+      for (const j of [1, 2, 10, 12, 100, 121]) {
+        for (const l of links(i)) expect(linkOfIndex(l, j), `${l} of ${j}`).toBe(i === j);
+        for (const n of spaces(i)) expect(nsOfIndex(n, j), `${n} of ${j}`).toBe(i === j);
+      }
+    expect(linkOfIndex('eth0', 1) || linkOfIndex('qpla', 1) || nsOfIndex('qplb', 1)).toBe(false);
+  });
 });
