@@ -185,11 +185,14 @@ export async function pushSpool(opts: PushOptions): Promise<PushResult> {
         outcome = { kind: 'stop', reason: outcome.reason || (opts.signal?.aborted ? 'interrupted' : 'the push deadline passed') };
         break;
       }
+      const requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
       const r: PostResult = await postOnce(opts.url, payload, headers, {
-        timeoutMs: Math.max(1, Math.min(opts.requestTimeoutMs ?? 30_000, left)),
+        timeoutMs: Math.max(1, Math.min(requestTimeoutMs, left)),
         signal: opts.signal,
       });
-      const said = r.status === null ? `no response (${r.errorCode})` : `HTTP ${r.status}${r.bodySnippet ? `: ${r.bodySnippet.trim().split('\n')[0]}` : ''}`;
+      let said = r.status === null ? `no response (${r.errorCode})` : `HTTP ${r.status}${r.bodySnippet ? `: ${r.bodySnippet.trim().split('\n')[0]}` : ''}`;
+      // An attempt the push deadline cut short says nothing of the receiver: what it answered before is the reason.
+      if (r.status === null && r.errorCode === 'TIMEOUT' && left < requestTimeoutMs && outcome.reason !== '') said = `${outcome.reason} (the next attempt was cut short by the push deadline)`;
       if (r.status !== null && r.status >= 200 && r.status < 300) {
         const inBody = errorInBody(r.bodySnippet);
         outcome = inBody ? { kind: 'refused', reason: `HTTP ${r.status}, but ${inBody}` } : { kind: 'sent', status: r.status };

@@ -71,6 +71,35 @@ describe('push against a failing receiver: nothing lost, nothing marked sent', (
     });
   }
 
+  it('an attempt the push deadline cuts short keeps what the receiver answered before as the reason', async () => {
+    const s = spoolOf(1);
+    const rx = await startReceiver({ behave: (_r, n) => (n === 1 ? 'status-500' : 'hang') });
+    try {
+      // A fake clock: the 500 has all the time it needs, then 300 ms are left for the next attempt, then none.
+      let clock = 1e12;
+      const until = clock + 25_000;
+      const res = await pushSpool({
+        dir: s.dir,
+        url: new URL(rx.url),
+        format: 'ndjson',
+        ...fast,
+        deadlineMs: 25_000,
+        requestTimeoutMs: 20_000,
+        now: () => clock,
+        onEvent: (e) => {
+          if (e.type === 'retry') clock = e.attempt === 1 ? until - 300 : until;
+        },
+      });
+      expect(res.pending).toHaveLength(1);
+      // Found under load: the CLI said "no response (TIMEOUT)" of a receiver that had answered 500.
+      expect(res.lastError).toMatch(/HTTP 500: storage unavailable \(the next attempt was cut short by the push deadline\)$/);
+      expect(rx.requests).toHaveLength(2);
+      expectUntouched(s);
+    } finally {
+      await rx.close();
+    }
+  });
+
   it('receiver closes the connection while the body is still arriving', async () => {
     const s = spoolOf(2);
     const rx = await startMidRequestCloser();
@@ -118,7 +147,8 @@ describe('push against a failing receiver: nothing lost, nothing marked sent', (
     const s = spoolOf(1);
     const rx = await startReceiver({ behave: () => 'status-500' });
     try {
-      const res = await runCli(['push', '--spool', s.dir, '--to', rx.url, '--format', 'ndjson', '--deadline', '1']);
+      // 5 s: under load a 1 s deadline passed before the first answer came (the reason was then TIMEOUT, rightly).
+      const res = await runCli(['push', '--spool', s.dir, '--to', rx.url, '--format', 'ndjson', '--deadline', '5']);
       expect(res.code).toBe(6);
       expect(res.stderr).toMatch(/1 batch\(es\) still waiting.*HTTP 500/);
       expectUntouched(s);
