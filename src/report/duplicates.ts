@@ -14,6 +14,9 @@ let hashLo = 0;
 let ha = 0;
 let hb = 0;
 
+/** The hash state after the text fields of the last identity hashed (identify()). */
+let prefix: { runId: string | null; probeId: string | null; endpoint: string | null; test: string | null; ha: number; hb: number } = { runId: null, probeId: null, endpoint: null, test: null, ha: 0, hb: 0 };
+
 function mix(s: string | null): void {
   let a = ha;
   let b = hb;
@@ -39,12 +42,19 @@ function mixWord(w: number): void {
  */
 export function identify(r: ReportRow): boolean {
   if (r.runId === null) return false;
-  ha = 0x811c9dc5;
-  hb = 0x9747b28c;
-  mix(r.runId);
-  mix(r.probeId);
-  mix(r.endpoint);
-  mix(r.test);
+  // The rows of a run follow each other: their text fields are hashed once, then the state is taken up again.
+  if (r.runId === prefix.runId && r.probeId === prefix.probeId && r.endpoint === prefix.endpoint && r.test === prefix.test) {
+    ha = prefix.ha;
+    hb = prefix.hb;
+  } else {
+    ha = 0x811c9dc5;
+    hb = 0x9747b28c;
+    mix(r.runId);
+    mix(r.probeId);
+    mix(r.endpoint);
+    mix(r.test);
+    prefix = { runId: r.runId, probeId: r.probeId, endpoint: r.endpoint, test: r.test, ha, hb };
+  }
   const t = r.startedAtMs;
   mixWord(t >>> 0);
   mixWord(Math.floor(t / 0x100000000) >>> 0);

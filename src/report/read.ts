@@ -520,11 +520,26 @@ function toRow(get: (i: number) => string | null, name: (i: number) => string, c
   if (bad !== undefined) return bad;
   const loss = samples.lossAt === -1 ? null : values[samples.lossAt];
   if (loss !== undefined && loss !== null && loss > 100) return `loss_percent is above 100: ${loss}`;
-  const location = locationOfColumns({ location_code: locationCode, location_name: locationName, site, lat, lon });
-  const text = (i: number) => (csv ? unprefix(get(i)) : get(i));
-  const operator = operatorOf({ net_type: text(C.net_type), cell_mcc_mnc: text(C.cell_mcc_mnc), cell_operator: text(C.cell_operator) });
-  return { startedAtMs, runId, probeId, location, endpoint, test, status: status as RowStatus, values, hop, netIface: text(C.net_iface), operator, interrupted: get(C.error_code) === 'ABORTED' };
+  // The previous row's location and operator when their fields are the same (the rows of a site follow each other):
+  // an object per row was garbage for the collector. Neither is changed after it is made.
+  const same = lastLocation !== null && lastLocation.code === locationCode && lastLocation.name === locationName && lastLocation.site === site && Object.is(lastLocation.lat, lat) && Object.is(lastLocation.lon, lon);
+  const location = same ? (lastLocation as Location) : (lastLocation = locationOfColumns({ location_code: locationCode, location_name: locationName, site, lat, lon }));
+  const netType = csv ? unprefix(get(C.net_type)) : get(C.net_type);
+  const mccMnc = csv ? unprefix(get(C.cell_mcc_mnc)) : get(C.cell_mcc_mnc);
+  const cellOperator = csv ? unprefix(get(C.cell_operator)) : get(C.cell_operator);
+  if (netType !== lastOperatorOf[0] || mccMnc !== lastOperatorOf[1] || cellOperator !== lastOperatorOf[2]) {
+    lastOperatorOf = [netType, mccMnc, cellOperator];
+    lastOperator = operatorOf({ net_type: netType, cell_mcc_mnc: mccMnc, cell_operator: cellOperator });
+  }
+  const operator = lastOperator;
+  const netIface = csv ? unprefix(get(C.net_iface)) : get(C.net_iface);
+  return { startedAtMs, runId, probeId, location, endpoint, test, status: status as RowStatus, values, hop, netIface, operator, interrupted: get(C.error_code) === 'ABORTED' };
 }
+
+/** toRow's last location and operator (with the fields it came from): reused while the next rows have the same. */
+let lastLocation: Location | null = null;
+let lastOperatorOf: (string | null)[] = [undefined as unknown as null, null, null];
+let lastOperator: string | null = null;
 
 const fieldName = (i: number): string => FIELD_NAMES[i] as string;
 /**
@@ -579,10 +594,22 @@ export function parseStartedAt(text: string): number {
     const sec = digits(text, 17, 2);
     const ms = n === 24 ? (text.charCodeAt(19) === 46 ? digits(text, 20, 3) : -1) : 0;
     // Years below 100 are read by Date.UTC as 1900 + y: Date.parse for those.
-    if (y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59 && ms >= 0) return Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+    if (y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59 && ms >= 0) {
+      // The day's start once per day: a file's records run in time order, and Date.UTC per row was a twentieth of a
+      // worker's time. Whole milliseconds with no leap second: the day's start plus the time is Date.UTC's value.
+      const day = (y * 100 + mo) * 100 + d;
+      if (day !== lastDay) {
+        lastDay = day;
+        lastDayMs = Date.UTC(y, mo - 1, d);
+      }
+      return lastDayMs + ((h * 60 + mi) * 60 + sec) * 1000 + ms;
+    }
   }
   return Date.parse(text);
 }
+/** parseStartedAt's last day (yyyymmdd) and its start, ms since the epoch. */
+let lastDay = -1;
+let lastDayMs = 0;
 
 function clip(s: string): string {
   return JSON.stringify(s.length > 40 ? s.slice(0, 40) + '…' : s);

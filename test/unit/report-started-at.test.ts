@@ -25,4 +25,15 @@ describe('parseStartedAt', () => {
       { numRuns: 3000 },
     );
   });
+  it('property: the same as Date.parse for runs of times over a few days, as a file holds them (the day is kept between calls)', () => {
+    const day = fc.constantFrom('2026-11-01', '2026-11-02', '2024-02-29', '2026-02-31', '1999-12-31');
+    const time = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: -1, max: 999 }));
+    const stamp = fc.tuple(day, time).map(([d, [h, mi, s, ms]]) => `${d}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${ms === -1 ? '' : '.' + pad(ms, 3)}Z`);
+    fc.assert(
+      fc.property(fc.array(stamp, { minLength: 1, maxLength: 40 }), (ts) => {
+        for (const t of ts) expect(parseStartedAt(t)).toBe(Date.parse(t));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
