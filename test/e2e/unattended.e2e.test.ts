@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatherHostInfo } from '../../src/host/host-info.js';
 import { listSpool, readBatch } from '../../src/spool/spool.js';
-import { BIN, builtCliAvailable, ndjson, runCli } from '../helpers/cli.js';
+import { BIN, asleep, builtCliAvailable, ndjson, runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/daemons.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { startTcpListener } from '../helpers/servers.js';
@@ -71,8 +71,9 @@ describe.skipIf(!builtCliAvailable())('unattended runs (built CLI)', () => {
     const res = await runCli(['run', '--no-host-info', '--splay', '60', '--format', 'ndjson'], {
       cwd: s.dir,
       env: s.env,
-      // Late enough for node to have started and installed its handlers on a loaded machine (0.4 s was not).
-      onSpawn: (kill) => setTimeout(() => kill('SIGINT'), 1500),
+      // Once the CLI sleeps in its splay (asleep: no CPU for 300 ms): a fixed 1.5 s was too early under two suites at
+      // once (SIGINT before its handler: killed outright, no 130), and a splay shorter than 1.5 s would have measured.
+      onSpawn: (kill, pid) => void asleep(pid).then(() => kill('SIGINT')),
     });
     expect(res.code).toBe(130);
     expect(Date.now() - t0).toBeLessThan(8000); // far below the 60 s splay

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './temp.js';
 
@@ -39,7 +39,7 @@ export async function stopCliChildren(): Promise<void> {
  */
 export function runCli(
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string; onSpawn?: (kill: (s: NodeJS.Signals) => void) => void } = {},
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string; onSpawn?: (kill: (s: NodeJS.Signals) => void, pid: number) => void } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -60,8 +60,37 @@ export function runCli(
       resolve({ code, signal, stdout, stderr });
     });
     child.stdin.end(opts.input ?? '');
-    opts.onSpawn?.((s) => child.kill(s));
+    opts.onSpawn?.((s) => child.kill(s), child.pid ?? -1);
   });
+}
+
+/**
+ * Resolves once process `pid` has slept for `quietMs` without using CPU (Linux /proc/<pid>/stat: state S, utime and
+ * stime unchanged): the CLI is then waiting on a timer (a splay) rather than still starting. What a signal test
+ * awaits before it signals: a SIGINT sent before the CLI has set its handler kills it outright (no exit code 130),
+ * which a fixed 1.5 s delay did not prevent under two suites at once. (Node catches SIGINT from its first instant, so
+ * the SigCgt mask says nothing.) False when the process ended first or after 30 s.
+ */
+export async function asleep(pid: number, quietMs = 300): Promise<boolean> {
+  let last = '';
+  let since = Date.now();
+  for (const end = Date.now() + 30_000; Date.now() < end; ) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return false;
+    }
+    // After the command's closing parenthesis: state, then fields 4..; utime and stime are fields 14 and 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpu = `${f[11]} ${f[12]}`;
+    if (f[0] !== 'S' || cpu !== last) {
+      last = cpu;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return true;
+    await new Promise((r) => setTimeout(r, 20)); // polling: the kernel raises no event when a process goes idle
+  }
+  return false;
 }
 
 export function ndjson(text: string): Record<string, unknown>[] {
