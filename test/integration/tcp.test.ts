@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcp, type TcpSpec } from '../../src/probes/tcp.js';
 import { buildRecord } from '../../src/records/assemble.js';
@@ -69,8 +70,17 @@ describe('tcp probe on loopback', () => {
 
   it('abort mid-test returns the attempts completed so far (partial)', async () => {
     const ctl = new AbortController();
-    setTimeout(() => ctl.abort(), 120);
-    const out = await tcp.run(endpoint, spec(listener.port, { count: 100, intervalMs: 50 }), { signal: ctl.signal });
+    // Aborted when the listener accepts the 4th handshake, not after 120 ms (two suites at once: 1 attempt by then).
+    // The first two completed 50 ms and more before it, so at least those are in the record.
+    let accepted = 0;
+    const server = createServer((sock) => {
+      sock.end();
+      if (++accepted === 4) ctl.abort();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const out = await tcp.run(endpoint, spec((server.address() as AddressInfo).port, { count: 100, intervalMs: 50 }), { signal: ctl.signal }).finally(
+      () => new Promise<void>((r) => server.close(() => r())),
+    );
     expect(out.interrupted).toBe(true);
     const r = buildRecord(ctx, { endpoint: 'lo', test: 'tcp', startedAt: new Date(), durationMs: 0, intervalMs: 50, timeoutMs: 500 }, out, 'ABORTED');
     expect(r.status).toBe('partial');
