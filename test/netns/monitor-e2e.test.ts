@@ -169,10 +169,12 @@ describe.skipIf(skipReason !== null)('monitor against a cut link, with Alertmana
     await until('Alertmanager to resolve it', 10_000, async () => !(await activeAlerts(am)).some((a) => a.labels.incident_id === opened.incident_id));
     // One incident for one cut: no flapping, no degradation on top.
     expect(incidents().map((i) => `${i.state} ${i.incident_kind}`)).toEqual(['open outage', 'closed outage']);
+    // And the centre's rules agree: once the cut's windows are visible (30 s offset), no loss or delay rule goes even pending.
+    await new Promise((r) => setTimeout(r, 40_000)); // the gap is the test: the rules' evaluations over the cut's windows
+    const vmalertAlerts = ((await (await fetch(`${vmalert.url}/api/v1/alerts`)).json()) as { data: { alerts: { name: string }[] | null } }).data.alerts ?? [];
+    expect(vmalertAlerts.map((a) => a.name)).toEqual([]);
 
-    // The monitor goes away: the centre's silent-site rule fires for its location. Meanwhile (the silence takes 45 s,
-    // more than the 30 s offset and a window after the restore) vmalert evaluates its rules over the cut's windows,
-    // checked once the silent site fires: one wait for both instead of 40 s more before the stop.
+    // The monitor goes away: the centre's silent-site rule fires for its location.
     monitor.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => monitor!.once('exit', (c) => r(c)));
     expect(code, monitorErr).toBe(0);
@@ -180,10 +182,7 @@ describe.skipIf(skipReason !== null)('monitor against a cut link, with Alertmana
     const load = caseLoad();
     // The silence starts at the last sample: the last window's started_at (influx time), up to a window before the stop.
     // Read from the monitor's own records, then seen in VictoriaMetrics (its export API is not shifted by the offset).
-    const windows = readFileSync(join(dir, 'windows.ndjson'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { started_at: string; duration_ms: number; sent: number; received: number });
+    const windows = readFileSync(join(dir, 'windows.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { started_at: string });
     const lastSampleMs = Math.max(...windows.map((w) => Date.parse(w.started_at)));
     await until('the last window in VictoriaMetrics', 10_000, async () => {
       const r = await fetch(`${vm.url}/api/v1/export?match[]=qosprobe_sent{probe_id="e2e-probe"}`);
@@ -201,21 +200,6 @@ describe.skipIf(skipReason !== null)('monitor against a cut link, with Alertmana
     const seenAfterMs = Date.now() - lastSampleMs;
     console.info(`monitor-e2e: silent site seen ${seenAfterMs} ms after the last sample, ${Date.now() - stoppedAt} ms after the stop`);
     expect(silent.labels).toMatchObject({ location_code: '32.73', probe_id: 'e2e-probe' });
-    // And the centre's rules agree: with the cut's windows visible (30 s offset) and evaluated, no loss or delay rule
-    // is even pending. The last window started at most one window (2 s) before the restore: this is 43 s after it or more
-    // (the check once waited 40 s after the outage closed).
-    expect(Date.now() - restoredAt).toBeGreaterThanOrEqual(40_000);
-    const vmalertAlerts = ((await (await fetch(`${vmalert.url}/api/v1/alerts`)).json()) as { data: { alerts: { name: string }[] | null } }).data.alerts ?? [];
-    const ruleAlerts = vmalertAlerts.map((a) => a.name).filter((n) => n !== 'QosprobeSilentSite');
-    // Packets the monitor lost away from the cut (a window ending before it, or starting a window after the outage
-    // closed): on a busy host a reply later than the 1 s timeout is lost, and from 2 such the loss rule is right to fire
-    // (an idle run under six files at once: QosprobeIplr). The cut itself must never make it fire.
-    const closedMs = Date.parse(closed.ended_at!);
-    const lostAway = windows
-      .filter((w) => Date.parse(w.started_at) + w.duration_ms <= cutAt || Date.parse(w.started_at) >= closedMs + 2000)
-      .reduce((a, w) => a + w.sent - w.received, 0);
-    if (lostAway >= 2) console.info(`monitor-e2e: ${lostAway} packets lost away from the cut (host load); vmalert: ${ruleAlerts.join(', ') || 'nothing'}`);
-    expect(lostAway >= 2 ? ruleAlerts.filter((n) => n !== 'QosprobeIplr') : ruleAlerts).toEqual([]);
     // Never early (the offset does not shorten the silence), never the offset's 30 s late.
     expect(seenAfterMs).toBeGreaterThanOrEqual(SILENT_MS);
     expect(seenAfterMs).toBeLessThan(SILENT_MS + OFFSET_MS);
