@@ -93,6 +93,7 @@ export function createNetnsPair(idx: number): NetnsPair {
     }
   } catch (err) {
     teardown();
+    deleteRootLinks([sdev, cdev]); // a pair made before a step failed stays in the root namespace otherwise
     throw err;
   }
   return {

@@ -7,7 +7,7 @@
  * test/global-setup.ts checks after the run that nothing of this run is left.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where the index locks live: host-wide (not the per-run temp dir), so every clone's suite sees them. */
@@ -44,24 +44,53 @@ function readLock(path: string): LockInfo | null {
   }
 }
 
-/** Take the lock of one index; false when a live process holds it. */
+/** Create the lock file of `path` for this process; false when it exists. */
+function create(path: string): boolean {
+  try {
+    const fd = openSync(path, 'wx');
+    writeSync(fd, JSON.stringify({ pid: process.pid, run: RUN } satisfies LockInfo));
+    closeSync(fd);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return false;
+  }
+}
+
+/**
+ * Take the lock of one index; false when a live process holds it. A lock whose process is gone is taken over under a
+ * host-wide gate (a directory: mkdir is atomic): two suites that found the same stale lock both removed it and both
+ * created it again, the second removing the first's new lock, and built the same namespaces (two clones at once:
+ * 'qp100-s: File exists' in both). A gate left by a process that died in it is cleared after 30 s.
+ */
 function take(idx: number): boolean {
   const path = join(NET_LOCK_DIR, `${idx}.lock`);
-  for (let attempt = 0; attempt < 2; attempt++) {
+  if (create(path)) return true;
+  const gate = join(NET_LOCK_DIR, 'takeover.gate');
+  // Another process in the gate holds it for microseconds: wait for it (1 ms at a time, at most 5 s).
+  for (let waited = 0; ; waited++) {
     try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, JSON.stringify({ pid: process.pid, run: RUN } satisfies LockInfo));
-      closeSync(fd);
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const held = readLock(path);
-      // A lock being written (empty for an instant) is taken; one whose process is gone is stale.
-      if (held === null || alive(held.pid)) return false;
-      rmSync(path, { force: true });
+      mkdirSync(gate);
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(gate).mtimeMs > 30_000) rmSync(gate, { recursive: true, force: true });
+      } catch {
+        // gone meanwhile
+      }
+      if (waited >= 5000) return false; // this index counts as held
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); // the gate raises no event: lab set-up is synchronous
     }
   }
-  return false;
+  try {
+    const held = readLock(path);
+    // A lock being written (empty for an instant) is taken; one whose process is gone is stale.
+    if (held === null || alive(held.pid)) return false;
+    rmSync(path, { force: true });
+    return create(path);
+  } finally {
+    rmSync(gate, { recursive: true, force: true });
+  }
 }
 
 const mine: number[] = [];

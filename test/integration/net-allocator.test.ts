@@ -4,7 +4,7 @@
  * directory is a temp dir of this test, so it never touches the host's real locks.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
@@ -28,9 +28,9 @@ function child(locks: string, code: string, range = '1-6'): Promise<string> {
 }
 
 /** A process that reserves `n` indexes, says which (the promise), and holds them until release() ends it. */
-function holder(locks: string, n: number, range: string): { block: Promise<number[]>; release(): Promise<void> } {
+function holder(locks: string, n: number, range: string, reserve = `reserveNetBlock(${n})`): { block: Promise<number[]>; release(): Promise<void> } {
   const script = `import { reserveNetBlock } from ${JSON.stringify(join(ROOT, 'test/helpers/resources.ts'))};
-console.log(JSON.stringify(reserveNetBlock(${n})));
+console.log(JSON.stringify(${reserve}));
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));`;
   const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
@@ -62,6 +62,25 @@ describe('lab index allocator', () => {
     } finally {
       await Promise.all([a.release(), b.release()]);
     }
+    expect(readdirSync(locks)).toEqual([]);
+  });
+
+  it('two suites that find the same stale locks at the same moment take each over once', async () => {
+    const locks = tempDir('qosprobe-netlocks-');
+    // 200 locks of a process that is gone (a pid above any pid_max), then two processes taking 100 indexes each, one
+    // at a time, at once: without a gate around the takeover both removed a stale lock and both created it again.
+    for (let i = 1; i <= 200; i++) writeFileSync(join(locks, `${i}.lock`), JSON.stringify({ pid: 99_999_999, run: 'gone' }));
+    // Both hold what they took until both have said what it is (one that exits first gives its indexes back).
+    const take100 = 'Array.from({ length: 100 }, () => reserveNetBlock(1)[0])';
+    const [a, b] = [holder(locks, 1, '1-200', take100), holder(locks, 1, '1-200', take100)];
+    try {
+      const all = (await Promise.all([a.block, b.block])).flat();
+      expect(all).toHaveLength(200);
+      expect(new Set(all).size).toBe(200);
+    } finally {
+      await Promise.all([a.release(), b.release()]);
+    }
+    // Their exit gave every index back, and no gate is left.
     expect(readdirSync(locks)).toEqual([]);
   });
 
