@@ -178,7 +178,8 @@ describe.skipIf(missing !== null)(`trace through a chain of three routers (netns
   });
 
   it('no gateway known (a namespace with only loopback): gateway columns null, never 0', async () => {
-    const ns = 'trace-x';
+    // Named after the lab's own index (qp<idx>-x), not a fixed 'trace-x' that two suites at once made and deleted in turn.
+    const ns = lab.ns.client.replace(/-c$/, '-x');
     try {
       lab.exec(ns, 'true', []);
     } catch {
