@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { linkOfIndex, mountsUnder, namespaces, netLocksOf, NET_LOCK_DIR, nsOfIndex, rootLinks, unmount } from './helpers/resources.js';
+import { sleepSync } from './helpers/wait.js';
 
 const RUN = process.env.QOSPROBE_TEST_RUN ?? '';
 
@@ -62,7 +63,7 @@ export default function setup(): () => void {
     const ours = () => rootLinks().filter((n) => idxs.some((i) => linkOfIndex(n, i)));
     let links = ours();
     for (let waited = 0; links.length > 0 && waited < 2000; waited += 100) {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100); // polling the kernel: no event says a namespace is gone
+      sleepSync(100); // polling the kernel: no event says a namespace is gone
       links = ours();
     }
     for (const dev of links) {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { beforeEach } from 'vitest';
+import { sleepSync } from './wait.js';
 
 function cpuTimes(): { idle: number; total: number } {
   const f = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
@@ -18,7 +19,7 @@ function cpuTimes(): { idle: number; total: number } {
 export function busyCpus(ms = 500): number | null {
   try {
     const a = cpuTimes();
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); // a synchronous sleep: bars are set at module load
+    sleepSync(ms); // a synchronous sleep: bars are set at module load
     const b = cpuTimes();
     const total = b.total - a.total;
     return total > 0 ? ((total - (b.idle - a.idle)) / total) * cpus().length : null;

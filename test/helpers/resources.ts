@@ -9,6 +9,7 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { sleepSync } from './wait.js';
 
 /** Where the index locks live: host-wide (not the per-run temp dir), so every clone's suite sees them. */
 export const NET_LOCK_DIR = process.env.QOSPROBE_TEST_NET_LOCKS ?? '/run/lock/qosprobe-test-net';
@@ -79,7 +80,7 @@ function take(idx: number): boolean {
         // gone meanwhile
       }
       if (waited >= 5000) return false; // this index counts as held
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); // the gate raises no event: lab set-up is synchronous
+      sleepSync(1); // the gate raises no event: lab set-up is synchronous
     }
   }
   try {

@@ -22,3 +22,11 @@ export async function waitFor<T>(cond: () => T | Promise<T>, what: string, timeo
     await delay(pollMs);
   }
 }
+
+/**
+ * Block this thread for `ms` (no event loop turn): for synchronous code that polls what raises no event (the
+ * kernel's namespace teardown, another process's lock gate) or measures the host over a fixed span.
+ */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
